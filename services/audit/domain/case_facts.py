@@ -1,0 +1,74 @@
+"""One row of the audit read model per case: the facts statistics and search are computed from.
+
+The store keeps it up to date from case, work-order and SLA events; the flags say whether a step ever
+happened, `state` where the case stands now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    REGISTERED = "registered"  # 登记
+    ACCEPTED = "accepted"  # 受理
+    DISPATCHED = "dispatched"  # 转办, a work order is with a department
+    IN_COORDINATION = "in_coordination"  # 协调中, several departments around the table
+    REPLIED = "replied"  # 答复, awaiting callback
+    RESOLVED = "resolved"  # 办结
+    OUT_OF_SCOPE = "out_of_scope"  # 不属于政务服务范围: explained and referred
+    ARCHIVED = "archived"  # 归档
+
+
+CLOSED_STATES = frozenset({CaseState.RESOLVED, CaseState.OUT_OF_SCOPE, CaseState.ARCHIVED})
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+
+
+class CardColour(StrEnum):
+    YELLOW = "yellow"  # 黄牌
+    RED = "red"  # 红牌
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseFacts:
+    case_id: str
+    received_at: datetime  # timezone-aware; periods are taken in Asia/Shanghai
+    hall: str
+    district: str
+    department: str | None  # the lead department 主办, once dispatched
+    channel: str
+    kind: str
+    matter: str | None
+    state: CaseState
+    accepted: bool = False  # 受理
+    resolved_on_the_spot: bool = False  # 现场处理
+    out_of_scope: bool = False
+    dispatched: bool = False  # 转办
+    replied: bool = False  # 答复
+    on_time: bool | None = None  # None while the deadline is still running
+    yellow_cards: int = 0
+    red_cards: int = 0
+    returns: int = 0  # 退单
+    extensions: int = 0  # 延期
+    satisfaction: Satisfaction | None = None  # from the callback 回访; None when not rated
+
+    @property
+    def closed(self) -> bool:
+        return self.state in CLOSED_STATES
+
+    @property
+    def resolved(self) -> bool:
+        """Closed with the problem solved by the window or a department (out-of-scope referrals excluded)."""
+        return self.closed and not self.out_of_scope
+
+    @property
+    def responded(self) -> bool:
+        """Got a first answer: accepted, answered on the spot, or explained and referred as out of scope."""
+        return self.accepted or self.resolved_on_the_spot or self.out_of_scope

@@ -1,0 +1,192 @@
+"""The audit log entry: canonical form, hash link and the append step.
+
+Each Kafka topic partition has its own chain. An entry's `sequence` is the audit's own contiguous
+counter within that partition (1, 2, 3…), not the Kafka offset, which may skip numbers.
+
+    content_digest = SHA-256(canonical JSON of the entry's content)
+    entry_hash     = SHA-256(prev_hash || content_digest)        (both as raw 32 bytes)
+
+Hashing the content's digest rather than the content itself lets a case export prove its entries are in
+the signed chain by showing only the digests of other cases' entries, never their content.
+Hashes travel as lowercase hex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+
+GENESIS_DOMAIN = b"bancheng-audit-genesis/1"
+
+
+class NaiveDatetimeError(ValueError):
+    """An entry's occurred-at has no timezone: its instant would be ambiguous."""
+
+
+class EntryContent(Protocol):
+    """What the chain hashes; SQLModel rows with these attributes qualify."""
+
+    topic: str
+    partition: int
+    sequence: int
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    case_id: str | None
+    payload: Mapping[str, Any]
+    headers: Mapping[str, str]
+
+
+class StoredEntry(EntryContent, Protocol):
+    prev_hash: str
+    entry_hash: str
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """`2026-01-05T01:02:03.000004+00:00`: one spelling per instant, whatever zone it came in."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise NaiveDatetimeError(f"naive datetime {moment!r}: store timezone-aware UTC")
+    if moment.tzinfo is UTC:  # the common case; skipping the conversion keeps verify fast
+        return moment.isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_bytes(entry: EntryContent) -> bytes:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8 (not \\u-escaped).
+
+    Payload and headers must be JSON values (as decoded from the event); floats are spelled by orjson's
+    shortest round-trip form, so an outside verifier should reuse this function or orjson.
+    """
+    return orjson.dumps(
+        {
+            "case_id": entry.case_id,
+            "event_id": entry.event_id,
+            "headers": entry.headers,
+            "occurred_at": utc_timestamp(entry.occurred_at),
+            "partition": entry.partition,
+            "payload": entry.payload,
+            "sequence": entry.sequence,
+            "topic": entry.topic,
+            "type": entry.event_type,
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def content_digest(entry: EntryContent) -> str:
+    return hashlib.sha256(canonical_bytes(entry)).hexdigest()
+
+
+def link_hash(prev_hash: str, digest: str) -> str:
+    """The chain step: SHA-256 over the previous hash then the content digest, raw bytes."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + bytes.fromhex(digest)).hexdigest()
+
+
+def genesis_hash(topic: str, partition: int) -> str:
+    """The `prev_hash` of a partition's first entry; distinct per partition so chains cannot be spliced."""
+    seed = GENESIS_DOMAIN + b"\x00" + topic.encode() + b"\x00" + str(partition).encode()
+    return hashlib.sha256(seed).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainHead:
+    """The last entry of a partition's chain (sequence 0 and the genesis hash when empty)."""
+
+    topic: str
+    partition: int
+    sequence: int
+    entry_hash: str
+
+    @classmethod
+    def genesis(cls, *, topic: str, partition: int) -> ChainHead:
+        return cls(topic=topic, partition=partition, sequence=0, entry_hash=genesis_hash(topic, partition))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    topic: str
+    partition: int
+    sequence: int
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    case_id: str | None
+    payload: Mapping[str, Any]
+    headers: Mapping[str, str]
+    prev_hash: str
+    entry_hash: str
+
+    @property
+    def head(self) -> ChainHead:
+        return ChainHead(
+            topic=self.topic, partition=self.partition, sequence=self.sequence, entry_hash=self.entry_hash
+        )
+
+
+def append_entry(
+    *,
+    head: ChainHead,
+    event_id: str,
+    event_type: str,
+    occurred_at: datetime,
+    case_id: str | None,
+    payload: Mapping[str, Any],
+    headers: Mapping[str, str],
+) -> AuditEntry:
+    """The next entry after `head`; its `.head` is the head to pass for the entry after it.
+
+    Deduplication by event id is the store's job (a unique key), before calling this.
+    Raises NaiveDatetimeError for a naive `occurred_at`.
+    """
+    content = dict(
+        topic=head.topic,
+        partition=head.partition,
+        sequence=head.sequence + 1,
+        event_id=event_id,
+        event_type=event_type,
+        occurred_at=occurred_at,
+        case_id=case_id,
+        payload=payload,
+        headers=headers,
+    )
+    draft = AuditEntry(**content, prev_hash=head.entry_hash, entry_hash="")
+    return replace(draft, entry_hash=link_hash(head.entry_hash, content_digest(draft)))
+
+
+def entry_to_json(entry: StoredEntry) -> dict[str, Any]:
+    """A stored entry as plain JSON values (for exports)."""
+    return {
+        "topic": entry.topic,
+        "partition": entry.partition,
+        "sequence": entry.sequence,
+        "event_id": entry.event_id,
+        "event_type": entry.event_type,
+        "occurred_at": utc_timestamp(entry.occurred_at),
+        "case_id": entry.case_id,
+        "payload": entry.payload,
+        "headers": entry.headers,
+        "prev_hash": entry.prev_hash,
+        "entry_hash": entry.entry_hash,
+    }
+
+
+def entry_from_json(data: Mapping[str, Any]) -> AuditEntry:
+    """Inverse of `entry_to_json`; raises KeyError / ValueError on malformed input."""
+    return AuditEntry(
+        topic=str(data["topic"]),
+        partition=int(data["partition"]),
+        sequence=int(data["sequence"]),
+        event_id=str(data["event_id"]),
+        event_type=str(data["event_type"]),
+        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        case_id=data["case_id"],
+        payload=data["payload"],
+        headers=data["headers"],
+        prev_hash=str(data["prev_hash"]),
+        entry_hash=str(data["entry_hash"]),
+    )

@@ -1,0 +1,14 @@
+"""Field-length and count limits, named so the HTTP schemas can reuse them."""
+
+DESCRIPTION_MAX_CHARS = 4000
+PERSON_NAME_MAX_CHARS = 50
+ENTERPRISE_NAME_MAX_CHARS = 100
+REASON_MAX_CHARS = 1000
+MISSING_ITEM_NAME_MAX_CHARS = 200
+MISSING_ITEM_NOTE_MAX_CHARS = 500
+MAX_MISSING_ITEMS = 50
+BATCH_ITEM_LABEL_MAX_CHARS = 100
+MAX_BATCH_ITEMS = 500
+# Passports and HK/Macao/Taiwan permits: free forms, only a sane length and charset are checked.
+FREE_FORM_DOCUMENT_MIN_CHARS = 5
+FREE_FORM_DOCUMENT_MAX_CHARS = 20

@@ -1,0 +1,46 @@
+"""Routing's domain errors: each carries a stable code and a message in Chinese and English.
+
+The HTTP and command layers map the classes to responses (not found, forbidden, conflict, invalid);
+nothing is changed when one of these is raised.
+"""
+
+
+class RoutingError(Exception):
+    """Base of every routing domain error."""
+
+    code = "routing_error"
+
+    def __init__(self, *, en: str, zh: str) -> None:
+        super().__init__(f"{en} / {zh}")
+        self.message_en = en
+        self.message_zh = zh
+
+
+class CatalogueInvalid(RoutingError):
+    """A data file is malformed or references something that does not exist."""
+
+    code = "catalogue_invalid"
+
+
+class NotFound(RoutingError):
+    """An unknown district, department, matter or problem kind."""
+
+    code = "not_found"
+
+
+class WrongDepartment(RoutingError):
+    """A department acted on a work order that is not addressed to it."""
+
+    code = "wrong_department"
+
+
+class InvalidTransition(RoutingError):
+    """The work order's state does not allow the requested action."""
+
+    code = "invalid_transition"
+
+
+class InvalidRequest(RoutingError):
+    """The action's own input is incomplete or inconsistent (missing reason, bad date, …)."""
+
+    code = "invalid_request"

@@ -1,0 +1,135 @@
+"""Per-district SLA policy, loaded from YAML (`services/sla/data/districts/*.yaml`)."""
+
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class UnknownTier(LookupError):
+    """The event names a tier the district's policy does not define."""
+
+
+class DeadlineSubject(StrEnum):
+    CASE_REPLY = "case_reply"  # the case's answer to the citizen
+    WORK_ORDER = "work_order"  # 工单, one per department
+
+
+class ClockStart(StrEnum):
+    """The event whose instant starts a deadline's clock."""
+
+    REGISTERED = "registered"  # 登记
+    ACCEPTED = "accepted"  # 受理
+    DISPATCHED = "dispatched"  # 转办
+    SIGNED_FOR = "signed_for"  # 签收
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tier(_Frozen):
+    working_days: int = Field(ge=0, description="0 means handled at once (即受即办): same day")
+    label: str = Field(min_length=1)
+
+
+class OfficeHours(_Frozen):
+    opens: time
+    closes: time = Field(description="A deadline ends at close of business on its day")
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except ZoneInfoNotFoundError:
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> "OfficeHours":
+        if self.opens >= self.closes:
+            raise ValueError(f"office hours open at {self.opens} but close at {self.closes}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def seconds_per_day(self) -> int:
+        return _seconds(self.closes) - _seconds(self.opens)
+
+
+class WarningPoint(_Frozen):
+    """A reminder before the deadline: at a fraction of the allowed time, or N working days before."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    at_fraction: float | None = Field(default=None, gt=0, lt=1)
+    working_days_before: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _exactly_one_rule(self) -> "WarningPoint":
+        if (self.at_fraction is None) == (self.working_days_before is None):
+            raise ValueError(f"warning {self.name!r}: set exactly one of at_fraction, working_days_before")
+        return self
+
+
+class RedCardRule(_Frozen):
+    working_days_after_deadline: int = Field(ge=1)
+    after_returns: int = Field(ge=1, description="Returns (退单) of one case that earn a red card")
+
+
+class ClockStartPolicy(_Frozen):
+    case_reply: ClockStart = ClockStart.REGISTERED
+    work_order: ClockStart = ClockStart.SIGNED_FOR
+
+
+class SlaPolicy(_Frozen):
+    district: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    tiers: dict[str, Tier] = Field(min_length=1)
+    office_hours: OfficeHours
+    clock_start: ClockStartPolicy = ClockStartPolicy()
+    warnings: tuple[WarningPoint, ...] = ()
+    red_card: RedCardRule
+
+    @model_validator(mode="after")
+    def _unique_warning_names(self) -> "SlaPolicy":
+        names = [w.name for w in self.warnings]
+        if len(names) != len(set(names)):
+            raise ValueError(f"district {self.district}: warning names repeat: {names}")
+        return self
+
+    def tier(self, name: str) -> Tier:
+        try:
+            return self.tiers[name]
+        except KeyError:
+            raise UnknownTier(f"district {self.district} has no tier {name!r}") from None
+
+    def clock_starts_on(self, subject: DeadlineSubject) -> ClockStart:
+        return getattr(self.clock_start, subject.value)
+
+
+def _seconds(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def load_policy(path: Path) -> SlaPolicy:
+    """Read one district's policy; raises pydantic.ValidationError on a malformed file."""
+    return SlaPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def load_policies(directory: Path) -> dict[str, SlaPolicy]:
+    """Every `*.yaml` policy in `directory`, keyed by district; raises ValueError on a duplicate."""
+    policies: dict[str, SlaPolicy] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        policy = load_policy(path)
+        if policy.district in policies:
+            raise ValueError(f"{path}: district {policy.district} is already defined")
+        policies[policy.district] = policy
+    return policies

@@ -1,0 +1,117 @@
+"""Office-hours clock arithmetic: working seconds on working days, stopped by pauses."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+from .policy import OfficeHours
+from .timeutil import require_aware
+from .working_days import WorkingDayCalendar
+
+_END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """The clock stopped (e.g. a public-notice period 公示期, waiting for a bank's letter).
+
+    `ended_at=None` means still paused: nothing after `started_at` can be scheduled yet.
+    """
+
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "started_at", require_aware(self.started_at, name="started_at"))
+        if self.ended_at is not None:
+            ended = require_aware(self.ended_at, name="ended_at")
+            if ended <= self.started_at:
+                raise ValueError(f"pause ends at {ended}, not after its start {self.started_at}")
+            object.__setattr__(self, "ended_at", ended)
+
+
+class WorkingClock:
+    """Counts time only inside office hours of working days, outside every pause."""
+
+    def __init__(
+        self, *, calendar: WorkingDayCalendar, office_hours: OfficeHours, pauses: Iterable[Pause] = ()
+    ) -> None:
+        self.calendar = calendar
+        self.office_hours = office_hours
+        self._pauses = _merge(pauses)
+
+    def local_date(self, instant: datetime) -> date:
+        return require_aware(instant, name="instant").astimezone(self.office_hours.zone).date()
+
+    def close_of(self, day: date) -> datetime:
+        """Close of business of a local date, in UTC."""
+        return _office_window(day, self.office_hours)[1]
+
+    def segments(self, since: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Running-clock intervals (UTC) from `since` on; ends at an open pause, else never."""
+        since = require_aware(since, name="since")
+        open_pause_start = next((s for s, e in self._pauses if e == _END_OF_TIME), _END_OF_TIME)
+        day = since.astimezone(self.office_hours.zone).date()
+        while True:
+            opens, closes = _office_window(day, self.office_hours)
+            if opens >= open_pause_start:
+                return
+            if self.calendar.is_working_day(day):
+                yield from self._unpaused(max(opens, since), closes)
+            day += timedelta(days=1)
+
+    def instant_after(self, since: datetime, seconds: float) -> datetime | None:
+        """Earliest instant by which `seconds` of running clock have passed; None if paused first."""
+        if seconds < 0:
+            raise ValueError(f"seconds must be >= 0, got {seconds}")
+        remaining = timedelta(seconds=seconds)
+        for start, end in self.segments(since):
+            if end - start >= remaining:
+                return start + remaining
+            remaining -= end - start
+        return None
+
+    def elapsed(self, since: datetime, until: datetime) -> float:
+        """Seconds of running clock in [since, until]."""
+        until = require_aware(until, name="until")
+        total = 0.0
+        for start, end in self.segments(since):
+            if start >= until:
+                break
+            total += (min(end, until) - start).total_seconds()
+        return total
+
+    def _unpaused(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        for pause_start, pause_end in self._pauses:
+            if start >= end:
+                return
+            if pause_end <= start or pause_start >= end:
+                continue
+            if pause_start > start:
+                yield start, pause_start
+            start = pause_end
+        if start < end:
+            yield start, end
+
+
+@lru_cache(maxsize=8192)
+def _office_window(day: date, hours: OfficeHours) -> tuple[datetime, datetime]:
+    """Opening and closing instants (UTC) of a local date; cached, zone arithmetic is the hot spot."""
+    zone = hours.zone
+    return (
+        datetime.combine(day, hours.opens, tzinfo=zone).astimezone(timezone.utc),
+        datetime.combine(day, hours.closes, tzinfo=zone).astimezone(timezone.utc),
+    )
+
+
+def _merge(pauses: Iterable[Pause]) -> list[tuple[datetime, datetime]]:
+    """Sorted, non-overlapping pause intervals; an open pause runs to the end of time."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted((p.started_at, p.ended_at or _END_OF_TIME) for p in pauses):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,125 @@
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.audit.domain.entries import (
+    ChainHead,
+    NaiveDatetimeError,
+    append_entry,
+    canonical_bytes,
+    genesis_hash,
+)
+from services.audit.domain.verification import FaultKind, verify_log
+
+TOPIC = "bancheng.case-events"
+
+
+def kinds_at(report):
+    return [(fault.kind, fault.sequence, fault.event_id) for fault in report.faults]
+
+
+def test_canonical_form_is_sorted_compact_utf8_json(build_chain):
+    entry = build_chain(1)[0]
+    text = canonical_bytes(entry).decode("utf-8")
+    assert text.startswith('{"case_id":"case-0","event_id":"evt-0-1","headers":{"ce_source":"intake"')
+    assert "租赁备案材料不齐" in text and " " not in text
+    assert '"occurred_at":"2026-03-02T01:00:00.000000+00:00"' in text
+
+
+def test_same_instant_in_another_zone_hashes_the_same(build_chain):
+    entry = build_chain(1)[0]
+    shanghai = replace(entry, occurred_at=entry.occurred_at.astimezone(timezone(timedelta(hours=8))))
+    assert canonical_bytes(shanghai) == canonical_bytes(entry)
+
+
+def test_naive_occurred_at_is_refused():
+    head = ChainHead.genesis(topic=TOPIC, partition=0)
+    with pytest.raises(NaiveDatetimeError):
+        append_entry(head=head, event_id="e", event_type="T", occurred_at=datetime(2026, 1, 1),
+                     case_id=None, payload={}, headers={})
+
+
+def test_first_entry_links_to_its_partitions_genesis(build_chain):
+    first = build_chain(1, partition=2)[0]
+    assert first.topic == TOPIC
+    assert first.sequence == 1
+    assert first.prev_hash == genesis_hash(TOPIC, 2) != genesis_hash(TOPIC, 3)
+
+
+def test_untouched_log_of_interleaved_partitions_verifies(build_chain):
+    left, right = build_chain(50, partition=0), build_chain(50, partition=1)
+    interleaved = [entry for pair in zip(left, right) for entry in pair]
+    report = verify_log(interleaved)
+    assert report.ok and report.entries_checked == 100 and report.faults == ()
+
+
+@pytest.mark.parametrize("change", [
+    {"payload": {"description": "已办结", "n": 4}},
+    {"case_id": "case-other"},
+    {"event_type": "CaseResolved"},
+    {"occurred_at": datetime(2026, 3, 3, tzinfo=timezone.utc)},
+    {"headers": {"ce_source": "routing"}},
+])
+def test_edited_entry_is_named_as_altered(build_chain, change):
+    entries = build_chain(10)
+    entries[4] = replace(entries[4], **change)
+    report = verify_log(entries)
+    assert kinds_at(report) == [(FaultKind.ALTERED, 5, "evt-0-5")]
+
+
+def test_edited_entry_with_recomputed_hash_breaks_the_next_link(build_chain):
+    entries = build_chain(10)
+    forged = append_entry(
+        head=ChainHead(topic=TOPIC, partition=0, sequence=4, entry_hash=entries[3].entry_hash),
+        event_id="evt-0-5", event_type="CaseResolved", occurred_at=entries[4].occurred_at,
+        case_id=entries[4].case_id, payload={"forged": True}, headers={},
+    )
+    entries[4] = forged
+    assert kinds_at(verify_log(entries)) == [(FaultKind.BROKEN_LINK, 6, "evt-0-6")]
+
+
+def test_deleted_entry_is_reported_as_missing(build_chain):
+    entries = build_chain(10)
+    del entries[3:5]
+    report = verify_log(entries)
+    assert kinds_at(report) == [(FaultKind.MISSING, 6, "evt-0-6")]
+    assert "entries 4..5 are missing" in str(report.faults[0])
+
+
+def test_swapped_entries_are_both_named(build_chain):
+    entries = build_chain(10)
+    # Swap the rows' contents but keep each row's sequence, as an UPDATE of two rows would.
+    a, b = entries[3], entries[4]
+    entries[3], entries[4] = replace(b, sequence=a.sequence), replace(a, sequence=b.sequence)
+    report = verify_log(entries)
+    assert (FaultKind.ALTERED, 4, "evt-0-5") in kinds_at(report)
+    assert (FaultKind.ALTERED, 5, "evt-0-4") in kinds_at(report)
+
+
+def test_rows_read_out_of_order_are_named(build_chain):
+    entries = build_chain(10)
+    entries[3], entries[4] = entries[4], entries[3]
+    report = verify_log(entries)
+    assert (FaultKind.OUT_OF_ORDER, 4, "evt-0-4") in kinds_at(report)
+
+
+def test_inserted_entry_with_a_taken_sequence_is_named(build_chain):
+    entries = build_chain(10)
+    intruder = replace(entries[5], event_id="evt-intruder", payload={"n": "inserted"})
+    entries.insert(6, intruder)
+    report = verify_log(entries)
+    assert (FaultKind.OUT_OF_ORDER, 6, "evt-intruder") in kinds_at(report)
+    assert report.fault_count == 2  # its content does not match its copied hash either
+
+
+def test_faults_beyond_the_limit_are_counted_not_kept(build_chain):
+    entries = [replace(entry, payload={}) for entry in build_chain(30)]
+    report = verify_log(entries, max_faults=5)
+    assert report.fault_count == 30 and len(report.faults) == 5 and not report.ok
+
+
+def test_malformed_prev_hash_is_reported_not_raised(build_chain):
+    entries = build_chain(3)
+    entries[1] = replace(entries[1], prev_hash="not-hex")
+    assert kinds_at(verify_log(entries)) == [(FaultKind.ALTERED, 2, "evt-0-2")]

@@ -1,0 +1,81 @@
+from datetime import time
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from services.sla.domain.policy import (
+    ClockStart,
+    DeadlineSubject,
+    SlaPolicy,
+    UnknownTier,
+    load_policies,
+)
+
+DEMO = {
+    "district": "demo",
+    "name": "demo",
+    "tiers": {"general": {"working_days": 5, "label": "一般"}},
+    "office_hours": {"opens": "09:00", "closes": "17:30"},
+    "red_card": {"working_days_after_deadline": 5, "after_returns": 3},
+}
+
+
+def write_policy(directory: Path, name: str, text: str) -> Path:
+    path = directory / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_demo_district_has_the_four_tiers_of_the_source_articles(policy):
+    assert {name: t.working_days for name, t in policy.tiers.items()} == {
+        "immediate": 0, "simple": 3, "general": 5, "complex": 10,
+    }
+    assert policy.office_hours.closes == time(17, 30)
+    assert policy.office_hours.seconds_per_day == 8 * 3600 + 1800
+
+
+def test_case_reply_clock_starts_at_registration_and_work_order_clock_at_sign_for(policy):
+    assert policy.clock_starts_on(DeadlineSubject.CASE_REPLY) is ClockStart.REGISTERED
+    assert policy.clock_starts_on(DeadlineSubject.WORK_ORDER) is ClockStart.SIGNED_FOR
+
+
+def test_an_unknown_tier_raises_unknown_tier(policy):
+    with pytest.raises(UnknownTier):
+        policy.tier("urgent")
+
+
+def test_a_warning_with_both_rules_is_rejected():
+    with pytest.raises(ValidationError, match="exactly one"):
+        policy_with({"warnings": [{"name": "w", "at_fraction": 0.5, "working_days_before": 1}]})
+
+
+def test_office_hours_closing_before_opening_are_rejected():
+    with pytest.raises(ValidationError, match="close"):
+        policy_with({"office_hours": {"opens": "18:00", "closes": "09:00"}})
+
+
+def test_an_unknown_timezone_is_rejected():
+    with pytest.raises(ValidationError):
+        policy_with({"office_hours": {"opens": "09:00", "closes": "17:30", "timezone": "Asia/Shangai"}})
+
+
+def test_policies_are_loaded_per_district_and_a_duplicate_district_is_refused(tmp_path):
+    write_policy(tmp_path, "a", "district: a\n" + _rest())
+    write_policy(tmp_path, "b", "district: b\n" + _rest())
+    assert set(load_policies(tmp_path)) == {"a", "b"}
+    write_policy(tmp_path, "c", "district: a\n" + _rest())
+    with pytest.raises(ValueError, match="already defined"):
+        load_policies(tmp_path)
+
+
+def policy_with(changes: dict) -> SlaPolicy:
+    return SlaPolicy.model_validate(DEMO | changes)
+
+
+def _rest() -> str:
+    return (
+        "name: x\ntiers: {general: {working_days: 5, label: g}}\n"
+        "office_hours: {opens: '09:00', closes: '17:30'}\n"
+        "red_card: {working_days_after_deadline: 5, after_returns: 3}\n"
+    )

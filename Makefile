@@ -1,0 +1,34 @@
+# Bancheng: `make run` starts everything on this machine; `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test unit bench migrate docs clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m shared.devstack
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q
+
+bench: $(STAMP)
+	$(PY) bench/end_to_end.py
+
+migrate: $(STAMP)
+	for service in intake routing sla notify audit; do $(PY) -m services.$$service migrate || exit 1; done
+
+docs: $(STAMP)
+	$(PY) -m shared.asyncapi > docs/asyncapi.json
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,77 @@
+"""The bus: a FastStream broker with metrics and tracing, the outbox's producer, topic creation."""
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+def create_broker(
+    settings: KafkaSettings, *, service: str, registry: CollectorRegistry, tracer_provider: TracerProvider
+) -> KafkaBroker:
+    return KafkaBroker(
+        settings.bootstrap_servers,
+        client_id=f"bancheng-{service}",
+        acks=_acks(settings.acks),
+        enable_idempotence=settings.idempotence,
+        middlewares=[
+            KafkaPrometheusMiddleware(registry=registry, app_name=f"bancheng-{service}"),
+            KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
+        ],
+        logger=logging.getLogger(f"bancheng.{service}.broker"),
+        log_level=logging.DEBUG,
+    )
+
+
+def create_producer(settings: KafkaSettings, *, service: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=f"bancheng-{service}-outbox",
+        acks=_acks(settings.acks),
+        enable_idempotence=settings.idempotence,
+        linger_ms=2,
+    )
+
+
+async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:
+    """Create topics with the partition count we mean (auto-creation would pick the broker's)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="bancheng-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, settings.partitions, settings.replication_factor)
+            for name in dict.fromkeys(topics)
+            if name not in existing
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another service created it first
+            await _wait_for_topics(admin, {topic.name for topic in missing})
+    finally:
+        await admin.close()
+
+
+async def _wait_for_topics(admin: AIOKafkaAdminClient, names: set[str]) -> None:
+    for _ in range(50):
+        if names <= set(await admin.list_topics()):
+            return
+        await asyncio.sleep(0.1)
+    log.warning("topics not visible yet: %s", sorted(names))
+
+
+def _acks(value: str) -> int | str:
+    return value if value == "all" else int(value)

@@ -1,0 +1,193 @@
+"""Consuming events: typed handlers per event type, applied in a batch transaction, idempotently.
+
+A batch of records is decoded, the ones already applied are skipped, the rest run through their
+handlers in one database transaction that also records their ids and stages what they emit. Only
+after that commit does the subscriber acknowledge (and so commit offsets). A record that cannot be
+decoded or keeps failing goes to the consumer group's dead-letter topic with the reason; a database
+or broker outage is retried with backoff and, if it lasts, the batch is rewound and consumed again.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared import inbox, outbox
+from shared.db import SessionFactory
+from shared.envelope import Envelope, MalformedMessage
+from shared.events.base import Event
+from shared.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+APPLIED = Counter("bancheng_events_applied_total", "Events applied by a consumer", ["consumer", "type"])
+DUPLICATES = Counter("bancheng_events_duplicate_total", "Redelivered events skipped", ["consumer"])
+DEAD_LETTERED = Counter("bancheng_dead_letters_total", "Records sent to a dead-letter topic", ["consumer"])
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError, KafkaError)
+E = TypeVar("E", bound=Event)
+
+
+@dataclass
+class Unit:
+    """One transaction: the session, and the events staged to be published when it commits."""
+
+    session: AsyncSession
+    service: str
+    cause: Envelope | None = None
+    staged: list[tuple[str, Envelope]] = field(default_factory=list)
+
+    async def emit(
+        self,
+        event: Event,
+        *,
+        topic: str,
+        case_id: str | None = None,
+        district: str | None = None,
+        hall: str | None = None,
+        actor: str | None = None,
+    ) -> Envelope:
+        """Stage `event` on `topic`; case, district, hall and actor default to the cause's."""
+        cause = self.cause
+        envelope = Envelope.wrap(
+            event,
+            source=self.service,
+            case_id=case_id or (cause.case_id if cause else ""),
+            district=district or (cause.district if cause else ""),
+            hall=hall if hall is not None else (cause.hall if cause else None),
+            actor=actor or f"service:{self.service}",
+            caused_by=cause,
+        )
+        await self.forward(envelope, topic=topic)
+        return envelope
+
+    async def forward(self, envelope: Envelope, *, topic: str) -> None:
+        """Stage an existing envelope on another topic (e.g. a department's feed)."""
+        await outbox.stage(self.session, envelope, topic=topic, service=self.service)
+        self.staged.append((topic, envelope))
+
+
+Handler = Callable[[Any, Envelope, Unit], Awaitable[None]]
+
+
+class Consumer:
+    """A consumer group's handlers by event type. `on(CaseRegistered)` registers a typed handler."""
+
+    def __init__(self, group: str, *, topics: Sequence[str] = (), pattern: str | None = None) -> None:
+        self.group = group
+        self.topics = tuple(topics)
+        self.pattern = pattern
+        self._handlers: dict[str, Handler] = {}
+        self._every_event: Handler | None = None
+
+    def on(self, event_class: type[E]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self._handlers[event_class.type] = handler
+            return handler
+
+        return register
+
+    def on_every_event(self, handler: Handler) -> Handler:
+        """A handler given every event's envelope (its `event` argument is None): audit's way in."""
+        self._every_event = handler
+        return handler
+
+    def handler_for(self, envelope: Envelope) -> tuple[Handler, Event | None] | None:
+        if self._every_event is not None:
+            return self._every_event, None
+        handler = self._handlers.get(envelope.type)
+        return (handler, envelope.event()) if handler else None
+
+
+@dataclass
+class BatchApplier:
+    """Applies batches of records for one consumer: the body of its subscriber."""
+
+    consumer: Consumer
+    service: str
+    sessions: SessionFactory
+    producer: Callable[[], AIOKafkaProducer]  # created inside the running loop, after this
+    on_commit: Callable[[], None]
+    retry_attempts: int = 3
+    retry_backoff_s: float = 0.2
+
+    async def __call__(self, records: Sequence[ConsumerRecord]) -> None:
+        decoded: list[tuple[ConsumerRecord, Envelope]] = []
+        dead: list[tuple[ConsumerRecord, str]] = []
+        for record in records:
+            try:
+                decoded.append((record, Envelope.from_kafka(record.value, list(record.headers or ()))))
+            except MalformedMessage as error:
+                dead.append((record, str(error)))
+        try:
+            await self._with_retries(lambda: self._apply(decoded))
+        except TRANSIENT_ERRORS:
+            raise  # the subscriber rewinds; the batch is consumed again when the outage ends
+        except Exception:  # noqa: BLE001 - some record is poison: isolate it
+            for record, envelope in decoded:
+                try:
+                    await self._with_retries(lambda pair=(record, envelope): self._apply([pair]))
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as error:  # noqa: BLE001
+                    dead.append((record, f"{type(error).__name__}: {error}"))
+        if dead:
+            await self._dead_letter(dead)
+        self.on_commit()
+
+    async def _apply(self, pairs: list[tuple[ConsumerRecord, Envelope]]) -> None:
+        group = self.consumer.group
+        async with self.sessions() as session, session.begin():
+            seen = await inbox.already_applied(
+                session, consumer=group, event_ids=[str(envelope.id) for _, envelope in pairs]
+            )
+            for _record, envelope in pairs:
+                event_id = str(envelope.id)
+                if event_id in seen:
+                    DUPLICATES.labels(group).inc()
+                    continue
+                seen.add(event_id)
+                found = self.consumer.handler_for(envelope)
+                if found is not None:
+                    handler, event = found
+                    await handler(event, envelope, Unit(session=session, service=self.service, cause=envelope))
+                    APPLIED.labels(group, envelope.type).inc()
+                inbox.mark_applied(session, consumer=group, event_id=event_id)
+
+    async def _with_retries(self, attempt: Callable[[], Awaitable[None]]) -> None:
+        for number in range(1, self.retry_attempts + 1):
+            try:
+                return await attempt()
+            except MalformedMessage:
+                raise
+            except Exception:
+                if number == self.retry_attempts:
+                    raise
+                await asyncio.sleep(self.retry_backoff_s * 2 ** (number - 1))
+
+    async def _dead_letter(self, dead: list[tuple[ConsumerRecord, str]]) -> None:
+        topic = dead_letter_topic(self.consumer.group)
+        sent = []
+        for record, reason in dead:
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason
+            )
+            headers = list(record.headers or ()) + [
+                ("dlq_reason", reason.encode()[:4000]),
+                ("dlq_topic", record.topic.encode()),
+                ("dlq_partition", str(record.partition).encode()),
+                ("dlq_offset", str(record.offset).encode()),
+                ("dlq_consumer_group", self.consumer.group.encode()),
+                ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+            ]
+            sent.append(await self.producer().send(topic, record.value, key=record.key, headers=headers))
+        await asyncio.gather(*sent)
+        DEAD_LETTERED.labels(self.consumer.group).inc(len(dead))

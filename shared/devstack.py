@@ -1,0 +1,139 @@
+"""The whole system on one machine: the dev broker and every service as its own process.
+
+`make run` uses it in the foreground (`python -m shared.devstack`); the integration tests use
+`Stack` to start real processes on free ports, kill and restart them.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.devbroker import DevBroker, free_port
+from shared.settings import REPO_ROOT
+
+SERVICES = ("intake", "routing", "sla", "notify", "audit")
+DEFAULT_PORTS = {"intake": 8101, "routing": 8102, "sla": 8103, "notify": 8104, "audit": 8105}
+
+
+@dataclass
+class Stack:
+    var_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in SERVICES})
+    broker_port: int | None = None
+    database_urls: dict[str, str] = field(default_factory=dict)  # default: SQLite under var_dir
+    extra_env: dict[str, str] = field(default_factory=dict)
+    broker: DevBroker = field(init=False)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.broker = DevBroker(self.broker_port, log_path=self.var_dir / "broker.log")
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def start(self, services: Iterable[str] = SERVICES, timeout_s: float = 60.0) -> "Stack":
+        if self.broker.process is None:
+            self.broker.start()
+        names = list(services)
+        for name in names:
+            self.start_service(name, wait=False)
+        for name in names:
+            self.wait_ready(name, timeout_s)
+        return self
+
+    def environment(self, name: str) -> dict[str, str]:
+        prefix = f"BANCHENG_{name.upper()}_"
+        url = self.database_urls.get(name, f"sqlite+aiosqlite:///{self.var_dir / name}.db")
+        return {
+            **os.environ,
+            "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
+            "BANCHENG_NOTIFY_FILE_SINK": str(self.var_dir / "notify-file-sink.jsonl"),
+            f"{prefix}PORT": str(self.ports[name]),
+            f"{prefix}DATABASE_URL": url,
+            **self.extra_env,
+        }
+
+    def start_service(self, name: str, *, wait: bool = True, timeout_s: float = 60.0) -> None:
+        log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=REPO_ROOT,
+            env=self.environment(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        if wait:
+            self.wait_ready(name, timeout_s)
+
+    def wait_ready(self, name: str, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        process = self.processes[name]
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.var_dir / name}.log")
+            try:
+                if httpx.get(f"{self.url(name)}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} not ready within {timeout_s}s; see {self.var_dir / name}.log")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def stop_service(self, name: str, timeout_s: float = 20.0) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.stop_service(name)
+        self.broker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the broker and the five services on this machine")
+    parser.add_argument("--broker-port", type=int, default=int(os.environ.get("BANCHENG_BROKER_PORT", 9092)))
+    args = parser.parse_args()
+    ports = {name: int(os.environ.get(f"BANCHENG_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
+    stack = Stack(var_dir=REPO_ROOT / "var", ports=ports, broker_port=args.broker_port)
+    started = time.monotonic()
+    try:
+        stack.start()
+        print(f"\nBancheng is up in {time.monotonic() - started:.1f}s (logs in var/):", flush=True)
+        print(f"  broker   {stack.broker.bootstrap_servers} (Tansu, in memory)")
+        for name in SERVICES:
+            print(f"  {name:<8} {stack.url(name)}   docs {stack.url(name)}/docs")
+        print("Ctrl-C stops everything.", flush=True)
+        while all(process.poll() is None for process in stack.processes.values()):
+            time.sleep(0.5)
+        failed = [name for name, process in stack.processes.items() if process.poll() is not None]
+        print(f"stopped: {', '.join(failed)} exited; see var/<name>.log", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The transactional outbox: events are rows written with the effect, and a relay publishes them.
+
+A crash between commit and publish loses nothing; at worst an event is published twice, which the
+idempotent consumers absorb. One relay at a time publishes a database's outbox, in id order, so a
+case's events keep their order: on PostgreSQL several relays may run and an advisory lock elects
+the one that publishes; on SQLite there is one writing process per file anyway.
+"""
+
+import asyncio
+import logging
+import zlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import JSON, Column, LargeBinary, delete, func, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.db import SessionFactory, is_postgres
+from shared.envelope import Envelope
+
+log = logging.getLogger(__name__)
+SEND_TIMEOUT_S = 30.0
+
+PUBLISHED = Counter("bancheng_outbox_published_total", "Events published by the outbox relay", ["service"])
+PENDING = Gauge("bancheng_outbox_pending", "Outbox rows seen unpublished at the last relay pass", ["service"])
+LAG = Histogram(
+    "bancheng_outbox_lag_seconds",
+    "From outbox write to broker acknowledgement",
+    ["service"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str
+    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers: list[list[str]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+def notify_channel(service: str) -> str:
+    return f"bancheng_outbox_{service}"
+
+
+async def stage(session: AsyncSession, envelope: Envelope, *, topic: str, service: str) -> None:
+    """Record `envelope` for publication on `topic`, in the caller's transaction."""
+    key, value, headers = envelope.to_kafka()
+    session.add(
+        OutboxMessage(topic=topic, key=key, value=value, headers=[[n, v.decode()] for n, v in headers])
+    )
+    if session.bind is not None and is_postgres(str(session.bind.url)):
+        # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
+        await session.execute(text(f"NOTIFY {notify_channel(service)}"))
+
+
+async def count_pending(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+class OutboxRelay:
+    """Publishes outbox rows in id order, woken after each commit and polling as a fallback."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        engine: AsyncEngine,
+        sessions: SessionFactory,
+        producer: AIOKafkaProducer,
+        ensure_topics: Callable[[list[str]], Awaitable[None]],
+        poll_interval_s: float = 0.5,
+        batch_size: int = 500,
+    ) -> None:
+        self._service = service
+        self._engine = engine
+        self._sessions = sessions
+        self._producer = producer
+        self._ensure_topics = ensure_topics
+        self._known_topics: set[str] = set()
+        self._poll_interval_s = poll_interval_s
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._leader_connection: AsyncConnection | None = None
+        self._postgres = is_postgres(str(engine.url))
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._release_leadership()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                if await self._lead():
+                    while await self.publish_batch():
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the broker or database is away: keep the rows, try again later
+                log.exception("outbox relay pass failed; retrying")
+                await self._release_leadership()
+                await asyncio.sleep(self._poll_interval_s)
+
+    async def publish_batch(self) -> bool:
+        """Publish the oldest rows; True when a full batch went out and more may be waiting."""
+        async with self._sessions() as session:
+            rows = (
+                await session.exec(select(OutboxMessage).order_by(OutboxMessage.id).limit(self._batch_size))
+            ).all()
+            PENDING.labels(self._service).set(len(rows))
+            if not rows:
+                return False
+            await self._create_new_topics({row.topic for row in rows})
+            sent = [
+                await self._producer.send(
+                    row.topic, row.value, key=row.key, headers=[(n, v.encode()) for n, v in row.headers]
+                )
+                for row in rows
+            ]
+            # A send that never completes must surface: the rows stay and the next pass retries.
+            await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
+            await session.exec(delete(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in rows])))
+            await session.commit()
+        now = datetime.now(UTC)
+        for row in rows:
+            LAG.labels(self._service).observe((now - _aware(row.created_at)).total_seconds())
+        PUBLISHED.labels(self._service).inc(len(rows))
+        return len(rows) == self._batch_size
+
+    async def _create_new_topics(self, topics: set[str]) -> None:
+        """A new department's or channel's topic is created with our partition count before use;
+        left to auto-creation, its first records may be refused (and the count is the broker's).
+
+        Each topic is also tracked in the producer's metadata: aiokafka otherwise refreshes only
+        the topics it learnt late and forgets the rest, stranding their batches until close."""
+        new = topics - self._known_topics
+        if new:
+            await self._ensure_topics(sorted(new))
+            for topic in new:
+                await self._producer.client.add_topic(topic)
+            self._known_topics |= new
+
+    async def _lead(self) -> bool:
+        """On PostgreSQL hold an advisory lock (and LISTEN) on a dedicated connection."""
+        if not self._postgres:
+            return True
+        if self._leader_connection is not None:
+            return True
+        connection = await self._engine.connect()
+        lock_key = zlib.crc32(notify_channel(self._service).encode())
+        if not await connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key}):
+            await connection.close()
+            return False
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.add_listener(notify_channel(self._service), lambda *_: self.wake())
+        self._leader_connection = connection
+        log.info("outbox relay of %s is the leader", self._service)
+        return True
+
+    async def _release_leadership(self) -> None:
+        if self._leader_connection is not None:
+            connection, self._leader_connection = self._leader_connection, None
+            await connection.invalidate()  # closing the session releases the advisory lock
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes for values stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,154 @@
+"""A service's runtime: database, migrations, bus, outbox relay and consumers, in one lifespan.
+
+Each service's `app.py` is its composition root: it builds a Runtime with its settings, consumers
+and routes, and hands `runtime.app()` to uvicorn.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared import bus, db, migrations
+from shared.consuming import BatchApplier, Consumer, Unit
+from shared.health import health_router
+from shared.outbox import OutboxRelay
+from shared.settings import KafkaSettings, ServiceSettings
+from shared.telemetry import configure_logging, create_tracer_provider
+from shared.topics import EVENT_STREAMS, dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    kafka: KafkaSettings
+    migrations_dir: Path
+    consumers: Sequence[Consumer] = ()
+    topics: Sequence[str] = ()
+    routers: Sequence[APIRouter] = ()
+    title: str = ""
+    description: str = ""
+    engine: AsyncEngine = field(init=False)
+    sessions: db.SessionFactory = field(init=False)
+    broker: KafkaBroker = field(init=False)
+    producer: AIOKafkaProducer = field(init=False)
+    relay: OutboxRelay = field(init=False)
+
+    def __post_init__(self) -> None:
+        name = self.settings.service_name
+        self.engine = db.create_engine(self.settings.database_url)
+        self.sessions = db.session_factory(self.engine)
+        self.broker = bus.create_broker(
+            self.kafka, service=name, registry=REGISTRY, tracer_provider=create_tracer_provider(name)
+        )
+        for consumer in self.consumers:
+            self._subscribe(consumer)
+
+    @property
+    def name(self) -> str:
+        return self.settings.service_name
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """A transaction for an HTTP command: its staged events are published after it commits."""
+        async with self.sessions() as session, session.begin():
+            unit = Unit(session=session, service=self.name)
+            yield unit
+        self.relay.wake()
+
+    def app(self) -> FastAPI:
+        application = FastAPI(
+            title=self.title or f"Bancheng {self.name}",
+            description=self.description,
+            lifespan=self._lifespan,
+        )
+        application.state.runtime = self
+        application.include_router(health_router)
+        for router in self.routers:
+            application.include_router(router)
+        return application
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(self.name, self.settings.log_level)
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        await db.ensure_postgres_database(self.settings.database_url)
+        await asyncio.to_thread(migrations.upgrade, self.settings.database_url, self.migrations_dir)
+        await bus.ensure_topics(self.kafka, self._all_topics())
+        # aiokafka wants the running loop, so the producer and relay are made here.
+        self.producer = bus.create_producer(self.kafka, service=self.name)
+        self.relay = OutboxRelay(
+            service=self.name,
+            engine=self.engine,
+            sessions=self.sessions,
+            producer=self.producer,
+            ensure_topics=lambda topics: bus.ensure_topics(self.kafka, topics),
+            poll_interval_s=self.settings.outbox_poll_interval_s,
+        )
+        await self.producer.start()
+        await self.relay.start()
+        await self.broker.start()
+        self.relay.wake()
+        log.info("%s started on the bus at %s", self.name, self.kafka.bootstrap_servers)
+
+    async def stop(self) -> None:
+        await self.broker.stop()  # stop consuming first; what was applied is committed
+        await self.relay.stop()
+        await self.relay.publish_batch()  # one last pass so a clean stop leaves little behind
+        await self.producer.stop()
+        await self.engine.dispose()
+
+    def _all_topics(self) -> list[str]:
+        dead_letters = [dead_letter_topic(consumer.group) for consumer in self.consumers]
+        declared = [topic for consumer in self.consumers for topic in consumer.topics]
+        return [*EVENT_STREAMS, *declared, *self.topics, *dead_letters]
+
+    def _subscribe(self, consumer: Consumer) -> None:
+        applier = BatchApplier(
+            consumer=consumer,
+            service=self.name,
+            sessions=self.sessions,
+            producer=lambda: self.producer,
+            on_commit=lambda: self.relay.wake(),
+            retry_attempts=self.settings.consumer_retry_attempts,
+            retry_backoff_s=self.settings.consumer_retry_backoff_s,
+        )
+
+        async def apply_batch(message: KafkaMessage) -> None:
+            await applier(message.raw_message)
+
+        self.broker.subscriber(
+            *consumer.topics,
+            pattern=consumer.pattern,
+            group_id=consumer.group,
+            batch=True,
+            max_records=self.kafka.batch_max_records,
+            batch_timeout_ms=self.kafka.batch_timeout_ms,
+            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw_records,
+            title=f"{consumer.group}",
+        )(apply_batch)
+
+
+def _raw_records(_message: KafkaMessage) -> None:
+    """The applier decodes each record itself, so one bad record cannot fail the whole batch."""
+    return None

@@ -1,0 +1,62 @@
+"""Settings every service shares: the bus, and the base a service's own settings extend.
+
+Read through functions (never module-level instances) so tests and launchers can set the
+environment first.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+Environment = Literal["development", "test", "production"]
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach the bus. Defaults suit the dev broker (Tansu); deploy/ sets production values."""
+
+    model_config = SettingsConfigDict(env_prefix="BANCHENG_KAFKA_")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    # Tansu rejects InitProducerId, so idempotence is off in dev and on for Apache Kafka.
+    idempotence: bool = False
+    acks: Literal["all", "1", "0"] = "all"
+    partitions: int = 8
+    replication_factor: int = 1
+    # Latency knobs: every hop waits at most this long for a fetch or a batch to fill.
+    fetch_max_wait_ms: int = 20
+    batch_timeout_ms: int = 20
+    batch_max_records: int = 500
+
+
+class ServiceSettings(BaseSettings):
+    """The base of each service's settings; a subclass sets its env prefix and default port."""
+
+    environment: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8100
+    database_url: str = ""
+    district: str = "demo"
+    log_level: str = "INFO"
+    # HMAC key for inbound webhooks and outbound signatures; refused at its default in production.
+    signing_secret: str = DEV_SECRET
+    outbox_poll_interval_s: float = 0.5
+    consumer_retry_attempts: int = 3
+    consumer_retry_backoff_s: float = 0.2
+
+    service_name: str = ""
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> "ServiceSettings":
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / self.service_name}.db"
+        if self.environment == "production" and self.signing_secret == DEV_SECRET:
+            raise ValueError("signing_secret must be set outside development")
+        return self
+
+
+def get_kafka_settings() -> KafkaSettings:
+    return KafkaSettings()

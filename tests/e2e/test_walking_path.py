@@ -1,0 +1,55 @@
+"""A case posted to intake walks through all five services, each its own process, on the real broker."""
+
+import time
+
+import httpx
+import pytest
+
+from shared.devstack import SERVICES, Stack
+from tests.conftest import DATABASES, database_url
+
+CASE = {
+    "hall": "DEMO",
+    "channel": "walk_in",
+    "problem_kind": "missing_materials",
+    "matter_code": "lease_filing",
+    "description": "租赁备案缺银行同意函，孩子入学急需租赁凭证",
+    "applicant_kind": "person",
+    "applicant_name": "张三",
+    "applicant_phone": "13812345678",
+}
+TRAIL = ["case.registered", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
+
+
+@pytest.fixture(params=DATABASES)
+def stack(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001, ANN201
+    urls = {name: database_url(request.param, name, tmp_path) for name in SERVICES}
+    running = Stack(var_dir=tmp_path, database_urls=urls).start()
+    yield running
+    running.stop()
+
+
+def wait_for_timeline(stack: Stack, case_id: str, length: int, timeout_s: float = 30) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        timeline = httpx.get(f"{stack.url('audit')}/cases/{case_id}/timeline").json()
+        if len(timeline) >= length:
+            return timeline
+        time.sleep(0.1)
+    return timeline
+
+
+def test_registered_case_is_dispatched_armed_notified_and_audited(stack: Stack) -> None:
+    response = httpx.post(f"{stack.url('intake')}/cases", json=CASE)
+    assert response.status_code == 201, response.text
+    case = response.json()
+
+    timeline = wait_for_timeline(stack, case["id"], len(TRAIL))
+
+    assert sorted(entry["type"] for entry in timeline) == sorted(TRAIL)
+    by_type = {entry["type"]: entry for entry in timeline}
+    assert by_type["workorder.dispatched"]["data"]["case_number"] == case["case_number"]
+    assert by_type["sla.deadline_armed"]["data"]["subject"] == "work_order"
+    assert httpx.get(f"{stack.url('intake')}/cases/{case['id']}").json()["state"] == "dispatched"
+    sink = (stack.var_dir / "notify-file-sink.jsonl").read_text(encoding="utf-8")
+    assert case["case_number"] in sink

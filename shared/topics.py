@@ -7,6 +7,7 @@ WORKORDER_EVENTS = f"{PREFIX}.workorder.events"  # routing → intake, sla, noti
 SLA_EVENTS = f"{PREFIX}.sla.events"  # sla → intake, notify, audit
 NOTIFY_RESULTS = f"{PREFIX}.notify.results"  # notify → audit
 DEPARTMENT_COMMANDS = f"{PREFIX}.dept.commands"  # departments' own systems → routing
+CASE_CONTACTS = f"{PREFIX}.case.contacts"  # intake → notify only: personal data for delivery
 
 EVENT_STREAMS = (CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, NOTIFY_RESULTS)
 DEPARTMENT_TOPIC_PATTERN = rf"{PREFIX}\.dept\.[a-z0-9_-]+\.workorders"

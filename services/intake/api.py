@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
-from shared.events.case import CaseRegistered, Channel, Tier
+from shared.events.case import CaseAccepted, CaseForwarded, CaseRegistered, Channel, Tier
 from shared.health import RuntimeDep
 from shared.runtime import Runtime
 from shared.topics import CASE_EVENTS
@@ -28,6 +28,7 @@ class CaseCreate(BaseModel):
     applicant_kind: Literal["person", "enterprise"]
     applicant_name: str = Field(min_length=1, max_length=100)
     applicant_phone: str = Field(min_length=5, max_length=20)
+    forward: bool = Field(default=True, description="Accept and forward (登记转发) at once")
 
 
 class CasePublic(BaseModel):
@@ -51,7 +52,7 @@ async def register_case(case_in: CaseCreate, runtime: RuntimeDep) -> store.Case:
         local_day = now.astimezone(SHANGHAI).date()
         sequence = await store.next_sequence(unit.session, hall=case_in.hall, day=local_day)
         case = store.Case(
-            **case_in.model_dump(),
+            **case_in.model_dump(exclude={"forward"}),
             case_number=f"{case_in.hall}-{local_day:%Y%m%d}-{sequence:04d}",
             district=runtime.settings.district,
             state="registered",
@@ -78,6 +79,22 @@ async def register_case(case_in: CaseCreate, runtime: RuntimeDep) -> store.Case:
             hall=case.hall,
             actor="staff:window",
         )
+        if case_in.forward:
+            case.state = "dispatched"
+            await unit.emit(CaseAccepted(case_number=case.case_number), topic=CASE_EVENTS, case_id=case.id,
+                            district=case.district, hall=case.hall, actor="staff:window")
+            await unit.emit(
+                CaseForwarded(
+                    case_number=case.case_number,
+                    hall=case.hall,
+                    problem_kind=case.problem_kind,
+                    matter_code=case.matter_code,
+                    description=case.description,
+                    tier=case_in.tier,
+                    green_channel=case.green_channel,
+                ),
+                topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor="staff:window",
+            )
     return case
 
 

@@ -1,8 +1,8 @@
-"""Routing's subscribers: a registered case becomes work orders on the departments' topics."""
+"""Routing's subscribers: a forwarded case becomes work orders on the departments' topics."""
 
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
-from shared.events.case import CaseRegistered
+from shared.events.case import CaseForwarded
 from shared.events.workorder import WorkOrderDispatched
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS, department_topic
 from services.routing import store
@@ -10,8 +10,8 @@ from services.routing import store
 consumer = Consumer("routing", topics=[CASE_EVENTS])
 
 
-@consumer.on(CaseRegistered)
-async def on_case_registered_dispatch_work_orders(event: CaseRegistered, envelope: Envelope, unit: Unit) -> None:
+@consumer.on(CaseForwarded)
+async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope: Envelope, unit: Unit) -> None:
     reason = "walking path: every case to the coordinator"  # replaced by the matter catalogue rules
     for department, role in [("coordinator", "lead")]:
         order = store.WorkOrder(

@@ -1,16 +1,19 @@
 """Case events (案件). Producer: intake. Consumers: routing, sla, notify, audit.
 
-Personal data (names, ID and phone numbers) never travels on this stream: only masked forms.
+Personal data (names, ID and phone numbers) never travels on the case stream, only masked forms;
+the citizen's contact goes on its own topic (`CaseContactRecorded`), which only notify reads.
 """
 
+from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.events.base import Event
 
 Channel = Literal["walk_in", "phone", "letter", "web", "terminal", "hotline_12345", "open311"]
 Tier = Literal["immediate", "simple", "general", "complex"]
+Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 
 
 class CaseRegistered(Event):
@@ -18,7 +21,7 @@ class CaseRegistered(Event):
 
     type = "case.registered"
 
-    case_number: str = Field(examples=["DEMO-20261121-0042"])
+    case_number: str = Field(examples=["FT-20261121-0042"])
     hall: str
     channel: Channel
     problem_kind: str = Field(examples=["missing_materials"])
@@ -28,3 +31,155 @@ class CaseRegistered(Event):
     green_channel: bool = False
     applicant_kind: Literal["person", "enterprise"]
     applicant_masked: str = Field(description="e.g. 张* / 深圳市某某有限公司")
+    hotline_order_id: str | None = Field(default=None, description="The 12345 platform's order id, if it came from there")
+
+
+class CaseContactRecorded(Event):
+    """The citizen's contact for notifications. Only on `bancheng.case.contacts`; only notify reads it."""
+
+    type = "case.contact_recorded"
+
+    case_number: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+class MissingItem(BaseModel):
+    """One item accepted as missing (容缺受理), to be supplied by `due_on`."""
+
+    item_no: int
+    name: str
+    due_on: date
+
+
+class CaseAccepted(Event):
+    """The case was accepted (受理); missing items, if any, are listed all at once (一次性告知)."""
+
+    type = "case.accepted"
+
+    case_number: str
+    missing_items: list[MissingItem] = Field(default_factory=list)
+
+
+class CaseForwarded(Event):
+    """Registered and forwarded (登记转发): routing dispatches work orders for it."""
+
+    type = "case.forwarded"
+
+    case_number: str
+    hall: str
+    problem_kind: str
+    matter_code: str | None = None
+    description: str
+    tier: Tier = "general"
+    green_channel: bool = False
+    suggested_departments: list[str] = Field(default_factory=list, description="Staff's suggestion, if any")
+
+
+class CaseResolvedOnSpot(Event):
+    """Handled on the spot at the window (现场处理)."""
+
+    type = "case.resolved_on_spot"
+
+    case_number: str
+    resolution: str
+
+
+class CaseReferredOutOfScope(Event):
+    """Not a government-service matter (不属于受理范围): explained, referred, and still counted."""
+
+    type = "case.referred_out_of_scope"
+
+    case_number: str
+    referral_target: str
+    explanation: str
+
+
+class CasePaused(Event):
+    """The clock stops, with a reason (a public-notice period, waiting for an outside body)."""
+
+    type = "case.paused"
+
+    case_number: str
+    reason: str
+    expected_resume_on: date | None = None
+
+
+class CaseResumed(Event):
+    type = "case.resumed"
+
+    case_number: str
+    reason: str
+
+
+class CaseReplied(Event):
+    """The citizen got the answer (答复): every work order was answered, or the window replied."""
+
+    type = "case.replied"
+
+    case_number: str
+    reply: str
+
+
+class CallbackRecorded(Event):
+    """The callback (回访) and its satisfaction; dissatisfied reopens the case for redo (重办)."""
+
+    type = "case.callback_recorded"
+
+    case_number: str
+    satisfaction: Satisfaction
+    comment: str = ""
+
+
+class CaseReopened(Event):
+    type = "case.reopened"
+
+    case_number: str
+    reason: str
+
+
+class CaseReviewed(Event):
+    """Looked back at (回头看)."""
+
+    type = "case.reviewed"
+
+    case_number: str
+    note: str = ""
+
+
+class CaseArchived(Event):
+    """Archived (归档); `exemplary` proposes it for the case library (案例库)."""
+
+    type = "case.archived"
+
+    case_number: str
+    exemplary: bool = False
+    solution: str = ""
+
+
+class CaseWithdrawn(Event):
+    type = "case.withdrawn"
+
+    case_number: str
+    reason: str
+
+
+class CaseMerged(Event):
+    """Merged into another case as a duplicate (并单)."""
+
+    type = "case.merged"
+
+    case_number: str
+    into_case_id: str
+    into_case_number: str
+    reason: str
+
+
+class MissingItemSupplied(Event):
+    type = "case.missing_item_supplied"
+
+    case_number: str
+    item_no: int
+    waived: bool = False
+    at: AwareDatetime

@@ -1,14 +1,18 @@
 """Work-order events (工单). Producer: routing. Consumers: intake, sla, notify, audit.
 
-The same event also goes to the department's own topic (`bancheng.dept.<code>.workorders`).
+`WorkOrderDispatched` also goes to the department's own topic (`bancheng.dept.<code>.workorders`);
+departments' systems answer with the commands in `shared.events.commands`.
 """
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from shared.events.base import Event
 from shared.events.case import Tier
+
+Role = Literal["lead", "assisting"]
+ReturnReason = Literal["wrong_locality", "unclear_ownership", "overlapping_duties", "other"]
 
 
 class WorkOrderDispatched(Event):
@@ -19,7 +23,116 @@ class WorkOrderDispatched(Event):
     work_order_id: str
     case_number: str
     department: str = Field(examples=["market"])
-    role: Literal["lead", "assisting"]
+    role: Role
     matter_code: str | None = None
     tier: Tier
     reason: str = Field(description="Why this department: the routing rule that decided")
+
+
+class ManualTriageRequired(Event):
+    """No rule was sure (人工研判): staff must choose; the best guess and the reason are shown."""
+
+    type = "workorder.manual_triage_required"
+
+    case_number: str
+    best_guess: str | None
+    confidence: float
+    reason: str
+
+
+class WorkOrderSignedFor(Event):
+    """The department signed for it (签收): its clock starts here."""
+
+    type = "workorder.signed_for"
+
+    work_order_id: str
+    case_number: str
+    department: str
+
+
+class WorkOrderReplied(Event):
+    type = "workorder.replied"
+
+    work_order_id: str
+    case_number: str
+    department: str
+    reply: str
+
+
+class WorkOrderReturned(Event):
+    """Returned (退单) with a reason code; routing re-routes it."""
+
+    type = "workorder.returned"
+
+    work_order_id: str
+    case_number: str
+    department: str
+    reason: ReturnReason
+    note: str = ""
+    return_count: int = Field(description="How many times this case's work orders were returned so far")
+
+
+class PingPongDetected(Event):
+    """A work order bounced between the same departments: a supervisor must decide."""
+
+    type = "workorder.pingpong_detected"
+
+    work_order_id: str
+    case_number: str
+    departments: list[str]
+
+
+class ExtensionRequested(Event):
+    """An extension (延期) was asked for: new date, legal basis, reason."""
+
+    type = "workorder.extension_requested"
+
+    work_order_id: str
+    case_number: str
+    department: str
+    requested_due_at: AwareDatetime
+    legal_basis: str
+    reason: str
+
+
+class ExtensionDecided(Event):
+    type = "workorder.extension_decided"
+
+    work_order_id: str
+    case_number: str
+    department: str
+    approved: bool
+    new_due_at: AwareDatetime | None = None
+    supervisor: str
+    comment: str = ""
+
+
+class WorkOrderEscalated(Event):
+    """Escalated (提级) to the district or city coordinator."""
+
+    type = "workorder.escalated"
+
+    work_order_id: str
+    case_number: str
+    level: Literal["district", "city"]
+    coordinator: str
+    reason: str
+
+
+class CoordinationMeetingRecorded(Event):
+    type = "workorder.coordination_meeting_recorded"
+
+    work_order_id: str
+    case_number: str
+    participants: list[str]
+    decision: str
+
+
+class CaseReplyComposed(Event):
+    """Every work order is answered; the lead department composed the reply to the citizen."""
+
+    type = "workorder.case_reply_composed"
+
+    case_number: str
+    lead_department: str
+    reply: str

@@ -18,7 +18,7 @@ CASE = {
     "applicant_name": "张三",
     "applicant_phone": "13812345678",
 }
-TRAIL = ["case.registered", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
+TRAIL = ["case.registered", "case.accepted", "case.forwarded", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
 
 
 @pytest.fixture(params=DATABASES)

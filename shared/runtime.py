@@ -6,7 +6,8 @@ and routes, and hands `runtime.app()` to uvicorn.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import bus, db, migrations
+from shared import bus, db, inbox, migrations
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
 from shared.outbox import OutboxRelay
@@ -27,6 +28,8 @@ from shared.telemetry import configure_logging, create_tracer_provider
 from shared.topics import EVENT_STREAMS, dead_letter_topic
 
 log = logging.getLogger(__name__)
+# Far beyond any redelivery: offsets are committed per batch, and a replayed batch is seconds old.
+APPLIED_EVENTS_KEPT = timedelta(days=7)
 
 
 @dataclass
@@ -37,6 +40,9 @@ class Runtime:
     consumers: Sequence[Consumer] = ()
     topics: Sequence[str] = ()
     routers: Sequence[APIRouter] = ()
+    # Background loops (a timer sweep, a retry queue, checkpoints): each gets the runtime, runs until
+    # cancelled at shutdown, and should catch and log its own errors so one bad pass does not end it.
+    background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
     engine: AsyncEngine = field(init=False)
@@ -44,6 +50,7 @@ class Runtime:
     broker: KafkaBroker = field(init=False)
     producer: AIOKafkaProducer = field(init=False)
     relay: OutboxRelay = field(init=False)
+    _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         name = self.settings.service_name
@@ -105,10 +112,15 @@ class Runtime:
         await self.producer.start()
         await self.relay.start()
         await self.broker.start()
+        loops = (prune_applied_events, *self.background)
+        self._tasks = [asyncio.create_task(loop(self), name=loop.__name__) for loop in loops]
         self.relay.wake()
         log.info("%s started on the bus at %s", self.name, self.kafka.bootstrap_servers)
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.broker.stop()  # stop consuming first; what was applied is committed
         await self.relay.stop()
         await self.relay.publish_batch()  # one last pass so a clean stop leaves little behind
@@ -147,6 +159,17 @@ class Runtime:
             decoder=_raw_records,
             title=f"{consumer.group}",
         )(apply_batch)
+
+
+async def prune_applied_events(runtime: Runtime) -> None:
+    """Applied event ids older than the redelivery horizon are forgotten, hourly."""
+    while True:
+        try:
+            async with runtime.sessions() as session, session.begin():
+                await inbox.prune(session, older_than=APPLIED_EVENTS_KEPT)
+        except Exception:  # noqa: BLE001 - the next pass tries again
+            log.exception("pruning applied event ids failed")
+        await asyncio.sleep(3600)
 
 
 def _raw_records(_message: KafkaMessage) -> None:

@@ -11,7 +11,7 @@ from ..domain.addresses import url_problem
 from ..domain.model import ChannelName, HotlineStatus, Message
 from .base import Channel, DeliveryFailed
 from .http import json_bytes, post
-from .signing import signed_headers
+from shared.webhook_signing import signed_headers
 
 
 class HotlineChannel(Channel):

@@ -10,7 +10,7 @@ import httpx
 from ..domain.model import ChannelName, Message
 from .base import Channel
 from .http import json_bytes, post
-from .signing import signed_headers
+from shared.webhook_signing import signed_headers
 
 
 def webhook_payload(message: Message) -> dict[str, object]:

@@ -12,7 +12,7 @@ import pytest
 from services.notify.channels.dingtalk import DingTalkRobotChannel
 from services.notify.channels.hotline import HotlineChannel
 from services.notify.channels.sms import SmsChannel, SmsGatewaySettings
-from services.notify.channels.signing import verify
+from shared.webhook_signing import verify
 from services.notify.channels.webhook import WebhookChannel
 from services.notify.channels.wecom import WeComRobotChannel
 from services.notify.domain.model import ChannelName
@@ -56,14 +56,14 @@ async def test_webhook_is_signed_so_the_receiver_can_verify_it(http_receiver, cl
 
 
 async def test_signature_covers_timestamp_and_raw_body():
-    from services.notify.channels.signing import signature
+    from shared.webhook_signing import signature
 
     expected = hmac.new(b"k", b"1700000000.{\"a\":1}", hashlib.sha256).hexdigest()
     assert signature(secret="k", timestamp="1700000000", body=b'{"a":1}') == expected
 
 
 async def test_stale_signed_request_is_rejected_by_verify():
-    from services.notify.channels.signing import signature
+    from shared.webhook_signing import signature
 
     sig = signature(secret="k", timestamp=str(int(NOW)), body=b"{}")
     assert not verify(secret="k", timestamp=str(int(NOW)), body=b"{}", received=sig, now=NOW + 301)

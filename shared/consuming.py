@@ -43,6 +43,7 @@ class Unit:
     session: AsyncSession
     service: str
     cause: Envelope | None = None
+    record: ConsumerRecord | None = None  # where the cause was read: topic, partition, offset
     staged: list[tuple[str, Envelope]] = field(default_factory=list)
 
     async def emit(
@@ -149,7 +150,7 @@ class BatchApplier:
             seen = await inbox.already_applied(
                 session, consumer=group, event_ids=[str(envelope.id) for _, envelope in pairs]
             )
-            for _record, envelope in pairs:
+            for record, envelope in pairs:
                 event_id = str(envelope.id)
                 if event_id in seen:
                     DUPLICATES.labels(group).inc()
@@ -158,7 +159,7 @@ class BatchApplier:
                 found = self.consumer.handler_for(envelope)
                 if found is not None:
                     handler, event = found
-                    await handler(event, envelope, Unit(session=session, service=self.service, cause=envelope))
+                    await handler(event, envelope, Unit(session=session, service=self.service, cause=envelope, record=record))
                     APPLIED.labels(group, envelope.type).inc()
                 inbox.mark_applied(session, consumer=group, event_id=event_id)
 

@@ -1,11 +1,67 @@
-"""Routing's HTTP routes: work orders of a case."""
+"""Routing's HTTP routes for departments: the inbox (待办), and sign for, reply, return, extension,
+escalation, coordination meeting and the lead's case reply. No login yet: the acting department or
+supervisor is named in the body (the console's token will carry it once auth lands)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.health import RuntimeDep
-from services.routing import store
+from services.routing import actions, store
+from services.routing.catalogues import get_catalogues
+from services.routing.domain.catalogue import Level
+from services.routing.domain.returns import ReturnReason
+from services.routing.http_errors import domain_errors, field_error
 
 router = APIRouter(tags=["work orders"])
+
+
+class DepartmentAct(BaseModel):
+    department: str = Field(min_length=1, examples=["market"])
+
+
+class ReplyIn(DepartmentAct):
+    reply: str = Field(min_length=1)
+
+
+class ReturnIn(DepartmentAct):
+    reason: ReturnReason | None = Field(None, description="属地不符 / 权属不清 / 职能交叉 / 其他")
+    note: str = ""
+
+
+class ExtensionIn(DepartmentAct):
+    requested_due_at: AwareDatetime
+    legal_basis: str
+    reason: str
+
+
+class ExtensionDecisionIn(BaseModel):
+    supervisor: str = Field(min_length=1)
+    approve: bool
+    comment: str = ""
+
+
+class EscalationIn(BaseModel):
+    actor: str = Field(min_length=1, description="department code or supervisor who escalates")
+    level: Level
+    reason: str
+
+
+class MeetingIn(BaseModel):
+    convened_by: str = Field(min_length=1)
+    participants: list[str]
+    decision: str
+
+
+@router.get("/departments/{department}/work-orders", response_model=list[store.WorkOrder])
+async def department_inbox(department: str, runtime: RuntimeDep, district: str = "demo",
+                           state: Annotated[str | None, Query()] = None) -> list[store.WorkOrder]:
+    """A department's inbox: its work orders and those escalated to it, oldest first."""
+    async with runtime.sessions() as session:
+        with domain_errors():
+            (await get_catalogues().current(session, district=district)).catalogue.department(department)
+        return await store.inbox_of(session, department=department, state=state)
 
 
 @router.get("/cases/{case_id}/work-orders", response_model=list[store.WorkOrder])
@@ -13,3 +69,88 @@ async def list_work_orders(case_id: str, runtime: RuntimeDep) -> list[store.Work
     """The work orders dispatched for one case."""
     async with runtime.sessions() as session:
         return await store.work_orders_of_case(session, case_id=case_id)
+
+
+@router.get("/work-orders/{work_order_id}", response_model=store.WorkOrder)
+async def get_work_order(work_order_id: str, runtime: RuntimeDep) -> store.WorkOrder:
+    """One work order with its extensions, escalations and meetings."""
+    async with runtime.sessions() as session:
+        with domain_errors():
+            return await actions.load(session, work_order_id)
+
+
+@router.post("/work-orders/{work_order_id}/sign-for", response_model=store.WorkOrder)
+async def sign_for(work_order_id: str, body: DepartmentAct, runtime: RuntimeDep) -> store.WorkOrder:
+    """签收: the department takes the order; its clock starts now."""
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.sign_for(unit, work_order_id=work_order_id, department=body.department,
+                                          actor=f"department:{body.department}")
+
+
+@router.post("/work-orders/{work_order_id}/reply", response_model=store.WorkOrder)
+async def reply(work_order_id: str, body: ReplyIn, runtime: RuntimeDep) -> store.WorkOrder:
+    """答复 with the result; only after sign-for."""
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.reply(unit, work_order_id=work_order_id, department=body.department,
+                                       text=body.reply, actor=f"department:{body.department}")
+
+
+@router.post("/work-orders/{work_order_id}/return", response_model=store.WorkOrder)
+async def return_work_order(work_order_id: str, body: ReturnIn, runtime: RuntimeDep) -> store.WorkOrder:
+    """退单 with a reason code within the return window; the case is re-routed."""
+    if body.reason is None:
+        field_error("reason", en="a return needs a reason code: wrong_locality, unclear_ownership, "
+                                 "overlapping_duties or other", zh="退单须选择退单理由：属地不符、权属不清、职能交叉或其他")
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.return_order(unit, work_order_id=work_order_id, department=body.department,
+                                              reason=body.reason, note=body.note,
+                                              actor=f"department:{body.department}")
+
+
+@router.post("/work-orders/{work_order_id}/extension", response_model=store.WorkOrder)
+async def request_extension(work_order_id: str, body: ExtensionIn, runtime: RuntimeDep) -> store.WorkOrder:
+    """延期 request: new date, legal basis and reason, for a supervisor to decide."""
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.request_extension(
+                unit, work_order_id=work_order_id, department=body.department, new_due_at=body.requested_due_at,
+                legal_basis=body.legal_basis, reason=body.reason, actor=f"department:{body.department}")
+
+
+@router.post("/work-orders/{work_order_id}/extension/decision", response_model=store.WorkOrder)
+async def decide_extension(work_order_id: str, body: ExtensionDecisionIn, runtime: RuntimeDep) -> store.WorkOrder:
+    """The supervisor approves (the due date moves) or rejects (with a reason) the pending extension."""
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.decide_extension(unit, work_order_id=work_order_id, approve=body.approve,
+                                                  supervisor=body.supervisor, comment=body.comment)
+
+
+@router.post("/work-orders/{work_order_id}/escalate", response_model=store.WorkOrder)
+async def escalate(work_order_id: str, body: EscalationIn, runtime: RuntimeDep) -> store.WorkOrder:
+    """提级 to the district, then the city coordinator, which finds it in its inbox and on its feed."""
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.escalate(unit, work_order_id=work_order_id, level=body.level, actor=body.actor,
+                                          reason=body.reason)
+
+
+@router.post("/work-orders/{work_order_id}/meetings", response_model=store.WorkOrder)
+async def record_meeting(work_order_id: str, body: MeetingIn, runtime: RuntimeDep) -> store.WorkOrder:
+    """A coordination meeting (协调会) the coordinator held: participants and decision."""
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.record_meeting(unit, work_order_id=work_order_id, convened_by=body.convened_by,
+                                                participants=body.participants, decision=body.decision)
+
+
+@router.post("/cases/{case_id}/reply", response_model=store.RoutedCase)
+async def compose_case_reply(case_id: str, body: ReplyIn, runtime: RuntimeDep) -> store.RoutedCase:
+    """The lead department's reply for the whole case, once every work order is replied."""
+    with domain_errors():
+        async with runtime.unit() as unit:
+            return await actions.compose_case_reply(unit, case_id=case_id, department=body.department,
+                                                    text=body.reply, actor=f"department:{body.department}")

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
-from services.routing.api import router
+from services.routing import api, api_catalogue, api_triage
 from services.routing.config import get_settings
-from services.routing.handlers import consumer
+from services.routing.handlers import commands, consumer
 
 
 def build_runtime() -> Runtime:
@@ -14,8 +14,8 @@ def build_runtime() -> Runtime:
         settings=get_settings(),
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        consumers=[consumer],
-        routers=[router],
+        consumers=[consumer, commands],
+        routers=[api.router, api_triage.router, api_catalogue.router],
         title="Bancheng routing (转办)",
         description="Turns cases into work orders for the right departments and keeps them moving.",
     )

@@ -1,42 +1,66 @@
-"""Routing's subscribers: a forwarded case becomes work orders on the departments' topics."""
+"""Routing's subscribers, two consumer groups:
+
+- ``routing`` on the case stream: a forwarded case (登记转发) becomes work orders on the departments' topics.
+- ``routing-commands`` on ``bancheng.dept.commands``: departments' own systems sign for, reply, return,
+  ask for extensions and compose case replies. A command about another department's work order raises
+  (WrongDepartment), so it is dead-lettered with the reason and nothing changes.
+"""
 
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded
-from shared.events.workorder import WorkOrderDispatched
-from shared.topics import CASE_EVENTS, WORKORDER_EVENTS, department_topic
-from services.routing import store
+from shared.events.commands import (ComposeCaseReply, ReplyToWorkOrder, RequestExtension, ReturnWorkOrder,
+                                    SignForWorkOrder)
+from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS
+from services.routing import actions
+from services.routing.dispatching import route_forwarded_case
+from services.routing.domain.errors import WrongDepartment
 
 consumer = Consumer("routing", topics=[CASE_EVENTS])
+commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
 
 
 @consumer.on(CaseForwarded)
 async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope: Envelope, unit: Unit) -> None:
-    reason = "walking path: every case to the coordinator"  # replaced by the matter catalogue rules
-    for department, role in [("coordinator", "lead")]:
-        order = store.WorkOrder(
-            case_id=envelope.case_id,
-            case_number=event.case_number,
-            district=envelope.district,
-            hall=envelope.hall,
-            department=department,
-            role=role,
-            matter_code=event.matter_code,
-            tier=event.tier,
-            state="dispatched",
-            reason=reason,
-        )
-        unit.session.add(order)
-        dispatched = await unit.emit(
-            WorkOrderDispatched(
-                work_order_id=order.id,
-                case_number=event.case_number,
-                department=department,
-                role=role,
-                matter_code=event.matter_code,
-                tier=event.tier,
-                reason=reason,
-            ),
-            topic=WORKORDER_EVENTS,
-        )
-        await unit.forward(dispatched, topic=department_topic(department))
+    await route_forwarded_case(unit, event=event, case_id=envelope.case_id, district=envelope.district,
+                               hall=envelope.hall)
+
+
+def sender(envelope: Envelope, department: str) -> str:
+    """The acting department; a command signed by one department but naming another is refused."""
+    prefix = "department:"
+    if envelope.actor.startswith(prefix) and envelope.actor.removeprefix(prefix) != department:
+        raise WrongDepartment(en=f"{envelope.actor} sent a command in the name of {department}",
+                              zh=f"{envelope.actor} 不能以 {department} 的名义发送指令")
+    return envelope.actor or f"{prefix}{department}"
+
+
+@commands.on(SignForWorkOrder)
+async def on_sign_for_command_sign_for_work_order(event: SignForWorkOrder, envelope: Envelope, unit: Unit) -> None:
+    await actions.sign_for(unit, work_order_id=event.work_order_id, department=event.department,
+                           actor=sender(envelope, event.department))
+
+
+@commands.on(ReplyToWorkOrder)
+async def on_reply_command_reply_to_work_order(event: ReplyToWorkOrder, envelope: Envelope, unit: Unit) -> None:
+    await actions.reply(unit, work_order_id=event.work_order_id, department=event.department, text=event.reply,
+                        actor=sender(envelope, event.department))
+
+
+@commands.on(ReturnWorkOrder)
+async def on_return_command_return_and_reroute(event: ReturnWorkOrder, envelope: Envelope, unit: Unit) -> None:
+    await actions.return_order(unit, work_order_id=event.work_order_id, department=event.department,
+                               reason=event.reason, note=event.note, actor=sender(envelope, event.department))
+
+
+@commands.on(RequestExtension)
+async def on_extension_command_ask_a_supervisor(event: RequestExtension, envelope: Envelope, unit: Unit) -> None:
+    await actions.request_extension(unit, work_order_id=event.work_order_id, department=event.department,
+                                    new_due_at=event.requested_due_at, legal_basis=event.legal_basis,
+                                    reason=event.reason, actor=sender(envelope, event.department))
+
+
+@commands.on(ComposeCaseReply)
+async def on_compose_command_reply_to_the_case(event: ComposeCaseReply, envelope: Envelope, unit: Unit) -> None:
+    await actions.compose_case_reply(unit, case_id=envelope.case_id, department=event.department, text=event.reply,
+                                     actor=sender(envelope, event.department))

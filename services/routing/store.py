@@ -1,12 +1,46 @@
-"""Routing's tables: work orders (工单)."""
+"""Routing's tables: routed cases, work orders (工单) and catalogue versions; keyword-only queries."""
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
+from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RoutedCase(SQLModel, table=True):
+    """A forwarded case as routing sees it: what was asked, what was decided, where its lead has been."""
+
+    __tablename__ = "routed_case"
+
+    case_id: str = Field(primary_key=True)
+    case_number: str
+    district: str = Field(index=True)
+    hall: str | None = None
+    problem_kind: str
+    matter_code: str | None = None
+    description: str
+    tier: str = "general"  # the decision's tier; a manual assignment keeps it
+    suggested_departments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外) | replied
+    state: str = Field(index=True)
+    reason: str  # the rule's reason, shown to staff (zh)
+    best_guess: str | None = None
+    confidence: float = 0.0
+    catalogue_version: int
+    route: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # lead departments in order
+    returns: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # return reasons in order
+    referral: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reply: str | None = None
+    replied_at: datetime | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=_now)
 
 
 class WorkOrder(SQLModel, table=True):
@@ -23,8 +57,82 @@ class WorkOrder(SQLModel, table=True):
     tier: str
     state: str = Field(index=True)
     reason: str
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = Field(default_factory=_now)  # dispatched at
+    due_at: datetime | None = None
+    signed_at: datetime | None = None
+    reply: str | None = None
+    replied_by: str | None = None
+    replied_at: datetime | None = None
+    return_reason: str | None = None
+    return_note: str = ""
+    returned_at: datetime | None = None
+    coordinator: str | None = Field(default=None, index=True)  # who holds it after an escalation 提级
+    extensions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    escalations: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    meetings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class CatalogueVersion(SQLModel, table=True):
+    """One version of a district's catalogue (departments and matters); the highest version is in force."""
+
+    __tablename__ = "catalogue_version"
+
+    district: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    change: str  # what changed, e.g. "seeded from data files", "department archives added"
+    changed_by: str
+    created_at: datetime = Field(default_factory=_now)
+
+
+async def routed_case(session: AsyncSession, *, case_id: str, for_update: bool = False) -> RoutedCase | None:
+    query = select(RoutedCase).where(RoutedCase.case_id == case_id)
+    return (await session.exec(query.with_for_update() if for_update else query)).first()
+
+
+async def cases_in_state(session: AsyncSession, *, state: str, district: str | None = None,
+                         limit: int = 200) -> list[RoutedCase]:
+    query = select(RoutedCase).where(RoutedCase.state == state)
+    if district:
+        query = query.where(RoutedCase.district == district)
+    return list((await session.exec(query.order_by(RoutedCase.created_at).limit(limit))).all())
+
+
+async def replied_cases_since(session: AsyncSession, *, since: datetime | None, limit: int = 5000) -> list[RoutedCase]:
+    query = select(RoutedCase).where(RoutedCase.state == "replied")
+    if since is not None:
+        query = query.where(RoutedCase.replied_at > since)
+    return list((await session.exec(query.order_by(RoutedCase.replied_at).limit(limit))).all())
+
+
+async def work_order(session: AsyncSession, *, work_order_id: str, for_update: bool = False) -> WorkOrder | None:
+    query = select(WorkOrder).where(WorkOrder.id == work_order_id)
+    return (await session.exec(query.with_for_update() if for_update else query)).first()
 
 
 async def work_orders_of_case(session: AsyncSession, *, case_id: str) -> list[WorkOrder]:
-    return list((await session.exec(select(WorkOrder).where(WorkOrder.case_id == case_id))).all())
+    query = select(WorkOrder).where(WorkOrder.case_id == case_id).order_by(WorkOrder.created_at)
+    return list((await session.exec(query)).all())
+
+
+async def inbox_of(session: AsyncSession, *, department: str, state: str | None = None,
+                   limit: int = 200) -> list[WorkOrder]:
+    """A department's inbox: orders addressed to it, and orders escalated to it as coordinator."""
+    query = select(WorkOrder).where((WorkOrder.department == department) | (WorkOrder.coordinator == department))
+    if state:
+        query = query.where(WorkOrder.state == state)
+    return list((await session.exec(query.order_by(WorkOrder.created_at).limit(limit))).all())
+
+
+async def latest_catalogue_version(session: AsyncSession, *, district: str) -> int | None:
+    query = select(func.max(CatalogueVersion.version)).where(CatalogueVersion.district == district)
+    return (await session.exec(query)).first()
+
+
+async def catalogue_version(session: AsyncSession, *, district: str, version: int) -> CatalogueVersion | None:
+    return await session.get(CatalogueVersion, (district, version))
+
+
+async def catalogue_history(session: AsyncSession, *, district: str) -> list[CatalogueVersion]:
+    query = select(CatalogueVersion).where(CatalogueVersion.district == district)
+    return list((await session.exec(query.order_by(CatalogueVersion.version))).all())

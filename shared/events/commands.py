@@ -43,3 +43,12 @@ class RequestExtension(Event):
     legal_basis: str
     reason: str
 
+
+
+class ComposeCaseReply(Event):
+    """The lead department's reply for the whole case (the envelope's case id), once every order is replied."""
+
+    type = "command.compose_case_reply"
+
+    department: str
+    reply: str

@@ -6,7 +6,7 @@ departments' systems answer with the commands in `shared.events.commands`.
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.events.base import Event
 from shared.events.case import Tier
@@ -27,6 +27,7 @@ class WorkOrderDispatched(Event):
     matter_code: str | None = None
     tier: Tier
     reason: str = Field(description="Why this department: the routing rule that decided")
+    catalogue_version: int | None = Field(default=None, description="The catalogue version that decided")
 
 
 class ManualTriageRequired(Event):
@@ -128,6 +129,14 @@ class CoordinationMeetingRecorded(Event):
     decision: str
 
 
+class ReplyContribution(BaseModel):
+    """One department's answer that went into the case reply."""
+
+    department: str
+    role: Role
+    reply: str
+
+
 class CaseReplyComposed(Event):
     """Every work order is answered; the lead department composed the reply to the citizen."""
 
@@ -136,3 +145,32 @@ class CaseReplyComposed(Event):
     case_number: str
     lead_department: str
     reply: str
+    contributions: list[ReplyContribution] = Field(default_factory=list)
+
+
+class ReferralTarget(BaseModel):
+    code: str
+    name: str
+    kind: Literal["department", "outside_body"]
+
+
+class OutOfScopeReferralAdvised(Event):
+    """Routing found the case out of scope (不属于政务服务范围): staff explain it and refer it; no work order."""
+
+    type = "workorder.referral_advised"
+
+    case_number: str
+    targets: list[ReferralTarget]
+    explanation: str = Field(description="What staff tell the person, in Chinese")
+    reason: str
+
+
+class SupervisorReviewRequired(Event):
+    """Returned too often (退单次数超限): a supervisor (督办) must choose the department."""
+
+    type = "workorder.supervisor_review_required"
+
+    work_order_id: str
+    case_number: str
+    departments: list[str] = Field(description="The lead departments the case went through, in order")
+    reason: str

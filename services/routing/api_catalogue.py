@@ -1,0 +1,84 @@
+"""Routing's HTTP routes for the matter catalogue (事项目录) and department directory: read, history, change.
+
+A change is a new version in force at once on every instance. A new department needs no code: its work
+orders go to ``bancheng.dept.<code>.workorders``, created by the outbox relay on first publish; its own
+system subscribes there and answers on ``bancheng.dept.commands``.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from shared.health import RuntimeDep
+from shared.topics import department_topic
+from services.routing import store
+from services.routing.catalogues import InForce, get_catalogues
+from services.routing.domain.catalogue import Department, Matter
+from services.routing.http_errors import domain_errors, field_error
+
+router = APIRouter(tags=["catalogue"])
+
+
+class DepartmentIn(BaseModel):
+    department: Department
+    changed_by: str = Field(min_length=1)
+
+
+class MatterIn(BaseModel):
+    matter: Matter
+    changed_by: str = Field(min_length=1)
+
+
+def _document(in_force: InForce) -> dict[str, Any]:
+    catalogue = in_force.catalogue
+    return {"district": catalogue.district, "version": catalogue.version,
+            "departments": [{**d.model_dump(mode="json"), "topic": department_topic(d.code)}
+                            for d in catalogue.departments],
+            "matters": [m.model_dump(mode="json") for m in catalogue.matters]}
+
+
+@router.get("/districts/{district}/catalogue")
+async def catalogue_in_force(district: str, runtime: RuntimeDep) -> dict[str, Any]:
+    """The version in force: departments (with their topics) and matters."""
+    async with runtime.sessions() as session:
+        with domain_errors():
+            return _document(await get_catalogues().current(session, district=district))
+
+
+@router.get("/districts/{district}/catalogue/versions")
+async def catalogue_versions(district: str, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    """Every version: number, what changed, who changed it, when."""
+    async with runtime.sessions() as session:
+        with domain_errors():
+            await get_catalogues().current(session, district=district)
+        return [row.model_dump(exclude={"document"}) for row in await store.catalogue_history(session,
+                                                                                             district=district)]
+
+
+@router.put("/districts/{district}/departments/{code}")
+async def put_department(district: str, code: str, body: DepartmentIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """Add or change a department; the next version is in force at once."""
+    if body.department.code != code:
+        field_error("department.code", en=f"the body's code {body.department.code!r} differs from the path's "
+                                          f"{code!r}", zh=f"请求体中的部门编码 {body.department.code} 与路径 {code} 不一致")
+    with domain_errors(unknown_is_invalid="department"):
+        async with runtime.unit() as unit:
+            in_force = await get_catalogues().change(
+                unit.session, district=district, edit=lambda c: c.with_department(body.department),
+                change=f"department {code} set", changed_by=body.changed_by)
+            return _document(in_force)
+
+
+@router.put("/districts/{district}/matters/{code}")
+async def put_matter(district: str, code: str, body: MatterIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """Add or change a matter; its lead and assisting departments must be in the directory."""
+    if body.matter.code != code:
+        field_error("matter.code", en=f"the body's code {body.matter.code!r} differs from the path's {code!r}",
+                    zh=f"请求体中的事项编码 {body.matter.code} 与路径 {code} 不一致")
+    with domain_errors(unknown_is_invalid="matter"):
+        async with runtime.unit() as unit:
+            in_force = await get_catalogues().change(
+                unit.session, district=district, edit=lambda c: c.with_matter(body.matter),
+                change=f"matter {code} set", changed_by=body.changed_by)
+            return _document(in_force)

@@ -1,33 +1,108 @@
-"""Audit's tables: every event once, as it travelled."""
+"""Audit's tables: the hash-chained log, its chain heads and signed checkpoints, and the case read model.
+
+Queries live beside them by concern: `log_store` (append, read, timeline), `read_model` (case facts from
+events), `search` (filters and full text), `reports` (statistics, assessment, frequency).
+"""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
 
 
-class AuditEntry(SQLModel, table=True):
+class LogEntry(SQLModel, table=True):
+    """One event as it travelled, linked to the entry before it in its (topic, partition) chain.
+
+    Attribute names match `domain.entries.StoredEntry`, so rows go straight to `verify_log`.
+    Everything the timeline shows (source, actor) is read from the hashed headers, never a side column.
+    """
+
     __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("topic", "partition", "sequence", name="uq_audit_entry_chain_position"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    topic: str
+    partition: int
+    sequence: int
     event_id: str = Field(unique=True)
-    type: str = Field(index=True)
-    schema_version: int
-    source: str
-    case_id: str = Field(index=True)
-    district: str = Field(index=True)
-    hall: str | None = None
-    actor: str
+    event_type: str = Field(index=True)
     occurred_at: datetime = Field(index=True)
-    causation_id: str | None = None
-    correlation_id: str
-    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    case_id: str | None = Field(default=None, index=True)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    headers: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str
+    entry_hash: str
 
 
-async def timeline(session: AsyncSession, *, case_id: str) -> list[AuditEntry]:
-    statement = select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.occurred_at, AuditEntry.id)
-    return list((await session.exec(statement)).all())
+class ChainHeadRow(SQLModel, table=True):
+    """The last entry of each chain: the row a writer locks, so one writer appends to a chain at a time."""
+
+    __tablename__ = "audit_chain_head"
+
+    topic: str = Field(primary_key=True)
+    partition: int = Field(primary_key=True)
+    sequence: int
+    entry_hash: str
+
+
+class CheckpointRow(SQLModel, table=True):
+    """A signed (sequence, head hash) of one chain; see `domain.checkpoints`."""
+
+    __tablename__ = "audit_checkpoint"
+    __table_args__ = (Index("ix_audit_checkpoint_chain", "topic", "partition", "sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str
+    partition: int
+    sequence: int
+    head_hash: str
+    signed_at: datetime
+    key_id: str
+    signature: str
+
+
+class CaseFactsRow(SQLModel, table=True):
+    """One case as statistics and search see it (`domain.case_facts.CaseFacts`), kept from the events.
+
+    Registration fields stay empty until `case.registered` arrives: the audit reads several topics, so a
+    work-order event can be applied before its case's registration. Reports count registered cases only.
+    Period labels are computed once, in Python, on the Shanghai calendar, so SQLite and PostgreSQL group
+    alike.
+    """
+
+    __tablename__ = "audit_case"
+
+    case_id: str = Field(primary_key=True)
+    case_number: str | None = None
+    received_at: datetime | None = Field(default=None, index=True)
+    hall: str | None = Field(default=None, index=True)
+    district: str | None = Field(default=None, index=True)
+    department: str | None = Field(default=None, index=True)
+    channel: str | None = None
+    kind: str | None = None
+    matter: str | None = Field(default=None, index=True)
+    state: str | None = None
+    accepted: bool = False
+    resolved_on_the_spot: bool = False
+    out_of_scope: bool = False
+    dispatched: bool = False
+    replied: bool = False
+    on_time: bool | None = None
+    yellow_cards: int = 0
+    red_cards: int = 0
+    returns: int = 0
+    extensions: int = 0
+    satisfaction: str | None = None
+    exemplary: bool = Field(default=False, index=True)  # in the case library 案例库
+    description: str = ""
+    replies: str = ""  # every reply and resolution text, newline-separated
+    solution: str = ""
+    search_tokens: str = ""  # `domain.fulltext.index_tokens` of description, replies and solution
+    period_day: str | None = None
+    period_week: str | None = None
+    period_month: str | None = Field(default=None, index=True)
+    period_quarter: str | None = None
+    period_year: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,8 +26,15 @@ def card_deduction(figures: Tally, *, policy: AssessmentPolicy) -> Decimal:
 def assess_departments(rows: Iterable[CaseFacts], *, policy: AssessmentPolicy) -> tuple[DepartmentAssessment, ...]:
     """One line per lead department, lowest score first; cases never dispatched are the window's own
     and assess no department. The score is the base less deductions, never below zero."""
+    return assess_tallies(tally_by(rows, dimension=Dimension.DEPARTMENT), policy=policy)
+
+
+def assess_tallies(
+    tallies: Mapping[tuple[str | None, str | None], Tally], *, policy: AssessmentPolicy
+) -> tuple[DepartmentAssessment, ...]:
+    """`assess_departments` over tallies already keyed by (department, period), e.g. summed in SQL."""
     lines = []
-    for (department, _), figures in tally_by(rows, dimension=Dimension.DEPARTMENT).items():
+    for (department, _), figures in tallies.items():
         if department is None:
             continue
         deduction = card_deduction(figures, policy=policy)

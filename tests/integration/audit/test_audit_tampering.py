@@ -1,0 +1,114 @@
+"""Editing, deleting or swapping any stored entry is caught by verify, which names the entry."""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from services.audit import log_store
+from services.audit.config import get_settings
+from services.audit.domain.verification import FaultKind
+from services.audit.keys import load_signing_key
+from services.audit.log_store import IncomingEvent, Signer
+from services.audit.tools import verify_database
+from shared.runtime import Runtime
+from tests.integration.audit.conftest import with_databases
+
+AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
+TOPIC = "bancheng.case.events"
+
+
+async def seed(runtime: Runtime, count: int = 9) -> None:
+    """`count` events over two partitions, as the consumer would append them (signing every 3)."""
+    signer = Signer(private_key=load_signing_key(get_settings()), every=3)
+    events = [
+        IncomingEvent(
+            topic=TOPIC, partition=i % 2, event_id=f"evt-{i}", event_type="case.registered",
+            occurred_at=AT + timedelta(minutes=i), case_id=f"case-{i % 4}",
+            payload={"description": "租赁备案材料不齐", "n": i}, headers={"ce_source": "intake", "ce_actor": "staff:1"},
+        )
+        for i in range(count)
+    ]
+    async with runtime.sessions() as session, session.begin():
+        await log_store.append_events(session, events, signer=signer, now=AT)
+
+
+async def faults_after(runtime: Runtime, *statements: str) -> list:
+    async with runtime.engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+    report = await verify_database(runtime.settings.database_url, load_signing_key(get_settings()).public_key())
+    return list(report.faults)
+
+
+@with_databases
+async def test_untouched_log_verifies_and_a_second_append_of_an_event_is_ignored(migrated: Runtime) -> None:
+    await seed(migrated)
+    await seed(migrated)  # the same nine events again
+    assert await faults_after(migrated) == []
+    async with migrated.engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM audit_entry")) == 9
+
+
+@with_databases
+async def test_edited_entry_is_named_by_verify(migrated: Runtime) -> None:
+    await seed(migrated)
+    faults = await faults_after(
+        migrated, "UPDATE audit_entry SET payload = '{\"description\": \"已改\", \"n\": 4}' WHERE event_id = 'evt-4'"
+    )
+    assert [(f.kind, f.event_id) for f in faults] == [(FaultKind.ALTERED, "evt-4")]
+
+
+@with_databases
+async def test_deleted_entry_is_named_by_verify(migrated: Runtime) -> None:
+    await seed(migrated)
+    faults = await faults_after(migrated, "DELETE FROM audit_entry WHERE event_id = 'evt-2'")  # partition 0, #2
+    assert faults[0].kind == FaultKind.MISSING and faults[0].partition == 0
+    assert "entries 2 are missing" in faults[0].detail and faults[0].sequence == 3
+
+
+@with_databases
+async def test_deleted_tail_is_caught_by_the_signed_checkpoint(migrated: Runtime) -> None:
+    await seed(migrated)  # partition 0 holds evt-0,2,4,6,8 at #1..5; a checkpoint signed #3
+    faults = await faults_after(migrated, "DELETE FROM audit_entry WHERE event_id IN ('evt-4', 'evt-6', 'evt-8')")
+    assert [(f.kind, f.partition, f.sequence) for f in faults] == [(FaultKind.TRUNCATED, 0, 3)]
+
+
+@with_databases
+async def test_swapped_entries_are_named_by_verify(migrated: Runtime) -> None:
+    await seed(migrated)  # swap #2 and #3 of partition 1 (evt-3, evt-5), sequences and all
+    faults = await faults_after(
+        migrated,
+        "UPDATE audit_entry SET sequence = -1 WHERE event_id = 'evt-3'",
+        "UPDATE audit_entry SET sequence = 2 WHERE event_id = 'evt-5'",
+        "UPDATE audit_entry SET sequence = 3 WHERE event_id = 'evt-3'",
+    )
+    named = {f.event_id for f in faults}
+    assert {"evt-3", "evt-5"} <= named
+    assert all(f.partition == 1 for f in faults)
+
+
+@with_databases
+async def test_verify_command_exits_non_zero_and_names_the_entry(migrated: Runtime) -> None:
+    await seed(migrated)
+    async with migrated.engine.begin() as connection:
+        await connection.execute(text("UPDATE audit_entry SET event_type = 'case.accepted' WHERE event_id = 'evt-7'"))
+    done = subprocess.run(
+        [sys.executable, "-m", "services.audit.tools", "verify"], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+    )
+    assert done.returncode == 1
+    assert "altered: bancheng.case.events[1] #4 (event evt-7)" in done.stdout
+
+
+@pytest.mark.parametrize("audit_env", ["sqlite"], indirect=True)
+def test_missing_key_in_production_is_refused_with_one_line(audit_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANCHENG_AUDIT_ENVIRONMENT", "production")
+    monkeypatch.setenv("BANCHENG_AUDIT_SIGNING_SECRET", "a-real-secret")
+    done = subprocess.run(
+        [sys.executable, "-m", "services.audit", "migrate"], capture_output=True, text=True, env=os.environ.copy(), timeout=60
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().startswith("error: audit signing key") and len(done.stderr.strip().splitlines()) == 1

@@ -1,22 +1,58 @@
 """Intake's composition root: settings → runtime (bus, database, consumers) → HTTP app."""
 
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from shared.runtime import Runtime
-from shared.settings import get_kafka_settings
-from services.intake.api import router
-from services.intake.config import get_settings
+from shared.settings import KafkaSettings, get_kafka_settings
+from services.intake import api, api_tracking, hotline, lookup, printouts, store
+from services.intake.config import IntakeSettings, get_settings
 from services.intake.handlers import consumer
+from services.intake.http_errors import install_error_handlers
+
+log = logging.getLogger(__name__)
 
 
-def build_runtime() -> Runtime:
-    return Runtime(
-        settings=get_settings(),
-        kafka=get_kafka_settings(),
+class IntakeRuntime(Runtime):
+    """The shared runtime, with intake's bilingual error responses installed on its app."""
+
+    def app(self) -> FastAPI:
+        application = super().app()
+        install_error_handlers(application)
+        return application
+
+
+async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:
+    """Forget Idempotency-Keys after their TTL and 12345 delivery ids once their timestamps are stale."""
+    settings = runtime.settings
+    while True:
+        now = datetime.now(UTC)
+        try:
+            async with runtime.sessions() as session, session.begin():
+                await store.prune_before(
+                    session,
+                    idempotency=now - timedelta(hours=settings.idempotency_ttl_hours),
+                    # A delivery older than twice the tolerance fails the timestamp check anyway.
+                    deliveries=now - timedelta(seconds=2 * settings.webhook_tolerance_s),
+                )
+        except Exception:  # noqa: BLE001 - the next pass tries again
+            log.exception("pruning idempotency records and delivery ids failed")
+        await asyncio.sleep(600)
+
+
+def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings | None = None) -> Runtime:
+    """The intake process; tests pass their own settings instead of the environment's."""
+    return IntakeRuntime(
+        settings=settings or get_settings(),
+        kafka=kafka or get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
         consumers=[consumer],
-        routers=[router],
+        routers=[api.router, api_tracking.router, printouts.router, lookup.router, hotline.router],
+        background=[prune_idempotency_and_deliveries],
         title="Bancheng intake (受理)",
         description="Registers cases from every channel and follows them through the closed loop.",
     )
-

@@ -1,8 +1,12 @@
-"""Intake's settings (env prefix BANCHENG_INTAKE_)."""
+"""Intake's settings (env prefix BANCHENG_INTAKE_) and its district configuration."""
+
+from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+from services.intake.domain.districts import DISTRICTS_FILE, DistrictCatalogue, load_district_catalogue
 
 
 class IntakeSettings(ServiceSettings):
@@ -10,7 +14,23 @@ class IntakeSettings(ServiceSettings):
 
     service_name: str = "intake"
     port: int = 8101
+    districts_file: Path = DISTRICTS_FILE
+    # The citizen's status lookup (no login): per client address, and wrong answers per case.
+    lookup_requests_per_minute: int = 20
+    lookup_failures_per_case: int = 5
+    lookup_failure_window_s: float = 900.0
+    # How long an Idempotency-Key is remembered, and the 12345 webhook's replay window.
+    idempotency_ttl_hours: float = 24.0
+    webhook_tolerance_s: float = 300.0
+    # The window where the applicant comes back, printed on the tracking card (一跟到底).
+    handling_window: str = "“办不成事”反映窗口"
 
 
 def get_settings() -> IntakeSettings:
     return IntakeSettings()
+
+
+@lru_cache(maxsize=4)
+def district_catalogue(path: Path = DISTRICTS_FILE) -> DistrictCatalogue:
+    """The districts file, read and validated once per process."""
+    return load_district_catalogue(path)

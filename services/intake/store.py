@@ -1,13 +1,24 @@
-"""Intake's tables: cases and the daily case-number sequence per hall."""
+"""Intake's tables and keyword-only queries.
+
+The case row holds the applicant's personal data (intake is its only keeper); everything around
+the case — its transitions, missing items (容缺), batch items, attachments' metadata, the work
+orders and SLA cards it has heard of — lives in child tables keyed by the case id.
+"""
 
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import uuid4
 
+from sqlalchemy import JSON, Column, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Case(SQLModel, table=True):
@@ -21,14 +32,109 @@ class Case(SQLModel, table=True):
     problem_kind: str
     matter_code: str | None = None
     description: str
-    tier: str
+    complexity_tier: str
     green_channel: bool = False
     applicant_kind: str
     applicant_name: str
     applicant_phone: str
+    applicant_email: str | None = None
+    applicant_id_type: str | None = None
+    applicant_id_number: str | None = None
+    applicant_credit_code: str | None = None
+    applicant_contact_name: str = ""
     state: str = Field(index=True)
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
-    updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    resume_to: str | None = None  # the state a paused case returns to
+    first_responder: str  # 首问负责人: who registered it and owns it
+    satisfaction: str | None = None
+    reply: str = ""
+    merged_into: str | None = None
+    hotline_order_id: str | None = Field(default=None, unique=True)
+    hotline_revision: int | None = None
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class CaseTransition(SQLModel, table=True):
+    """One step of the lifecycle: who, when, why (the case history shown to staff)."""
+
+    __tablename__ = "case_transition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    at: datetime
+    reason: str = ""
+
+
+class MissingItemRow(SQLModel, table=True):
+    """An item accepted as missing (容缺受理), tracked until supplied or waived."""
+
+    __tablename__ = "missing_item"
+
+    case_id: str = Field(foreign_key="case.id", primary_key=True)
+    item_no: int = Field(primary_key=True)
+    name: str
+    note: str = ""
+    due_on: date
+    state: str = "pending"
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution_note: str = ""
+
+
+class BatchItemRow(SQLModel, table=True):
+    """One item of a batch registration, trackable on its own."""
+
+    __tablename__ = "batch_item"
+
+    case_id: str = Field(foreign_key="case.id", primary_key=True)
+    item_no: int = Field(primary_key=True)
+    label: str
+    state: str = "pending"
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    reason: str = ""
+
+
+class Attachment(SQLModel, table=True):
+    """An attachment's metadata; the file itself lives in the hall's document store."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str | None = None
+    description: str = ""
+
+
+class CaseWorkOrder(SQLModel, table=True):
+    """A work order routing dispatched for the case, as intake heard of it."""
+
+    __tablename__ = "case_work_order"
+
+    work_order_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    department: str
+    role: str
+    state: str = "dispatched"  # dispatched | replied | returned
+
+
+class CaseCard(SQLModel, table=True):
+    """A yellow or red card sla issued on the case or one of its work orders."""
+
+    __tablename__ = "case_card"
+
+    supervision_id: str = Field(primary_key=True)
+    colour: str = Field(primary_key=True)  # a yellow card may later be followed by a red one
+    case_id: str = Field(index=True)
+    subject: str
+    department: str | None = None
+    reason: str
+    issued_at: datetime
 
 
 class CaseNumberSequence(SQLModel, table=True):
@@ -39,6 +145,28 @@ class CaseNumberSequence(SQLModel, table=True):
     hall: str = Field(primary_key=True)
     day: date = Field(primary_key=True)
     last: int = 0
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The response given to a creating POST, replayed when the same Idempotency-Key returns."""
+
+    __tablename__ = "idempotency_record"
+
+    scope: str = Field(primary_key=True)  # e.g. "POST /cases"
+    key: str = Field(primary_key=True)
+    fingerprint: str  # sha256 of the canonical request
+    status_code: int
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=_now, index=True)
+
+
+class HotlineDelivery(SQLModel, table=True):
+    """A 12345 webhook delivery id already accepted: the same id again is a replay."""
+
+    __tablename__ = "hotline_delivery"
+
+    delivery_id: str = Field(primary_key=True)
+    received_at: datetime = Field(default_factory=_now, index=True)
 
 
 async def next_sequence(session: AsyncSession, *, hall: str, day: date) -> int:
@@ -61,3 +189,59 @@ async def get_case(session: AsyncSession, *, case_id: str) -> Case | None:
 
 async def find_case_by_number(session: AsyncSession, *, case_number: str) -> Case | None:
     return (await session.exec(select(Case).where(Case.case_number == case_number))).first()
+
+
+async def find_case_by_hotline_order(session: AsyncSession, *, order_id: str) -> Case | None:
+    return (await session.exec(select(Case).where(Case.hotline_order_id == order_id))).first()
+
+
+async def _children(session: AsyncSession, model: type, case_id: str, order: Any) -> list:
+    rows = await session.exec(select(model).where(model.case_id == case_id).order_by(order))
+    return list(rows.all())
+
+
+async def transitions(session: AsyncSession, *, case_id: str) -> list[CaseTransition]:
+    return await _children(session, CaseTransition, case_id, col(CaseTransition.id))
+
+
+async def missing_items(session: AsyncSession, *, case_id: str) -> list[MissingItemRow]:
+    return await _children(session, MissingItemRow, case_id, col(MissingItemRow.item_no))
+
+
+async def batch_items(session: AsyncSession, *, case_id: str) -> list[BatchItemRow]:
+    return await _children(session, BatchItemRow, case_id, col(BatchItemRow.item_no))
+
+
+async def attachments(session: AsyncSession, *, case_id: str) -> list[Attachment]:
+    return await _children(session, Attachment, case_id, col(Attachment.id))
+
+
+async def work_orders(session: AsyncSession, *, case_id: str) -> list[CaseWorkOrder]:
+    return await _children(session, CaseWorkOrder, case_id, col(CaseWorkOrder.work_order_id))
+
+
+async def cards(session: AsyncSession, *, case_id: str) -> list[CaseCard]:
+    return await _children(session, CaseCard, case_id, col(CaseCard.issued_at))
+
+
+async def count_by_state(session: AsyncSession, *, district: str | None) -> dict[str, int]:
+    statement = select(Case.state, func.count()).group_by(Case.state)
+    if district:
+        statement = statement.where(Case.district == district)
+    return dict((await session.exec(statement)).all())
+
+
+async def find_idempotency_record(
+    session: AsyncSession, *, scope: str, key: str
+) -> IdempotencyRecord | None:
+    return await session.get(IdempotencyRecord, (scope, key))
+
+
+async def delivery_seen(session: AsyncSession, *, delivery_id: str) -> bool:
+    return await session.get(HotlineDelivery, delivery_id) is not None
+
+
+async def prune_before(session: AsyncSession, *, idempotency: datetime, deliveries: datetime) -> None:
+    """Forget idempotency records and delivery ids past their horizons."""
+    await session.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < idempotency))
+    await session.exec(delete(HotlineDelivery).where(col(HotlineDelivery.received_at) < deliveries))

@@ -32,6 +32,8 @@ class CaseRegistered(Event):
     applicant_kind: Literal["person", "enterprise"]
     applicant_masked: str = Field(description="e.g. 张* / 深圳市某某有限公司")
     hotline_order_id: str | None = Field(default=None, description="The 12345 platform's order id, if it came from there")
+    batch_items: int = Field(default=0, description="How many items a batch registration holds (0: not a batch)")
+    attachments: int = Field(default=0, description="How many attachments were described at registration")
 
 
 class CaseContactRecorded(Event):
@@ -60,6 +62,7 @@ class CaseAccepted(Event):
 
     case_number: str
     missing_items: list[MissingItem] = Field(default_factory=list)
+    reason: str = ""
 
 
 class CaseForwarded(Event):
@@ -75,6 +78,7 @@ class CaseForwarded(Event):
     tier: Tier = "general"
     green_channel: bool = False
     suggested_departments: list[str] = Field(default_factory=list, description="Staff's suggestion, if any")
+    reason: str = ""
 
 
 class CaseResolvedOnSpot(Event):
@@ -183,3 +187,26 @@ class MissingItemSupplied(Event):
     item_no: int
     waived: bool = False
     at: AwareDatetime
+
+
+class BatchItemMoved(Event):
+    """One item of a batch registration changed state (pending, blocked, completed, dropped)."""
+
+    type = "case.batch_item_moved"
+
+    case_number: str
+    item_no: int
+    label: str
+    state: Literal["pending", "blocked", "completed", "dropped"]
+    reason: str = ""
+
+
+class CaseDescriptionUpdated(Event):
+    """The description changed after registration (a newer revision of a 12345 hotline order)."""
+
+    type = "case.description_updated"
+
+    case_number: str
+    description: str
+    source: str = Field(examples=["hotline_12345"])
+    hotline_revision: int | None = None

@@ -9,14 +9,12 @@ from shared.devstack import SERVICES, Stack
 from tests.conftest import DATABASES, database_url
 
 CASE = {
-    "hall": "DEMO",
+    "hall": "FT",
     "channel": "walk_in",
     "problem_kind": "missing_materials",
     "matter_code": "lease_filing",
     "description": "租赁备案缺银行同意函，孩子入学急需租赁凭证",
-    "applicant_kind": "person",
-    "applicant_name": "张三",
-    "applicant_phone": "13812345678",
+    "applicant": {"kind": "person", "name": "张三", "phone": "13812345678"},
 }
 TRAIL = ["case.registered", "case.accepted", "case.forwarded", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
 

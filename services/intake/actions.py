@@ -1,0 +1,123 @@
+"""Lifecycle steps on a stored case: the domain decides, this module records and announces.
+
+Every step writes a `case_transition` row (action, from, to, actor, time, reason) and stages the
+matching case event, so the history staff see and the stream everyone else reads never differ.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from shared.consuming import Unit
+from shared.events import case as events
+from shared.events.base import Event
+from shared.topics import CASE_EVENTS
+from services.intake import store
+from services.intake.domain.errors import DomainConflict, InvalidInput
+from services.intake.domain.lifecycle import ActionKind, CaseAction, CaseState, CaseStatus, Satisfaction, transition
+from services.intake.domain.missing_items import MissingItemRequest, list_missing_items
+from services.intake.schemas import ActionIn
+
+_A = ActionKind
+# Steps whose `reason` is the substance of the event (the resolution, the reply), so required.
+_TEXT_REQUIRED = {
+    _A.resolve_on_spot: ("处理结果", "resolution"),
+    _A.record_reply: ("答复内容", "reply"),
+}
+
+
+def case_status(case: store.Case) -> CaseStatus:
+    return CaseStatus(state=CaseState(case.state), resume_to=CaseState(case.resume_to) if case.resume_to else None)
+
+
+async def _check_extras(unit: Unit, case: store.Case, action_in: ActionIn) -> store.Case | None:
+    """The HTTP-level parts the state machine does not see; returns the merge target if any."""
+    kind = action_in.action
+    if action_in.missing_items and kind is not _A.accept:
+        raise InvalidInput.single(field="missing_items", zh="只有受理时可以列明容缺材料",
+                                  en="missing items are listed only when accepting")
+    if kind is _A.refer_out_of_scope and not (action_in.referral_target or "").strip():
+        raise InvalidInput.single(field="referral_target", zh="告知转交时须写明转交的部门或单位",
+                                  en="say where the case is referred to")
+    if kind in _TEXT_REQUIRED and not action_in.reason.strip():
+        zh, en = _TEXT_REQUIRED[kind]
+        raise InvalidInput.single(field="reason", zh=f"{zh}不能为空", en=f"the {en} must not be empty")
+    if kind is _A.archive and any(item.state == "pending" for item in await store.missing_items(unit.session, case_id=case.id)):
+        raise DomainConflict(zh="仍有容缺材料未补齐或免交,不能归档", en="missing items are still pending; supply or waive them before archiving")
+    if kind is not _A.merge_as_duplicate or not action_in.merged_into:
+        return None
+    target = await store.find_case_by_number(unit.session, case_number=action_in.merged_into.strip().upper())
+    if target is None or target.id == case.id:
+        raise InvalidInput.single(field="merged_into", zh="并入的案件编号不存在或就是本案",
+                                  en="merged_into must be the number of another existing case")
+    return target
+
+
+async def act_on_case(
+    unit: Unit, *, case: store.Case, action_in: ActionIn, actor: str, now: datetime
+) -> store.Case:
+    """Apply one step; raises `IllegalTransition` (409) or `InvalidInput` (422) and changes nothing."""
+    target = await _check_extras(unit, case, action_in)
+    action = CaseAction(
+        kind=action_in.action, actor=actor, at=now, reason=action_in.reason,
+        satisfaction=action_in.satisfaction, merged_into=action_in.merged_into,
+    )
+    before = case.state
+    after = transition(status=case_status(case), action=action)
+    reason = action_in.reason.strip()
+    missing = ()
+    if action_in.missing_items:
+        missing = list_missing_items(
+            requested=[MissingItemRequest(name=i.name, due_on=i.due_on, note=i.note) for i in action_in.missing_items],
+            accepted_at=now,
+        )
+        for item in missing:
+            unit.session.add(store.MissingItemRow(case_id=case.id, item_no=item.item_no, name=item.name,
+                                                  note=item.note, due_on=item.due_on))
+    case.state, case.resume_to = after.state.value, after.resume_to.value if after.resume_to else None
+    case.updated_at = now
+    if action.kind is _A.record_reply:
+        case.reply = reason
+    if action.kind is _A.record_callback:
+        case.satisfaction = action_in.satisfaction.value
+    if target is not None:
+        case.merged_into = target.case_number
+    unit.session.add(case)
+    unit.session.add(store.CaseTransition(case_id=case.id, action=action.kind.value, from_state=before,
+                                          to_state=case.state, actor=actor, at=now, reason=reason))
+    where = {"case_id": case.id, "district": case.district, "hall": case.hall, "actor": actor}
+    for event in _events(case, action_in, reason, missing, target):
+        await unit.emit(event, topic=CASE_EVENTS, **where)
+    return case
+
+
+def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target) -> list[Event]:  # noqa: ANN001
+    number, kind = case.case_number, action_in.action
+    if kind is _A.accept:
+        listed = [events.MissingItem(item_no=i.item_no, name=i.name, due_on=i.due_on) for i in missing]
+        return [events.CaseAccepted(case_number=number, missing_items=listed, reason=reason)]
+    if kind is _A.dispatch:
+        return [events.CaseForwarded(
+            case_number=number, hall=case.hall, problem_kind=case.problem_kind, matter_code=case.matter_code,
+            description=case.description, tier=case.complexity_tier, green_channel=case.green_channel,
+            suggested_departments=action_in.suggested_departments, reason=reason,
+        )]
+    if kind is _A.record_callback:
+        recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value, comment=reason)
+        if action_in.satisfaction is Satisfaction.dissatisfied:
+            return [recorded, events.CaseReopened(case_number=number, reason=reason or "回访不满意,重办")]
+        return [recorded]
+    single: dict[ActionKind, Callable[[], Event]] = {
+        _A.resolve_on_spot: lambda: events.CaseResolvedOnSpot(case_number=number, resolution=reason),
+        _A.refer_out_of_scope: lambda: events.CaseReferredOutOfScope(
+            case_number=number, referral_target=action_in.referral_target.strip(), explanation=reason),
+        _A.record_reply: lambda: events.CaseReplied(case_number=number, reply=reason),
+        _A.review: lambda: events.CaseReviewed(case_number=number, note=reason),
+        _A.archive: lambda: events.CaseArchived(case_number=number, exemplary=action_in.exemplary, solution=reason),
+        _A.pause: lambda: events.CasePaused(case_number=number, reason=reason,
+                                            expected_resume_on=action_in.expected_resume_on),
+        _A.resume: lambda: events.CaseResumed(case_number=number, reason=reason),
+        _A.withdraw: lambda: events.CaseWithdrawn(case_number=number, reason=reason),
+        _A.merge_as_duplicate: lambda: events.CaseMerged(
+            case_number=number, into_case_id=target.id, into_case_number=target.case_number, reason=reason),
+    }
+    return [single[kind]()]

@@ -1,0 +1,137 @@
+"""The 12345 hotline in: a signed webhook that creates or updates a case, once per order revision.
+
+Signature (shared.webhook_signing): hex HMAC-SHA256 over `timestamp + "." + raw body`, 300 s
+tolerance, constant-time compare; a delivery id seen before is a replay. Both → 401, nothing
+stored. The order id maps to one case; a delivery whose revision is not newer than the case's
+changes nothing (12345 retries freely). Field mapping: docs/intake-12345.md.
+"""
+
+import time
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from shared.consuming import Unit
+from shared.events.case import CaseDescriptionUpdated
+from shared.health import RuntimeDep
+from shared.topics import CASE_EVENTS
+from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from services.intake import store
+from services.intake.actions import act_on_case
+from services.intake.config import district_catalogue
+from services.intake.domain.applicant import ApplicantKind
+from services.intake.domain.identity import IdType
+from services.intake.domain.lifecycle import ActionKind
+from services.intake.domain.text import validate_description
+from services.intake.http_errors import problem_from_pydantic, unprocessable
+from services.intake.registration import Origin, register_case
+from services.intake.schemas import ActionIn, ApplicantIn, CaseCreate
+
+router = APIRouter(prefix="/hotline/12345", tags=["12345 hotline"])
+HOTLINE_ACTOR = "hotline:12345"
+
+
+class HotlineCaller(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # the platform may add fields; we read what we map
+
+    kind: ApplicantKind = ApplicantKind.person
+    name: str = Field(max_length=200)
+    phone: str = Field(max_length=40)
+    id_type: IdType | None = None
+    id_number: str | None = Field(default=None, max_length=40)
+    credit_code: str | None = Field(default=None, max_length=40)
+
+
+class HotlineOrder(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    order_id: str = Field(min_length=1, max_length=64, examples=["SZ12345-20261121-000123"])
+    revision: int = Field(ge=1, description="Grows with every change of the order on the 12345 side")
+    status: Literal["open", "withdrawn"] = "open"
+    hall: str = Field(min_length=1, max_length=6, description="Prefix of the hall the order is assigned to")
+    category: str = Field(min_length=1, max_length=64, description="A problem kind of the hall's district")
+    content: str = Field(max_length=20_000)
+    urgent: bool = False
+    matter_code: str | None = Field(default=None, max_length=64)
+    caller: HotlineCaller
+    withdraw_reason: str = Field(default="", max_length=1000)
+
+
+def _unauthorised(zh: str, en: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, {"zh": zh, "en": en})
+
+
+def _verified(request: Request, body: bytes, *, secret: str, tolerance: float) -> str:
+    """The delivery id of a correctly signed, fresh request; 401 otherwise."""
+    headers = request.headers
+    timestamp, delivery, received = (headers.get(h, "") for h in (TIMESTAMP_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER))
+    if not (timestamp and delivery and received) or len(delivery) > 128:
+        raise _unauthorised("缺少签名头", "missing signature headers")
+    if not verify(secret=secret, timestamp=timestamp, body=body, received=received, now=time.time(), tolerance=tolerance):
+        raise _unauthorised("签名无效或已过期", "invalid or expired signature")
+    return delivery
+
+
+def _case_create(order: HotlineOrder) -> CaseCreate:
+    caller = order.caller
+    return CaseCreate(
+        hall=order.hall, channel="hotline_12345", problem_kind=order.category, matter_code=order.matter_code,
+        description=order.content, green_channel=order.urgent, forward=False,
+        applicant=ApplicantIn(kind=caller.kind, name=caller.name, phone=caller.phone, id_type=caller.id_type,
+                              id_number=caller.id_number, credit_code=caller.credit_code),
+    )
+
+
+async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    case = await store.find_case_by_hotline_order(unit.session, order_id=order.order_id)
+    created = case is None
+    if created:
+        origin = Origin(actor=HOTLINE_ACTOR, hotline_order_id=order.order_id, hotline_revision=order.revision)
+        case = await register_case(unit, catalogue=district_catalogue(runtime.settings.districts_file),
+                                   case_in=_case_create(order), origin=origin, now=now)
+    elif order.revision <= (case.hotline_revision or 0):
+        return {"case_id": case.id, "case_number": case.case_number, "created": False, "applied": False}
+    else:
+        description = validate_description(order.content)
+        if description != case.description:
+            case.description, case.updated_at = description, now
+            await unit.emit(
+                CaseDescriptionUpdated(case_number=case.case_number, description=description,
+                                       source="hotline_12345", hotline_revision=order.revision),
+                topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=HOTLINE_ACTOR,
+            )
+        case.hotline_revision = order.revision
+        unit.session.add(case)
+    if order.status == "withdrawn" and case.state != "withdrawn":
+        withdraw = ActionIn(action=ActionKind.withdraw, reason=order.withdraw_reason or "来电人撤回(12345)")
+        await act_on_case(unit, case=case, action_in=withdraw, actor=HOTLINE_ACTOR, now=now)
+    return {"case_id": case.id, "case_number": case.case_number, "created": created, "applied": True}
+
+
+@router.post("/orders")
+async def receive_hotline_order(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """A 12345 order, created or changed on the hotline's side (signed webhook)."""
+    body = await request.body()
+    settings = runtime.settings
+    delivery = _verified(request, body, secret=settings.signing_secret, tolerance=settings.webhook_tolerance_s)
+    try:
+        order = HotlineOrder.model_validate_json(body)
+    except ValidationError as error:
+        return unprocessable([problem_from_pydantic(e) for e in error.errors()])
+    try:
+        async with runtime.unit() as unit:
+            if await store.delivery_seen(unit.session, delivery_id=delivery):
+                raise _unauthorised("重复投递(重放)", "delivery already received (replay)")
+            unit.session.add(store.HotlineDelivery(delivery_id=delivery))
+            result = await _apply(unit, runtime, order)
+    except IntegrityError:
+        async with runtime.sessions() as session:
+            if not await store.delivery_seen(session, delivery_id=delivery):
+                raise  # another conflict (the same new order twice at once): 500, and 12345 retries
+        raise _unauthorised("重复投递(重放)", "delivery already received (replay)") from None
+    return JSONResponse(result, status_code=status.HTTP_201_CREATED if result["created"] else status.HTTP_200_OK)

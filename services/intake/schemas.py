@@ -1,0 +1,92 @@
+"""HTTP request bodies. Shapes and enums are checked here; meaning (ID check digits, the district's
+problem kinds, text limits) is checked by the domain, so both give the same bilingual 422."""
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.domain.applicant import ApplicantKind
+from services.intake.domain.batch import BatchItemState
+from services.intake.domain.districts import Channel, ComplexityTier
+from services.intake.domain.identity import IdType
+from services.intake.domain.lifecycle import ActionKind, Satisfaction
+
+# Raw strings are bounded well above the domain's limits, so the domain names the real limit
+# while a megabyte of junk is still refused before it is parsed further.
+RAW_TEXT_MAX = 20_000
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApplicantIn(_Body):
+    kind: ApplicantKind
+    name: str | None = Field(default=None, max_length=RAW_TEXT_MAX, examples=["张三"])
+    phone: str | None = Field(default=None, max_length=40, examples=["13812345678"])
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    id_type: IdType | None = None
+    id_number: str | None = Field(default=None, max_length=40)
+    credit_code: str | None = Field(default=None, max_length=40)
+    contact_name: str | None = Field(default=None, max_length=RAW_TEXT_MAX)
+
+
+class AttachmentIn(_Body):
+    """Metadata only: the file goes to the hall's document store, not through intake."""
+
+    file_name: str = Field(min_length=1, max_length=255, examples=["银行同意函.pdf"])
+    content_type: str = Field(max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$", examples=["application/pdf"])
+    size_bytes: int = Field(ge=0, le=200 * 1024 * 1024)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    description: str = Field(default="", max_length=200)
+
+
+class CaseCreate(_Body):
+    hall: str = Field(min_length=1, max_length=6, examples=["FT"], description="The hall's case-number prefix")
+    channel: Channel
+    problem_kind: str = Field(min_length=1, max_length=64, examples=["missing_materials"])
+    matter_code: str | None = Field(default=None, max_length=64, examples=["lease_filing"])
+    description: str | None = Field(default=None, max_length=RAW_TEXT_MAX)
+    complexity_tier: ComplexityTier | None = Field(
+        default=None, description="Defaults to general, or the district's first tier if it has no general"
+    )
+    green_channel: bool = False
+    applicant: ApplicantIn
+    items: list[str] = Field(default_factory=list, description="Batch registration: one label per item")
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
+    forward: bool = Field(default=True, description="Accept and forward (登记转发) at once")
+    suggested_departments: list[str] = Field(default_factory=list, max_length=10)
+
+
+class MissingItemIn(_Body):
+    name: str = Field(max_length=RAW_TEXT_MAX, examples=["银行同意函"])
+    due_on: date
+    note: str = Field(default="", max_length=RAW_TEXT_MAX)
+
+
+class ActionIn(_Body):
+    """One lifecycle step. `reason` is the reply, resolution or explanation where the step has one."""
+
+    action: ActionKind
+    reason: str = Field(default="", max_length=RAW_TEXT_MAX)
+    satisfaction: Satisfaction | None = None
+    merged_into: str | None = Field(default=None, max_length=40, description="Case number of the surviving case")
+    missing_items: list[MissingItemIn] = Field(default_factory=list, description="容缺受理: accept only")
+    referral_target: str | None = Field(default=None, max_length=200, examples=["小区物业服务中心"])
+    expected_resume_on: date | None = None
+    suggested_departments: list[str] = Field(default_factory=list, max_length=10)
+    exemplary: bool = False
+
+
+class MissingItemResolutionIn(_Body):
+    note: str = Field(default="", max_length=RAW_TEXT_MAX)
+
+
+class BatchItemMoveIn(_Body):
+    to: BatchItemState
+    reason: str = Field(default="", max_length=RAW_TEXT_MAX)
+
+
+class StatusLookupIn(_Body):
+    case_number: str = Field(max_length=40, examples=["FT-20261121-0042"])
+    phone_last4: str = Field(pattern=r"^\d{4}$", examples=["5678"])

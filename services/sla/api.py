@@ -1,15 +1,117 @@
-"""The SLA service's HTTP routes: deadlines of a case."""
+"""The SLA service's HTTP routes: a case's deadlines, the supervision board (督办), urging."""
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
 
 from shared.health import RuntimeDep
 from services.sla import store
+from services.sla.cards import urge
+from services.sla.domain.supervision import BoardDimension
 
 router = APIRouter(tags=["deadlines"])
 
 
+class UrgingNoticePublic(BaseModel):
+    sent_at: datetime
+    channel: str
+    recipient: str
+    text: str
+
+
+class SupervisionPublic(BaseModel):
+    id: str
+    case_id: str
+    work_order_id: str | None
+    colour: str
+    reason: str
+    department: str
+    hall: str
+    district: str
+    opened_at: datetime
+    red_at: datetime | None
+    urging_notices: list[UrgingNoticePublic]
+
+
+class BoardGroupPublic(BaseModel):
+    key: dict[str, str]
+    count: int
+    items: list[SupervisionPublic]
+
+
+class UrgeIn(BaseModel):
+    text: str = Field(min_length=1, max_length=500, description="催办内容")
+    channel: str = Field(default="notify", min_length=1)
+    recipient: str | None = Field(default=None, description="Default: the item's department")
+
+
 @router.get("/cases/{case_id}/deadlines", response_model=list[store.Deadline])
 async def list_deadlines(case_id: str, runtime: RuntimeDep) -> list[store.Deadline]:
-    """The deadlines armed for one case."""
+    """The deadlines of one case: its reply and each work order."""
     async with runtime.sessions() as session:
         return await store.deadlines_of_case(session, case_id=case_id)
+
+
+Filter = Annotated[str | None, Query()]
+
+
+@router.get("/supervision", response_model=list[SupervisionPublic])
+async def list_supervision(
+    runtime: RuntimeDep, colour: Filter = None, department: Filter = None, hall: Filter = None, district: Filter = None
+) -> list[SupervisionPublic]:
+    """Supervision items, oldest first, filtered by colour, department, hall and district."""
+    return await _items(runtime, colour=colour, department=department, hall=hall, district=district)
+
+
+@router.get("/supervision/board", response_model=list[BoardGroupPublic])
+async def supervision_board(
+    runtime: RuntimeDep,
+    by: Annotated[list[BoardDimension], Query(min_length=1)],
+    colour: Filter = None,
+    department: Filter = None,
+    hall: Filter = None,
+    district: Filter = None,
+) -> list[BoardGroupPublic]:
+    """The board: items grouped by the chosen dimensions (red first), with the urging notices sent."""
+    items = await _items(runtime, colour=colour, department=department, hall=hall, district=district)
+    groups: dict[tuple[str, ...], list[SupervisionPublic]] = {}
+    for item in items:
+        groups.setdefault(tuple(getattr(item, d.value) for d in by), []).append(item)
+    ordered = sorted(groups.items(), key=lambda kv: tuple(
+        (v != "red", v) if d is BoardDimension.COLOUR else (False, v) for d, v in zip(by, kv[0])
+    ))
+    return [
+        BoardGroupPublic(key={d.value: v for d, v in zip(by, key)}, count=len(members), items=members)
+        for key, members in ordered
+    ]
+
+
+@router.post("/supervision/{supervision_id}/urge", response_model=UrgingNoticePublic, status_code=201)
+async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: RuntimeDep) -> UrgingNoticePublic:
+    """A supervisor urges the responsible department (催办); announced as UrgingNoticeSent."""
+    async with runtime.unit() as unit:
+        item = await unit.session.get(store.SupervisionItem, supervision_id)
+        if item is None:
+            raise HTTPException(404, detail=[{"loc": ["path", "supervision_id"], "msg": "no such supervision item",
+                                              "msg_zh": "督办事项不存在"}])
+        row = await unit.session.get(store.Deadline, item.deadline_id)
+        notice = await urge(
+            unit, row, item, at=datetime.now(UTC), text=urge_in.text, channel=urge_in.channel,
+            recipient=urge_in.recipient,
+        )
+    return UrgingNoticePublic.model_validate(notice, from_attributes=True)
+
+
+async def _items(runtime: RuntimeDep, **filters: str | None) -> list[SupervisionPublic]:
+    async with runtime.sessions() as session:
+        items = await store.supervision_items(session, **filters)
+        notices = await store.notices_of(session, supervision_ids=[i.id for i in items])
+    by_item: dict[str, list[UrgingNoticePublic]] = {}
+    for n in notices:
+        by_item.setdefault(n.supervision_id, []).append(UrgingNoticePublic.model_validate(n, from_attributes=True))
+    return [
+        SupervisionPublic(**item.model_dump(exclude={"deadline_id"}), urging_notices=by_item.get(item.id, []))
+        for item in items
+    ]

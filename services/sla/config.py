@@ -1,8 +1,13 @@
 """The SLA service's settings (env prefix BANCHENG_SLA_)."""
 
+from pathlib import Path
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 class SlaSettings(ServiceSettings):
@@ -10,6 +15,21 @@ class SlaSettings(ServiceSettings):
 
     service_name: str = "sla"
     port: int = 8103
+    policies_dir: Path = DATA / "districts"
+    # Operator-editable working-day overrides; POST /calendar/reload re-reads it.
+    calendar_overrides_path: Path = DATA / "calendar_overrides.yaml"
+    # The sweeper looks for due timers this often; the firing lag is at most about this.
+    sweep_interval_s: float = 0.5
+    sweep_batch: int = 500
+    # Test-only: the sweeper's "now" is the real time plus this offset (and PUT /test/clock moves it).
+    # Refused outside environment=test, so production always fires on the real clock.
+    clock_offset_s: float = 0.0
+
+    @model_validator(mode="after")
+    def _clock_moves_only_in_tests(self) -> "SlaSettings":
+        if self.clock_offset_s and self.environment != "test":
+            raise ValueError("clock_offset_s may be set only when environment=test")
+        return self
 
 
 def get_settings() -> SlaSettings:

@@ -1,39 +1,164 @@
-"""The SLA service's subscribers: a dispatched work order arms a deadline in working days."""
+"""The SLA service's subscribers: case and work-order events arm, pause, extend and close deadlines.
+
+Clock starts (policy `clock_start`):
+- The case's reply deadline starts at `case.registered` or at `case.accepted`; under `accepted` the
+  registration leaves a waiting row (it carries the tier) that acceptance starts.
+- A work order's deadline is armed at `workorder.dispatched`, counting from dispatch. Under
+  `signed_for` (签收) that is provisional: a department that never signs for is still on the clock;
+  the sign-for re-arms it from the sign-for instant (DeadlineArmed, change="signed_for").
+Event instants are the envelopes' `occurred_at`, so a replay or a late delivery computes the same.
+"""
 
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
-from shared.events.sla import DeadlineArmed
-from shared.events.workorder import WorkOrderDispatched
-from shared.topics import SLA_EVENTS, WORKORDER_EVENTS
-from services.sla import store
-from services.sla.deadlines import due_for
+from shared.events.case import (
+    CaseAccepted,
+    CaseMerged,
+    CasePaused,
+    CaseReferredOutOfScope,
+    CaseRegistered,
+    CaseReplied,
+    CaseResolvedOnSpot,
+    CaseResumed,
+    CaseWithdrawn,
+)
+from shared.events.workorder import (
+    ExtensionDecided,
+    WorkOrderDispatched,
+    WorkOrderReplied,
+    WorkOrderReturned,
+    WorkOrderSignedFor,
+)
+from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
+from services.sla import store, tracking
+from services.sla.cards import REPEATED_RETURNS, issue_card
+from services.sla.context import current
+from services.sla.domain.policy import ClockStart, DeadlineSubject
+from services.sla.domain.schedule import extension_to_working_days
+from services.sla.domain.supervision import card_for_returns
 
-consumer = Consumer("sla", topics=[WORKORDER_EVENTS])
+consumer = Consumer("sla", topics=[CASE_EVENTS, WORKORDER_EVENTS])
+
+
+@consumer.on(CaseRegistered)
+async def on_case_registered_arm_reply_deadline(event: CaseRegistered, envelope: Envelope, unit: Unit) -> None:
+    if await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id):
+        return
+    rules = current().rules
+    starts = rules.policy(envelope.district).clock_starts_on(DeadlineSubject.CASE_REPLY)
+    rules.policy(envelope.district).tier(event.tier)  # an unknown tier is refused now, not at acceptance
+    row = store.Deadline(
+        case_id=envelope.case_id, subject="case", subject_id=envelope.case_id, district=envelope.district,
+        hall=envelope.hall or event.hall, tier=event.tier, state="waiting",
+    )
+    unit.session.add(row)
+    if starts is ClockStart.REGISTERED:
+        await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.REGISTERED)
+
+
+@consumer.on(CaseAccepted)
+async def on_case_accepted_start_reply_clock(event: CaseAccepted, envelope: Envelope, unit: Unit) -> None:
+    row = await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id)
+    if row is None or row.state != "waiting":
+        return
+    await tracking.start_clock(unit, current().rules, row, at=envelope.occurred_at, by=ClockStart.ACCEPTED)
 
 
 @consumer.on(WorkOrderDispatched)
 async def on_work_order_dispatched_arm_deadline(event: WorkOrderDispatched, envelope: Envelope, unit: Unit) -> None:
-    due = due_for(tier=event.tier, start=envelope.occurred_at)
-    deadline = store.Deadline(
-        case_id=envelope.case_id,
-        subject="work_order",
-        subject_id=event.work_order_id,
-        department=event.department,
-        district=envelope.district,
-        tier=event.tier,
-        started_at=envelope.occurred_at,
-        due_at=due.due_at,
-        assumed_weekdays=due.assumed_weekdays,
+    if await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id):
+        return
+    row = store.Deadline(
+        case_id=envelope.case_id, subject="work_order", subject_id=event.work_order_id,
+        department=event.department, district=envelope.district, hall=envelope.hall, tier=event.tier,
     )
-    unit.session.add(deadline)
-    await unit.emit(
-        DeadlineArmed(
-            subject="work_order",
-            subject_id=event.work_order_id,
-            department=event.department,
-            tier=event.tier,
-            due_at=due.due_at,
-            assumed_weekdays=due.assumed_weekdays,
-        ),
-        topic=SLA_EVENTS,
+    unit.session.add(row)
+    await tracking.start_clock(unit, current().rules, row, at=envelope.occurred_at, by=ClockStart.DISPATCHED)
+
+
+@consumer.on(WorkOrderSignedFor)
+async def on_work_order_signed_for_restart_clock(event: WorkOrderSignedFor, envelope: Envelope, unit: Unit) -> None:
+    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    rules = current().rules
+    if row is None or row.state != "open" or row.clock_start == ClockStart.SIGNED_FOR:
+        return
+    if rules.policy(row.district).clock_starts_on(DeadlineSubject.WORK_ORDER) is not ClockStart.SIGNED_FOR:
+        return
+    await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.SIGNED_FOR)
+
+
+@consumer.on(WorkOrderReplied)
+async def on_work_order_replied_close_deadline(event: WorkOrderReplied, envelope: Envelope, unit: Unit) -> None:
+    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    if row is not None:
+        await tracking.close(unit, row, at=envelope.occurred_at)
+
+
+@consumer.on(CaseReplied)
+@consumer.on(CaseResolvedOnSpot)
+async def on_case_answered_close_reply_deadline(event: object, envelope: Envelope, unit: Unit) -> None:
+    row = await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id)
+    if row is not None:
+        await tracking.close(unit, row, at=envelope.occurred_at)
+
+
+@consumer.on(CaseWithdrawn)
+@consumer.on(CaseMerged)
+@consumer.on(CaseReferredOutOfScope)
+async def on_case_ended_close_every_deadline(event: object, envelope: Envelope, unit: Unit) -> None:
+    for row in await store.live_deadlines_of_case(unit.session, case_id=envelope.case_id):
+        await tracking.close(unit, row, at=envelope.occurred_at)
+
+
+@consumer.on(CasePaused)
+async def on_case_paused_stop_clocks(event: CasePaused, envelope: Envelope, unit: Unit) -> None:
+    rules = current().rules
+    for row in await store.live_deadlines_of_case(unit.session, case_id=envelope.case_id):
+        await tracking.pause(unit, rules, row, at=envelope.occurred_at, reason=event.reason)
+
+
+@consumer.on(CaseResumed)
+async def on_case_resumed_restart_clocks(event: CaseResumed, envelope: Envelope, unit: Unit) -> None:
+    rules = current().rules
+    for row in await store.live_deadlines_of_case(unit.session, case_id=envelope.case_id):
+        await tracking.resume(unit, rules, row, at=envelope.occurred_at)
+
+
+@consumer.on(ExtensionDecided)
+async def on_extension_approved_move_deadline(event: ExtensionDecided, envelope: Envelope, unit: Unit) -> None:
+    if not event.approved:
+        return
+    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    if row is None or row.state != "open":
+        return
+    if event.new_due_at is None:
+        raise ValueError(f"approved extension of {event.work_order_id} has no new_due_at")
+    if row.due_at is None:
+        raise ValueError(f"work order {event.work_order_id} is paused: resume it before extending")
+    rules = current().rules
+    zone = rules.policy(row.district).office_hours.zone
+    days = extension_to_working_days(
+        calendar=rules.calendar(row.district),
+        current_due_day=row.due_at.astimezone(zone).date(),
+        requested_due_day=event.new_due_at.astimezone(zone).date(),
     )
+    await tracking.extend(unit, rules, row, working_days=days)
+
+
+@consumer.on(WorkOrderReturned)
+async def on_work_order_returned_stop_it_and_card_repeats(
+    event: WorkOrderReturned, envelope: Envelope, unit: Unit
+) -> None:
+    """A returned order's clock stops (routing re-dispatches); too many returns earn the case a red card."""
+    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    if row is not None and row.state == "open":
+        row.state, row.next_firing_at = "returned", None
+    case_row = await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id)
+    target = case_row or row
+    if target is None:
+        return
+    colour = card_for_returns(return_count=event.return_count, policy=current().rules.policy(target.district))
+    if colour is not None:
+        await issue_card(
+            unit, target, colour=colour, reason=REPEATED_RETURNS, at=envelope.occurred_at, department=event.department
+        )

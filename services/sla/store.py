@@ -1,27 +1,167 @@
-"""The SLA service's tables: deadlines."""
+"""The SLA service's tables: deadlines (durable timers), supervision items (督办) and urging notices.
 
-from datetime import UTC, datetime
+A deadline row keeps what its schedule is computed from (clock start, pauses, extension days), the
+keys of the firings already done, and `next_firing_at`: the indexed instant the sweeper looks for.
+Closed deadlines have no next firing, so a sweep reads only the rows that are due.
+"""
+
+from datetime import date, datetime
 from uuid import uuid4
 
+from sqlalchemy import JSON, Column, UniqueConstraint, func
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
 
 
+def _uuid() -> str:
+    return str(uuid4())
+
+
 class Deadline(SQLModel, table=True):
-    id: str = Field(default_factory=lambda: str(uuid4()), primary_key=True)
+    __table_args__ = (UniqueConstraint("subject", "subject_id"),)
+
+    id: str = Field(default_factory=_uuid, primary_key=True)
     case_id: str = Field(index=True)
-    subject: str  # case | work_order
-    subject_id: str = Field(index=True)
+    subject: str  # case | work_order (the contract's Subject)
+    subject_id: str  # the case id, or the work order id
     department: str | None = None
     district: str
+    hall: str | None = None
     tier: str
-    started_at: datetime
-    due_at: datetime = Field(index=True)
+    state: str = Field(default="open", index=True)  # waiting (no clock yet) | open | closed | returned
+    clock_started_at: datetime | None = None
+    clock_start: str = ""  # the event that started the clock: registered, dispatched, signed_for...
+    pauses: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    extension_working_days: int = 0
+    due_at: datetime | None = None
+    paused: bool = False
     assumed_weekdays: bool = False
-    state: str = Field(default="open", index=True)
+    fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    next_firing_at: datetime | None = Field(default=None, index=True)
+    calendar_first: date | None = None  # the local dates the schedule depends on (calendar reload)
+    calendar_last: date | None = Field(default=None, index=True)
+    closed_at: datetime | None = None
+    on_time: bool | None = None
+
+
+class SupervisionItem(SQLModel, table=True):
+    """督办: opened by a deadline's first card; a yellow item turns red in place."""
+
+    id: str = Field(default_factory=_uuid, primary_key=True)
+    deadline_id: str = Field(unique=True)
+    case_id: str = Field(index=True)
+    work_order_id: str | None = None
+    colour: str = Field(index=True)
+    reason: str
+    department: str = Field(index=True)
+    hall: str = Field(index=True)
+    district: str = Field(index=True)
+    opened_at: datetime
+    red_at: datetime | None = None
+
+
+class UrgingNotice(SQLModel, table=True):
+    """A reminder (催办) sent to the responsible department for a supervision item."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervision_id: str = Field(index=True)
+    sent_at: datetime
+    channel: str
+    recipient: str
+    text: str
 
 
 async def deadlines_of_case(session: AsyncSession, *, case_id: str) -> list[Deadline]:
-    return list((await session.exec(select(Deadline).where(Deadline.case_id == case_id))).all())
+    query = select(Deadline).where(Deadline.case_id == case_id).order_by(Deadline.subject, Deadline.subject_id)
+    return list((await session.exec(query)).all())
+
+
+async def find_deadline(session: AsyncSession, *, subject: str, subject_id: str) -> Deadline | None:
+    """One deadline, locked for update on PostgreSQL so the sweeper and a consumer take turns."""
+    query = select(Deadline).where(Deadline.subject == subject, Deadline.subject_id == subject_id)
+    return (await session.exec(query.with_for_update())).first()
+
+
+async def live_deadlines_of_case(session: AsyncSession, *, case_id: str) -> list[Deadline]:
+    query = select(Deadline).where(Deadline.case_id == case_id, Deadline.state.in_(("open", "waiting")))
+    return list((await session.exec(query.with_for_update())).all())
+
+
+async def due_deadlines(session: AsyncSession, *, now: datetime, limit: int) -> list[Deadline]:
+    """Deadlines whose next firing is due, oldest first: an index range scan on next_firing_at.
+
+    SKIP LOCKED lets several sla replicas sweep one PostgreSQL database without firing a row twice.
+    """
+    query = (
+        select(Deadline)
+        .where(Deadline.next_firing_at <= now)
+        .order_by(Deadline.next_firing_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def open_deadlines_over(
+    session: AsyncSession, *, first: date, last: date, after_id: str, limit: int
+) -> list[Deadline]:
+    """Open deadlines whose calendar span may cover [first, last], a page at a time by id."""
+    query = (
+        select(Deadline)
+        .where(
+            Deadline.state.in_(("open",)),
+            Deadline.calendar_last >= first,
+            Deadline.calendar_first <= last,
+            Deadline.id > after_id,
+        )
+        .order_by(Deadline.id)
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def open_calendar_span(session: AsyncSession) -> tuple[date | None, date | None]:
+    query = select(func.min(Deadline.calendar_first), func.max(Deadline.calendar_last)).where(
+        Deadline.state == "open"
+    )
+    first, last = (await session.exec(query)).one()
+    return first, last
+
+
+async def count_assumed_open(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(Deadline).where(Deadline.state == "open", Deadline.assumed_weekdays)
+    return (await session.exec(query)).one()
+
+
+async def supervision_of_deadline(session: AsyncSession, *, deadline_id: str) -> SupervisionItem | None:
+    query = select(SupervisionItem).where(SupervisionItem.deadline_id == deadline_id)
+    return (await session.exec(query)).first()
+
+
+async def supervision_items(
+    session: AsyncSession,
+    *,
+    colour: str | None = None,
+    department: str | None = None,
+    hall: str | None = None,
+    district: str | None = None,
+) -> list[SupervisionItem]:
+    query = select(SupervisionItem).order_by(SupervisionItem.opened_at)
+    for column, value in (
+        (SupervisionItem.colour, colour),
+        (SupervisionItem.department, department),
+        (SupervisionItem.hall, hall),
+        (SupervisionItem.district, district),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return list((await session.exec(query)).all())
+
+
+async def notices_of(session: AsyncSession, *, supervision_ids: list[str]) -> list[UrgingNotice]:
+    if not supervision_ids:
+        return []
+    query = select(UrgingNotice).where(UrgingNotice.supervision_id.in_(supervision_ids)).order_by(UrgingNotice.id)
+    return list((await session.exec(query)).all())

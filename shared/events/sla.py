@@ -25,6 +25,12 @@ class DeadlineArmed(Event):
     assumed_weekdays: bool = Field(
         default=False, description="True when the calendar did not know a year: weekdays were assumed"
     )
+    change: str | None = Field(
+        default=None,
+        description="Why it was armed again; None the first time",
+        examples=["signed_for", "resumed", "extended", "calendar_changed"],
+    )
+    extension_working_days: int = Field(default=0, description="Approved extensions (延期) so far, in working days")
 
 
 class DeadlineWarned(Event):

@@ -1,0 +1,131 @@
+"""Firing a deadline's due stages: warnings, yellow and red cards, supervision items (督办) and urging.
+
+A card opens the deadline's supervision item (one per deadline; yellow turns red in place) and
+sends an urging notice (催办) to the responsible department, each an event on the SLA stream.
+"""
+
+from datetime import datetime
+
+from zoneinfo import ZoneInfo
+
+from shared.consuming import Unit
+from shared.events.sla import CardIssued, DeadlineWarned, UrgingNoticeSent
+from shared.topics import SLA_EVENTS
+from services.sla import store
+from services.sla.calendars import Rules
+from services.sla.domain.schedule import Firing, Stage
+from services.sla.domain.supervision import CardColour
+from services.sla.domain.sweep import due_firings, next_firing_at
+from services.sla.tracking import refresh
+
+# The contract's reasons (shared/events/sla.py) for each way a card is earned.
+OVERDUE, OVERDUE_PAST_MARGIN, REPEATED_RETURNS = "overdue", "overdue_past_margin", "repeated_returns"
+URGING_CHANNEL = "notify"  # notify delivers it on the department's configured channels
+# The case's own reply deadline is owned by the hall's reflection window, not a department.
+WINDOW = "reflection_window"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+async def fire_due(unit: Unit, rules: Rules, row: store.Deadline, *, now: datetime) -> list[Firing]:
+    """Send what is due at `now` once each (see domain.sweep), mark it done, set the next firing."""
+    schedule = refresh(rules, row)
+    decision = due_firings(schedule=schedule, now=now, fired=row.fired)
+    sent = []
+    for firing in decision.fire:
+        if firing.stage is Stage.WARNING:
+            if schedule.due_at is None:
+                continue  # paused: nobody needs reminding of a deadline that is not running
+            await unit.emit(
+                DeadlineWarned(
+                    subject=row.subject,
+                    subject_id=row.subject_id,
+                    department=row.department,
+                    warning=firing.key.removeprefix("warning:"),
+                    due_at=schedule.due_at,
+                ),
+                topic=SLA_EVENTS, case_id=row.case_id, district=row.district, hall=row.hall,
+            )
+        else:
+            colour = CardColour.YELLOW if firing.stage is Stage.YELLOW else CardColour.RED
+            reason = OVERDUE if colour is CardColour.YELLOW else OVERDUE_PAST_MARGIN
+            await issue_card(unit, row, colour=colour, reason=reason, at=now, department=row.department)
+        sent.append(firing)
+    row.fired = [*row.fired, *decision.done_keys]
+    row.next_firing_at = next_firing_at(schedule=schedule, fired=row.fired)
+    return sent
+
+
+async def issue_card(
+    unit: Unit, row: store.Deadline, *, colour: CardColour, reason: str, at: datetime, department: str | None
+) -> store.SupervisionItem | None:
+    """Open (or turn red) the deadline's supervision item, announce the card and urge; once per colour."""
+    item = await store.supervision_of_deadline(unit.session, deadline_id=row.id)
+    if item is not None and (item.colour == CardColour.RED or colour is CardColour.YELLOW):
+        return None  # this card was already given
+    if item is None:
+        item = store.SupervisionItem(
+            deadline_id=row.id,
+            case_id=row.case_id,
+            work_order_id=row.subject_id if row.subject == "work_order" else None,
+            colour=colour.value,
+            reason=reason,
+            department=department or WINDOW,
+            hall=row.hall or "",
+            district=row.district,
+            opened_at=at,
+            red_at=at if colour is CardColour.RED else None,
+        )
+        unit.session.add(item)
+    else:
+        item.colour, item.reason, item.red_at = colour.value, reason, at
+    if colour is CardColour.RED:
+        row.fired = sorted({*row.fired, "red"})  # one red card per deadline, whatever earned it
+    await unit.emit(
+        CardIssued(
+            subject=row.subject,
+            subject_id=row.subject_id,
+            department=row.department,
+            colour=colour.value,
+            reason=reason,
+            due_at=row.due_at,
+            supervision_id=item.id,
+        ),
+        topic=SLA_EVENTS, case_id=row.case_id, district=row.district, hall=row.hall,
+    )
+    await urge(unit, row, item, at=at, text=_urging_text(row, colour, reason))
+    return item
+
+
+async def urge(
+    unit: Unit,
+    row: store.Deadline,
+    item: store.SupervisionItem,
+    *,
+    at: datetime,
+    text: str,
+    channel: str = URGING_CHANNEL,
+    recipient: str | None = None,
+) -> store.UrgingNotice:
+    notice = store.UrgingNotice(
+        supervision_id=item.id, sent_at=at, channel=channel, recipient=recipient or item.department, text=text
+    )
+    unit.session.add(notice)
+    await unit.emit(
+        UrgingNoticeSent(
+            supervision_id=item.id,
+            subject=row.subject,
+            subject_id=row.subject_id,
+            department=row.department,
+            note=text,
+        ),
+        topic=SLA_EVENTS, case_id=row.case_id, district=row.district, hall=row.hall,
+    )
+    return notice
+
+
+def _urging_text(row: store.Deadline, colour: CardColour, reason: str) -> str:
+    card = "黄牌" if colour is CardColour.YELLOW else "红牌"
+    what = "工单" if row.subject == "work_order" else "案件答复"
+    due = row.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if row.due_at else "—"
+    why = {OVERDUE: "已超过办理时限", OVERDUE_PAST_MARGIN: "超期已达红牌界限", REPEATED_RETURNS: "多次退单"}[reason]
+    return f"【督办·{card}】{what} {row.subject_id} {why}（时限 {due}），请尽快办结并反馈。"

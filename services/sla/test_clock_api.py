@@ -1,0 +1,27 @@
+"""PUT /test/clock moves the sweeper's clock. Mounted only when environment=test (see app.py)."""
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel
+
+from services.sla.context import current
+
+router = APIRouter(prefix="/test", tags=["test only"])
+
+
+class ClockIn(BaseModel):
+    now: AwareDatetime
+
+
+class ClockOut(BaseModel):
+    now: datetime
+    offset_s: float
+
+
+@router.put("/clock", response_model=ClockOut)
+async def move_clock(clock_in: ClockIn) -> ClockOut:
+    """Make the sweeper's now() `clock_in.now` from here on (it keeps running)."""
+    clock = current().clock
+    clock.set_now(clock_in.now)
+    return ClockOut(now=clock.now(), offset_s=clock.offset_s)

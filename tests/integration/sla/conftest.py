@@ -1,0 +1,128 @@
+"""sla as a real process on the real broker, with a clock the tests move (environment=test only)."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from shared.devbroker import DevBroker
+from shared.devstack import Stack
+from shared.envelope import Envelope
+from shared.events.base import Event
+from shared.topics import SLA_EVENTS
+from tests.conftest import database_url
+
+
+class SlaProcess:
+    """One sla process: publish its input events, move its clock, read what it emits."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.url = stack.url("sla")
+        self.bootstrap = stack.broker.bootstrap_servers
+
+    def publish(self, topic: str, event: Event, *, case_id: str, at: datetime) -> None:
+        envelope = Envelope.wrap(
+            event, source="test", case_id=case_id, district="demo", actor="staff:test", hall="DEMO", occurred_at=at
+        )
+
+        async def send() -> None:
+            producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=False)
+            await producer.start()
+            try:
+                key, value, headers = envelope.to_kafka()
+                await producer.send_and_wait(topic, value, key=key, headers=headers)
+            finally:
+                await producer.stop()
+
+        asyncio.run(send())
+
+    def move_clock(self, now: datetime) -> None:
+        response = httpx.put(f"{self.url}/test/clock", json={"now": now.isoformat()})
+        assert response.status_code == 200, response.text
+
+    def restart_with_clock(self, now: datetime) -> None:
+        """Start sla again after a crash, its clock at `now` from the first sweep on."""
+        self.stack.extra_env["BANCHENG_SLA_CLOCK_OFFSET_S"] = str((now - datetime.now(UTC)).total_seconds())
+        self.stack.start_service("sla")
+
+    def emitted(self, case_id: str) -> list[Envelope]:
+        """Every SLA event of the case on the broker so far, in order, duplicates included."""
+
+        async def read() -> list[Envelope]:
+            consumer = AIOKafkaConsumer(
+                SLA_EVENTS, bootstrap_servers=self.bootstrap, auto_offset_reset="earliest",
+                enable_auto_commit=False, group_id=None,
+            )
+            await consumer.start()
+            try:
+                found: list[Envelope] = []
+                batches = await consumer.getmany(timeout_ms=1500)
+                while batches:
+                    for records in batches.values():
+                        for r in records:
+                            if r.key == case_id.encode():
+                                found.append(Envelope.from_kafka(r.value, list(r.headers)))
+                    batches = await consumer.getmany(timeout_ms=300)
+                return found  # one key, one partition: in the order sla published them
+            finally:
+                await consumer.stop()
+
+        return asyncio.run(read())
+
+    def observed_for(self, case_id: str, seconds: float) -> list[Envelope]:
+        """The events after watching for `seconds` (several sweeps): for proving nothing more comes."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+        return self.emitted(case_id)
+
+    def wait_for(
+        self, case_id: str, until: Callable[[list[Envelope]], bool], timeout_s: float = 20
+    ) -> list[Envelope]:
+        deadline = time.monotonic() + timeout_s
+        events = self.emitted(case_id)
+        while not until(events) and time.monotonic() < deadline:
+            time.sleep(0.3)
+            events = self.emitted(case_id)
+        assert until(events), [(e.type, e.data) for e in events]
+        return events
+
+
+def start_sla(broker: DevBroker, tmp_path: Path, kind: str, clock_at: datetime) -> Stack:
+    stack = Stack(
+        var_dir=tmp_path,
+        database_urls={"sla": database_url(kind, "sla", tmp_path)},
+        extra_env={
+            "BANCHENG_SLA_ENVIRONMENT": "test",
+            "BANCHENG_SLA_SWEEP_INTERVAL_S": "0.2",
+            "BANCHENG_SLA_CLOCK_OFFSET_S": str((clock_at - datetime.now(UTC)).total_seconds()),
+        },
+    )
+    stack.broker = broker  # the session's broker: started already, so Stack does not start another
+    stack.start_service("sla")
+    return stack
+
+
+@pytest.fixture
+def new_case_id() -> str:
+    return f"case-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def sla_factory(broker: DevBroker, tmp_path: Path) -> Iterator[Callable[[str, datetime], SlaProcess]]:
+    stacks: list[Stack] = []
+
+    def start(kind: str, clock_at: datetime) -> SlaProcess:
+        stacks.append(stack := start_sla(broker, tmp_path, kind, clock_at))
+        return SlaProcess(stack)
+
+    yield start
+    for stack in stacks:
+        stack.stop_service("sla")  # never stack.stop(): the broker belongs to the session

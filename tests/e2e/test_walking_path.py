@@ -7,6 +7,7 @@ import pytest
 
 from shared.devstack import SERVICES, Stack
 from tests.conftest import DATABASES, database_url
+from tests.e2e.load import TRAIL
 
 CASE = {
     "hall": "FT",
@@ -16,7 +17,6 @@ CASE = {
     "description": "租赁备案缺银行同意函，孩子入学急需租赁凭证",
     "applicant": {"kind": "person", "name": "张三", "phone": "13812345678"},
 }
-TRAIL = ["case.registered", "case.accepted", "case.forwarded", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
 
 
 @pytest.fixture(params=DATABASES)

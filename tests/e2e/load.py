@@ -1,0 +1,72 @@
+"""Helpers for end-to-end runs: post many cases, wait until audit holds every case's whole trail."""
+
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+TRAIL = ["case.registered", "case.accepted", "case.forwarded", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
+
+
+def case_body(number: int) -> dict:
+    return {
+        "hall": "DEMO",
+        "channel": "walk_in",
+        "problem_kind": "missing_materials",
+        "matter_code": "lease_filing",
+        "description": f"租赁备案缺少银行同意函（第{number}件），孩子入学急需租赁凭证",
+        "applicant_kind": "person",
+        "applicant_name": "张三",
+        "applicant_phone": "13812345678",
+    }
+
+
+def post_case(base_url: str, number: int, *, deadline_s: float = 120) -> str:
+    """POST one case, retrying through a restart of intake with the same Idempotency-Key."""
+    key = str(uuid.uuid4())
+    stop = time.monotonic() + deadline_s
+    while True:
+        try:
+            response = httpx.post(f"{base_url}/cases", json=case_body(number), headers={"Idempotency-Key": key}, timeout=10)
+            if response.status_code in (200, 201):
+                return response.json()["id"]
+            if response.status_code < 500:
+                raise AssertionError(response.text)
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > stop:
+            raise TimeoutError(f"case {number} could not be posted")
+        time.sleep(0.2)
+
+
+def post_cases(base_url: str, count: int, *, workers: int = 8, on_posted: Callable[[int], None] = lambda n: None) -> list[str]:
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(post_case, base_url, n) for n in range(count)]
+        ids = []
+        for done, future in enumerate(futures, 1):
+            ids.append(future.result())
+            on_posted(done)
+    return ids
+
+
+def incomplete_trails(audit_url: str, case_ids: list[str], *, timeout_s: float) -> dict[str, list[str]]:
+    """Poll audit until every case shows the whole trail; return the cases still short, with their types."""
+    pending = {case_id: [] for case_id in case_ids}
+    stop = time.monotonic() + timeout_s
+    with httpx.Client(timeout=10) as client:
+        while pending and time.monotonic() < stop:
+            for case_id in list(pending):
+                try:
+                    types = [entry["type"] for entry in client.get(f"{audit_url}/cases/{case_id}/timeline").json()]
+                except httpx.TransportError:
+                    break  # audit is restarting
+                if sorted(types) == sorted(TRAIL):
+                    del pending[case_id]
+                else:
+                    pending[case_id] = types
+            else:
+                if pending:
+                    time.sleep(0.5)
+    return pending

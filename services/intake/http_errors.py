@@ -62,7 +62,7 @@ def problem_from_pydantic(error: dict[str, Any]) -> FieldProblem:
 
 def unprocessable(problems: Sequence[FieldProblem]) -> JSONResponse:
     detail = [{"field": p.field, "zh": p.zh, "en": p.en} for p in problems]
-    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_ENTITY)
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def conflict_body(error: DomainConflict) -> dict[str, Any]:

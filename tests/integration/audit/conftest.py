@@ -52,7 +52,7 @@ async def migrated(audit_env: str) -> AsyncIterator[Runtime]:
 @dataclass
 class AuditService:
     runtime: Runtime
-    bootstrap: str
+    producer: AIOKafkaProducer
     district: str  # unique per test: the shared broker's topics carry other tests' cases too
 
     async def publish(self, topic: str, event: Event, *, case_id: str, at: datetime, hall: str = "H1") -> Envelope:
@@ -63,13 +63,8 @@ class AuditService:
         return envelope
 
     async def send(self, topic: str, envelope: Envelope) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=False)
-        await producer.start()
-        try:
-            key, value, headers = envelope.to_kafka()
-            await producer.send_and_wait(topic, value, key=key, headers=headers)
-        finally:
-            await producer.stop()
+        key, value, headers = envelope.to_kafka()
+        await self.producer.send_and_wait(topic, value, key=key, headers=headers)
 
     def client(self) -> httpx.AsyncClient:
         """HTTP against the app without its lifespan (the runtime is already started)."""
@@ -89,9 +84,12 @@ async def audit(audit_env: str, broker: DevBroker, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("BANCHENG_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
     runtime = build_runtime()
     await runtime.start()
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, enable_idempotence=False)
+    await producer.start()
     try:
-        yield AuditService(runtime=runtime, bootstrap=broker.bootstrap_servers, district=f"d-{uuid.uuid4().hex[:8]}")
+        yield AuditService(runtime=runtime, producer=producer, district=f"d-{uuid.uuid4().hex[:8]}")
     finally:
+        await producer.stop()
         await runtime.stop()
 
 

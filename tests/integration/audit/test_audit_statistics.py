@@ -1,0 +1,113 @@
+"""Statistics, assessment, search, the case library and the frequency report over the articles' district,
+fed through the real consumer on the real broker; every figure below is computed by hand in seed_district."""
+
+import csv
+import io
+from fractions import Fraction
+
+import openpyxl
+from prometheus_client import REGISTRY
+from sqlalchemy import func
+from sqlmodel import select
+
+from services.audit.gauges import refresh_gauges
+from services.audit.store import CaseFactsRow, LogEntry
+from tests.integration.audit.conftest import AuditService, with_databases
+from tests.integration.audit.seed_district import SEPTEMBER, district_plan, seed_district
+
+
+async def seeded(audit: AuditService, prefix: str) -> None:
+    await seed_district(audit, prefix)
+    expected = sum(len(events) for events in district_plan(prefix).values())
+
+    async def all_applied() -> bool:
+        async with audit.runtime.sessions() as session:
+            logged = await session.exec(select(func.count()).select_from(LogEntry).where(LogEntry.case_id.startswith(prefix)))
+            return logged.one() >= expected
+
+    await audit.wait_until(all_applied, timeout_s=60)
+    async with audit.runtime.sessions() as session:
+        assert (await session.exec(select(func.count()).select_from(CaseFactsRow).where(CaseFactsRow.district == audit.district))).one() == 16
+
+
+def rate(figure: dict) -> Fraction:
+    return Fraction(figure["numerator"], figure["denominator"])
+
+
+@with_databases
+async def test_statistics_reproduce_the_articles_district_by_hand(audit: AuditService) -> None:
+    await seeded(audit, audit.district)
+    async with audit.client() as http:
+        [total] = (await http.get("/statistics", params={"district": audit.district})).json()
+        by_department = {row["value"]: row for row in (await http.get(
+            "/statistics", params={"district": audit.district, "by": "department", "period": "month"})).json()}
+        csv_export = await http.get("/assessment", params={"district": audit.district, "format": "csv"})
+        xlsx_export = await http.get("/assessment", params={"district": audit.district, "format": "xlsx"})
+
+    counted = {name: total[name] for name in ("received", "accepted", "resolved_on_the_spot", "out_of_scope", "dispatched",
+                                              "replied", "responded", "resolved", "closed", "on_time", "overdue",
+                                              "yellow_cards", "red_cards", "returns", "extensions", "rated", "satisfied")}
+    assert counted == {"received": 16, "accepted": 6, "resolved_on_the_spot": 3, "out_of_scope": 7, "dispatched": 6,
+                       "replied": 5, "responded": 16, "resolved": 8, "closed": 15, "on_time": 4, "overdue": 1,
+                       "yellow_cards": 1, "red_cards": 1, "returns": 1, "extensions": 0, "rated": 7, "satisfied": 6}
+    assert total["in_progress"] == 1
+    assert rate(total["response_rate"]) == 1  # 16 / 16
+    assert rate(total["resolution_rate"]) == Fraction(8, 9)  # out-of-scope left out of both sides
+    assert rate(total["satisfaction_rate"]) == Fraction(6, 7)
+    assert total["resolution_rate"]["percent"] == 88.9 and total["satisfaction_rate"]["percent"] == 85.7
+
+    assert set(by_department) == {None, "market", "housing"}
+    assert all(row["period"] == "2026-09" for row in by_department.values())
+    market, housing = by_department["market"], by_department["housing"]
+    assert (market["received"], market["resolved"], market["yellow_cards"], market["overdue"]) == (3, 3, 1, 1)
+    assert (housing["received"], housing["resolved"], housing["red_cards"], housing["returns"]) == (3, 2, 1, 1)
+    assert rate(market["satisfaction_rate"]) == Fraction(2, 3) and rate(housing["resolution_rate"]) == Fraction(2, 3)
+
+    lines = list(csv.reader(io.StringIO(csv_export.content.decode("utf-8-sig"))))
+    assert [line[0] for line in lines[1:]] == ["housing", "market"]  # lowest score first
+    assert [(line[-2], line[-1]) for line in lines[1:]] == [("2.0", "98.0"), ("0.5", "99.5")]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_export.content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["housing", "market"]
+    assert [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [98.0, 99.5]
+
+    await refresh_gauges(audit.runtime, now=SEPTEMBER)
+    labels = {"dimension": "district", "value": audit.district, "month": "2026-09"}
+    assert REGISTRY.get_sample_value("bancheng_audit_cases", labels | {"figure": "received"}) == 16
+    assert REGISTRY.get_sample_value("bancheng_audit_rate_percent", labels | {"rate": "resolution_rate"}) == 88.9
+    assert REGISTRY.get_sample_value("bancheng_audit_assessment_score", {"department": "housing", "month": "2026-09"}) == 98
+
+
+@with_databases
+async def test_search_library_and_frequency_report_over_the_district(audit: AuditService) -> None:
+    await seeded(audit, audit.district)
+    district = {"district": audit.district}
+    async with audit.client() as http:
+        lease = (await http.get("/cases", params=district | {"text": "租赁凭证"})).json()
+        replies = (await http.get("/cases", params=district | {"text": "同意函", "department": "market"})).json()
+        yellow = (await http.get("/cases", params=district | {"card_colour": "yellow"})).json()
+        coordination = (await http.get("/cases", params=district | {"state": "in_coordination"})).json()
+        library = (await http.get("/library", params=district | {"text": "容缺"})).json()
+        report = (await http.get("/analysis/high-frequency", params=district | {"month": "2026-09", "group_by": ["matter", "kind"]})).json()
+
+    assert len(lease) == 5 and all(case["matter"] == "lease_filing" for case in lease)
+    assert len(replies) == 3
+    assert [case["case_id"] for case in yellow] == [f"{audit.district}-wo-1"]
+    assert [case["case_id"] for case in coordination] == [f"{audit.district}-coord-0"]
+    assert [(case["case_id"], case["solution"]) for case in library] == [(f"{audit.district}-wo-0", "银行同意函容缺受理，承诺后补")]
+    rising = {(t["matter"], t["kind"]): t["current"] for t in report["rising"]}
+    assert rising == {("-", "out_of_scope_request"): 7, ("lease_filing", "missing_materials"): 5, ("social_security", "missing_materials"): 3}
+
+
+@with_databases
+async def test_unknown_filter_or_reversed_range_gets_400_naming_the_field(audit: AuditService) -> None:
+    async with audit.client() as http:
+        unknown = await http.get("/cases", params={"colour": "red"})
+        reversed_range = await http.get("/statistics", params={"received_from": "2026-09-02T00:00:00+08:00",
+                                                               "received_to": "2026-09-01T00:00:00+08:00"})
+        empty_text = await http.get("/cases", params={"text": "，。！"})
+        bad_format = await http.get("/assessment", params={"format": "pdf"})
+    assert unknown.status_code == 400 and unknown.json()["detail"] == [{"field": "colour", "message": "unknown filter"}]
+    assert reversed_range.status_code == 400
+    assert reversed_range.json()["detail"] == [{"field": "received_to", "message": "received_to must be later than received_from"}]
+    assert empty_text.status_code == 400 and empty_text.json()["detail"][0]["field"] == "text"
+    assert bad_format.status_code == 400 and bad_format.json()["detail"][0]["field"] == "format"

@@ -95,7 +95,7 @@ class SlaProcess:
         return events
 
 
-def start_sla(broker: DevBroker, tmp_path: Path, kind: str, clock_at: datetime) -> Stack:
+def start_sla(broker: DevBroker, tmp_path: Path, kind: str, clock_at: datetime, env: dict[str, str]) -> Stack:
     stack = Stack(
         var_dir=tmp_path,
         database_urls={"sla": database_url(kind, "sla", tmp_path)},
@@ -103,6 +103,7 @@ def start_sla(broker: DevBroker, tmp_path: Path, kind: str, clock_at: datetime) 
             "BANCHENG_SLA_ENVIRONMENT": "test",
             "BANCHENG_SLA_SWEEP_INTERVAL_S": "0.2",
             "BANCHENG_SLA_CLOCK_OFFSET_S": str((clock_at - datetime.now(UTC)).total_seconds()),
+            **env,
         },
     )
     stack.broker = broker  # the session's broker: started already, so Stack does not start another
@@ -116,11 +117,11 @@ def new_case_id() -> str:
 
 
 @pytest.fixture
-def sla_factory(broker: DevBroker, tmp_path: Path) -> Iterator[Callable[[str, datetime], SlaProcess]]:
+def sla_factory(broker: DevBroker, tmp_path: Path) -> Iterator[Callable[..., SlaProcess]]:
     stacks: list[Stack] = []
 
-    def start(kind: str, clock_at: datetime) -> SlaProcess:
-        stacks.append(stack := start_sla(broker, tmp_path, kind, clock_at))
+    def start(kind: str, clock_at: datetime, **env: str) -> SlaProcess:
+        stacks.append(stack := start_sla(broker, tmp_path, kind, clock_at, env))
         return SlaProcess(stack)
 
     yield start

@@ -1,0 +1,56 @@
+"""An operator fills in 2027 in the overrides file and reloads: open deadlines over it are recomputed."""
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from services.sla.config import DATA
+from shared.events.case import CaseRegistered
+from shared.topics import CASE_EVENTS
+
+SH = ZoneInfo("Asia/Shanghai")
+# Complex (10 working days) from Thursday 2026-12-24: the count runs into January 2027.
+REGISTERED_AT = datetime(2026, 12, 24, 10, 0, tzinfo=SH)
+ASSUMED_DUE = datetime(2027, 1, 8, 17, 30, tzinfo=SH)  # 2027-01-01 is a holiday in the shipped file
+DECLARED_2027 = """
+years:
+  - {year: 2027, source: "test notice"}
+days:
+  - {date: 2027-01-01, kind: holiday, note: "元旦"}
+  - {date: 2027-01-04, kind: holiday, note: "a local holiday, to move the deadline"}
+"""
+
+
+def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadline(
+    sla_factory, new_case_id, tmp_path: Path
+) -> None:
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text((DATA / "calendar_overrides.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    sla = sla_factory("sqlite", REGISTERED_AT, BANCHENG_SLA_CALENDAR_OVERRIDES_PATH=str(overrides))
+    sla.publish(CASE_EVENTS, CaseRegistered(
+        case_number="DEMO-20261224-0001", hall="DEMO", channel="walk_in", problem_kind="policy", tier="complex",
+        description="跨部门协调", applicant_kind="enterprise", applicant_masked="某某有限公司",
+    ), case_id=new_case_id, at=REGISTERED_AT)
+    armed = sla.wait_for(new_case_id, lambda events: len(events) >= 1)[0]
+    assert armed.data["assumed_weekdays"] is True
+    assert datetime.fromisoformat(armed.data["due_at"]) == ASSUMED_DUE
+
+    status = httpx.get(f"{sla.url}/calendar/status").json()
+    assert 2027 in status["unknown_years_ahead"] and status["open_deadlines_assumed"] >= 1
+    assert "2027" in status["banner_zh"]
+    assert 'bancheng_sla_assumed_weekday_schedules_total{year="2027"}' in httpx.get(f"{sla.url}/metrics").text
+
+    overrides.write_text("days: [{date: 2027-01-04, kind: nonsense}]", encoding="utf-8")
+    refused = httpx.post(f"{sla.url}/calendar/reload")
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][0] == "calendar_overrides"
+
+    overrides.write_text(DECLARED_2027, encoding="utf-8")
+    result = httpx.post(f"{sla.url}/calendar/reload").json()
+    assert "2027-01-04" in result["changed_days"]["demo"] and result["rearmed"] >= 1
+    events = sla.wait_for(new_case_id, lambda found: any(e.data.get("change") == "calendar_changed" for e in found))
+    rearmed = events[-1]
+    assert rearmed.data["assumed_weekdays"] is False
+    assert datetime.fromisoformat(rearmed.data["due_at"]) == datetime(2027, 1, 11, 17, 30, tzinfo=SH)
+    assert httpx.get(f"{sla.url}/calendar/status").json()["unknown_years_ahead"] == []

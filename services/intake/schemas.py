@@ -3,7 +3,9 @@ problem kinds, text limits) is checked by the domain, so both give the same bili
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState
@@ -56,6 +58,17 @@ class CaseCreate(_Body):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
     forward: bool = Field(default=True, description="Accept and forward (登记转发) at once")
     suggested_departments: list[str] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_applicant(cls, data: Any) -> Any:
+        """The first body shape (`applicant_kind`, `applicant_name`, `applicant_phone` at the top)
+        is still accepted: existing clients and the e2e load helpers post it."""
+        if isinstance(data, dict) and "applicant" not in data and "applicant_kind" in data:
+            data = dict(data)
+            data["applicant"] = {key: data.pop(f"applicant_{key}") for key in ("kind", "name", "phone")
+                                 if f"applicant_{key}" in data}
+        return data
 
 
 class MissingItemIn(_Body):

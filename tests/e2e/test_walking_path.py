@@ -10,12 +10,14 @@ from tests.conftest import DATABASES, database_url
 from tests.e2e.load import TRAIL
 
 CASE = {
-    "hall": "FT",
+    "hall": "DEMO",
     "channel": "walk_in",
     "problem_kind": "missing_materials",
     "matter_code": "lease_filing",
     "description": "租赁备案缺银行同意函，孩子入学急需租赁凭证",
-    "applicant": {"kind": "person", "name": "张三", "phone": "13812345678"},
+    "applicant_kind": "person",
+    "applicant_name": "张三",
+    "applicant_phone": "13812345678",
 }
 
 

@@ -103,3 +103,12 @@ async def test_citizen_looks_up_status_with_the_phone_digits_and_guessing_is_lim
     assert [r.status_code for r in wrong] == [404, 404, 404]
     locked = await intake.client.post("/status-lookup", json={"case_number": number, "phone_last4": "5678"})
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+async def test_the_first_flat_body_shape_still_registers(intake: Intake) -> None:
+    body = {key: value for key, value in walk_in(hall="DEMO").items() if key != "applicant"}
+    body |= {"applicant_kind": "person", "applicant_name": "张三", "applicant_phone": "13812345678"}
+
+    case = await intake.register(body)
+
+    assert case["hall"] == "DEMO" and case["applicant"]["name"] == "张三"

@@ -1,4 +1,9 @@
-"""Notify's settings (env prefix BANCHENG_NOTIFY_)."""
+"""Notify's settings (env prefix BANCHENG_NOTIFY_).
+
+Providers are optional: a channel runs a worker only when its provider is configured (file, webhook,
+WeCom and DingTalk need nothing but the recipient's URL). Requests for a channel without a worker wait
+in its topic until one subscribes.
+"""
 
 from functools import cache
 from pathlib import Path
@@ -6,6 +11,8 @@ from pathlib import Path
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import REPO_ROOT, ServiceSettings
+from services.notify.domain.config_files import DATA_DIR
+from services.notify.domain.model import ChannelName
 
 
 class NotifySettings(ServiceSettings):
@@ -13,7 +20,42 @@ class NotifySettings(ServiceSettings):
 
     service_name: str = "notify"
     port: int = 8104
+    data_dir: Path = DATA_DIR  # templates.yaml and districts/*.yaml
     file_sink: Path = REPO_ROOT / "var" / "notify-file-sink.jsonl"  # the development channel
+    channels: set[ChannelName] = {ChannelName.file, ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk}
+    # SMS gateway protocol file (see data/sms_gateway.yaml) and its API token header.
+    sms_gateway: Path | None = None
+    sms_token_header: str = "X-Api-Token"
+    sms_token: str = ""
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "noreply@bancheng.local"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # 12345 platform: status updates are POSTed to `{hotline_endpoint}/status`, signed with this secret.
+    hotline_endpoint: str | None = None
+    hotline_secret: str | None = None  # the service's signing_secret when unset
+    # Delivery machinery.
+    retry_max_attempts: int = 6  # the first attempt included
+    retry_base_s: float = 1.0
+    retry_cap_s: float = 300.0
+    rate_limits: dict[ChannelName, float] = {ChannelName.wecom: 20 / 60, ChannelName.dingtalk: 20 / 60}
+    rate_burst: int = 20
+    breaker_failures: int = 5
+    breaker_reset_s: float = 30.0
+    send_concurrency: int = 200
+    claim_batch: int = 1000
+    dispatch_poll_s: float = 0.5
+    send_timeout_s: float = 10.0
+
+    def enabled_channels(self) -> set[ChannelName]:
+        configured = {
+            ChannelName.sms: self.sms_gateway is not None,
+            ChannelName.email: self.smtp_host is not None,
+            ChannelName.hotline_12345: self.hotline_endpoint is not None,
+        }
+        return set(self.channels) | {channel for channel, ready in configured.items() if ready}
 
 
 @cache

@@ -1,62 +1,83 @@
-"""Notify's subscribers: events become delivery requests on channel topics; channel workers deliver."""
+"""Notify's planner: case, work-order and SLA events become delivery requests on channel topics.
 
-import json
-import uuid
-from datetime import UTC, datetime
-from pathlib import Path
+The citizen's contact arrives on its own topic, in no order with the case stream; an event planned
+before it is planned again when it arrives (only the citizen's deliveries are new).
+"""
+
+from functools import cache
+
+from sqlmodel import select
 
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
-from shared.events.notification import NotificationDelivered, NotificationRequested
-from shared.events.workorder import WorkOrderDispatched
-from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic
+from shared.events import case, sla, workorder
+from shared.events.base import Event
+from shared.topics import CASE_CONTACTS, CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
 from services.notify import store
 from services.notify.config import get_settings
+from services.notify.domain.config_files import NotifyConfig, load_notify_config
+from services.notify.planning import plan_trigger
+from services.notify.triggers import learn, trigger_for
 
-consumer = Consumer("notify", topics=[WORKORDER_EVENTS])
-file_worker = Consumer("notify.file", topics=[channel_topic("file")])
+consumer = Consumer("notify", topics=[CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, CASE_CONTACTS])
+
+PLANNED_EVENTS = (
+    case.CaseRegistered, case.CaseAccepted, case.CaseForwarded, case.CaseReplied, case.CallbackRecorded,
+    case.CaseArchived, workorder.WorkOrderDispatched, workorder.WorkOrderReturned, workorder.WorkOrderEscalated,
+    workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlineWarned, sla.CardIssued,
+)
 
 
-@consumer.on(WorkOrderDispatched)
-async def on_work_order_dispatched_tell_department(event: WorkOrderDispatched, envelope: Envelope, unit: Unit) -> None:
-    recipient = f"department:{event.department}"
-    delivery_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{envelope.id}/{recipient}/file"))
-    unit.session.add(
-        store.Delivery(
-            delivery_id=delivery_id, case_id=envelope.case_id, channel="file", recipient=recipient, template="dispatched"
+@cache
+def notify_config() -> NotifyConfig:
+    return load_notify_config(get_settings().data_dir)
+
+
+async def on_case_event_plan_notifications(event: Event, envelope: Envelope, unit: Unit) -> None:
+    facts = await unit.session.get(store.CaseFacts, envelope.case_id)
+    if facts is None:
+        facts = store.CaseFacts(case_id=envelope.case_id, district=envelope.district)
+    learn(facts, event)
+    unit.session.add(facts)
+    trigger = trigger_for(event, facts)
+    config = notify_config()
+    if (
+        trigger is not None
+        and config.rules.for_district(facts.district).for_event(trigger.rule_key)
+        and await unit.session.get(store.TriggerRecord, str(envelope.id)) is None  # replayed past the inbox
+    ):
+        unit.session.add(
+            store.TriggerRecord(event_id=str(envelope.id), case_id=envelope.case_id, rule_key=trigger.rule_key,
+                                trigger=trigger.dump(), occurred_at=envelope.occurred_at)
         )
-    )
-    await unit.emit(
-        NotificationRequested(
-            delivery_id=delivery_id,
-            channel="file",
-            recipient=recipient,
-            address=str(get_settings().file_sink),
-            template="dispatched",
-            subject=f"新工单 {event.case_number}",
-            body=f"案件 {event.case_number} 已转办至贵单位（{event.role}），请及时签收。",
-            trigger_event_id=str(envelope.id),
-        ),
-        topic=channel_topic("file"),
-    )
+    if facts.case_number is None:
+        return  # an SLA event before any case event: planned once the number is known
+    for record in await _triggers(unit, envelope.case_id, planned=False):
+        await plan_trigger(unit, record, facts, config)
 
 
-@file_worker.on(NotificationRequested)
-async def on_file_notification_requested_append_to_sink(
-    event: NotificationRequested, envelope: Envelope, unit: Unit
+for _event_class in PLANNED_EVENTS:
+    consumer.on(_event_class)(on_case_event_plan_notifications)
+
+
+@consumer.on(case.CaseContactRecorded)
+async def on_contact_recorded_plan_the_citizens_messages(
+    event: case.CaseContactRecorded, envelope: Envelope, unit: Unit
 ) -> None:
-    delivery = await unit.session.get(store.Delivery, event.delivery_id)
-    if delivery is None or delivery.state == "delivered":
-        return
-    sink = Path(event.address)
-    sink.parent.mkdir(parents=True, exist_ok=True)
-    with sink.open("a", encoding="utf-8") as out:
-        out.write(json.dumps({"delivery_id": event.delivery_id, "subject": event.subject, "body": event.body}, ensure_ascii=False) + "\n")
-    delivery.state, delivery.attempts, delivery.delivered_at = "delivered", delivery.attempts + 1, datetime.now(UTC)
-    unit.session.add(delivery)
-    await unit.emit(
-        NotificationDelivered(
-            delivery_id=event.delivery_id, channel="file", recipient=event.recipient, attempts=delivery.attempts
-        ),
-        topic=NOTIFY_RESULTS,
+    contact = await unit.session.get(store.CitizenContact, envelope.case_id) or store.CitizenContact(case_id=envelope.case_id)
+    contact.name, contact.phone, contact.email = event.name, event.phone, event.email
+    unit.session.add(contact)
+    facts = await unit.session.get(store.CaseFacts, envelope.case_id)
+    if facts is None or facts.case_number is None:
+        return  # the case's own events will plan with the contact on file
+    for record in await _triggers(unit, envelope.case_id, planned=True):
+        await plan_trigger(unit, record, facts, notify_config())
+
+
+async def _triggers(unit: Unit, case_id: str, *, planned: bool) -> list[store.TriggerRecord]:
+    """The case's recorded triggers, planned or waiting, oldest first."""
+    await unit.session.flush()
+    query = select(store.TriggerRecord).where(
+        store.TriggerRecord.case_id == case_id, store.TriggerRecord.planned == planned
     )
+    return list((await unit.session.exec(query.order_by(store.TriggerRecord.occurred_at))).all())

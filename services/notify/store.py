@@ -1,22 +1,70 @@
-"""Notify's tables: one row per delivery, keyed by its dedupe id."""
+"""Notify's tables: what it knows of each case, the citizen's contact, triggering events, deliveries.
+
+The citizen's contact (personal data) lives only here and on the channel topic that needs it.
+"""
 
 from datetime import UTC, datetime
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CaseFacts(SQLModel, table=True):
+    """What notify has learnt of a case from the event streams, to fill templates."""
+
+    case_id: str = Field(primary_key=True)
+    case_number: str | None = None
+    district: str = ""
+    hall: str | None = None
+    green_channel: bool = False  # 绿色通道
+    hotline_ticket_id: str | None = None  # set when 12345 forwarded the case
+    summary: str | None = None
+    lead_department: str | None = None  # 主办
+    case_due_at: datetime | None = None
+    work_order_due_at: datetime | None = None
+
+
+class CitizenContact(SQLModel, table=True):
+    """The citizen's contact for notifications (from bancheng.case.contacts). Never logged unmasked."""
+
+    case_id: str = Field(primary_key=True)
+    name: str = ""
+    phone: str | None = None
+    email: str | None = None
+
+
+class TriggerRecord(SQLModel, table=True):
+    """An event that called for notifications, kept so it can be planned again when a late contact
+    or the case's number arrives (topics are not ordered with each other)."""
+
+    event_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    rule_key: str
+    trigger: dict = Field(sa_column=Column(JSON, nullable=False))
+    occurred_at: datetime
+    planned: bool = False  # False while the case's number is unknown
+
+
 class Delivery(SQLModel, table=True):
-    """One message for one recipient on one channel: sent at most once."""
+    """One message for one recipient on one channel: sent at most once, keyed by its dedupe id."""
 
     delivery_id: str = Field(primary_key=True)
     case_id: str = Field(index=True)
     channel: str = Field(index=True)
     recipient: str
     template: str
-    state: str = Field(default="requested", index=True)  # requested | delivered | failed
+    event_type: str = ""
+    # requested (planned) → pending → sending → delivered | retrying → … | failed (final, with reason)
+    state: str = Field(default="requested", index=True)
     attempts: int = 0
-    last_error: str | None = None
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    due_at: datetime | None = Field(default=None, index=True)  # the next attempt, durable across restarts
+    last_error: str | None = None  # masked
+    request: str | None = None  # the request's envelope (JSON), to send and to dead-letter
+    created_at: datetime = Field(default_factory=_now)
     delivered_at: datetime | None = None

@@ -1,8 +1,6 @@
 """Notification messages. Producer: notify. Consumers: notify's channel workers (requests), audit (results)."""
 
-from typing import Literal
-
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from shared.events.base import Event
 
@@ -15,11 +13,20 @@ class NotificationRequested(Event):
     delivery_id: str = Field(description="Stable per (event, recipient, channel): the dedupe key")
     channel: str
     recipient: str = Field(description="A role and id, e.g. department:market")
-    address: str = Field(description="Where the channel sends it; personal data only where needed")
+    address: str | None = Field(
+        default=None, description="Where the channel sends it; personal data only where needed; None: nothing on file"
+    )
     template: str
     subject: str
     body: str
     trigger_event_id: str
+    # Added for the channel workers (all optional, so older requests still decode):
+    trigger_event_type: str = ""
+    recipient_name: str = ""
+    case_number: str = ""
+    markdown: str | None = Field(default=None, description="For group robots (WeCom, DingTalk)")
+    hotline_status: str | None = Field(default=None, description="accepted | replied | closed | callback (12345 sync)")
+    not_before: AwareDatetime | None = Field(default=None, description="Not sent before this (citizens' quiet hours)")
 
 
 class NotificationDelivered(Event):

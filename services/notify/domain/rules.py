@@ -42,6 +42,14 @@ class Contacts(Frozen):
     district_supervisor: Contact | None = None
 
 
+class HallDesk(Frozen):
+    """A hall's reflection window as citizens' messages name it: where to come back, whom to call."""
+
+    name: str
+    window: str = "办不成事反映窗口"
+    contact: str  # the window's own line, not a person's data
+
+
 class RecipientRule(Frozen):
     audience: Audience
     channels: tuple[ChannelName, ...]
@@ -64,6 +72,7 @@ class RecipientRule(Frozen):
 
 
 class EventRule(Frozen):
+    # An event's `type` string, optionally qualified by a variant: "sla.card_issued:yellow".
     event: str
     notify: tuple[RecipientRule, ...]
 
@@ -73,6 +82,7 @@ class DistrictRules(Frozen):
     quiet_hours: QuietHours | None = None
     rules: tuple[EventRule, ...]
     contacts: Contacts = Contacts()
+    halls: dict[str, HallDesk] = {}
 
     @model_validator(mode="after")
     def _one_rule_per_event(self) -> DistrictRules:

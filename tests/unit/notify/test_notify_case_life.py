@@ -22,7 +22,7 @@ VARIABLES = {
     "window_name": "3号窗口", "summary": "租赁备案材料不齐", "reply": "已补齐并办结", "satisfaction": "满意",
 }
 LIFE = ["case.registered", "case.accepted", "workorder.dispatched", "sla.warning",
-        "case.replied", "case.callback_recorded", "case.closed"]
+        "case.replied", "case.callback_recorded", "case.archived"]
 
 
 def context(event_number: int) -> NotificationContext:

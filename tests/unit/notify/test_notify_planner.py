@@ -41,8 +41,8 @@ def test_dispatch_notifies_lead_and_assisting_departments_on_their_channels(conf
 
 
 def test_redelivered_event_plans_the_same_delivery_ids(config: NotifyConfig):
-    first = plan(rules=config.rules, event_type="sla.red_card", context=context(), now=DAYTIME)
-    again = plan(rules=config.rules, event_type="sla.red_card", context=context(), now=NIGHT)
+    first = plan(rules=config.rules, event_type="sla.card_issued:red", context=context(), now=DAYTIME)
+    again = plan(rules=config.rules, event_type="sla.card_issued:red", context=context(), now=NIGHT)
     assert [d.delivery_id for d in first] == [d.delivery_id for d in again]
     assert len({d.delivery_id for d in first}) == len(first)
 
@@ -76,7 +76,7 @@ def test_green_channel_sms_is_sent_at_night(config: NotifyConfig):
 
 
 def test_staff_sms_is_not_held_by_citizens_quiet_hours(config: NotifyConfig):
-    deliveries = plan(rules=config.rules, event_type="sla.red_card", context=context(), now=NIGHT)
+    deliveries = plan(rules=config.rules, event_type="sla.card_issued:red", context=context(), now=NIGHT)
     sms = [d for d in deliveries if d.channel is ChannelName.sms]
     assert [d.recipient_id for d in sms] == ["department:SCJGJ"]
     assert sms[0].not_before == NIGHT
@@ -111,7 +111,7 @@ def test_hotline_hears_only_of_cases_it_forwarded(config: NotifyConfig):
 
 
 def test_supervisors_hear_of_yellow_cards(config: NotifyConfig):
-    deliveries = plan(rules=config.rules, event_type="sla.yellow_card", context=context(), now=DAYTIME)
+    deliveries = plan(rules=config.rules, event_type="sla.card_issued:yellow", context=context(), now=DAYTIME)
     assert {d.audience for d in deliveries} == {
         Audience.lead_department,
         Audience.hall_supervisor,

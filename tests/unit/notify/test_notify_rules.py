@@ -8,9 +8,9 @@ from services.notify.domain.quiet_hours import QuietHours
 from services.notify.domain.rules import ConfigError, load_district_rules, load_rule_book
 
 RULE_EVENTS = {
-    "case.registered", "case.accepted", "case.replied", "case.closed", "case.callback_recorded",
+    "case.registered", "case.accepted", "case.replied", "case.archived", "case.callback_recorded",
     "workorder.dispatched", "workorder.returned", "workorder.escalated",
-    "sla.warning", "sla.yellow_card", "sla.red_card", "routing.pingpong_detected",
+    "sla.warning", "sla.card_issued:yellow", "sla.card_issued:red", "workorder.pingpong_detected",
 }
 
 

@@ -1,0 +1,59 @@
+"""The channel adapters and the dispatcher this process runs, from its settings."""
+
+import httpx
+
+from services.notify.channels.base import Channel
+from services.notify.channels.dingtalk import DingTalkRobotChannel
+from services.notify.channels.file import FileSinkChannel
+from services.notify.channels.hotline import HotlineChannel
+from services.notify.channels.sms import SmsChannel, load_sms_gateway
+from services.notify.channels.smtp import EmailChannel, SmtpSettings
+from services.notify.channels.webhook import WebhookChannel
+from services.notify.channels.wecom import WeComRobotChannel
+from services.notify.config import NotifySettings
+from services.notify.dispatch import Dispatcher
+from services.notify.domain.circuit_breaker import CircuitBreaker
+from services.notify.domain.model import ChannelName
+from services.notify.domain.rate_limit import ChannelRateLimiter, RateLimit
+from services.notify.domain.retry import RetryPolicy
+
+
+def build_adapters(settings: NotifySettings, channels: set[ChannelName]) -> dict[ChannelName, Channel]:
+    client = httpx.AsyncClient(
+        timeout=settings.send_timeout_s,
+        limits=httpx.Limits(max_connections=settings.send_concurrency, max_keepalive_connections=settings.send_concurrency),
+    )
+    builders = {
+        ChannelName.file: lambda: FileSinkChannel(path=settings.file_sink),
+        ChannelName.webhook: lambda: WebhookChannel(client=client, secret=settings.signing_secret),
+        ChannelName.wecom: lambda: WeComRobotChannel(client=client),
+        ChannelName.dingtalk: lambda: DingTalkRobotChannel(client=client),
+        ChannelName.sms: lambda: SmsChannel(client=client, settings=_sms_gateway(settings)),
+        ChannelName.email: lambda: EmailChannel(settings=SmtpSettings(
+            host=settings.smtp_host or "", port=settings.smtp_port, sender=settings.smtp_sender,
+            username=settings.smtp_username, password=settings.smtp_password, starttls=settings.smtp_starttls,
+        )),
+        ChannelName.hotline_12345: lambda: HotlineChannel(
+            client=client, endpoint=f"{(settings.hotline_endpoint or '').rstrip('/')}/status",
+            secret=settings.hotline_secret or settings.signing_secret,
+        ),
+    }
+    return {channel: builders[channel]() for channel in sorted(channels)}
+
+
+def build_dispatcher(settings: NotifySettings, channels: set[ChannelName]) -> Dispatcher:
+    limits = {c: RateLimit(per_second=rate, burst=settings.rate_burst) for c, rate in settings.rate_limits.items()}
+    return Dispatcher(
+        adapters=build_adapters(settings, channels),
+        policy=RetryPolicy(max_attempts=settings.retry_max_attempts, base=settings.retry_base_s, cap=settings.retry_cap_s),
+        limiter=ChannelRateLimiter(limits=limits),
+        new_breaker=lambda: CircuitBreaker(failure_threshold=settings.breaker_failures, reset_timeout=settings.breaker_reset_s),
+        concurrency=settings.send_concurrency,
+        claim_batch=settings.claim_batch,
+        poll_s=settings.dispatch_poll_s,
+    )
+
+
+def _sms_gateway(settings: NotifySettings):  # noqa: ANN202 - SmsGatewaySettings
+    headers = {settings.sms_token_header: settings.sms_token} if settings.sms_token else {}
+    return load_sms_gateway(settings.sms_gateway, headers=headers)  # type: ignore[arg-type]

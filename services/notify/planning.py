@@ -1,0 +1,121 @@
+"""Planning in the handler's transaction: a recorded trigger becomes delivery requests on channel topics.
+
+Planning is repeatable: delivery ids are deterministic per (event, recipient, channel) and a request
+is staged only for ids not yet in the delivery table, so a redelivered event, or the same trigger
+planned again when the citizen's contact or the case number arrives late, adds only what is new.
+"""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from shared.consuming import Unit
+from shared.events.notification import NotificationFailed, NotificationRequested
+from shared.topics import NOTIFY_RESULTS, channel_topic
+from services.notify import store
+from services.notify.domain.compose import compose
+from services.notify.domain.config_files import NotifyConfig
+from services.notify.domain.model import CitizenContact, Delivery, NotificationContext, TemplateValue
+from services.notify.domain.planner import plan
+from services.notify.domain.templates import TemplateError
+from services.notify.triggers import Trigger
+
+log = logging.getLogger(__name__)
+SUMMARY_CHARS = 80
+DEADLINE_UNKNOWN = "待定 / to be set"
+
+
+async def plan_trigger(unit: Unit, record: store.TriggerRecord, facts: store.CaseFacts, config: NotifyConfig) -> int:
+    """Stage the requests `record` calls for that are not staged yet; returns how many were new."""
+    trigger = Trigger.load(record.trigger)
+    contact = await unit.session.get(store.CitizenContact, record.case_id)
+    context = _context(record, trigger, facts, contact, config)
+    deliveries = plan(rules=config.rules, event_type=trigger.rule_key, context=context, now=datetime.now(UTC))
+    record.planned = True
+    unit.session.add(record)
+    if not deliveries:
+        return 0
+    ids = [d.delivery_id for d in deliveries]
+    known = set((await unit.session.exec(select(store.Delivery.delivery_id).where(col(store.Delivery.delivery_id).in_(ids)))).all())
+    fresh = [d for d in deliveries if d.delivery_id not in known]
+    for delivery in fresh:
+        await _request(unit, delivery, facts, config)
+    return len(fresh)
+
+
+async def _request(unit: Unit, delivery: Delivery, facts: store.CaseFacts, config: NotifyConfig) -> None:
+    row = store.Delivery(
+        delivery_id=delivery.delivery_id, case_id=delivery.case_id, channel=delivery.channel.value,
+        recipient=delivery.recipient_id, template=delivery.template, event_type=delivery.event_type,
+    )
+    try:
+        message = compose(delivery, templates=config.templates)
+    except TemplateError as error:
+        # Never a silent drop: the delivery is recorded as failed with the reason, and audit hears of it.
+        row.state, row.last_error = "failed", str(error)
+        unit.session.add(row)
+        log.warning("delivery %s not composed: %s", delivery.delivery_id, error)
+        await unit.emit(
+            NotificationFailed(delivery_id=delivery.delivery_id, channel=delivery.channel.value,
+                               recipient=delivery.recipient_id, attempts=0, reason=str(error), final=True),
+            topic=NOTIFY_RESULTS, case_id=delivery.case_id, district=facts.district, hall=facts.hall,
+        )
+        return
+    unit.session.add(row)
+    await unit.emit(
+        NotificationRequested(
+            delivery_id=delivery.delivery_id, channel=delivery.channel.value, recipient=delivery.recipient_id,
+            address=delivery.address, template=delivery.template, subject=message.subject, body=message.text,
+            trigger_event_id=delivery.event_id, trigger_event_type=delivery.event_type,
+            recipient_name=delivery.recipient_name, case_number=str(delivery.variables["case_number"]),
+            markdown=message.markdown,
+            hotline_status=delivery.hotline_status.value if delivery.hotline_status else None,
+            not_before=delivery.not_before,
+        ),
+        topic=channel_topic(delivery.channel.value), case_id=delivery.case_id, district=facts.district, hall=facts.hall,
+    )
+
+
+def _context(
+    record: store.TriggerRecord,
+    trigger: Trigger,
+    facts: store.CaseFacts,
+    contact: store.CitizenContact | None,
+    config: NotifyConfig,
+) -> NotificationContext:
+    district = config.rules.for_district(facts.district)
+    desk = district.halls.get(facts.hall or "")
+    variables: dict[str, Any] = {
+        "hall_name": desk.name if desk else (facts.hall or ""),
+        "window_name": desk.window if desk else "办不成事反映窗口",
+        "summary": (facts.summary or "")[:SUMMARY_CHARS],
+        # Departments answer by their work order's deadline, citizens by the case's.
+        "deadline": (
+            (facts.work_order_due_at or facts.case_due_at) if trigger.only_departments
+            else (facts.case_due_at or facts.work_order_due_at)
+        ) or DEADLINE_UNKNOWN,
+    }
+    if desk:  # no invented phone line: a hall without one fails its citizens' messages visibly
+        variables["contact"] = desk.contact
+    if facts.lead_department and trigger.only_departments:
+        lead = district.contacts.departments.get(facts.lead_department)
+        variables["lead_department_name"] = lead.name if lead else facts.lead_department
+    variables.update(trigger.variables)
+    lead = trigger.lead_department if trigger.only_departments else (trigger.lead_department or facts.lead_department)
+    return NotificationContext(
+        event_id=record.event_id, case_id=record.case_id, case_number=facts.case_number or "",
+        district=facts.district, hall_id=facts.hall, green_channel=facts.green_channel,
+        citizen=CitizenContact(name=contact.name, phone=contact.phone, email=contact.email) if contact else None,
+        lead_department=lead, assisting_departments=trigger.assisting_departments,
+        hotline_ticket_id=facts.hotline_ticket_id, variables=_template_values(variables),
+    )
+
+
+def _template_values(variables: dict[str, Any]) -> dict[str, TemplateValue]:
+    return {k: _value(v) for k, v in variables.items() if v is not None}
+
+
+def _value(value: Any) -> TemplateValue:
+    return value if isinstance(value, (str, int, datetime)) else str(value)

@@ -131,11 +131,13 @@ async def deliveries(runtime: Runtime, case_id: str) -> list[store.Delivery]:
         return list((await session.exec(select(store.Delivery).where(store.Delivery.case_id == case_id))).all())
 
 
-async def settled(runtime: Runtime, case_id: str, *, count: int, timeout_s: float = 30.0) -> list[store.Delivery]:
-    """The case's deliveries once `count` of them exist and none is still in flight."""
+async def settled(
+    runtime: Runtime, case_id: str, *, count: int, timeout_s: float = 30.0, ignore: frozenset[str] = frozenset()
+) -> list[store.Delivery]:
+    """The case's deliveries (but on channels in `ignore`) once `count` exist and none is in flight."""
     deadline = time.monotonic() + timeout_s
     while True:
-        rows = await deliveries(runtime, case_id)
+        rows = [row for row in await deliveries(runtime, case_id) if row.channel not in ignore]
         if len(rows) >= count and all(row.state in ("delivered", "failed") for row in rows):
             return rows
         if time.monotonic() > deadline:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert
 from sqlmodel import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +23,8 @@ from services.audit.domain.entries import ChainHead, append_entry
 from services.audit.store import ChainHeadRow, CheckpointRow, LogEntry
 
 _HEADS = "audit_chain_heads"
+_ENTRY_COLUMNS = [column for column in LogEntry.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
+_ENTRY_FIELDS = [column.name for column in _ENTRY_COLUMNS]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,23 +65,27 @@ async def _head(session: AsyncSession, topic: str, partition: int) -> ChainHeadR
 
 async def append_events(
     session: AsyncSession, events: Sequence[IncomingEvent], *, signer: Signer, now: datetime
-) -> list[LogEntry]:
-    """Chain each event not yet in the log onto its partition's head; returns the new entries.
+) -> int:
+    """Chain each event not yet in the log onto its partition's head; returns how many were appended.
 
     An event id already stored (a redelivery beyond the consumer's applied-id horizon, or the same event
-    read twice in one batch) is skipped: every event is in the log once.
+    read twice in one batch) is skipped: every event is in the log once. Entries go in as one Core
+    executemany: ORM objects would cost more than the hashing.
     """
     ids = [event.event_id for event in events]
     stored = set(await session.exec(select(LogEntry.event_id).where(LogEntry.event_id.in_(ids))))
-    appended: list[LogEntry] = []
+    rows: list[dict[str, Any]] = []
+    heads: dict[tuple[str, int], ChainHead] = {}  # plain values in the loop; the rows are set once after
     for event in events:
         if event.event_id in stored:
             continue
         stored.add(event.event_id)
-        head_row = await _head(session, event.topic, event.partition)
-        head = ChainHead(topic=event.topic, partition=event.partition, sequence=head_row.sequence, entry_hash=head_row.entry_hash)
+        key = (event.topic, event.partition)
+        if key not in heads:
+            row = await _head(session, *key)
+            heads[key] = ChainHead(topic=row.topic, partition=row.partition, sequence=row.sequence, entry_hash=row.entry_hash)
         entry = append_entry(
-            head=head,
+            head=heads[key],
             event_id=event.event_id,
             event_type=event.event_type,
             occurred_at=event.occurred_at,
@@ -86,17 +93,16 @@ async def append_events(
             payload=event.payload,
             headers=event.headers,
         )
-        row = LogEntry(
-            topic=entry.topic, partition=entry.partition, sequence=entry.sequence, event_id=entry.event_id,
-            event_type=entry.event_type, occurred_at=entry.occurred_at, case_id=entry.case_id,
-            payload=dict(entry.payload), headers=dict(entry.headers), prev_hash=entry.prev_hash, entry_hash=entry.entry_hash,
-        )
-        session.add(row)
-        appended.append(row)
-        head_row.sequence, head_row.entry_hash = entry.sequence, entry.entry_hash
+        rows.append({name: getattr(entry, name) for name in _ENTRY_FIELDS})
+        heads[key] = entry.head
         if checkpoint_due(sequence=entry.sequence, every=signer.every):
             session.add(checkpoint_row(sign_checkpoint(head=entry.head, private_key=signer.private_key, signed_at=now)))
-    return appended
+    for key, head in heads.items():
+        row = await _head(session, *key)
+        row.sequence, row.entry_hash = head.sequence, head.entry_hash
+    if rows:
+        await (await session.connection()).execute(insert(LogEntry.__table__), rows)  # type: ignore[attr-defined]
+    return len(rows)
 
 
 def checkpoint_row(checkpoint: SignedCheckpoint) -> CheckpointRow:
@@ -134,7 +140,6 @@ async def sign_heads(session: AsyncSession, *, private_key: Ed25519PrivateKey, n
     return signed
 
 
-_ENTRY_COLUMNS = [column for column in LogEntry.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
 
 
 async def stream_entries(connection: AsyncConnection, *, chunk: int = 20_000) -> AsyncIterator[Any]:

@@ -1,0 +1,96 @@
+"""Audit log through the store: append rate (as the consumer appends) and verify rate (streamed from the
+database), on SQLite and PostgreSQL. Prints figures, asserts nothing.
+
+Targets (issue 7): append >= 20,000 events/s, verify >= 200,000 entries/s.
+Usage: python bench/audit_store.py [events]   (PostgreSQL at 127.0.0.1:5432; a throwaway database, dropped after)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.audit.domain.signing import generate_signing_key
+from services.audit.log_store import IncomingEvent, Signer, append_events
+from services.audit.tools import verify_database
+from services.audit.app import build_runtime  # noqa: F401 - registers the tables' metadata
+from shared import db, migrations
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
+BATCH = 500  # the consumer's batch: one transaction per batch
+PARTITIONS = 8
+
+
+def events(count: int) -> list[IncomingEvent]:
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    return [
+        IncomingEvent(
+            topic="bancheng.case.events", partition=i % PARTITIONS, event_id=str(uuid.uuid4()),
+            event_type="case.registered", occurred_at=start + timedelta(milliseconds=i), case_id=f"case-{i // 7}",
+            payload={"case_number": f"SS-{i // 7:08d}", "hall": "沙河街道政务服务中心", "channel": "walk_in",
+                     "problem_kind": "missing_materials", "matter_code": "lease_filing",
+                     "description": "租赁备案材料不齐，需一次性告知所缺材料", "applicant_kind": "person", "applicant_masked": "张*"},
+            headers={"ce_specversion": "1.0", "ce_id": str(i), "ce_type": "case.registered", "ce_source": "intake",
+                     "ce_time": (start + timedelta(milliseconds=i)).isoformat(), "ce_subject": f"case-{i // 7}",
+                     "ce_district": "nanshan", "ce_actor": "staff:12", "ce_hall": "H1", "content-type": "application/json"},
+        )
+        for i in range(count)
+    ]
+
+
+async def bench(url: str, label: str, count: int) -> None:
+    await db.ensure_postgres_database(url)
+    await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
+    engine = db.create_engine(url)
+    sessions = db.session_factory(engine)
+    key = generate_signing_key()
+    signer = Signer(private_key=key, every=1000)
+    batch_events = events(count)
+    began = time.perf_counter()
+    for offset in range(0, count, BATCH):
+        async with sessions() as session, session.begin():
+            await append_events(session, batch_events[offset : offset + BATCH], signer=signer, now=datetime.now(UTC))
+    appended = time.perf_counter() - began
+
+    # The consumer's path: one call per event, a transaction per batch of 500.
+    single = events(count // 5)
+    began = time.perf_counter()
+    for offset in range(0, len(single), BATCH):
+        async with sessions() as session, session.begin():
+            for event in single[offset : offset + BATCH]:
+                await append_events(session, [event], signer=signer, now=datetime.now(UTC))
+    per_event = time.perf_counter() - began
+    await engine.dispose()
+
+    began = time.perf_counter()
+    report = await verify_database(url, key.public_key())
+    verified = time.perf_counter() - began
+    print(f"{label:10} append, batches of {BATCH}:        {count / appended:>10,.0f} events/s  ({count:,} in {appended:.1f} s)")
+    print(f"{label:10} append, one call per event:     {len(single) / per_event:>10,.0f} events/s  ({len(single):,} in {per_event:.1f} s)")
+    print(f"{label:10} verify from the database:       {report.entries_checked / verified:>10,.0f} entries/s "
+          f"({report.entries_checked:,} in {verified:.1f} s, {report.fault_count} faults)")
+
+
+async def main(count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        await bench(f"sqlite+aiosqlite:///{folder}/audit.db", "SQLite", count)
+    name = f"bancheng_bench_audit_{uuid.uuid4().hex[:8]}"
+    try:
+        await bench(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", "PostgreSQL", count)
+    finally:
+        admin = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000))

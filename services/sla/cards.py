@@ -12,11 +12,9 @@ from shared.consuming import Unit
 from shared.events.sla import CardIssued, DeadlineWarned, UrgingNoticeSent
 from shared.topics import SLA_EVENTS
 from services.sla import store
-from services.sla.calendars import Rules
-from services.sla.domain.schedule import Firing, Stage
+from services.sla.domain.schedule import Firing, Schedule, Stage
 from services.sla.domain.supervision import CardColour
 from services.sla.domain.sweep import due_firings, next_firing_at
-from services.sla.tracking import refresh
 
 # The contract's reasons (shared/events/sla.py) for each way a card is earned.
 OVERDUE, OVERDUE_PAST_MARGIN, REPEATED_RETURNS = "overdue", "overdue_past_margin", "repeated_returns"
@@ -26,9 +24,14 @@ WINDOW = "reflection_window"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-async def fire_due(unit: Unit, rules: Rules, row: store.Deadline, *, now: datetime) -> list[Firing]:
-    """Send what is due at `now` once each (see domain.sweep), mark it done, set the next firing."""
-    schedule = refresh(rules, row)
+async def fire_due(
+    unit: Unit, row: store.Deadline, schedule: Schedule, *, now: datetime, item: store.SupervisionItem | None
+) -> list[Firing]:
+    """Send what is due at `now` once each (see domain.sweep), mark it done, set the next firing.
+
+    `schedule` is the row's, just refreshed; `item` its supervision item if it has one (the sweeper
+    loads them for a whole batch in one query).
+    """
     decision = due_firings(schedule=schedule, now=now, fired=row.fired)
     sent = []
     for firing in decision.fire:
@@ -48,7 +51,9 @@ async def fire_due(unit: Unit, rules: Rules, row: store.Deadline, *, now: dateti
         else:
             colour = CardColour.YELLOW if firing.stage is Stage.YELLOW else CardColour.RED
             reason = OVERDUE if colour is CardColour.YELLOW else OVERDUE_PAST_MARGIN
-            await issue_card(unit, row, colour=colour, reason=reason, at=now, department=row.department)
+            item = await issue_card(
+                unit, row, item, colour=colour, reason=reason, at=now, department=row.department
+            ) or item
         sent.append(firing)
     row.fired = [*row.fired, *decision.done_keys]
     row.next_firing_at = next_firing_at(schedule=schedule, fired=row.fired)
@@ -56,10 +61,16 @@ async def fire_due(unit: Unit, rules: Rules, row: store.Deadline, *, now: dateti
 
 
 async def issue_card(
-    unit: Unit, row: store.Deadline, *, colour: CardColour, reason: str, at: datetime, department: str | None
+    unit: Unit,
+    row: store.Deadline,
+    item: store.SupervisionItem | None,
+    *,
+    colour: CardColour,
+    reason: str,
+    at: datetime,
+    department: str | None,
 ) -> store.SupervisionItem | None:
-    """Open (or turn red) the deadline's supervision item, announce the card and urge; once per colour."""
-    item = await store.supervision_of_deadline(unit.session, deadline_id=row.id)
+    """Open (or turn red) the deadline's supervision `item`, announce the card and urge; once per colour."""
     if item is not None and (item.colour == CardColour.RED or colour is CardColour.YELLOW):
         return None  # this card was already given
     if item is None:

@@ -159,6 +159,7 @@ async def on_work_order_returned_stop_it_and_card_repeats(
         return
     colour = card_for_returns(return_count=event.return_count, policy=current().rules.policy(target.district))
     if colour is not None:
+        item = await store.supervision_of_deadline(unit.session, deadline_id=target.id)
         await issue_card(
-            unit, target, colour=colour, reason=REPEATED_RETURNS, at=envelope.occurred_at, department=event.department
+            unit, target, item, colour=colour, reason=REPEATED_RETURNS, at=envelope.occurred_at, department=event.department
         )

@@ -140,6 +140,13 @@ async def supervision_of_deadline(session: AsyncSession, *, deadline_id: str) ->
     return (await session.exec(query)).first()
 
 
+async def supervision_of_deadlines(session: AsyncSession, *, deadline_ids: list[str]) -> dict[str, SupervisionItem]:
+    if not deadline_ids:
+        return {}
+    query = select(SupervisionItem).where(SupervisionItem.deadline_id.in_(deadline_ids))
+    return {item.deadline_id: item for item in (await session.exec(query)).all()}
+
+
 async def supervision_items(
     session: AsyncSession,
     *,

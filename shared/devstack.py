@@ -41,13 +41,18 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def start(self, services: Iterable[str] = SERVICES, timeout_s: float = 60.0) -> "Stack":
-        if self.broker.process is None:
-            self.broker.start()
-        names = list(services)
-        for name in names:
-            self.start_service(name, wait=False)
-        for name in names:
-            self.wait_ready(name, timeout_s)
+        """Start the broker and `services`; if any fails to become ready, stop everything started."""
+        try:
+            if self.broker.process is None:
+                self.broker.start()
+            names = list(services)
+            for name in names:
+                self.start_service(name, wait=False)
+            for name in names:
+                self.wait_ready(name, timeout_s)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def environment(self, name: str) -> dict[str, str]:
@@ -63,7 +68,7 @@ class Stack:
         }
 
     def start_service(self, name: str, *, wait: bool = True, timeout_s: float = 60.0) -> None:
-        log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
+        log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child writes it; ours closes now
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             cwd=REPO_ROOT,
@@ -71,6 +76,7 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        log.close()
         if wait:
             self.wait_ready(name, timeout_s)
 

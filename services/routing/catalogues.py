@@ -44,20 +44,26 @@ class Catalogues:
         self._cache: dict[str, InForce] = {}
 
     async def current(self, session: AsyncSession, *, district: str) -> InForce:
-        """The version in force; one cheap query per call keeps every instance on the newest version."""
+        """The version in force; one query per transaction keeps every instance on the newest version."""
+        remembered = session.info.get(("catalogue", district))
+        if remembered is not None:
+            return remembered
         files = self._seed(district)
         version = await store.latest_catalogue_version(session, district=district)
         if version is None:
             version = await self._store_seed(session, files)
         cached = self._cache.get(district)
-        if cached is not None and cached.version == version:
-            return cached
+        if cached is None or cached.version != version:
+            cached = self._cache[district] = await self._compile(session, files, district, version)
+        session.info[("catalogue", district)] = cached
+        return cached
+
+    async def _compile(self, session: AsyncSession, files: District, district: str, version: int) -> InForce:
         row = await store.catalogue_version(session, district=district, version=version)
         assert row is not None  # the max version exists by definition
         catalogue = Catalogue.model_validate(row.document)
-        in_force = InForce(district=(d := build_district(catalogue=catalogue, policy=files.policy)), router=Router([d]))
-        self._cache[district] = in_force
-        return in_force
+        compiled = build_district(catalogue=catalogue, policy=files.policy)
+        return InForce(district=compiled, router=Router([compiled]))
 
     async def change(self, session: AsyncSession, *, district: str, edit: Callable[[Catalogue], Catalogue],
                      change: str, changed_by: str) -> InForce:
@@ -73,6 +79,7 @@ class Catalogues:
                                            document=edited.model_dump(mode="json"), change=change,
                                            changed_by=changed_by))
         await session.flush()
+        session.info.pop(("catalogue", district), None)
         return await self.current(session, district=district)
 
     def _seed(self, district: str) -> District:

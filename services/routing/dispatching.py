@@ -23,8 +23,18 @@ ROUTING = "service:routing"
 
 async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str, district: str,
                                hall: str | None) -> None:
-    """Decide and dispatch a forwarded case once; an unknown district raises (the record is dead-lettered)."""
-    if await store.routed_case(unit.session, case_id=case_id) is not None:
+    """Decide and dispatch a forwarded case once; an unknown district raises (the record is dead-lettered).
+
+    No autoflush: a batch of hundreds of cases is flushed once at commit instead of before every query
+    (a case forwarded twice within one batch then fails the flush, and the applier retries record by record).
+    """
+    with unit.session.no_autoflush:
+        await _route_new_case(unit, event=event, case_id=case_id, district=district, hall=hall)
+
+
+async def _route_new_case(unit: Unit, *, event: CaseForwarded, case_id: str, district: str,
+                          hall: str | None) -> None:
+    if await unit.session.get(store.RoutedCase, case_id) is not None:
         return  # routed already, under another event id (e.g. the case was forwarded twice)
     in_force = await get_catalogues().current(unit.session, district=district)
     case = store.RoutedCase(
@@ -40,7 +50,7 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
         await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=None, confidence=0.0,
                                                      reason=unknown.message_zh))
         return
-    await apply_decision(unit, case=case, in_force=in_force, decision=decision)
+    await apply_decision(unit, case=case, in_force=in_force, decision=decision, first=True)
 
 
 def request_of(case: store.RoutedCase) -> RoutingRequest:
@@ -49,7 +59,8 @@ def request_of(case: store.RoutedCase) -> RoutingRequest:
 
 
 async def apply_decision(unit: Unit, *, case: store.RoutedCase, in_force: InForce,
-                         decision: RoutingDecision | SupervisorReferral, work_order_id: str = "") -> None:
+                         decision: RoutingDecision | SupervisorReferral, work_order_id: str = "",
+                         first: bool = False) -> None:
     if isinstance(decision, SupervisorReferral):
         await refer_to_supervisor(unit, case=case, referral=decision, work_order_id=work_order_id)
         return
@@ -58,7 +69,7 @@ async def apply_decision(unit: Unit, *, case: store.RoutedCase, in_force: InForc
     if decision.outcome is Outcome.routed:
         assert decision.lead is not None  # a routed decision always names its lead
         await dispatch(unit, case=case, in_force=in_force, lead=decision.lead, assisting=decision.assisting,
-                       reason=decision.reason_zh)
+                       reason=decision.reason_zh, first=first)
     elif decision.outcome is Outcome.manual_triage:
         case.state = "manual_triage"
         await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=decision.lead,
@@ -73,12 +84,13 @@ async def apply_decision(unit: Unit, *, case: store.RoutedCase, in_force: InForc
 
 
 async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lead: str,
-                   assisting: Sequence[str], reason: str) -> list[store.WorkOrder]:
-    """Work orders for the lead and the assisting departments that have no live order of the case yet."""
+                   assisting: Sequence[str], reason: str, first: bool = False) -> list[store.WorkOrder]:
+    """Work orders for the lead and the assisting departments that have no live order of the case yet
+    (``first``: the case has no order at all, so there is nothing to look up)."""
     for code in (lead, *assisting):
         in_force.catalogue.department(code)  # NotFound for a department the directory lacks
-    live = {o.department: o for o in await store.work_orders_of_case(unit.session, case_id=case.case_id)
-            if o.state not in (WorkOrderState.returned, WorkOrderState.replied)}
+    existing = [] if first else await store.work_orders_of_case(unit.session, case_id=case.case_id)
+    live = {o.department: o for o in existing if o.state not in (WorkOrderState.returned, WorkOrderState.replied)}
     if lead in live and live[lead].role == Role.lead:
         raise InvalidTransition(en=f"{lead} already leads case {case.case_number}",
                                 zh=f"{lead} 已是案件 {case.case_number} 的主办部门")

@@ -120,9 +120,10 @@ class Stack:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the broker and the five services on this machine")
     parser.add_argument("--broker-port", type=int, default=int(os.environ.get("BANCHENG_BROKER_PORT", 9092)))
+    parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("BANCHENG_VAR_DIR", REPO_ROOT / "var")))
     args = parser.parse_args()
     ports = {name: int(os.environ.get(f"BANCHENG_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
-    stack = Stack(var_dir=REPO_ROOT / "var", ports=ports, broker_port=args.broker_port)
+    stack = Stack(var_dir=args.var_dir, ports=ports, broker_port=args.broker_port)
     started = time.monotonic()
     try:
         stack.start()

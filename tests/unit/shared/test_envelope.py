@@ -1,0 +1,55 @@
+"""The envelope travels as the CloudEvents Kafka binding and comes back the same; bad records say why."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.envelope import Envelope, MalformedMessage
+from shared.events.case import CaseResumed
+
+
+def resumed() -> Envelope:
+    cause = Envelope.wrap(CaseResumed(case_number="FT-1", reason="notice ended"), source="intake",
+                          case_id="c-1", district="demo", hall="FT", actor="staff:7", occurred_at=datetime.now(UTC))
+    return Envelope.wrap(CaseResumed(case_number="FT-1", reason="again"), source="sla", case_id="c-1",
+                         district="demo", actor="service:sla", caused_by=cause)
+
+
+def test_envelope_round_trips_through_kafka_headers_and_links_its_cause() -> None:
+    envelope = resumed()
+    key, value, headers = envelope.to_kafka()
+    names = dict(headers)
+    assert key == b"c-1" and names["ce_type"] == b"case.resumed" and names["ce_specversion"] == b"1.0"
+    back = Envelope.from_kafka(value, headers)
+    assert back == envelope
+    assert back.causation_id is not None and back.correlation_id == back.causation_id
+    assert back.event() == CaseResumed(case_number="FT-1", reason="again")
+
+
+def test_unknown_fields_are_tolerated_by_consumers() -> None:
+    key, value, headers = resumed().to_kafka()
+    value = value[:-1] + b',"added_in_a_later_minor":1}'
+    assert Envelope.from_kafka(value, headers).event().reason == "again"
+
+
+@pytest.mark.parametrize(
+    ("value", "headers", "reason"),
+    [
+        (b"{}", [], "missing CloudEvents headers"),
+        (b"{not json", [("ce_id", b"x"), ("ce_type", b"case.resumed")], "payload is not JSON"),
+        (b"[1]", [("ce_id", b"x"), ("ce_type", b"case.resumed")], "not a JSON object"),
+        (b"{}", [("ce_id", b"not-a-uuid"), ("ce_type", b"case.resumed")], "invalid envelope"),
+    ],
+)
+def test_malformed_record_is_refused_with_its_reason(value: bytes, headers: list, reason: str) -> None:
+    with pytest.raises(MalformedMessage, match=reason):
+        Envelope.from_kafka(value, headers)
+
+
+def test_unknown_type_or_invalid_data_is_malformed_for_a_consumer_that_decodes_it() -> None:
+    _, value, headers = resumed().to_kafka()
+    renamed = [(n, b"case.unheard_of" if n == "ce_type" else v) for n, v in headers]
+    with pytest.raises(MalformedMessage, match="unknown event type"):
+        Envelope.from_kafka(value, renamed).event()
+    with pytest.raises(MalformedMessage, match="invalid case.resumed"):
+        Envelope.from_kafka(b'{"case_number": "FT-1"}', headers).event()

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from shared.health import RuntimeDep
 from services.sla import store
 from services.sla.cards import urge
-from services.sla.domain.supervision import BoardDimension
+from services.sla.domain.supervision import BoardDimension, SupervisionItem, group_board
 
 router = APIRouter(tags=["deadlines"])
 
@@ -76,16 +76,22 @@ async def supervision_board(
 ) -> list[BoardGroupPublic]:
     """The board: items grouped by the chosen dimensions (red first), with the urging notices sent."""
     items = await _items(runtime, colour=colour, department=department, hall=hall, district=district)
-    groups: dict[tuple[str, ...], list[SupervisionPublic]] = {}
-    for item in items:
-        groups.setdefault(tuple(getattr(item, d.value) for d in by), []).append(item)
-    ordered = sorted(groups.items(), key=lambda kv: tuple(
-        (v != "red", v) if d is BoardDimension.COLOUR else (False, v) for d, v in zip(by, kv[0])
-    ))
+    # The domain groups and orders them (red first); its items map back, by identity, to what we show.
+    pairs = [(_as_domain(item), item) for item in items]
+    shown = {id(domain): item for domain, item in pairs}
     return [
-        BoardGroupPublic(key={d.value: v for d, v in zip(by, key)}, count=len(members), items=members)
-        for key, members in ordered
+        BoardGroupPublic(
+            key={dim.value: value for dim, value in zip(by, group.key)},
+            count=group.count,
+            items=[shown[id(member)] for member in group.items],
+        )
+        for group in group_board([domain for domain, _ in pairs], by=by)
     ]
+
+
+def _as_domain(item: SupervisionPublic) -> SupervisionItem:
+    fields = item.model_dump(exclude={"id", "urging_notices"})
+    return SupervisionItem(**fields, urging_notices=tuple(n.model_dump() for n in item.urging_notices))
 
 
 @router.post("/supervision/{supervision_id}/urge", response_model=UrgingNoticePublic, status_code=201)

@@ -13,11 +13,15 @@ from shared.events.sla import CardIssued, DeadlineWarned, UrgingNoticeSent
 from shared.topics import SLA_EVENTS
 from services.sla import store
 from services.sla.domain.schedule import Firing, Schedule, Stage
-from services.sla.domain.supervision import CardColour
+from services.sla.domain.supervision import CardColour, CardReason
 from services.sla.domain.sweep import due_firings, next_firing_at
 
-# The contract's reasons (shared/events/sla.py) for each way a card is earned.
-OVERDUE, OVERDUE_PAST_MARGIN, REPEATED_RETURNS = "overdue", "overdue_past_margin", "repeated_returns"
+# The reason as the contract names it (shared/events/sla.py); the supervision table keeps the domain's.
+EVENT_REASON = {
+    CardReason.DEADLINE_PASSED: "overdue",
+    CardReason.OVERDUE_MARGIN: "overdue_past_margin",
+    CardReason.REPEATED_RETURNS: "repeated_returns",
+}
 URGING_CHANNEL = "notify"  # notify delivers it on the department's configured channels
 # The case's own reply deadline is owned by the hall's reflection window, not a department.
 WINDOW = "reflection_window"
@@ -50,7 +54,7 @@ async def fire_due(
             )
         else:
             colour = CardColour.YELLOW if firing.stage is Stage.YELLOW else CardColour.RED
-            reason = OVERDUE if colour is CardColour.YELLOW else OVERDUE_PAST_MARGIN
+            reason = CardReason.DEADLINE_PASSED if colour is CardColour.YELLOW else CardReason.OVERDUE_MARGIN
             item = await issue_card(
                 unit, row, item, colour=colour, reason=reason, at=now, department=row.department
             ) or item
@@ -66,7 +70,7 @@ async def issue_card(
     item: store.SupervisionItem | None,
     *,
     colour: CardColour,
-    reason: str,
+    reason: CardReason,
     at: datetime,
     department: str | None,
 ) -> store.SupervisionItem | None:
@@ -79,7 +83,7 @@ async def issue_card(
             case_id=row.case_id,
             work_order_id=row.subject_id if row.subject == "work_order" else None,
             colour=colour.value,
-            reason=reason,
+            reason=reason.value,
             department=department or WINDOW,
             hall=row.hall or "",
             district=row.district,
@@ -88,7 +92,7 @@ async def issue_card(
         )
         unit.session.add(item)
     else:
-        item.colour, item.reason, item.red_at = colour.value, reason, at
+        item.colour, item.reason, item.red_at = colour.value, reason.value, at
     if colour is CardColour.RED:
         row.fired = sorted({*row.fired, "red"})  # one red card per deadline, whatever earned it
     await unit.emit(
@@ -97,7 +101,7 @@ async def issue_card(
             subject_id=row.subject_id,
             department=row.department,
             colour=colour.value,
-            reason=reason,
+            reason=EVENT_REASON[reason],
             due_at=row.due_at,
             supervision_id=item.id,
         ),
@@ -134,9 +138,13 @@ async def urge(
     return notice
 
 
-def _urging_text(row: store.Deadline, colour: CardColour, reason: str) -> str:
+def _urging_text(row: store.Deadline, colour: CardColour, reason: CardReason) -> str:
     card = "黄牌" if colour is CardColour.YELLOW else "红牌"
     what = "工单" if row.subject == "work_order" else "案件答复"
     due = row.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if row.due_at else "—"
-    why = {OVERDUE: "已超过办理时限", OVERDUE_PAST_MARGIN: "超期已达红牌界限", REPEATED_RETURNS: "多次退单"}[reason]
+    why = {
+        CardReason.DEADLINE_PASSED: "已超过办理时限",
+        CardReason.OVERDUE_MARGIN: "超期已达红牌界限",
+        CardReason.REPEATED_RETURNS: "多次退单",
+    }[reason]
     return f"【督办·{card}】{what} {row.subject_id} {why}（时限 {due}），请尽快办结并反馈。"

@@ -31,11 +31,11 @@ from shared.events.workorder import (
 )
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
 from services.sla import store, tracking
-from services.sla.cards import REPEATED_RETURNS, issue_card
+from services.sla.cards import issue_card
 from services.sla.context import current
 from services.sla.domain.policy import ClockStart, DeadlineSubject
 from services.sla.domain.schedule import extension_to_working_days
-from services.sla.domain.supervision import card_for_returns
+from services.sla.domain.supervision import CardReason, card_for_returns
 
 consumer = Consumer("sla", topics=[CASE_EVENTS, WORKORDER_EVENTS])
 
@@ -161,5 +161,5 @@ async def on_work_order_returned_stop_it_and_card_repeats(
     if colour is not None:
         item = await store.supervision_of_deadline(unit.session, deadline_id=target.id)
         await issue_card(
-            unit, target, item, colour=colour, reason=REPEATED_RETURNS, at=envelope.occurred_at, department=event.department
+            unit, target, item, colour=colour, reason=CardReason.REPEATED_RETURNS, at=envelope.occurred_at, department=event.department
         )

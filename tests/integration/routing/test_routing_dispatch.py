@@ -3,7 +3,7 @@
 import httpx
 
 from shared.topics import WORKORDER_EVENTS, dead_letter_topic, department_topic
-from tests.integration.routing.conftest import (eventually, forwarded, publish, routing_of, work_orders)
+from tests.integration.routing.conftest import forwarded, publish, routing_of, work_orders
 
 
 async def test_forwarded_case_reaches_the_lead_and_assisting_departments_topics(broker, routing, read_topic) -> None:

@@ -37,23 +37,27 @@ async def on_case_event_plan_notifications(event: Event, envelope: Envelope, uni
     facts = await unit.session.get(store.CaseFacts, envelope.case_id)
     if facts is None:
         facts = store.CaseFacts(case_id=envelope.case_id, district=envelope.district)
+    number_was_known = facts.case_number is not None
     learn(facts, event)
     unit.session.add(facts)
     trigger = trigger_for(event, facts)
     config = notify_config()
+    record = None
     if (
         trigger is not None
         and config.rules.for_district(facts.district).for_event(trigger.rule_key)
         and await unit.session.get(store.TriggerRecord, str(envelope.id)) is None  # replayed past the inbox
     ):
-        unit.session.add(
-            store.TriggerRecord(event_id=str(envelope.id), case_id=envelope.case_id, rule_key=trigger.rule_key,
-                                trigger=trigger.dump(), occurred_at=envelope.occurred_at)
-        )
+        record = store.TriggerRecord(event_id=str(envelope.id), case_id=envelope.case_id, rule_key=trigger.rule_key,
+                                     trigger=trigger.dump(), occurred_at=envelope.occurred_at)
+        unit.session.add(record)
     if facts.case_number is None:
         return  # an SLA event before any case event: planned once the number is known
-    for record in await _triggers(unit, envelope.case_id, planned=False):
-        await plan_trigger(unit, record, facts, config)
+    # Triggers wait only while the number is unknown; once it is, each plans as it comes.
+    waiting = [record] if number_was_known else await _triggers(unit, envelope.case_id, planned=False)
+    for pending in waiting:
+        if pending is not None:
+            await plan_trigger(unit, pending, facts, config)
 
 
 for _event_class in PLANNED_EVENTS:

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from shared.consuming import Unit
 from shared.events.sla import CardIssued, DeadlineWarned, UrgingNoticeSent
-from shared.topics import SLA_EVENTS
 from services.sla import store
 from services.sla.domain.schedule import Firing, Schedule, Stage
 from services.sla.domain.supervision import CardColour, CardReason
 from services.sla.domain.sweep import due_firings, next_firing_at
+from services.sla.tracking import emit
 
 # The reason as the contract names it (shared/events/sla.py); the supervision table keeps the domain's.
 EVENT_REASON = {
@@ -42,7 +42,9 @@ async def fire_due(
         if firing.stage is Stage.WARNING:
             if schedule.due_at is None:
                 continue  # paused: nobody needs reminding of a deadline that is not running
-            await unit.emit(
+            await emit(
+                unit,
+                row,
                 DeadlineWarned(
                     subject=row.subject,
                     subject_id=row.subject_id,
@@ -50,7 +52,6 @@ async def fire_due(
                     warning=firing.key.removeprefix("warning:"),
                     due_at=schedule.due_at,
                 ),
-                topic=SLA_EVENTS, case_id=row.case_id, district=row.district, hall=row.hall,
             )
         else:
             colour = CardColour.YELLOW if firing.stage is Stage.YELLOW else CardColour.RED
@@ -95,7 +96,9 @@ async def issue_card(
         item.colour, item.reason, item.red_at = colour.value, reason.value, at
     if colour is CardColour.RED:
         row.fired = sorted({*row.fired, "red"})  # one red card per deadline, whatever earned it
-    await unit.emit(
+    await emit(
+        unit,
+        row,
         CardIssued(
             subject=row.subject,
             subject_id=row.subject_id,
@@ -105,7 +108,6 @@ async def issue_card(
             due_at=row.due_at,
             supervision_id=item.id,
         ),
-        topic=SLA_EVENTS, case_id=row.case_id, district=row.district, hall=row.hall,
     )
     await urge(unit, row, item, at=at, text=_urging_text(row, colour, reason))
     return item
@@ -125,7 +127,9 @@ async def urge(
         supervision_id=item.id, sent_at=at, channel=channel, recipient=recipient or item.department, text=text
     )
     unit.session.add(notice)
-    await unit.emit(
+    await emit(
+        unit,
+        row,
         UrgingNoticeSent(
             supervision_id=item.id,
             subject=row.subject,
@@ -133,7 +137,6 @@ async def urge(
             department=row.department,
             note=text,
         ),
-        topic=SLA_EVENTS, case_id=row.case_id, district=row.district, hall=row.hall,
     )
     return notice
 

@@ -8,6 +8,7 @@ columns, `next_firing_at` above all. Everything here runs inside the caller's tr
 from datetime import datetime
 
 from shared.consuming import Unit
+from shared.events.base import Event
 from shared.events.sla import DeadlineArmed, DeadlineClosed, DeadlinePaused
 from shared.topics import SLA_EVENTS
 from services.sla.calendars import Rules
@@ -66,7 +67,9 @@ async def start_clock(unit: Unit, rules: Rules, row: Deadline, *, at: datetime, 
 
 async def announce(unit: Unit, row: Deadline, *, change: str | None) -> None:
     """DeadlineArmed with the row's current due instant (None while paused)."""
-    await unit.emit(
+    await emit(
+        unit,
+        row,
         DeadlineArmed(
             subject=row.subject,
             subject_id=row.subject_id,
@@ -77,7 +80,6 @@ async def announce(unit: Unit, row: Deadline, *, change: str | None) -> None:
             change=change,
             extension_working_days=row.extension_working_days,
         ),
-        **_addressed(row),
     )
 
 
@@ -86,9 +88,7 @@ async def pause(unit: Unit, rules: Rules, row: Deadline, *, at: datetime, reason
         return  # not running, or already paused: a second pause notice changes nothing
     row.pauses = [*row.pauses, {"started_at": at.isoformat(), "ended_at": None, "reason": reason}]
     refresh(rules, row)
-    await unit.emit(
-        DeadlinePaused(subject=row.subject, subject_id=row.subject_id, reason=reason), **_addressed(row)
-    )
+    await emit(unit, row, DeadlinePaused(subject=row.subject, subject_id=row.subject_id, reason=reason))
 
 
 async def resume(unit: Unit, rules: Rules, row: Deadline, *, at: datetime) -> None:
@@ -118,13 +118,17 @@ async def close(unit: Unit, row: Deadline, *, at: datetime) -> None:
         return
     row.on_time = row.due_at is None or at <= row.due_at
     row.state, row.closed_at, row.next_firing_at = "closed", at, None
-    await unit.emit(
-        DeadlineClosed(
-            subject=row.subject, subject_id=row.subject_id, department=row.department, on_time=row.on_time
-        ),
-        **_addressed(row),
+    closed = DeadlineClosed(
+        subject=row.subject, subject_id=row.subject_id, department=row.department, on_time=row.on_time
     )
+    await emit(unit, row, closed)
 
 
-def _addressed(row: Deadline) -> dict:
-    return {"topic": SLA_EVENTS, "case_id": row.case_id, "district": row.district, "hall": row.hall}
+async def emit(unit: Unit, row: Deadline, event: Event) -> None:
+    """Stage `event` on the SLA stream, addressed to the row's case, district and hall.
+
+    Without autoflush: on PostgreSQL staging runs a NOTIFY, and a flush before each one would scan
+    every object of a 500-row sweep again (quadratic); everything is flushed once at commit.
+    """
+    with unit.session.no_autoflush:
+        await unit.emit(event, topic=SLA_EVENTS, case_id=row.case_id, district=row.district, hall=row.hall)

@@ -8,6 +8,7 @@ the one that publishes; on SQLite there is one writing process per file anyway.
 
 import asyncio
 import logging
+import weakref
 import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -56,9 +57,14 @@ async def stage(session: AsyncSession, envelope: Envelope, *, topic: str, servic
     session.add(
         OutboxMessage(topic=topic, key=key, value=value, headers=[[n, v.decode()] for n, v in headers])
     )
-    if session.bind is not None and is_postgres(str(session.bind.url)):
-        # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
-        await session.exec(text(f"NOTIFY {notify_channel(service)}"))
+    transaction = session.sync_session.get_transaction()
+    notified = session.info.setdefault("outbox_notified", weakref.WeakSet())
+    if transaction not in notified and session.bind is not None and is_postgres(str(session.bind.url)):
+        # NOTIFY is delivered on commit, so a relay in another process wakes exactly then; once per
+        # transaction is enough (and a statement per event would autoflush before each one).
+        notified.add(transaction)
+        with session.no_autoflush:
+            await session.exec(text(f"NOTIFY {notify_channel(service)}"))
 
 
 async def count_pending(session: AsyncSession) -> int:

@@ -13,6 +13,7 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -20,9 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.audit.domain.signing import generate_signing_key
 from services.audit.log_store import IncomingEvent, Signer, append_events
 from services.audit.tools import verify_database
-from services.audit.app import build_runtime  # noqa: F401 - registers the tables' metadata
 from shared import db, migrations
-from pathlib import Path
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 BATCH = 500  # the consumer's batch: one transaction per batch

@@ -2,12 +2,12 @@
 
 Full text: the application tokenises (`domain.fulltext`, CJK bigrams) and the engine only splits on
 spaces. SQLite keeps an FTS5 index (`audit_case_fts`, external content, maintained by triggers);
-PostgreSQL a GIN index over `to_tsvector('simple', search_tokens)`. Both are created by the migration.
+PostgreSQL a GIN index over the stored column `search_vector = to_tsvector('simple', search_tokens)`. Both are created by the migration.
 """
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, or_, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.audit.domain.case_facts import CardColour
@@ -22,7 +22,7 @@ _NAME_COLUMNS = ("hall", "district", "department", "channel", "kind", "matter")
 def _text_condition(dialect: str, query: str) -> ColumnElement[bool]:
     """Raises EmptyQueryError for a query with nothing searchable."""
     if dialect == "postgresql":
-        return func.to_tsvector(text("'simple'"), C.search_tokens).op("@@")(func.to_tsquery(text("'simple'"), tsquery(query)))
+        return text("audit_case.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(tsquery=tsquery(query))
     return text(
         "audit_case.rowid IN (SELECT rowid FROM audit_case_fts WHERE audit_case_fts MATCH :match)"
     ).bindparams(match=fts5_match(query))

@@ -173,7 +173,12 @@ _FTS_TRIGGERS = {
 
 def _create_fulltext_index() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_audit_case_search ON audit_case USING gin (to_tsvector('simple', search_tokens))")
+        # Stored, so phrase queries (which GIN must recheck, having no positions) read it, not re-tokenise.
+        op.execute(
+            "ALTER TABLE audit_case ADD COLUMN search_vector tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', search_tokens)) STORED"
+        )
+        op.execute("CREATE INDEX ix_audit_case_search ON audit_case USING gin (search_vector)")
         return
     op.execute(
         "CREATE VIRTUAL TABLE audit_case_fts USING fts5("
@@ -186,6 +191,7 @@ def _create_fulltext_index() -> None:
 def _drop_fulltext_index() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_audit_case_search")
+        op.execute("ALTER TABLE audit_case DROP COLUMN search_vector")
         return
     for name in _FTS_TRIGGERS:
         op.execute(f"DROP TRIGGER {name}")

@@ -75,7 +75,7 @@ async def bulk_insert(url: str, rows) -> None:  # noqa: ANN001
         dsn = url.replace("postgresql+asyncpg", "postgresql")
         connection = await asyncpg.connect(dsn)
         try:
-            await connection.copy_records_to_table("deadline", records=list(rows), columns=COLUMNS)
+            await connection.copy_records_to_table("deadline", records=rows, columns=COLUMNS)  # streamed
         finally:
             await connection.close()
         return

@@ -55,12 +55,13 @@ class MeetingIn(BaseModel):
 
 
 @router.get("/departments/{department}/work-orders", response_model=list[store.WorkOrder])
-async def department_inbox(department: str, runtime: RuntimeDep, district: str = "demo",
+async def department_inbox(department: str, runtime: RuntimeDep, district: str | None = None,
                            state: Annotated[str | None, Query()] = None) -> list[store.WorkOrder]:
     """A department's inbox: its work orders and those escalated to it, oldest first."""
     async with runtime.sessions() as session:
         with domain_errors():
-            (await get_catalogues().current(session, district=district)).catalogue.department(department)
+            in_force = await get_catalogues().current(session, district=district or runtime.settings.district)
+            in_force.catalogue.department(department)
         return await store.inbox_of(session, department=department, state=state)
 
 

@@ -73,7 +73,8 @@ async def append_events(
     executemany: ORM objects would cost more than the hashing.
     """
     ids = [event.event_id for event in events]
-    stored = set(await session.exec(select(LogEntry.event_id).where(LogEntry.event_id.in_(ids))))
+    with session.no_autoflush:  # entries go in through Core; flushing the head rows per call would cost an UPDATE each
+        stored = set(await session.exec(select(LogEntry.event_id).where(LogEntry.event_id.in_(ids))))
     rows: list[dict[str, Any]] = []
     heads: dict[tuple[str, int], ChainHead] = {}  # plain values in the loop; the rows are set once after
     for event in events:

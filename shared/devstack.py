@@ -21,6 +21,9 @@ from shared.settings import REPO_ROOT
 
 SERVICES = ("intake", "routing", "sla", "notify", "audit")
 DEFAULT_PORTS = {"intake": 8101, "routing": 8102, "sla": 8103, "notify": 8104, "audit": 8105}
+# The 12345 platform cannot be had here: its simulator speaks the same signed protocol (docs/intake-12345.md).
+HOTLINE_SIMULATOR = "hotline12345_simulator"
+SIMULATOR_PORT = 8110
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Stack:
     broker_port: int | None = None
     database_urls: dict[str, str] = field(default_factory=dict)  # default: SQLite under var_dir
     extra_env: dict[str, str] = field(default_factory=dict)
+    hotline_simulator: bool = False
     broker: DevBroker = field(init=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -46,6 +50,9 @@ class Stack:
             if self.broker.process is None:
                 self.broker.start()
             names = list(services)
+            if self.hotline_simulator:
+                self.ports.setdefault(HOTLINE_SIMULATOR, free_port())
+                names.append(HOTLINE_SIMULATOR)
             for name in names:
                 self.start_service(name, wait=False)
             for name in names:
@@ -56,14 +63,24 @@ class Stack:
         return self
 
     def environment(self, name: str) -> dict[str, str]:
+        common = {**os.environ, "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers}
+        if name == HOTLINE_SIMULATOR:
+            return {
+                **common,
+                "BANCHENG_HOTLINE12345_PORT": str(self.ports[name]),
+                "BANCHENG_HOTLINE12345_INTAKE_URL": self.url("intake"),
+                "BANCHENG_HOTLINE12345_DATABASE_PATH": str(self.var_dir / "hotline12345.db"),
+                **self.extra_env,
+            }
         prefix = f"BANCHENG_{name.upper()}_"
         url = self.database_urls.get(name, f"sqlite+aiosqlite:///{self.var_dir / name}.db")
+        hotline = {"BANCHENG_NOTIFY_HOTLINE_ENDPOINT": self.url(HOTLINE_SIMULATOR)} if self.hotline_simulator else {}
         return {
-            **os.environ,
-            "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
+            **common,
             "BANCHENG_NOTIFY_FILE_SINK": str(self.var_dir / "notify-file-sink.jsonl"),
             f"{prefix}PORT": str(self.ports[name]),
             f"{prefix}DATABASE_URL": url,
+            **hotline,
             **self.extra_env,
         }
 
@@ -87,7 +104,8 @@ class Stack:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode}; see {self.var_dir / name}.log")
             try:
-                if httpx.get(f"{self.url(name)}/readyz", timeout=1).status_code == 200:
+                ready_path = "/healthz" if name == HOTLINE_SIMULATOR else "/readyz"
+                if httpx.get(f"{self.url(name)}{ready_path}", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -123,7 +141,8 @@ def main() -> None:
     parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("BANCHENG_VAR_DIR", REPO_ROOT / "var")))
     args = parser.parse_args()
     ports = {name: int(os.environ.get(f"BANCHENG_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
-    stack = Stack(var_dir=args.var_dir, ports=ports, broker_port=args.broker_port)
+    ports[HOTLINE_SIMULATOR] = int(os.environ.get("BANCHENG_HOTLINE12345_PORT", SIMULATOR_PORT))
+    stack = Stack(var_dir=args.var_dir, ports=ports, broker_port=args.broker_port, hotline_simulator=True)
     started = time.monotonic()
     try:
         stack.start()
@@ -131,6 +150,7 @@ def main() -> None:
         print(f"  broker   {stack.broker.bootstrap_servers} (Tansu, in memory)")
         for name in SERVICES:
             print(f"  {name:<8} {stack.url(name)}   docs {stack.url(name)}/docs")
+        print(f"  12345 simulator {stack.url(HOTLINE_SIMULATOR)} (POST /orders pushes a hotline order in)")
         print("Ctrl-C stops everything.", flush=True)
         while all(process.poll() is None for process in stack.processes.values()):
             time.sleep(0.5)

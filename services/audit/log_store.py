@@ -65,8 +65,8 @@ async def _head(session: AsyncSession, topic: str, partition: int) -> ChainHeadR
 
 async def append_events(
     session: AsyncSession, events: Sequence[IncomingEvent], *, signer: Signer, now: datetime
-) -> int:
-    """Chain each event not yet in the log onto its partition's head; returns how many were appended.
+) -> set[str]:
+    """Chain each event not yet in the log onto its partition's head; returns the ids appended.
 
     An event id already stored (a redelivery beyond the consumer's applied-id horizon, or the same event
     read twice in one batch) is skipped: every event is in the log once. Entries go in as one Core
@@ -76,6 +76,7 @@ async def append_events(
     with session.no_autoflush:  # entries go in through Core; flushing the head rows per call would cost an UPDATE each
         stored = set(await session.exec(select(LogEntry.event_id).where(LogEntry.event_id.in_(ids))))
     rows: list[dict[str, Any]] = []
+    appended: set[str] = set()
     heads: dict[tuple[str, int], ChainHead] = {}  # plain values in the loop; the rows are set once after
     for event in events:
         if event.event_id in stored:
@@ -95,6 +96,7 @@ async def append_events(
             headers=event.headers,
         )
         rows.append({name: getattr(entry, name) for name in _ENTRY_FIELDS})
+        appended.add(event.event_id)
         heads[key] = entry.head
         if checkpoint_due(sequence=entry.sequence, every=signer.every):
             session.add(checkpoint_row(sign_checkpoint(head=entry.head, private_key=signer.private_key, signed_at=now)))
@@ -103,7 +105,7 @@ async def append_events(
         row.sequence, row.entry_hash = head.sequence, head.entry_hash
     if rows:
         await (await session.connection()).execute(insert(LogEntry.__table__), rows)  # type: ignore[attr-defined]
-    return len(rows)
+    return appended
 
 
 def checkpoint_row(checkpoint: SignedCheckpoint) -> CheckpointRow:

@@ -37,7 +37,9 @@ def alive(pid: int) -> bool:
 
 def test_launcher_prints_where_everything_listens_and_ctrl_c_stops_every_child(tmp_path) -> None:  # noqa: ANN001
     ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in DEFAULT_PORTS}
-    environment = {**os.environ, **ports, "BANCHENG_BROKER_PORT": str(free_port()), "BANCHENG_VAR_DIR": str(tmp_path)}
+    simulator_port = str(free_port())
+    environment = {**os.environ, **ports, "BANCHENG_BROKER_PORT": str(free_port()), "BANCHENG_VAR_DIR": str(tmp_path),
+                   "BANCHENG_HOTLINE12345_PORT": simulator_port}
     started = time.monotonic()
     launcher = subprocess.Popen([sys.executable, "-m", "shared.devstack"], cwd=REPO_ROOT, env=environment,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -53,9 +55,10 @@ def test_launcher_prints_where_everything_listens_and_ctrl_c_stops_every_child(t
         for name, port in ports.items():
             assert f"http://127.0.0.1:{port}" in output
             assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200, name
+        assert httpx.get(f"http://127.0.0.1:{simulator_port}/healthz").status_code == 200
         print(f"make run ready in {ready_after:.1f} s")
         children = children_of(launcher.pid)
-        assert len(children) == 1 + len(DEFAULT_PORTS)  # the broker and five services
+        assert len(children) == 1 + len(DEFAULT_PORTS) + 1  # the broker, five services, the 12345 simulator
     finally:
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(60) == 0

@@ -154,6 +154,8 @@ class Runtime:
             max_records=self.kafka.batch_max_records,
             batch_timeout_ms=self.kafka.batch_timeout_ms,
             fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
+            session_timeout_ms=self.kafka.session_timeout_ms,
+            heartbeat_interval_ms=self.kafka.heartbeat_interval_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_raw_records,

@@ -30,6 +30,10 @@ class KafkaSettings(BaseSettings):
     fetch_max_wait_ms: int = 20
     batch_timeout_ms: int = 20
     batch_max_records: int = 500
+    # Tansu holds a new group's join for half the session timeout, and a killed member is noticed only
+    # when its session lapses: short here. Apache Kafka refuses less than 6 s by default (deploy/ sets 10 s).
+    session_timeout_ms: int = 3000
+    heartbeat_interval_ms: int = 500
 
 
 class ServiceSettings(BaseSettings):

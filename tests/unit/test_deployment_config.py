@@ -59,6 +59,7 @@ def test_bus_runs_with_production_guarantees(monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setenv(name, value)
     kafka = KafkaSettings()
     assert (kafka.idempotence, kafka.acks, kafka.replication_factor) == (True, "all", 3)
+    assert kafka.session_timeout_ms >= 6000  # Apache Kafka's group.min.session.timeout.ms
     brokers = [name for name in COMPOSE["services"] if name.startswith("kafka-")]
     assert len(brokers) == 3
     for name in brokers:

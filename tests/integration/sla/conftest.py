@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.devbroker import DevBroker
 from shared.devstack import Stack
@@ -56,20 +56,20 @@ class SlaProcess:
         """Every SLA event of the case on the broker so far, in order, duplicates included."""
 
         async def read() -> list[Envelope]:
-            consumer = AIOKafkaConsumer(
-                SLA_EVENTS, bootstrap_servers=self.bootstrap, auto_offset_reset="earliest",
-                enable_auto_commit=False, group_id=None,
-            )
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
             await consumer.start()
             try:
+                partitions = [TopicPartition(SLA_EVENTS, p) for p in consumer.partitions_for_topic(SLA_EVENTS) or ()]
+                consumer.assign(partitions)
+                await consumer.seek_to_beginning(*partitions)
+                ends = await consumer.end_offsets(partitions)
                 found: list[Envelope] = []
-                batches = await consumer.getmany(timeout_ms=1500)
-                while batches:
-                    for records in batches.values():
+                # Read to the end offsets taken above: an empty poll is no proof that nothing is left.
+                while [p for p in partitions if await consumer.position(p) < ends[p]]:
+                    for records in (await consumer.getmany(*partitions, timeout_ms=500)).values():
                         for r in records:
                             if r.key == case_id.encode():
                                 found.append(Envelope.from_kafka(r.value, list(r.headers)))
-                    batches = await consumer.getmany(timeout_ms=300)
                 return found  # one key, one partition: in the order sla published them
             finally:
                 await consumer.stop()
@@ -84,7 +84,7 @@ class SlaProcess:
         return self.emitted(case_id)
 
     def wait_for(
-        self, case_id: str, until: Callable[[list[Envelope]], bool], timeout_s: float = 20
+        self, case_id: str, until: Callable[[list[Envelope]], bool], timeout_s: float = 40
     ) -> list[Envelope]:
         deadline = time.monotonic() + timeout_s
         events = self.emitted(case_id)

@@ -9,6 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from shared.alembic import delivery_tables
+
 
 revision = 'ee2c2529ee0a'
 down_revision = None
@@ -60,24 +62,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_delivery_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_state'), ['state'], unique=False)
 
-    op.create_table('outbox',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('key', sa.LargeBinary(), nullable=False),
-    sa.Column('value', sa.LargeBinary(), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_table('processed_event',
-    sa.Column('consumer', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('processed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
-    with op.batch_alter_table('processed_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_processed_event_processed_at'), ['processed_at'], unique=False)
-
+    delivery_tables.create()
     op.create_table('triggerrecord',
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -99,11 +84,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_triggerrecord_case_id'))
 
     op.drop_table('triggerrecord')
-    with op.batch_alter_table('processed_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_processed_event_processed_at'))
-
-    op.drop_table('processed_event')
-    op.drop_table('outbox')
+    delivery_tables.drop()
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_state'))
         batch_op.drop_index(batch_op.f('ix_delivery_due_at'))

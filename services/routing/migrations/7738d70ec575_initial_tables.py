@@ -9,6 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from shared.alembic import delivery_tables
+
 
 revision = '7738d70ec575'
 down_revision = None
@@ -27,24 +29,7 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('district', 'version')
     )
-    op.create_table('outbox',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('key', sa.LargeBinary(), nullable=False),
-    sa.Column('value', sa.LargeBinary(), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_table('processed_event',
-    sa.Column('consumer', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('processed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
-    with op.batch_alter_table('processed_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_processed_event_processed_at'), ['processed_at'], unique=False)
-
+    delivery_tables.create()
     op.create_table('routed_case',
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('case_number', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -124,10 +109,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_routed_case_district'))
 
     op.drop_table('routed_case')
-    with op.batch_alter_table('processed_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_processed_event_processed_at'))
-
-    op.drop_table('processed_event')
-    op.drop_table('outbox')
+    delivery_tables.drop()
     op.drop_table('catalogue_version')
     # ### end Alembic commands ###

@@ -13,7 +13,7 @@ from services.intake import store
 from services.intake.config import IntakeSettings, district_catalogue
 from services.intake.domain.case_number import parse_case_number
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
-from services.intake.domain.masking import mask_name, mask_phone
+from shared.masking import mask_name, mask_phone
 from services.intake.domain.phone import phone_last_four
 from services.intake.ratelimit import SlidingWindow
 from services.intake.schemas import StatusLookupIn

@@ -15,7 +15,7 @@ from services.intake.config import district_catalogue
 from services.intake.domain.batch import item_reference
 from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
-from services.intake.domain.masking import mask_name
+from shared.masking import mask_name
 from services.intake.domain.missing_items import MissingItem, MissingItemState
 from services.intake.domain.one_time_notice import build_one_time_notice
 

@@ -17,7 +17,7 @@ from services.intake.domain.case_number import case_number_for
 from services.intake.domain.clock import local_date
 from services.intake.domain.districts import ComplexityTier, District, DistrictCatalogue, classify_case
 from services.intake.domain.errors import FieldProblem, InvalidInput
-from services.intake.domain.masking import mask_name
+from shared.masking import mask_name
 from services.intake.domain.text import validate_description
 from services.intake.schemas import CaseCreate
 

@@ -27,7 +27,7 @@ from shared.topics import NOTIFY_RESULTS, dead_letter_topic
 from services.notify import store
 from services.notify.channels.base import Channel
 from services.notify.domain.circuit_breaker import CircuitBreaker
-from services.notify.domain.masking import mask_text
+from shared.masking import mask_text
 from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome

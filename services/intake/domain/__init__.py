@@ -1,7 +1,7 @@
 """Intake's pure domain: decisions about cases with no I/O (no Kafka, database or HTTP).
 
 Modules: `errors` (InvalidInput → 422, DomainConflict → 409, bilingual), `limits`, `clock`,
-`identity`, `phone`, `masking`, `text`, `applicant`, `lifecycle` (the case state machine),
+`identity`, `phone`, `text`, `applicant`, `lifecycle` (the case state machine),
 `case_number`, `missing_items` (容缺受理), `one_time_notice` (一次性告知), `districts`
 (configuration from `data/districts.yaml`) and `batch` (one case, many trackable items).
 """

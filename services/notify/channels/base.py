@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from ..domain.addresses import address_problem
-from ..domain.masking import mask_text
+from shared.masking import mask_text
 from ..domain.model import ChannelName, Message
 from ..domain.results import DeliveryResult, Outcome
 

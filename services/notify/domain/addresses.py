@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .masking import mask_email, mask_phone, mask_text
+from shared.masking import mask_email, mask_phone, mask_text
 from .model import ChannelName
 
 # Mainland mobile numbers, optionally prefixed by +86 / 86.

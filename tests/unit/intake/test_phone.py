@@ -1,7 +1,6 @@
 import pytest
 
 from services.intake.domain.errors import InvalidInput
-from services.intake.domain.masking import mask_id_number, mask_name, mask_phone
 from services.intake.domain.phone import phone_last_four, validate_phone
 
 
@@ -34,21 +33,3 @@ def test_invalid_phone_numbers_are_rejected_naming_the_field(raw):
 def test_last_four_digits_are_what_the_status_lookup_asks_for():
     assert phone_last_four("13812345678") == "5678"
     assert phone_last_four("0755-86123456") == "3456"
-
-
-def test_resident_id_is_masked_keeping_region_start_and_last_four():
-    assert mask_id_number("110105199001011234") == "110***********1234"
-
-
-def test_short_document_numbers_keep_only_two_characters():
-    assert mask_id_number("E1234567") == "******67"
-
-
-def test_mobile_and_landline_are_masked_in_the_middle():
-    assert mask_phone("13812345678") == "138****5678"
-    assert mask_phone("0755-86123456") == "0755-****3456"
-
-
-@pytest.mark.parametrize(("name", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("李", "*")])
-def test_names_keep_only_their_first_character(name, masked):
-    assert mask_name(name) == masked

@@ -3,8 +3,9 @@
 A batch of records is decoded, the ones already applied are skipped, the rest run through their
 handlers in one database transaction that also records their ids and stages what they emit. Only
 after that commit does the subscriber acknowledge (and so commit offsets). A record that cannot be
-decoded or keeps failing goes to the consumer group's dead-letter topic with the reason; a database
-or broker outage is retried with backoff and, if it lasts, the batch is rewound and consumed again.
+decoded or fails goes to the consumer group's dead-letter topic with the reason (at once when the failure
+cannot pass, after bounded retries with backoff when it might); a database or broker outage is
+retried and, if it lasts, the batch is rewound and consumed again.
 """
 
 import asyncio
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox
@@ -33,6 +34,9 @@ DUPLICATES = Counter("bancheng_events_duplicate_total", "Redelivered events skip
 DEAD_LETTERED = Counter("bancheng_dead_letters_total", "Records sent to a dead-letter topic", ["consumer"])
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError, KafkaError)
+# Worth another try: the database or bus was away, or a concurrent writer won a race (IntegrityError).
+# Anything else (an unknown district, invalid data) fails the same way every time: dead-lettered at once.
+RETRYABLE_ERRORS = (DBAPIError, *TRANSIENT_ERRORS)
 E = TypeVar("E", bound=Event)
 
 
@@ -185,9 +189,7 @@ class BatchApplier:
         for number in range(1, self.retry_attempts + 1):
             try:
                 return await attempt()
-            except MalformedMessage:
-                raise
-            except Exception:
+            except RETRYABLE_ERRORS:
                 if number == self.retry_attempts:
                     raise
                 await asyncio.sleep(self.retry_backoff_s * 2 ** (number - 1))

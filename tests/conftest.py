@@ -1,11 +1,14 @@
 """Fixtures for the whole suite: the real dev broker, PostgreSQL when reachable, the running stack."""
 
+import asyncio
 import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.devbroker import DevBroker
 
@@ -22,6 +25,27 @@ POSTGRES = postgres_reachable()
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+CREATED_DATABASES: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drop_test_databases() -> Iterator[None]:
+    """The PostgreSQL databases this session's tests named are dropped when it ends."""
+    yield
+    if POSTGRES and CREATED_DATABASES:
+        asyncio.run(_drop_databases(sorted(CREATED_DATABASES)))
+
+
+async def _drop_databases(names: list[str]) -> None:
+    admin = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            for name in names:
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevBroker]:
     """One real Kafka-protocol broker (Tansu) for the session, on a free port."""
@@ -36,4 +60,6 @@ def database_url(kind: str, service: str, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / service}.db"
     if not POSTGRES:
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 on this machine")
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/bancheng_test_{service}_{uuid.uuid4().hex[:8]}"
+    name = f"bancheng_test_{service}_{uuid.uuid4().hex[:8]}"
+    CREATED_DATABASES.add(name)
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"

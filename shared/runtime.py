@@ -104,7 +104,6 @@ class Runtime:
         self.relay = OutboxRelay(
             service=self.name,
             engine=self.engine,
-            sessions=self.sessions,
             producer=self.producer,
             ensure_topics=lambda topics: bus.ensure_topics(self.kafka, topics),
             poll_interval_s=self.settings.outbox_poll_interval_s,

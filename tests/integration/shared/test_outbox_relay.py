@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from sqlmodel import select
 
 from shared import bus, db, outbox
 from shared.envelope import Envelope
@@ -30,7 +31,7 @@ async def start_relay(url: str, kafka: KafkaSettings, service: str) -> tuple[out
     producer = bus.create_producer(kafka, service=service)
     await producer.start()
     relay = outbox.OutboxRelay(
-        service=service, engine=engine, sessions=db.session_factory(engine), producer=producer,
+        service=service, engine=engine, producer=producer,
         ensure_topics=lambda topics: bus.ensure_topics(kafka, topics), poll_interval_s=0.1,
     )
     await relay.start()
@@ -91,4 +92,29 @@ async def test_relays_publish_every_staged_event_once_in_case_order(kind: str, b
             await relay.stop()
             await producer.stop()
             await relay_engine.dispose()
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+async def test_events_staged_in_a_rolled_back_transaction_are_never_written(kind: str, tmp_path) -> None:  # noqa: ANN001
+    url = database_url(kind, "outbox", tmp_path)
+    await db.ensure_postgres_database(url)
+    engine = db.create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(outbox.OutboxMessage.__table__.create, checkfirst=True)
+    sessions = db.session_factory(engine)
+    try:
+        async with sessions() as session:
+            with pytest.raises(RuntimeError):
+                async with session.begin():
+                    await outbox.stage(session, envelope("case-1", 0), topic="t", service="test")
+                    raise RuntimeError("the effect failed")
+            async with session.begin():
+                await outbox.stage(session, envelope("case-1", 1), topic="t", service="test")
+                await outbox.stage(session, envelope("case-1", 2), topic="t", service="test")
+        async with sessions() as session:
+            rows = (await session.exec(select(outbox.OutboxMessage).order_by(outbox.OutboxMessage.id))).all()
+        assert [Envelope.from_kafka(row.value, [(n, v.encode()) for n, v in row.headers]).data["reason"]
+                for row in rows] == ["1", "2"]
+    finally:
         await engine.dispose()

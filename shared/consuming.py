@@ -48,6 +48,9 @@ class Unit:
     service: str
     cause: Envelope | None = None
     record: ConsumerRecord | None = None  # where the cause was read: topic, partition, offset
+    # Every event this transaction applies, the cause among them: a handler may load what the whole
+    # batch needs in one query the first time it runs, instead of a query per event.
+    batch: Sequence[Envelope] = ()
     staged: list[tuple[str, Envelope]] = field(default_factory=list)
 
     async def emit(
@@ -171,18 +174,22 @@ class BatchApplier:
                     continue
                 seen.add(event_id)
                 fresh.append((envelope, record))
-                inbox.mark_applied(session, consumer=group, event_id=event_id)
+            # Before the handlers: a concurrent applier of the same ids (a rebalance) waits here on
+            # PostgreSQL and then fails on the key, so one of the two effects is kept, and retried.
+            await inbox.mark_applied(session, consumer=group, event_ids=[str(e.id) for e, _ in fresh])
             if self.consumer.every_batch is not None:
                 if fresh:
                     await self.consumer.every_batch(fresh, Unit(session=session, service=self.service))
                 for envelope, _record in fresh:
                     APPLIED.labels(group, envelope.type).inc()
                 return
+            batch = [envelope for envelope, _record in fresh]
             for envelope, record in fresh:
                 found = self.consumer.handler_for(envelope)
                 if found is not None:
                     handler, event = found
-                    await handler(event, envelope, Unit(session=session, service=self.service, cause=envelope, record=record))
+                    unit = Unit(session=session, service=self.service, cause=envelope, record=record, batch=batch)
+                    await handler(event, envelope, unit)
                     APPLIED.labels(group, envelope.type).inc()
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[None]]) -> None:

@@ -19,6 +19,7 @@ from services.routing.domain.returns import ReturnReason, SupervisorReferral, ch
 from services.routing.domain.work_order import Role, WorkOrderState
 
 ROUTING = "service:routing"
+ROUTED_CASES = "routing.routed_cases"  # session.info: (case ids looked up, those routed) in this transaction
 
 
 async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str, district: str,
@@ -34,8 +35,10 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
 
 async def _route_new_case(unit: Unit, *, event: CaseForwarded, case_id: str, district: str,
                           hall: str | None) -> None:
-    if await unit.session.get(store.RoutedCase, case_id) is not None:
+    routed = await _routed_cases_of_batch(unit, case_id)
+    if case_id in routed:
         return  # routed already, under another event id (e.g. the case was forwarded twice)
+    routed.add(case_id)
     in_force = await get_catalogues().current(unit.session, district=district)
     case = store.RoutedCase(
         case_id=case_id, case_number=event.case_number, district=district, hall=hall,
@@ -51,6 +54,17 @@ async def _route_new_case(unit: Unit, *, event: CaseForwarded, case_id: str, dis
                                                      reason=unknown.message_zh))
         return
     await apply_decision(unit, case=case, in_force=in_force, decision=decision, first=True)
+
+
+async def _routed_cases_of_batch(unit: Unit, case_id: str) -> set[str]:
+    """Cases routed already, the batch's forwarded cases looked up in one query the first time (a query
+    per case cost a round trip each); the caller adds the cases it routes in this transaction."""
+    asked, routed = unit.session.info.setdefault(ROUTED_CASES, (set(), set()))
+    if case_id not in asked:
+        wanted = {case_id} | {e.case_id for e in unit.batch if e.type == CaseForwarded.type}
+        routed |= await store.routed_case_ids(unit.session, case_ids=sorted(wanted - asked))
+        asked |= wanted
+    return routed
 
 
 def request_of(case: store.RoutedCase) -> RoutingRequest:

@@ -5,7 +5,7 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import JSON, Column, func
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
@@ -94,6 +94,12 @@ class CatalogueVersion(SQLModel, table=True):
 async def routed_case(session: AsyncSession, *, case_id: str, for_update: bool = False) -> RoutedCase | None:
     query = select(RoutedCase).where(RoutedCase.case_id == case_id)
     return (await session.exec(query.with_for_update() if for_update else query)).first()
+
+
+async def routed_case_ids(session: AsyncSession, *, case_ids: list[str]) -> set[str]:
+    """Which of `case_ids` are routed already: one query for a whole batch of forwarded cases."""
+    query = select(RoutedCase.case_id).where(col(RoutedCase.case_id).in_(case_ids))
+    return set((await session.exec(query)).all())
 
 
 async def cases_in_state(session: AsyncSession, *, state: str, district: str | None = None,

@@ -35,6 +35,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
+def no_items() -> list:
+    """A default factory for list columns. Not `list`: pydantic inspects a default factory's signature on
+    every construction, and a builtin's costs ~150 µs against ~12 µs for a Python function."""
+    return []
+
+
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 

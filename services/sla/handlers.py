@@ -38,11 +38,36 @@ from services.sla.domain.schedule import extension_to_working_days
 from services.sla.domain.supervision import CardReason, card_for_returns
 
 consumer = Consumer("sla", topics=[CASE_EVENTS, WORKORDER_EVENTS])
+DEADLINES = "sla.deadlines"  # session.info: this transaction's deadlines by (subject, subject id), None if none
+
+
+async def _deadline(unit: Unit, subject: str, subject_id: str) -> store.Deadline | None:
+    """The deadline of a case or work order. The first lookup of a batch loads the deadlines of every
+    subject the batch's events name, in one locked query: a query per event cost a round trip and an
+    autoflush each (so every new row was inserted on its own)."""
+    known: dict[tuple[str, str], store.Deadline | None] = unit.session.info.setdefault(DEADLINES, {})
+    if (subject, subject_id) not in known:
+        wanted = {(subject, subject_id), *(key for e in unit.batch for key in _subjects(e))} - known.keys()
+        with unit.session.no_autoflush:  # what this transaction added is in `known` already
+            found = await store.deadlines_of_subjects(unit.session, subjects=wanted)
+        known.update(dict.fromkeys(wanted))
+        known.update({(row.subject, row.subject_id): row for row in found})
+    return known[(subject, subject_id)]
+
+
+def _subjects(envelope: Envelope) -> list[tuple[str, str]]:
+    work_order_id = envelope.data.get("work_order_id")
+    return [("case", envelope.case_id), *([("work_order", work_order_id)] if isinstance(work_order_id, str) else [])]
+
+
+def _add(unit: Unit, row: store.Deadline) -> None:
+    unit.session.add(row)
+    unit.session.info.setdefault(DEADLINES, {})[(row.subject, row.subject_id)] = row
 
 
 @consumer.on(CaseRegistered)
 async def on_case_registered_arm_reply_deadline(event: CaseRegistered, envelope: Envelope, unit: Unit) -> None:
-    if await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id):
+    if await _deadline(unit, "case", envelope.case_id):
         return
     rules = current().rules
     starts = rules.policy(envelope.district).clock_starts_on(DeadlineSubject.CASE_REPLY)
@@ -51,14 +76,14 @@ async def on_case_registered_arm_reply_deadline(event: CaseRegistered, envelope:
         case_id=envelope.case_id, subject="case", subject_id=envelope.case_id, district=envelope.district,
         hall=envelope.hall or event.hall, tier=event.tier, state="waiting",
     )
-    unit.session.add(row)
+    _add(unit, row)
     if starts is ClockStart.REGISTERED:
         await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.REGISTERED)
 
 
 @consumer.on(CaseAccepted)
 async def on_case_accepted_start_reply_clock(event: CaseAccepted, envelope: Envelope, unit: Unit) -> None:
-    row = await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id)
+    row = await _deadline(unit, "case", envelope.case_id)
     if row is None or row.state != "waiting":
         return
     await tracking.start_clock(unit, current().rules, row, at=envelope.occurred_at, by=ClockStart.ACCEPTED)
@@ -66,19 +91,19 @@ async def on_case_accepted_start_reply_clock(event: CaseAccepted, envelope: Enve
 
 @consumer.on(WorkOrderDispatched)
 async def on_work_order_dispatched_arm_deadline(event: WorkOrderDispatched, envelope: Envelope, unit: Unit) -> None:
-    if await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id):
+    if await _deadline(unit, "work_order", event.work_order_id):
         return
     row = store.Deadline(
         case_id=envelope.case_id, subject="work_order", subject_id=event.work_order_id,
         department=event.department, district=envelope.district, hall=envelope.hall, tier=event.tier,
     )
-    unit.session.add(row)
+    _add(unit, row)
     await tracking.start_clock(unit, current().rules, row, at=envelope.occurred_at, by=ClockStart.DISPATCHED)
 
 
 @consumer.on(WorkOrderSignedFor)
 async def on_work_order_signed_for_restart_clock(event: WorkOrderSignedFor, envelope: Envelope, unit: Unit) -> None:
-    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    row = await _deadline(unit, "work_order", event.work_order_id)
     rules = current().rules
     if row is None or row.state != "open" or row.clock_start == ClockStart.SIGNED_FOR:
         return
@@ -89,7 +114,7 @@ async def on_work_order_signed_for_restart_clock(event: WorkOrderSignedFor, enve
 
 @consumer.on(WorkOrderReplied)
 async def on_work_order_replied_close_deadline(event: WorkOrderReplied, envelope: Envelope, unit: Unit) -> None:
-    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    row = await _deadline(unit, "work_order", event.work_order_id)
     if row is not None:
         await tracking.close(unit, row, at=envelope.occurred_at)
 
@@ -97,7 +122,7 @@ async def on_work_order_replied_close_deadline(event: WorkOrderReplied, envelope
 @consumer.on(CaseReplied)
 @consumer.on(CaseResolvedOnSpot)
 async def on_case_answered_close_reply_deadline(event: object, envelope: Envelope, unit: Unit) -> None:
-    row = await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id)
+    row = await _deadline(unit, "case", envelope.case_id)
     if row is not None:
         await tracking.close(unit, row, at=envelope.occurred_at)
 
@@ -128,7 +153,7 @@ async def on_case_resumed_restart_clocks(event: CaseResumed, envelope: Envelope,
 async def on_extension_approved_move_deadline(event: ExtensionDecided, envelope: Envelope, unit: Unit) -> None:
     if not event.approved:
         return
-    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    row = await _deadline(unit, "work_order", event.work_order_id)
     if row is None or row.state != "open":
         return
     if event.new_due_at is None:
@@ -150,10 +175,10 @@ async def on_work_order_returned_stop_it_and_card_repeats(
     event: WorkOrderReturned, envelope: Envelope, unit: Unit
 ) -> None:
     """A returned order's clock stops (routing re-dispatches); too many returns earn the case a red card."""
-    row = await store.find_deadline(unit.session, subject="work_order", subject_id=event.work_order_id)
+    row = await _deadline(unit, "work_order", event.work_order_id)
     if row is not None and row.state == "open":
         row.state, row.next_firing_at = "returned", None
-    case_row = await store.find_deadline(unit.session, subject="case", subject_id=envelope.case_id)
+    case_row = await _deadline(unit, "case", envelope.case_id)
     target = case_row or row
     if target is None:
         return

@@ -5,14 +5,16 @@ keys of the firings already done, and `next_firing_at`: the indexed instant the 
 Closed deadlines have no next firing, so a sweep reads only the rows that are due.
 """
 
+from collections.abc import Collection
 from datetime import date, datetime
 from uuid import uuid4
 
-from sqlalchemy import JSON, Column, UniqueConstraint, func
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import JSON, Column, UniqueConstraint, and_, func, or_
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+from shared.db import no_items
 
 
 def _uuid() -> str:
@@ -33,12 +35,12 @@ class Deadline(SQLModel, table=True):
     state: str = Field(default="open", index=True)  # waiting (no clock yet) | open | closed | returned
     clock_started_at: datetime | None = None
     clock_start: str = ""  # the event that started the clock: registered, dispatched, signed_for...
-    pauses: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    pauses: list[dict] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     extension_working_days: int = 0
     due_at: datetime | None = None
     paused: bool = False
     assumed_weekdays: bool = False
-    fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fired: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     next_firing_at: datetime | None = Field(default=None, index=True)
     calendar_first: date | None = None  # the local dates the schedule depends on (calendar reload)
     calendar_last: date | None = Field(default=None, index=True)
@@ -78,10 +80,23 @@ async def deadlines_of_case(session: AsyncSession, *, case_id: str) -> list[Dead
     return list((await session.exec(query)).all())
 
 
-async def find_deadline(session: AsyncSession, *, subject: str, subject_id: str) -> Deadline | None:
-    """One deadline, locked for update on PostgreSQL so the sweeper and a consumer take turns."""
-    query = select(Deadline).where(Deadline.subject == subject, Deadline.subject_id == subject_id)
-    return (await session.exec(query.with_for_update())).first()
+async def deadlines_of_subjects(session: AsyncSession, *, subjects: Collection[tuple[str, str]]) -> list[Deadline]:
+    """The deadlines of (subject, subject id) pairs, in one query, locked for update on PostgreSQL so
+    the sweeper and a consumer take turns."""
+    conditions = [
+        and_(Deadline.subject == subject, col(Deadline.subject_id).in_(sorted(ids)))
+        for subject, ids in _ids_by_subject(subjects).items()
+    ]
+    if not conditions:
+        return []
+    return list((await session.exec(select(Deadline).where(or_(*conditions)).with_for_update())).all())
+
+
+def _ids_by_subject(subjects: Collection[tuple[str, str]]) -> dict[str, set[str]]:
+    grouped: dict[str, set[str]] = {}
+    for subject, subject_id in subjects:
+        grouped.setdefault(subject, set()).add(subject_id)
+    return grouped
 
 
 async def live_deadlines_of_case(session: AsyncSession, *, case_id: str) -> list[Deadline]:

@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.devstack import Stack  # noqa: E402
+from shared.devstack import SERVICES, Stack  # noqa: E402
 from shared.topics import WORKORDER_EVENTS  # noqa: E402
 from tests.e2e.load import case_body  # noqa: E402
 
@@ -123,6 +123,7 @@ async def run(stack: Stack, *, rate: float, duration: float, drain: float) -> No
         asyncio.create_task(watch_audit(stack.var_dir / "audit.db", audited, stop)),
     ]
     await asyncio.sleep(2)  # the watchers have joined
+    cpu_before = {name: stack.cpu_seconds(name) for name in SERVICES}
     begin = time.perf_counter()
     posted, errors = await offer_load(stack.url("intake"), rate=rate, duration=duration)
     offered_for = time.perf_counter() - begin
@@ -131,6 +132,7 @@ async def run(stack: Stack, *, rate: float, duration: float, drain: float) -> No
         await asyncio.sleep(0.2)
     stop.set()
     await asyncio.gather(*watchers)
+    cpu = {name: stack.cpu_seconds(name) - cpu_before[name] for name in SERVICES}
 
     done = [case for case in posted if case in audited]
     span = max(audited[c] for c in done) - min(posted[c] for c in done) if done else float("nan")
@@ -143,6 +145,9 @@ async def run(stack: Stack, *, rate: float, duration: float, drain: float) -> No
     if to_audit:
         print(f"register→audited    p50 {percentile(to_audit, 50):.0f} ms  p99 {percentile(to_audit, 99):.0f} ms")
         print(f"ratio: end-to-end cases/s ÷ raw-bus consume msg/s = {len(done) / span / consumed:.4f}")
+    # CPU per case holds when the machine's other load makes the rates noisy.
+    per_case = "  ".join(f"{name} {seconds * 1000 / max(len(posted), 1):.2f}" for name, seconds in cpu.items())
+    print(f"CPU ms per posted case: {per_case}  (total {sum(cpu.values()) * 1000 / max(len(posted), 1):.2f})")
 
 
 def main() -> None:

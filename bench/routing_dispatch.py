@@ -4,7 +4,7 @@ Publishes N `case.forwarded` events (the realistic mix of bench/routing_decision
 then reads the work-order stream until every case has its outcome (dispatched, manual triage or referral),
 counted from the first publish. Prints figures, asserts nothing.
 
-Run: .venv/bin/python bench/routing_dispatch.py [--cases N] [--database-url URL]
+Run: .venv/bin/python bench/routing_dispatch.py [--cases N] [--rate CASES_PER_S] [--database-url URL]
 """
 
 import argparse
@@ -41,7 +41,7 @@ def forwarded_cases(n: int) -> list[Envelope]:
     return envelopes
 
 
-async def run(bootstrap: str, cases: list[Envelope], cpu_seconds: Callable[[], float]) -> None:
+async def run(bootstrap: str, cases: list[Envelope], cpu_seconds: Callable[[], float], rate: float) -> None:
     reader = AIOKafkaConsumer(WORKORDER_EVENTS, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
                               auto_offset_reset="latest")
     await reader.start()
@@ -54,7 +54,9 @@ async def run(bootstrap: str, cases: list[Envelope], cpu_seconds: Callable[[], f
     seen: set[str] = set()
     events = dispatched = 0
     start, cpu_start = time.perf_counter(), cpu_seconds()
-    for envelope in cases:
+    for number, envelope in enumerate(cases):
+        if rate and (delay := start + number / rate - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)  # an offered rate: small batches, as live traffic gives
         key, value, headers = envelope.to_kafka()
         await producer.send(CASE_EVENTS, value, key=key, headers=headers)
     await producer.flush()
@@ -95,6 +97,7 @@ async def _warm_up(producer: AIOKafkaProducer, reader: AIOKafkaConsumer, case: E
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=5_000)
+    parser.add_argument("--rate", type=float, default=0, help="cases published per second (default: all at once)")
     parser.add_argument("--database-url", default="", help="default: a SQLite file in a temporary folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as var:
@@ -103,7 +106,7 @@ def main() -> None:
         try:
             stack.start(["routing"])
             cases = forwarded_cases(args.cases)
-            asyncio.run(run(stack.broker.bootstrap_servers, cases, lambda: stack.cpu_seconds("routing")))
+            asyncio.run(run(stack.broker.bootstrap_servers, cases, lambda: stack.cpu_seconds("routing"), args.rate))
         finally:
             stack.stop()
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from shared.consuming import Unit
+from shared.db import new_row
 from shared.events.sla import CardIssued, DeadlineWarned, UrgingNoticeSent
 from services.sla import store
 from services.sla.domain.schedule import Firing, Schedule, Stage
@@ -79,7 +80,8 @@ async def issue_card(
     if item is not None and (item.colour == CardColour.RED or colour is CardColour.YELLOW):
         return None  # this card was already given
     if item is None:
-        item = store.SupervisionItem(
+        item = new_row(
+            store.SupervisionItem,
             deadline_id=row.id,
             case_id=row.case_id,
             work_order_id=row.subject_id if row.subject == "work_order" else None,
@@ -123,7 +125,8 @@ async def urge(
     channel: str = URGING_CHANNEL,
     recipient: str | None = None,
 ) -> store.UrgingNotice:
-    notice = store.UrgingNotice(
+    notice = new_row(
+        store.UrgingNotice,
         supervision_id=item.id, sent_at=at, channel=channel, recipient=recipient or item.department, text=text
     )
     unit.session.add(notice)

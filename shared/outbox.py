@@ -115,6 +115,7 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         ensure_topics: Callable[[list[str]], Awaitable[None]],
         poll_interval_s: float = 0.5,
+        linger_s: float = 0.0,
         batch_size: int = 500,
     ) -> None:
         self._service = service
@@ -123,6 +124,7 @@ class OutboxRelay:
         self._ensure_topics = ensure_topics
         self._known_topics: set[str] = set()
         self._poll_interval_s = poll_interval_s
+        self._linger_s = linger_s
         self._batch_size = batch_size
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -147,6 +149,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
             except TimeoutError:
                 pass
+            await asyncio.sleep(self._linger_s)  # commits close together go out in one pass
             self._wake.clear()
             try:
                 if await self._lead():

@@ -107,6 +107,7 @@ class Runtime:
             producer=self.producer,
             ensure_topics=lambda topics: bus.ensure_topics(self.kafka, topics),
             poll_interval_s=self.settings.outbox_poll_interval_s,
+            linger_s=self.settings.outbox_linger_s,
         )
         await self.producer.start()
         await self.relay.start()

@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
     # HMAC key for inbound webhooks and outbound signatures; refused at its default in production.
     signing_secret: str = DEV_SECRET
     outbox_poll_interval_s: float = 0.5
+    # Woken by a commit, the relay waits this long so the commits that follow go out in the same pass:
+    # a pass (read, send, delete, commit) per HTTP request or small batch cost more than its events.
+    outbox_linger_s: float = 0.005
     consumer_retry_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
 

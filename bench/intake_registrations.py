@@ -30,7 +30,6 @@ from pathlib import Path
 import httpx
 
 from shared.devbroker import DevBroker, free_port
-from shared.settings import REPO_ROOT
 
 BODY = {
     "hall": "FT", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": "lease_filing",
@@ -39,6 +38,8 @@ BODY = {
                   "id_number": "11010519491231002X"},
 }
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The checkout this file is in: a worktree's intake is benchmarked, not the one the venv installed.
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def start_intake(var: Path, broker: DevBroker) -> tuple[subprocess.Popen, int]:
@@ -47,7 +48,7 @@ def start_intake(var: Path, broker: DevBroker) -> tuple[subprocess.Popen, int]:
            "BANCHENG_INTAKE_PORT": str(port), "BANCHENG_INTAKE_LOG_LEVEL": "WARNING",
            "BANCHENG_INTAKE_DATABASE_URL": f"sqlite+aiosqlite:///{var / 'intake.db'}"}
     log = open(var / "intake.log", "ab")  # noqa: SIM115 - the child keeps it
-    process = subprocess.Popen([sys.executable, "-m", "services.intake"], cwd=REPO_ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "services.intake"], cwd=CHECKOUT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,19 +12,37 @@ from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.intake import api, api_tracking, hotline, lookup, printouts, store
 from services.intake.config import IntakeSettings, get_settings
+from services.intake.group_commit import GroupCommit
 from services.intake.handlers import consumer
 from services.intake.http_errors import install_error_handlers
+from services.intake.idempotency import Answer
+from services.intake.registration_batch import PendingRegistration, write_registrations
 
 log = logging.getLogger(__name__)
 
 
 class IntakeRuntime(Runtime):
-    """The shared runtime, with intake's bilingual error responses installed on its app."""
+    """The shared runtime, with intake's bilingual error responses installed on its app and the
+    group commit that writes the window's registrations."""
+
+    registrations: GroupCommit[PendingRegistration, Answer]
 
     def app(self) -> FastAPI:
         application = super().app()
         install_error_handlers(application)
         return application
+
+    async def start(self) -> None:
+        await super().start()
+        self.registrations = GroupCommit(
+            begin=self.engine.begin, write=partial(write_registrations, service=self.name),
+            on_commit=self.relay.wake,
+        )
+        await self.registrations.start()
+
+    async def stop(self) -> None:
+        await self.registrations.stop()
+        await super().stop()
 
 
 async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:

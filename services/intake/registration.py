@@ -9,6 +9,7 @@ which only notify reads.
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import uuid4
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
@@ -113,7 +114,7 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
     acceptance and forwarding (登记转发), decided by the same steps as `POST /cases/{id}/actions`."""
     case_in, applicant, classification = valid.case_in, valid.applicant, valid.classification
     case = store.Case(
-        case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
+        id=str(uuid4()), case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
         problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
         applicant_kind=applicant.kind, applicant_name=applicant.name, applicant_phone=applicant.phone,

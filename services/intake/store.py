@@ -6,11 +6,12 @@ orders and SLA cards it has heard of — lives in child tables keyed by the case
 """
 
 from collections.abc import Sequence
+from functools import cache
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import JSON, Column, delete, func, insert, tuple_
+from sqlalchemy import JSON, Column, Insert, Table, delete, func, insert, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel, col, select
@@ -186,6 +187,13 @@ async def next_sequence(connection: AsyncConnection, *, hall: str, day: date, co
     return (await connection.execute(statement)).scalar_one() - count + 1
 
 
+@cache
+def _insert(table: Table, returning: Column | None) -> Insert:
+    # One statement object per table: its cache key is computed once, not on every batch.
+    statement = insert(table)
+    return statement if returning is None else statement.returning(returning, sort_by_parameter_order=True)
+
+
 async def insert_all(connection: AsyncConnection, rows: Sequence[SQLModel]) -> None:
     """Insert rows of one table in one statement, without the session's unit of work; an id the
     database generates is set on its row."""
@@ -194,12 +202,18 @@ async def insert_all(connection: AsyncConnection, rows: Sequence[SQLModel]) -> N
     table = type(rows[0]).__table__
     generated = table.autoincrement_column
     if generated is None:
-        await connection.execute(insert(table), [row.model_dump() for row in rows])
+        await insert_values(connection, table, [row.model_dump() for row in rows])
         return
     values = [row.model_dump(exclude={generated.key}) for row in rows]
-    ids = await connection.execute(insert(table).returning(generated, sort_by_parameter_order=True), values)
+    ids = await connection.execute(_insert(table, generated), values)
     for row, generated_id in zip(rows, ids.scalars(), strict=True):
         setattr(row, generated.key, generated_id)
+
+
+async def insert_values(connection: AsyncConnection, table: Table, values: list[dict[str, Any]]) -> None:
+    """Insert plain rows (every row with the same columns) in one statement."""
+    if values:
+        await connection.execute(_insert(table, None), values)
 
 
 async def get_case(session: AsyncSession, *, case_id: str) -> Case | None:

@@ -7,7 +7,10 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared import db
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.intake import api, api_tracking, hotline, lookup, printouts, store
@@ -34,15 +37,37 @@ class IntakeRuntime(Runtime):
 
     async def start(self) -> None:
         await super().start()
+        self._writer = durable_writer(self.engine)
         self.registrations = GroupCommit(
-            begin=self.engine.begin, write=partial(write_registrations, service=self.name),
+            begin=self._writer.begin, write=partial(write_registrations, service=self.name),
             on_commit=self.relay.wake,
         )
         await self.registrations.start()
 
     async def stop(self) -> None:
         await self.registrations.stop()
+        if self._writer is not self.engine:
+            await self._writer.dispose()
         await super().stop()
+
+
+def durable_writer(engine: AsyncEngine) -> AsyncEngine:
+    """The engine the group commit writes with. On SQLite its own single connection with
+    `synchronous=FULL`: the shared engine's NORMAL survives a process crash but may lose the last
+    commits to a power cut — after their case numbers were handed out and their events possibly
+    published. FULL costs an fsync per commit (≈ 8 ms here), which the group commit pays once per
+    batch. PostgreSQL commits durably already (synchronous_commit=on)."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    writer = db.create_engine(engine.url.render_as_string(hide_password=False))
+    event.listen(writer.sync_engine, "connect", _synchronous_full)  # after the shared pragmas
+    return writer
+
+
+def _synchronous_full(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
 
 
 async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:

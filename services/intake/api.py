@@ -44,7 +44,7 @@ async def register(
 ) -> Response:
     """Register a case (登记); with `forward`, also accept it and forward it (登记转发) at once."""
     now = datetime.now(UTC)
-    claim = claim_for(key=idempotency_key, scope="POST /cases", payload=case_in.model_dump(mode="json"))
+    claim = claim_for(key=idempotency_key, scope="POST /cases", body=case_in)
     try:
         valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_file),
                                       case_in=case_in, now=now)

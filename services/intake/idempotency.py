@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Header
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from shared.consuming import Unit
@@ -68,8 +69,9 @@ class Claim:
         return Answer(status_code=record.status_code, body=record.body, replayed=True)
 
 
-def claim_for(*, key: str | None, scope: str, payload: Any) -> Claim | None:
-    return None if key is None else Claim(scope=scope, key=key, fingerprint=fingerprint(payload))
+def claim_for(*, key: str | None, scope: str, body: BaseModel) -> Claim | None:
+    """The claim of a request with `body`; the body is serialised only when there is a key."""
+    return None if key is None else Claim(scope=scope, key=key, fingerprint=fingerprint(body.model_dump(mode="json")))
 
 
 async def stored_answer(runtime: Runtime, claim: Claim) -> Answer | None:
@@ -81,7 +83,7 @@ async def stored_answer(runtime: Runtime, claim: Claim) -> Answer | None:
 
 async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: Any, work: Work) -> Response:
     """Run `work` in one unit of work, or replay the response stored for (`scope`, `key`)."""
-    claim = claim_for(key=key, scope=scope, payload=payload)
+    claim = None if key is None else Claim(scope=scope, key=key, fingerprint=fingerprint(payload))
     try:
         async with runtime.unit() as unit:
             if claim is not None:

@@ -44,12 +44,19 @@ class GroupCommit(Generic[M, R]):
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="group-commit")
 
-    async def stop(self) -> None:
-        """Stop after the queued members are written (the HTTP server has drained its requests)."""
-        if self._task is not None:
-            await self._queue.join()
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+    async def stop(self, drain_timeout_s: float = 10.0) -> None:
+        """Stop after the queued members are written (the HTTP server has drained its requests);
+        whoever is still waiting after `drain_timeout_s` gets an error rather than no answer."""
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(self._queue.join(), drain_timeout_s)
+        except TimeoutError:
+            log.warning("group commit stopped with %d members unwritten", self._queue.qsize())
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        while not self._queue.empty():
+            _answer([self._queue.get_nowait()], [RuntimeError("intake is stopping")])
 
     async def submit(self, member: M) -> R:
         """Write `member` with whoever else is waiting; answers after the commit, or raises its error."""

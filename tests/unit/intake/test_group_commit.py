@@ -80,3 +80,16 @@ async def test_a_member_refused_by_the_writer_fails_alone_within_the_committed_b
     assert results[0] == "written a" and results[2] == "written c"
     assert isinstance(results[1], ValueError)
     assert database.committed == [["a", "c"]]
+
+
+async def test_members_queued_when_the_writer_stops_are_written_before_it_ends() -> None:
+    database = FakeDatabase()
+    commits = GroupCommit(begin=database.begin, write=write, on_commit=lambda: None)
+    await commits.start()
+    waiting = [asyncio.create_task(commits.submit(f"m{n}")) for n in range(3)]
+    await asyncio.sleep(0)  # queued, not yet written
+
+    await commits.stop()
+
+    assert await asyncio.gather(*waiting) == ["written m0", "written m1", "written m2"]
+    assert database.rows() == ["m0", "m1", "m2"]

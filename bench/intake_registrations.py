@@ -84,8 +84,16 @@ class RawClient:
                 f"{key}Content-Length: {len(self._body)}\r\n\r\n")
         return head.encode() + self._body
 
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self._idle:
+            reader, writer = self._idle.pop()
+            if not reader.at_eof():
+                return reader, writer
+            writer.close()  # the server closed it while idle (uvicorn's keep-alive timeout): not a failure
+        return await asyncio.open_connection("127.0.0.1", self._port)
+
     async def post(self) -> int:
-        reader, writer = self._idle.pop() if self._idle else await asyncio.open_connection("127.0.0.1", self._port)
+        reader, writer = await self._connection()
         try:
             writer.write(self._request())
             head = await reader.readuntil(b"\r\n\r\n")

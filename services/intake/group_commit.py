@@ -17,13 +17,19 @@ a commit's cost over the batch. On PostgreSQL it saves a round trip per statemen
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Generic, TypeVar
 
+from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 log = logging.getLogger(__name__)
+BATCH_SIZE = Histogram("bancheng_intake_group_commit_batch_size", "Members written per group commit",
+                       buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
+COMMIT_SECONDS = Histogram("bancheng_intake_group_commit_seconds", "From a batch's start to its commit",
+                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
 M = TypeVar("M")
 R = TypeVar("R")
 Write = Callable[[AsyncConnection, Sequence[M]], Awaitable[Sequence[R | BaseException]]]
@@ -81,6 +87,7 @@ class GroupCommit(Generic[M, R]):
                     self._queue.task_done()
 
     async def _commit(self, batch: list[tuple[M, asyncio.Future[R]]]) -> None:
+        started = time.perf_counter()
         try:
             async with self._begin() as connection:
                 outcomes = await self._write(connection, [member for member, _ in batch])
@@ -92,6 +99,8 @@ class GroupCommit(Generic[M, R]):
             for one in batch:
                 await self._commit([one])
             return
+        BATCH_SIZE.observe(len(batch))
+        COMMIT_SECONDS.observe(time.perf_counter() - started)
         self._on_commit()
         _answer(batch, outcomes)
 

@@ -2,13 +2,14 @@
 
 Starts the dev broker and one intake process (SQLite, the embedded default, or PostgreSQL) and
 drives POST /cases with `forward: true` (register + accept + forward: 4 outbox rows per request)
-over HTTP from this process. Latency in the open loop is measured from each request's scheduled send time, so a server
-that falls behind shows it. Prints figures; asserts nothing.
+over HTTP from this process. Latency in the open loop is measured from each request's scheduled
+send time, so a server that falls behind shows it. Prints figures; asserts nothing.
 
 The client is raw HTTP/1.1 with keep-alive over asyncio streams (a pool of connections, a new one
-opened whenever all are busy), not httpx: httpx spent ≈ 4 ms CPU per request here, more than
-intake spends on a registration, so on two cores the load generator measured itself. Intake's CPU time per registration is read
-from /proc for the phase, so a machine shared with other work still gives a comparable figure.
+opened whenever all are busy), not httpx: httpx spent about 4 ms CPU per request here, more than
+intake spends on a registration, so on two cores the load generator measured itself. Intake's CPU
+time per registration is read from /proc for the phase, so a machine shared with other work still
+gives a comparable figure.
 
     .venv/bin/python bench/intake_registrations.py [--total 3000] [--concurrency 32] [--rate 300]
         [--seconds 10] [--idempotency-keys] [--postgres]

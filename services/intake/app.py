@@ -52,11 +52,11 @@ class IntakeRuntime(Runtime):
 
 
 def durable_writer(engine: AsyncEngine) -> AsyncEngine:
-    """The engine the group commit writes with. On SQLite its own single connection with
-    `synchronous=FULL`: the shared engine's NORMAL survives a process crash but may lose the last
-    commits to a power cut — after their case numbers were handed out and their events possibly
-    published. FULL costs an fsync per commit (≈ 8 ms here), which the group commit pays once per
-    batch. PostgreSQL commits durably already (synchronous_commit=on)."""
+    """The engine the group commit writes with, one batch (so one connection) at a time. On SQLite
+    its own, with `synchronous=FULL`: the shared engine's NORMAL survives a process crash but may
+    lose the last commits to a power cut — after their case numbers were handed out and their
+    events possibly published. FULL costs an fsync per commit (≈ 8 ms here), which the group commit
+    pays once per batch. PostgreSQL commits durably already (synchronous_commit=on)."""
     if engine.dialect.name != "sqlite":
         return engine
     writer = db.create_engine(engine.url.render_as_string(hide_password=False))

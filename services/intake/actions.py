@@ -5,6 +5,7 @@ matching case event, so the history staff see and the stream everyone else reads
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from shared.consuming import Unit
@@ -52,11 +53,20 @@ async def _check_extras(unit: Unit, case: store.Case, action_in: ActionIn) -> st
     return target
 
 
-async def act_on_case(
-    unit: Unit, *, case: store.Case, action_in: ActionIn, actor: str, now: datetime
-) -> store.Case:
-    """Apply one step; raises `IllegalTransition` (409) or `InvalidInput` (422) and changes nothing."""
-    target = await _check_extras(unit, case, action_in)
+@dataclass(frozen=True)
+class Step:
+    """What one lifecycle step writes besides the case row itself, and what it announces."""
+
+    transition: store.CaseTransition
+    missing_items: tuple[store.MissingItemRow, ...]
+    events: list[Event]
+
+
+def take_step(
+    case: store.Case, *, action_in: ActionIn, actor: str, now: datetime, target: store.Case | None = None
+) -> Step:
+    """Move `case` (in memory) through one step; raises `IllegalTransition` and changes nothing then.
+    Registration's own accept and forward use this directly: nothing there needs the database."""
     action = CaseAction(
         kind=action_in.action, actor=actor, at=now, reason=action_in.reason,
         satisfaction=action_in.satisfaction, merged_into=action_in.merged_into,
@@ -70,9 +80,6 @@ async def act_on_case(
             requested=[MissingItemRequest(name=i.name, due_on=i.due_on, note=i.note) for i in action_in.missing_items],
             accepted_at=now,
         )
-        for item in missing:
-            unit.session.add(store.MissingItemRow(case_id=case.id, item_no=item.item_no, name=item.name,
-                                                  note=item.note, due_on=item.due_on))
     case.state, case.resume_to = after.state.value, after.resume_to.value if after.resume_to else None
     case.updated_at = now
     if action.kind is _A.record_reply:
@@ -81,11 +88,24 @@ async def act_on_case(
         case.satisfaction = action_in.satisfaction.value
     if target is not None:
         case.merged_into = target.case_number
-    unit.session.add(case)
-    unit.session.add(store.CaseTransition(case_id=case.id, action=action.kind.value, from_state=before,
-                                          to_state=case.state, actor=actor, at=now, reason=reason))
+    return Step(
+        transition=store.CaseTransition(case_id=case.id, action=action.kind.value, from_state=before,
+                                        to_state=case.state, actor=actor, at=now, reason=reason),
+        missing_items=tuple(store.MissingItemRow(case_id=case.id, item_no=item.item_no, name=item.name,
+                                                 note=item.note, due_on=item.due_on) for item in missing),
+        events=_events(case, action_in, reason, missing, target),
+    )
+
+
+async def act_on_case(
+    unit: Unit, *, case: store.Case, action_in: ActionIn, actor: str, now: datetime
+) -> store.Case:
+    """Apply one step; raises `IllegalTransition` (409) or `InvalidInput` (422) and changes nothing."""
+    target = await _check_extras(unit, case, action_in)
+    step = take_step(case, action_in=action_in, actor=actor, now=now, target=target)
+    unit.session.add_all([*step.missing_items, case, step.transition])
     where = {"case_id": case.id, "district": case.district, "hall": case.hall, "actor": actor}
-    for event in _events(case, action_in, reason, missing, target):
+    for event in step.events:
         await unit.emit(event, topic=CASE_EVENTS, **where)
     return case
 

@@ -3,16 +3,18 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, Response, status
+from sqlalchemy.exc import IntegrityError
 
 from shared.consuming import Unit
 from shared.health import RuntimeDep
 from services.intake import store
 from services.intake.actions import act_on_case
 from services.intake.config import district_catalogue
-from services.intake.domain.lifecycle import ActionKind
-from services.intake.idempotency import IdempotencyKey, run_once
-from services.intake.registration import Origin, register_case
+from services.intake.domain.errors import InvalidInput
+from services.intake.idempotency import IdempotencyKey, claim_for, run_once, stored_answer
+from services.intake.registration import Origin, validate_registration
+from services.intake.registration_batch import PendingRegistration
 from services.intake.schemas import ActionIn, CaseCreate
 from services.intake.views import case_view
 
@@ -35,24 +37,31 @@ async def load_case(unit: Unit, case_id: str) -> store.Case:
     return case
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=None)
 async def register(
     case_in: CaseCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None,
     actor: Actor = DEFAULT_ACTOR,
-) -> dict[str, Any]:
+) -> Response:
     """Register a case (登记); with `forward`, also accept it and forward it (登记转发) at once."""
-    async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
-        now = datetime.now(UTC)
-        catalogue = district_catalogue(runtime.settings.districts_file)
-        case = await register_case(unit, catalogue=catalogue, case_in=case_in, origin=Origin(actor=actor), now=now)
-        if case_in.forward:
-            await act_on_case(unit, case=case, action_in=ActionIn(action=ActionKind.accept), actor=actor, now=now)
-            dispatch = ActionIn(action=ActionKind.dispatch, suggested_departments=case_in.suggested_departments)
-            await act_on_case(unit, case=case, action_in=dispatch, actor=actor, now=now)
-        return status.HTTP_201_CREATED, await case_view(unit.session, case)
-
-    return await run_once(runtime, key=idempotency_key, scope="POST /cases",
-                          payload=case_in.model_dump(mode="json"), work=work)
+    now = datetime.now(UTC)
+    claim = claim_for(key=idempotency_key, scope="POST /cases", body=case_in)
+    try:
+        valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_file),
+                                      case_in=case_in, now=now)
+    except InvalidInput:
+        replay = await stored_answer(runtime, claim) if claim is not None else None
+        if replay is None:
+            raise
+        return replay.response()  # the first request was valid then: answer as it was answered
+    pending = PendingRegistration(valid=valid, origin=Origin(actor=actor), now=now, claim=claim)
+    try:
+        answer = await runtime.registrations.submit(pending)
+    except IntegrityError:
+        # Another intake process (PostgreSQL) committed the same key first: answer as it did.
+        answer = await stored_answer(runtime, claim) if claim is not None else None
+        if answer is None:
+            raise
+    return answer.response()
 
 
 @router.get("/counts")

@@ -7,10 +7,13 @@ Records are scoped by route and kept `idempotency_ttl_hours` (pruned in the back
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Header
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from shared.consuming import Unit
@@ -30,35 +33,71 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _replay(record: store.IdempotencyRecord, print_: str) -> JSONResponse:
-    if record.fingerprint != print_:
-        raise InvalidInput.single(
-            field="Idempotency-Key", zh="该幂等键已用于另一个不同的请求",
-            en="this Idempotency-Key was already used for a different request",
-        )
-    return JSONResponse(record.body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
+@dataclass(frozen=True, kw_only=True)
+class Answer:
+    """A response to give, and whether it replays one stored for an Idempotency-Key."""
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+    def response(self) -> Response:
+        headers = {"Idempotent-Replayed": "true"} if self.replayed else None
+        return Response(orjson.dumps(self.body), status_code=self.status_code, headers=headers,
+                        media_type="application/json")
 
 
-async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: Any, work: Work) -> JSONResponse:
+@dataclass(frozen=True, kw_only=True)
+class Claim:
+    """A request's claim on (`scope`, `key`), with the fingerprint a replay must match."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+    def record(self, answer: Answer) -> store.IdempotencyRecord:
+        return store.IdempotencyRecord(scope=self.scope, key=self.key, fingerprint=self.fingerprint,
+                                       status_code=answer.status_code, body=answer.body)
+
+    def replay(self, record: store.IdempotencyRecord) -> Answer:
+        """The stored answer; `InvalidInput` when the key was used for another request."""
+        if record.fingerprint != self.fingerprint:
+            raise InvalidInput.single(
+                field="Idempotency-Key", zh="该幂等键已用于另一个不同的请求",
+                en="this Idempotency-Key was already used for a different request",
+            )
+        return Answer(status_code=record.status_code, body=record.body, replayed=True)
+
+
+def claim_for(*, key: str | None, scope: str, body: BaseModel) -> Claim | None:
+    """The claim of a request with `body`; the body is serialised only when there is a key."""
+    return None if key is None else Claim(scope=scope, key=key, fingerprint=fingerprint(body.model_dump(mode="json")))
+
+
+async def stored_answer(runtime: Runtime, claim: Claim) -> Answer | None:
+    """The replay of what was stored for the claim's key, if anything was."""
+    async with runtime.sessions() as session:
+        found = await store.find_idempotency_record(session, scope=claim.scope, key=claim.key)
+    return None if found is None else claim.replay(found)
+
+
+async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: Any, work: Work) -> Response:
     """Run `work` in one unit of work, or replay the response stored for (`scope`, `key`)."""
-    print_ = fingerprint(payload)
+    claim = None if key is None else Claim(scope=scope, key=key, fingerprint=fingerprint(payload))
     try:
         async with runtime.unit() as unit:
-            if key is not None:
-                found = await store.find_idempotency_record(unit.session, scope=scope, key=key)
+            if claim is not None:
+                found = await store.find_idempotency_record(unit.session, scope=scope, key=claim.key)
                 if found is not None:
-                    return _replay(found, print_)
+                    return claim.replay(found).response()
             status_code, body = await work(unit)
-            if key is not None:
-                unit.session.add(store.IdempotencyRecord(
-                    scope=scope, key=key, fingerprint=print_, status_code=status_code, body=body))
+            answer = Answer(status_code=status_code, body=body)
+            if claim is not None:
+                unit.session.add(claim.record(answer))
     except IntegrityError:
         # A concurrent request with the same key committed first: answer as it did.
-        if key is None:
+        replay = await stored_answer(runtime, claim) if claim is not None else None
+        if replay is None:
             raise
-        async with runtime.sessions() as session:
-            found = await store.find_idempotency_record(session, scope=scope, key=key)
-        if found is None:
-            raise
-        return _replay(found, print_)
-    return JSONResponse(body, status_code=status_code)
+        return replay.response()
+    return answer.response()

@@ -1,25 +1,34 @@
 """Registration (登记): validate a case against the domain and its district, store it, announce it.
 
-Used by the window's HTTP route and by the 12345 webhook. The case stream gets masked forms only;
-the contact (name, phone, email) goes on `bancheng.case.contacts`, which only notify reads.
+Validation needs no database, so it runs on the request alone; the rows and events are built once
+the case number is taken (`case_write`). The window's route writes them through the group commit
+(`registration_batch`), the 12345 webhook through its own session (`register_case`). The case
+stream gets masked forms only; the contact (name, phone, email) goes on `bancheng.case.contacts`,
+which only notify reads.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import uuid4
 
 from shared.consuming import Unit
+from shared.envelope import Envelope
 from shared.events.case import CaseContactRecorded, CaseRegistered
 from shared.topics import CASE_CONTACTS, CASE_EVENTS
 from services.intake import store
-from services.intake.domain.applicant import validate_applicant
-from services.intake.domain.batch import open_batch_items
+from services.intake.actions import take_step
+from services.intake.domain.applicant import Applicant, validate_applicant
+from services.intake.domain.batch import BatchItem, open_batch_items
 from services.intake.domain.case_number import case_number_for
 from services.intake.domain.clock import local_date
-from services.intake.domain.districts import ComplexityTier, District, DistrictCatalogue, classify_case
+from services.intake.domain.districts import (
+    Classification, ComplexityTier, District, DistrictCatalogue, Hall, classify_case,
+)
 from services.intake.domain.errors import FieldProblem, InvalidInput
+from services.intake.domain.lifecycle import ActionKind
 from shared.masking import mask_name
 from services.intake.domain.text import validate_description
-from services.intake.schemas import CaseCreate
+from services.intake.schemas import ActionIn, CaseCreate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,11 +53,32 @@ def _collect(problems: list[FieldProblem], check, *args, **kwargs):  # noqa: ANN
         return None
 
 
-async def register_case(
-    unit: Unit, *, catalogue: DistrictCatalogue, case_in: CaseCreate, origin: Origin, now: datetime
-) -> store.Case:
-    """Validate every field at once (raising `InvalidInput` listing all problems), then store the
-    case with its items and attachments and stage CaseRegistered and CaseContactRecorded."""
+@dataclass(frozen=True, kw_only=True)
+class ValidRegistration:
+    """A registration every field of which passed; only its case number is still to be taken."""
+
+    case_in: CaseCreate
+    hall: Hall
+    district: District
+    applicant: Applicant
+    description: str
+    items: tuple[BatchItem, ...]
+    classification: Classification
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseWrite:
+    """What one registration writes (the case and its children) and the events it stages."""
+
+    case: store.Case
+    transitions: list[store.CaseTransition]
+    items: list[store.BatchItemRow]
+    attachments: list[store.Attachment]
+    events: list[tuple[str, Envelope]]
+
+
+def validate_registration(*, catalogue: DistrictCatalogue, case_in: CaseCreate, now: datetime) -> ValidRegistration:
+    """Check every field at once, raising `InvalidInput` listing all problems."""
     problems: list[FieldProblem] = []
     hall_district = _collect(problems, catalogue.hall, case_in.hall)
     applicant_in = case_in.applicant
@@ -71,46 +101,77 @@ async def register_case(
         )
     if problems:
         raise InvalidInput(*problems)
+    return ValidRegistration(case_in=case_in, hall=hall, district=district, applicant=applicant,
+                             description=description, items=items, classification=classification)
 
-    sequence = await store.next_sequence(unit.session, hall=hall.prefix, day=local_date(now))
-    number = str(case_number_for(hall_prefix=hall.prefix, registered_at=now, sequence=sequence))
+
+def case_number(valid: ValidRegistration, *, sequence: int, now: datetime) -> str:
+    return str(case_number_for(hall_prefix=valid.hall.prefix, registered_at=now, sequence=sequence))
+
+
+def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: datetime, service: str) -> CaseWrite:
+    """The rows and events of a registration numbered `number`; with `forward`, also its
+    acceptance and forwarding (登记转发), decided by the same steps as `POST /cases/{id}/actions`."""
+    case_in, applicant, classification = valid.case_in, valid.applicant, valid.classification
     case = store.Case(
-        case_number=number, district=district.code, hall=hall.prefix, channel=classification.channel,
-        problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=description,
+        id=str(uuid4()), case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
+        problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
         applicant_kind=applicant.kind, applicant_name=applicant.name, applicant_phone=applicant.phone,
-        applicant_email=applicant_in.email, applicant_id_type=applicant.id_type,
+        applicant_email=case_in.applicant.email, applicant_id_type=applicant.id_type,
         applicant_id_number=applicant.id_number, applicant_credit_code=applicant.credit_code,
         applicant_contact_name=applicant.contact_name, state="registered",
         first_responder=origin.actor, hotline_order_id=origin.hotline_order_id,
         hotline_revision=origin.hotline_revision, created_at=now, updated_at=now,
     )
-    unit.session.add(case)
-    await unit.session.flush()  # the children's foreign keys need the case row first
-    unit.session.add(store.CaseTransition(case_id=case.id, action="register", from_state="",
-                                          to_state=case.state, actor=origin.actor, at=now))
-    for item in items:
-        unit.session.add(store.BatchItemRow(case_id=case.id, item_no=item.item_no, label=item.label))
-    for attachment in case_in.attachments:
-        unit.session.add(store.Attachment(case_id=case.id, **attachment.model_dump()))
-    where = {"case_id": case.id, "district": case.district, "hall": case.hall, "actor": origin.actor}
     # Enterprise names are public record; only a person's name is masked on the case stream.
     shown_name = applicant.name if applicant.kind == "enterprise" else mask_name(applicant.name)
-    await unit.emit(
-        CaseRegistered(
+    events = [
+        (CASE_EVENTS, CaseRegistered(
             case_number=number, hall=case.hall, channel=case.channel, problem_kind=case.problem_kind,
-            matter_code=case.matter_code, description=description, tier=case.complexity_tier,
+            matter_code=case.matter_code, description=case.description, tier=case.complexity_tier,
             green_channel=case.green_channel, applicant_kind=applicant.kind,
             applicant_masked=shown_name, hotline_order_id=origin.hotline_order_id,
-            batch_items=len(items), attachments=len(case_in.attachments),
-        ),
-        topic=CASE_EVENTS, **where,
-    )
-    await unit.emit(
-        CaseContactRecorded(
+            batch_items=len(valid.items), attachments=len(case_in.attachments),
+        )),
+        (CASE_CONTACTS, CaseContactRecorded(
             case_number=number, name=applicant.contact_name or applicant.name,
-            phone=applicant.phone, email=applicant_in.email,
-        ),
-        topic=CASE_CONTACTS, **where,
+            phone=applicant.phone, email=case_in.applicant.email,
+        )),
+    ]
+    transitions = [store.CaseTransition(case_id=case.id, action="register", from_state="",
+                                        to_state=case.state, actor=origin.actor, at=now)]
+    if case_in.forward:
+        dispatch = ActionIn(action=ActionKind.dispatch, suggested_departments=case_in.suggested_departments)
+        for action_in in (ActionIn(action=ActionKind.accept), dispatch):
+            step = take_step(case, action_in=action_in, actor=origin.actor, now=now)
+            transitions.append(step.transition)
+            events += [(CASE_EVENTS, event) for event in step.events]
+    return CaseWrite(
+        case=case,
+        transitions=transitions,
+        items=[store.BatchItemRow(case_id=case.id, item_no=item.item_no, label=item.label) for item in valid.items],
+        attachments=[store.Attachment(case_id=case.id, **attachment.model_dump()) for attachment in case_in.attachments],
+        events=[
+            (topic, Envelope.wrap(event, source=service, case_id=case.id, district=case.district, hall=case.hall,
+                                  actor=origin.actor))
+            for topic, event in events
+        ],
     )
-    return case
+
+
+async def register_case(
+    unit: Unit, *, catalogue: DistrictCatalogue, case_in: CaseCreate, origin: Origin, now: datetime
+) -> store.Case:
+    """Validate, number and store a case in the unit's own transaction, staging its events."""
+    valid = validate_registration(catalogue=catalogue, case_in=case_in, now=now)
+    connection = await unit.session.connection()
+    sequence = await store.next_sequence(connection, hall=valid.hall.prefix, day=local_date(now))
+    write = case_write(valid, origin=origin, number=case_number(valid, sequence=sequence, now=now),
+                       now=now, service=unit.service)
+    unit.session.add(write.case)
+    await unit.session.flush()  # the children's foreign keys need the case row first
+    unit.session.add_all([*write.transitions, *write.items, *write.attachments])
+    for topic, envelope in write.events:
+        await unit.forward(envelope, topic=topic)
+    return write.case

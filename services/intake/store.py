@@ -5,12 +5,15 @@ the case — its transitions, missing items (容缺), batch items, attachments' 
 orders and SLA cards it has heard of — lives in child tables keyed by the case id.
 """
 
+from collections.abc import Sequence
+from functools import cache
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import JSON, Column, delete, func
+from sqlalchemy import JSON, Column, Insert, Table, delete, func, insert, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -169,18 +172,48 @@ class HotlineDelivery(SQLModel, table=True):
     received_at: datetime = Field(default_factory=_now, index=True)
 
 
-async def next_sequence(session: AsyncSession, *, hall: str, day: date) -> int:
-    """Atomically take the next number, safe under concurrent registrations on PostgreSQL."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+async def next_sequence(connection: AsyncConnection, *, hall: str, day: date, count: int = 1) -> int:
+    """Atomically take `count` consecutive numbers and answer the first, safe under concurrent
+    registrations on PostgreSQL."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(CaseNumberSequence)
-        .values(hall=hall, day=day, last=1)
+        .values(hall=hall, day=day, last=count)
         .on_conflict_do_update(
-            index_elements=["hall", "day"], set_={"last": CaseNumberSequence.__table__.c.last + 1}
+            index_elements=["hall", "day"], set_={"last": CaseNumberSequence.__table__.c.last + count}
         )
         .returning(CaseNumberSequence.__table__.c.last)
     )
-    return (await session.exec(statement)).scalar_one()
+    return (await connection.execute(statement)).scalar_one() - count + 1
+
+
+@cache
+def _insert(table: Table, returning: Column | None) -> Insert:
+    # One statement object per table: its cache key is computed once, not on every batch.
+    statement = insert(table)
+    return statement if returning is None else statement.returning(returning, sort_by_parameter_order=True)
+
+
+async def insert_all(connection: AsyncConnection, rows: Sequence[SQLModel]) -> None:
+    """Insert rows of one table in one statement, without the session's unit of work; an id the
+    database generates is set on its row."""
+    if not rows:
+        return
+    table = type(rows[0]).__table__
+    generated = table.autoincrement_column
+    if generated is None:
+        await insert_values(connection, table, [row.model_dump() for row in rows])
+        return
+    values = [row.model_dump(exclude={generated.key}) for row in rows]
+    ids = await connection.execute(_insert(table, generated), values)
+    for row, generated_id in zip(rows, ids.scalars(), strict=True):
+        setattr(row, generated.key, generated_id)
+
+
+async def insert_values(connection: AsyncConnection, table: Table, values: list[dict[str, Any]]) -> None:
+    """Insert plain rows (every row with the same columns) in one statement."""
+    if values:
+        await connection.execute(_insert(table, None), values)
 
 
 async def get_case(session: AsyncSession, *, case_id: str) -> Case | None:
@@ -235,6 +268,17 @@ async def find_idempotency_record(
     session: AsyncSession, *, scope: str, key: str
 ) -> IdempotencyRecord | None:
     return await session.get(IdempotencyRecord, (scope, key))
+
+
+async def idempotency_records(
+    connection: AsyncConnection, *, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], IdempotencyRecord]:
+    """The records stored for any of these (scope, key) pairs, in one query."""
+    if not keys:
+        return {}
+    table = IdempotencyRecord.__table__
+    rows = await connection.execute(select(table).where(tuple_(table.c.scope, table.c.key).in_(list(keys))))
+    return {(row.scope, row.key): IdempotencyRecord.model_validate(row._mapping) for row in rows}
 
 
 async def delivery_seen(session: AsyncSession, *, delivery_id: str) -> bool:

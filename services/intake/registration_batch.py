@@ -1,0 +1,109 @@
+"""Registrations from the window, written a batch at a time by the group commit.
+
+Each member was validated on its own request; here the batch takes its case numbers (one counter
+update per hall and day), inserts every table's rows in one statement (SQLAlchemy Core: the rows
+are new, so the session's unit of work and autoflush would only add cost) and answers each member
+with the case as just written — the same body `GET /cases/{id}` reads back, without reading it.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import status
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared import outbox
+from shared.envelope import Envelope
+from services.intake import store
+from services.intake.domain.clock import local_date
+from services.intake.domain.errors import InvalidInput
+from services.intake.idempotency import Answer, Claim
+from services.intake.registration import CaseWrite, Origin, ValidRegistration, case_number, case_write
+from services.intake.views import case_body
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingRegistration:
+    valid: ValidRegistration
+    origin: Origin
+    now: datetime
+    claim: Claim | None = None
+
+
+def _outbox_row(topic: str, envelope: Envelope, now: datetime) -> dict[str, Any]:
+    """The row `outbox.stage` writes, as plain values (a model instance costs more than the row)."""
+    key, value, headers = envelope.to_kafka()
+    return {"topic": topic, "key": key, "value": value, "headers": [[n, v.decode()] for n, v in headers],
+            "created_at": now}
+
+
+def _replay(claim: Claim, record: store.IdempotencyRecord) -> Answer | BaseException:
+    try:
+        return claim.replay(record)
+    except InvalidInput as error:  # this member's own 422; the batch goes on
+        return error
+
+
+async def _take_numbers(connection: AsyncConnection, members: Sequence[PendingRegistration]) -> list[str]:
+    """Case numbers in queue order, one counter update per hall and local day."""
+    by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
+    for index, member in enumerate(members):
+        by_day[member.valid.hall.prefix, local_date(member.now)].append(index)
+    numbers = [""] * len(members)
+    for (hall, day), indexes in by_day.items():
+        first = await store.next_sequence(connection, hall=hall, day=day, count=len(indexes))
+        for sequence, index in enumerate(indexes, start=first):
+            numbers[index] = case_number(members[index].valid, sequence=sequence, now=members[index].now)
+    return numbers
+
+
+async def write_registrations(
+    connection: AsyncConnection, members: Sequence[PendingRegistration], *, service: str
+) -> list[Answer | BaseException]:
+    """Write the batch; a member whose Idempotency-Key was seen before gets the stored answer
+    (within the batch too: the same key twice is written once and replayed once)."""
+    claims = {(m.claim.scope, m.claim.key) for m in members if m.claim is not None}
+    stored = await store.idempotency_records(connection, keys=claims)
+    outcomes: list[Answer | BaseException | None] = [None] * len(members)
+    first_claimant: dict[tuple[str, str], int] = {}
+    fresh: list[int] = []
+    for index, member in enumerate(members):
+        if member.claim is not None:
+            key = (member.claim.scope, member.claim.key)
+            if key in stored:
+                outcomes[index] = _replay(member.claim, stored[key])
+                continue
+            if key in first_claimant:
+                continue  # answered from its first claimant's record below
+            first_claimant[key] = index
+        fresh.append(index)
+
+    numbers = await _take_numbers(connection, [members[i] for i in fresh])
+    writes: list[CaseWrite] = [
+        case_write(members[i].valid, origin=members[i].origin, number=number, now=members[i].now, service=service)
+        for i, number in zip(fresh, numbers, strict=True)
+    ]
+    await store.insert_all(connection, [w.case for w in writes])
+    await store.insert_all(connection, [t for w in writes for t in w.transitions])
+    await store.insert_all(connection, [i for w in writes for i in w.items])
+    await store.insert_all(connection, [a for w in writes for a in w.attachments])
+    staged_at = datetime.now(UTC)
+    await store.insert_values(connection, outbox.OutboxMessage.__table__,
+                              [_outbox_row(topic, e, staged_at) for w in writes for topic, e in w.events])
+    for index, write in zip(fresh, writes, strict=True):
+        body = case_body(write.case, items=write.items, transitions=write.transitions, missing_items=[],
+                         attachments=write.attachments, work_orders=[], cards=[])
+        outcomes[index] = Answer(status_code=status.HTTP_201_CREATED, body=body)
+    records = {key: members[index].claim.record(outcomes[index]) for key, index in first_claimant.items()}
+    await store.insert_all(connection, list(records.values()))
+    for index, member in enumerate(members):
+        if outcomes[index] is None:
+            outcomes[index] = _replay(member.claim, records[member.claim.scope, member.claim.key])
+    if writes and connection.dialect.name == "postgresql":
+        # A relay in another process wakes on commit (see shared/outbox.py's stage).
+        await connection.execute(text(f"NOTIFY {outbox.notify_channel(service)}"))
+    return outcomes

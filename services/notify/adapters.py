@@ -17,11 +17,16 @@ from services.notify.domain.model import ChannelName
 from services.notify.domain.rate_limit import ChannelRateLimiter, RateLimit
 from services.notify.domain.retry import RetryPolicy
 
+HTTP_CHANNELS = {ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk, ChannelName.sms, ChannelName.hotline_12345}
+
 
 def build_adapters(settings: NotifySettings, channels: set[ChannelName]) -> dict[ChannelName, Channel]:
+    # One keep-alive pool for every HTTP channel, room for each channel's sends in flight (the
+    # dispatcher bounds those per channel); httpcore scans its pool on every request, so no bigger.
+    pool = settings.send_concurrency * len(channels & HTTP_CHANNELS)
     client = httpx.AsyncClient(
         timeout=settings.send_timeout_s,
-        limits=httpx.Limits(max_connections=settings.send_concurrency, max_keepalive_connections=settings.send_concurrency),
+        limits=httpx.Limits(max_connections=pool or 1, max_keepalive_connections=pool or 1),
     )
     builders = {
         ChannelName.file: lambda: FileSinkChannel(path=settings.file_sink),

@@ -220,7 +220,7 @@ class Dispatcher:
             due = await session.scalar(query)
         if due is None:
             return self.poll_s
-        return min(max((_aware(due) - datetime.now(UTC)).total_seconds(), 0.0), self.poll_s)
+        return min(max((due - datetime.now(UTC)).total_seconds(), 0.0), self.poll_s)
 
     def _breaker(self, channel: ChannelName, address: str | None) -> CircuitBreaker:
         """One breaker per provider: the channel's gateway, or each robot / webhook host."""
@@ -254,8 +254,3 @@ def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts: int, 
         topic=dead_letter_topic(f"notify.{channel}"), key=key, value=value,
         headers=[[name, raw.decode()] for name, raw in headers] + [[name, text] for name, text in extra.items()],
     ))
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for values stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

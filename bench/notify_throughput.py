@@ -27,10 +27,13 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func
 from sqlmodel import select
 
-from shared.devbroker import DevBroker, free_port
-from shared.envelope import Envelope
-from shared.events.workorder import WorkOrderDispatched
-from shared.topics import WORKORDER_EVENTS
+# Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from shared.devbroker import DevBroker, free_port  # noqa: E402 - after the path above
+from shared.envelope import Envelope  # noqa: E402
+from shared.events.workorder import WorkOrderDispatched  # noqa: E402
+from shared.topics import WORKORDER_EVENTS  # noqa: E402
 
 SINK = """
 async def app(scope, receive, send):

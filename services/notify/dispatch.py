@@ -77,7 +77,7 @@ class Dispatcher:
     policy: RetryPolicy
     limiter: ChannelRateLimiter
     new_breaker: Callable[[], CircuitBreaker]
-    concurrency: int = 64  # sends in flight per channel
+    concurrency: int = 16  # sends in flight per channel
     claim_batch: int = 1000
     poll_s: float = 0.5
     lease_s: float = 120.0

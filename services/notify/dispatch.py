@@ -5,6 +5,10 @@ concurrently through the channel adapters, gated by per-channel rate limits and 
 breakers, then in one transaction records each attempt, emits NotificationDelivered / NotificationFailed
 on the results topic, schedules retries (exponential backoff with jitter, due time in the table) and,
 after the last retry or a permanent failure, stages the request on the channel's dead-letter topic.
+
+The claim and the record are one statement each over the whole pass (SQLAlchemy Core, no unit of work),
+and each claimed request is parsed once. Sends are bounded per channel (`concurrency` in flight each),
+over the adapters' shared keep-alive HTTP pool.
 """
 
 import asyncio
@@ -15,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlalchemy import bindparam, func, select, update
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
@@ -35,6 +38,7 @@ from services.notify.domain.retry import RetryPolicy, Verdict
 
 log = logging.getLogger(__name__)
 DUE_STATES = ("pending", "retrying", "sending")  # `sending` past its lease: the sender died mid-send
+DELIVERY = store.Delivery.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +56,35 @@ class Held:
 Outcome_ = DeliveryResult | Deferred | Held
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A due delivery as the pass claimed it: its request, parsed once, and its row's attempt count."""
+
+    envelope: Envelope
+    request: NotificationRequested
+    attempts: int
+    last_error: str | None
+
+    @property
+    def queue(self) -> str:
+        """One recipient's messages of one case on one channel: sent in order."""
+        return f"{self.envelope.case_id}/{self.request.channel}/{self.request.recipient}"
+
+
 @dataclass
 class Dispatcher:
     adapters: Mapping[ChannelName, Channel]
     policy: RetryPolicy
     limiter: ChannelRateLimiter
     new_breaker: Callable[[], CircuitBreaker]
-    concurrency: int = 200
+    concurrency: int = 16  # sends in flight per channel
     claim_batch: int = 1000
     poll_s: float = 0.5
     lease_s: float = 120.0
     rng: random.Random = field(default_factory=random.Random)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
+    _sending: dict[ChannelName, asyncio.Semaphore] = field(default_factory=dict)
 
     def wake(self) -> None:
         self._wake.set()
@@ -89,16 +109,15 @@ class Dispatcher:
         claimed = await self._claim(runtime)
         if not claimed:
             return 0
-        semaphore = asyncio.Semaphore(self.concurrency)
         outcomes: list[Outcome_] = [Held()] * len(claimed)
         queues: dict[str, list[int]] = {}
-        for index, envelope in enumerate(claimed):
-            queues.setdefault(_queue_key(envelope), []).append(index)
+        for index, item in enumerate(claimed):
+            queues.setdefault(item.queue, []).append(index)
 
         async def send_in_order(indexes: list[int]) -> None:
             # One recipient hears of one case in order (the 12345 platform must see accepted before closed).
             for index in indexes:
-                outcomes[index] = await self._attempt(claimed[index], semaphore)
+                outcomes[index] = await self._attempt(claimed[index])
                 if not isinstance(outcomes[index], DeliveryResult) or outcomes[index].outcome is Outcome.retryable:
                     return  # the rest stay Held behind it
 
@@ -106,25 +125,33 @@ class Dispatcher:
         await self._record(runtime, list(zip(claimed, outcomes, strict=True)))
         return len(claimed)
 
-    async def _claim(self, runtime: Runtime) -> list[Envelope]:
+    async def _claim(self, runtime: Runtime) -> list[Claimed]:
         now = datetime.now(UTC)
         async with runtime.sessions() as session, session.begin():
-            query = (
-                select(store.Delivery)
-                .where(col(store.Delivery.channel).in_([c.value for c in self.adapters]))
-                .where(col(store.Delivery.state).in_(DUE_STATES), col(store.Delivery.due_at) <= now)
-                .order_by(col(store.Delivery.due_at), col(store.Delivery.created_at))
+            connection = await session.connection()
+            due = (
+                select(DELIVERY.c.delivery_id, DELIVERY.c.request, DELIVERY.c.attempts, DELIVERY.c.last_error)
+                .where(DELIVERY.c.channel.in_([c.value for c in self.adapters]))
+                .where(DELIVERY.c.state.in_(DUE_STATES), DELIVERY.c.due_at <= now, DELIVERY.c.request.is_not(None))
+                .order_by(DELIVERY.c.due_at, DELIVERY.c.created_at)
                 .limit(self.claim_batch)
                 .with_for_update(skip_locked=True)  # several notify replicas on PostgreSQL
             )
-            rows = list((await session.exec(query)).all())
-            for row in rows:
-                row.state, row.due_at = "sending", now + timedelta(seconds=self.lease_s)
-                session.add(row)
-        return [Envelope.model_validate_json(row.request) for row in rows if row.request]
+            rows = (await connection.execute(due)).all()
+            if rows:
+                await connection.execute(
+                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([row.delivery_id for row in rows]))
+                    .values(state="sending", due_at=now + timedelta(seconds=self.lease_s))
+                )
+        claimed = []
+        for row in rows:
+            envelope = Envelope.model_validate_json(row.request)
+            request = NotificationRequested.model_validate(envelope.data)
+            claimed.append(Claimed(envelope, request, row.attempts, row.last_error))
+        return claimed
 
-    async def _attempt(self, envelope: Envelope, semaphore: asyncio.Semaphore) -> DeliveryResult | Deferred:
-        request = NotificationRequested.model_validate(envelope.data)
+    async def _attempt(self, item: Claimed) -> DeliveryResult | Deferred:
+        request = item.request
         channel = ChannelName(request.channel)
         breaker = self._breaker(channel, request.address)
         if not breaker.allow():
@@ -132,62 +159,65 @@ class Dispatcher:
         wait = self.limiter.acquire(channel)
         if wait > 0:
             return Deferred(wait)
-        async with semaphore:
-            result = await self.adapters[channel].send(_message(request, envelope))
+        async with self._sending.setdefault(channel, asyncio.Semaphore(self.concurrency)):
+            result = await self.adapters[channel].send(_message(request, item.envelope))
         if result.outcome is Outcome.delivered:
             breaker.record_success()
         elif result.outcome is Outcome.retryable:
             breaker.record_failure()  # a 4xx about one address says nothing of the provider
         return result
 
-    async def _record(self, runtime: Runtime, attempts: list[tuple[Envelope, Outcome_]]) -> None:
+    async def _record(self, runtime: Runtime, attempts: list[tuple[Claimed, Outcome_]]) -> None:
         now = datetime.now(UTC)
         async with runtime.sessions() as session, session.begin():
-            ids = [NotificationRequested.model_validate(e.data).delivery_id for e, _ in attempts]
-            rows = {
-                row.delivery_id: row
-                for row in (await session.exec(select(store.Delivery).where(col(store.Delivery.delivery_id).in_(ids)))).all()
-            }
+            changes = []
             held_until: dict[str, datetime] = {}
-            for (envelope, outcome), delivery_id in zip(attempts, ids, strict=True):
-                row, queue = rows[delivery_id], _queue_key(envelope)
+            for item, outcome in attempts:
+                unchanged = {"id": item.request.delivery_id, "n": item.attempts, "error": item.last_error, "at": None}
                 if isinstance(outcome, Held):  # just after the one it waits for, so order holds
-                    row.state, row.due_at = "retrying", held_until.get(queue, now) + timedelta(milliseconds=1)
+                    change = {**unchanged, "s": "retrying", "due": held_until.get(item.queue, now) + timedelta(milliseconds=1)}
                 elif isinstance(outcome, Deferred):
-                    row.state, row.due_at = "retrying", now + timedelta(seconds=outcome.seconds)
+                    change = {**unchanged, "s": "retrying", "due": now + timedelta(seconds=outcome.seconds)}
                 else:
-                    await self._settle(Unit(session=session, service=runtime.name, cause=envelope), row, outcome, now)
-                if row.state == "retrying" and row.due_at is not None:
-                    held_until[queue] = row.due_at
-                session.add(row)
+                    unit = Unit(session=session, service=runtime.name, cause=item.envelope)
+                    change = {**unchanged, **await self._settle(unit, item, outcome, now)}
+                if change["s"] == "retrying":
+                    held_until[item.queue] = change["due"]
+                changes.append(change)
+            connection = await session.connection()
+            await connection.execute(
+                update(DELIVERY).where(DELIVERY.c.delivery_id == bindparam("id")).values(
+                    state=bindparam("s"), attempts=bindparam("n"), due_at=bindparam("due"),
+                    last_error=bindparam("error"), delivered_at=bindparam("at"),
+                ),
+                changes,
+            )
         runtime.relay.wake()
 
-    async def _settle(self, unit: Unit, row: store.Delivery, result: DeliveryResult, now: datetime) -> None:
-        row.attempts += 1
-        decision = self.policy.decide(result, attempt=row.attempts, rng=self.rng)
-        ids = {"delivery_id": row.delivery_id, "channel": row.channel, "recipient": row.recipient, "attempts": row.attempts}
+    async def _settle(self, unit: Unit, item: Claimed, result: DeliveryResult, now: datetime) -> dict[str, object]:
+        """Emit the attempt's result event; returns the row's new state, attempts, due time, error."""
+        request, attempts = item.request, item.attempts + 1
+        decision = self.policy.decide(result, attempt=attempts, rng=self.rng)
+        ids = {"delivery_id": request.delivery_id, "channel": request.channel, "recipient": request.recipient,
+               "attempts": attempts}
         if decision.verdict is Verdict.done:
-            row.state, row.delivered_at, row.due_at = "delivered", now, None
             await unit.emit(NotificationDelivered(**ids), topic=NOTIFY_RESULTS)
-            return
+            return {"s": "delivered", "n": attempts, "due": None, "at": now}
         reason = mask_text(decision.reason)
-        row.last_error = reason
         final = decision.verdict is Verdict.dead_letter
         if final:
-            row.state, row.due_at = "failed", None
-            _dead_letter(unit, row, reason)
-            log.warning("delivery %s on %s failed for good: %s", row.delivery_id, row.channel, reason)
-        else:
-            row.state, row.due_at = "retrying", now + timedelta(seconds=decision.delay)
+            _dead_letter(unit, item.envelope, channel=request.channel, attempts=attempts, reason=reason)
+            log.warning("delivery %s on %s failed for good: %s", request.delivery_id, request.channel, reason)
         await unit.emit(NotificationFailed(**ids, reason=reason, final=final), topic=NOTIFY_RESULTS)
+        due = None if final else now + timedelta(seconds=decision.delay)
+        return {"s": "failed" if final else "retrying", "n": attempts, "due": due, "error": reason}
 
     async def _until_next_due(self, runtime: Runtime) -> float:
         async with runtime.sessions() as session:
-            query = select(func.min(store.Delivery.due_at)).where(
-                col(store.Delivery.channel).in_([c.value for c in self.adapters]),
-                col(store.Delivery.state).in_(DUE_STATES),
+            query = select(func.min(DELIVERY.c.due_at)).where(
+                DELIVERY.c.channel.in_([c.value for c in self.adapters]), DELIVERY.c.state.in_(DUE_STATES)
             )
-            due = (await session.exec(query)).one()
+            due = await session.scalar(query)
         if due is None:
             return self.poll_s
         return min(max((due - datetime.now(UTC)).total_seconds(), 0.0), self.poll_s)
@@ -199,11 +229,6 @@ class Dispatcher:
         if key not in self._breakers:
             self._breakers[key] = self.new_breaker()
         return self._breakers[key]
-
-
-def _queue_key(envelope: Envelope) -> str:
-    data = envelope.data
-    return f"{envelope.case_id}/{data['channel']}/{data['recipient']}"
 
 
 def _message(request: NotificationRequested, envelope: Envelope) -> Message:
@@ -220,12 +245,12 @@ def _message(request: NotificationRequested, envelope: Envelope) -> Message:
     )
 
 
-def _dead_letter(unit: Unit, row: store.Delivery, reason: str) -> None:
+def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts: int, reason: str) -> None:
     """The request, as it was, on `bancheng.dlq.notify.<channel>` with the reason (staged in the outbox)."""
-    key, value, headers = Envelope.model_validate_json(row.request or "{}").to_kafka()
-    extra = {"dlq_reason": reason[:4000], "dlq_consumer_group": f"notify.{row.channel}",
-             "dlq_attempts": str(row.attempts), "dlq_failed_at": datetime.now(UTC).isoformat()}
+    key, value, headers = request.to_kafka()
+    extra = {"dlq_reason": reason[:4000], "dlq_consumer_group": f"notify.{channel}",
+             "dlq_attempts": str(attempts), "dlq_failed_at": datetime.now(UTC).isoformat()}
     unit.session.add(OutboxMessage(
-        topic=dead_letter_topic(f"notify.{row.channel}"), key=key, value=value,
+        topic=dead_letter_topic(f"notify.{channel}"), key=key, value=value,
         headers=[[name, raw.decode()] for name, raw in headers] + [[name, text] for name, text in extra.items()],
     ))

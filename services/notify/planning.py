@@ -1,17 +1,22 @@
-"""Planning in the handler's transaction: a recorded trigger becomes delivery requests on channel topics.
+"""Planning in the handler's transaction: recorded triggers become delivery requests on channel topics.
 
 Planning is repeatable: delivery ids are deterministic per (event, recipient, channel) and a request
 is staged only for ids not yet in the delivery table, so a redelivered event, or the same trigger
 planned again when the citizen's contact or the case number arrives late, adds only what is new.
+A batch's triggers are planned in memory first (`plan_trigger`), then requested together
+(`request_new`): one query for the ids already known, one insert for the new deliveries.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import insert, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
+from shared.envelope import Envelope
 from shared.events.notification import NotificationFailed, NotificationRequested
 from shared.topics import NOTIFY_RESULTS, channel_topic
 from services.notify import store
@@ -25,45 +30,73 @@ from services.notify.triggers import Trigger
 log = logging.getLogger(__name__)
 SUMMARY_CHARS = 80
 DEADLINE_UNKNOWN = "待定 / to be set"
+DELIVERY = store.Delivery.__table__
 
 
-async def plan_trigger(unit: Unit, record: store.TriggerRecord, facts: store.CaseFacts, config: NotifyConfig) -> int:
-    """Stage the requests `record` calls for that are not staged yet; returns how many were new."""
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A delivery a trigger calls for, with what its request is staged under."""
+
+    delivery: Delivery
+    cause: Envelope  # the event being handled when it was planned
+    district: str
+    hall: str | None
+
+
+def plan_trigger(
+    record: store.TriggerRecord,
+    facts: store.CaseFacts,
+    contact: store.CitizenContact | None,
+    config: NotifyConfig,
+    *,
+    cause: Envelope,
+) -> list[Planned]:
+    """The deliveries `record` calls for now (marked planned); `request_new` stages the new ones."""
     trigger = Trigger.load(record.trigger)
-    contact = await unit.session.get(store.CitizenContact, record.case_id)
     context = _context(record, trigger, facts, contact, config)
     deliveries = plan(rules=config.rules, event_type=trigger.rule_key, context=context, now=datetime.now(UTC))
     record.planned = True
-    unit.session.add(record)
-    if not deliveries:
+    return [Planned(delivery, cause, facts.district, facts.hall) for delivery in deliveries]
+
+
+async def request_new(session: AsyncSession, service: str, planned: list[Planned], config: NotifyConfig) -> int:
+    """Stage the requests of the deliveries not in the table yet, in order; returns how many were new."""
+    if not planned:
         return 0
-    ids = [d.delivery_id for d in deliveries]
-    known = set((await unit.session.exec(select(store.Delivery.delivery_id).where(col(store.Delivery.delivery_id).in_(ids)))).all())
-    fresh = [d for d in deliveries if d.delivery_id not in known]
-    for delivery in fresh:
-        await _request(unit, delivery, facts, config)
-    return len(fresh)
+    connection = await session.connection()
+    ids = [p.delivery.delivery_id for p in planned]
+    known = set((await connection.execute(select(DELIVERY.c.delivery_id).where(DELIVERY.c.delivery_id.in_(ids)))).scalars())
+    rows, now = [], datetime.now(UTC)
+    for item in planned:
+        if item.delivery.delivery_id not in known:
+            known.add(item.delivery.delivery_id)
+            rows.append(await _request(Unit(session=session, service=service, cause=item.cause), item, config, now))
+    if rows:
+        await connection.execute(insert(DELIVERY), rows)
+    return len(rows)
 
 
-async def _request(unit: Unit, delivery: Delivery, facts: store.CaseFacts, config: NotifyConfig) -> None:
-    row = store.Delivery(
-        delivery_id=delivery.delivery_id, case_id=delivery.case_id, channel=delivery.channel.value,
-        recipient=delivery.recipient_id, template=delivery.template, event_type=delivery.event_type,
-    )
+async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetime) -> dict[str, Any]:
+    """Stage the delivery's request (or its failure to compose); returns its row."""
+    delivery = item.delivery
+    row = {
+        "delivery_id": delivery.delivery_id, "case_id": delivery.case_id, "channel": delivery.channel.value,
+        "recipient": delivery.recipient_id, "template": delivery.template, "event_type": delivery.event_type,
+        "state": "requested", "attempts": 0, "due_at": None, "last_error": None, "request": None,
+        "created_at": now, "delivered_at": None,
+    }
+    where = {"case_id": delivery.case_id, "district": item.district, "hall": item.hall}
     try:
         message = compose(delivery, templates=config.templates)
     except TemplateError as error:
         # Never a silent drop: the delivery is recorded as failed with the reason, and audit hears of it.
-        row.state, row.last_error = "failed", str(error)
-        unit.session.add(row)
         log.warning("delivery %s not composed: %s", delivery.delivery_id, error)
         await unit.emit(
             NotificationFailed(delivery_id=delivery.delivery_id, channel=delivery.channel.value,
                                recipient=delivery.recipient_id, attempts=0, reason=str(error), final=True),
-            topic=NOTIFY_RESULTS, case_id=delivery.case_id, district=facts.district, hall=facts.hall,
+            topic=NOTIFY_RESULTS, **where,
         )
-        return
-    unit.session.add(row)
+        return {**row, "state": "failed", "last_error": str(error)}
     await unit.emit(
         NotificationRequested(
             delivery_id=delivery.delivery_id, channel=delivery.channel.value, recipient=delivery.recipient_id,
@@ -74,8 +107,9 @@ async def _request(unit: Unit, delivery: Delivery, facts: store.CaseFacts, confi
             hotline_status=delivery.hotline_status.value if delivery.hotline_status else None,
             not_before=delivery.not_before,
         ),
-        topic=channel_topic(delivery.channel.value), case_id=delivery.case_id, district=facts.district, hall=facts.hall,
+        topic=channel_topic(delivery.channel.value), **where,
     )
+    return row
 
 
 def _context(

@@ -28,8 +28,8 @@ class LogEntry(SQLModel, table=True):
     partition: int
     sequence: int
     event_id: str = Field(unique=True)
-    event_type: str = Field(index=True)
-    occurred_at: datetime = Field(index=True)
+    event_type: str
+    occurred_at: datetime
     case_id: str | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     headers: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import orjson
@@ -56,11 +57,18 @@ def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def canonical_json(value: Any) -> bytes:
+    """A JSON value in canonical form: what `canonical_bytes` embeds for payload and headers."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
 def canonical_bytes(entry: EntryContent) -> bytes:
     """Canonical JSON: sorted keys, no whitespace, UTF-8 (not \\u-escaped).
 
     Payload and headers must be JSON values (as decoded from the event); floats are spelled by orjson's
-    shortest round-trip form, so an outside verifier should reuse this function or orjson.
+    shortest round-trip form, so an outside verifier should reuse this function or orjson. Either may also
+    be an `orjson.Fragment` of its `canonical_json` text, embedded as is: the same bytes, without decoding
+    and re-encoding stored JSON.
     """
     return orjson.dumps(
         {
@@ -154,8 +162,8 @@ def append_entry(
         payload=payload,
         headers=headers,
     )
-    draft = AuditEntry(**content, prev_hash=head.entry_hash, entry_hash="")
-    return replace(draft, entry_hash=link_hash(head.entry_hash, content_digest(draft)))
+    digest = content_digest(SimpleNamespace(**content))  # a frozen dataclass built twice costs more than the hash
+    return AuditEntry(**content, prev_hash=head.entry_hash, entry_hash=link_hash(head.entry_hash, digest))
 
 
 def entry_to_json(entry: StoredEntry) -> dict[str, Any]:

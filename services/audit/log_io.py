@@ -15,13 +15,17 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.audit.domain.entries import StoredRow
 from services.audit.store import LogEntry
+
+ChainKey = tuple[str, int]
 
 ENTRY_FIELDS = (
     "topic", "partition", "sequence", "event_id", "event_type", "occurred_at", "case_id",
     "payload", "headers", "prev_hash", "entry_hash",
 )
 _OCCURRED_AT = ENTRY_FIELDS.index("occurred_at")
+_OCCURRED_AT_TYPE = LogEntry.__table__.c.occurred_at.type  # type: ignore[attr-defined]
 _COLUMNS = ", ".join(f'"{name}"' for name in ENTRY_FIELDS)
 _SQLITE_INSERT = f"INSERT INTO audit_entry ({_COLUMNS}) VALUES ({', '.join('?' * len(ENTRY_FIELDS))})"
 
@@ -46,7 +50,44 @@ async def insert_entries(connection: AsyncConnection, rows: Sequence[tuple[Any, 
         await driver.copy_records_to_table("audit_entry", records=rows, columns=ENTRY_FIELDS)
         return
     # SQLite has no timestamp type: occurred-at is spelled by the column's own type, so ORM reads agree.
-    spell = LogEntry.__table__.c.occurred_at.type.bind_processor(connection.dialect)  # type: ignore[attr-defined]
+    spell = _OCCURRED_AT_TYPE.dialect_impl(connection.dialect).bind_processor(connection.dialect)
     await driver.executemany(
         _SQLITE_INSERT, [(*row[:_OCCURRED_AT], spell(row[_OCCURRED_AT]), *row[_OCCURRED_AT + 1 :]) for row in rows]
     )
+
+
+async def read_entries(
+    connection: AsyncConnection, *, from_chain: ChainKey | None = None, to_chain: ChainKey | None = None, chunk: int = 20_000
+) -> AsyncIterator[list[StoredRow]]:
+    """The log in chain order, in chunks of `chunk` rows; only chains with `from_chain <= (topic, partition)
+    < to_chain` when given (a range of the chain index, so every chain falls in exactly one range).
+
+    A fresh connection is expected: on PostgreSQL the read runs in its own driver transaction.
+    """
+    where = []
+    if from_chain is not None:
+        where.append(f"(topic, partition) >= ({_quote(from_chain[0])}, {int(from_chain[1])})")
+    if to_chain is not None:
+        where.append(f"(topic, partition) < ({_quote(to_chain[0])}, {int(to_chain[1])})")
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    driver = (await connection.get_raw_connection()).driver_connection
+    make = StoredRow._make
+    if connection.dialect.name == "postgresql":
+        # As text: SQLAlchemy gave the pooled connection a codec that would decode JSON columns.
+        columns = _COLUMNS.replace('"payload"', "payload::text").replace('"headers"', "headers::text")
+        query = f"SELECT {columns} FROM audit_entry {condition} ORDER BY topic, partition, sequence"
+        async with driver.transaction(readonly=True):
+            cursor = await driver.cursor(query)
+            while rows := await cursor.fetch(chunk):
+                yield [make(row) for row in rows]
+        return
+    # SQLite does not check JSON on the way in: text that is not JSON is read as '' so it cannot hash right.
+    columns = _COLUMNS.replace('"payload"', "iif(json_valid(payload), payload, '')").replace('"headers"', "iif(json_valid(headers), headers, '')")
+    to_datetime = _OCCURRED_AT_TYPE.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
+    cursor = await driver.execute(f"SELECT {columns} FROM audit_entry {condition} ORDER BY topic, partition, sequence")
+    while rows := await cursor.fetchmany(chunk):
+        yield [make((*row[:_OCCURRED_AT], to_datetime(row[_OCCURRED_AT]), *row[_OCCURRED_AT + 1 :])) for row in rows]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

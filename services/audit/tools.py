@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared import db
-from services.audit import log_store
+from services.audit import log_io, log_store
 from services.audit.config import AuditSettings, get_settings
 from services.audit.domain.case_bundle import BundleError, ProofRun, build_case_bundle, verify_case_bundle
 from services.audit.domain.signing import load_public_key_pem, public_key_to_pem
@@ -38,7 +38,7 @@ def _public_key(settings: AuditSettings, path: Path | None) -> Ed25519PublicKey:
 
 async def verify_database(url: str, public_key: Ed25519PublicKey, *, max_faults: int = 100) -> VerificationReport:
     """Stream the log into `verify_log` on a worker thread, so reading and hashing overlap."""
-    engine = create_async_engine(url, json_deserializer=orjson.loads)
+    engine = create_async_engine(url)
     chunks: queue.Queue[object] = queue.Queue(maxsize=4)
     try:
         async with db.session_factory(engine)() as session:
@@ -57,13 +57,8 @@ async def verify_database(url: str, public_key: Ed25519PublicKey, *, max_faults:
         worker.start()
         try:
             async with engine.connect() as connection:
-                batch: list[object] = []
-                async for row in log_store.stream_entries(connection):
-                    batch.append(row)
-                    if len(batch) == 20_000:
-                        await asyncio.to_thread(chunks.put, batch)
-                        batch = []
-                await asyncio.to_thread(chunks.put, batch)
+                async for chunk in log_io.read_entries(connection):
+                    await asyncio.to_thread(chunks.put, chunk)
         finally:
             await asyncio.to_thread(chunks.put, _DONE)
             await asyncio.to_thread(worker.join)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -134,6 +134,36 @@ class AuditEntry:
         return ChainHead(
             topic=self.topic, partition=self.partition, sequence=self.sequence, entry_hash=self.entry_hash
         )
+
+
+class StoredRow(NamedTuple):
+    """An entry as read back for verification: payload and headers are the JSON text stored, hashed as
+    they are (embedded as `orjson.Fragment`), so verifying decodes no JSON unless the hash differs."""
+
+    topic: str
+    partition: int
+    sequence: int
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    case_id: str | None
+    payload_text: str
+    headers_text: str
+    prev_hash: str
+    entry_hash: str
+
+    @property
+    def payload(self) -> orjson.Fragment:
+        return orjson.Fragment(self.payload_text)
+
+    @property
+    def headers(self) -> orjson.Fragment:
+        return orjson.Fragment(self.headers_text)
+
+    def respelled(self) -> SimpleNamespace:
+        """The same entry with its JSON decoded, for text stored in another spelling (entries appended
+        before payloads were stored in canonical form). Raises ValueError for text that is not JSON."""
+        return SimpleNamespace(**self._asdict(), payload=orjson.loads(self.payload_text), headers=orjson.loads(self.headers_text))
 
 
 def append_entry(

@@ -63,6 +63,24 @@ async def test_edited_entry_is_named_by_verify(migrated: Runtime) -> None:
 
 
 @with_databases
+async def test_entry_stored_in_another_json_spelling_still_verifies(migrated: Runtime) -> None:
+    await seed(migrated)  # as entries appended before payloads were stored canonical: spaces, \u escapes, key order
+    faults = await faults_after(
+        migrated,
+        "UPDATE audit_entry SET payload = '{\"n\": 4, \"description\": \"\\u79df\\u8d41\\u5907\\u6848\\u6750\\u6599\\u4e0d\\u9f50\"}' "
+        "WHERE event_id = 'evt-4'",
+    )
+    assert faults == []
+
+
+@pytest.mark.parametrize("audit_env", ["sqlite"], indirect=True)  # PostgreSQL's json type refuses such text
+async def test_entry_whose_payload_is_not_json_is_named_altered(migrated: Runtime) -> None:
+    await seed(migrated)
+    faults = await faults_after(migrated, "UPDATE audit_entry SET payload = '{\"n\": 4' WHERE event_id = 'evt-4'")
+    assert [(f.kind, f.event_id) for f in faults] == [(FaultKind.ALTERED, "evt-4")]
+
+
+@with_databases
 async def test_deleted_entry_is_named_by_verify(migrated: Runtime) -> None:
     await seed(migrated)
     faults = await faults_after(migrated, "DELETE FROM audit_entry WHERE event_id = 'evt-2'")  # partition 0, #2

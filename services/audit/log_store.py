@@ -6,7 +6,7 @@ is unique, so two writers during a rebalance cannot fork a chain: the loser's tr
 batch is consumed again. A batch reads its heads in one statement and writes them once.
 """
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,6 @@ from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_due, 
 from services.audit.domain.entries import ChainHead, append_entry, canonical_json
 from services.audit.store import ChainHeadRow, CheckpointRow, LogEntry
 
-_ENTRY_COLUMNS = [column for column in LogEntry.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
 _HEAD_TABLE = ChainHeadRow.__table__  # type: ignore[attr-defined]
 
 
@@ -156,17 +155,6 @@ async def sign_heads(session: AsyncSession, *, private_key: Ed25519PrivateKey, n
     ]
     session.add_all(checkpoint_row(checkpoint) for checkpoint in signed)
     return signed
-
-
-
-
-async def stream_entries(connection: AsyncConnection, *, chunk: int = 20_000) -> AsyncIterator[Any]:
-    """Every entry in chain order, as rows with the `StoredEntry` attributes, streamed (constant memory)."""
-    statement = select(*_ENTRY_COLUMNS).order_by(LogEntry.topic, LogEntry.partition, LogEntry.sequence)
-    result = await connection.stream(statement.execution_options(yield_per=chunk))
-    async for partition in result.partitions(chunk):
-        for row in partition:
-            yield row
 
 
 async def timeline(session: AsyncSession, *, case_id: str) -> list[dict[str, Any]]:

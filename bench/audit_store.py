@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not the one the shared venv's editable install names
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 

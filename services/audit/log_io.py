@@ -6,7 +6,8 @@ re-encoding, and on PostgreSQL one INSERT per row. Here a batch goes in as one C
 `executemany` (SQLite), with payload and headers already encoded, and verification reads plain tuples in
 large chunks, JSON columns as the text stored, never decoded.
 
-Rows are tuples in `ENTRY_FIELDS` order; `payload` and `headers` are JSON text.
+Rows are tuples in `ENTRY_FIELDS` order; `payload` and `headers` are JSON, text when written and UTF-8
+bytes when read.
 """
 
 from collections.abc import AsyncIterator, Sequence
@@ -73,8 +74,9 @@ async def read_entries(
     driver = (await connection.get_raw_connection()).driver_connection
     make = StoredRow._make
     if connection.dialect.name == "postgresql":
-        # As text: SQLAlchemy gave the pooled connection a codec that would decode JSON columns.
-        columns = _COLUMNS.replace('"payload"', "payload::text").replace('"headers"', "headers::text")
+        # As UTF-8 bytes: no codec decodes them (SQLAlchemy gave the pooled connection one for JSON) and
+        # they go into the hash as they are.
+        columns = _COLUMNS.replace('"payload"', "convert_to(payload::text, 'UTF8')").replace('"headers"', "convert_to(headers::text, 'UTF8')")
         query = f"SELECT {columns} FROM audit_entry {condition} ORDER BY topic, partition, sequence"
         async with driver.transaction(readonly=True):
             cursor = await driver.cursor(query)
@@ -82,7 +84,9 @@ async def read_entries(
                 yield [make(row) for row in rows]
         return
     # SQLite does not check JSON on the way in: text that is not JSON is read as '' so it cannot hash right.
-    columns = _COLUMNS.replace('"payload"', "iif(json_valid(payload), payload, '')").replace('"headers"', "iif(json_valid(headers), headers, '')")
+    columns = _COLUMNS.replace('"payload"', "CAST(iif(json_valid(payload), payload, '') AS BLOB)").replace(
+        '"headers"', "CAST(iif(json_valid(headers), headers, '') AS BLOB)"
+    )
     to_datetime = _OCCURRED_AT_TYPE.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
     cursor = await driver.execute(f"SELECT {columns} FROM audit_entry {condition} ORDER BY topic, partition, sequence")
     while rows := await cursor.fetchmany(chunk):

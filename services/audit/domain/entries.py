@@ -137,8 +137,9 @@ class AuditEntry:
 
 
 class StoredRow(NamedTuple):
-    """An entry as read back for verification: payload and headers are the JSON text stored, hashed as
-    they are (embedded as `orjson.Fragment`), so verifying decodes no JSON unless the hash differs."""
+    """An entry as read back for verification: payload and headers are the JSON stored (UTF-8 bytes or
+    text), hashed as they are (embedded as `orjson.Fragment`), so verifying decodes no JSON unless the
+    hash differs."""
 
     topic: str
     partition: int
@@ -147,23 +148,23 @@ class StoredRow(NamedTuple):
     event_type: str
     occurred_at: datetime
     case_id: str | None
-    payload_text: str
-    headers_text: str
+    payload_json: bytes | str
+    headers_json: bytes | str
     prev_hash: str
     entry_hash: str
 
     @property
     def payload(self) -> orjson.Fragment:
-        return orjson.Fragment(self.payload_text)
+        return orjson.Fragment(self.payload_json)
 
     @property
     def headers(self) -> orjson.Fragment:
-        return orjson.Fragment(self.headers_text)
+        return orjson.Fragment(self.headers_json)
 
     def respelled(self) -> SimpleNamespace:
         """The same entry with its JSON decoded, for text stored in another spelling (entries appended
         before payloads were stored in canonical form). Raises ValueError for text that is not JSON."""
-        return SimpleNamespace(**self._asdict(), payload=orjson.loads(self.payload_text), headers=orjson.loads(self.headers_text))
+        return SimpleNamespace(**self._asdict(), payload=orjson.loads(self.payload_json), headers=orjson.loads(self.headers_json))
 
 
 def append_entry(

@@ -83,8 +83,16 @@ async def recount(
 
 
 async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, months: list[str]) -> list[ProblemCount]:
-    """Cases per (matter, kind, hall, month) for the high-frequency analysis; cases without a matter
-    are grouped under their kind alone (matter '-')."""
+    """Cases per (matter, kind, hall, month) for the high-frequency analysis, from the rollup when it can
+    answer, else from the case rows; cases without a matter are grouped under their kind alone (matter '-')."""
+    grain = tallies.grain_for(case_filter, Period.MONTH)
+    if grain is not None:
+        return await tallies.problem_counts(session, case_filter, grain=grain, months=months)
+    return await recount_problems(session, case_filter, months=months)
+
+
+async def recount_problems(session: AsyncSession, case_filter: CaseFilter, *, months: list[str]) -> list[ProblemCount]:
+    """`problem_counts` from the case rows themselves."""
     matter = func.coalesce(C.matter, "-")
     statement = (
         select(matter, C.kind, C.hall, C.period_month, func.count())

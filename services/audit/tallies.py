@@ -4,8 +4,9 @@ transaction as the case rows they sum, so `/statistics` reads thousands of rows 
 Each time an event moves a case, the case's old contribution (`domain.statistics.contributions`) is
 taken from its old period-and-names key and its new one added to its new key; a batch's deltas are
 summed in `session.info` and written once, as upserts. Appends are deduplicated by event id, so a
-redelivered event moves nothing twice. Filters the rollup cannot answer (state, cards, text, a bound
-that is not a day or month boundary) go to the case rows (`reports`); `rebuild` recounts from them.
+redelivered event moves nothing twice. The high-frequency counts read it too. Filters the rollup
+cannot answer (state, cards, text, a bound that is not a day or month boundary) go to the case rows
+(`reports`); `reports.rebuild_tallies` recounts the rollup from them.
 """
 
 from collections import defaultdict
@@ -17,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.audit.domain.case_facts import CaseFacts, CaseState, Satisfaction
 from services.audit.domain.filters import CaseFilter
+from services.audit.domain.frequency import ProblemCount
 from services.audit.domain.statistics import COUNTED, SHANGHAI, Dimension, Period, Tally, contributions
 from services.audit.store import CaseFactsRow, CaseTallyRow
 
@@ -144,3 +146,17 @@ async def statistics(
         key = tuple((next(values) or None) if column is not None else None for column in keys)  # '' is "no value"
         result[key] = Tally(**{name: int(value or 0) for name, value in zip(COUNTED, values, strict=True)})  # type: ignore[index]
     return result
+
+
+async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, grain: str, months: list[str]) -> list[ProblemCount]:
+    """Like `reports.problem_counts`, from the rollup at `grain` (from `grain_for` with a monthly period)."""
+    statement = (
+        select(T.matter, T.kind, T.hall, T.month, func.sum(T.received))
+        .where(and_(*_conditions(case_filter, grain), T.month.in_(months)))
+        .group_by(T.matter, T.kind, T.hall, T.month)
+        .having(func.sum(T.received) > 0)
+    )
+    return [
+        ProblemCount(matter=matter or "-", kind=kind or None, hall=hall or None, month=month, count=int(count))  # type: ignore[arg-type]
+        for matter, kind, hall, month, count in await session.exec(statement)
+    ]

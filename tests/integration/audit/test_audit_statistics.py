@@ -143,6 +143,9 @@ async def test_statistics_rollup_equals_a_recount_from_the_case_rows(audit: Audi
                     assert tallies.grain_for(case_filter, period) is not None
                     rolled = await reports.statistics(session, case_filter, dimension=dimension, period=period)
                     assert rolled == await reports.recount(session, case_filter, dimension=dimension, period=period)
+            months = ["2026-08", "2026-09"]
+            problems = await reports.problem_counts(session, case_filter, months=months)
+            assert problems and set(problems) == set(await reports.recount_problems(session, case_filter, months=months))
         kept = await tally_rows(session, audit.district)
         await reports.rebuild_tallies(await session.connection())
         assert kept and kept == await tally_rows(session, audit.district)

@@ -1,7 +1,9 @@
 """Statistics, the assessment and the high-frequency counts, computed in SQL over the read model.
 
 `domain.statistics` holds the definitions; here the same sums run in the database (one GROUP BY) so a
-district's ten million events never travel to Python. Integration tests check both agree.
+district's ten million events never travel to Python. Integration tests check both agree. What the
+rollup (`tallies`) can answer is read from it; `recount` and `recount_problems` count the case rows,
+and `rebuild_tallies` recounts the rollup itself.
 """
 
 from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all

@@ -7,10 +7,12 @@ Usage: python bench/audit_chain.py [entries]
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not the one the shared venv's editable install names
 from services.audit.domain.case_bundle import ProofRun, build_case_bundle, verify_case_bundle
 from services.audit.domain.checkpoints import checkpoint_due, sign_checkpoint
 from services.audit.domain.entries import AuditEntry, ChainHead, append_entry

@@ -1,11 +1,36 @@
 """Audit's subscriber: every event of every stream is chained into the log once, then moves its case's facts."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Consumer, Unit
+from shared.envelope import Envelope
 from shared.topics import EVENT_STREAMS
 from services.audit import log_store, read_model
 from services.audit.log_store import IncomingEvent, Signer
+
+
+async def append_and_apply(session: AsyncSession, fresh: Sequence[tuple[Envelope, Any]], *, signer: Signer) -> None:
+    """Chain each (envelope, consumed record) into the log; only the events appended now move their cases
+    (and the statistics rollup), so a redelivery already in the log changes nothing."""
+    incoming = [
+        IncomingEvent(
+            topic=record.topic,
+            partition=record.partition,
+            event_id=str(envelope.id),
+            event_type=envelope.type,
+            occurred_at=envelope.occurred_at,
+            case_id=envelope.case_id,
+            payload=envelope.data,
+            headers={name: value.decode("utf-8", "replace") for name, value in record.headers or ()},
+        )
+        for envelope, record in fresh
+    ]
+    appended = await log_store.append_events(session, incoming, signer=signer, now=datetime.now(UTC))
+    await read_model.apply_to_cases(session, [envelope for envelope, _record in fresh if str(envelope.id) in appended])
 
 
 def build_consumer(signer: Signer) -> Consumer:
@@ -14,22 +39,6 @@ def build_consumer(signer: Signer) -> Consumer:
 
     @consumer.on_every_batch
     async def on_events_append_to_log_and_update_cases(fresh: list, unit: Unit) -> None:
-        incoming = [
-            IncomingEvent(
-                topic=record.topic,
-                partition=record.partition,
-                event_id=str(envelope.id),
-                event_type=envelope.type,
-                occurred_at=envelope.occurred_at,
-                case_id=envelope.case_id,
-                payload=envelope.data,
-                headers={name: value.decode("utf-8", "replace") for name, value in record.headers or ()},
-            )
-            for envelope, record in fresh
-        ]
-        appended = await log_store.append_events(unit.session, incoming, signer=signer, now=datetime.now(UTC))
-        for envelope, _record in fresh:
-            if str(envelope.id) in appended:
-                await read_model.apply_to_case(unit.session, envelope)
+        await append_and_apply(unit.session, fresh, signer=signer)
 
     return consumer

@@ -3,28 +3,28 @@
 Kafka gives one consumer of the group per partition, so each chain has one writer; the head row is also
 locked (`SELECT … FOR UPDATE` on PostgreSQL, the database lock on SQLite) and (topic, partition, sequence)
 is unique, so two writers during a rebalance cannot fork a chain: the loser's transaction fails and its
-batch is consumed again. Heads are cached for the transaction in `session.info`, so a batch of 500
-events reads each head once and writes it once at commit.
+batch is consumed again. A batch reads its heads in one statement and writes them once.
 """
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert
-from sqlmodel import select
+from sqlalchemy import insert, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.audit import log_io
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_due, sign_checkpoint
-from services.audit.domain.entries import ChainHead, append_entry
+from services.audit.domain.entries import ChainHead, append_entry, canonical_json
 from services.audit.store import ChainHeadRow, CheckpointRow, LogEntry
 
-_HEADS = "audit_chain_heads"
-_ENTRY_COLUMNS = [column for column in LogEntry.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
-_ENTRY_FIELDS = [column.name for column in _ENTRY_COLUMNS]
+_HEAD_TABLE = ChainHeadRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,18 +49,28 @@ class Signer:
     every: int
 
 
-async def _head(session: AsyncSession, topic: str, partition: int) -> ChainHeadRow:
-    heads: dict[tuple[str, int], ChainHeadRow] = session.info.setdefault(_HEADS, {})
-    key = (topic, partition)
-    if key not in heads:
-        statement = select(ChainHeadRow).where(ChainHeadRow.topic == topic, ChainHeadRow.partition == partition)
-        row = (await session.exec(statement.with_for_update())).one_or_none()
-        if row is None:
-            genesis = ChainHead.genesis(topic=topic, partition=partition)
-            row = ChainHeadRow(topic=topic, partition=partition, sequence=0, entry_hash=genesis.entry_hash)
-            session.add(row)
-        heads[key] = row
-    return heads[key]
+async def _lock_heads(connection: AsyncConnection, keys: set[tuple[str, int]]) -> dict[tuple[str, int], ChainHead]:
+    """The heads of these chains, locked for the transaction; a chain not started yet is at its genesis."""
+    statement = select(_HEAD_TABLE).where(tuple_(_HEAD_TABLE.c.topic, _HEAD_TABLE.c.partition).in_(keys))
+    stored = {
+        (row.topic, row.partition): ChainHead(topic=row.topic, partition=row.partition, sequence=row.sequence, entry_hash=row.entry_hash)
+        for row in await connection.execute(statement.with_for_update())
+    }
+    return {key: stored.get(key) or ChainHead.genesis(topic=key[0], partition=key[1]) for key in keys}
+
+
+async def _save_heads(connection: AsyncConnection, heads: Sequence[ChainHead]) -> None:
+    """Upsert: a new chain's head row is inserted, a locked one moved on."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(_HEAD_TABLE)
+    statement = statement.on_conflict_do_update(
+        index_elements=["topic", "partition"],
+        set_={"sequence": statement.excluded.sequence, "entry_hash": statement.excluded.entry_hash},
+    )
+    await connection.execute(
+        statement,
+        [{"topic": h.topic, "partition": h.partition, "sequence": h.sequence, "entry_hash": h.entry_hash} for h in heads],
+    )
 
 
 async def append_events(
@@ -69,43 +79,47 @@ async def append_events(
     """Chain each event not yet in the log onto its partition's head; returns the ids appended.
 
     An event id already stored (a redelivery beyond the consumer's applied-id horizon, or the same event
-    read twice in one batch) is skipped: every event is in the log once. Entries go in as one Core
-    executemany: ORM objects would cost more than the hashing.
+    read twice in one batch) is skipped: every event is in the log once. Payload and headers are encoded
+    once, in canonical form: the same text is hashed and stored (so verify can hash it as stored). Rows
+    go in through Core and the driver (`log_io`): ORM objects would cost more than the hashing.
     """
-    ids = [event.event_id for event in events]
-    with session.no_autoflush:  # entries go in through Core; flushing the head rows per call would cost an UPDATE each
-        stored = set(await session.exec(select(LogEntry.event_id).where(LogEntry.event_id.in_(ids))))
-    rows: list[dict[str, Any]] = []
-    appended: set[str] = set()
-    heads: dict[tuple[str, int], ChainHead] = {}  # plain values in the loop; the rows are set once after
+    connection = await session.connection()
+    stored = await log_io.stored_event_ids(connection, [event.event_id for event in events])
+    fresh = []
     for event in events:
-        if event.event_id in stored:
-            continue
-        stored.add(event.event_id)
+        if event.event_id not in stored:
+            stored.add(event.event_id)
+            fresh.append(event)
+    if not fresh:
+        return set()
+    heads = await _lock_heads(connection, {(event.topic, event.partition) for event in fresh})
+    rows: list[tuple[Any, ...]] = []
+    checkpoints: list[dict[str, Any]] = []
+    for event in fresh:
         key = (event.topic, event.partition)
-        if key not in heads:
-            row = await _head(session, *key)
-            heads[key] = ChainHead(topic=row.topic, partition=row.partition, sequence=row.sequence, entry_hash=row.entry_hash)
+        payload, headers = canonical_json(event.payload), canonical_json(event.headers)
         entry = append_entry(
             head=heads[key],
             event_id=event.event_id,
             event_type=event.event_type,
             occurred_at=event.occurred_at,
             case_id=event.case_id,
-            payload=event.payload,
-            headers=event.headers,
+            payload=orjson.Fragment(payload),
+            headers=orjson.Fragment(headers),
         )
-        rows.append({name: getattr(entry, name) for name in _ENTRY_FIELDS})
-        appended.add(event.event_id)
+        rows.append((
+            entry.topic, entry.partition, entry.sequence, entry.event_id, entry.event_type, entry.occurred_at,
+            entry.case_id, payload.decode(), headers.decode(), entry.prev_hash, entry.entry_hash,
+        ))
         heads[key] = entry.head
         if checkpoint_due(sequence=entry.sequence, every=signer.every):
-            session.add(checkpoint_row(sign_checkpoint(head=entry.head, private_key=signer.private_key, signed_at=now)))
-    for key, head in heads.items():
-        row = await _head(session, *key)
-        row.sequence, row.entry_hash = head.sequence, head.entry_hash
-    if rows:
-        await (await session.connection()).execute(insert(LogEntry.__table__), rows)  # type: ignore[attr-defined]
-    return appended
+            signed = sign_checkpoint(head=entry.head, private_key=signer.private_key, signed_at=now)
+            checkpoints.append(checkpoint_row(signed).model_dump(exclude={"id"}))
+    await _save_heads(connection, list(heads.values()))
+    await log_io.insert_entries(connection, rows)
+    if checkpoints:
+        await connection.execute(insert(CheckpointRow.__table__), checkpoints)  # type: ignore[attr-defined]
+    return {event.event_id for event in fresh}
 
 
 def checkpoint_row(checkpoint: SignedCheckpoint) -> CheckpointRow:
@@ -141,17 +155,6 @@ async def sign_heads(session: AsyncSession, *, private_key: Ed25519PrivateKey, n
     ]
     session.add_all(checkpoint_row(checkpoint) for checkpoint in signed)
     return signed
-
-
-
-
-async def stream_entries(connection: AsyncConnection, *, chunk: int = 20_000) -> AsyncIterator[Any]:
-    """Every entry in chain order, as rows with the `StoredEntry` attributes, streamed (constant memory)."""
-    statement = select(*_ENTRY_COLUMNS).order_by(LogEntry.topic, LogEntry.partition, LogEntry.sequence)
-    result = await connection.stream(statement.execution_options(yield_per=chunk))
-    async for partition in result.partitions(chunk):
-        for row in partition:
-            yield row
 
 
 async def timeline(session: AsyncSession, *, case_id: str) -> list[dict[str, Any]]:

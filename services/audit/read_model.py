@@ -7,11 +7,12 @@ Withdrawn and merged cases (撤回 / 并单) keep their last state: they are nei
 as closed, which `docs/audit.md` notes as an open question for the assessment.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.audit import tallies
 from services.audit.domain.case_facts import CaseState
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Period, period_label
@@ -142,11 +143,18 @@ def _archived(row: CaseFactsRow, event: case.CaseArchived, _envelope: Envelope) 
     row.exemplary, row.solution = event.exemplary, event.solution
 
 
-async def apply_to_case(session: AsyncSession, envelope: Envelope) -> None:
-    """Move the case's facts along for `envelope`; events that say nothing about a case are ignored.
+async def apply_to_cases(session: AsyncSession, envelopes: Iterable[Envelope]) -> None:
+    """Move each event's case along, then write the statistics rollup's deltas once for the batch.
 
     Raises MalformedMessage when a known event's data is invalid (the consumer dead-letters it).
     """
+    for envelope in envelopes:
+        await _apply_to_case(session, envelope)
+    await tallies.save(session)
+
+
+async def _apply_to_case(session: AsyncSession, envelope: Envelope) -> None:
+    """Events that say nothing about a case are ignored."""
     projection = _PROJECTIONS.get(envelope.type)
     if projection is None:
         return
@@ -154,5 +162,7 @@ async def apply_to_case(session: AsyncSession, envelope: Envelope) -> None:
     if row is None:
         row = CaseFactsRow(case_id=envelope.case_id)
         session.add(row)
+    before = tallies.contribution(row)
     projection(row, envelope.event(), envelope)
     row.search_tokens = index_tokens(f"{row.description}\n{row.replies}\n{row.solution}")
+    tallies.record_change(session, before, tallies.contribution(row))

@@ -1,17 +1,22 @@
 """Statistics, the assessment and the high-frequency counts, computed in SQL over the read model.
 
 `domain.statistics` holds the definitions; here the same sums run in the database (one GROUP BY) so a
-district's ten million events never travel to Python. Integration tests check both agree.
+district's ten million events never travel to Python. Integration tests check both agree. What the
+rollup (`tallies`) can answer is read from it; `recount` and `recount_problems` count the case rows,
+and `rebuild_tallies` recounts the rollup itself.
 """
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.audit import tallies
 from services.audit.domain.case_facts import CLOSED_STATES
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.frequency import ProblemCount
 from services.audit.domain.statistics import Dimension, Period, Tally
 from services.audit.search import C, conditions
+from services.audit.store import CaseTallyRow
 
 
 def _flag(condition) -> object:  # noqa: ANN001 - a SQL boolean expression
@@ -47,7 +52,22 @@ async def statistics(
     dimension: Dimension | None = None,
     period: Period | None = None,
 ) -> dict[tuple[str | None, str | None], Tally]:
-    """Tallies keyed like `domain.statistics.tally_by`: (dimension value, period label). Raises EmptyQueryError."""
+    """Tallies keyed like `domain.statistics.tally_by`: (dimension value, period label), from the rollup
+    when it can answer, else from the case rows. Raises EmptyQueryError."""
+    grain = tallies.grain_for(case_filter, period)
+    if grain is not None:
+        return await tallies.statistics(session, case_filter, grain=grain, dimension=dimension, period=period)
+    return await recount(session, case_filter, dimension=dimension, period=period)
+
+
+async def recount(
+    session: AsyncSession,
+    case_filter: CaseFilter,
+    *,
+    dimension: Dimension | None = None,
+    period: Period | None = None,
+) -> dict[tuple[str | None, str | None], Tally]:
+    """`statistics` from the case rows themselves: any filter, one GROUP BY over every matching case."""
     keys = [C[dimension.value] if dimension else None, C[f"period_{period.value}"] if period else None]
     grouping = [key for key in keys if key is not None]
     statement = (
@@ -65,8 +85,16 @@ async def statistics(
 
 
 async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, months: list[str]) -> list[ProblemCount]:
-    """Cases per (matter, kind, hall, month) for the high-frequency analysis; cases without a matter
-    are grouped under their kind alone (matter '-')."""
+    """Cases per (matter, kind, hall, month) for the high-frequency analysis, from the rollup when it can
+    answer, else from the case rows; cases without a matter are grouped under their kind alone (matter '-')."""
+    grain = tallies.grain_for(case_filter, Period.MONTH)
+    if grain is not None:
+        return await tallies.problem_counts(session, case_filter, grain=grain, months=months)
+    return await recount_problems(session, case_filter, months=months)
+
+
+async def recount_problems(session: AsyncSession, case_filter: CaseFilter, *, months: list[str]) -> list[ProblemCount]:
+    """`problem_counts` from the case rows themselves."""
     matter = func.coalesce(C.matter, "-")
     statement = (
         select(matter, C.kind, C.hall, C.period_month, func.count())
@@ -77,3 +105,19 @@ async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, mont
         ProblemCount(matter=m, kind=k, hall=h, month=month, count=n)
         for m, k, h, month, n in await session.exec(statement)
     ]
+
+
+async def rebuild_tallies(connection: AsyncConnection) -> None:
+    """Recount the statistics rollup from the case rows (after a bulk load, or to repair it)."""
+    names = [func.coalesce(C[name], "") for name in tallies.NAMES]
+    sums = [total.label(name) for name, total in _SUMS.items()]
+    day = [C.period_week, C.period_month, C.period_quarter, C.period_year]
+    month = [literal(""), C.period_month, C.period_quarter, C.period_year]
+    registered = C.received_at.is_not(None)
+    by_day = select(literal("day"), C.period_day, *names, *day, *sums).where(registered).group_by(C.period_day, *names, *day)
+    by_month = select(literal("month"), C.period_month, *names, *month, *sums).where(registered).group_by(*names, *month)
+    table = CaseTallyRow.__table__  # type: ignore[attr-defined]
+    await connection.execute(delete(table))
+    await connection.execute(
+        insert(table).from_select(["grain", "period", *tallies.NAMES, *tallies.LABELS, *_SUMS], union_all(by_day, by_month))
+    )

@@ -28,8 +28,8 @@ class LogEntry(SQLModel, table=True):
     partition: int
     sequence: int
     event_id: str = Field(unique=True)
-    event_type: str = Field(index=True)
-    occurred_at: datetime = Field(index=True)
+    event_type: str
+    occurred_at: datetime
     case_id: str | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     headers: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
@@ -106,3 +106,46 @@ class CaseFactsRow(SQLModel, table=True):
     period_month: str | None = Field(default=None, index=True)
     period_quarter: str | None = None
     period_year: str | None = None
+
+
+class CaseTallyRow(SQLModel, table=True):
+    """The rollup statistics read (`tallies`): the counts of `domain.statistics.Tally` summed over the
+    registered cases received in one period with one set of names, kept in step with `audit_case` in the
+    append's transaction.
+
+    Two grains: a `day` row per Shanghai day (it carries its week, month, quarter and year labels) and a
+    `month` row per month (week empty), so a month or a year of a whole city reads a few thousand rows.
+    An absent name is stored as '' (a NULL would defeat the unique key); filters never hold a blank name.
+    """
+
+    __tablename__ = "audit_case_tally"
+
+    grain: str = Field(primary_key=True)  # "day" | "month"
+    period: str = Field(primary_key=True)  # the label at its grain: 2025-03-01 or 2025-03
+    hall: str = Field(primary_key=True)
+    district: str = Field(primary_key=True)
+    department: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    matter: str = Field(primary_key=True)
+    week: str
+    month: str
+    quarter: str
+    year: str
+    received: int = 0
+    accepted: int = 0
+    resolved_on_the_spot: int = 0
+    out_of_scope: int = 0
+    dispatched: int = 0
+    replied: int = 0
+    responded: int = 0
+    resolved: int = 0
+    closed: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    yellow_cards: int = 0
+    red_cards: int = 0
+    returns: int = 0
+    extensions: int = 0
+    rated: int = 0
+    satisfied: int = 0

@@ -10,66 +10,24 @@ The database and key come from the service's settings (BANCHENG_AUDIT_*).
 
 import argparse
 import asyncio
-import queue
 import sys
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared import db
 from services.audit import log_store
 from services.audit.config import AuditSettings, get_settings
 from services.audit.domain.case_bundle import BundleError, ProofRun, build_case_bundle, verify_case_bundle
 from services.audit.domain.signing import load_public_key_pem, public_key_to_pem
-from services.audit.domain.verification import VerificationReport, verify_log
 from services.audit.keys import load_signing_key
-
-_DONE = object()
+from services.audit.log_verification import verify_database
 
 
 def _public_key(settings: AuditSettings, path: Path | None) -> Ed25519PublicKey:
     return load_public_key_pem(path.read_bytes()) if path else load_signing_key(settings).public_key()
-
-
-async def verify_database(url: str, public_key: Ed25519PublicKey, *, max_faults: int = 100) -> VerificationReport:
-    """Stream the log into `verify_log` on a worker thread, so reading and hashing overlap."""
-    engine = create_async_engine(url, json_deserializer=orjson.loads)
-    chunks: queue.Queue[object] = queue.Queue(maxsize=4)
-    try:
-        async with db.session_factory(engine)() as session:
-            checkpoints = await log_store.checkpoints(session)
-
-        def entries() -> Iterator[object]:
-            while (chunk := chunks.get()) is not _DONE:
-                yield from chunk  # type: ignore[attr-defined]
-
-        outcome: list[VerificationReport] = []
-        worker = threading.Thread(
-            target=lambda: outcome.append(
-                verify_log(entries(), checkpoints=checkpoints, public_key=public_key, max_faults=max_faults)
-            )
-        )
-        worker.start()
-        try:
-            async with engine.connect() as connection:
-                batch: list[object] = []
-                async for row in log_store.stream_entries(connection):
-                    batch.append(row)
-                    if len(batch) == 20_000:
-                        await asyncio.to_thread(chunks.put, batch)
-                        batch = []
-                await asyncio.to_thread(chunks.put, batch)
-        finally:
-            await asyncio.to_thread(chunks.put, _DONE)
-            await asyncio.to_thread(worker.join)
-        return outcome[0]
-    finally:
-        await engine.dispose()
 
 
 async def export_case(settings: AuditSettings, case_id: str) -> dict[str, object]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from types import SimpleNamespace
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -56,11 +57,18 @@ def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def canonical_json(value: Any) -> bytes:
+    """A JSON value in canonical form: what `canonical_bytes` embeds for payload and headers."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
 def canonical_bytes(entry: EntryContent) -> bytes:
     """Canonical JSON: sorted keys, no whitespace, UTF-8 (not \\u-escaped).
 
     Payload and headers must be JSON values (as decoded from the event); floats are spelled by orjson's
-    shortest round-trip form, so an outside verifier should reuse this function or orjson.
+    shortest round-trip form, so an outside verifier should reuse this function or orjson. Either may also
+    be an `orjson.Fragment` of its `canonical_json` text, embedded as is: the same bytes, without decoding
+    and re-encoding stored JSON.
     """
     return orjson.dumps(
         {
@@ -128,6 +136,37 @@ class AuditEntry:
         )
 
 
+class StoredRow(NamedTuple):
+    """An entry as read back for verification: payload and headers are the JSON stored (UTF-8 bytes or
+    text), hashed as they are (embedded as `orjson.Fragment`), so verifying decodes no JSON unless the
+    hash differs."""
+
+    topic: str
+    partition: int
+    sequence: int
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    case_id: str | None
+    payload_json: bytes | str
+    headers_json: bytes | str
+    prev_hash: str
+    entry_hash: str
+
+    @property
+    def payload(self) -> orjson.Fragment:
+        return orjson.Fragment(self.payload_json)
+
+    @property
+    def headers(self) -> orjson.Fragment:
+        return orjson.Fragment(self.headers_json)
+
+    def respelled(self) -> SimpleNamespace:
+        """The same entry with its JSON decoded, for text stored in another spelling (entries appended
+        before payloads were stored in canonical form). Raises ValueError for text that is not JSON."""
+        return SimpleNamespace(**self._asdict(), payload=orjson.loads(self.payload_json), headers=orjson.loads(self.headers_json))
+
+
 def append_entry(
     *,
     head: ChainHead,
@@ -154,8 +193,8 @@ def append_entry(
         payload=payload,
         headers=headers,
     )
-    draft = AuditEntry(**content, prev_hash=head.entry_hash, entry_hash="")
-    return replace(draft, entry_hash=link_hash(head.entry_hash, content_digest(draft)))
+    digest = content_digest(SimpleNamespace(**content))  # a frozen dataclass built twice costs more than the hash
+    return AuditEntry(**content, prev_hash=head.entry_hash, entry_hash=link_hash(head.entry_hash, digest))
 
 
 def entry_to_json(entry: StoredEntry) -> dict[str, Any]:

@@ -117,10 +117,11 @@ class Tally:
         return Rate(self.on_time, self.on_time + self.overdue)
 
 
-_COUNTED = tuple(field.name for field in fields(Tally))
+COUNTED = tuple(field.name for field in fields(Tally))
 
 
-def _contributions(row: CaseFacts) -> tuple[int, ...]:
+def contributions(row: CaseFacts) -> tuple[int, ...]:
+    """What one case adds to each count of `Tally`, in `COUNTED` order."""
     values = {
         "received": 1,
         "accepted": row.accepted,
@@ -140,14 +141,14 @@ def _contributions(row: CaseFacts) -> tuple[int, ...]:
         "rated": row.satisfaction is not None,
         "satisfied": row.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED),
     }
-    return tuple(int(values[name]) for name in _COUNTED)
+    return tuple(int(values[name]) for name in COUNTED)
 
 
 def tally(rows: Iterable[CaseFacts]) -> Tally:
-    sums = [0] * len(_COUNTED)
+    sums = [0] * len(COUNTED)
     for row in rows:
-        sums = [total + part for total, part in zip(sums, _contributions(row), strict=True)]
-    return Tally(**dict(zip(_COUNTED, sums, strict=True)))
+        sums = [total + part for total, part in zip(sums, contributions(row), strict=True)]
+    return Tally(**dict(zip(COUNTED, sums, strict=True)))
 
 
 def tally_by(

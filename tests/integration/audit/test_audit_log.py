@@ -10,7 +10,8 @@ from services.audit.config import get_settings
 from services.audit.domain.case_bundle import verify_case_bundle
 from services.audit.keys import load_signing_key
 from services.audit.store import CheckpointRow, LogEntry
-from services.audit.tools import export_case, verify_database
+from services.audit.log_verification import verify_database
+from services.audit.tools import export_case
 from shared.events.case import CaseAccepted, CaseForwarded, CaseRegistered
 from shared.events.sla import DeadlineArmed
 from shared.events.workorder import WorkOrderDispatched

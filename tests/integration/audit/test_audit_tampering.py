@@ -13,7 +13,7 @@ from services.audit.config import get_settings
 from services.audit.domain.verification import FaultKind
 from services.audit.keys import load_signing_key
 from services.audit.log_store import IncomingEvent, Signer
-from services.audit.tools import verify_database
+from services.audit.log_verification import verify_database
 from shared.runtime import Runtime
 from tests.integration.audit.conftest import with_databases
 
@@ -63,6 +63,24 @@ async def test_edited_entry_is_named_by_verify(migrated: Runtime) -> None:
 
 
 @with_databases
+async def test_entry_stored_in_another_json_spelling_still_verifies(migrated: Runtime) -> None:
+    await seed(migrated)  # as entries appended before payloads were stored canonical: spaces, \u escapes, key order
+    faults = await faults_after(
+        migrated,
+        "UPDATE audit_entry SET payload = '{\"n\": 4, \"description\": \"\\u79df\\u8d41\\u5907\\u6848\\u6750\\u6599\\u4e0d\\u9f50\"}' "
+        "WHERE event_id = 'evt-4'",
+    )
+    assert faults == []
+
+
+@pytest.mark.parametrize("audit_env", ["sqlite"], indirect=True)  # PostgreSQL's json type refuses such text
+async def test_entry_whose_payload_is_not_json_is_named_altered(migrated: Runtime) -> None:
+    await seed(migrated)
+    faults = await faults_after(migrated, "UPDATE audit_entry SET payload = '{\"n\": 4' WHERE event_id = 'evt-4'")
+    assert [(f.kind, f.event_id) for f in faults] == [(FaultKind.ALTERED, "evt-4")]
+
+
+@with_databases
 async def test_deleted_entry_is_named_by_verify(migrated: Runtime) -> None:
     await seed(migrated)
     faults = await faults_after(migrated, "DELETE FROM audit_entry WHERE event_id = 'evt-2'")  # partition 0, #2
@@ -89,6 +107,19 @@ async def test_swapped_entries_are_named_by_verify(migrated: Runtime) -> None:
     named = {f.event_id for f in faults}
     assert {"evt-3", "evt-5"} <= named
     assert all(f.partition == 1 for f in faults)
+
+
+@with_databases
+async def test_verify_split_over_processes_names_the_same_faults(migrated: Runtime) -> None:
+    await seed(migrated)  # partitions 0 and 1: one range each
+    alone = await faults_after(
+        migrated,
+        "UPDATE audit_entry SET payload = '{\"description\": \"已改\", \"n\": 4}' WHERE event_id = 'evt-4'",
+        "DELETE FROM audit_entry WHERE event_id = 'evt-5'",
+    )
+    split = await verify_database(migrated.settings.database_url, load_signing_key(get_settings()).public_key(), workers=2)
+    assert split.entries_checked == 8
+    assert sorted(map(str, split.faults)) == sorted(map(str, alone)) and {f.partition for f in alone} == {0, 1}
 
 
 @with_databases

@@ -6,8 +6,10 @@ import pytest
 from services.audit.domain.entries import (
     ChainHead,
     NaiveDatetimeError,
+    StoredRow,
     append_entry,
     canonical_bytes,
+    canonical_json,
     genesis_hash,
 )
 from services.audit.domain.verification import FaultKind, verify_log
@@ -123,3 +125,13 @@ def test_malformed_prev_hash_is_reported_not_raised(build_chain):
     entries = build_chain(3)
     entries[1] = replace(entries[1], prev_hash="not-hex")
     assert kinds_at(verify_log(entries)) == [(FaultKind.ALTERED, 2, "evt-0-2")]
+
+
+def test_entries_read_back_with_their_json_as_stored_verify_without_decoding(build_chain):
+    stored = [
+        StoredRow(e.topic, e.partition, e.sequence, e.event_id, e.event_type, e.occurred_at, e.case_id,
+                  canonical_json(e.payload).decode(), canonical_json(e.headers).decode(), e.prev_hash, e.entry_hash)
+        for e in build_chain(20)
+    ]
+    assert all(canonical_bytes(row) == canonical_bytes(entry) for row, entry in zip(stored, build_chain(20)))
+    assert verify_log(stored).ok

@@ -9,7 +9,7 @@ the one that publishes; on SQLite there is one writing process per file anyway.
 import asyncio
 import logging
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,20 +65,31 @@ def notify_channel(service: str) -> str:
     return f"bancheng_outbox_{service}"
 
 
-async def stage(session: AsyncSession, envelope: Envelope, *, topic: str, service: str) -> None:
+async def stage(
+    session: AsyncSession, envelope: Envelope, *, topic: str, service: str,
+    extra_headers: Mapping[str, str] | None = None,
+) -> None:
     """Record `envelope` for publication on `topic`, in the caller's transaction.
 
     The row is kept in the session until its transaction commits, then the transaction's rows go in
     as one executemany, in the order they were staged: an ORM object per event cost more CPU than
     the event's whole handling. (Async only to keep the callers' signature.)
     """
-    key, value, headers = envelope.to_kafka()
     staged = session.sync_session.info.setdefault(_STAGED, _Staged())
-    staged.rows.append(
-        {"topic": topic, "key": key, "value": value, "headers": [[n, v.decode()] for n, v in headers],
-         "created_at": datetime.now(UTC)}
-    )
+    staged.rows.append(row(envelope, topic=topic, extra_headers=extra_headers))
     staged.channels.add(notify_channel(service))
+
+
+def row(
+    envelope: Envelope, *, topic: str, extra_headers: Mapping[str, str] | None = None,
+    staged_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The outbox row for `envelope` as plain values, for `stage` and for bulk writers (intake's
+    group commit); `extra_headers` go after the envelope's own (a dead letter's reason)."""
+    key, value, headers = envelope.to_kafka()
+    return {"topic": topic, "key": key, "value": value,
+            "headers": [[n, v.decode()] for n, v in headers] + [[n, v] for n, v in (extra_headers or {}).items()],
+            "created_at": staged_at or datetime.now(UTC)}
 
 
 @event.listens_for(Session, "before_commit")

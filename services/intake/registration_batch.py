@@ -10,14 +10,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from fastapi import status
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import outbox
-from shared.envelope import Envelope
 from services.intake import store
 from services.intake.domain.clock import local_date
 from services.intake.domain.errors import InvalidInput
@@ -32,13 +30,6 @@ class PendingRegistration:
     origin: Origin
     now: datetime
     claim: Claim | None = None
-
-
-def _outbox_row(topic: str, envelope: Envelope, now: datetime) -> dict[str, Any]:
-    """The row `outbox.stage` writes, as plain values (a model instance costs more than the row)."""
-    key, value, headers = envelope.to_kafka()
-    return {"topic": topic, "key": key, "value": value, "headers": [[n, v.decode()] for n, v in headers],
-            "created_at": now}
 
 
 def _replay(claim: Claim, record: store.IdempotencyRecord) -> Answer | BaseException:
@@ -93,7 +84,7 @@ async def write_registrations(
     await store.insert_all(connection, [a for w in writes for a in w.attachments])
     staged_at = datetime.now(UTC)
     await store.insert_values(connection, outbox.OutboxMessage.__table__,
-                              [_outbox_row(topic, e, staged_at) for w in writes for topic, e in w.events])
+                              [outbox.row(e, topic=topic, staged_at=staged_at) for w in writes for topic, e in w.events])
     for index, write in zip(fresh, writes, strict=True):
         body = case_body(write.case, items=write.items, transitions=write.transitions, missing_items=[],
                          attachments=write.attachments, work_orders=[], cards=[])

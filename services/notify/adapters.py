@@ -1,8 +1,5 @@
 """The channel adapters and the dispatcher this process runs, from its settings."""
 
-import importlib.util
-import sys
-
 import httpx
 
 from services.notify.channels.base import Channel
@@ -24,7 +21,6 @@ HTTP_CHANNELS = {ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk, C
 
 
 def build_adapters(settings: NotifySettings, channels: set[ChannelName]) -> dict[ChannelName, Channel]:
-    _fail_sniffio_import_at_once()
     # One keep-alive pool for every HTTP channel, room for each channel's sends in flight (the
     # dispatcher bounds those per channel); httpcore scans its pool on every request, so no bigger.
     pool = settings.send_concurrency * len(channels & HTTP_CHANNELS)
@@ -61,16 +57,6 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName]) -> Di
         claim_batch=settings.claim_batch,
         poll_s=settings.dispatch_poll_s,
     )
-
-
-def _fail_sniffio_import_at_once() -> None:
-    """httpcore runs `import sniffio` for every lock and event it makes, several per request; since anyio
-    4.11 no longer installs sniffio, each is a failed import searching sys.path, and Python does not
-    cache failures: it was a third of a webhook send's CPU (encode/httpcore#1102, fix pending in #1103).
-    None in sys.modules makes the import fail at once; httpcore then assumes asyncio, as it did anyway.
-    Drop this once httpcore imports sniffio once, or once sniffio is a declared dependency."""
-    if importlib.util.find_spec("sniffio") is None:
-        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 
 def _sms_gateway(settings: NotifySettings):  # noqa: ANN202 - SmsGatewaySettings

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, func, select, update
 from shared.consuming import Unit
 from shared.envelope import Envelope
 from shared.events.notification import NotificationDelivered, NotificationFailed, NotificationRequested
-from shared.outbox import OutboxMessage
+from shared import outbox
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
 from services.notify import store
@@ -206,7 +206,7 @@ class Dispatcher:
         reason = mask_text(decision.reason)
         final = decision.verdict is Verdict.dead_letter
         if final:
-            _dead_letter(unit, item.envelope, channel=request.channel, attempts=attempts, reason=reason)
+            await _dead_letter(unit, item.envelope, channel=request.channel, attempts=attempts, reason=reason)
             log.warning("delivery %s on %s failed for good: %s", request.delivery_id, request.channel, reason)
         await unit.emit(NotificationFailed(**ids, reason=reason, final=final), topic=NOTIFY_RESULTS)
         due = None if final else now + timedelta(seconds=decision.delay)
@@ -245,12 +245,9 @@ def _message(request: NotificationRequested, envelope: Envelope) -> Message:
     )
 
 
-def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts: int, reason: str) -> None:
+async def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts: int, reason: str) -> None:
     """The request, as it was, on `bancheng.dlq.notify.<channel>` with the reason (staged in the outbox)."""
-    key, value, headers = request.to_kafka()
     extra = {"dlq_reason": reason[:4000], "dlq_consumer_group": f"notify.{channel}",
              "dlq_attempts": str(attempts), "dlq_failed_at": datetime.now(UTC).isoformat()}
-    unit.session.add(OutboxMessage(
-        topic=dead_letter_topic(f"notify.{channel}"), key=key, value=value,
-        headers=[[name, raw.decode()] for name, raw in headers] + [[name, text] for name, text in extra.items()],
-    ))
+    await outbox.stage(unit.session, request, topic=dead_letter_topic(f"notify.{channel}"), service=unit.service,
+                       extra_headers=extra)

@@ -163,20 +163,17 @@ class BatchApplier:
     async def _apply(self, pairs: list[tuple[ConsumerRecord, Envelope]]) -> None:
         group = self.consumer.group
         async with self.sessions() as session, session.begin():
-            seen = await inbox.already_applied(
-                session, consumer=group, event_ids=[str(envelope.id) for _, envelope in pairs]
-            )
+            # Before the handlers: a concurrent applier of the same ids (a rebalance) waits here on
+            # PostgreSQL until the other commits, and then finds them recorded; so one effect is kept.
+            new = await inbox.record_new(session, consumer=group, event_ids=[str(e.id) for _, e in pairs])
             fresh: Fresh = []
             for record, envelope in pairs:
                 event_id = str(envelope.id)
-                if event_id in seen:
+                if event_id not in new:
                     DUPLICATES.labels(group).inc()
                     continue
-                seen.add(event_id)
+                new.discard(event_id)  # a second copy in the same batch is a duplicate too
                 fresh.append((envelope, record))
-            # Before the handlers: a concurrent applier of the same ids (a rebalance) waits here on
-            # PostgreSQL and then fails on the key, so one of the two effects is kept, and retried.
-            await inbox.mark_applied(session, consumer=group, event_ids=[str(e.id) for e, _ in fresh])
             if self.consumer.every_batch is not None:
                 if fresh:
                     await self.consumer.every_batch(fresh, Unit(session=session, service=self.service))

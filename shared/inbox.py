@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert
-from sqlmodel import Field, SQLModel, col, select
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -15,27 +16,28 @@ class ProcessedEvent(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True)
 
 
-async def already_applied(session: AsyncSession, *, consumer: str, event_ids: list[str]) -> set[str]:
+# INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLite >= 3.35, PostgreSQL): an id recorded before is
+# skipped, and only the ids the statement recorded come back.
+_TABLE = ProcessedEvent.__table__
+_INSERT_NEW = {
+    "sqlite": sqlite.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.event_id),
+    "postgresql": postgresql.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.event_id),
+}
+
+
+async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[str]) -> set[str]:
+    """Record the ids not recorded before and return them: one statement per batch, where a lookup and
+    then an insert cost two round trips. On PostgreSQL a concurrent applier recording the same id (a
+    rebalance) waits here for the other transaction and, once that commits, does not get the id back."""
     if not event_ids:
         return set()
-    rows = await session.exec(
-        select(ProcessedEvent.event_id).where(
-            ProcessedEvent.consumer == consumer, col(ProcessedEvent.event_id).in_(event_ids)
-        )
-    )
-    return set(rows.all())
-
-
-async def mark_applied(session: AsyncSession, *, consumer: str, event_ids: list[str]) -> None:
-    """Record a batch's ids in one executemany (an ORM object per id cost more than the insert)."""
-    if not event_ids:
-        return
-    now = datetime.now(UTC)
     connection = await session.connection()
-    await connection.execute(
-        insert(ProcessedEvent.__table__),
-        [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in event_ids],
+    now = datetime.now(UTC)
+    rows = await connection.execute(
+        _INSERT_NEW[connection.dialect.name],
+        [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in dict.fromkeys(event_ids)],
     )
+    return set(rows.scalars())
 
 
 async def prune(session: AsyncSession, *, older_than: timedelta) -> None:

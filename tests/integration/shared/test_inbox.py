@@ -1,0 +1,50 @@
+"""Applied event ids on SQLite and PostgreSQL: one statement records the new ids and says which they were."""
+
+import asyncio
+
+import pytest
+
+from shared import db, inbox
+from tests.conftest import DATABASES, database_url
+
+
+async def _engine(kind: str, tmp_path):  # noqa: ANN001, ANN202
+    url = database_url(kind, "inbox", tmp_path)
+    await db.ensure_postgres_database(url)
+    engine = db.create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
+    return engine
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+async def test_only_ids_not_recorded_before_come_back_once_each(kind: str, tmp_path) -> None:  # noqa: ANN001
+    engine = await _engine(kind, tmp_path)
+    sessions = db.session_factory(engine)
+    try:
+        async with sessions() as session, session.begin():
+            assert await inbox.record_new(session, consumer="c", event_ids=["a", "b", "a"]) == {"a", "b"}
+        async with sessions() as session, session.begin():
+            assert await inbox.record_new(session, consumer="c", event_ids=["b", "c"]) == {"c"}
+            assert await inbox.record_new(session, consumer="other", event_ids=["b"]) == {"b"}
+        async with sessions() as session, session.begin():
+            assert await inbox.record_new(session, consumer="c", event_ids=[]) == set()
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("kind", [p for p in DATABASES if p != "sqlite"])
+async def test_a_concurrent_applier_of_the_same_id_waits_and_finds_it_recorded(kind: str, tmp_path) -> None:  # noqa: ANN001
+    engine = await _engine(kind, tmp_path)
+    sessions = db.session_factory(engine)
+    try:
+        async with sessions() as first, first.begin():
+            assert await inbox.record_new(first, consumer="c", event_ids=["a"]) == {"a"}
+            async with sessions() as second, second.begin():
+                waiting = asyncio.create_task(inbox.record_new(second, consumer="c", event_ids=["a", "b"]))
+                await asyncio.sleep(0.2)
+                assert not waiting.done()  # blocked on the first transaction's uncommitted row
+                await first.commit()
+                assert await waiting == {"b"}
+    finally:
+        await engine.dispose()

@@ -174,6 +174,8 @@ async def prune_applied_events(runtime: Runtime) -> None:
         await asyncio.sleep(3600)
 
 
-def _raw_records(_message: KafkaMessage) -> None:
-    """The applier decodes each record itself, so one bad record cannot fail the whole batch."""
+async def _raw_records(_message: KafkaMessage) -> None:
+    """The applier decodes each record itself, so one bad record cannot fail the whole batch.
+
+    Async because FastStream runs a plain function decoder in a worker thread: a thread hop per batch."""
     return None

@@ -38,6 +38,7 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
 # Anything else (an unknown district, invalid data) fails the same way every time: dead-lettered at once.
 RETRYABLE_ERRORS = (DBAPIError, *TRANSIENT_ERRORS)
 E = TypeVar("E", bound=Event)
+T = TypeVar("T")
 
 
 @dataclass
@@ -132,7 +133,7 @@ class BatchApplier:
     service: str
     sessions: SessionFactory
     producer: Callable[[], AIOKafkaProducer]  # created inside the running loop, after this
-    on_commit: Callable[[], None]
+    on_commit: Callable[[], None]  # after a commit that staged events: wakes the relay
     retry_attempts: int = 3
     retry_backoff_s: float = 0.2
 
@@ -145,22 +146,25 @@ class BatchApplier:
             except MalformedMessage as error:
                 dead.append((record, str(error)))
         try:
-            await self._with_retries(lambda: self._apply(decoded))
+            staged = await self._with_retries(lambda: self._apply(decoded))
         except TRANSIENT_ERRORS:
             raise  # the subscriber rewinds; the batch is consumed again when the outage ends
         except Exception:  # noqa: BLE001 - some record is poison: isolate it
+            staged = False
             for record, envelope in decoded:
                 try:
-                    await self._with_retries(lambda pair=(record, envelope): self._apply([pair]))
+                    staged |= await self._with_retries(lambda pair=(record, envelope): self._apply([pair]))
                 except TRANSIENT_ERRORS:
                     raise
                 except Exception as error:  # noqa: BLE001
                     dead.append((record, f"{type(error).__name__}: {error}"))
         if dead:
             await self._dead_letter(dead)
-        self.on_commit()
+        if staged:  # a relay pass over an empty outbox costs a pool checkout and a query (audit's batches)
+            self.on_commit()
 
-    async def _apply(self, pairs: list[tuple[ConsumerRecord, Envelope]]) -> None:
+    async def _apply(self, pairs: list[tuple[ConsumerRecord, Envelope]]) -> bool:
+        """Apply `pairs` in one transaction; True when it staged events for the outbox."""
         group = self.consumer.group
         async with self.sessions() as session, session.begin():
             # Before the handlers: a concurrent applier of the same ids (a rebalance) waits here on
@@ -179,7 +183,7 @@ class BatchApplier:
                     await self.consumer.every_batch(fresh, Unit(session=session, service=self.service))
                 for envelope, _record in fresh:
                     APPLIED.labels(group, envelope.type).inc()
-                return
+                return outbox.has_staged(session)
             batch = [envelope for envelope, _record in fresh]
             for envelope, record in fresh:
                 found = self.consumer.handler_for(envelope)
@@ -188,8 +192,9 @@ class BatchApplier:
                     unit = Unit(session=session, service=self.service, cause=envelope, record=record, batch=batch)
                     await handler(event, envelope, unit)
                     APPLIED.labels(group, envelope.type).inc()
+            return outbox.has_staged(session)
 
-    async def _with_retries(self, attempt: Callable[[], Awaitable[None]]) -> None:
+    async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
         for number in range(1, self.retry_attempts + 1):
             try:
                 return await attempt()

@@ -80,6 +80,11 @@ async def stage(
     staged.channels.add(notify_channel(service))
 
 
+def has_staged(session: AsyncSession) -> bool:
+    """Whether the session's transaction staged events: their relay needs waking once it commits."""
+    return _STAGED in session.sync_session.info
+
+
 def row(
     envelope: Envelope, *, topic: str, extra_headers: Mapping[str, str] | None = None,
     staged_at: datetime | None = None,

@@ -62,3 +62,27 @@ async def test_poison_is_dead_lettered_at_once_and_a_lost_race_is_retried(broker
     finally:
         await producer.stop()
         await engine.dispose()
+
+
+async def test_the_relay_is_woken_only_after_a_batch_that_staged_events(tmp_path) -> None:  # noqa: ANN001
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'applier.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
+        await connection.run_sync(lambda sync: outbox.OutboxMessage.__table__.create(sync))
+    consumer = Consumer("wakes", topics=["test.input"])
+
+    @consumer.on(CaseResumed)
+    async def on_resumed(event: CaseResumed, envelope: Envelope, unit) -> None:  # noqa: ANN001
+        if event.reason == "emit":
+            await unit.forward(envelope, topic="test.output")
+
+    wakes = []
+    applier = BatchApplier(consumer=consumer, service="test", sessions=db.session_factory(engine),
+                           producer=lambda: None, on_commit=lambda: wakes.append(1))
+    try:
+        await applier([record(0, "quiet"), record(1, "quiet too")])
+        assert wakes == []
+        await applier([record(2, "quiet"), record(3, "emit")])
+        assert wakes == [1]
+    finally:
+        await engine.dispose()

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,6 +55,38 @@ def new_row(model: type[M], **values: Any) -> M:
 def _default_factories(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any]], ...]:
     fields = model.model_fields.items()
     return tuple((name, field.default_factory) for name, field in fields if field.default_factory is not None)
+
+
+def insert_at_commit(session: AsyncSession, row: SQLModel) -> None:
+    """Insert a new `row` as plain values when the transaction commits, with the transaction's other
+    such rows of its table in one executemany: through the ORM's unit of work a row costs ~60 µs of CPU.
+
+    The row stays out of the session: changes to it until the commit are written, but a query in the
+    transaction does not find it, and a duplicate key fails the commit instead of a flush."""
+    session.sync_session.info.setdefault(_INSERTS, []).append(row)
+
+
+_INSERTS = "db.inserts_at_commit"
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_rows(session: Session) -> None:
+    rows: list[SQLModel] | None = session.info.pop(_INSERTS, None)
+    if not rows:
+        return
+    by_table: dict[Any, list[SQLModel]] = {}
+    for row in rows:
+        by_table.setdefault(row.__table__, []).append(row)
+    connection = session.connection()
+    for table, table_rows in by_table.items():
+        names = [column.name for column in table.columns]
+        connection.execute(insert(table), [{name: getattr(row, name) for name in names} for row in table_rows])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rows(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction: its rows are gone
+        session.info.pop(_INSERTS, None)
 
 
 def no_items() -> list:

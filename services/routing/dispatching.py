@@ -4,7 +4,7 @@ and re-routing after a return (退单). Every effect is staged in the caller's u
 from collections.abc import Sequence
 
 from shared.consuming import Unit
-from shared.db import new_row
+from shared.db import insert_at_commit, new_row
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CaseForwarded
@@ -27,15 +27,9 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
                                hall: str | None) -> None:
     """Decide and dispatch a forwarded case once; an unknown district raises (the record is dead-lettered).
 
-    No autoflush: a batch of hundreds of cases is flushed once at commit instead of before every query
-    (a case forwarded twice within one batch then fails the flush, and the applier retries record by record).
+    The case and its work orders go in at commit, with the batch's others (another instance routing the
+    same case under another event id fails that commit on the key; the retry finds the case routed).
     """
-    with unit.session.no_autoflush:
-        await _route_new_case(unit, event=event, case_id=case_id, district=district, hall=hall)
-
-
-async def _route_new_case(unit: Unit, *, event: CaseForwarded, case_id: str, district: str,
-                          hall: str | None) -> None:
     routed = await _routed_cases_of_batch(unit, case_id)
     if case_id in routed:
         return  # routed already, under another event id (e.g. the case was forwarded twice)
@@ -47,7 +41,7 @@ async def _route_new_case(unit: Unit, *, event: CaseForwarded, case_id: str, dis
         problem_kind=event.problem_kind, matter_code=event.matter_code, description=event.description,
         suggested_departments=list(event.suggested_departments), state="new", reason="",
         catalogue_version=in_force.version)
-    unit.session.add(case)
+    insert_at_commit(unit.session, case)  # with the batch's other new cases, in one statement
     try:
         decision = in_force.router.decide(request_of(case))
     except NotFound as unknown:  # an unknown matter or problem kind: staff decide, told why
@@ -102,7 +96,8 @@ async def apply_decision(unit: Unit, *, case: store.RoutedCase, in_force: InForc
 async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lead: str,
                    assisting: Sequence[str], reason: str, first: bool = False) -> list[store.WorkOrder]:
     """Work orders for the lead and the assisting departments that have no live order of the case yet
-    (``first``: the case has no order at all, so there is nothing to look up)."""
+    (``first``: the case is new in this transaction, has no order at all, so there is nothing to look
+    up, and its orders go in at commit with the batch's others, in one statement)."""
     for code in (lead, *assisting):
         in_force.catalogue.department(code)  # NotFound for a department the directory lacks
     existing = [] if first else await store.work_orders_of_case(unit.session, case_id=case.case_id)
@@ -119,7 +114,10 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
         order = new_row(store.WorkOrder, case_id=case.case_id, case_number=case.case_number,
                         district=case.district, hall=case.hall, department=code, role=role.value, matter_code=matter,
                         tier=tier, state=WorkOrderState.dispatched.value, reason=reason)
-        unit.session.add(order)
+        if first:
+            insert_at_commit(unit.session, order)
+        else:
+            unit.session.add(order)
         dispatched = await _emit(unit, case, WorkOrderDispatched(
             work_order_id=order.id, case_number=case.case_number, department=code, role=role.value,
             matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version))

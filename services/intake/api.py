@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 from sqlalchemy.exc import IntegrityError
 
 from shared.consuming import Unit
-from shared.health import RuntimeDep
+from shared.health import RuntimeDep, get_runtime
 from services.intake import store
 from services.intake.actions import act_on_case
 from services.intake.config import district_catalogue
@@ -39,10 +39,13 @@ async def load_case(unit: Unit, case_id: str) -> store.Case:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=None)
 async def register(
-    case_in: CaseCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None,
+    case_in: CaseCreate, request: Request, idempotency_key: IdempotencyKey = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> Response:
     """Register a case (登记); with `forward`, also accept it and forward it (登记转发) at once."""
+    # The runtime straight from the request: `RuntimeDep` is a sync dependency, which FastAPI runs
+    # in its thread pool — a thread hop per registration for an attribute read.
+    runtime = get_runtime(request)
     now = datetime.now(UTC)
     claim = claim_for(key=idempotency_key, scope="POST /cases", body=case_in)
     try:

@@ -69,7 +69,8 @@ class Step:
 
 
 def take_step(
-    case: store.Case | SimpleNamespace, *, action_in: ActionIn, actor: str, now: datetime, target: store.Case | None = None
+    case: store.Case | SimpleNamespace, *, action_in: ActionIn, actor: str, now: datetime,
+    target: store.Case | None = None,
 ) -> Step:
     """Move `case` (in memory) through one step; raises `IllegalTransition` and changes nothing then.
     Registration's own accept and forward use this directly: nothing there needs the database, and

@@ -45,8 +45,8 @@ class IntakeRuntime(Runtime):
         )
         await self.registrations.start()
         # Everything alive now (modules, models, compiled statements: ~150k objects) lives as long
-        # as the process; frozen, the collector stops walking it on each full collection (~50–150 ms
-        # here, a stall every request in flight waits out).
+        # as the process; frozen, the collector stops walking it on each full collection (15 in one
+        # benchmark run, ~180 ms each on the shared machine: a stall every request in flight waits out).
         gc.freeze()
 
     async def stop(self) -> None:

@@ -7,6 +7,8 @@ matching case event, so the history staff see and the stream everyone else reads
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
 from shared.consuming import Unit
 from shared.events import case as events
@@ -27,7 +29,11 @@ _TEXT_REQUIRED = {
 
 
 def case_status(case: store.Case) -> CaseStatus:
-    return CaseStatus(state=CaseState(case.state), resume_to=CaseState(case.resume_to) if case.resume_to else None)
+    return status_of(state=case.state, resume_to=case.resume_to)
+
+
+def status_of(*, state: str, resume_to: str | None) -> CaseStatus:
+    return CaseStatus(state=CaseState(state), resume_to=CaseState(resume_to) if resume_to else None)
 
 
 async def _check_extras(unit: Unit, case: store.Case, action_in: ActionIn) -> store.Case | None:
@@ -57,16 +63,18 @@ async def _check_extras(unit: Unit, case: store.Case, action_in: ActionIn) -> st
 class Step:
     """What one lifecycle step writes besides the case row itself, and what it announces."""
 
-    transition: store.CaseTransition
+    transition: dict[str, Any]  # a plain `case_transition` row: registration inserts it with Core
     missing_items: tuple[store.MissingItemRow, ...]
     events: list[Event]
 
 
 def take_step(
-    case: store.Case, *, action_in: ActionIn, actor: str, now: datetime, target: store.Case | None = None
+    case: store.Case | SimpleNamespace, *, action_in: ActionIn, actor: str, now: datetime,
+    target: store.Case | None = None,
 ) -> Step:
     """Move `case` (in memory) through one step; raises `IllegalTransition` and changes nothing then.
-    Registration's own accept and forward use this directly: nothing there needs the database."""
+    Registration's own accept and forward use this directly: nothing there needs the database, and
+    its case is a plain row behind attributes (`registration.case_write`), not a table instance."""
     action = CaseAction(
         kind=action_in.action, actor=actor, at=now, reason=action_in.reason,
         satisfaction=action_in.satisfaction, merged_into=action_in.merged_into,
@@ -89,8 +97,8 @@ def take_step(
     if target is not None:
         case.merged_into = target.case_number
     return Step(
-        transition=store.CaseTransition(case_id=case.id, action=action.kind.value, from_state=before,
-                                        to_state=case.state, actor=actor, at=now, reason=reason),
+        transition=store.plain_row(store.CaseTransition, case_id=case.id, action=action.kind.value,
+                                   from_state=before, to_state=case.state, actor=actor, at=now, reason=reason),
         missing_items=tuple(store.MissingItemRow(case_id=case.id, item_no=item.item_no, name=item.name,
                                                  note=item.note, due_on=item.due_on) for item in missing),
         events=_events(case, action_in, reason, missing, target),
@@ -103,7 +111,7 @@ async def act_on_case(
     """Apply one step; raises `IllegalTransition` (409) or `InvalidInput` (422) and changes nothing."""
     target = await _check_extras(unit, case, action_in)
     step = take_step(case, action_in=action_in, actor=actor, now=now, target=target)
-    unit.session.add_all([*step.missing_items, case, step.transition])
+    unit.session.add_all([*step.missing_items, case, store.CaseTransition(**step.transition)])
     where = {"case_id": case.id, "district": case.district, "hall": case.hall, "actor": actor}
     for event in step.events:
         await unit.emit(event, topic=CASE_EVENTS, **where)

@@ -3,11 +3,12 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Header, HTTPException, Request, Response, status
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
 from shared.consuming import Unit
-from shared.health import RuntimeDep
+from shared.health import RuntimeDep, get_runtime
 from services.intake import store
 from services.intake.actions import act_on_case
 from services.intake.config import district_catalogue
@@ -15,6 +16,7 @@ from services.intake.domain.errors import InvalidInput
 from services.intake.idempotency import IdempotencyKey, claim_for, run_once, stored_answer
 from services.intake.registration import Origin, validate_registration
 from services.intake.registration_batch import PendingRegistration
+from services.intake.request_parsing import parse_json_request
 from services.intake.schemas import ActionIn, CaseCreate
 from services.intake.views import case_view
 
@@ -37,12 +39,27 @@ async def load_case(unit: Unit, case_id: str) -> store.Case:
     return case
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=None)
-async def register(
-    case_in: CaseCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None,
-    actor: Actor = DEFAULT_ACTOR,
-) -> Response:
+_CASE_CREATE = TypeAdapter(CaseCreate)
+_HEADERS = {"Idempotency-Key": TypeAdapter(IdempotencyKey), "X-Bancheng-Actor": TypeAdapter(Actor)}
+# The body and headers are parsed in the route (`request_parsing`), so FastAPI does not see them:
+# the API document is given them here. The body's nested models are referenced where they sit.
+_DEFS_HERE = "#/paths/~1cases/post/requestBody/content/application~1json/schema/$defs/{model}"
+_REGISTER_DOCUMENT = {
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": CaseCreate.model_json_schema(ref_template=_DEFS_HERE)}}},
+    "parameters": [{"name": name, "in": "header", "required": False, "schema": adapter.json_schema()}
+                   for name, adapter in _HEADERS.items()],
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=None, openapi_extra=_REGISTER_DOCUMENT)
+async def register(request: Request) -> Response:
     """Register a case (登记); with `forward`, also accept it and forward it (登记转发) at once."""
+    case_in, headers = await parse_json_request(request, body=_CASE_CREATE, headers=_HEADERS)
+    idempotency_key, actor = headers["Idempotency-Key"], headers["X-Bancheng-Actor"] or DEFAULT_ACTOR
+    # The runtime straight from the request: `RuntimeDep` is a sync dependency, which FastAPI runs
+    # in its thread pool — a thread hop per registration for an attribute read.
+    runtime = get_runtime(request)
     now = datetime.now(UTC)
     claim = claim_for(key=idempotency_key, scope="POST /cases", body=case_in)
     try:

@@ -9,6 +9,8 @@ which only notify reads.
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 from uuid import uuid4
 
 from shared.consuming import Unit
@@ -68,12 +70,12 @@ class ValidRegistration:
 
 @dataclass(frozen=True, kw_only=True)
 class CaseWrite:
-    """What one registration writes (the case and its children) and the events it stages."""
+    """What one registration writes (the case and its children, as plain rows) and the events it stages."""
 
-    case: store.Case
-    transitions: list[store.CaseTransition]
-    items: list[store.BatchItemRow]
-    attachments: list[store.Attachment]
+    case: dict[str, Any]
+    transitions: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
     events: list[tuple[str, Envelope]]
 
 
@@ -113,8 +115,10 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
     """The rows and events of a registration numbered `number`; with `forward`, also its
     acceptance and forwarding (登记转发), decided by the same steps as `POST /cases/{id}/actions`."""
     case_in, applicant, classification = valid.case_in, valid.applicant, valid.classification
-    case = store.Case(
-        id=str(uuid4()), case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
+    # Plain rows, not table instances (~60 % of this function's cost); `take_step` reads and moves
+    # the case through attributes, so the row sits behind a namespace until it is returned.
+    case = SimpleNamespace(**store.plain_row(
+        store.Case, id=str(uuid4()), case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
         problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
         applicant_kind=applicant.kind, applicant_name=applicant.name, applicant_phone=applicant.phone,
@@ -123,7 +127,7 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
         applicant_contact_name=applicant.contact_name, state="registered",
         first_responder=origin.actor, hotline_order_id=origin.hotline_order_id,
         hotline_revision=origin.hotline_revision, created_at=now, updated_at=now,
-    )
+    ))
     # Enterprise names are public record; only a person's name is masked on the case stream.
     shown_name = applicant.name if applicant.kind == "enterprise" else mask_name(applicant.name)
     events = [
@@ -139,8 +143,8 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
             phone=applicant.phone, email=case_in.applicant.email,
         )),
     ]
-    transitions = [store.CaseTransition(case_id=case.id, action="register", from_state="",
-                                        to_state=case.state, actor=origin.actor, at=now)]
+    transitions = [store.plain_row(store.CaseTransition, case_id=case.id, action="register", from_state="",
+                                   to_state=case.state, actor=origin.actor, at=now)]
     if case_in.forward:
         dispatch = ActionIn(action=ActionKind.dispatch, suggested_departments=case_in.suggested_departments)
         for action_in in (ActionIn(action=ActionKind.accept), dispatch):
@@ -148,10 +152,12 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
             transitions.append(step.transition)
             events += [(CASE_EVENTS, event) for event in step.events]
     return CaseWrite(
-        case=case,
+        case=vars(case),
         transitions=transitions,
-        items=[store.BatchItemRow(case_id=case.id, item_no=item.item_no, label=item.label) for item in valid.items],
-        attachments=[store.Attachment(case_id=case.id, **attachment.model_dump()) for attachment in case_in.attachments],
+        items=[store.plain_row(store.BatchItemRow, case_id=case.id, item_no=item.item_no, label=item.label)
+               for item in valid.items],
+        attachments=[store.plain_row(store.Attachment, case_id=case.id, **attachment.model_dump())
+                     for attachment in case_in.attachments],
         events=[
             (topic, Envelope.wrap(event, source=service, case_id=case.id, district=case.district, hall=case.hall,
                                   actor=origin.actor))
@@ -169,9 +175,12 @@ async def register_case(
     sequence = await store.next_sequence(connection, hall=valid.hall.prefix, day=local_date(now))
     write = case_write(valid, origin=origin, number=case_number(valid, sequence=sequence, now=now),
                        now=now, service=unit.service)
-    unit.session.add(write.case)
+    case = store.Case(**write.case)  # in the session: the caller may act on it in the same unit
+    unit.session.add(case)
     await unit.session.flush()  # the children's foreign keys need the case row first
-    unit.session.add_all([*write.transitions, *write.items, *write.attachments])
+    unit.session.add_all([*(store.CaseTransition(**row) for row in write.transitions),
+                          *(store.BatchItemRow(**row) for row in write.items),
+                          *(store.Attachment(**row) for row in write.attachments)])
     for topic, envelope in write.events:
         await unit.forward(envelope, topic=topic)
-    return write.case
+    return case

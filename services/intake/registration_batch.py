@@ -78,10 +78,10 @@ async def write_registrations(
         case_write(members[i].valid, origin=members[i].origin, number=number, now=members[i].now, service=service)
         for i, number in zip(fresh, numbers, strict=True)
     ]
-    await store.insert_all(connection, [w.case for w in writes])
-    await store.insert_all(connection, [t for w in writes for t in w.transitions])
-    await store.insert_all(connection, [i for w in writes for i in w.items])
-    await store.insert_all(connection, [a for w in writes for a in w.attachments])
+    await store.insert_values(connection, store.Case.__table__, [w.case for w in writes])
+    await store.insert_values(connection, store.CaseTransition.__table__, [t for w in writes for t in w.transitions])
+    await store.insert_values(connection, store.BatchItemRow.__table__, [i for w in writes for i in w.items])
+    await store.insert_values(connection, store.Attachment.__table__, [a for w in writes for a in w.attachments])
     staged_at = datetime.now(UTC)
     await store.insert_values(connection, outbox.OutboxMessage.__table__,
                               [outbox.row(e, topic=topic, staged_at=staged_at) for w in writes for topic, e in w.events])
@@ -90,7 +90,8 @@ async def write_registrations(
                          attachments=write.attachments, work_orders=[], cards=[])
         outcomes[index] = Answer(status_code=status.HTTP_201_CREATED, body=body)
     records = {key: members[index].claim.record(outcomes[index]) for key, index in first_claimant.items()}
-    await store.insert_all(connection, list(records.values()))
+    await store.insert_values(connection, store.IdempotencyRecord.__table__,
+                              [record.model_dump() for record in records.values()])
     for index, member in enumerate(members):
         if outcomes[index] is None:
             outcomes[index] = _replay(member.claim, records[member.claim.scope, member.claim.key])

@@ -5,12 +5,13 @@ the case — its transitions, missing items (容缺), batch items, attachments' 
 orders and SLA cards it has heard of — lives in child tables keyed by the case id.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from functools import cache
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Insert, Table, delete, func, insert, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -187,6 +188,30 @@ async def next_sequence(connection: AsyncConnection, *, hall: str, day: date, co
     return (await connection.execute(statement)).scalar_one() - count + 1
 
 
+def plain_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+    """A new row of `model`'s table as a plain dict: every column, in the model's order, defaults
+    filled in. The registration hot path writes these with Core; a table instance costs ~40–130 µs
+    (an instrumented attribute set per column), a dict a few µs."""
+    row = {}
+    for name, default, factory in _defaults(model):
+        if name in values:
+            row[name] = values.pop(name)
+        elif factory is not None:
+            row[name] = factory()
+        elif default is PydanticUndefined:
+            raise TypeError(f"{model.__name__} row without {name}")
+        else:
+            row[name] = default
+    if values:
+        raise TypeError(f"{model.__name__} has no column {', '.join(values)}")
+    return row
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
+    return tuple((name, field.default, field.default_factory) for name, field in model.model_fields.items())
+
+
 @cache
 def _insert(table: Table, returning: Column | None) -> Insert:
     # One statement object per table: its cache key is computed once, not on every batch.
@@ -194,26 +219,20 @@ def _insert(table: Table, returning: Column | None) -> Insert:
     return statement if returning is None else statement.returning(returning, sort_by_parameter_order=True)
 
 
-async def insert_all(connection: AsyncConnection, rows: Sequence[SQLModel]) -> None:
-    """Insert rows of one table in one statement, without the session's unit of work; an id the
-    database generates is set on its row."""
+async def insert_values(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert plain rows (every row with the same columns) in one statement, without the session's
+    unit of work. Rows holding the generated id column (as None) get the ids the database chose."""
     if not rows:
         return
-    table = type(rows[0]).__table__
     generated = table.autoincrement_column
-    if generated is None:
-        await insert_values(connection, table, [row.model_dump() for row in rows])
+    if generated is None or generated.key not in rows[0]:
+        await connection.execute(_insert(table, None), rows)
         return
-    values = [row.model_dump(exclude={generated.key}) for row in rows]
+    key = generated.key
+    values = [{name: value for name, value in row.items() if name != key} for row in rows]
     ids = await connection.execute(_insert(table, generated), values)
     for row, generated_id in zip(rows, ids.scalars(), strict=True):
-        setattr(row, generated.key, generated_id)
-
-
-async def insert_values(connection: AsyncConnection, table: Table, values: list[dict[str, Any]]) -> None:
-    """Insert plain rows (every row with the same columns) in one statement."""
-    if values:
-        await connection.execute(_insert(table, None), values)
+        row[key] = generated_id
 
 
 async def get_case(session: AsyncSession, *, case_id: str) -> Case | None:

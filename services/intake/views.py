@@ -1,37 +1,45 @@
 """What staff see of a case: the row, what may be done next, and everything tracked around it."""
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from pydantic_core import to_jsonable_python
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake import store
-from services.intake.actions import case_status
+from services.intake.actions import status_of
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
 
 _APPLICANT_FIELDS = ("kind", "name", "phone", "email", "id_type", "id_number", "credit_code", "contact_name")
-_CHILD_OWNER = {"case_id"}
+Row = Mapping[str, Any]
 
 
-def _rows(rows: list) -> list[dict[str, Any]]:
-    return [row.model_dump(mode="json", exclude=_CHILD_OWNER) for row in rows]
+def _rows(rows: list[Row]) -> list[dict[str, Any]]:
+    return [{name: value for name, value in row.items() if name != "case_id"} for row in to_jsonable_python(rows)]
 
 
 def case_body(
-    case: store.Case, *, items: list[store.BatchItemRow], transitions: list[store.CaseTransition],
-    missing_items: list[store.MissingItemRow], attachments: list[store.Attachment],
-    work_orders: list[store.CaseWorkOrder], cards: list[store.CaseCard],
+    case: Row, *, items: list[Row], transitions: list[Row], missing_items: list[Row], attachments: list[Row],
+    work_orders: list[Row], cards: list[Row],
 ) -> dict[str, Any]:
-    """The case as JSON, for the staff API (full personal data: staff need it to call back)."""
-    body = case.model_dump(mode="json", exclude={f"applicant_{name}" for name in _APPLICANT_FIELDS})
-    body["applicant"] = {name: getattr(case, f"applicant_{name}") for name in _APPLICANT_FIELDS}
-    body["state_zh"] = STATE_LABELS_ZH[CaseState(case.state)]
-    body["allowed_actions"] = [action.value for action in allowed_actions(case_status(case))]
+    """The case as JSON, for the staff API (full personal data: staff need it to call back). Rows
+    are plain (column → value): registration answers from the rows it just wrote, `case_view` from
+    the ones it read. Values become JSON as pydantic's `model_dump(mode="json")` would render them."""
+    case_json = to_jsonable_python(case)
+    body = {name: value for name, value in case_json.items() if not name.startswith("applicant_")}
+    body["applicant"] = {name: case_json[f"applicant_{name}"] for name in _APPLICANT_FIELDS}
+    body["state_zh"] = STATE_LABELS_ZH[CaseState(case["state"])]
+    status = status_of(state=case["state"], resume_to=case["resume_to"])
+    body["allowed_actions"] = [action.value for action in allowed_actions(status)]
     body["items"] = [
-        {**row, "reference": item_reference(case.case_number, row["item_no"])} for row in _rows(items)
+        {**row, "reference": item_reference(case["case_number"], row["item_no"])} for row in _rows(items)
     ]
-    progress = batch_progress(BatchItem(item_no=i.item_no, label=i.label, state=BatchItemState(i.state)) for i in items)
+    progress = batch_progress(
+        BatchItem(item_no=i["item_no"], label=i["label"], state=BatchItemState(i["state"])) for i in items
+    )
     body["item_progress"] = asdict(progress)
     body["transitions"] = _rows(transitions)
     body["missing_items"] = _rows(missing_items)
@@ -41,14 +49,18 @@ def case_body(
     return body
 
 
+def _plain(rows: list[SQLModel]) -> list[dict[str, Any]]:
+    return [row.model_dump() for row in rows]
+
+
 async def case_view(session: AsyncSession, case: store.Case) -> dict[str, Any]:
     """`case_body` of a stored case, its children read from the database."""
     return case_body(
-        case,
-        items=await store.batch_items(session, case_id=case.id),
-        transitions=await store.transitions(session, case_id=case.id),
-        missing_items=await store.missing_items(session, case_id=case.id),
-        attachments=await store.attachments(session, case_id=case.id),
-        work_orders=await store.work_orders(session, case_id=case.id),
-        cards=await store.cards(session, case_id=case.id),
+        case.model_dump(),
+        items=_plain(await store.batch_items(session, case_id=case.id)),
+        transitions=_plain(await store.transitions(session, case_id=case.id)),
+        missing_items=_plain(await store.missing_items(session, case_id=case.id)),
+        attachments=_plain(await store.attachments(session, case_id=case.id)),
+        work_orders=_plain(await store.work_orders(session, case_id=case.id)),
+        cards=_plain(await store.cards(session, case_id=case.id)),
     )

@@ -24,6 +24,19 @@ async def test_concurrent_registrations_get_their_own_numbers_committed_before_t
         assert await intake.case(case["id"]) == case
 
 
+async def test_a_forwarded_batch_with_attachments_is_answered_exactly_as_it_reads_back(intake: Intake) -> None:
+    attachment = {"file_name": "银行同意函.pdf", "content_type": "application/pdf", "size_bytes": 1024}
+    responses = await post_all(intake, [(walk_in(forward=True, items=["一号楼", "二号楼"],
+                                                 attachments=[attachment, {**attachment, "file_name": "租约.pdf"}]), {})
+                                        for _ in range(3)])
+
+    for response in responses:
+        case = response.json()
+        assert [t["action"] for t in case["transitions"]] == ["register", "accept", "dispatch"]
+        assert all(isinstance(row["id"], int) for row in case["transitions"] + case["attachments"])
+        assert await intake.case(case["id"]) == case
+
+
 async def test_concurrent_retries_with_one_idempotency_key_register_one_case(intake: Intake) -> None:
     body = walk_in(description="同一键并发重试")
     before = (await intake.client.get("/cases/counts")).json().get("registered", 0)

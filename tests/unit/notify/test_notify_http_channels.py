@@ -6,11 +6,11 @@ import hmac
 import json
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
-import httpx
 import pytest
 
 from services.notify.channels.dingtalk import DingTalkRobotChannel
 from services.notify.channels.hotline import HotlineChannel
+from services.notify.channels.http import HttpClient
 from services.notify.channels.sms import SmsChannel, SmsGatewaySettings
 from shared.webhook_signing import verify
 from services.notify.channels.webhook import WebhookChannel
@@ -26,8 +26,9 @@ NOW = 1_795_000_000.0
 
 @pytest.fixture
 async def client():
-    async with httpx.AsyncClient() as http:
-        yield http
+    http = HttpClient()
+    yield http
+    await http.aclose()
 
 
 def sms_settings(url: str) -> SmsGatewaySettings:

@@ -62,6 +62,7 @@ class HttpClient:
                 data=content,
                 headers={**_JSON, **(headers or {})},
                 timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,  # a redirected POST turns into a GET elsewhere: a 3xx is a failure
             ) as response:
                 reply = Reply(response.status, await response.read())
                 retry_after = response.headers.get("Retry-After", "")

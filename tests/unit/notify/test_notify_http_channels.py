@@ -183,6 +183,13 @@ async def test_client_error_is_permanent_with_the_providers_reason(http_receiver
     assert result.reason == 'HTTP 422: {"error":"unknown department"}'
 
 
+async def test_redirect_is_not_followed_and_fails_permanently(http_receiver, client):
+    http_receiver.script("/hook", Reply(status=302, body=b"", headers={"Location": http_receiver.url("/elsewhere")}))
+    result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))
+    assert (result.outcome, result.status_code) == (Outcome.permanent, 302)
+    assert [request.path for request in http_receiver.requests] == ["/hook"]
+
+
 async def test_rate_limited_by_the_provider_is_retryable(http_receiver, client):
     http_receiver.script("/hook", Reply(status=429, body=b""))
     result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))

@@ -1,11 +1,10 @@
 """The channel adapters and the dispatcher this process runs, from its settings."""
 
-import httpx
-
 from services.notify.channels.base import Channel
 from services.notify.channels.dingtalk import DingTalkRobotChannel
 from services.notify.channels.file import FileSinkChannel
 from services.notify.channels.hotline import HotlineChannel
+from services.notify.channels.http import HttpClient
 from services.notify.channels.sms import SmsChannel, load_sms_gateway
 from services.notify.channels.smtp import EmailChannel, SmtpSettings
 from services.notify.channels.webhook import WebhookChannel
@@ -20,19 +19,13 @@ from services.notify.domain.retry import RetryPolicy
 HTTP_CHANNELS = {ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk, ChannelName.sms, ChannelName.hotline_12345}
 
 
-def build_adapters(settings: NotifySettings, channels: set[ChannelName]) -> dict[ChannelName, Channel]:
-    # One keep-alive pool for every HTTP channel, room for each channel's sends in flight (the
-    # dispatcher bounds those per channel); httpcore scans its pool on every request, so no bigger.
-    pool = settings.send_concurrency * len(channels & HTTP_CHANNELS)
-    client = httpx.AsyncClient(
-        timeout=settings.send_timeout_s,
-        limits=httpx.Limits(max_connections=pool or 1, max_keepalive_connections=pool or 1),
-    )
+def build_adapters(settings: NotifySettings, channels: set[ChannelName], *, client: HttpClient) -> dict[ChannelName, Channel]:
+    timeout = settings.send_timeout_s
     builders = {
         ChannelName.file: lambda: FileSinkChannel(path=settings.file_sink),
-        ChannelName.webhook: lambda: WebhookChannel(client=client, secret=settings.signing_secret),
-        ChannelName.wecom: lambda: WeComRobotChannel(client=client),
-        ChannelName.dingtalk: lambda: DingTalkRobotChannel(client=client),
+        ChannelName.webhook: lambda: WebhookChannel(client=client, secret=settings.signing_secret, timeout=timeout),
+        ChannelName.wecom: lambda: WeComRobotChannel(client=client, timeout=timeout),
+        ChannelName.dingtalk: lambda: DingTalkRobotChannel(client=client, timeout=timeout),
         ChannelName.sms: lambda: SmsChannel(client=client, settings=_sms_gateway(settings)),
         ChannelName.email: lambda: EmailChannel(settings=SmtpSettings(
             host=settings.smtp_host or "", port=settings.smtp_port, sender=settings.smtp_sender,
@@ -40,7 +33,7 @@ def build_adapters(settings: NotifySettings, channels: set[ChannelName]) -> dict
         )),
         ChannelName.hotline_12345: lambda: HotlineChannel(
             client=client, endpoint=f"{(settings.hotline_endpoint or '').rstrip('/')}/status",
-            secret=settings.hotline_secret or settings.signing_secret,
+            secret=settings.hotline_secret or settings.signing_secret, timeout=timeout,
         ),
     }
     return {channel: builders[channel]() for channel in sorted(channels)}
@@ -48,8 +41,12 @@ def build_adapters(settings: NotifySettings, channels: set[ChannelName]) -> dict
 
 def build_dispatcher(settings: NotifySettings, channels: set[ChannelName]) -> Dispatcher:
     limits = {c: RateLimit(per_second=rate, burst=settings.rate_burst) for c, rate in settings.rate_limits.items()}
+    # One keep-alive pool for every HTTP channel, room for each channel's sends in flight (the
+    # dispatcher bounds those per channel).
+    client = HttpClient(connections=max(settings.send_concurrency * len(channels & HTTP_CHANNELS), 1))
     return Dispatcher(
-        adapters=build_adapters(settings, channels),
+        adapters=build_adapters(settings, channels, client=client),
+        http=client,
         policy=RetryPolicy(max_attempts=settings.retry_max_attempts, base=settings.retry_base_s, cap=settings.retry_cap_s),
         limiter=ChannelRateLimiter(limits=limits),
         new_breaker=lambda: CircuitBreaker(failure_threshold=settings.breaker_failures, reset_timeout=settings.breaker_reset_s),

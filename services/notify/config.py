@@ -44,7 +44,7 @@ class NotifySettings(ServiceSettings):
     rate_burst: int = 20
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
-    send_concurrency: int = 16  # sends in flight per channel: httpcore scans its whole pool per request
+    send_concurrency: int = 16  # sends in flight per channel, each on its own keep-alive connection
     claim_batch: int = 1000
     dispatch_poll_s: float = 0.5
     send_timeout_s: float = 10.0

@@ -29,6 +29,7 @@ from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
 from services.notify import store
 from services.notify.channels.base import Channel
+from services.notify.channels.http import HttpClient
 from services.notify.domain.circuit_breaker import CircuitBreaker
 from shared.masking import mask_text
 from services.notify.domain.model import ChannelName, Message
@@ -77,6 +78,7 @@ class Dispatcher:
     policy: RetryPolicy
     limiter: ChannelRateLimiter
     new_breaker: Callable[[], CircuitBreaker]
+    http: HttpClient | None = None  # the adapters' shared pool: closed when the loop ends
     concurrency: int = 16  # sends in flight per channel
     claim_batch: int = 1000
     poll_s: float = 0.5
@@ -91,19 +93,26 @@ class Dispatcher:
 
     async def run(self, runtime: Runtime) -> None:
         """The background loop: dispatch while there is work, else sleep until woken or next due."""
-        while True:
-            self._wake.clear()
-            try:
-                if await self.dispatch_due(runtime):
-                    continue
-                pause = await self._until_next_due(runtime)
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
-                log.exception("dispatch pass failed")
-                pause = self.poll_s
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=pause)
-            except TimeoutError:
-                pass
+        try:
+            while True:
+                await self._pass_or_pause(runtime)
+        finally:
+            if self.http is not None:
+                await self.http.aclose()
+
+    async def _pass_or_pause(self, runtime: Runtime) -> None:
+        self._wake.clear()
+        try:
+            if await self.dispatch_due(runtime):
+                return
+            pause = await self._until_next_due(runtime)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+            log.exception("dispatch pass failed")
+            pause = self.poll_s
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=pause)
+        except TimeoutError:
+            pass
 
     async def dispatch_due(self, runtime: Runtime) -> int:
         claimed = await self._claim(runtime)

@@ -15,7 +15,7 @@ from shared.events import case, sla, workorder
 from shared.events.base import Event
 from shared.topics import CASE_CONTACTS, CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
 from services.notify import store
-from services.notify.casebook import CaseBook
+from services.notify.casebook import CaseBook, Row, new_row
 from services.notify.config import get_settings
 from services.notify.domain.config_files import NotifyConfig, load_notify_config
 from services.notify.planning import Planned, plan_trigger, request_new
@@ -68,8 +68,8 @@ def _on_case_event(book: CaseBook, event: Event, envelope: Envelope, config: Not
         and config.rules.for_district(facts.district).for_event(trigger.rule_key)
         and not book.has_trigger(str(envelope.id))  # replayed past the inbox
     ):
-        record = store.TriggerRecord(event_id=str(envelope.id), case_id=envelope.case_id, rule_key=trigger.rule_key,
-                                     trigger=trigger.dump(), occurred_at=envelope.occurred_at)
+        record = new_row(store.TriggerRecord, event_id=str(envelope.id), case_id=envelope.case_id,
+                         rule_key=trigger.rule_key, trigger=trigger.dump(), occurred_at=envelope.occurred_at)
         book.add_trigger(record)
     if facts.case_number is None:
         return []  # an SLA event before any case event: planned once the number is known
@@ -91,7 +91,7 @@ def _on_contact_recorded(
 
 
 def _plan(
-    book: CaseBook, records: list[store.TriggerRecord], facts: store.CaseFacts, config: NotifyConfig, cause: Envelope
+    book: CaseBook, records: list[Row], facts: Row, config: NotifyConfig, cause: Envelope
 ) -> list[Planned]:
     planned = []
     for record in records:

@@ -20,6 +20,7 @@ from shared.envelope import Envelope
 from shared.events.notification import NotificationFailed, NotificationRequested
 from shared.topics import NOTIFY_RESULTS, channel_topic
 from services.notify import store
+from services.notify.casebook import Row
 from services.notify.domain.compose import compose
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.model import CitizenContact, Delivery, NotificationContext, TemplateValue
@@ -44,9 +45,9 @@ class Planned:
 
 
 def plan_trigger(
-    record: store.TriggerRecord,
-    facts: store.CaseFacts,
-    contact: store.CitizenContact | None,
+    record: Row,
+    facts: Row,
+    contact: Row | None,
     config: NotifyConfig,
     *,
     cause: Envelope,
@@ -113,10 +114,10 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
 
 
 def _context(
-    record: store.TriggerRecord,
+    record: Row,
     trigger: Trigger,
-    facts: store.CaseFacts,
-    contact: store.CitizenContact | None,
+    facts: Row,
+    contact: Row | None,
     config: NotifyConfig,
 ) -> NotificationContext:
     district = config.rules.for_district(facts.district)

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.events import case, sla, workorder
 from shared.events.base import Event
-from services.notify import store
+from services.notify.casebook import Row
 
 SATISFACTION = {"satisfied": "满意 / satisfied", "basically_satisfied": "基本满意 / basically satisfied",
                 "dissatisfied": "不满意 / dissatisfied"}
@@ -43,7 +43,7 @@ class Trigger:
                    only_departments=raw["only_departments"], variables=variables)
 
 
-def learn(facts: store.CaseFacts, event: Event) -> None:
+def learn(facts: Row, event: Event) -> None:
     """Update what notify knows of the case from `event` (any stream)."""
     if number := getattr(event, "case_number", None):
         facts.case_number = number
@@ -63,7 +63,7 @@ def learn(facts: store.CaseFacts, event: Event) -> None:
             facts.work_order_due_at = event.due_at
 
 
-def trigger_for(event: Event, facts: store.CaseFacts) -> Trigger | None:
+def trigger_for(event: Event, facts: Row) -> Trigger | None:
     """The Trigger `event` raises, or None for events no rule is about."""
     match event:
         case case.CaseRegistered() | case.CaseArchived():

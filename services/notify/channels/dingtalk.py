@@ -9,11 +9,9 @@ import time
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
-import httpx
-
 from ..domain.model import ChannelName, Message
 from .base import Channel
-from .http import json_bytes, post
+from .http import HttpClient, json_bytes
 from .robots import check_errcode, truncate_utf8
 
 CONTENT_LIMIT = 20000  # bytes; DingTalk rejects longer messages
@@ -45,7 +43,7 @@ class DingTalkRobotChannel(Channel):
     def __init__(
         self,
         *,
-        client: httpx.AsyncClient,
+        client: HttpClient,
         secrets: Mapping[str, str] | None = None,
         timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
@@ -66,8 +64,7 @@ class DingTalkRobotChannel(Channel):
         return f"{url}{separator}timestamp={timestamp_ms}&sign={sign}"
 
     async def _deliver(self, message: Message, address: str) -> str | None:
-        response = await post(
-            self._client,
+        response = await self._client.post(
             self.signed_url(address),
             content=json_bytes(dingtalk_payload(message)),
             timeout=self._timeout,

@@ -5,12 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import httpx
-
 from ..domain.addresses import url_problem
 from ..domain.model import ChannelName, HotlineStatus, Message
 from .base import Channel, DeliveryFailed
-from .http import json_bytes, post
+from .http import HttpClient, json_bytes
 from shared.webhook_signing import signed_headers
 
 
@@ -22,7 +20,7 @@ class HotlineChannel(Channel):
     def __init__(
         self,
         *,
-        client: httpx.AsyncClient,
+        client: HttpClient,
         endpoint: str,
         secret: str,
         timeout: float = 10.0,
@@ -53,5 +51,5 @@ class HotlineChannel(Channel):
         headers = signed_headers(
             secret=self._secret, delivery_id=message.delivery_id, body=body, now=self._clock()
         )
-        await post(self._client, self._endpoint, content=body, headers=headers, timeout=self._timeout)
+        await self._client.post(self._endpoint, content=body, headers=headers, timeout=self._timeout)
         return None

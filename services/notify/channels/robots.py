@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from .base import DeliveryFailed
-from .http import response_json
+from .http import Reply, response_json
 
 
 def truncate_utf8(text: str, limit: int) -> str:
@@ -16,7 +14,7 @@ def truncate_utf8(text: str, limit: int) -> str:
     return encoded[: limit - 3].decode("utf-8", errors="ignore") + "…"
 
 
-def check_errcode(response: httpx.Response, *, retryable_codes: frozenset[int]) -> None:
+def check_errcode(response: Reply, *, retryable_codes: frozenset[int]) -> None:
     """Robots answer HTTP 200 with `{"errcode": 0, "errmsg": "ok"}`; any other errcode is a failure."""
     body = response_json(response)
     code = body.get("errcode")

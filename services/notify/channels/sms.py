@@ -6,14 +6,13 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from ..domain.addresses import normalise_phone, url_problem
 from ..domain.model import ChannelName, Message
 from .base import Channel, DeliveryFailed
-from .http import json_bytes, post, response_json
+from .http import HttpClient, json_bytes, response_json
 
 PLACEHOLDERS = frozenset({"phone", "text", "subject", "delivery_id"})
 
@@ -71,15 +70,14 @@ def sms_body(settings: SmsGatewaySettings, *, phone: str, message: Message) -> d
 class SmsChannel(Channel):
     name = ChannelName.sms
 
-    def __init__(self, *, client: httpx.AsyncClient, settings: SmsGatewaySettings) -> None:
+    def __init__(self, *, client: HttpClient, settings: SmsGatewaySettings) -> None:
         self._client = client
         self._settings = settings
 
     async def _deliver(self, message: Message, address: str) -> str | None:
         settings = self._settings
         body = sms_body(settings, phone=normalise_phone(address), message=message)
-        response = await post(
-            self._client,
+        response = await self._client.post(
             settings.url,
             content=json_bytes(body),
             headers=settings.headers,

@@ -5,11 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import httpx
-
 from ..domain.model import ChannelName, Message
 from .base import Channel
-from .http import json_bytes, post
+from .http import HttpClient, json_bytes
 from shared.webhook_signing import signed_headers
 
 
@@ -29,7 +27,7 @@ class WebhookChannel(Channel):
     def __init__(
         self,
         *,
-        client: httpx.AsyncClient,
+        client: HttpClient,
         secret: str,
         timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
@@ -44,5 +42,5 @@ class WebhookChannel(Channel):
         headers = signed_headers(
             secret=self._secret, delivery_id=message.delivery_id, body=body, now=self._clock()
         )
-        await post(self._client, address, content=body, headers=headers, timeout=self._timeout)
+        await self._client.post(address, content=body, headers=headers, timeout=self._timeout)
         return None

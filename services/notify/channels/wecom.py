@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
-
 from ..domain.model import ChannelName, Message
 from .base import Channel
-from .http import json_bytes, post
+from .http import HttpClient, json_bytes
 from .robots import check_errcode, truncate_utf8
 
 TEXT_LIMIT = 2048  # bytes, per WeCom's robot documentation
@@ -26,13 +24,13 @@ class WeComRobotChannel(Channel):
 
     name = ChannelName.wecom
 
-    def __init__(self, *, client: httpx.AsyncClient, timeout: float = 10.0) -> None:
+    def __init__(self, *, client: HttpClient, timeout: float = 10.0) -> None:
         self._client = client
         self._timeout = timeout
 
     async def _deliver(self, message: Message, address: str) -> str | None:
-        response = await post(
-            self._client, address, content=json_bytes(wecom_payload(message)), timeout=self._timeout
+        response = await self._client.post(
+            address, content=json_bytes(wecom_payload(message)), timeout=self._timeout
         )
         check_errcode(response, retryable_codes=RETRYABLE_CODES)
         return None

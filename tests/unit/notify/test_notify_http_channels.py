@@ -6,11 +6,11 @@ import hmac
 import json
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
-import httpx
 import pytest
 
 from services.notify.channels.dingtalk import DingTalkRobotChannel
 from services.notify.channels.hotline import HotlineChannel
+from services.notify.channels.http import HttpClient
 from services.notify.channels.sms import SmsChannel, SmsGatewaySettings
 from shared.webhook_signing import verify
 from services.notify.channels.webhook import WebhookChannel
@@ -26,8 +26,9 @@ NOW = 1_795_000_000.0
 
 @pytest.fixture
 async def client():
-    async with httpx.AsyncClient() as http:
-        yield http
+    http = HttpClient()
+    yield http
+    await http.aclose()
 
 
 def sms_settings(url: str) -> SmsGatewaySettings:
@@ -180,6 +181,13 @@ async def test_client_error_is_permanent_with_the_providers_reason(http_receiver
     result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))
     assert result.outcome is Outcome.permanent
     assert result.reason == 'HTTP 422: {"error":"unknown department"}'
+
+
+async def test_redirect_is_not_followed_and_fails_permanently(http_receiver, client):
+    http_receiver.script("/hook", Reply(status=302, body=b"", headers={"Location": http_receiver.url("/elsewhere")}))
+    result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))
+    assert (result.outcome, result.status_code) == (Outcome.permanent, 302)
+    assert [request.path for request in http_receiver.requests] == ["/hook"]
 
 
 async def test_rate_limited_by_the_provider_is_retryable(http_receiver, client):

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 health_router = APIRouter(tags=["operations"])
 
 
-def get_runtime(request: Request) -> "Runtime":
+async def get_runtime(request: Request) -> "Runtime":
+    # async: FastAPI runs a sync dependency in its thread pool, a thread hop per request.
     return request.app.state.runtime
 
 

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
 from shared.consuming import Unit
-from shared.health import RuntimeDep, get_runtime
+from shared.health import RuntimeDep
 from services.intake import store
 from services.intake.actions import act_on_case
 from services.intake.config import district_catalogue
@@ -57,9 +57,7 @@ async def register(request: Request) -> Response:
     """Register a case (登记); with `forward`, also accept it and forward it (登记转发) at once."""
     case_in, headers = await parse_json_request(request, body=_CASE_CREATE, headers=_HEADERS)
     idempotency_key, actor = headers["Idempotency-Key"], headers["X-Bancheng-Actor"] or DEFAULT_ACTOR
-    # The runtime straight from the request: `RuntimeDep` is a sync dependency, which FastAPI runs
-    # in its thread pool — a thread hop per registration for an attribute read.
-    runtime = get_runtime(request)
+    runtime = request.app.state.runtime
     now = datetime.now(UTC)
     claim = claim_for(key=idempotency_key, scope="POST /cases", body=case_in)
     try:

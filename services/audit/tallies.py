@@ -11,9 +11,10 @@ cannot answer (state, cards, text, a bound that is not a day or month boundary) 
 
 from collections import defaultdict
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Insert, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -83,13 +84,19 @@ async def save(session: AsyncSession) -> None:
     if not rows:
         return
     connection = await session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    await connection.execute(_upsert(connection.dialect.name), rows)
+
+
+@cache
+def _upsert(dialect_name: str) -> Insert:
+    """Built once per dialect: building its 17 `count + excluded.count` expressions cost more per batch
+    than executing it."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(CaseTallyRow.__table__)  # type: ignore[attr-defined]
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["grain", "period", *NAMES],
         set_={name: T[name] + statement.excluded[name] for name in COUNTED},
     )
-    await connection.execute(statement, rows)
 
 
 def _bound(moment: datetime, grain: str) -> str | None:

@@ -175,10 +175,10 @@ async def apply_to_cases(session: AsyncSession, envelopes: Iterable[Envelope]) -
             values = cases[envelope.case_id] = CaseValues(**stored.get(envelope.case_id, _NEW_CASE | {"case_id": envelope.case_id}))
         projection(values, envelope.event(), envelope)
     for case_id, values in cases.items():
-        before = stored.get(case_id)
-        if _text(values) != (_text(CaseValues(**before)) if before else ("", "", "")):
+        was = CaseValues(**stored.get(case_id, _NEW_CASE))
+        if _text(values) != _text(was):
             values.search_tokens = index_tokens("\n".join(_text(values)))
-        tallies.record_change(session, before and tallies.contribution(CaseValues(**before)), tallies.contribution(values))
+        tallies.record_change(session, tallies.contribution(was), tallies.contribution(values))
     await _save(connection, stored, cases)
     await tallies.save(session)
 

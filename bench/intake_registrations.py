@@ -5,9 +5,8 @@ drives POST /cases with `forward: true` (register + accept + forward: 4 outbox r
 over HTTP from this process. Latency in the open loop is measured from each request's scheduled
 send time, so a server that falls behind shows it. Prints figures; asserts nothing.
 
-The client is raw HTTP/1.1 with keep-alive over asyncio streams (a pool of connections, a new one
-opened whenever all are busy), not httpx: httpx spent about 4 ms CPU per request here, more than
-intake spends on a registration, so on two cores the load generator measured itself. Intake's CPU
+The client is bench/http_load.py's raw HTTP/1.1 keep-alive client, not httpx (which cost more CPU per
+request than intake does). Intake's CPU
 time per registration is read from /proc for the phase, so a machine shared with other work still
 gives a comparable figure.
 
@@ -32,6 +31,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from http_load import RawClient  # bench/, this script's folder
 from shared.devbroker import DevBroker, free_port
 
 BODY = {
@@ -72,52 +72,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-class RawClient:
-    """POST /cases over HTTP/1.1 keep-alive connections; answers the response's status code."""
+class Registrations:
+    """POST /cases with the same body, optionally each with its own Idempotency-Key."""
 
     def __init__(self, port: int, *, idempotency_keys: bool) -> None:
-        self._port = port
+        self._client = RawClient(port)
         self._body = json.dumps(BODY, ensure_ascii=False).encode()
         self._keys = count() if idempotency_keys else None
         self._run = os.urandom(4).hex()  # keys stay unique across runs against one database
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-
-    def _request(self) -> bytes:
-        key = f"Idempotency-Key: bench-{self._run}-{next(self._keys)}\r\n" if self._keys else ""
-        head = (f"POST /cases HTTP/1.1\r\nHost: 127.0.0.1:{self._port}\r\nContent-Type: application/json\r\n"
-                f"{key}Content-Length: {len(self._body)}\r\n\r\n")
-        return head.encode() + self._body
-
-    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        while self._idle:
-            reader, writer = self._idle.pop()
-            if not reader.at_eof():
-                return reader, writer
-            writer.close()  # the server closed it while idle (uvicorn's keep-alive timeout): not a failure
-        return await asyncio.open_connection("127.0.0.1", self._port)
 
     async def post(self) -> int:
-        reader, writer = await self._connection()
-        try:
-            writer.write(self._request())
-            head = await reader.readuntil(b"\r\n\r\n")
-            headers = {}
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                headers[name.strip().lower()] = value.strip()
-            await reader.readexactly(int(headers[b"content-length"]))
-        except BaseException:
-            writer.close()
-            raise
-        if headers.get(b"connection", b"").lower() == b"close":
-            writer.close()
-        else:
-            self._idle.append((reader, writer))
-        return int(head[9:12])
+        key = f"Idempotency-Key: bench-{self._run}-{next(self._keys)}\r\n" if self._keys else ""
+        status, _body = await self._client.post("/cases", self._body, headers=key)
+        return status
 
     def close(self) -> None:
-        for _reader, writer in self._idle:
-            writer.close()
+        self._client.close()
 
 
 @dataclass
@@ -144,7 +114,7 @@ class Phase:
                 f"load generator CPU {1000 * self.client_cpu_s / requests:.2f} ms/request")
 
 
-async def closed_loop(client: RawClient, *, total: int, concurrency: int) -> int:
+async def closed_loop(client: Registrations, *, total: int, concurrency: int) -> int:
     remaining = iter(range(total))
     failures = 0
 
@@ -158,7 +128,7 @@ async def closed_loop(client: RawClient, *, total: int, concurrency: int) -> int
     return failures
 
 
-async def open_loop(client: RawClient, *, rate: float, seconds: float) -> tuple[list[float], int]:
+async def open_loop(client: Registrations, *, rate: float, seconds: float) -> tuple[list[float], int]:
     latencies: list[float] = []
     failures = 0
     start = time.perf_counter() + 0.1
@@ -184,7 +154,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(args: argparse.Namespace, pid: int, port: int) -> None:
-    client = RawClient(port, idempotency_keys=args.idempotency_keys)
+    client = Registrations(port, idempotency_keys=args.idempotency_keys)
     try:
         await closed_loop(client, total=200, concurrency=8)  # warm-up: connections, caches, first-call paths
         with Phase(pid) as phase:

@@ -1,8 +1,8 @@
-"""Verifying the stored log: every chain read in order and checked by `domain.verification.verify_log`,
-split over worker processes on a large log.
+"""Verifying the stored log: every entry hashed and every chain checked (`log_scan.verify_range`), split
+over worker processes on a large log.
 
-Chains are independent, so the log is cut into ranges of the chain index (`log_io.read_entries`), each
-range verified by its own process with its own connection, and the reports merged. A range boundary is a
+Chains are independent, so the log is cut into ranges of the chain index, each range verified by its own
+process with its own connection, and the reports merged. A range boundary is a
 (topic, partition) key: every chain, known to the head table or not (a deleted head row), falls in
 exactly one range. The work is balanced by the heads' sequences. Processes are forked (no re-import,
 so a split pays off from a few tens of thousands of entries); each builds its own engine and loop.
@@ -12,9 +12,7 @@ import asyncio
 import gc
 import multiprocessing
 import os
-import queue
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from cryptography.hazmat.primitives import serialization
@@ -22,16 +20,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import select
 
-from services.audit import log_io, log_store
+from services.audit import log_scan, log_store
 from services.audit.domain.checkpoints import SignedCheckpoint
-from services.audit.domain.verification import VerificationReport, verify_log
+from services.audit.domain.verification import VerificationReport
 from services.audit.store import ChainHeadRow
 from shared import db
 
-ChainKey = log_io.ChainKey
-Range = tuple[ChainKey | None, ChainKey | None]
+ChainKey = log_scan.ChainKey
+Range = log_scan.Range
 SPLIT_FROM = 40_000  # entries: below this a fork costs more than it saves
-_DONE = object()
 
 
 async def verify_database(
@@ -50,7 +47,7 @@ async def verify_database(
         workers = (os.cpu_count() or 1) if sum(sequence for *_, sequence in heads) >= SPLIT_FROM else 1
     ranges = _ranges(heads, workers)
     if len(ranges) == 1:
-        return await _verify_range(url, public_key, ranges[0], checkpoints, max_faults)
+        return await asyncio.to_thread(log_scan.verify_range, url, public_key, ranges[0], checkpoints, max_faults)
     raw_key = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork")) as pool:
         loop = asyncio.get_running_loop()
@@ -63,6 +60,7 @@ async def verify_database(
         entries_checked=sum(part.entries_checked for part in parts),
         fault_count=sum(part.fault_count for part in parts),
         faults=faults,
+        set_aside=tuple(chain for part in parts for chain in part.set_aside),
     )
 
 
@@ -91,44 +89,7 @@ def _within(checkpoints: Sequence[SignedCheckpoint], chains: Range) -> list[Sign
 def _verify_range_in_process(
     url: str, raw_key: bytes, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
 ) -> VerificationReport:
-    # Reading allocates millions of rows, none in a reference cycle; the collector's passes over them
+    # Reading allocates millions of objects, none in a reference cycle; the collector's passes over them
     # cost a fifth of the CPU. The pool and its workers end with this verification.
     gc.disable()
-    public_key = Ed25519PublicKey.from_public_bytes(raw_key)
-    return asyncio.run(_verify_range(url, public_key, chains, checkpoints, max_faults))
-
-
-async def _verify_range(
-    url: str, public_key: Ed25519PublicKey, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
-) -> VerificationReport:
-    """Read the range on this loop and verify on a thread, so reading and hashing overlap."""
-    engine = create_async_engine(url)
-    chunks: queue.Queue[object] = queue.Queue(maxsize=4)
-
-    def entries() -> Iterator[object]:
-        while (chunk := chunks.get()) is not _DONE:
-            yield from chunk  # type: ignore[attr-defined]
-
-    outcome: list[VerificationReport | BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(verify_log(entries(), checkpoints=checkpoints, public_key=public_key, max_faults=max_faults))
-        except BaseException as error:  # noqa: BLE001 - raised again on the loop's side
-            outcome.append(error)
-            while chunks.get() is not _DONE:  # let the reader finish
-                pass
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    try:
-        async with engine.connect() as connection:
-            async for chunk in log_io.read_entries(connection, from_chain=chains[0], to_chain=chains[1]):
-                await asyncio.to_thread(chunks.put, chunk)
-    finally:
-        await asyncio.to_thread(chunks.put, _DONE)
-        await asyncio.to_thread(worker.join)
-        await engine.dispose()
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
+    return log_scan.verify_range(url, Ed25519PublicKey.from_public_bytes(raw_key), chains, checkpoints, max_faults)

@@ -1,22 +1,28 @@
 """Streaming verification of a stored audit log, optionally against signed checkpoints.
 
 Memory stays constant in the number of entries: one small state per partition, the checkpoints, and at
-most `max_faults` kept faults. Entries of several partitions may be interleaved; within a partition they
-must come in storage order (the store reads `ORDER BY topic, partition, sequence`).
+most `max_faults` kept faults per partition. Entries of several partitions may be interleaved; within a
+partition they come in storage order, or a partition read otherwise is set aside (`ChainCheck`).
+Hashing (`entry_is_intact`) and the chain check (`ChainCheck`) are apart, so a reader may hash the bytes
+it read its own way (`log_scan`) and feed only the links.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_is_authentic
 from services.audit.domain.entries import StoredEntry, StoredRow, canonical_bytes, genesis_hash
+
+
+ChainKey = tuple[str, int]  # (topic, partition): one chain
 
 
 class FaultKind(StrEnum):
@@ -49,10 +55,23 @@ class VerificationReport:
     entries_checked: int
     fault_count: int  # every fault found, including those beyond the kept `faults`
     faults: tuple[ChainFault, ...]
+    set_aside: tuple[ChainKey, ...] = ()  # chains a scan left to an ordered reading (see ChainCheck)
 
     @property
     def ok(self) -> bool:
         return self.fault_count == 0
+
+
+class ChainLink(NamedTuple):
+    """What the chain check needs of an entry, its content already checked against its own hash."""
+
+    topic: str
+    partition: int
+    sequence: int
+    event_id: str
+    prev_hash: str
+    entry_hash: str
+    intact: bool  # the content hashes to entry_hash
 
 
 @dataclass(slots=True)
@@ -64,17 +83,31 @@ class _PartitionState:
 
 
 class _Faults:
+    """Faults kept per chain, so a chain set aside can take its faults with it."""
+
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.count = 0
-        self.kept: list[ChainFault] = []
+        self.counts: dict[ChainKey, int] = {}
+        self.kept: dict[ChainKey, list[ChainFault]] = {}
 
     def add(self, kind: FaultKind, topic: str, partition: int, sequence: int, event_id: str | None, detail: str) -> None:
-        self.count += 1
-        if len(self.kept) < self.limit:
-            self.kept.append(
+        key = (topic, partition)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        kept = self.kept.setdefault(key, [])
+        if len(kept) < self.limit:
+            kept.append(
                 ChainFault(kind=kind, topic=topic, partition=partition, sequence=sequence, event_id=event_id, detail=detail)
             )
+
+    def discard(self, key: ChainKey) -> None:
+        self.counts.pop(key, None)
+        self.kept.pop(key, None)
+
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+    def first(self) -> tuple[ChainFault, ...]:
+        return tuple(fault for kept in self.kept.values() for fault in kept)[: self.limit]
 
 
 def verify_log(
@@ -84,89 +117,156 @@ def verify_log(
     public_key: Ed25519PublicKey | None = None,
     max_faults: int = 100,
 ) -> VerificationReport:
-    """Check every link of every partition's chain, and each signed checkpoint it should reach.
+    """Check every entry's hash, every link of every partition's chain, and each signed checkpoint it
+    should reach.
 
     Without checkpoints this proves internal consistency only: someone who rewrites a whole tail and
     recomputes its hashes goes unseen. With checkpoints (needs `public_key`), a rewrite ending before the
     last checkpoint, and any truncation below a checkpoint's sequence, are caught too.
-    Raises ValueError when checkpoints are given without a key; NaiveDatetimeError from a naive occurred-at.
+    Raises ValueError when checkpoints are given without a key.
     """
-    checkpoints = list(checkpoints)
-    if checkpoints and public_key is None:
-        raise ValueError("checking checkpoints needs the public key")
-    faults = _Faults(max_faults)
-    states: dict[tuple[str, int], _PartitionState] = {}
+    return verify_links(_links(entries), checkpoints=checkpoints, public_key=public_key, max_faults=max_faults)
 
-    def state_of(topic: str, partition: int) -> _PartitionState:
-        key = (topic, partition)
-        if key not in states:
-            states[key] = _PartitionState(expected=1, head_hash=genesis_hash(topic, partition))
-        return states[key]
 
-    if public_key is not None:
-        for checkpoint in sorted(checkpoints, key=lambda c: (c.topic, c.partition, c.sequence)):
-            if checkpoint_is_authentic(checkpoint, public_key):
-                state_of(checkpoint.topic, checkpoint.partition).checkpoints.append(checkpoint)
-            else:
-                faults.add(
-                    FaultKind.BAD_CHECKPOINT, checkpoint.topic, checkpoint.partition, checkpoint.sequence, None,
-                    f"checkpoint signature does not verify with key {checkpoint.key_id}",
-                )
+def entry_is_intact(entry: StoredEntry) -> bool:
+    """Its content hashes to its entry hash: a row read back as stored (`StoredRow`) also when its JSON
+    was stored in another spelling (entries appended before payloads were stored in canonical form)."""
+    try:
+        return _hash_matches(entry) or (isinstance(entry, StoredRow) and _hash_matches(entry.respelled()))
+    except ValueError:  # a prev_hash that is not hex, stored text that is not JSON, a naive occurred-at
+        return False
 
-    sha256 = hashlib.sha256
-    fromhex = bytes.fromhex
 
-    def hash_matches(entry: StoredEntry) -> bool:
-        return sha256(fromhex(entry.prev_hash) + sha256(canonical_bytes(entry)).digest()).hexdigest() == entry.entry_hash
+def _hash_matches(entry: StoredEntry) -> bool:
+    return hashlib.sha256(bytes.fromhex(entry.prev_hash) + hashlib.sha256(canonical_bytes(entry)).digest()).hexdigest() == entry.entry_hash
 
-    checked = 0
+
+def _links(entries: Iterable[StoredEntry]) -> Iterator[ChainLink]:
     for entry in entries:
-        checked += 1
-        topic, partition, sequence = entry.topic, entry.partition, entry.sequence
-        state = states.get((topic, partition)) or state_of(topic, partition)
-        event_id = entry.event_id
-        try:
-            intact = hash_matches(entry) or (isinstance(entry, StoredRow) and hash_matches(entry.respelled()))
-        except ValueError:  # a prev_hash that is not hex, stored text that is not JSON
-            intact = False
-        if not intact:
-            faults.add(FaultKind.ALTERED, topic, partition, sequence, event_id, "content does not match its hash")
+        yield ChainLink(
+            entry.topic, entry.partition, entry.sequence, entry.event_id, entry.prev_hash, entry.entry_hash, entry_is_intact(entry)
+        )
 
-        if sequence < state.expected:
-            faults.add(
-                FaultKind.OUT_OF_ORDER, topic, partition, sequence, event_id,
-                f"sequence {sequence} comes after {state.expected - 1}: inserted, duplicated or moved",
-            )
-            continue
-        if sequence > state.expected:
-            missing = f"{state.expected}" if sequence == state.expected + 1 else f"{state.expected}..{sequence - 1}"
-            faults.add(FaultKind.MISSING, topic, partition, sequence, event_id, f"entries {missing} are missing before it")
-        elif intact and entry.prev_hash != state.head_hash:
-            faults.add(
-                FaultKind.BROKEN_LINK, topic, partition, sequence, event_id,
-                f"prev_hash is not the hash of entry {sequence - 1}: that entry was altered or replaced",
-            )
-        state.expected = sequence + 1
-        state.head_hash = entry.entry_hash
 
-        pending = state.checkpoints
-        while pending and pending[0].sequence < sequence:  # fell in a gap already reported as missing
-            pending.popleft()
-        if pending and pending[0].sequence == sequence:
-            checkpoint = pending.popleft()
-            if checkpoint.head_hash != entry.entry_hash:
+def verify_links(
+    links: Iterable[ChainLink],
+    *,
+    checkpoints: Iterable[SignedCheckpoint] = (),
+    public_key: Ed25519PublicKey | None = None,
+    max_faults: int = 100,
+) -> VerificationReport:
+    """The chain check of `verify_log`, over links whose content was already hashed, in storage order."""
+    check = ChainCheck(checkpoints=checkpoints, public_key=public_key, max_faults=max_faults)
+    check.feed(links)
+    return check.report()
+
+
+class ChainCheck:
+    """The chain check fed links as they arrive (a chunk at a time); `report()` at the end.
+
+    Links of several chains may be interleaved. Unless `set_aside_doubtful`, each chain's links must
+    come in storage order (sequence order) and anything else is a fault. With it the links may come in
+    any order (a sequential scan of the table) and be hashed the quick way: a chain whose links do not
+    come exactly 1, 2, 3…, or with a link that does not hash right, is set aside at its first surprise,
+    with its faults, and named in the report's `set_aside`, to be checked again from an ordered, slower
+    reading: only there can a gap or a repeat be told from rows stored out of place, or an old spelling
+    from an alteration.
+    Raises ValueError when checkpoints are given without a key.
+    """
+
+    def __init__(
+        self,
+        *,
+        checkpoints: Iterable[SignedCheckpoint] = (),
+        public_key: Ed25519PublicKey | None = None,
+        max_faults: int = 100,
+        set_aside_doubtful: bool = False,
+    ) -> None:
+        checkpoints = list(checkpoints)
+        if checkpoints and public_key is None:
+            raise ValueError("checking checkpoints needs the public key")
+        self.faults = _Faults(max_faults)
+        self.states: dict[ChainKey, _PartitionState] = {}
+        self.set_aside: set[ChainKey] | None = set() if set_aside_doubtful else None
+        self.checked = 0
+        if public_key is not None:
+            for checkpoint in sorted(checkpoints, key=lambda c: (c.topic, c.partition, c.sequence)):
+                if checkpoint_is_authentic(checkpoint, public_key):
+                    self._state_of(checkpoint.topic, checkpoint.partition).checkpoints.append(checkpoint)
+                else:
+                    self.faults.add(
+                        FaultKind.BAD_CHECKPOINT, checkpoint.topic, checkpoint.partition, checkpoint.sequence, None,
+                        f"checkpoint signature does not verify with key {checkpoint.key_id}",
+                    )
+
+    def _state_of(self, topic: str, partition: int) -> _PartitionState:
+        key = (topic, partition)
+        if key not in self.states:
+            self.states[key] = _PartitionState(expected=1, head_hash=genesis_hash(topic, partition))
+        return self.states[key]
+
+    def feed(self, links: Iterable[ChainLink]) -> None:
+        faults, states, set_aside, state_of = self.faults, self.states, self.set_aside, self._state_of
+        checked = 0
+        for topic, partition, sequence, event_id, prev_hash, entry_hash, intact in links:
+            checked += 1
+            state = states.get((topic, partition)) or state_of(topic, partition)
+            if set_aside is not None and (sequence != state.expected or not intact):
+                if (topic, partition) not in set_aside:
+                    set_aside.add((topic, partition))
+                    faults.discard((topic, partition))
+                    state.expected = None  # type: ignore[assignment] - no sequence: its later links pass over too
+                continue
+            if not intact:
+                faults.add(FaultKind.ALTERED, topic, partition, sequence, event_id, "content does not match its hash")
+
+            if sequence < state.expected:
                 faults.add(
-                    FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
-                    f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "
-                    f"{state.last_checkpoint + 1}..{sequence} were rewritten",
+                    FaultKind.OUT_OF_ORDER, topic, partition, sequence, event_id,
+                    f"sequence {sequence} comes after {state.expected - 1}: inserted, duplicated or moved",
                 )
-            state.last_checkpoint = sequence
+                continue
+            if sequence > state.expected:
+                missing = f"{state.expected}" if sequence == state.expected + 1 else f"{state.expected}..{sequence - 1}"
+                faults.add(FaultKind.MISSING, topic, partition, sequence, event_id, f"entries {missing} are missing before it")
+            elif intact and prev_hash != state.head_hash:
+                faults.add(
+                    FaultKind.BROKEN_LINK, topic, partition, sequence, event_id,
+                    f"prev_hash is not the hash of entry {sequence - 1}: that entry was altered or replaced",
+                )
+            state.expected = sequence + 1
+            state.head_hash = entry_hash
 
-    for (topic, partition), state in states.items():
-        for checkpoint in state.checkpoints:
-            faults.add(
-                FaultKind.TRUNCATED, topic, partition, checkpoint.sequence, None,
-                f"log ends at {state.expected - 1} but sequence {checkpoint.sequence} was signed at "
-                f"{checkpoint.signed_at.isoformat()}: entries were deleted from the end",
-            )
-    return VerificationReport(entries_checked=checked, fault_count=faults.count, faults=tuple(faults.kept))
+            pending = state.checkpoints
+            while pending and pending[0].sequence < sequence:  # fell in a gap already reported as missing
+                pending.popleft()
+            if pending and pending[0].sequence == sequence:
+                checkpoint = pending.popleft()
+                if checkpoint.head_hash != entry_hash:
+                    faults.add(
+                        FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
+                        f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "
+                        f"{state.last_checkpoint + 1}..{sequence} were rewritten",
+                    )
+                state.last_checkpoint = sequence
+        self.checked += checked
+
+    def report(self) -> VerificationReport:
+        set_aside = self.set_aside or set()
+        for (topic, partition), state in self.states.items():
+            if (topic, partition) in set_aside:
+                continue
+            for checkpoint in state.checkpoints:
+                self.faults.add(
+                    FaultKind.TRUNCATED, topic, partition, checkpoint.sequence, None,
+                    f"log ends at {state.expected - 1} but sequence {checkpoint.sequence} was signed at "
+                    f"{checkpoint.signed_at.isoformat()}: entries were deleted from the end",
+                )
+            state.checkpoints.clear()
+        checked = self.checked
+        if set_aside:  # each chain kept was read exactly 1..expected - 1
+            checked = sum(state.expected - 1 for key, state in self.states.items() if key not in set_aside)
+        return VerificationReport(
+            entries_checked=checked, fault_count=self.faults.count(), faults=self.faults.first(),
+            set_aside=tuple(sorted(set_aside)),
+        )

@@ -1,0 +1,256 @@
+"""Reading one range of the log's chains for verification: a sequential scan, hashed from the driver's bytes.
+
+An index scan in chain order costs the server a random heap read per row, and per-row driver objects
+(asyncpg records, datetimes, str) cost the client more than hashing. Here PostgreSQL sends the range as
+`COPY (SELECT …) TO STDOUT` text, split in Python, and SQLite's rows come from the stdlib driver as
+bytes; the server spells each entry's canonical JSON from the stored columns (strings quoted by its own
+JSON encoder, occurred-at as `utc_timestamp` spells it, payload and headers as stored) and Python
+computes both hashes of every entry. The database is trusted for nothing but handing over what it
+stores: a spelling that is not the canonical one simply does not hash right.
+
+A scan returns rows in storage order, which for an untouched chain is sequence order (entries are
+appended in order). A chain read otherwise (an UPDATE moves a row, a deletion leaves a gap) or with a
+row that does not hash right is set aside by the check (`ChainCheck`) and read again on its own,
+ordered by the chain index, each row decoded and hashed by the domain's encoder (`entry_is_intact`:
+old spellings, rows stored out of place, faults named) as the whole log was before.
+"""
+
+import asyncio
+import hashlib
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.engine import make_url
+
+from services.audit.domain.checkpoints import SignedCheckpoint
+from services.audit.domain.entries import StoredRow
+from services.audit.domain.verification import ChainCheck, ChainKey, ChainLink, VerificationReport, entry_is_intact
+
+Range = tuple[ChainKey | None, ChainKey | None]
+Feed = Callable[[list[ChainLink]], None]
+Names = dict[tuple[bytes, bytes], ChainKey]
+Fields = Sequence[bytes | None]  # a row's columns as stored, UTF-8
+
+_CHAIN_FIELDS = "topic, partition, sequence, event_id, prev_hash, entry_hash"
+# The scan: the chain fields, then the entry's canonical JSON spelled by the server from the stored
+# columns: strings quoted by the engine's JSON encoder, occurred-at as `utc_timestamp` spells it, payload
+# and headers as stored. When the engine spells something otherwise than orjson would (an old spelling,
+# an odd character), the row just does not hash right and its chain is read again the slow way.
+_PG_CANONICAL = (
+    """'{"case_id":' || coalesce(to_json(case_id)::text, 'null') || ',"event_id":' || to_json(event_id)::text"""
+    """ || ',"headers":' || headers::text"""
+    """ || ',"occurred_at":"' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+    """ || '","partition":' || partition || ',"payload":' || payload::text || ',"sequence":' || sequence"""
+    """ || ',"topic":' || to_json(topic)::text || ',"type":' || to_json(event_type)::text || '}'"""
+)
+_PG_SCAN = f"SELECT {_CHAIN_FIELDS}, {_PG_CANONICAL} FROM audit_entry"
+# SQLite keeps any value in any column and does not check JSON on the way in: a row with a value of
+# another type, or text that is not JSON (it could splice fields together), gets no canonical form.
+# SQLAlchemy stores occurred-at as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
+_SQLITE_CANONICAL = (
+    """iif(typeof(topic) = 'text' AND typeof(event_id) = 'text' AND typeof(event_type) = 'text'"""
+    """ AND typeof(case_id) IN ('text', 'null') AND typeof(partition) = 'integer' AND typeof(sequence) = 'integer'"""
+    """ AND typeof(occurred_at) = 'text' AND json_valid(payload) AND json_valid(headers),"""
+    """ '{"case_id":' || json_quote(case_id) || ',"event_id":' || json_quote(event_id) || ',"headers":' || headers"""
+    """ || ',"occurred_at":"' || replace(occurred_at, ' ', 'T') || '+00:00","partition":' || partition"""
+    """ || ',"payload":' || payload || ',"sequence":' || sequence || ',"topic":' || json_quote(topic)"""
+    """ || ',"type":' || json_quote(event_type) || '}', '')"""
+)
+_SQLITE_SCAN = f"SELECT {_CHAIN_FIELDS}, CAST({_SQLITE_CANONICAL} AS BLOB) FROM audit_entry NOT INDEXED"
+# The ordered reading of one chain: each column as stored, UTF-8 (see `_link`).
+_PG_CHAIN = (
+    "SELECT topic, event_id, event_type, case_id, partition, sequence, "
+    """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), """
+    "prev_hash, entry_hash, payload, headers FROM audit_entry"
+)
+_SQLITE_CHAIN = "SELECT " + ", ".join(
+    f"CAST({column} AS BLOB)" for column in (
+        "topic", "event_id", "event_type", "case_id", "partition", "sequence", "replace(occurred_at, ' ', 'T') || '+00:00'",
+        "prev_hash", "entry_hash", "iif(json_valid(payload), payload, '')", "iif(json_valid(headers), headers, '')",
+    )
+) + " FROM audit_entry"
+_COPY_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+_COPY_ESCAPED = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+_CHUNK = 5_000  # SQLite rows per fetch
+
+
+def verify_range(
+    url: str, public_key: Ed25519PublicKey, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
+) -> VerificationReport:
+    """Verify the chains `chains[0] <= (topic, partition) < chains[1]` (None: unbounded) of the log at
+    `url` against these checkpoints (the range's own). Blocking: a worker process or thread calls it."""
+    if make_url(url).get_backend_name() == "postgresql":
+        return asyncio.run(_verify_postgres(url, public_key, chains, checkpoints, max_faults))
+    return _verify_sqlite(url, public_key, chains, checkpoints, max_faults)
+
+
+class _Verification:
+    """The scan's check, then an ordered check of the chains it set aside; their reports merged."""
+
+    def __init__(self, public_key: Ed25519PublicKey, checkpoints: list[SignedCheckpoint], max_faults: int) -> None:
+        self.public_key, self.checkpoints, self.max_faults = public_key, checkpoints, max_faults
+        self.scanned = ChainCheck(checkpoints=checkpoints, public_key=public_key, max_faults=max_faults, set_aside_doubtful=True)
+        self.scan_report: VerificationReport | None = None
+        self.reread: ChainCheck | None = None
+
+    def set_aside(self) -> tuple[ChainKey, ...]:
+        """Ends the scan; the chains to read again in order, into `self.reread`."""
+        self.scan_report = self.scanned.report()
+        aside = set(self.scan_report.set_aside)
+        self.reread = ChainCheck(
+            checkpoints=[c for c in self.checkpoints if (c.topic, c.partition) in aside],
+            public_key=self.public_key, max_faults=self.max_faults,
+        )
+        return self.scan_report.set_aside
+
+    def report(self) -> VerificationReport:
+        assert self.scan_report is not None and self.reread is not None
+        first, second = self.scan_report, self.reread.report()
+        return VerificationReport(
+            entries_checked=first.entries_checked + second.entries_checked,
+            fault_count=first.fault_count + second.fault_count,
+            faults=(first.faults + second.faults)[: self.max_faults],
+            set_aside=first.set_aside,
+        )
+
+
+async def _verify_postgres(
+    url: str, public_key: Ed25519PublicKey, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
+) -> VerificationReport:
+    verification = _Verification(public_key, checkpoints, max_faults)
+    names: Names = {}
+    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        async with connection.transaction(isolation="repeatable_read", readonly=True):  # one snapshot for both reads
+            await _copy(connection, f"{_PG_SCAN} {_where(chains)}", lambda fields: _scanned_link(fields, names),
+                        verification.scanned.feed)
+            for topic, partition in verification.set_aside():
+                await _copy(
+                    connection, f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
+                    lambda fields, chain=(topic, partition): _link(fields, chain),  # type: ignore[misc]
+                    verification.reread.feed,  # type: ignore[union-attr]
+                )
+    finally:
+        await connection.close()
+    return verification.report()
+
+
+async def _copy(
+    connection: asyncpg.Connection, query: str, link: Callable[[Fields], ChainLink], feed: Feed
+) -> None:
+    """COPY the query's rows out as text and feed their links, a chunk of whole lines at a time."""
+    rest = b""
+
+    async def take(chunk: bytes) -> None:
+        nonlocal rest
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        feed([link(_copy_fields(line) if b"\\" in line else line.split(b"\t")) for line in lines])
+
+    await connection.copy_from_query(query, output=take)
+    if rest:
+        raise ValueError(f"COPY ended inside a row: {rest[:80]!r}")
+
+
+def _copy_fields(line: bytes) -> list[bytes | None]:
+    """A COPY text line's fields with the backslash escapes undone, \\N as NULL (raw tabs only separate fields)."""
+    fields: list[bytes | None] = []
+    for field in line.split(b"\t"):
+        if field == b"\\N":
+            fields.append(None)
+            continue
+        parts = field.split(b"\\\\")  # an escaped backslash, the usual escape in JSON text
+        if any(b"\\" in part for part in parts):
+            fields.append(_COPY_ESCAPE.sub(lambda m: _COPY_ESCAPED.get(m[1], m[1]), field))
+        else:
+            fields.append(b"\\".join(parts))
+    return fields
+
+
+def _verify_sqlite(
+    url: str, public_key: Ed25519PublicKey, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
+) -> VerificationReport:
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        raise ValueError("verifying needs a database file: an in-memory database cannot be opened again")
+    verification = _Verification(public_key, checkpoints, max_faults)
+    connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None)
+    try:
+        connection.execute("BEGIN")  # one snapshot for both reads
+        # NOT INDEXED: a scan of the table in rowid order, not a walk of the chain index.
+        cursor = connection.execute(f"{_SQLITE_SCAN} {_where(chains)}")
+        while rows := cursor.fetchmany(_CHUNK):
+            verification.scanned.feed([_sqlite_scanned_link(row) for row in rows])
+        for topic, partition in verification.set_aside():
+            cursor = connection.execute(f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? ORDER BY sequence", (topic, partition))
+            while rows := cursor.fetchmany(_CHUNK):
+                verification.reread.feed([_link(row, (topic, partition)) for row in rows])  # type: ignore[union-attr]
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+    return verification.report()
+
+
+def _scanned_link(fields: Fields, names: Names) -> ChainLink:
+    """A scanned COPY row's link (a plain tuple in ChainLink's order: a named tuple costs more than a hash)."""
+    topic, partition, sequence, event_id, prev_hash, entry_hash, content = fields
+    chain = names.get((topic, partition))  # type: ignore[arg-type]
+    if chain is None:
+        chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
+    prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]
+    return (chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, _hashes_to(prev, content, entry))  # type: ignore[return-value,arg-type,union-attr]
+
+
+def _sqlite_scanned_link(row: tuple) -> ChainLink:  # type: ignore[type-arg]
+    topic, partition, sequence, event_id, prev_hash, entry_hash, content = row
+    return (topic, partition, sequence, event_id, prev_hash, entry_hash, _hashes_to(prev_hash, content, entry_hash))  # type: ignore[return-value]
+
+
+def _hashes_to(prev_hash: str, content: bytes | None, entry_hash: str) -> bool:
+    try:
+        return hashlib.sha256(bytes.fromhex(prev_hash) + hashlib.sha256(content).digest()).hexdigest() == entry_hash  # type: ignore[arg-type]
+    except (ValueError, TypeError):  # a prev_hash that is not hex (or not text at all in SQLite), no content
+        return False
+
+
+def _link(fields: Fields, chain: ChainKey) -> ChainLink:
+    """A row of `chain` read again in order, decoded and hashed by the domain's own encoder
+    (`entry_is_intact`: old spellings too)."""
+    topic, event_id, event_type, case_id, partition, sequence, occurred_at, prev_hash, entry_hash, payload, headers = fields
+    prev, entry, event = _text(prev_hash), _text(entry_hash), _text(event_id)
+    try:
+        position = int(sequence)  # type: ignore[arg-type]
+    except ValueError:  # SQLite keeps any value in any column
+        return ChainLink(*chain, -1, event, prev, entry, False)
+    try:
+        occurred = datetime.fromisoformat(_text(occurred_at))
+        row = StoredRow(
+            *chain, position, event, _text(event_type), occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC),
+            None if case_id is None else _text(case_id), payload, headers, prev, entry,  # type: ignore[arg-type]
+        )
+    except ValueError:
+        return ChainLink(*chain, position, event, prev, entry, False)
+    return ChainLink(*chain, position, event, prev, entry, entry_is_intact(row))
+
+
+def _text(stored: bytes | None) -> str:
+    return "" if stored is None else stored.decode(errors="replace")
+
+
+def _where(chains: Range) -> str:
+    low, high = chains
+    where = []
+    if low is not None:
+        where.append(f"(topic, partition) >= ({_quote(low[0])}, {int(low[1])})")
+    if high is not None:
+        where.append(f"(topic, partition) < ({_quote(high[0])}, {int(high[1])})")
+    return f"WHERE {' AND '.join(where)}" if where else ""
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -7,7 +7,7 @@ PostgreSQL a GIN index over the stored column `search_vector = to_tsvector('simp
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
+from sqlalchemy import ColumnElement, and_, literal_column, or_, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.audit.domain.case_facts import CardColour
@@ -55,6 +55,9 @@ _PUBLIC = (
 )
 
 
+NEWEST_FIRST = 2_000  # cases tried newest first for a text before the full-text index is asked
+
+
 async def search_cases(
     session: AsyncSession, case_filter: CaseFilter, *, limit: int, offset: int = 0, library_only: bool = False
 ) -> list[dict[str, Any]]:
@@ -66,4 +69,49 @@ async def search_cases(
         where.append(C.exemplary.is_(True))
         columns += [C.solution, C.replies]
     statement = select(*columns).where(and_(*where)).order_by(C.received_at.desc(), C.case_id).limit(limit).offset(offset)
+    if dialect == "postgresql" and _newest_first_pays(case_filter, library_only, pages_to=offset + limit):
+        found = [dict(row._mapping) for row in await session.exec(_newest_first(case_filter, columns, limit=limit, offset=offset))]
+        if len(found) == limit:
+            return found
+        # Few of the newest cases match: walking the rest in order could read them all (the planner,
+        # guessing the text's share from the whole city, may try). Every match, then the newest.
+        matches = select(*columns).where(and_(*where)).cte("matches").prefix_with("MATERIALIZED")
+        statement = select(*matches.c).order_by(matches.c.received_at.desc(), matches.c.case_id).limit(limit).offset(offset)
     return [dict(row._mapping) for row in await session.exec(statement)]
+
+
+def _newest_first_pays(case_filter: CaseFilter, library_only: bool, *, pages_to: int) -> bool:
+    """A text searched city-wide or in one district, in its first pages: the newest cases can be walked
+    in order by an index (received_at; district, received_at DESC, case_id), so trying them first costs
+    a few milliseconds. Other filters could leave the walk too few cases, or none in order."""
+    others = any(getattr(case_filter, name) for name in _NAME_COLUMNS if name != "district")
+    return bool(
+        case_filter.text and not library_only and not others and not case_filter.state and not case_filter.card_colour
+        and len(case_filter.district) <= 1 and pages_to <= NEWEST_FIRST // 10
+    )
+
+
+def _newest_first(case_filter: CaseFilter, columns: list[Any], *, limit: int, offset: int) -> Any:
+    """The page from the NEWEST_FIRST newest cases the filter keeps without its text, checked for the text.
+
+    The full-text index answers a rare text at once, but a text held by tens of thousands of cases sends
+    each of them to the heap for the phrase recheck and the sort. Walking the newest cases in order and
+    stopping early answers that one. When the page is full, it is exact: every match outside these cases
+    is older than all of them. Otherwise the caller asks the index.
+    """
+    newest = (
+        select(*columns, literal_column("audit_case.search_vector").label("search_vector"))  # not in the model: see migrations
+        .where(and_(*conditions(case_filter.model_copy(update={"text": None}), dialect="postgresql")))
+        .order_by(C.received_at.desc(), C.case_id)
+        .limit(NEWEST_FIRST)
+        .cte("newest")
+        .prefix_with("MATERIALIZED")  # checked once, in this order: not folded back into one plan
+    )
+    matches = text("newest.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(tsquery=tsquery(case_filter.text))
+    return (
+        select(*(newest.c[column.name] for column in columns))
+        .where(matches)
+        .order_by(newest.c.received_at.desc(), newest.c.case_id)
+        .limit(limit)
+        .offset(offset)
+    )

@@ -79,7 +79,7 @@ class CaseFactsRow(SQLModel, table=True):
     case_number: str | None = None
     received_at: datetime | None = Field(default=None, index=True)
     hall: str | None = Field(default=None, index=True)
-    district: str | None = Field(default=None, index=True)
+    district: str | None = None  # indexed first in (district, received_at DESC, case_id): see the migrations
     department: str | None = Field(default=None, index=True)
     channel: str | None = None
     kind: str | None = None

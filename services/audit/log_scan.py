@@ -19,7 +19,7 @@ import asyncio
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -127,12 +127,12 @@ async def _verify_postgres(
     connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
     try:
         async with connection.transaction(isolation="repeatable_read", readonly=True):  # one snapshot for both reads
-            await _copy(connection, f"{_PG_SCAN} {_where(chains)}", lambda fields: _scanned_link(fields, names),
+            await _copy(connection, f"{_PG_SCAN} {_where(chains)}", lambda rows: _scanned_links(rows, names),
                         verification.scanned.feed)
             for topic, partition in verification.set_aside():
                 await _copy(
                     connection, f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
-                    lambda fields, chain=(topic, partition): _link(fields, chain),  # type: ignore[misc]
+                    lambda rows, chain=(topic, partition): [_link(fields, chain) for fields in rows],  # type: ignore[misc]
                     verification.reread.feed,  # type: ignore[union-attr]
                 )
     finally:
@@ -141,7 +141,7 @@ async def _verify_postgres(
 
 
 async def _copy(
-    connection: asyncpg.Connection, query: str, link: Callable[[Fields], ChainLink], feed: Feed
+    connection: asyncpg.Connection, query: str, links: Callable[[list[Fields]], list[ChainLink]], feed: Feed
 ) -> None:
     """COPY the query's rows out as text and feed their links, a chunk of whole lines at a time."""
     rest = b""
@@ -150,7 +150,7 @@ async def _copy(
         nonlocal rest
         lines = (rest + chunk).split(b"\n")
         rest = lines.pop()
-        feed([link(_copy_fields(line) if b"\\" in line else line.split(b"\t")) for line in lines])
+        feed(links([_copy_fields(line) if b"\\" in line else line.split(b"\t") for line in lines]))
 
     await connection.copy_from_query(query, output=take)
     if rest:
@@ -185,7 +185,7 @@ def _verify_sqlite(
         # NOT INDEXED: a scan of the table in rowid order, not a walk of the chain index.
         cursor = connection.execute(f"{_SQLITE_SCAN} {_where(chains)}")
         while rows := cursor.fetchmany(_CHUNK):
-            verification.scanned.feed([_sqlite_scanned_link(row) for row in rows])
+            verification.scanned.feed(_sqlite_scanned_links(rows))
         for topic, partition in verification.set_aside():
             cursor = connection.execute(f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? ORDER BY sequence", (topic, partition))
             while rows := cursor.fetchmany(_CHUNK):
@@ -196,26 +196,35 @@ def _verify_sqlite(
     return verification.report()
 
 
-def _scanned_link(fields: Fields, names: Names) -> ChainLink:
-    """A scanned COPY row's link (a plain tuple in ChainLink's order: a named tuple costs more than a hash)."""
-    topic, partition, sequence, event_id, prev_hash, entry_hash, content = fields
-    chain = names.get((topic, partition))  # type: ignore[arg-type]
-    if chain is None:
-        chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
-    prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]
-    return (chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, _hashes_to(prev, content, entry))  # type: ignore[return-value,arg-type,union-attr]
+def _scanned_links(rows: Iterable[Fields], names: Names) -> list[ChainLink]:
+    """Scanned COPY rows' links: plain tuples in ChainLink's order (a named tuple costs more than a hash),
+    one loop over the chunk (a call per row would too)."""
+    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    links = []
+    for topic, partition, sequence, event_id, prev_hash, entry_hash, content in rows:
+        chain = names.get((topic, partition))  # type: ignore[arg-type]
+        if chain is None:
+            chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
+        prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]
+        try:
+            intact = sha256(fromhex(prev) + sha256(content).digest()).hexdigest() == entry  # type: ignore[arg-type]
+        except ValueError:  # a prev_hash that is not hex
+            intact = False
+        links.append((chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, intact))  # type: ignore[union-attr,arg-type]
+    return links  # type: ignore[return-value]
 
 
-def _sqlite_scanned_link(row: tuple) -> ChainLink:  # type: ignore[type-arg]
-    topic, partition, sequence, event_id, prev_hash, entry_hash, content = row
-    return (topic, partition, sequence, event_id, prev_hash, entry_hash, _hashes_to(prev_hash, content, entry_hash))  # type: ignore[return-value]
-
-
-def _hashes_to(prev_hash: str, content: bytes | None, entry_hash: str) -> bool:
-    try:
-        return hashlib.sha256(bytes.fromhex(prev_hash) + hashlib.sha256(content).digest()).hexdigest() == entry_hash  # type: ignore[arg-type]
-    except (ValueError, TypeError):  # a prev_hash that is not hex (or not text at all in SQLite), no content
-        return False
+def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:  # type: ignore[type-arg]
+    """As `_scanned_links`, from the stdlib driver's values (text as str, integers as int)."""
+    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    links = []
+    for topic, partition, sequence, event_id, prev_hash, entry_hash, content in rows:
+        try:
+            intact = sha256(fromhex(prev_hash) + sha256(content).digest()).hexdigest() == entry_hash
+        except (ValueError, TypeError):  # a prev_hash that is not hex (or not text: SQLite keeps any value), no content
+            intact = False
+        links.append((topic, partition, sequence, event_id, prev_hash, entry_hash, intact))
+    return links  # type: ignore[return-value]
 
 
 def _link(fields: Fields, chain: ChainKey) -> ChainLink:

@@ -5,7 +5,7 @@ Chains are independent, so the log is cut into ranges of the chain index, each r
 process with its own connection, and the reports merged. A range boundary is a
 (topic, partition) key: every chain, known to the head table or not (a deleted head row), falls in
 exactly one range. The work is balanced by the heads' sequences. Processes are forked (no re-import,
-so a split pays off from a few tens of thousands of entries); each builds its own engine and loop.
+so a split pays off from a few tens of thousands of entries); each opens its own connection.
 """
 
 import asyncio

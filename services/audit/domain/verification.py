@@ -76,7 +76,7 @@ class ChainLink(NamedTuple):
 
 @dataclass(slots=True)
 class _PartitionState:
-    expected: int
+    expected: int | None  # None once the chain is set aside: no link is expected
     head_hash: str
     checkpoints: deque[SignedCheckpoint] = field(default_factory=deque)
     last_checkpoint: int = 0
@@ -215,7 +215,7 @@ class ChainCheck:
                 if (topic, partition) not in set_aside:
                     set_aside.add((topic, partition))
                     faults.discard((topic, partition))
-                    state.expected = None  # type: ignore[assignment] - no sequence: its later links pass over too
+                    state.expected = None  # its later links pass over too
                 continue
             if not intact:
                 faults.add(FaultKind.ALTERED, topic, partition, sequence, event_id, "content does not match its hash")

@@ -3,10 +3,10 @@
 An index scan in chain order costs the server a random heap read per row, and per-row driver objects
 (asyncpg records, datetimes, str) cost the client more than hashing. Here PostgreSQL sends the range as
 `COPY (SELECT …) TO STDOUT` text, split in Python, and SQLite's rows come from the stdlib driver as
-bytes; the server spells each entry's canonical JSON from the stored columns (strings quoted by its own
-JSON encoder, occurred-at as `utc_timestamp` spells it, payload and headers as stored) and Python
-computes both hashes of every entry. The database is trusted for nothing but handing over what it
-stores: a spelling that is not the canonical one simply does not hash right.
+bytes; each entry's canonical JSON is built from the stored columns (in Python from PostgreSQL's, in SQL
+by SQLite: strings quoted and escaped as JSON, occurred-at as `utc_timestamp` spells it, payload and
+headers as stored) and Python computes both hashes of every entry. The database is trusted for nothing
+but handing over what it stores: a spelling that is not the canonical one simply does not hash right.
 
 A scan returns rows in storage order, which for an untouched chain is sequence order (entries are
 appended in order). A chain read otherwise (an UPDATE moves a row, a deletion leaves a gap) or with a
@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import make_url
 
 from services.audit.domain.checkpoints import SignedCheckpoint
-from services.audit.domain.entries import StoredRow
+from services.audit.domain.entries import StoredRow, stored_canonical_bytes
 from services.audit.domain.verification import ChainCheck, ChainKey, ChainLink, VerificationReport, entry_is_intact
 
 Range = tuple[ChainKey | None, ChainKey | None]
@@ -37,18 +37,10 @@ Names = dict[tuple[bytes, bytes], ChainKey]
 Fields = Sequence[bytes | None]  # a row's columns as stored, UTF-8
 
 _CHAIN_FIELDS = "topic, partition, sequence, event_id, prev_hash, entry_hash"
-# The scan: the chain fields, then the entry's canonical JSON spelled by the server from the stored
-# columns: strings quoted by the engine's JSON encoder, occurred-at as `utc_timestamp` spells it, payload
-# and headers as stored. When the engine spells something otherwise than orjson would (an old spelling,
-# an odd character), the row just does not hash right and its chain is read again the slow way.
-_PG_CANONICAL = (
-    """'{"case_id":' || coalesce(to_json(case_id)::text, 'null') || ',"event_id":' || to_json(event_id)::text"""
-    """ || ',"headers":' || headers::text"""
-    """ || ',"occurred_at":"' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
-    """ || '","partition":' || partition || ',"payload":' || payload::text || ',"sequence":' || sequence"""
-    """ || ',"topic":' || to_json(topic)::text || ',"type":' || to_json(event_type)::text || '}'"""
-)
-_PG_SCAN = f"SELECT {_CHAIN_FIELDS}, {_PG_CANONICAL} FROM audit_entry"
+# PostgreSQL's scan: the columns as stored (occurred-at in the session's UTC), the canonical JSON built
+# in Python (`stored_canonical_bytes`): spelling it on the server (to_json, to_char) cost the server
+# three times what sending the columns does, more than building it here.
+_PG_SCAN = f"SELECT {_CHAIN_FIELDS}, event_type, case_id, occurred_at, payload, headers FROM audit_entry"
 # SQLite keeps any value in any column and does not check JSON on the way in: a row with a value of
 # another type, or text that is not JSON (it could splice fields together), gets no canonical form.
 # SQLAlchemy stores occurred-at as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
@@ -61,6 +53,7 @@ _SQLITE_CANONICAL = (
     """ || ',"payload":' || payload || ',"sequence":' || sequence || ',"topic":' || json_quote(topic)"""
     """ || ',"type":' || json_quote(event_type) || '}', '')"""
 )
+# SQLite runs in this process: spelling the JSON in SQL costs about what building it in Python does.
 _SQLITE_SCAN = f"SELECT {_CHAIN_FIELDS}, CAST({_SQLITE_CANONICAL} AS BLOB) FROM audit_entry NOT INDEXED"
 # The ordered reading of one chain: each column as stored, UTF-8 (see `_link`).
 _PG_CHAIN = (
@@ -124,7 +117,12 @@ async def _verify_postgres(
 ) -> VerificationReport:
     verification = _Verification(public_key, checkpoints, max_faults)
     names: Names = {}
-    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    connection = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+        # Occurred-at as `_utc_spelling` reads it; a scan from the table's start, not joining another
+        # scan of it midway (synchronized scans, on tables over a quarter of shared buffers).
+        server_settings={"TimeZone": "UTC", "DateStyle": "ISO", "synchronize_seqscans": "off"},
+    )
     try:
         async with connection.transaction(isolation="repeatable_read", readonly=True):  # one snapshot for both reads
             await _copy(connection, f"{_PG_SCAN} {_where(chains)}", lambda rows: _scanned_links(rows, names),
@@ -199,19 +197,29 @@ def _verify_sqlite(
 def _scanned_links(rows: Iterable[Fields], names: Names) -> list[ChainLink]:
     """Scanned COPY rows' links: plain tuples in ChainLink's order (a named tuple costs more than a hash),
     one loop over the chunk (a call per row would too)."""
-    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    sha256, fromhex, canonical = hashlib.sha256, bytes.fromhex, stored_canonical_bytes
     links = []
-    for topic, partition, sequence, event_id, prev_hash, entry_hash, content in rows:
+    for topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload, headers in rows:
         chain = names.get((topic, partition))  # type: ignore[arg-type]
         if chain is None:
             chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
         prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]
         try:
-            intact = sha256(fromhex(prev) + sha256(content).digest()).hexdigest() == entry  # type: ignore[arg-type]
+            content = canonical(topic, event_id, event_type, case_id, partition, sequence, _utc_spelling(occurred_at), payload, headers)  # type: ignore[arg-type]
+            intact = sha256(fromhex(prev) + sha256(content).digest()).hexdigest() == entry
         except ValueError:  # a prev_hash that is not hex
             intact = False
         links.append((chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, intact))  # type: ignore[union-attr,arg-type]
     return links  # type: ignore[return-value]
+
+
+def _utc_spelling(stored: bytes) -> bytes:
+    """PostgreSQL's `2026-03-02 01:02:03.04+00` (ISO, UTC session) as `utc_timestamp` spells it:
+    `2026-03-02T01:02:03.040000+00:00`. Anything else is left as it is, so it does not hash right."""
+    if len(stored) < 22 or not stored.endswith(b"+00"):
+        return stored
+    fraction = stored[19:-3]
+    return b"%sT%s.%s+00:00" % (stored[:10], stored[11:19], fraction[1:].ljust(6, b"0") if fraction else b"000000")
 
 
 def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:  # type: ignore[type-arg]

@@ -14,6 +14,7 @@ Hashes travel as lowercase hex.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,6 +85,43 @@ def canonical_bytes(entry: EntryContent) -> bytes:
         },
         option=orjson.OPT_SORT_KEYS,
     )
+
+
+_NEEDS_ESCAPE = re.compile(rb'[\x00-\x1f"\\]')  # what JSON, and orjson, escapes in a string
+_STORED_CANONICAL = (
+    b'{"case_id":"%s","event_id":"%s","headers":%s,"occurred_at":"%s","partition":%s,"payload":%s,'
+    b'"sequence":%s,"topic":"%s","type":"%s"}'
+)
+
+
+def stored_canonical_bytes(
+    topic: bytes, event_id: bytes, event_type: bytes, case_id: bytes | None, partition: bytes, sequence: bytes,
+    occurred_at: bytes, payload: bytes, headers: bytes,
+) -> bytes:
+    """`canonical_bytes` of an entry read back as stored UTF-8 text, built without decoding it: partition
+    and sequence as decimal digits, occurred-at as `utc_timestamp` spells it, payload and headers as the
+    JSON stored. Stored text in another spelling gives other bytes (and another hash), never the same
+    bytes for other content: every string is quoted, and escaped where JSON must escape it.
+    Raises ValueError for a string that is not UTF-8."""
+    if case_id is not None and _NEEDS_ESCAPE.search(b"".join((topic, event_id, event_type, case_id))) is None:
+        # The usual entry: nothing to escape (orjson leaves CJK and every other character as it is).
+        return _STORED_CANONICAL % (case_id, event_id, headers, occurred_at, partition, payload, sequence, topic, event_type)
+    return b"".join((
+        b'{"case_id":', b"null" if case_id is None else _json_string(case_id),
+        b',"event_id":', _json_string(event_id),
+        b',"headers":', headers,
+        b',"occurred_at":"', occurred_at,
+        b'","partition":', partition,
+        b',"payload":', payload,
+        b',"sequence":', sequence,
+        b',"topic":', _json_string(topic),
+        b',"type":', _json_string(event_type),
+        b"}",
+    ))
+
+
+def _json_string(text: bytes) -> bytes:
+    return b'"' + text + b'"' if _NEEDS_ESCAPE.search(text) is None else orjson.dumps(text.decode())
 
 
 def content_digest(entry: EntryContent) -> str:

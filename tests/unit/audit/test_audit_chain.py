@@ -11,6 +11,7 @@ from services.audit.domain.entries import (
     canonical_bytes,
     canonical_json,
     genesis_hash,
+    stored_canonical_bytes,
 )
 from services.audit.domain.verification import ChainCheck, ChainLink, FaultKind, verify_log
 
@@ -166,3 +167,14 @@ def test_ordered_check_fed_in_chunks_names_what_verify_log_names(build_chain):
     check.feed(links_of(entries[:4]))
     check.feed(links_of(entries[4:]))
     assert kinds_at(check.report()) == kinds_at(verify_log(entries)) == [(FaultKind.MISSING, 6, "evt-0-6")]
+
+
+@pytest.mark.parametrize("case_id", ["case-1", None, 'case-"办"\\\t\n\u0001\u007f😀'])
+def test_canonical_bytes_built_from_stored_text_equal_the_encoders(build_chain, case_id):
+    entry = replace(build_chain(3)[2], case_id=case_id, event_id='evt-\\"\r', payload={"d": "租赁\n\\\t", "n": 1.5})
+    stored = stored_canonical_bytes(
+        entry.topic.encode(), entry.event_id.encode(), entry.event_type.encode(), None if case_id is None else case_id.encode(),
+        str(entry.partition).encode(), str(entry.sequence).encode(), entry.occurred_at.isoformat(timespec="microseconds").encode(),
+        canonical_json(entry.payload), canonical_json(entry.headers),
+    )
+    assert stored == canonical_bytes(entry)

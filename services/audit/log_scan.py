@@ -42,14 +42,15 @@ _CHAIN_FIELDS = "topic, partition, sequence, event_id, prev_hash, entry_hash"
 # three times what sending the columns does, more than building it here.
 _PG_SCAN = f"SELECT {_CHAIN_FIELDS}, event_type, case_id, occurred_at, payload, headers FROM audit_entry"
 # SQLite keeps any value in any column and does not check JSON on the way in: a row with a value of
-# another type, or text that is not JSON (it could splice fields together), gets no canonical form.
+# another type, or text that is not JSON, gets no canonical form; every string is quoted as JSON, so the
+# text built is always a JSON document of exactly the stored values (no splicing one into another).
 # SQLAlchemy stores occurred-at as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
 _SQLITE_CANONICAL = (
     """iif(typeof(topic) = 'text' AND typeof(event_id) = 'text' AND typeof(event_type) = 'text'"""
     """ AND typeof(case_id) IN ('text', 'null') AND typeof(partition) = 'integer' AND typeof(sequence) = 'integer'"""
     """ AND typeof(occurred_at) = 'text' AND json_valid(payload) AND json_valid(headers),"""
     """ '{"case_id":' || json_quote(case_id) || ',"event_id":' || json_quote(event_id) || ',"headers":' || headers"""
-    """ || ',"occurred_at":"' || replace(occurred_at, ' ', 'T') || '+00:00","partition":' || partition"""
+    """ || ',"occurred_at":' || json_quote(replace(occurred_at, ' ', 'T') || '+00:00') || ',"partition":' || partition"""
     """ || ',"payload":' || payload || ',"sequence":' || sequence || ',"topic":' || json_quote(topic)"""
     """ || ',"type":' || json_quote(event_type) || '}', '')"""
 )

@@ -239,6 +239,20 @@ async def get_case(session: AsyncSession, *, case_id: str) -> Case | None:
     return await session.get(Case, case_id)
 
 
+async def existing_case_ids(session: AsyncSession, *, case_ids: set[str]) -> set[str]:
+    """Which of these cases intake holds, in one query."""
+    if not case_ids:
+        return set()
+    return set((await session.exec(select(Case.id).where(col(Case.id).in_(case_ids)))).all())
+
+
+async def case_work_orders(session: AsyncSession, *, ids: set[str]) -> list[CaseWorkOrder]:
+    """The work orders with these ids, in one query."""
+    if not ids:
+        return []
+    return list((await session.exec(select(CaseWorkOrder).where(col(CaseWorkOrder.work_order_id).in_(ids)))).all())
+
+
 async def find_case_by_number(session: AsyncSession, *, case_number: str) -> Case | None:
     return (await session.exec(select(Case).where(Case.case_number == case_number))).first()
 

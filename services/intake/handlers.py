@@ -24,6 +24,7 @@ from services.intake.schemas import ActionIn
 consumer = Consumer("intake", topics=[WORKORDER_EVENTS, SLA_EVENTS])
 KNOWN_CASES = "intake.known_cases"  # session.info: (case ids asked, those intake holds) in this transaction
 WORK_ORDERS = "intake.work_orders"  # session.info: this transaction's work orders by id, None if unknown
+_WORK_ORDER_EVENTS = {WorkOrderDispatched.type, WorkOrderReplied.type, WorkOrderReturned.type}
 
 
 async def _holds_case(unit: Unit, case_id: str) -> bool:
@@ -71,9 +72,6 @@ async def _mark_work_order(unit: Unit, work_order_id: str, state: str) -> None:
     row = await _work_order(unit, work_order_id)
     if row is not None:
         row.state = state
-
-
-_WORK_ORDER_EVENTS = {WorkOrderDispatched.type, WorkOrderReplied.type, WorkOrderReturned.type}
 
 
 @consumer.on(WorkOrderReplied)

@@ -14,11 +14,14 @@ from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.workorder import WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
 from services.intake import handlers, store
+from tests.conftest import DATABASES, database_url
 
 
-@pytest.fixture
-async def sessions(tmp_path):  # noqa: ANN001, ANN201
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}")
+@pytest.fixture(params=DATABASES)
+async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
+    url = database_url(request.param, "intake", tmp_path)
+    await db.ensure_postgres_database(url)
+    engine = db.create_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all)
     yield db.session_factory(engine)

@@ -18,15 +18,18 @@ from shared.events.case import CasePaused, CaseRegistered, CaseResumed, CaseWith
 from shared.events.workorder import WorkOrderDispatched, WorkOrderReplied
 from services.sla import context, handlers, store
 from services.sla.config import SlaSettings
+from tests.conftest import DATABASES, database_url
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 
 
-@pytest.fixture
-async def sessions(tmp_path):  # noqa: ANN001, ANN201
-    context.install(SlaSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'sla.db'}"))
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'sla.db'}")
+@pytest.fixture(params=DATABASES)
+async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
+    url = database_url(request.param, "sla", tmp_path)
+    await db.ensure_postgres_database(url)
+    context.install(SlaSettings(database_url=url))
+    engine = db.create_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all)
     yield db.session_factory(engine)

@@ -15,14 +15,17 @@ from services.sla.calendars import Rules
 from services.sla.config import DATA
 from services.sla.sweeper import sweep_once
 from services.sla.tracking import refresh
+from tests.conftest import DATABASES, database_url
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=SH)
 
 
-@pytest.fixture
-async def sessions(tmp_path):  # noqa: ANN001, ANN201
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'sla.db'}")
+@pytest.fixture(params=DATABASES)
+async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
+    url = database_url(request.param, "sla", tmp_path)
+    await db.ensure_postgres_database(url)
+    engine = db.create_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all)
     yield db.session_factory(engine)

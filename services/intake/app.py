@@ -36,6 +36,8 @@ class IntakeRuntime(Runtime):
 
     async def start(self) -> None:
         await super().start()
+        if not self.settings.access_log:
+            drop_access_log()
         self._writer = durable_writer(self.engine)
         self.registrations = GroupCommit(
             transact=partial(self._writer.transact, partial(write_registrations, service=self.name)),
@@ -51,6 +53,13 @@ class IntakeRuntime(Runtime):
         await self.registrations.stop()
         await self._writer.close()
         await super().stop()
+
+
+def drop_access_log() -> None:
+    """uvicorn logs each request on "uvicorn.access" at INFO; above INFO the call returns before
+    formatting anything. (uvicorn's own `access_log` flag is set in shared/cli.py, for every service.)"""
+    access = logging.getLogger("uvicorn.access")
+    access.setLevel(max(access.getEffectiveLevel(), logging.WARNING))
 
 
 async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:

@@ -117,7 +117,8 @@ def percentile(values: list[float], q: float) -> float:
 async def run(stack: Stack, *, rate: float, duration: float, drain: float) -> None:
     servers = stack.broker.bootstrap_servers
     produced, consumed = await raw_bus_baseline(servers, count=20_000, size=700)
-    print(f"raw bus (aiokafka, 700 B, acks=all): produce {produced:,.0f} msg/s, consume {consumed:,.0f} msg/s")
+    print(f"raw bus (aiokafka, 700 B, acks=all): produce {produced:,.0f} msg/s, consume {consumed:,.0f} msg/s",
+          flush=True)
 
     dispatched: dict[str, float] = {}
     audited: dict[str, float] = {}
@@ -160,9 +161,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="offered cases per second")
     parser.add_argument("--duration", type=float, default=30, help="seconds of offered load")
     parser.add_argument("--drain", type=float, default=60, help="seconds to wait for stragglers")
+    parser.add_argument("--print-pids", action="store_true",
+                        help="print each service's process id once started (to attach py-spy to it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bancheng-bench-") as directory:
         stack = Stack(var_dir=Path(directory)).start()
+        if args.print_pids:
+            print("pids:", " ".join(f"{name}={process.pid}" for name, process in stack.processes.items()), flush=True)
         try:
             asyncio.run(run(stack, rate=args.rate, duration=args.duration, drain=args.drain))
         finally:

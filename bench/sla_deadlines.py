@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/sla_deadlines.py --db sqlite   [--open 1000000]
     .venv/bin/python bench/sla_deadlines.py --db postgres [--open 1000000]
+    .venv/bin/python bench/sla_deadlines.py --db sqlite --arm 2000 --sweep-only   # the CPU per armed / fired row
 
 The open deadlines are real rows (clock start, tier, schedule span, next firing) bulk-loaded with
 SQLite executemany / PostgreSQL COPY; their next firings lie after the instants the bench sweeps at.
@@ -107,11 +108,12 @@ async def sweep_costs(url: str, sessions, rules, label: str) -> list[dict]:  # n
     for k in (0, 10, 100, 1000):
         late = [row_for(rules, SWEEP_AT - timedelta(days=10, minutes=random.randint(0, 600)), "simple") for _ in range(k)]
         await bulk_insert(url, late)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         lags = await sweep_once(sessions=sessions, rules=rules, now=SWEEP_AT, batch=500)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         results.append({"open": label, "due": k, "fired": len(lags), "sweep_ms": round(elapsed * 1000, 1),
-                        "per_due_ms": round(elapsed * 1000 / k, 3) if k else None})
+                        "per_due_ms": round(elapsed * 1000 / k, 3) if k else None,
+                        "cpu_ms_per_due": round(cpu * 1000 / k, 3) if k else None})
         print(json.dumps(results[-1]), flush=True)
     return results
 
@@ -176,6 +178,9 @@ async def main(args: argparse.Namespace) -> None:
     small = 10_000
     await bulk_insert(url, open_rows(rules, small))
     costs = await sweep_costs(url, sessions, rules, f"{await count_open(sessions):,}")
+    if args.sweep_only:
+        await engine.dispose()
+        return
 
     started = time.perf_counter()
     await bulk_insert(url, open_rows(rules, args.open - small))
@@ -197,6 +202,8 @@ if __name__ == "__main__":
     parser.add_argument("--open", type=int, default=1_000_000)
     parser.add_argument("--arm", type=int, default=5000, help="deadlines armed through the handler")
     parser.add_argument("--arm-only", action="store_true", help="stop after the arming rate")
+    parser.add_argument("--sweep-only", action="store_true",
+                        help="stop after the sweep costs among 10,000 open deadlines (CPU ms per fired row)")
     parser.add_argument("--lag-timers", type=int, default=5000, help="timers coming due over 20 s")
     parser.add_argument("--interval", type=float, default=0.5, help="the sweeper's interval (setting)")
     asyncio.run(main(parser.parse_args()))

@@ -8,14 +8,12 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import db
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.intake import api, api_tracking, hotline, lookup, printouts, store
 from services.intake.config import IntakeSettings, get_settings
+from services.intake.batch_writer import durable_writer
 from services.intake.group_commit import GroupCommit
 from services.intake.handlers import consumer
 from services.intake.http_errors import install_error_handlers
@@ -38,9 +36,11 @@ class IntakeRuntime(Runtime):
 
     async def start(self) -> None:
         await super().start()
+        if not self.settings.access_log:
+            drop_access_log()
         self._writer = durable_writer(self.engine)
         self.registrations = GroupCommit(
-            begin=self._writer.begin, write=partial(write_registrations, service=self.name),
+            transact=partial(self._writer.transact, partial(write_registrations, service=self.name)),
             on_commit=self.relay.wake,
         )
         await self.registrations.start()
@@ -51,28 +51,15 @@ class IntakeRuntime(Runtime):
 
     async def stop(self) -> None:
         await self.registrations.stop()
-        if self._writer is not self.engine:
-            await self._writer.dispose()
+        await self._writer.close()
         await super().stop()
 
 
-def durable_writer(engine: AsyncEngine) -> AsyncEngine:
-    """The engine the group commit writes with, one batch (so one connection) at a time. On SQLite
-    its own, with `synchronous=FULL`: the shared engine's NORMAL survives a process crash but may
-    lose the last commits to a power cut — after their case numbers were handed out and their
-    events possibly published. FULL costs an fsync per commit (≈ 8 ms here), which the group commit
-    pays once per batch. PostgreSQL commits durably already (synchronous_commit=on)."""
-    if engine.dialect.name != "sqlite":
-        return engine
-    writer = db.create_engine(engine.url.render_as_string(hide_password=False))
-    event.listen(writer.sync_engine, "connect", _synchronous_full)  # after the shared pragmas
-    return writer
-
-
-def _synchronous_full(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
+def drop_access_log() -> None:
+    """uvicorn logs each request on "uvicorn.access" at INFO; above INFO the call returns before
+    formatting anything. (uvicorn's own `access_log` flag is set in shared/cli.py, for every service.)"""
+    access = logging.getLogger("uvicorn.access")
+    access.setLevel(max(access.getEffectiveLevel(), logging.WARNING))
 
 
 async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:

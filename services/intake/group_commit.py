@@ -1,11 +1,12 @@
 """Group commit: concurrent requests' writes go to the database in one transaction.
 
 Each request submits a member and waits. One writer task takes every member queued so far, writes
-them with one `write` call in one transaction, commits, and only then answers each member — so a
+them with one `transact` call (one transaction: written and committed, or rolled back when it
+raises), and only then answers each member — so a
 response never runs ahead of a durable commit. Batches form by themselves: while one commits, the
 next requests queue up; nothing waits for a timer.
 
-`write` answers one outcome per member: a result, or an exception that member alone gets (a reused
+`transact` answers one outcome per member: a result, or an exception that member alone gets (a reused
 Idempotency-Key) while the others are written. Should the batch itself fail (a constraint, a bug,
 the database), it is rolled back and each member is written again in a transaction of its own, so
 the failing member gets its own error and the others still succeed.
@@ -19,11 +20,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from typing import Generic, TypeVar
 
 from prometheus_client import Histogram
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = Histogram("bancheng_intake_group_commit_batch_size", "Members written per group commit",
@@ -32,16 +31,14 @@ COMMIT_SECONDS = Histogram("bancheng_intake_group_commit_seconds", "From a batch
                            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
 M = TypeVar("M")
 R = TypeVar("R")
-Write = Callable[[AsyncConnection, Sequence[M]], Awaitable[Sequence[R | BaseException]]]
+Transact = Callable[[Sequence[M]], Awaitable[Sequence[R | BaseException]]]
 
 
 class GroupCommit(Generic[M, R]):
     def __init__(
-        self, *, begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]], write: Write,
-        on_commit: Callable[[], None], max_batch: int = 256,
+        self, *, transact: Transact, on_commit: Callable[[], None], max_batch: int = 256,
     ) -> None:
-        self._begin = begin
-        self._write = write
+        self._transact = transact
         self._on_commit = on_commit
         self._max_batch = max_batch
         self._queue: asyncio.Queue[tuple[M, asyncio.Future[R]]] = asyncio.Queue()
@@ -89,8 +86,7 @@ class GroupCommit(Generic[M, R]):
     async def _commit(self, batch: list[tuple[M, asyncio.Future[R]]]) -> None:
         started = time.perf_counter()
         try:
-            async with self._begin() as connection:
-                outcomes = await self._write(connection, [member for member, _ in batch])
+            outcomes = await self._transact([member for member, _ in batch])
         except Exception as error:  # noqa: BLE001 - isolate whoever caused it
             if len(batch) == 1:
                 _answer(batch, [error])

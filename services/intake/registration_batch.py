@@ -1,6 +1,7 @@
 """Registrations from the window, written a batch at a time by the group commit.
 
-Each member was validated on its own request; here the batch takes its case numbers (one counter
+`write_registrations` is synchronous: the batch writer (`batch_writer.py`) runs it whole, in one
+hand-off to the database's side. Each member was validated on its own request; here the batch takes its case numbers (one counter
 update per hall and day), inserts every table's rows in one statement (SQLAlchemy Core: the rows
 are new, so the session's unit of work and autoflush would only add cost) and answers each member
 with the case as just written — the same body `GET /cases/{id}` reads back, without reading it.
@@ -12,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from fastapi import status
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, text
 
 from shared import outbox
 from services.intake import store
@@ -39,26 +39,26 @@ def _replay(claim: Claim, record: store.IdempotencyRecord) -> Answer | BaseExcep
         return error
 
 
-async def _take_numbers(connection: AsyncConnection, members: Sequence[PendingRegistration]) -> list[str]:
+def _take_numbers(connection: Connection, members: Sequence[PendingRegistration]) -> list[str]:
     """Case numbers in queue order, one counter update per hall and local day."""
     by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
     for index, member in enumerate(members):
         by_day[member.valid.hall.prefix, local_date(member.now)].append(index)
     numbers = [""] * len(members)
     for (hall, day), indexes in by_day.items():
-        first = await store.next_sequence(connection, hall=hall, day=day, count=len(indexes))
+        first = store.take_sequence(connection, hall=hall, day=day, count=len(indexes))
         for sequence, index in enumerate(indexes, start=first):
             numbers[index] = case_number(members[index].valid, sequence=sequence, now=members[index].now)
     return numbers
 
 
-async def write_registrations(
-    connection: AsyncConnection, members: Sequence[PendingRegistration], *, service: str
+def write_registrations(
+    connection: Connection, members: Sequence[PendingRegistration], *, service: str
 ) -> list[Answer | BaseException]:
     """Write the batch; a member whose Idempotency-Key was seen before gets the stored answer
     (within the batch too: the same key twice is written once and replayed once)."""
     claims = {(m.claim.scope, m.claim.key) for m in members if m.claim is not None}
-    stored = await store.idempotency_records(connection, keys=claims)
+    stored = store.idempotency_records(connection, keys=claims)
     outcomes: list[Answer | BaseException | None] = [None] * len(members)
     first_claimant: dict[tuple[str, str], int] = {}
     fresh: list[int] = []
@@ -73,29 +73,29 @@ async def write_registrations(
             first_claimant[key] = index
         fresh.append(index)
 
-    numbers = await _take_numbers(connection, [members[i] for i in fresh])
+    numbers = _take_numbers(connection, [members[i] for i in fresh])
     writes: list[CaseWrite] = [
         case_write(members[i].valid, origin=members[i].origin, number=number, now=members[i].now, service=service)
         for i, number in zip(fresh, numbers, strict=True)
     ]
-    await store.insert_values(connection, store.Case.__table__, [w.case for w in writes])
-    await store.insert_values(connection, store.CaseTransition.__table__, [t for w in writes for t in w.transitions])
-    await store.insert_values(connection, store.BatchItemRow.__table__, [i for w in writes for i in w.items])
-    await store.insert_values(connection, store.Attachment.__table__, [a for w in writes for a in w.attachments])
+    store.insert_values(connection, store.Case.__table__, [w.case for w in writes])
+    store.insert_values(connection, store.CaseTransition.__table__, [t for w in writes for t in w.transitions])
+    store.insert_values(connection, store.BatchItemRow.__table__, [i for w in writes for i in w.items])
+    store.insert_values(connection, store.Attachment.__table__, [a for w in writes for a in w.attachments])
     staged_at = datetime.now(UTC)
-    await store.insert_values(connection, outbox.OutboxMessage.__table__,
+    store.insert_values(connection, outbox.OutboxMessage.__table__,
                               [outbox.row(e, topic=topic, staged_at=staged_at) for w in writes for topic, e in w.events])
     for index, write in zip(fresh, writes, strict=True):
         body = case_body(write.case, items=write.items, transitions=write.transitions, missing_items=[],
                          attachments=write.attachments, work_orders=[], cards=[])
         outcomes[index] = Answer(status_code=status.HTTP_201_CREATED, body=body)
     records = {key: members[index].claim.record(outcomes[index]) for key, index in first_claimant.items()}
-    await store.insert_values(connection, store.IdempotencyRecord.__table__,
+    store.insert_values(connection, store.IdempotencyRecord.__table__,
                               [record.model_dump() for record in records.values()])
     for index, member in enumerate(members):
         if outcomes[index] is None:
             outcomes[index] = _replay(member.claim, records[member.claim.scope, member.claim.key])
     if writes and connection.dialect.name == "postgresql":
         # A relay in another process wakes on commit (see shared/outbox.py's stage).
-        await connection.execute(text(f"NOTIFY {outbox.notify_channel(service)}"))
+        connection.execute(text(f"NOTIFY {outbox.notify_channel(service)}"))
     return outcomes

@@ -10,7 +10,7 @@ Event instants are the envelopes' `occurred_at`, so a replay or a late delivery 
 """
 
 from shared.consuming import Consumer, Unit
-from shared.db import new_row
+from shared.db import insert_at_commit
 from shared.envelope import Envelope
 from shared.events.case import (
     CaseAccepted,
@@ -40,6 +40,7 @@ from services.sla.domain.supervision import CardReason, card_for_returns
 
 consumer = Consumer("sla", topics=[CASE_EVENTS, WORKORDER_EVENTS])
 DEADLINES = "sla.deadlines"  # session.info: this transaction's deadlines by (subject, subject id), None if none
+NEW_DEADLINES = "sla.new_deadlines"  # session.info: the deadlines armed in this transaction, in order
 
 
 async def _deadline(unit: Unit, subject: str, subject_id: str) -> store.Deadline | None:
@@ -62,8 +63,19 @@ def _subjects(envelope: Envelope) -> list[tuple[str, str]]:
 
 
 def _add(unit: Unit, row: store.Deadline) -> None:
-    unit.session.add(row)
+    """A deadline armed now: a plain row inserted at commit with the batch's others, in one statement (as a
+    table instance it cost ~0.1 ms to build and an ORM insert at the flush). Queries in this transaction
+    do not see it, so lookups go through `_deadline` and `_live_deadlines_of_case`, which know it."""
+    insert_at_commit(unit.session, row)
     unit.session.info.setdefault(DEADLINES, {})[(row.subject, row.subject_id)] = row
+    unit.session.info.setdefault(NEW_DEADLINES, []).append(row)
+
+
+async def _live_deadlines_of_case(unit: Unit, case_id: str) -> list[store.Deadline]:
+    """The case's open and waiting deadlines: those stored, locked, then those armed in this transaction."""
+    stored = await store.live_deadlines_of_case(unit.session, case_id=case_id)
+    armed = unit.session.info.get(NEW_DEADLINES, ())
+    return [*stored, *(row for row in armed if row.case_id == case_id and row.state in tracking.LIVE)]
 
 
 @consumer.on(CaseRegistered)
@@ -73,7 +85,7 @@ async def on_case_registered_arm_reply_deadline(event: CaseRegistered, envelope:
     rules = current().rules
     starts = rules.policy(envelope.district).clock_starts_on(DeadlineSubject.CASE_REPLY)
     rules.policy(envelope.district).tier(event.tier)  # an unknown tier is refused now, not at acceptance
-    row = new_row(
+    row = store.plain_row(
         store.Deadline,
         case_id=envelope.case_id, subject="case", subject_id=envelope.case_id, district=envelope.district,
         hall=envelope.hall or event.hall, tier=event.tier, state="waiting",
@@ -95,7 +107,7 @@ async def on_case_accepted_start_reply_clock(event: CaseAccepted, envelope: Enve
 async def on_work_order_dispatched_arm_deadline(event: WorkOrderDispatched, envelope: Envelope, unit: Unit) -> None:
     if await _deadline(unit, "work_order", event.work_order_id):
         return
-    row = new_row(
+    row = store.plain_row(
         store.Deadline,
         case_id=envelope.case_id, subject="work_order", subject_id=event.work_order_id,
         department=event.department, district=envelope.district, hall=envelope.hall, tier=event.tier,
@@ -134,21 +146,21 @@ async def on_case_answered_close_reply_deadline(event: object, envelope: Envelop
 @consumer.on(CaseMerged)
 @consumer.on(CaseReferredOutOfScope)
 async def on_case_ended_close_every_deadline(event: object, envelope: Envelope, unit: Unit) -> None:
-    for row in await store.live_deadlines_of_case(unit.session, case_id=envelope.case_id):
+    for row in await _live_deadlines_of_case(unit, envelope.case_id):
         await tracking.close(unit, row, at=envelope.occurred_at)
 
 
 @consumer.on(CasePaused)
 async def on_case_paused_stop_clocks(event: CasePaused, envelope: Envelope, unit: Unit) -> None:
     rules = current().rules
-    for row in await store.live_deadlines_of_case(unit.session, case_id=envelope.case_id):
+    for row in await _live_deadlines_of_case(unit, envelope.case_id):
         await tracking.pause(unit, rules, row, at=envelope.occurred_at, reason=event.reason)
 
 
 @consumer.on(CaseResumed)
 async def on_case_resumed_restart_clocks(event: CaseResumed, envelope: Envelope, unit: Unit) -> None:
     rules = current().rules
-    for row in await store.live_deadlines_of_case(unit.session, case_id=envelope.case_id):
+    for row in await _live_deadlines_of_case(unit, envelope.case_id):
         await tracking.resume(unit, rules, row, at=envelope.occurred_at)
 
 

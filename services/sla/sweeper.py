@@ -18,7 +18,7 @@ from shared.consuming import Unit
 from shared.db import SessionFactory
 from services.sla import store
 from services.sla.calendars import Rules
-from services.sla.cards import fire_due
+from services.sla.cards import NewRows, fire_due
 from services.sla.domain.schedule import Firing
 from services.sla.tracking import refresh
 from services.sla.context import current
@@ -48,8 +48,10 @@ async def sweep_once(
             unit = Unit(session=session, service="sla")
             fired = []
             items = await store.supervision_of_deadlines(session, deadline_ids=[row.id for row in rows])
+            new_rows = NewRows()
             for row in rows:
-                fired += await _fire_one(unit, rules, row, now=now, item=items.get(row.id))
+                fired += await _fire_one(unit, rules, row, now=now, item=items.get(row.id), new_rows=new_rows)
+            await new_rows.write(unit)
         for firing in fired:
             FIRED.labels(firing.stage.value).inc()
             FIRING_LAG.observe(lag := (now - firing.at).total_seconds())
@@ -59,7 +61,8 @@ async def sweep_once(
 
 
 async def _fire_one(
-    unit: Unit, rules: Rules, row: store.Deadline, *, now: datetime, item: store.SupervisionItem | None
+    unit: Unit, rules: Rules, row: store.Deadline, *, now: datetime, item: store.SupervisionItem | None,
+    new_rows: NewRows,
 ) -> list[Firing]:
     """One row; a row whose schedule cannot be computed (its policy was removed) is put off, not fatal."""
     try:
@@ -68,7 +71,7 @@ async def _fire_one(
         log.exception("cannot compute deadline %s; trying again in %s", row.id, RETRY_BROKEN_AFTER)
         row.next_firing_at = now + RETRY_BROKEN_AFTER
         return []
-    return await fire_due(unit, row, schedule, now=now, item=item)
+    return await fire_due(unit, row, schedule, now=now, item=item, new_rows=new_rows)
 
 
 async def sweep_deadlines(runtime: "Runtime") -> None:

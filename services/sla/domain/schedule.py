@@ -37,7 +37,10 @@ class Stage(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Stage).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {stage: rank for rank, stage in enumerate(Stage)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ def compute_schedule(
         raise ValueError(f"extension_working_days must be >= 0, got {extension_working_days}")
     hours = policy.office_hours
     running = WorkingClock(calendar=calendar, office_hours=hours)
-    clock = WorkingClock(calendar=calendar, office_hours=hours, pauses=pauses)
+    clock = WorkingClock(calendar=calendar, office_hours=hours, pauses=pauses) if pauses else running
     due_day = calendar.add_working_days(
         receipt_day(clock_started_at=start, policy=policy, calendar=calendar),
         policy.tier(tier).working_days + extension_working_days,

@@ -201,8 +201,16 @@ class WorkingDayCalendar:
         return WorkingDayCount(count, frozenset(assumed))
 
     def assumed_years(self, first: date, last: date) -> frozenset[int]:
-        """Years of the dates in [first, last] decided only by the Monday–Friday assumption."""
-        return frozenset(d.year for d in _dates(first, last) if self.day_info(d).assumed)
+        """Years of the dates in [first, last] decided only by the Monday–Friday assumption (a known
+        year has none, so only the unknown years' dates are looked at, up to the first assumed one)."""
+        years = set()
+        for year in range(first.year, last.year + 1):
+            if year in self._statutory_years or year in self._declared_years:
+                continue
+            span = _dates(max(first, date(year, 1, 1)), min(last, date(year, 12, 31)))
+            if any(self.day_info(d).assumed for d in span):
+                years.add(year)
+        return frozenset(years)
 
 
 def changed_days(

@@ -10,6 +10,7 @@ from .timeutil import require_aware
 from .working_days import WorkingDayCalendar
 
 _END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
+_ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,10 @@ class WorkingClock:
     ) -> None:
         self.calendar = calendar
         self.office_hours = office_hours
-        self._pauses = _merge(pauses)
+        self._zone = office_hours.zone
+        self._pauses = _merge(pauses) if pauses else []
+        self._open_pause_start = next((s for s, e in self._pauses if e == _END_OF_TIME), _END_OF_TIME)
+        self._days = _days_of(calendar, office_hours)
 
     def local_date(self, instant: datetime) -> date:
         return require_aware(instant, name="instant").astimezone(self.office_hours.zone).date()
@@ -52,15 +56,22 @@ class WorkingClock:
     def segments(self, since: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Running-clock intervals (UTC) from `since` on; ends at an open pause, else never."""
         since = require_aware(since, name="since")
-        open_pause_start = next((s for s, e in self._pauses if e == _END_OF_TIME), _END_OF_TIME)
-        day = since.astimezone(self.office_hours.zone).date()
+        open_pause_start, pauses, days = self._open_pause_start, self._pauses, self._days
+        day = since.astimezone(self._zone).date()
         while True:
-            opens, closes = _office_window(day, self.office_hours)
+            known = days.get(day)
+            if known is None:
+                known = days[day] = (*_office_window(day, self.office_hours), self.calendar.is_working_day(day))
+            opens, closes, working = known
             if opens >= open_pause_start:
                 return
-            if self.calendar.is_working_day(day):
-                yield from self._unpaused(max(opens, since), closes)
-            day += timedelta(days=1)
+            if working:
+                start = opens if opens > since else since
+                if pauses:
+                    yield from self._unpaused(start, closes)
+                elif start < closes:
+                    yield start, closes
+            day += _ONE_DAY
 
     def instant_after(self, since: datetime, seconds: float) -> datetime | None:
         """Earliest instant by which `seconds` of running clock have passed; None if paused first."""
@@ -94,6 +105,15 @@ class WorkingClock:
             start = pause_end
         if start < end:
             yield start, end
+
+
+@lru_cache(maxsize=64)
+def _days_of(calendar: WorkingDayCalendar, hours: OfficeHours) -> dict[date, tuple[datetime, datetime, bool]]:
+    """Each local date's office window (UTC) and whether it is a working day, filled in as clocks ask, one
+    dict per calendar and office hours (both immutable): a clock walks the same weeks for every firing
+    of every deadline, and looking a date up here is cheaper than the window's cache (it hashes the
+    office hours) and the calendar's question each time."""
+    return {}
 
 
 @lru_cache(maxsize=8192)

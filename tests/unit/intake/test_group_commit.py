@@ -22,6 +22,10 @@ class FakeDatabase:
         await asyncio.sleep(0.01)  # a commit takes time: nobody may be answered before it ends
         self.committed.append(written)
 
+    async def transact(self, members: Sequence[str]) -> list[str | BaseException]:
+        async with self.begin() as transaction:
+            return await write(transaction, members)
+
     def rows(self) -> list[str]:
         return [row for transaction in self.committed for row in transaction]
 
@@ -42,7 +46,7 @@ async def write(transaction: list[str], members: Sequence[str]) -> list[str | Ba
 @pytest.fixture
 async def database_and_commit() -> AsyncIterator[tuple[FakeDatabase, GroupCommit[str, str]]]:
     database = FakeDatabase()
-    commits = GroupCommit(begin=database.begin, write=write, on_commit=lambda: None)
+    commits = GroupCommit(transact=database.transact, on_commit=lambda: None)
     await commits.start()
     yield database, commits
     await commits.stop()
@@ -84,7 +88,7 @@ async def test_a_member_refused_by_the_writer_fails_alone_within_the_committed_b
 
 async def test_members_queued_when_the_writer_stops_are_written_before_it_ends() -> None:
     database = FakeDatabase()
-    commits = GroupCommit(begin=database.begin, write=write, on_commit=lambda: None)
+    commits = GroupCommit(transact=database.transact, on_commit=lambda: None)
     await commits.start()
     waiting = [asyncio.create_task(commits.submit(f"m{n}")) for n in range(3)]
     await asyncio.sleep(0)  # queued, not yet written

@@ -96,6 +96,29 @@ def test_an_override_holiday_in_2027_moves_the_crossing_deadline_by_a_day(policy
     assert schedule.assumed_years == frozenset({2027})  # 01-04..08 are still assumed
 
 
+def test_clocks_over_different_calendars_keep_their_own_days_when_computed_in_turn(policy, calendar):
+    """Working days are remembered per calendar: one calendar's answers never leak into another's."""
+    with_holiday = WorkingDayCalendar.from_chinese_calendar(
+        overrides=CalendarOverrides.model_validate({"days": [{"date": "2027-01-04", "kind": "holiday", "note": "x"}]})
+    )
+    start = local(2026, 12, 24, 10)
+    due = [compute_schedule(clock_started_at=start, tier="complex", policy=policy, calendar=c).due_at
+           for c in (calendar, with_holiday, calendar, with_holiday)]
+    assert due == [local(2027, 1, 7, 17, 30), local(2027, 1, 8, 17, 30)] * 2
+
+
+def test_an_unknown_year_whose_every_day_in_the_span_is_overridden_is_not_assumed():
+    calendar = WorkingDayCalendar.from_chinese_calendar(
+        overrides=CalendarOverrides.model_validate({"days": [
+            {"date": "2027-01-01", "kind": "holiday", "note": "元旦"},
+            {"date": "2027-01-02", "kind": "holiday", "note": "元旦"},
+        ]})
+    )
+    assert calendar.assumed_years(date(2026, 12, 20), date(2027, 1, 2)) == frozenset()
+    assert calendar.assumed_years(date(2026, 12, 20), date(2027, 1, 3)) == frozenset({2027})
+    assert calendar.assumed_years(date(2027, 1, 3), date(2028, 1, 1)) == frozenset({2027, 2028})
+
+
 def test_a_pause_over_two_whole_working_days_moves_every_later_firing_by_two_days(policy, calendar):
     pause = Pause(started_at=local(2026, 2, 24, 9), ended_at=local(2026, 2, 26, 9), reason="公示期")
     schedule = general(policy, calendar, pauses=[pause])

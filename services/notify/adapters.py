@@ -53,6 +53,7 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName]) -> Di
         concurrency=settings.send_concurrency,
         claim_batch=settings.claim_batch,
         poll_s=settings.dispatch_poll_s,
+        lease_s=settings.dispatch_lease_s,
     )
 
 

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[3]
 DISTRICT = "pair"
 CLAIM_BATCH = 50  # the most a killed process can have sent but not recorded
-LEASE_S = 4.0  # past any pass in these tests, so a live process's claims are never taken over
+LEASE_S = 20.0  # past any pass in these tests (CLAIM_BATCH rows at SEND_TIMEOUT_S), so a live process's claims are never taken over
 
 
 class NotifyProcess:
@@ -108,6 +108,7 @@ def notify_env(broker, tmp_path: Path, http_receiver: HttpReceiver) -> dict[str,
         "BANCHENG_NOTIFY_CLAIM_BATCH": str(CLAIM_BATCH),
         "BANCHENG_NOTIFY_DISPATCH_LEASE_S": str(LEASE_S),
         "BANCHENG_NOTIFY_DISPATCH_POLL_S": "0.2",
+        "BANCHENG_NOTIFY_SEND_TIMEOUT_S": "5",  # CLAIM_BATCH rows fit in the lease (adapters.claim_batch)
         "BANCHENG_NOTIFY_LOG_LEVEL": "WARNING",
     }
     # Once, before the processes start: two processes starting together would race to create the tables.

@@ -1,39 +1,48 @@
 """Notifications per second, from work-order events on the bus to delivered on a local webhook sink.
 
-Starts the dev broker, a webhook sink (uvicorn, its own process) and notify in this process on SQLite;
-publishes N `workorder.dispatched` events (one case each) whose district rule sends one signed webhook
-to the lead department, and times first publish → N deliveries recorded as delivered.
+Starts the dev broker, a webhook sink (uvicorn, its own process) and notify as N processes of its own
+(`python -m services.notify`, default 1) on one database: SQLite, or with `--postgres` a throwaway
+PostgreSQL database dropped afterwards. Publishes `--events` `workorder.dispatched` events (one case
+each) whose district rule sends one signed webhook to the lead department, and times first publish
+→ every delivery recorded as delivered.
 
-Beside wall-clock throughput it prints CPU time per notification: this process's (notify, plus the
-publishing, measured apart and subtracted), the sink's and the broker's. On a shared machine the
-wall figure is noisy; the CPU figure is what a change to notify moves.
+Beside wall-clock throughput it prints CPU time per notification: notify's processes' together, the
+sink's and the broker's (and PostgreSQL's backends', which serve notify alone here). On a shared
+machine the wall figure is noisy; the CPU figure is what a change to notify moves. Notify runs in
+processes of its own so that `py-spy record --pid` sees notify alone (the pids are printed).
 
-    .venv/bin/python bench/notify_throughput.py [--events 10000]
+    .venv/bin/python bench/notify_throughput.py [--events 10000] [--postgres] [--processes N]
 """
 
 import argparse
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import yaml
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+ROOT = Path(__file__).resolve().parent.parent
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(ROOT))
 
 from shared.devbroker import DevBroker, free_port  # noqa: E402 - after the path above
 from shared.envelope import Envelope  # noqa: E402
 from shared.events.workorder import WorkOrderDispatched  # noqa: E402
 from shared.topics import WORKORDER_EVENTS  # noqa: E402
+
+POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
 
 SINK = """
 async def app(scope, receive, send):
@@ -61,20 +70,24 @@ def data_dir(root: Path, sink_url: str) -> Path:
     return root
 
 
-async def delivered(runtime) -> int:
+def delivery_table():  # noqa: ANN201 - imported late: the checkout's notify, after the path above
     from services.notify import store
 
-    async with runtime.sessions() as session:
-        query = select(func.count()).select_from(store.Delivery).where(store.Delivery.state == "delivered")
-        return (await session.exec(query)).one()
+    return store.Delivery.__table__
 
 
-async def attempt_figures(runtime) -> tuple[int, list[str]]:
-    from services.notify import store
+async def delivered(engine: AsyncEngine) -> int:
+    table = delivery_table()
+    async with engine.connect() as connection:
+        return await connection.scalar(select(func.count()).select_from(table).where(table.c.state == "delivered"))
 
-    async with runtime.sessions() as session:
-        attempts = (await session.exec(select(func.sum(store.Delivery.attempts)))).one()
-        errors = (await session.exec(select(store.Delivery.last_error).where(store.Delivery.last_error != None).distinct().limit(3))).all()  # noqa: E711
+
+async def attempt_figures(engine: AsyncEngine) -> tuple[int, list[str]]:
+    table = delivery_table()
+    async with engine.connect() as connection:
+        attempts = await connection.scalar(select(func.sum(table.c.attempts)))
+        errors = (await connection.execute(
+            select(table.c.last_error).where(table.c.last_error.is_not(None)).distinct().limit(3))).scalars().all()
     return attempts or 0, list(errors)
 
 
@@ -95,14 +108,109 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def wait_for(runtime, count: int, timeout_s: float) -> int:
+def postgres_backends_cpu(database: str) -> float:
+    """CPU of the PostgreSQL backends serving `database` (their command line names it)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f" {database} " in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile, or another user's
+    return total
+
+
+async def wait_for(engine: AsyncEngine, count: int, timeout_s: float) -> int:
     deadline = time.monotonic() + timeout_s
-    while (done := await delivered(runtime)) < count and time.monotonic() < deadline:
+    while (done := await delivered(engine)) < count and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     return done
 
 
-async def main(events: int) -> None:
+def wait_http(url: str, *, timeout_s: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(url).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or (process is not None and process.poll() is not None):
+            raise SystemExit(f"{url} did not answer")
+        time.sleep(0.1)
+
+
+async def postgres_database(name: str, *, drop: bool) -> None:
+    admin = create_async_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)') if drop
+                                     else text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
+async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port: int, env: dict[str, str]) -> None:
+    # Migrated once up front: N processes starting together would race to create the tables.
+    subprocess.run([sys.executable, "-m", "services.notify", "migrate"], cwd=ROOT, env=env, check=True)
+    notify = []
+    for index in range(args.processes):
+        port = free_port()
+        log = (work / f"notify-{index}.log").open("wb")
+        notify.append(subprocess.Popen([sys.executable, "-m", "services.notify", "serve"], cwd=ROOT,
+                                       env={**env, "BANCHENG_NOTIFY_PORT": str(port)}, stdout=log, stderr=log))
+        notify[-1].port = port  # type: ignore[attr-defined]
+    engine = create_async_engine(env["BANCHENG_NOTIFY_DATABASE_URL"])
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, linger_ms=5)
+    try:
+        for process in notify:
+            wait_http(f"http://127.0.0.1:{process.port}/readyz", timeout_s=60, process=process)
+        print(f"notify pids: {' '.join(str(p.pid) for p in notify)} (py-spy record --pid <pid>)", flush=True)
+        await producer.start()
+        await publish(producer, 0, WARM_UP_EVENTS)
+        if await wait_for(engine, WARM_UP_EVENTS, 120) < WARM_UP_EVENTS:
+            logs = "".join(log.read_text(errors="replace")[-2000:] for log in sorted(work.glob("notify-*.log")))
+            raise SystemExit(f"warm-up not delivered; notify's logs end:\n{logs}")
+        database = env["BANCHENG_NOTIFY_DATABASE_URL"].rsplit("/", 1)[1]
+        others = {"sink": lambda: cpu_seconds(sink_pid(work)), "broker": lambda: cpu_seconds(broker.process.pid),
+                  "notify": lambda: sum(cpu_seconds(p.pid) for p in notify)}
+        if args.postgres:
+            others["postgres"] = lambda: postgres_backends_cpu(database)
+        cpu_before = {name: read() for name, read in others.items()}
+        started = time.perf_counter()
+        await publish(producer, WARM_UP_EVENTS, args.events)
+        done = await wait_for(engine, WARM_UP_EVENTS + args.events, 600) - WARM_UP_EVENTS
+        elapsed = time.perf_counter() - started
+        cpu = {name: read() - cpu_before[name] for name, read in others.items()}
+        attempts, errors = await attempt_figures(engine)
+    finally:
+        await producer.stop()
+        await engine.dispose()
+        for process in notify:
+            process.send_signal(signal.SIGTERM)
+        for process in notify:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    kind = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"notify: {done} of {args.events} notifications event → delivered (webhook) in {elapsed:.2f} s: "
+          f"{done / elapsed:,.0f}/s ({kind}, {args.processes} notify process(es), dev broker)")
+    print(f"  attempts: {attempts} for {WARM_UP_EVENTS + args.events} deliveries; last errors seen: {errors or 'none'}")
+    per = max(done, 1)
+    print("  CPU per notification: " + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in cpu.items()))
+    print(f"  load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
+
+
+def sink_pid(work: Path) -> int:
+    return int((work / "sink.pid").read_text())
+
+
+async def main(args: argparse.Namespace) -> None:
+    if args.processes > 1 and not args.postgres:
+        raise SystemExit("several notify processes share a database on PostgreSQL only: add --postgres")
     work = Path(tempfile.mkdtemp(prefix="notify-bench-"))
     broker = DevBroker(log_path=work / "broker.log").start()
     (work / "sink.py").write_text(SINK)
@@ -111,55 +219,32 @@ async def main(events: int) -> None:
     # are kept alive past any pause in the run, so the sink never closes one just as notify reuses it.
     sink = subprocess.Popen([sys.executable, "-m", "uvicorn", "sink:app", "--port", str(port), "--http", "httptools",
                              "--timeout-keep-alive", "300", "--log-level", "warning", "--no-access-log"], cwd=work)
+    (work / "sink.pid").write_text(str(sink.pid))
+    database = f"bancheng_bench_notify_{uuid.uuid4().hex[:8]}"
+    url = (f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}" if args.postgres
+           else f"sqlite+aiosqlite:///{work}/notify.db")
     try:
-        os.environ.update({
-            "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-            "BANCHENG_NOTIFY_DATABASE_URL": f"sqlite+aiosqlite:///{work}/notify.db",
-            "BANCHENG_NOTIFY_DATA_DIR": str(data_dir(work / "data", f"http://127.0.0.1:{port}/hook")),
-            "BANCHENG_NOTIFY_LOG_LEVEL": os.environ.get("BANCHENG_NOTIFY_LOG_LEVEL", "WARNING"),
-        })
-        for _ in range(100):
-            try:
-                httpx.post(f"http://127.0.0.1:{port}/hook", content=b"{}")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        from services.notify.app import build_runtime
-
-        runtime = build_runtime()
-        await runtime.start()
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, linger_ms=5)
-        await producer.start()
-        try:
-            await publish(producer, 0, 1)  # warm-up: consumer groups joined, tables touched
-            await wait_for(runtime, 1, 60)
-            others = {"sink": sink.pid, "broker": broker.process.pid}
-            cpu_before = {name: cpu_seconds(pid) for name, pid in others.items()}
-            started, cpu_started = time.perf_counter(), time.process_time()
-            await publish(producer, 1, events)
-            publishing_cpu = time.process_time() - cpu_started
-            done = await wait_for(runtime, events + 1, 300) - 1
-            elapsed, notify_cpu = time.perf_counter() - started, time.process_time() - cpu_started - publishing_cpu
-            cpu_used = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in others.items()}
-            attempts, errors = await attempt_figures(runtime)
-        finally:
-            await producer.stop()
-            await runtime.stop()
-        print(f"notify: {done} of {events} notifications event → delivered (webhook) in {elapsed:.2f} s: "
-              f"{done / elapsed:,.0f}/s (SQLite, one process, dev broker)")
-        print(f"  attempts: {attempts} for {events + 1} deliveries; last errors seen: {errors or 'none'}")
-        per = max(done, 1)
-        print(f"  CPU per notification: notify {1000 * notify_cpu / per:.2f} ms, "
-              f"sink {1000 * cpu_used['sink'] / per:.2f} ms, broker {1000 * cpu_used['broker'] / per:.2f} ms "
-              f"(publishing {1000 * publishing_cpu / max(events, 1):.2f} ms/event, not counted in notify's)")
+        if args.postgres:
+            await postgres_database(database, drop=False)
+        env = {**os.environ,
+               "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+               "BANCHENG_NOTIFY_DATABASE_URL": url,
+               "BANCHENG_NOTIFY_DATA_DIR": str(data_dir(work / "data", f"http://127.0.0.1:{port}/hook")),
+               "BANCHENG_NOTIFY_LOG_LEVEL": os.environ.get("BANCHENG_NOTIFY_LOG_LEVEL", "WARNING")}
+        wait_http(f"http://127.0.0.1:{port}/hook", timeout_s=30, process=sink)
+        await run(args, work, broker, port, env)
     finally:
         sink.terminate()
         sink.wait()
         broker.stop()
+        if args.postgres:
+            await postgres_database(database, drop=True)
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
-    asyncio.run(main(parser.parse_args().events))
+    parser.add_argument("--postgres", action="store_true", help="one throwaway PostgreSQL database (127.0.0.1:5432)")
+    parser.add_argument("--processes", type=int, default=1, help="notify processes sharing the database")
+    asyncio.run(main(parser.parse_args()))

@@ -47,6 +47,9 @@ class NotifySettings(ServiceSettings):
     send_concurrency: int = 16  # sends in flight per channel, each on its own keep-alive connection
     claim_batch: int = 1000
     dispatch_poll_s: float = 0.5
+    # A claimed row is another process's to retry after this long: a sender killed mid-pass delays
+    # its rows by the lease; a pass that outlasts it may be sent twice (a receiver dedupes by delivery id).
+    dispatch_lease_s: float = 120.0
     send_timeout_s: float = 10.0
 
     def enabled_channels(self) -> set[ChannelName]:

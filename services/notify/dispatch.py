@@ -14,7 +14,7 @@ over the adapters' shared keep-alive HTTP pool.
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -86,7 +86,6 @@ class Dispatcher:
     rng: random.Random = field(default_factory=random.Random)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
-    _sending: dict[ChannelName, asyncio.Semaphore] = field(default_factory=dict)
 
     def wake(self) -> None:
         self._wake.set()
@@ -118,10 +117,22 @@ class Dispatcher:
         claimed = await self._claim(runtime)
         if not claimed:
             return 0
+        outcomes = await self.send_all(claimed)
+        await self._record(runtime, list(zip(claimed, outcomes, strict=True)))
+        return len(claimed)
+
+    async def send_all(self, claimed: list[Claimed]) -> list[Outcome_]:
+        """Attempt each claimed delivery: each queue in order, `concurrency` queues at a time per channel.
+
+        A fixed set of senders per channel takes the queues in turn: a task per queue (one per
+        notification when every case is different) cost more CPU than the send's own bookkeeping."""
         outcomes: list[Outcome_] = [Held()] * len(claimed)
         queues: dict[str, list[int]] = {}
         for index, item in enumerate(claimed):
             queues.setdefault(item.queue, []).append(index)
+        by_channel: dict[str, list[list[int]]] = {}
+        for indexes in queues.values():
+            by_channel.setdefault(claimed[indexes[0]].request.channel, []).append(indexes)
 
         async def send_in_order(indexes: list[int]) -> None:
             # One recipient hears of one case in order (the 12345 platform must see accepted before closed).
@@ -130,9 +141,16 @@ class Dispatcher:
                 if not isinstance(outcomes[index], DeliveryResult) or outcomes[index].outcome is Outcome.retryable:
                     return  # the rest stay Held behind it
 
-        await asyncio.gather(*(send_in_order(indexes) for indexes in queues.values()))
-        await self._record(runtime, list(zip(claimed, outcomes, strict=True)))
-        return len(claimed)
+        async def sender(turns: Iterator[list[int]]) -> None:
+            for indexes in turns:  # shared with the channel's other senders: each queue is taken once
+                await send_in_order(indexes)
+
+        senders = []
+        for channel_queues in by_channel.values():
+            turns = iter(channel_queues)
+            senders += [sender(turns) for _ in range(min(self.concurrency, len(channel_queues)))]
+        await asyncio.gather(*senders)
+        return outcomes
 
     async def _claim(self, runtime: Runtime) -> list[Claimed]:
         now = datetime.now(UTC)
@@ -168,8 +186,7 @@ class Dispatcher:
         wait = self.limiter.acquire(channel)
         if wait > 0:
             return Deferred(wait)
-        async with self._sending.setdefault(channel, asyncio.Semaphore(self.concurrency)):
-            result = await self.adapters[channel].send(_message(request, item.envelope))
+        result = await self.adapters[channel].send(_message(request, item.envelope))
         if result.outcome is Outcome.delivered:
             breaker.record_success()
         elif result.outcome is Outcome.retryable:

@@ -1,0 +1,67 @@
+"""How a dispatch pass sends what it claimed: bounded per channel, each recipient's queue in order."""
+
+import asyncio
+
+from services.notify.channels.base import Channel, DeliveryFailed
+from services.notify.dispatch import Claimed, Dispatcher, Held
+from services.notify.domain.circuit_breaker import CircuitBreaker
+from services.notify.domain.model import ChannelName, Message
+from services.notify.domain.rate_limit import ChannelRateLimiter
+from services.notify.domain.results import Outcome
+from services.notify.domain.retry import RetryPolicy
+from shared.envelope import Envelope
+from shared.events.notification import NotificationRequested
+
+
+class SlowWebhook(Channel):
+    """Holds each send for a moment and remembers how many were in flight at once, and the order."""
+
+    name = ChannelName.webhook
+
+    def __init__(self, *, failing: set[str] = frozenset()) -> None:
+        self.in_flight = self.most_in_flight = 0
+        self.sent: list[str] = []
+        self.failing = failing
+
+    async def _deliver(self, message: Message, address: str) -> str | None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.in_flight -= 1
+        self.sent.append(message.delivery_id)
+        if message.delivery_id in self.failing:
+            raise DeliveryFailed.retryable("HTTP 503")
+        return None
+
+
+def claimed(case: str, number: int) -> Claimed:
+    request = NotificationRequested(
+        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:SCJGJ",
+        address="http://127.0.0.1:9/hook", template="t", subject="s", body="b", trigger_event_id=f"e-{number}")
+    envelope = Envelope.wrap(request, source="notify", case_id=case, district="d", actor="test")
+    return Claimed(envelope, request, attempts=0, last_error=None)
+
+
+def dispatcher(adapter: Channel, *, concurrency: int) -> Dispatcher:
+    return Dispatcher(adapters={ChannelName.webhook: adapter}, policy=RetryPolicy(), limiter=ChannelRateLimiter(limits={}),
+                      new_breaker=lambda: CircuitBreaker(failure_threshold=1000, reset_timeout=1.0),
+                      concurrency=concurrency)
+
+
+async def test_sends_in_flight_on_a_channel_never_exceed_its_concurrency():
+    adapter = SlowWebhook()
+    outcomes = await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)])
+
+    assert adapter.most_in_flight == 4
+    assert len(adapter.sent) == 40 and all(outcome.outcome is Outcome.delivered for outcome in outcomes)
+
+
+async def test_one_recipients_messages_of_a_case_are_sent_in_order_and_wait_behind_a_retry():
+    adapter = SlowWebhook(failing={"case-a-1"})
+    items = [claimed("case-a", n) for n in range(4)] + [claimed("case-b", n) for n in range(3)]
+
+    outcomes = await dispatcher(adapter, concurrency=2).send_all(items)
+
+    assert [sent for sent in adapter.sent if sent.startswith("case-a")] == ["case-a-0", "case-a-1"]
+    assert [sent for sent in adapter.sent if sent.startswith("case-b")] == ["case-b-0", "case-b-1", "case-b-2"]
+    assert outcomes[1].outcome is Outcome.retryable and outcomes[2:4] == [Held(), Held()]

@@ -7,10 +7,12 @@ whose handler writes a trivial durable effect (a row per event) and stages one e
 the relay publishes to the bus. Times the first applied event → the last relayed one, and prints the
 events/s and the CPU (all threads: the database driver's too) per event of this process over that span.
 
-The envelopes are published before the clock starts, so the figure is the consumer's: fetch, decode,
+By default the envelopes are published before the clock starts (batches of 500: the per-event costs);
+with `--rate R` another process offers them at R a second while the service consumes (small batches, as
+live traffic gives: the per-batch costs too). Either way the figure is the consumer's: fetch, decode,
 inbox, handler, outbox row, relay (read, produce, delete). Prints; asserts nothing.
 
-    .venv/bin/python bench/consumer_path.py [--events 20000] [--postgres] [--profile out.svg]
+    .venv/bin/python bench/consumer_path.py [--events 20000] [--rate 0] [--postgres] [--profile out.svg]
 
 `--profile FILE` runs py-spy on this process while it consumes and writes its flame graph to FILE (an
 `.svg`; any other name gets collapsed stacks, one a line, to grep);
@@ -35,7 +37,7 @@ from sqlmodel import Field, SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared import bus, db, inbox, outbox  # noqa: E402 - after the path above
-from shared.consuming import APPLIED, Consumer, Unit  # noqa: E402
+from shared.consuming import APPLIED, BatchApplier, Consumer, Unit  # noqa: E402
 from shared.devbroker import DevBroker  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
 from shared.events.case import CaseAccepted, CaseRegistered  # noqa: E402
@@ -80,17 +82,26 @@ def envelopes(count: int) -> list[Envelope]:
     ]
 
 
-async def publish(servers: str, count: int) -> None:
+async def publish(servers: str, count: int, rate: float = 0.0) -> None:
+    """All at once, or `rate` a second in ticks of 10 ms (small batches, as live traffic gives)."""
     producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all", linger_ms=5)
     await producer.start()
     try:
-        sent = []
-        for envelope in envelopes(count):
+        sent, started = [], time.perf_counter()
+        for number, envelope in enumerate(envelopes(count)):
+            if rate and number % max(int(rate / 100), 1) == 0:
+                await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
             key, value, headers = envelope.to_kafka()
             sent.append(await producer.send(INPUT, value, key=key, headers=headers))
         await asyncio.gather(*sent)
     finally:
         await producer.stop()
+
+
+def start_publisher(servers: str, count: int, rate: float) -> subprocess.Popen[bytes]:
+    """Offered load comes from a process of its own, so its CPU is not counted as the consumer's."""
+    return subprocess.Popen([sys.executable, __file__, "--publish-to", servers, "--events", str(count),
+                             "--rate", str(rate)])
 
 
 async def prepare_database(url: str) -> None:
@@ -101,6 +112,19 @@ async def prepare_database(url: str) -> None:
         await connection.run_sync(lambda sync: SQLModel.metadata.drop_all(sync, tables=tables))
         await connection.run_sync(lambda sync: SQLModel.metadata.create_all(sync, tables=tables))
     await engine.dispose()
+
+
+def count_batches() -> list[int]:
+    """Wraps the applier to note each batch's size: the per-batch costs are spread over that many events."""
+    sizes: list[int] = []
+    apply = BatchApplier.__call__
+
+    async def noted(self: BatchApplier, records) -> None:  # noqa: ANN001
+        sizes.append(len(records))
+        await apply(self, records)
+
+    BatchApplier.__call__ = noted
+    return sizes
 
 
 def counted(metric, **labels: str) -> float:  # noqa: ANN001 - a prometheus_client metric
@@ -116,9 +140,11 @@ async def run(args: argparse.Namespace, work: Path) -> None:
     try:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         await bus.ensure_topics(kafka, [INPUT, OUTPUT])
-        await publish(broker.bootstrap_servers, args.events)
+        if not args.rate:
+            await publish(broker.bootstrap_servers, args.events)
         url = POSTGRES_URL if args.postgres else f"sqlite+aiosqlite:///{work / 'bench.db'}"
         await prepare_database(url)
+        batch_sizes = count_batches()
         empty_migrations = work / "migrations"  # the tables are made above; no migrations to run
         empty_migrations.mkdir()
         runtime = Runtime(
@@ -134,25 +160,30 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking",
                                     "--format", kind, "-o", args.profile, "--pid", str(os.getpid())])
         await runtime.start()
+        publisher = start_publisher(broker.bootstrap_servers, args.events, args.rate) if args.rate else None
         try:
             started = cpu_started = None
             while counted(outbox.PUBLISHED, service=SERVICE) < args.events:
                 if started is None and counted(APPLIED) > 0:
                     # From the first applied event: joining the group and the first fetch are not per event.
                     started, cpu_started = time.perf_counter(), time.process_time()
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(0.05)  # the polling itself costs CPU: seldom
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         finally:
             await runtime.stop()
+            if publisher:
+                publisher.wait(30)
             if spy:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(30)
     finally:
         broker.stop()
     database = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{args.events} events on {database}: {args.events / elapsed:.0f} events/s, "
+    offered = f"offered at {args.rate:.0f}/s" if args.rate else "published beforehand"
+    print(f"{args.events} events ({offered}) on {database}: {args.events / elapsed:.0f} events/s, "
           f"CPU {1e6 * cpu / args.events:.0f} µs per event ({cpu:.2f} s over {elapsed:.2f} s; "
-          f"load average {os.getloadavg()[0]:.2f})")
+          f"load average {os.getloadavg()[0]:.2f}); {len(batch_sizes)} batches, "
+          f"{sum(batch_sizes) / max(len(batch_sizes), 1):.1f} records each")
 
 
 def main() -> None:
@@ -161,7 +192,13 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help=f"use {POSTGRES_URL} instead of SQLite")
     parser.add_argument("--profile", metavar="FILE", help="record a py-spy profile of the consuming (.svg: flame graph)")
     parser.add_argument("--hold", type=float, default=0.0, metavar="S", help="print the pid, wait S s, then consume")
+    parser.add_argument("--rate", type=float, default=0.0, help="offer the events at this many a second "
+                        "(from another process) while consuming, instead of publishing them all beforehand")
+    parser.add_argument("--publish-to", metavar="SERVERS", help=argparse.SUPPRESS)  # the publisher process
     args = parser.parse_args()
+    if args.publish_to:
+        asyncio.run(publish(args.publish_to, args.events, args.rate))
+        return
     with tempfile.TemporaryDirectory(prefix="consumer-path-") as work:
         asyncio.run(run(args, Path(work)))
 

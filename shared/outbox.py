@@ -91,9 +91,10 @@ def row(
 ) -> dict[str, Any]:
     """The outbox row for `envelope` as plain values, for `stage` and for bulk writers (intake's
     group commit); `extra_headers` go after the envelope's own (a dead letter's reason)."""
-    key, value, headers = envelope.to_kafka()
-    return {"topic": topic, "key": key, "value": value,
-            "headers": [[n, v.decode()] for n, v in headers] + [[n, v] for n, v in (extra_headers or {}).items()],
+    key, value, headers = envelope.to_kafka_text()  # text headers: no encode here and decode back
+    if extra_headers:
+        headers += extra_headers.items()
+    return {"topic": topic, "key": key, "value": value, "headers": headers,
             "created_at": staged_at or datetime.now(UTC)}
 
 

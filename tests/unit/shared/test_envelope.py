@@ -76,7 +76,10 @@ def test_decoded_envelope_has_the_types_of_a_validated_one() -> None:
     envelope = resumed()
     _, value, headers = envelope.to_kafka()
     back = Envelope.from_kafka(value, headers)
-    assert back.model_dump() == Envelope.model_validate(envelope.model_dump(mode="json")).model_dump()
+    validated = Envelope.model_validate(envelope.model_dump(mode="json"))
+    assert back.model_dump() == validated.model_dump() and back.model_fields_set == validated.model_fields_set
+    assert back.__dict__.keys() == Envelope.model_fields.keys() == envelope.__dict__.keys()
+    assert back.model_copy(update={"hall": "H2"}).hall == "H2" and back.hall is None
 
 
 def test_an_envelope_without_a_case_or_with_a_naive_time_is_not_wrapped() -> None:

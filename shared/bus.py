@@ -31,6 +31,9 @@ def create_broker(
         ],
         logger=logging.getLogger(f"bancheng.{service}.broker"),
         log_level=logging.DEBUG,
+        # Subscribers take the raw records and decode them themselves (shared.consuming): without this,
+        # resolving a handler's `message` argument hopped to a worker thread on every batch.
+        apply_types=False,
     )
 
 

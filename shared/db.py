@@ -30,7 +30,10 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **_JSON)
+        # No rollback when a connection goes back to the pool: SQLAlchemy's sessions and connections end
+        # their transaction themselves (commit, or rollback on close), and on SQLite the extra rollback was
+        # a round trip to the driver's thread per transaction (~140 µs of CPU, 2 per consumed batch).
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None, **_JSON)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **_JSON)

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from fastapi import APIRouter, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -143,8 +143,8 @@ class Runtime:
             retry_backoff_s=self.settings.consumer_retry_backoff_s,
         )
 
-        async def apply_batch(message: KafkaMessage) -> None:
-            await applier(message.raw_message)
+        async def apply_batch(records: Sequence[ConsumerRecord]) -> None:
+            await applier(records)
 
         self.broker.subscriber(
             *consumer.topics,
@@ -174,8 +174,7 @@ async def prune_applied_events(runtime: Runtime) -> None:
         await asyncio.sleep(3600)
 
 
-async def _raw_records(_message: KafkaMessage) -> None:
-    """The applier decodes each record itself, so one bad record cannot fail the whole batch.
-
-    Async because FastStream runs a plain function decoder in a worker thread: a thread hop per batch."""
-    return None
+async def _raw_records(message: KafkaMessage) -> Sequence[ConsumerRecord]:
+    """The batch's records as they came: the applier decodes each itself, so one bad record cannot fail
+    the whole batch. Async because FastStream runs a plain function decoder in a worker thread."""
+    return message.raw_message

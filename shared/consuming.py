@@ -124,6 +124,9 @@ class Consumer:
         self.every_batch = handler
         return handler
 
+    def handles(self, event_type: str) -> bool:
+        return self._every_event is not None or self.every_batch is not None or event_type in self._handlers
+
     def handler_for(self, envelope: Envelope) -> tuple[Handler, Event | None] | None:
         if self._every_event is not None:
             return self._every_event, None
@@ -170,8 +173,14 @@ class BatchApplier:
             self.on_commit()
 
     async def _apply(self, pairs: list[tuple[ConsumerRecord, Envelope]]) -> bool:
-        """Apply `pairs` in one transaction; True when it staged events for the outbox."""
+        """Apply `pairs` in one transaction; True when it staged events for the outbox.
+
+        Events of a type no handler takes are left out: their ids are not recorded (a row each, to
+        prune later), and a batch of only those opens no transaction at all."""
         group = self.consumer.group
+        pairs = [pair for pair in pairs if self.consumer.handles(pair[1].type)]
+        if not pairs:
+            return False
         async with self.sessions() as session, session.begin():
             event_ids = [str(envelope.id) for _, envelope in pairs]
             if self.consumer.own_dedupe:

@@ -123,7 +123,7 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.broker.stop()  # stop consuming first; what was applied is committed
         await self.relay.stop()
-        await self.relay.publish_batch()  # one last pass so a clean stop leaves little behind
+        await self.relay.drain()  # a clean stop leaves nothing unpublished or undeleted behind
         await self.producer.stop()
         await self.engine.dispose()
 

@@ -63,7 +63,8 @@ def build_consumer() -> Consumer:
 
     @consumer.on(CaseRegistered)
     async def on_case_registered_record_and_accept(event: CaseRegistered, envelope: Envelope, unit: Unit) -> None:
-        db.insert_at_commit(unit.session, BenchEffect(event_id=str(envelope.id), case_number=event.case_number))
+        row = db.new_row(BenchEffect, event_id=str(envelope.id), case_number=event.case_number)  # as services do
+        db.insert_at_commit(unit.session, row)
         await unit.emit(CaseAccepted(case_number=event.case_number), topic=OUTPUT)
 
     return consumer

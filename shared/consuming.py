@@ -92,10 +92,16 @@ BatchHandler = Callable[[Fresh, Unit], Awaitable[None]]
 class Consumer:
     """A consumer group's handlers by event type. `on(CaseRegistered)` registers a typed handler."""
 
-    def __init__(self, group: str, *, topics: Sequence[str] = (), pattern: str | None = None) -> None:
+    def __init__(
+        self, group: str, *, topics: Sequence[str] = (), pattern: str | None = None, own_dedupe: bool = False,
+    ) -> None:
+        """`own_dedupe=True` is for a consumer whose effect already keeps each event id once (audit's log has
+        a unique index on it): the applied-id table is then skipped, a statement and a row per event saved,
+        and its handlers see a redelivered event again (only copies within one batch are dropped)."""
         self.group = group
         self.topics = tuple(topics)
         self.pattern = pattern
+        self.own_dedupe = own_dedupe
         self._handlers: dict[str, Handler] = {}
         self._every_event: Handler | None = None
         self.every_batch: BatchHandler | None = None
@@ -117,6 +123,9 @@ class Consumer:
         for consumers whose per-event cost is round trips (audit appends a whole batch at once)."""
         self.every_batch = handler
         return handler
+
+    def handles(self, event_type: str) -> bool:
+        return self._every_event is not None or self.every_batch is not None or event_type in self._handlers
 
     def handler_for(self, envelope: Envelope) -> tuple[Handler, Event | None] | None:
         if self._every_event is not None:
@@ -164,15 +173,24 @@ class BatchApplier:
             self.on_commit()
 
     async def _apply(self, pairs: list[tuple[ConsumerRecord, Envelope]]) -> bool:
-        """Apply `pairs` in one transaction; True when it staged events for the outbox."""
+        """Apply `pairs` in one transaction; True when it staged events for the outbox.
+
+        Events of a type no handler takes are left out: their ids are not recorded (a row each, to
+        prune later), and a batch of only those opens no transaction at all."""
         group = self.consumer.group
+        pairs = [pair for pair in pairs if self.consumer.handles(pair[1].type)]
+        if not pairs:
+            return False
         async with self.sessions() as session, session.begin():
-            # Before the handlers: a concurrent applier of the same ids (a rebalance) waits here on
-            # PostgreSQL until the other commits, and then finds them recorded; so one effect is kept.
-            new = await inbox.record_new(session, consumer=group, event_ids=[str(e.id) for _, e in pairs])
+            event_ids = [str(envelope.id) for _, envelope in pairs]
+            if self.consumer.own_dedupe:
+                new = set(event_ids)
+            else:
+                # Before the handlers: a concurrent applier of the same ids (a rebalance) waits here on
+                # PostgreSQL until the other commits, and then finds them recorded; so one effect is kept.
+                new = await inbox.record_new(session, consumer=group, event_ids=event_ids)
             fresh: Fresh = []
-            for record, envelope in pairs:
-                event_id = str(envelope.id)
+            for (record, envelope), event_id in zip(pairs, event_ids, strict=True):
                 if event_id not in new:
                     DUPLICATES.labels(group).inc()
                     continue

@@ -5,10 +5,11 @@ payload is the event's JSON; the attributes travel as `ce_*` headers, trace cont
 `traceparent`/`tracestate` headers.
 """
 
-import json
 from datetime import UTC, datetime
 from typing import Any, Self
 from uuid import UUID, uuid4
+
+import orjson
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -54,14 +55,22 @@ class Envelope(BaseModel):
         caused_by: "Envelope | None" = None,
         occurred_at: datetime | None = None,
     ) -> Self:
-        """A new envelope for `event`; `caused_by` links causation and correlation."""
+        """A new envelope for `event`; `caused_by` links causation and correlation.
+
+        Built without pydantic's validation (every value is typed here), after the two checks the types
+        do not make: a case id, and an aware time. Validating cost more than the rest of emitting."""
+        if not case_id:
+            raise ValueError(f"an envelope for {event.type} needs a case id")
+        moment = occurred_at or datetime.now(UTC)
+        if moment.tzinfo is None:
+            raise ValueError(f"an envelope's time must be aware: {moment}")
         event_id = uuid4()
-        return cls(
+        return cls._assemble(
             id=event_id,
             type=event.type,
             schema_version=event.version,
             source=source,
-            occurred_at=occurred_at or datetime.now(UTC),
+            occurred_at=moment,
             case_id=case_id,
             district=district,
             hall=hall,
@@ -72,6 +81,17 @@ class Envelope(BaseModel):
             tracestate=caused_by.tracestate if caused_by else None,
             data=event.model_dump(mode="json"),
         )
+
+    @classmethod
+    def _assemble(cls, **values: Any) -> Self:
+        """An envelope from checked values of every field, as `model_construct` makes one but without its
+        per-field pass over defaults and aliases: 7.8 of the 9 µs it took (pydantic v2's instance slots)."""
+        envelope = cls.__new__(cls)
+        object.__setattr__(envelope, "__dict__", values)
+        object.__setattr__(envelope, "__pydantic_fields_set__", set(values))
+        object.__setattr__(envelope, "__pydantic_extra__", None)
+        object.__setattr__(envelope, "__pydantic_private__", None)
+        return envelope
 
     def event(self) -> Event:
         """The typed event; raises MalformedMessage for an unknown type or invalid data."""
@@ -84,60 +104,76 @@ class Envelope(BaseModel):
             raise MalformedMessage(f"invalid {self.type} v{self.schema_version}: {error}") from error
 
     def to_kafka(self) -> tuple[bytes, bytes, Headers]:
-        headers: Headers = [
-            ("ce_specversion", SPEC_VERSION.encode()),
-            ("ce_id", str(self.id).encode()),
-            ("ce_type", self.type.encode()),
-            ("ce_source", self.source.encode()),
-            ("ce_time", self.occurred_at.isoformat().encode()),
-            ("ce_subject", self.case_id.encode()),
-            ("ce_schemaversion", str(self.schema_version).encode()),
-            ("ce_district", self.district.encode()),
-            ("ce_actor", self.actor.encode()),
-            ("ce_correlationid", str(self.correlation_id).encode()),
-            ("content-type", CONTENT_TYPE.encode()),
+        key, value, headers = self.to_kafka_text()
+        return key, value, [(name, text.encode()) for name, text in headers]
+
+    def to_kafka_text(self) -> tuple[bytes, bytes, list[tuple[str, str]]]:
+        """As `to_kafka`, the headers' values as text: what the outbox stores (its headers are JSON)."""
+        headers = [
+            ("ce_specversion", SPEC_VERSION),
+            ("ce_id", str(self.id)),
+            ("ce_type", self.type),
+            ("ce_source", self.source),
+            ("ce_time", self.occurred_at.isoformat()),
+            ("ce_subject", self.case_id),
+            ("ce_schemaversion", str(self.schema_version)),
+            ("ce_district", self.district),
+            ("ce_actor", self.actor),
+            ("ce_correlationid", str(self.correlation_id)),
+            ("content-type", CONTENT_TYPE),
         ]
-        optional = {
-            "ce_hall": self.hall,
-            "ce_causationid": self.causation_id and str(self.causation_id),
-            "traceparent": self.traceparent,
-            "tracestate": self.tracestate,
-        }
-        headers += [(name, value.encode()) for name, value in optional.items() if value]
-        return self.case_id.encode(), _json_bytes(self.data), headers
+        if self.hall:
+            headers.append(("ce_hall", self.hall))
+        if self.causation_id:
+            headers.append(("ce_causationid", str(self.causation_id)))
+        if self.traceparent:
+            headers.append(("traceparent", self.traceparent))
+        if self.tracestate:
+            headers.append(("tracestate", self.tracestate))
+        return self.case_id.encode(), orjson.dumps(self.data), headers
 
     @classmethod
     def from_kafka(cls, value: bytes | None, headers: Headers) -> Self:
-        """Parse a record; raises MalformedMessage with the reason when it is not an event."""
+        """Parse a record; raises MalformedMessage with the reason when it is not an event.
+
+        Every attribute is checked as the model's fields say (UUIDs, a version ≥ 1, an aware time, a
+        case id), by hand: a validated pydantic model per record was the largest cost of decoding."""
         attributes = {name: raw.decode("utf-8", "replace") for name, raw in headers}
         if "ce_type" not in attributes or "ce_id" not in attributes:
             raise MalformedMessage("missing CloudEvents headers ce_id/ce_type")
         try:
-            data = json.loads(value or b"")
-        except ValueError as error:
+            data = orjson.loads(value or b"")
+        except orjson.JSONDecodeError as error:
             raise MalformedMessage(f"payload is not JSON: {error}") from error
         if not isinstance(data, dict):
             raise MalformedMessage("payload is not a JSON object")
+        get = attributes.get
         try:
-            return cls(
-                id=attributes["ce_id"],
+            schema_version = int(get("ce_schemaversion", "1"))
+            if schema_version < 1:
+                raise ValueError(f"ce_schemaversion must be at least 1, not {schema_version}")
+            occurred_at = datetime.fromisoformat(get("ce_time", ""))
+            if occurred_at.tzinfo is None:
+                raise ValueError(f"ce_time has no time zone: {occurred_at}")
+            case_id = get("ce_subject", "")
+            if not case_id:
+                raise ValueError("ce_subject (the case id) is empty")
+            causation_id = get("ce_causationid")
+            return cls._assemble(
+                id=UUID(attributes["ce_id"]),
                 type=attributes["ce_type"],
-                schema_version=attributes.get("ce_schemaversion", "1"),
-                source=attributes.get("ce_source", ""),
-                occurred_at=attributes.get("ce_time", ""),
-                case_id=attributes.get("ce_subject", ""),
-                district=attributes.get("ce_district", ""),
-                hall=attributes.get("ce_hall"),
-                actor=attributes.get("ce_actor", ""),
-                causation_id=attributes.get("ce_causationid"),
-                correlation_id=attributes.get("ce_correlationid", attributes["ce_id"]),
-                traceparent=attributes.get("traceparent"),
-                tracestate=attributes.get("tracestate"),
+                schema_version=schema_version,
+                source=get("ce_source", ""),
+                occurred_at=occurred_at,
+                case_id=case_id,
+                district=get("ce_district", ""),
+                hall=get("ce_hall"),
+                actor=get("ce_actor", ""),
+                causation_id=UUID(causation_id) if causation_id is not None else None,
+                correlation_id=UUID(get("ce_correlationid", attributes["ce_id"])),
+                traceparent=get("traceparent"),
+                tracestate=get("tracestate"),
                 data=data,
             )
         except ValueError as error:
             raise MalformedMessage(f"invalid envelope: {error}") from error
-
-
-def _json_bytes(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

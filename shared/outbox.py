@@ -8,6 +8,7 @@ the one that publishes; on SQLite there is one writing process per file anyway.
 
 import asyncio
 import logging
+import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from shared.envelope import Envelope
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 30.0
+# On SQLite published rows are deleted at most this often (or past this many), not after every pass.
+DELETE_EVERY_S = 1.0
+DELETE_AFTER_ROWS = 5000
 
 PUBLISHED = Counter("bancheng_outbox_published_total", "Events published by the outbox relay", ["service"])
 PENDING = Gauge("bancheng_outbox_pending", "Outbox rows seen unpublished at the last relay pass", ["service"])
@@ -91,9 +95,10 @@ def row(
 ) -> dict[str, Any]:
     """The outbox row for `envelope` as plain values, for `stage` and for bulk writers (intake's
     group commit); `extra_headers` go after the envelope's own (a dead letter's reason)."""
-    key, value, headers = envelope.to_kafka()
-    return {"topic": topic, "key": key, "value": value,
-            "headers": [[n, v.decode()] for n, v in headers] + [[n, v] for n, v in (extra_headers or {}).items()],
+    key, value, headers = envelope.to_kafka_text()  # text headers: no encode here and decode back
+    if extra_headers:
+        headers += extra_headers.items()
+    return {"topic": topic, "key": key, "value": value, "headers": headers,
             "created_at": staged_at or datetime.now(UTC)}
 
 
@@ -146,6 +151,10 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._leader_connection: AsyncConnection | None = None
         self._postgres = is_postgres(str(engine.url))
+        # SQLite: every row up to this id is published and not deleted yet; every other row is not published.
+        self._published_up_to = 0
+        self._published_undeleted = 0
+        self._deleted_at = time.monotonic()
 
     def wake(self) -> None:
         self._wake.set()
@@ -181,16 +190,23 @@ class OutboxRelay:
     async def publish_batch(self) -> bool:
         """Publish the oldest rows; True when a full batch went out and more may be waiting.
 
-        Rows are read and deleted with Core (no ORM objects), the delete by the id range read. On
-        PostgreSQL the read and the delete share one snapshot (REPEATABLE READ), so a row of a slower
-        transaction committing in between, with an id inside the range, is not deleted unpublished; on
-        SQLite one writer at a time gives every later row a higher id than those read.
+        Rows are read and deleted with Core (no ORM objects). On PostgreSQL they are deleted by the id
+        range read, in the read's snapshot (REPEATABLE READ), so a row of a slower transaction committing
+        in between, with an id inside the range, is not deleted unpublished. On SQLite one writer at a
+        time gives every later row a higher id than those read: the relay remembers the last id it
+        published, reads past it, and deletes the published rows once a second (a delete and its commit
+        per pass were round trips to the driver's thread each). A crash in between publishes them again:
+        at least once, as before.
         """
+        if not self._postgres and self._deletion_due():
+            await self.delete_published()
         async with self._engine.connect() as connection:
             if self._postgres:
                 await connection.execution_options(isolation_level="REPEATABLE READ")
             query = select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.value, OUTBOX.c.headers,
                            OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(self._batch_size)
+            if self._published_up_to:
+                query = query.where(OUTBOX.c.id > self._published_up_to)
             rows = (await connection.execute(query)).all()
             PENDING.labels(self._service).set(len(rows))
             if not rows:
@@ -203,14 +219,39 @@ class OutboxRelay:
             ]
             # A send that never completes must surface: the rows stay and the next pass retries.
             await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
-            await connection.execute(delete(OUTBOX).where(OUTBOX.c.id.between(rows[0].id, rows[-1].id)))
-            await connection.commit()
+            if self._postgres:
+                await connection.execute(delete(OUTBOX).where(OUTBOX.c.id.between(rows[0].id, rows[-1].id)))
+                await connection.commit()
+            else:
+                self._published_up_to = rows[-1].id
+                self._published_undeleted += len(rows)
         now = datetime.now(UTC)
         lag = LAG.labels(self._service)
         for row in rows:
             lag.observe((now - _aware(row.created_at)).total_seconds())
         PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows) == self._batch_size
+
+    def _deletion_due(self) -> bool:
+        return self._published_undeleted > 0 and (
+            self._published_undeleted >= DELETE_AFTER_ROWS or time.monotonic() - self._deleted_at >= DELETE_EVERY_S
+        )
+
+    async def delete_published(self) -> None:
+        """SQLite: delete the rows published so far. After this every row left is unpublished, so reading
+        starts from the lowest id again (SQLite may reuse the ids of an emptied table)."""
+        if self._published_undeleted:
+            async with self._engine.begin() as connection:
+                await connection.execute(delete(OUTBOX).where(OUTBOX.c.id <= self._published_up_to))
+        self._published_up_to = self._published_undeleted = 0
+        self._deleted_at = time.monotonic()
+
+    async def drain(self) -> None:
+        """Publish what is left and delete what was published: a clean stop leaves an empty outbox."""
+        while await self.publish_batch():
+            pass
+        if not self._postgres:
+            await self.delete_published()
 
     async def _create_new_topics(self, topics: set[str]) -> None:
         """A new department's or channel's topic is created with our partition count before use;

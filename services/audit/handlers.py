@@ -35,7 +35,8 @@ async def append_and_apply(session: AsyncSession, fresh: Sequence[tuple[Envelope
 
 def build_consumer(signer: Signer) -> Consumer:
     """The audit consumer group; `signer` signs a checkpoint every N entries of a chain, inline."""
-    consumer = Consumer("audit", topics=EVENT_STREAMS)
+    # The log keeps each event id once (a unique index, checked by append_events): no applied-id table.
+    consumer = Consumer("audit", topics=EVENT_STREAMS, own_dedupe=True)
 
     @consumer.on_every_batch
     async def on_events_append_to_log_and_update_cases(fresh: list, unit: Unit) -> None:

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from shared import bus, db, inbox, outbox
 from shared.consuming import BatchApplier, Consumer
 from shared.deadletters import read_dead_letters
 from shared.envelope import Envelope
-from shared.events.case import CaseResumed
+from shared.events.case import CaseAccepted, CaseResumed
 from shared.settings import KafkaSettings
 
 
@@ -84,5 +85,43 @@ async def test_the_relay_is_woken_only_after_a_batch_that_staged_events(tmp_path
         assert wakes == []
         await applier([record(2, "quiet"), record(3, "emit")])
         assert wakes == [1]
+    finally:
+        await engine.dispose()
+
+
+async def test_events_no_handler_takes_are_not_recorded_and_open_no_transaction(tmp_path) -> None:  # noqa: ANN001
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'applier.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
+        await connection.run_sync(lambda sync: outbox.OutboxMessage.__table__.create(sync))
+    consumer = Consumer("selective", topics=["test.input"])
+    applied = []
+
+    @consumer.on(CaseResumed)
+    async def on_resumed(event: CaseResumed, _envelope: Envelope, _unit) -> None:  # noqa: ANN001
+        applied.append(event.reason)
+
+    sessions = db.session_factory(engine)
+    opened = []
+
+    def counting_sessions():  # noqa: ANN202
+        opened.append(1)
+        return sessions()
+
+    accepted = Envelope.wrap(CaseAccepted(case_number="FT-9"), source="test", case_id="case-9", district="demo",
+                             actor="test", occurred_at=datetime.now(UTC))
+    key, value, headers = accepted.to_kafka()
+    not_handled = ConsumerRecord("test.input", 0, 9, 0, 0, key, value, None, len(key), len(value), headers)
+    applier = BatchApplier(consumer=consumer, service="test", sessions=counting_sessions,
+                           producer=lambda: None, on_commit=lambda: None)
+    try:
+        await applier([not_handled])
+        assert opened == []
+        handled = record(10, "handled")
+        await applier([not_handled, handled])
+        assert applied == ["handled"] and opened == [1]
+        async with sessions() as session:
+            recorded = (await session.exec(select(inbox.ProcessedEvent.event_id))).all()
+        assert recorded == [dict(handled.headers)["ce_id"].decode()]
     finally:
         await engine.dispose()

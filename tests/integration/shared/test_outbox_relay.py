@@ -118,3 +118,61 @@ async def test_events_staged_in_a_rolled_back_transaction_are_never_written(kind
                 for row in rows] == ["1", "2"]
     finally:
         await engine.dispose()
+
+
+class RecordingProducer:
+    """Acknowledges every send at once and remembers what was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.client = self
+
+    async def add_topic(self, _topic: str) -> None:
+        return None
+
+    async def send(self, _topic: str, value: bytes, *, key: bytes, headers: list) -> asyncio.Future:  # noqa: ARG002
+        self.sent.append(Envelope.from_kafka(value, headers).data["reason"])
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_sqlite_relay_deletes_published_rows_later_and_never_publishes_one_twice(tmp_path) -> None:  # noqa: ANN001
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(outbox.OutboxMessage.__table__.create)
+    sessions = db.session_factory(engine)
+    producer = RecordingProducer()
+
+    async def ensure_topics(_topics: list[str]) -> None:
+        return None
+
+    relay = outbox.OutboxRelay(service="test", engine=engine, producer=producer, ensure_topics=ensure_topics)
+
+    async def stage(*reasons: str) -> None:
+        async with sessions() as session, session.begin():
+            for reason in reasons:
+                await outbox.stage(session, envelope("case-1", 0).model_copy(update={"data": {"case_number": "c",
+                                   "reason": reason}}), topic="t", service="test")
+
+    async def pending() -> int:
+        async with sessions() as session:
+            return await outbox.count_pending(session)
+
+    try:
+        await stage("a", "b", "c")
+        await relay.publish_batch()
+        await stage("d")
+        await relay.publish_batch()
+        await relay.publish_batch()
+        assert producer.sent == ["a", "b", "c", "d"] and await pending() == 4  # published, deleted later
+        await relay.delete_published()
+        assert await pending() == 0
+        await stage("e", "f")  # an emptied SQLite table gives its ids again, from 1
+        await relay.publish_batch()
+        assert producer.sent[4:] == ["e", "f"]
+        await stage("g")
+        await relay.drain()
+        assert producer.sent[6:] == ["g"] and await pending() == 0
+    finally:
+        await engine.dispose()

@@ -1,7 +1,6 @@
 """Intake's composition root: settings → runtime (bus, database, consumers) → HTTP app."""
 
 import asyncio
-import gc
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -44,10 +43,6 @@ class IntakeRuntime(Runtime):
             on_commit=self.relay.wake,
         )
         await self.registrations.start()
-        # Everything alive now (modules, models, compiled statements: ~150k objects) lives as long
-        # as the process; frozen, the collector stops walking it on each full collection (15 in one
-        # benchmark run, ~180 ms each on the shared machine: a stall every request in flight waits out).
-        gc.freeze()
 
     async def stop(self) -> None:
         await self.registrations.stop()

@@ -1,6 +1,5 @@
 """Notify's composition root: settings → runtime (planner, channel workers, dispatcher) → HTTP app."""
 
-import gc
 from pathlib import Path
 
 from shared.runtime import Runtime
@@ -12,22 +11,6 @@ from services.notify.domain.config_files import load_notify_config
 from services.notify.domain.model import ChannelName
 from services.notify.handlers import consumer
 from services.notify.workers import channel_worker
-
-
-YOUNG_GENERATION = 10_000
-
-
-class NotifyRuntime(Runtime):
-    async def start(self) -> None:
-        await super().start()
-        # What is alive once started (modules, models, compiled statements) lives as long as the process;
-        # frozen, the collector stops walking it on every full collection: 11 of them in a 5,000-notification
-        # benchmark took 1.8 s, a quarter of notify's CPU (cycles of each batch's objects reach the oldest
-        # generation and keep triggering them).
-        gc.freeze()
-        # A young generation of 10,000 rather than 700: a consumed batch's objects (hundreds of events,
-        # rows and envelopes) die with it instead of being walked, and promoted, mid-batch.
-        gc.set_threshold(YOUNG_GENERATION, *gc.get_threshold()[1:])
 
 
 def build_runtime(settings: NotifySettings | None = None) -> Runtime:
@@ -45,7 +28,7 @@ def build_channel_worker_runtime(settings: NotifySettings, channels: set[Channel
 def _runtime(settings: NotifySettings, channels: set[ChannelName], *, planner: bool) -> Runtime:
     dispatcher = build_dispatcher(settings, channels)
     workers = [channel_worker(channel.value, on_queued=dispatcher.wake) for channel in sorted(channels)]
-    return NotifyRuntime(
+    return Runtime(
         settings=settings,
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",

@@ -4,7 +4,8 @@ import gc
 
 import pytest
 
-from services.notify.app import YOUNG_GENERATION, build_runtime
+from services.notify.app import build_runtime
+from shared.runtime import YOUNG_GENERATION
 
 
 @pytest.fixture

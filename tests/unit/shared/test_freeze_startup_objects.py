@@ -7,6 +7,7 @@ from shared.runtime import freeze_startup_objects
 
 def test_objects_built_before_the_start_are_left_out_of_collections_and_later_ones_are_not() -> None:
     built_to_start: list[object] = []
+    threshold = gc.get_threshold()
     try:
         freeze_startup_objects()
         built_later: list[object] = []
@@ -16,3 +17,4 @@ def test_objects_built_before_the_start_are_left_out_of_collections_and_later_on
         assert any(candidate is built_later for candidate in tracked)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)

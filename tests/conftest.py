@@ -3,13 +3,16 @@
 import asyncio
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
 
+from shared import db
 from shared.devbroker import DevBroker
 
 
@@ -63,3 +66,17 @@ def database_url(kind: str, service: str, tmp_path: Path) -> str:
     name = f"bancheng_test_{service}_{uuid.uuid4().hex[:8]}"
     CREATED_DATABASES.add(name)
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+@asynccontextmanager
+async def fresh_sessions(kind: str, service: str, tmp_path: Path) -> AsyncIterator[db.SessionFactory]:
+    """Sessions on a fresh database (`database_url`) holding every table of the imported models."""
+    url = database_url(kind, service, tmp_path)
+    await db.ensure_postgres_database(url)
+    engine = db.create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    try:
+        yield db.session_factory(engine)
+    finally:
+        await engine.dispose()

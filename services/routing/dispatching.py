@@ -4,7 +4,7 @@ and re-routing after a return (退单). Every effect is staged in the caller's u
 from collections.abc import Sequence
 
 from shared.consuming import Unit
-from shared.db import insert_at_commit, new_row
+from shared.db import insert_at_commit, new_row, plain_row
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CaseForwarded
@@ -35,7 +35,7 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
         return  # routed already, under another event id (e.g. the case was forwarded twice)
     routed.add(case_id)
     in_force = await get_catalogues().current(unit.session, district=district)
-    case = store.plain_row(
+    case = plain_row(
         store.RoutedCase,
         case_id=case_id, case_number=event.case_number, district=district, hall=hall,
         problem_kind=event.problem_kind, matter_code=event.matter_code, description=event.description,
@@ -111,10 +111,10 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
     matter = case.matter_code if case.matter_code in {m.code for m in in_force.catalogue.matters} else None
     orders = []
     for code, role in [(lead, Role.lead), *((c, Role.assisting) for c in assisting if c not in live and c != lead)]:
-        order = (store.plain_row if first else new_row)(
+        order = (plain_row if first else new_row)(
             store.WorkOrder, case_id=case.case_id, case_number=case.case_number,
-                        district=case.district, hall=case.hall, department=code, role=role.value, matter_code=matter,
-                        tier=tier, state=WorkOrderState.dispatched.value, reason=reason)
+            district=case.district, hall=case.hall, department=code, role=role.value, matter_code=matter,
+            tier=tier, state=WorkOrderState.dispatched.value, reason=reason)
         if first:
             insert_at_commit(unit.session, order)
         else:

@@ -1,13 +1,10 @@
 """Routing's tables: routed cases, work orders (工单) and catalogue versions; keyword-only queries."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 from uuid import uuid4
 
-from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, Column, Table, func
+from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -87,33 +84,6 @@ class CatalogueVersion(SQLModel, table=True):
     change: str  # what changed, e.g. "seeded from data files", "department archives added"
     changed_by: str
     created_at: datetime = Field(default_factory=_now)
-
-
-def plain_row(model: type[SQLModel], **values: Any) -> Any:
-    """A new row of `model`'s table as plain attributes, defaults filled in, for `shared.db.insert_at_commit`
-    (which reads the table's columns off it): a table instance costs ~30–60 µs to build (pydantic and the
-    ORM's instrumentation, per column), this a few µs. It is not in the session: a query does not find it."""
-    row_class, defaults = _plain(model)
-    for name, default, factory in defaults:
-        if name not in values:
-            if factory is not None:
-                values[name] = factory()
-            elif default is PydanticUndefined:
-                raise TypeError(f"{model.__name__} row without {name}")
-            else:
-                values[name] = default
-    row = row_class()
-    for name, value in values.items():
-        setattr(row, name, value)  # AttributeError for a name that is not a column (the class has slots)
-    return row
-
-
-@cache
-def _plain(model: type[SQLModel]) -> tuple[type, tuple[tuple[str, Any, Callable[[], Any] | None], ...]]:
-    table: Table = model.__table__
-    row_class = type(f"Plain{model.__name__}", (), {"__slots__": tuple(c.name for c in table.columns),
-                                                     "__table__": table})
-    return row_class, tuple((name, f.default, f.default_factory) for name, f in model.model_fields.items())
 
 
 async def routed_case(session: AsyncSession, *, case_id: str, for_update: bool = False) -> RoutedCase | None:

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from zoneinfo import ZoneInfo
 
 from shared.consuming import Unit
-from shared.db import new_row
+from shared.db import new_row, plain_row
 from shared.events.sla import CardIssued, DeadlineWarned, UrgingNoticeSent
 from services.sla import store
 from services.sla.domain.schedule import Firing, Schedule, Stage
@@ -107,7 +107,7 @@ async def issue_card(
     if item is not None and (item.colour == CardColour.RED or colour is CardColour.YELLOW):
         return None  # this card was already given
     if item is None:
-        item = (store.plain_row if new_rows is not None else new_row)(
+        item = (plain_row if new_rows is not None else new_row)(
             store.SupervisionItem,
             deadline_id=row.id,
             case_id=row.case_id,

@@ -10,7 +10,7 @@ Event instants are the envelopes' `occurred_at`, so a replay or a late delivery 
 """
 
 from shared.consuming import Consumer, Unit
-from shared.db import insert_at_commit
+from shared.db import insert_at_commit, plain_row
 from shared.envelope import Envelope
 from shared.events.case import (
     CaseAccepted,
@@ -85,7 +85,7 @@ async def on_case_registered_arm_reply_deadline(event: CaseRegistered, envelope:
     rules = current().rules
     starts = rules.policy(envelope.district).clock_starts_on(DeadlineSubject.CASE_REPLY)
     rules.policy(envelope.district).tier(event.tier)  # an unknown tier is refused now, not at acceptance
-    row = store.plain_row(
+    row = plain_row(
         store.Deadline,
         case_id=envelope.case_id, subject="case", subject_id=envelope.case_id, district=envelope.district,
         hall=envelope.hall or event.hall, tier=event.tier, state="waiting",
@@ -107,7 +107,7 @@ async def on_case_accepted_start_reply_clock(event: CaseAccepted, envelope: Enve
 async def on_work_order_dispatched_arm_deadline(event: WorkOrderDispatched, envelope: Envelope, unit: Unit) -> None:
     if await _deadline(unit, "work_order", event.work_order_id):
         return
-    row = store.plain_row(
+    row = plain_row(
         store.Deadline,
         case_id=envelope.case_id, subject="work_order", subject_id=event.work_order_id,
         department=event.department, district=envelope.district, hall=envelope.hall, tier=event.tier,

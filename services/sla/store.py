@@ -5,13 +5,10 @@ keys of the firings already done, and `next_firing_at`: the indexed instant the 
 Closed deadlines have no next firing, so a sweep reads only the rows that are due.
 """
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import date, datetime
-from functools import cache
-from typing import Any
 from uuid import uuid4
 
-from pydantic_core import PydanticUndefined
 
 from sqlalchemy import JSON, Column, UniqueConstraint, and_, func, or_
 from sqlmodel import Field, SQLModel, col, select
@@ -77,32 +74,6 @@ class UrgingNotice(SQLModel, table=True):
     channel: str
     recipient: str
     text: str
-
-
-def plain_row(model: type[SQLModel], **values: Any) -> Any:
-    """A new row of `model`'s table as plain attributes, defaults filled in, for inserting with Core: a
-    table instance costs ~0.15 ms to build (pydantic and the ORM's instrumentation, per column), this a
-    few µs. It is not in the session: a query does not find it."""
-    row_class, defaults = _plain(model)
-    for name, default, factory in defaults:
-        if name not in values:
-            if factory is not None:
-                values[name] = factory()
-            elif default is PydanticUndefined:
-                raise TypeError(f"{model.__name__} row without {name}")
-            else:
-                values[name] = default
-    row = row_class()
-    for name, value in values.items():
-        setattr(row, name, value)  # AttributeError for a name that is not a column (the class has slots)
-    return row
-
-
-@cache
-def _plain(model: type[SQLModel]) -> tuple[type, tuple[tuple[str, Any, Callable[[], Any] | None], ...]]:
-    columns = tuple(column.name for column in model.__table__.columns)
-    row_class = type(f"Plain{model.__name__}", (), {"__slots__": columns, "__table__": model.__table__})
-    return row_class, tuple((name, f.default, f.default_factory) for name, f in model.model_fields.items())
 
 
 async def deadlines_of_case(session: AsyncSession, *, case_id: str) -> list[Deadline]:

@@ -6,26 +6,20 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import ConsumerRecord
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-from shared import db
 from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.workorder import WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
 from services.intake import handlers, store
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES, fresh_sessions
 
 
 @pytest.fixture(params=DATABASES)
 async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
-    url = database_url(request.param, "intake", tmp_path)
-    await db.ensure_postgres_database(url)
-    engine = db.create_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
-    yield db.session_factory(engine)
-    await engine.dispose()
+    async with fresh_sessions(request.param, "intake", tmp_path) as factory:
+        yield factory
 
 
 async def a_case(sessions) -> str:  # noqa: ANN001

@@ -6,26 +6,22 @@ from datetime import UTC, datetime
 
 import pytest
 from aiokafka import ConsumerRecord
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-from shared import db, outbox
+from shared import outbox
+from shared.db import plain_row
 from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded
 from shared.topics import WORKORDER_EVENTS
 from services.routing import handlers, store
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES, fresh_sessions
 
 
 @pytest.fixture(params=DATABASES)
 async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
-    url = database_url(request.param, "routing", tmp_path)
-    await db.ensure_postgres_database(url)
-    engine = db.create_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
-    yield db.session_factory(engine)
-    await engine.dispose()
+    async with fresh_sessions(request.param, "routing", tmp_path) as factory:
+        yield factory
 
 
 def forwarded(offset: int, case_id: str, matter_code: str | None) -> ConsumerRecord:
@@ -39,16 +35,16 @@ def forwarded(offset: int, case_id: str, matter_code: str | None) -> ConsumerRec
 
 
 def test_a_plain_row_has_every_column_with_its_defaults_and_refuses_unknown_ones() -> None:
-    row = store.plain_row(store.WorkOrder, case_id="c", case_number="FT-1", district="demo", department="housing",
-                          role="lead", tier="simple", state="dispatched", reason="r")
+    row = plain_row(store.WorkOrder, case_id="c", case_number="FT-1", district="demo", department="housing",
+                    role="lead", tier="simple", state="dispatched", reason="r")
     assert len(row.id) == 36 and row.created_at.tzinfo is not None
     assert (row.extensions, row.return_note, row.due_at) == ([], "", None)
     assert row.__table__ is store.WorkOrder.__table__
     with pytest.raises(TypeError, match="without case_number"):
-        store.plain_row(store.WorkOrder, case_id="c")
+        plain_row(store.WorkOrder, case_id="c")
     with pytest.raises(AttributeError):
-        store.plain_row(store.WorkOrder, case_id="c", case_number="FT-1", district="demo", department="housing",
-                        role="lead", tier="simple", state="dispatched", reason="r", colour="red")
+        plain_row(store.WorkOrder, case_id="c", case_number="FT-1", district="demo", department="housing",
+                  role="lead", tier="simple", state="dispatched", reason="r", colour="red")
 
 
 async def test_new_cases_and_their_first_work_orders_are_stored_at_commit_once_each(sessions) -> None:  # noqa: ANN001

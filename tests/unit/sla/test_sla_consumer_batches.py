@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiokafka import ConsumerRecord
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-from shared import db, outbox
+from shared import outbox
 from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.base import Event
@@ -18,7 +18,7 @@ from shared.events.case import CasePaused, CaseRegistered, CaseResumed, CaseWith
 from shared.events.workorder import WorkOrderDispatched, WorkOrderReplied
 from services.sla import context, handlers, store
 from services.sla.config import SlaSettings
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES, fresh_sessions
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
@@ -26,14 +26,9 @@ START = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 
 @pytest.fixture(params=DATABASES)
 async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
-    url = database_url(request.param, "sla", tmp_path)
-    await db.ensure_postgres_database(url)
-    context.install(SlaSettings(database_url=url))
-    engine = db.create_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
-    yield db.session_factory(engine)
-    await engine.dispose()
+    async with fresh_sessions(request.param, "sla", tmp_path) as factory:
+        context.install(SlaSettings())  # the rules and clock; the database is the fixture's
+        yield factory
 
 
 def record(offset: int, event: Event, case_id: str, *, minutes: int = 0) -> ConsumerRecord:

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from shared import db, outbox
 from services.sla import store
@@ -15,7 +15,7 @@ from services.sla.calendars import Rules
 from services.sla.config import DATA
 from services.sla.sweeper import sweep_once
 from services.sla.tracking import refresh
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES, fresh_sessions
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=SH)
@@ -23,13 +23,8 @@ NOW = datetime(2026, 3, 20, 12, 0, tzinfo=SH)
 
 @pytest.fixture(params=DATABASES)
 async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
-    url = database_url(request.param, "sla", tmp_path)
-    await db.ensure_postgres_database(url)
-    engine = db.create_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
-    yield db.session_factory(engine)
-    await engine.dispose()
+    async with fresh_sessions(request.param, "sla", tmp_path) as factory:
+        yield factory
 
 
 @pytest.fixture(scope="module")

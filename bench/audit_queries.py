@@ -35,7 +35,6 @@ from services.audit.domain.statistics import Dimension, Period
 from shared import db, migrations
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
-ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 EVENTS_PER_CASE = 7
 DESCRIPTIONS = [
     "租赁备案缺银行同意函，孩子入学急需租赁凭证", "社保转移缺少参保证明，窗口无法调取", "住改商经营场所登记多部门推诿",
@@ -189,10 +188,7 @@ async def main(events: int, runs: int) -> None:
         print(f"after VACUUM (ANALYZE), the steady state autovacuum reaches ({time.perf_counter() - began:.0f} s)")
         await measure(url, cases, runs)
     finally:
-        admin = create_async_engine(ADMIN, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await db.drop_postgres_database(url)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not the one the shared venv's editable install names
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.audit.domain.signing import generate_signing_key
 from services.audit.log_store import IncomingEvent, Signer, append_events
@@ -85,10 +83,7 @@ async def main(count: int) -> None:
     try:
         await bench(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", "PostgreSQL", count)
     finally:
-        admin = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await db.drop_postgres_database(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
 
 
 if __name__ == "__main__":

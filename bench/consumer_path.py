@@ -46,7 +46,7 @@ from shared.settings import KafkaSettings, ServiceSettings  # noqa: E402
 
 INPUT, OUTPUT = "bench.consumer_path.in", "bench.consumer_path.out"
 SERVICE = "bench"
-POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bancheng_bench_consumer_path"
+POSTGRES_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/bancheng_bench_consumer_path_{uuid.uuid4().hex[:8]}"
 
 
 class BenchEffect(SQLModel, table=True):
@@ -110,7 +110,6 @@ async def prepare_database(url: str) -> None:
     engine = db.create_engine(url)
     tables = [BenchEffect.__table__, inbox.ProcessedEvent.__table__, outbox.OutboxMessage.__table__]
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: SQLModel.metadata.drop_all(sync, tables=tables))
         await connection.run_sync(lambda sync: SQLModel.metadata.create_all(sync, tables=tables))
     await engine.dispose()
 
@@ -137,13 +136,13 @@ def counted(metric, **labels: str) -> float:  # noqa: ANN001 - a prometheus_clie
 
 
 async def run(args: argparse.Namespace, work: Path) -> None:
+    url = POSTGRES_URL if args.postgres else f"sqlite+aiosqlite:///{work / 'bench.db'}"
     broker = DevBroker(log_path=work / "broker.log").start()
     try:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         await bus.ensure_topics(kafka, [INPUT, OUTPUT])
         if not args.rate:
             await publish(broker.bootstrap_servers, args.events)
-        url = POSTGRES_URL if args.postgres else f"sqlite+aiosqlite:///{work / 'bench.db'}"
         await prepare_database(url)
         batch_sizes = count_batches()
         empty_migrations = work / "migrations"  # the tables are made above; no migrations to run
@@ -179,6 +178,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
                 spy.wait(30)
     finally:
         broker.stop()
+        await db.drop_postgres_database(url)  # a throwaway database (SQLite's file goes with `work`)
     database = "PostgreSQL" if args.postgres else "SQLite"
     offered = f"offered at {args.rate:.0f}/s" if args.rate else "published beforehand"
     print(f"{args.events} events ({offered}) on {database}: {args.events / elapsed:.0f} events/s, "
@@ -190,7 +190,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--postgres", action="store_true", help=f"use {POSTGRES_URL} instead of SQLite")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL database at 127.0.0.1:5432 instead of SQLite")
     parser.add_argument("--profile", metavar="FILE", help="record a py-spy profile of the consuming (.svg: flame graph)")
     parser.add_argument("--hold", type=float, default=0.0, metavar="S", help="print the pid, wait S s, then consume")
     parser.add_argument("--rate", type=float, default=0.0, help="offer the events at this many a second "

@@ -28,10 +28,9 @@ from itertools import count
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from http_load import RawClient  # bench/, this script's folder
+from shared import db
 from shared.devbroker import DevBroker, free_port
 
 BODY = {
@@ -194,16 +193,7 @@ def main() -> None:
             process.wait(timeout=15)
             broker.stop()
             if args.postgres:
-                asyncio.run(drop_database(name))
-
-
-async def drop_database(name: str) -> None:
-    admin = create_async_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+                asyncio.run(db.drop_postgres_database(database_url))
 
 
 if __name__ == "__main__":

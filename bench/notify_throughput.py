@@ -29,19 +29,19 @@ from pathlib import Path
 import httpx
 import yaml
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
 sys.path.insert(0, str(ROOT))
 
-from shared.devbroker import DevBroker, free_port  # noqa: E402 - after the path above
+from shared import db  # noqa: E402 - after the path above
+from shared.devbroker import DevBroker, free_port  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
 from shared.events.workorder import WorkOrderDispatched  # noqa: E402
 from shared.topics import WORKORDER_EVENTS  # noqa: E402
 
-POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
 
 SINK = """
@@ -141,16 +141,6 @@ def wait_http(url: str, *, timeout_s: float, process: subprocess.Popen | None = 
         time.sleep(0.1)
 
 
-async def postgres_database(name: str, *, drop: bool) -> None:
-    admin = create_async_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)') if drop
-                                     else text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-
-
 async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port: int, env: dict[str, str]) -> None:
     # Migrated once up front: N processes starting together would race to create the tables.
     subprocess.run([sys.executable, "-m", "services.notify", "migrate"], cwd=ROOT, env=env, check=True)
@@ -225,7 +215,7 @@ async def main(args: argparse.Namespace) -> None:
            else f"sqlite+aiosqlite:///{work}/notify.db")
     try:
         if args.postgres:
-            await postgres_database(database, drop=False)
+            await db.ensure_postgres_database(url)
         env = {**os.environ,
                "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
                "BANCHENG_NOTIFY_DATABASE_URL": url,
@@ -238,7 +228,7 @@ async def main(args: argparse.Namespace) -> None:
         sink.wait()
         broker.stop()
         if args.postgres:
-            await postgres_database(database, drop=True)
+            await db.drop_postgres_database(url)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -160,9 +161,18 @@ async def arming_rate(sessions, n: int) -> tuple[float, float]:  # noqa: ANN001
 
 
 async def main(args: argparse.Namespace) -> None:
+    """On a throwaway database: a SQLite file in a temporary folder, or a PostgreSQL database dropped after."""
     tmp = Path(tempfile.mkdtemp(prefix="sla-bench-"))
     url = (f"sqlite+aiosqlite:///{tmp}/sla.db" if args.db == "sqlite"
            else f"postgresql+asyncpg://postgres@127.0.0.1:5432/bench_sla_{uuid.uuid4().hex[:8]}")
+    try:
+        await measure(args, url)
+    finally:
+        await db.drop_postgres_database(url)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def measure(args: argparse.Namespace, url: str) -> None:
     await db.ensure_postgres_database(url)
     await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
     rules = context.install(SlaSettings(database_url=url)).rules

@@ -1,15 +1,16 @@
 """Database engines and sessions: SQLite (embedded default) or PostgreSQL, from one URL."""
 
 import copy
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import event, insert, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import Session, SessionTransaction, configure_mappers
 from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
@@ -166,13 +167,27 @@ async def ensure_postgres_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         return
+    async with _server(parsed) as connection:
+        exists = await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database})
+        if not exists:
+            await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+
+
+async def drop_postgres_database(url: str) -> None:
+    """Drop a throwaway PostgreSQL database (a benchmark's, a test's), its open connections closed first."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    async with _server(parsed) as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+
+
+@asynccontextmanager
+async def _server(parsed: URL) -> AsyncIterator[AsyncConnection]:
+    """A connection to the server's `postgres` database, outside any transaction (CREATE/DROP DATABASE)."""
     admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
-            exists = await connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-            )
-            if not exists:
-                await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+            yield connection
     finally:
         await admin.dispose()

@@ -8,8 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from shared import db
@@ -40,13 +38,8 @@ def drop_test_databases() -> Iterator[None]:
 
 
 async def _drop_databases(names: list[str]) -> None:
-    admin = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            for name in names:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    for name in names:
+        await db.drop_postgres_database(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ it read its own way (`log_scan`) and feed only the links.
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import NamedTuple
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_is_authentic
-from services.audit.domain.entries import StoredEntry, StoredRow, canonical_bytes, genesis_hash
+from services.audit.domain.entries import StoredEntry, StoredRow, canonical_bytes, entry_hash, genesis_hash
 
 
 ChainKey = tuple[str, int]  # (topic, partition): one chain
@@ -138,7 +137,7 @@ def entry_is_intact(entry: StoredEntry) -> bool:
 
 
 def _hash_matches(entry: StoredEntry) -> bool:
-    return hashlib.sha256(bytes.fromhex(entry.prev_hash) + hashlib.sha256(canonical_bytes(entry)).digest()).hexdigest() == entry.entry_hash
+    return entry_hash(entry.prev_hash, canonical_bytes(entry)) == entry.entry_hash
 
 
 def _links(entries: Iterable[StoredEntry]) -> Iterator[ChainLink]:

@@ -96,6 +96,18 @@ async def test_deleted_tail_is_caught_by_the_signed_checkpoint(migrated: Runtime
 
 
 @with_databases
+async def test_forged_checkpoint_is_named_and_its_chain_still_verifies(migrated: Runtime) -> None:
+    await seed(migrated)  # a head at partition 1's #2 that was never signed, with a made-up signature
+    faults = await faults_after(
+        migrated,
+        "INSERT INTO audit_checkpoint (topic, partition, sequence, head_hash, signed_at, key_id, signature) "
+        f"SELECT topic, partition, sequence, head_hash, signed_at, key_id, '{'AB' * 32}' FROM audit_checkpoint WHERE partition = 1",
+        f"UPDATE audit_checkpoint SET sequence = 2, head_hash = '{'00' * 32}' WHERE signature = '{'AB' * 32}'",
+    )
+    assert [(f.kind, f.partition, f.sequence) for f in faults] == [(FaultKind.BAD_CHECKPOINT, 1, 2)]
+
+
+@with_databases
 async def test_swapped_entries_are_named_by_verify(migrated: Runtime) -> None:
     await seed(migrated)  # swap #2 and #3 of partition 1 (evt-3, evt-5), sequences and all
     faults = await faults_after(

@@ -13,7 +13,8 @@ from services.audit.domain.entries import (
     stored_canonical_bytes,
     utc_timestamp,
 )
-from services.audit.domain.verification import ChainCheck, ChainLink, FaultKind, verify_log
+from services.audit.domain.verification import ChainCheck, FaultKind, verify_log
+from tests.unit.audit.conftest import links_of
 
 TOPIC = "bancheng.case-events"
 
@@ -145,28 +146,6 @@ def test_entries_read_back_with_their_json_as_stored_verify_without_decoding(bui
     ]
     assert all(canonical_bytes(row) == canonical_bytes(entry) for row, entry in zip(stored, build_chain(20)))
     assert verify_log(stored).ok
-
-
-def links_of(entries, *, intact=lambda entry: True):
-    return [ChainLink(e.topic, e.partition, e.sequence, e.event_id, e.prev_hash, e.entry_hash, intact(e)) for e in entries]
-
-
-def test_scanned_chain_out_of_order_is_set_aside_with_its_faults(build_chain):
-    kept, disordered = build_chain(6, partition=0), build_chain(6, partition=1)
-    disordered[1] = disordered[1]._replace(prev_hash=genesis_hash(TOPIC, 9))  # a fault before the surprise
-    disordered[3], disordered[4] = disordered[4], disordered[3]
-    check = ChainCheck(set_aside_doubtful=True)
-    check.feed(links_of(kept[:3] + disordered + kept[3:]))
-    report = check.report()
-    assert report.set_aside == ((TOPIC, 1),)
-    assert report.ok and report.entries_checked == 6  # the chain kept, read 1..6 in order
-
-
-def test_scanned_chain_with_a_link_that_does_not_hash_is_set_aside(build_chain):
-    entries = build_chain(5)
-    check = ChainCheck(set_aside_doubtful=True)
-    check.feed(links_of(entries, intact=lambda entry: entry.sequence != 4))
-    assert check.report().set_aside == ((TOPIC, 0),)
 
 
 def test_ordered_check_fed_in_chunks_names_what_verify_log_names(build_chain):

@@ -40,20 +40,25 @@ def cpu_seconds() -> float:
 
 
 def events(count: int) -> list[IncomingEvent]:
+    """Seven events a case, one after another; ids made as producers make them: event ids by the envelope,
+    case ids as intake makes them (random UUIDs, so the log's case index takes them anywhere, as in
+    production)."""
     start = datetime(2026, 3, 2, tzinfo=UTC)
-    return [
-        IncomingEvent(
-            topic="bancheng.case.events", partition=i % PARTITIONS, event_id=str(new_event_id()),
-            event_type="case.registered", occurred_at=start + timedelta(milliseconds=i), case_id=f"case-{i // 7}",
+    cases = [str(uuid.uuid4()) for _ in range(count // 7 + 1)]
+    made = []
+    for i in range(count):
+        event_id, case_id, at = str(new_event_id()), cases[i // 7], start + timedelta(milliseconds=i)
+        made.append(IncomingEvent(
+            topic="bancheng.case.events", partition=i % PARTITIONS, event_id=event_id,
+            event_type="case.registered", occurred_at=at, case_id=case_id,
             payload={"case_number": f"SS-{i // 7:08d}", "hall": "沙河街道政务服务中心", "channel": "walk_in",
                      "problem_kind": "missing_materials", "matter_code": "lease_filing",
                      "description": "租赁备案材料不齐，需一次性告知所缺材料", "applicant_kind": "person", "applicant_masked": "张*"},
-            headers={"ce_specversion": "1.0", "ce_id": str(i), "ce_type": "case.registered", "ce_source": "intake",
-                     "ce_time": (start + timedelta(milliseconds=i)).isoformat(), "ce_subject": f"case-{i // 7}",
+            headers={"ce_specversion": "1.0", "ce_id": event_id, "ce_type": "case.registered", "ce_source": "intake",
+                     "ce_time": at.isoformat(), "ce_subject": case_id,
                      "ce_district": "nanshan", "ce_actor": "staff:12", "ce_hall": "H1", "content-type": "application/json"},
-        )
-        for i in range(count)
-    ]
+        ))
+    return made
 
 
 async def bench(url: str, label: str, count: int) -> None:

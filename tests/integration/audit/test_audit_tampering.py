@@ -1,12 +1,15 @@
 """Editing, deleting or swapping any stored entry is caught by verify, which names the entry."""
 
+import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.audit import log_store
 from services.audit.config import get_settings
@@ -51,6 +54,37 @@ async def test_untouched_log_verifies_and_a_second_append_of_an_event_is_ignored
     assert await faults_after(migrated) == []
     async with migrated.engine.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM audit_entry")) == 9
+
+
+@with_databases
+async def test_two_writers_of_one_chain_append_one_after_the_other_never_forking_it(migrated: Runtime) -> None:
+    """A rebalance may let two consumers hold a partition at once: the second waits for the first's head
+    (PostgreSQL's row lock) or fails and its batch is consumed again (SQLite's one writer, and a chain's
+    first batch anywhere: no head row to lock yet); either way the chain stays one."""
+    signer = Signer(private_key=load_signing_key(get_settings()), every=3)
+    started, first, second = (
+        [IncomingEvent(topic=TOPIC, partition=0, event_id=f"evt-{name}-{i}", event_type="case.registered",
+                       occurred_at=AT, case_id="case-0", payload={"n": i}, headers={}) for i in range(4)]
+        for name in ("started", "a", "b")
+    )
+
+    async def append(events: list[IncomingEvent]) -> None:
+        async with migrated.sessions() as session, session.begin():
+            await log_store.append_events(session, events, signer=signer, now=AT)
+
+    await append(started)
+    async with migrated.sessions() as holding, holding.begin():
+        await log_store.append_events(holding, first, signer=signer, now=AT)  # the head moved, not committed yet
+        waiting = asyncio.create_task(append(second))
+        await asyncio.sleep(0.3)  # long enough for the second writer to reach the head
+        assert not waiting.done()
+    try:
+        await waiting
+    except (DBAPIError, sqlite3.DatabaseError):  # SQLite: it wrote from a head older than the first's commit
+        assert migrated.engine.dialect.name == "sqlite"
+        await append(second)  # consumed again
+    report = await verify_database(migrated.settings.database_url, load_signing_key(get_settings()).public_key())
+    assert report.ok and report.entries_checked == 12
 
 
 @with_databases

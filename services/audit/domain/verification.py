@@ -236,13 +236,14 @@ class ChainCheck:
             while pending and pending[0].sequence < sequence:  # fell in a gap already reported as missing
                 pending.popleft()
             if pending and pending[0].sequence == sequence:
-                checkpoint = pending.popleft()
-                if checkpoint.head_hash != entry_hash:
-                    faults.add(
-                        FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
-                        f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "
-                        f"{state.last_checkpoint + 1}..{sequence} were rewritten",
-                    )
+                while pending and pending[0].sequence == sequence:  # a head may be signed twice (inline, then by an export)
+                    checkpoint = pending.popleft()
+                    if checkpoint.head_hash != entry_hash:
+                        faults.add(
+                            FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
+                            f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "
+                            f"{state.last_checkpoint + 1}..{sequence} were rewritten",
+                        )
                 state.last_checkpoint = sequence
         self.checked += checked
 

@@ -10,12 +10,10 @@ headers as stored) and Python computes both hashes of every entry. The database 
 but handing over what it stores: a spelling that is not the canonical one simply does not hash right.
 
 A slice is a range of the table's storage: pages on PostgreSQL (a TID range scan), rowids on SQLite, so
-several readers read the table once between them (each reading the whole table for its own chains read
-it once per reader). A scan returns rows in storage order, which for an untouched chain is sequence
-order (entries are appended in order); `slice_check` keeps each chain's run and the runs are joined
-afterwards. A chain read otherwise (an UPDATE moves a row, a deletion leaves a gap) or with a row that
-does not hash right is read again on its own, ordered by the chain index, each row decoded and hashed by
-the domain's encoder (`entry_is_intact`: old spellings, rows stored out of place, faults named).
+the readers read the table once between them. Rows come in storage order, which for an untouched chain
+is sequence order; `slice_check` keeps each chain's runs, joined afterwards. A chain read otherwise, or
+with a row that does not hash right, is read again on its own, ordered by the chain index, each row
+decoded and hashed by the domain's encoder (`entry_is_intact`: old spellings, faults named).
 
 One snapshot: PostgreSQL's readers import the snapshot the verifier exports and holds. SQLite cannot
 share one, but assigns a new row a rowid above every stored one: readers read only up to the last rowid
@@ -27,7 +25,7 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -83,20 +81,16 @@ _CHUNK = 5_000  # SQLite rows per fetch
 
 def scan_slice(url: str, snapshot: str | None, storage: Slice, checkpoints: list[SignedCheckpoint]) -> SliceReport:
     """Check the entries stored in `storage` of the log at `url`, as seen in `snapshot` (PostgreSQL's
-    exported snapshot), against these authentic checkpoints. Blocking: a worker process or thread calls it."""
+    exported snapshot), against these checkpoints. Blocking: a worker process or thread calls it."""
     check = SliceCheck(checkpoints)
     if make_url(url).get_backend_name() == "postgresql":
         asyncio.run(_scan_postgres(url, snapshot, storage, check.feed))
     else:
-        connection = _sqlite_reader(url)
-        try:
-            first, end = storage
+        with closing(_sqlite_reader(url)) as connection:
             # NOT INDEXED: the table's own b-tree, walked in rowid order, never the chain index.
-            cursor = connection.execute(f"{_SQLITE_SCAN} WHERE rowid >= ? AND rowid < ?", (first, end))
+            cursor = connection.execute(f"{_SQLITE_SCAN} WHERE rowid >= ? AND rowid < ?", storage)
             while rows := cursor.fetchmany(_CHUNK):
                 check.feed(_sqlite_scanned_links(rows))
-        finally:
-            connection.close()
     return check.report()
 
 
@@ -109,7 +103,7 @@ async def _scan_postgres(url: str, snapshot: str | None, storage: Slice, feed: F
             first, end = storage
             pages = f"ctid >= '({int(first)},0)'" + ("" if end is None else f" AND ctid < '({int(end)},0)'")
             names: Names = {}
-            await _copy(connection, f"{_PG_SCAN} WHERE {pages}", lambda rows: _scanned_links(rows, names), feed)
+            await _copy(connection, f"{_PG_SCAN} WHERE {pages}", lambda lines: _scanned_links(lines, names), feed)
     finally:
         await connection.close()
 
@@ -118,7 +112,7 @@ async def _scan_postgres(url: str, snapshot: str | None, storage: Slice, feed: F
 async def log_snapshot(url: str) -> AsyncIterator["PostgresSnapshot | SqliteSnapshot"]:
     """The verifier's snapshot of the log, held until the block ends: its slices, and the ordered reading."""
     if make_url(url).get_backend_name() != "postgresql":
-        yield await asyncio.to_thread(SqliteSnapshot.taken, url)
+        yield SqliteSnapshot(url, *await asyncio.to_thread(_rowids, url))
         return
     connection = await _postgres_reader(url)
     try:
@@ -142,7 +136,7 @@ class PostgresSnapshot:
         for topic, partition in chains:
             await _copy(
                 self.connection, f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
-                lambda rows, chain=(topic, partition): [_link(fields, chain) for fields in rows],  # type: ignore[misc]
+                lambda lines, chain=(topic, partition): [_link(_fields(line), chain) for line in lines],  # type: ignore[misc]
                 check.feed,
             )
 
@@ -153,15 +147,6 @@ class SqliteSnapshot:
     def __init__(self, url: str, first: int, end: int) -> None:
         self.url, self.first, self.end = url, first, end
 
-    @classmethod
-    def taken(cls, url: str) -> "SqliteSnapshot":
-        connection = _sqlite_reader(url)
-        try:
-            first, last = connection.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid), -1) FROM audit_entry").fetchone()
-        finally:
-            connection.close()
-        return cls(url, first, last + 1)
-
     async def slices(self, count: int) -> list[Slice]:
         """`count` ranges of rowids about as large, together up to `self.end`."""
         bounds = [self.first + (self.end - self.first) * i // count for i in range(count)]
@@ -171,16 +156,13 @@ class SqliteSnapshot:
         await asyncio.to_thread(self._read_in_order, list(chains), check)
 
     def _read_in_order(self, chains: list[ChainKey], check: ChainCheck) -> None:
-        connection = _sqlite_reader(self.url)
-        try:
+        with closing(_sqlite_reader(self.url)) as connection:
             for topic, partition in chains:
                 cursor = connection.execute(
                     f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? AND rowid < ? ORDER BY sequence", (topic, partition, self.end)
                 )
                 while rows := cursor.fetchmany(_CHUNK):
                     check.feed([_link(row, (topic, partition)) for row in rows])
-        finally:
-            connection.close()
 
 
 async def _postgres_reader(url: str) -> asyncpg.Connection:
@@ -192,6 +174,12 @@ async def _postgres_reader(url: str) -> asyncpg.Connection:
     )
 
 
+def _rowids(url: str) -> tuple[int, int]:
+    """[first, end) of the rowids stored now."""
+    with closing(_sqlite_reader(url)) as connection:
+        return connection.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid) + 1, 0) FROM audit_entry").fetchone()
+
+
 def _sqlite_reader(url: str) -> sqlite3.Connection:
     path = make_url(url).database
     if not path or path == ":memory:":
@@ -200,20 +188,25 @@ def _sqlite_reader(url: str) -> sqlite3.Connection:
 
 
 async def _copy(
-    connection: asyncpg.Connection, query: str, links: Callable[[list[Fields]], list[ChainLink]], feed: Feed
+    connection: asyncpg.Connection, query: str, links: Callable[[list[bytes]], list[ChainLink]], feed: Feed
 ) -> None:
-    """COPY the query's rows out as text and feed their links, a chunk of whole lines at a time."""
+    """COPY the query's rows out as text and feed the links of its lines, a chunk of whole lines at a time."""
     rest = b""
 
     async def take(chunk: bytes) -> None:
         nonlocal rest
         lines = (rest + chunk).split(b"\n")
         rest = lines.pop()
-        feed(links([_copy_fields(line) if b"\\" in line else line.split(b"\t") for line in lines]))
+        feed(links(lines))
 
     await connection.copy_from_query(query, output=take)
     if rest:
         raise ValueError(f"COPY ended inside a row: {rest[:80]!r}")
+
+
+def _fields(line: bytes) -> Fields:
+    """A COPY text line's fields; escapes are undone only on a line that holds one (few do)."""
+    return _copy_fields(line) if b"\\" in line else line.split(b"\t")
 
 
 def _copy_fields(line: bytes) -> list[bytes | None]:
@@ -231,12 +224,14 @@ def _copy_fields(line: bytes) -> list[bytes | None]:
     return fields
 
 
-def _scanned_links(rows: Iterable[Fields], names: Names) -> list[ChainLink]:
-    """Scanned COPY rows' links: plain tuples in ChainLink's order (a named tuple costs more than a hash),
-    one loop over the chunk (a call per row would too)."""
-    sha256, fromhex, canonical = hashlib.sha256, bytes.fromhex, stored_canonical_bytes
+def _scanned_links(lines: Iterable[bytes], names: Names) -> list[ChainLink]:
+    """Scanned COPY lines' links: plain tuples in ChainLink's order (a named tuple costs more than a hash),
+    one loop over the chunk, splitting each line as it goes (a list of fields per line first, then this
+    loop, cost a seventh more)."""
+    sha256, fromhex, canonical, fields = hashlib.sha256, bytes.fromhex, stored_canonical_bytes, _fields
     links = []
-    for topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload, headers in rows:
+    for line in lines:
+        topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload, headers = fields(line)
         chain = names.get((topic, partition))  # type: ignore[arg-type]
         if chain is None:
             chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]

@@ -1,6 +1,8 @@
 """Audit log through the store: append rate (in batches, as the consumer appends) and verify rate (streamed
 from the database), on SQLite and PostgreSQL. Prints figures and CPU time (the database
 server's is not counted: on a shared machine wall-clock figures are noisy), asserts nothing.
+The append rate is also printed for each tenth of the run: the log grows forever in production, so
+what matters is how the rate moves with the log's size. Event ids are made as producers make them.
 
 Targets (issue 7): append >= 20,000 events/s, verify >= 200,000 entries/s.
 Usage: python bench/audit_store.py [events]   (PostgreSQL at 127.0.0.1:5432; a throwaway database, dropped after)
@@ -9,6 +11,7 @@ Usage: python bench/audit_store.py [events]   (PostgreSQL at 127.0.0.1:5432; a t
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import sys
 import tempfile
@@ -23,6 +26,7 @@ from services.audit.domain.signing import generate_signing_key
 from services.audit.log_store import IncomingEvent, Signer, append_events
 from services.audit.log_verification import verify_database
 from shared import db, migrations
+from shared.envelope import new_event_id
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 BATCH = 500  # the consumer's batch: one transaction per batch
@@ -36,20 +40,25 @@ def cpu_seconds() -> float:
 
 
 def events(count: int) -> list[IncomingEvent]:
+    """Seven events a case, one after another; ids made as producers make them: event ids by the envelope,
+    case ids as intake makes them (random UUIDs, so the log's case index takes them anywhere, as in
+    production)."""
     start = datetime(2026, 3, 2, tzinfo=UTC)
-    return [
-        IncomingEvent(
-            topic="bancheng.case.events", partition=i % PARTITIONS, event_id=str(uuid.uuid4()),
-            event_type="case.registered", occurred_at=start + timedelta(milliseconds=i), case_id=f"case-{i // 7}",
+    cases = [str(uuid.uuid4()) for _ in range(count // 7 + 1)]
+    made = []
+    for i in range(count):
+        event_id, case_id, at = str(new_event_id()), cases[i // 7], start + timedelta(milliseconds=i)
+        made.append(IncomingEvent(
+            topic="bancheng.case.events", partition=i % PARTITIONS, event_id=event_id,
+            event_type="case.registered", occurred_at=at, case_id=case_id,
             payload={"case_number": f"SS-{i // 7:08d}", "hall": "沙河街道政务服务中心", "channel": "walk_in",
                      "problem_kind": "missing_materials", "matter_code": "lease_filing",
                      "description": "租赁备案材料不齐，需一次性告知所缺材料", "applicant_kind": "person", "applicant_masked": "张*"},
-            headers={"ce_specversion": "1.0", "ce_id": str(i), "ce_type": "case.registered", "ce_source": "intake",
-                     "ce_time": (start + timedelta(milliseconds=i)).isoformat(), "ce_subject": f"case-{i // 7}",
+            headers={"ce_specversion": "1.0", "ce_id": event_id, "ce_type": "case.registered", "ce_source": "intake",
+                     "ce_time": at.isoformat(), "ce_subject": case_id,
                      "ce_district": "nanshan", "ce_actor": "staff:12", "ce_hall": "H1", "content-type": "application/json"},
-        )
-        for i in range(count)
-    ]
+        ))
+    return made
 
 
 async def bench(url: str, label: str, count: int) -> None:
@@ -60,12 +69,18 @@ async def bench(url: str, label: str, count: int) -> None:
     key = generate_signing_key()
     signer = Signer(private_key=key, every=1000)
     batch_events = events(count)
+    tenth = max(BATCH, count // 10 // BATCH * BATCH)
+    tenths = []
     began, cpu = time.perf_counter(), cpu_seconds()
     for offset in range(0, count, BATCH):
         async with sessions() as session, session.begin():
             await append_events(session, batch_events[offset : offset + BATCH], signer=signer, now=datetime.now(UTC))
+        if (offset + BATCH) % tenth == 0 or offset + BATCH >= count:
+            tenths.append((min(offset + BATCH, count), time.perf_counter()))
     appended, append_cpu = time.perf_counter() - began, cpu_seconds() - cpu
     await engine.dispose()
+    rates = [(size - before) / (at - then) for (before, then), (size, at) in zip([(0, began), *tenths], tenths)]
+    print(f"{label:10} append by log size:       " + "  ".join(f"{size // 1000:,}k {rate:,.0f}/s" for (size, _), rate in zip(tenths, rates)))
 
     began, cpu = time.perf_counter(), cpu_seconds()
     report = await verify_database(url, key.public_key())
@@ -74,6 +89,7 @@ async def bench(url: str, label: str, count: int) -> None:
           f"({count:,} in {appended:.1f} s, CPU {append_cpu:.1f} s)")
     print(f"{label:10} verify from the database: {report.entries_checked / verified:>10,.0f} entries/s "
           f"({report.entries_checked:,} in {verified:.1f} s, CPU {verify_cpu:.1f} s, {report.fault_count} faults)")
+    print(f"{label:10} load average {os.getloadavg()[0]:.2f}")
 
 
 async def main(count: int) -> None:

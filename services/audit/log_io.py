@@ -7,12 +7,13 @@ re-encoding, and on PostgreSQL one INSERT per row. Here a batch goes in as one C
 Rows are tuples in `ENTRY_FIELDS` order; `payload` and `headers` are JSON text.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.audit.domain.entries import ChainHead
 from services.audit.store import LogEntry
 
 
@@ -33,6 +34,43 @@ async def stored_event_ids(connection: AsyncConnection, event_ids: Sequence[str]
     else:
         query, parameter = "SELECT event_id FROM audit_entry WHERE event_id IN (SELECT value FROM json_each(?))", orjson.dumps(event_ids).decode()
     return set((await connection.exec_driver_sql(query, (parameter,))).scalars())
+
+
+# The batch's chain heads: read (locked on PostgreSQL) and written back in one statement each, their
+# keys as arrays. Through SQLAlchemy each cost a statement built and compiled per batch.
+_PG_LOCK_HEADS = (
+    "SELECT topic, partition, sequence, entry_hash FROM audit_chain_head"
+    " WHERE (topic, partition) IN (SELECT * FROM unnest($1::text[], $2::int[])) FOR UPDATE"
+)
+_SQLITE_HEADS = (
+    "SELECT topic, partition, sequence, entry_hash FROM audit_chain_head WHERE (topic, partition) IN"
+    " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"
+)
+_SAVE_HEADS = (
+    "INSERT INTO audit_chain_head (topic, partition, sequence, entry_hash) {} ON CONFLICT (topic, partition)"
+    " DO UPDATE SET sequence = excluded.sequence, entry_hash = excluded.entry_hash"
+)
+_PG_SAVE_HEADS = _SAVE_HEADS.format("SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[])")
+_SQLITE_SAVE_HEADS = _SAVE_HEADS.format("VALUES (?, ?, ?, ?)")
+
+
+async def stored_heads(connection: AsyncConnection, keys: Iterable[tuple[str, int]]) -> list[ChainHead]:
+    """The stored heads of these chains, locked for the transaction on PostgreSQL (on SQLite the
+    database lock, taken by the transaction's first write, keeps other writers out)."""
+    topics, partitions = zip(*keys, strict=True) if keys else ((), ())
+    if connection.dialect.name == "postgresql":
+        query, parameters = _PG_LOCK_HEADS, (list(topics), list(partitions))
+    else:
+        query, parameters = _SQLITE_HEADS, (orjson.dumps(list(zip(topics, partitions, strict=True))).decode(),)
+    return [ChainHead(*row) for row in await connection.exec_driver_sql(query, parameters)]
+
+
+async def save_heads(connection: AsyncConnection, heads: Sequence[ChainHead]) -> None:
+    """Upsert: a new chain's head row is inserted, a stored one moved on."""
+    if connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql(_PG_SAVE_HEADS, tuple(map(list, zip(*heads, strict=True))))
+    else:
+        await connection.exec_driver_sql(_SQLITE_SAVE_HEADS, [tuple(head) for head in heads])
 
 
 async def insert_entries(connection: AsyncConnection, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -1,37 +1,43 @@
-"""Reading one range of the log's chains for verification: a sequential scan, hashed from the driver's bytes.
+"""Reading the log for verification: slices of the table by sequential scans, hashed from the driver's
+bytes, and chains read again in chain order — all in one snapshot.
 
 An index scan in chain order costs the server a random heap read per row, and per-row driver objects
-(asyncpg records, datetimes, str) cost the client more than hashing. Here PostgreSQL sends the range as
+(asyncpg records, datetimes, str) cost the client more than hashing. Here PostgreSQL sends a slice as
 `COPY (SELECT …) TO STDOUT` text, split in Python, and SQLite's rows come from the stdlib driver as
 bytes; each entry's canonical JSON is built from the stored columns (in Python from PostgreSQL's, in SQL
 by SQLite: strings quoted and escaped as JSON, occurred-at as `utc_timestamp` spells it, payload and
 headers as stored) and Python computes both hashes of every entry. The database is trusted for nothing
 but handing over what it stores: a spelling that is not the canonical one simply does not hash right.
 
-A scan returns rows in storage order, which for an untouched chain is sequence order (entries are
-appended in order). A chain read otherwise (an UPDATE moves a row, a deletion leaves a gap) or with a
-row that does not hash right is set aside by the check (`ChainCheck`) and read again on its own,
-ordered by the chain index, each row decoded and hashed by the domain's encoder (`entry_is_intact`:
-old spellings, rows stored out of place, faults named) as the whole log was before.
+A slice is a range of the table's storage: pages on PostgreSQL (a TID range scan), rowids on SQLite, so
+the readers read the table once between them. Rows come in storage order, which for an untouched chain
+is sequence order; `slice_check` keeps each chain's runs, joined afterwards. A chain read otherwise, or
+with a row that does not hash right, is read again on its own, ordered by the chain index, each row
+decoded and hashed by the domain's encoder (`entry_is_intact`: old spellings, faults named).
+
+One snapshot: PostgreSQL's readers import the snapshot the verifier exports and holds. SQLite cannot
+share one, but assigns a new row a rowid above every stored one: readers read only up to the last rowid
+of the verifier's snapshot, which holds every entry of the checkpoints read before it.
 """
 
 import asyncio
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 import asyncpg
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import make_url
 
 from services.audit.domain.checkpoints import SignedCheckpoint
 from services.audit.domain.entries import StoredRow, stored_canonical_bytes
-from services.audit.domain.verification import ChainCheck, ChainKey, ChainLink, VerificationReport, entry_is_intact
+from services.audit.domain.slice_check import SliceCheck, SliceReport
+from services.audit.domain.verification import ChainCheck, ChainKey, ChainLink, entry_is_intact
 
-Range = tuple[ChainKey | None, ChainKey | None]
+Slice = tuple[int, int | None]  # [first, end) of the storage: pages on PostgreSQL, rowids on SQLite; None: the end
 Feed = Callable[[list[ChainLink]], None]
 Names = dict[tuple[bytes, bytes], ChainKey]
 Fields = Sequence[bytes | None]  # a row's columns as stored, UTF-8
@@ -73,87 +79,134 @@ _COPY_ESCAPED = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t"
 _CHUNK = 5_000  # SQLite rows per fetch
 
 
-def verify_range(
-    url: str, public_key: Ed25519PublicKey, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
-) -> VerificationReport:
-    """Verify the chains `chains[0] <= (topic, partition) < chains[1]` (None: unbounded) of the log at
-    `url` against these checkpoints (the range's own). Blocking: a worker process or thread calls it."""
+def scan_slice(url: str, snapshot: str | None, storage: Slice, checkpoints: list[SignedCheckpoint]) -> SliceReport:
+    """Check the entries stored in `storage` of the log at `url`, as seen in `snapshot` (PostgreSQL's
+    exported snapshot), against these checkpoints. Blocking: a worker process or thread calls it."""
+    check = SliceCheck(checkpoints)
     if make_url(url).get_backend_name() == "postgresql":
-        return asyncio.run(_verify_postgres(url, public_key, chains, checkpoints, max_faults))
-    return _verify_sqlite(url, public_key, chains, checkpoints, max_faults)
+        asyncio.run(_scan_postgres(url, snapshot, storage, check.feed))
+    else:
+        with closing(_sqlite_reader(url)) as connection:
+            # NOT INDEXED: the table's own b-tree, walked in rowid order, never the chain index.
+            cursor = connection.execute(f"{_SQLITE_SCAN} WHERE rowid >= ? AND rowid < ?", storage)
+            while rows := cursor.fetchmany(_CHUNK):
+                check.feed(_sqlite_scanned_links(rows))
+    return check.report()
 
 
-class _Verification:
-    """The scan's check, then an ordered check of the chains it set aside; their reports merged."""
-
-    def __init__(self, public_key: Ed25519PublicKey, checkpoints: list[SignedCheckpoint], max_faults: int) -> None:
-        self.public_key, self.checkpoints, self.max_faults = public_key, checkpoints, max_faults
-        self.scanned = ChainCheck(checkpoints=checkpoints, public_key=public_key, max_faults=max_faults, set_aside_doubtful=True)
-        self.scan_report: VerificationReport | None = None
-        self.reread: ChainCheck | None = None
-
-    def set_aside(self) -> tuple[ChainKey, ...]:
-        """Ends the scan; the chains to read again in order, into `self.reread`."""
-        self.scan_report = self.scanned.report()
-        aside = set(self.scan_report.set_aside)
-        self.reread = ChainCheck(
-            checkpoints=[c for c in self.checkpoints if (c.topic, c.partition) in aside],
-            public_key=self.public_key, max_faults=self.max_faults,
-        )
-        return self.scan_report.set_aside
-
-    def report(self) -> VerificationReport:
-        assert self.scan_report is not None and self.reread is not None
-        first, second = self.scan_report, self.reread.report()
-        return VerificationReport(
-            entries_checked=first.entries_checked + second.entries_checked,
-            fault_count=first.fault_count + second.fault_count,
-            faults=(first.faults + second.faults)[: self.max_faults],
-            set_aside=first.set_aside,
-        )
-
-
-async def _verify_postgres(
-    url: str, public_key: Ed25519PublicKey, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
-) -> VerificationReport:
-    verification = _Verification(public_key, checkpoints, max_faults)
-    names: Names = {}
-    connection = await asyncpg.connect(
-        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
-        # Occurred-at as `_utc_spelling` reads it; a scan from the table's start, not joining another
-        # scan of it midway (synchronized scans, on tables over a quarter of shared buffers).
-        server_settings={"TimeZone": "UTC", "DateStyle": "ISO", "synchronize_seqscans": "off"},
-    )
+async def _scan_postgres(url: str, snapshot: str | None, storage: Slice, feed: Feed) -> None:
+    connection = await _postgres_reader(url)
     try:
-        async with connection.transaction(isolation="repeatable_read", readonly=True):  # one snapshot for both reads
-            await _copy(connection, f"{_PG_SCAN} {_where(chains)}", lambda rows: _scanned_links(rows, names),
-                        verification.scanned.feed)
-            for topic, partition in verification.set_aside():
-                await _copy(
-                    connection, f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
-                    lambda rows, chain=(topic, partition): [_link(fields, chain) for fields in rows],  # type: ignore[misc]
-                    verification.reread.feed,  # type: ignore[union-attr]
-                )
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            if snapshot is not None:
+                await connection.execute(f"SET TRANSACTION SNAPSHOT {_quote(snapshot)}")
+            first, end = storage
+            pages = f"ctid >= '({int(first)},0)'" + ("" if end is None else f" AND ctid < '({int(end)},0)'")
+            names: Names = {}
+            await _copy(connection, f"{_PG_SCAN} WHERE {pages}", lambda lines: _scanned_links(lines, names), feed)
     finally:
         await connection.close()
-    return verification.report()
+
+
+@asynccontextmanager
+async def log_snapshot(url: str) -> AsyncIterator["PostgresSnapshot | SqliteSnapshot"]:
+    """The verifier's snapshot of the log, held until the block ends: its slices, and the ordered reading."""
+    if make_url(url).get_backend_name() != "postgresql":
+        yield SqliteSnapshot(url, *await asyncio.to_thread(_rowids, url))
+        return
+    connection = await _postgres_reader(url)
+    try:
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            yield PostgresSnapshot(connection, await connection.fetchval("SELECT pg_export_snapshot()"))
+    finally:
+        await connection.close()
+
+
+class PostgresSnapshot:
+    def __init__(self, connection: asyncpg.Connection, exported: str) -> None:
+        self.connection, self.id = connection, exported
+
+    async def slices(self, count: int) -> list[Slice]:
+        """`count` ranges of pages about as large, the last open-ended (no row beyond is in the snapshot)."""
+        pages = await self.connection.fetchval("SELECT pg_relation_size('audit_entry') / current_setting('block_size')::int")
+        bounds = [pages * i // count for i in range(count)]
+        return list(zip(bounds, [*bounds[1:], None]))
+
+    async def read_in_order(self, chains: Iterable[ChainKey], check: ChainCheck) -> None:
+        for topic, partition in chains:
+            await _copy(
+                self.connection, f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
+                lambda lines, chain=(topic, partition): [_link(_fields(line), chain) for line in lines],  # type: ignore[misc]
+                check.feed,
+            )
+
+
+class SqliteSnapshot:
+    id = None  # readers bound themselves to `self.end`, the rowid after the last one seen here
+
+    def __init__(self, url: str, first: int, end: int) -> None:
+        self.url, self.first, self.end = url, first, end
+
+    async def slices(self, count: int) -> list[Slice]:
+        """`count` ranges of rowids about as large, together up to `self.end`."""
+        bounds = [self.first + (self.end - self.first) * i // count for i in range(count)]
+        return list(zip(bounds, [*bounds[1:], self.end]))
+
+    async def read_in_order(self, chains: Iterable[ChainKey], check: ChainCheck) -> None:
+        await asyncio.to_thread(self._read_in_order, list(chains), check)
+
+    def _read_in_order(self, chains: list[ChainKey], check: ChainCheck) -> None:
+        with closing(_sqlite_reader(self.url)) as connection:
+            for topic, partition in chains:
+                cursor = connection.execute(
+                    f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? AND rowid < ? ORDER BY sequence", (topic, partition, self.end)
+                )
+                while rows := cursor.fetchmany(_CHUNK):
+                    check.feed([_link(row, (topic, partition)) for row in rows])
+
+
+async def _postgres_reader(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+        # Occurred-at as `_utc_spelling` reads it; a scan from its slice's start, not joining another
+        # scan of the table midway (synchronized scans, on tables over a quarter of shared buffers).
+        server_settings={"TimeZone": "UTC", "DateStyle": "ISO", "synchronize_seqscans": "off"},
+    )
+
+
+def _rowids(url: str) -> tuple[int, int]:
+    """[first, end) of the rowids stored now."""
+    with closing(_sqlite_reader(url)) as connection:
+        return connection.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid) + 1, 0) FROM audit_entry").fetchone()
+
+
+def _sqlite_reader(url: str) -> sqlite3.Connection:
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        raise ValueError("verifying needs a database file: an in-memory database cannot be opened again")
+    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)
 
 
 async def _copy(
-    connection: asyncpg.Connection, query: str, links: Callable[[list[Fields]], list[ChainLink]], feed: Feed
+    connection: asyncpg.Connection, query: str, links: Callable[[list[bytes]], list[ChainLink]], feed: Feed
 ) -> None:
-    """COPY the query's rows out as text and feed their links, a chunk of whole lines at a time."""
+    """COPY the query's rows out as text and feed the links of its lines, a chunk of whole lines at a time."""
     rest = b""
 
     async def take(chunk: bytes) -> None:
         nonlocal rest
         lines = (rest + chunk).split(b"\n")
         rest = lines.pop()
-        feed(links([_copy_fields(line) if b"\\" in line else line.split(b"\t") for line in lines]))
+        feed(links(lines))
 
     await connection.copy_from_query(query, output=take)
     if rest:
         raise ValueError(f"COPY ended inside a row: {rest[:80]!r}")
+
+
+def _fields(line: bytes) -> Fields:
+    """A COPY text line's fields; escapes are undone only on a line that holds one (few do)."""
+    return _copy_fields(line) if b"\\" in line else line.split(b"\t")
 
 
 def _copy_fields(line: bytes) -> list[bytes | None]:
@@ -171,36 +224,14 @@ def _copy_fields(line: bytes) -> list[bytes | None]:
     return fields
 
 
-def _verify_sqlite(
-    url: str, public_key: Ed25519PublicKey, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
-) -> VerificationReport:
-    path = make_url(url).database
-    if not path or path == ":memory:":
-        raise ValueError("verifying needs a database file: an in-memory database cannot be opened again")
-    verification = _Verification(public_key, checkpoints, max_faults)
-    connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None)
-    try:
-        connection.execute("BEGIN")  # one snapshot for both reads
-        # NOT INDEXED: a scan of the table in rowid order, not a walk of the chain index.
-        cursor = connection.execute(f"{_SQLITE_SCAN} {_where(chains)}")
-        while rows := cursor.fetchmany(_CHUNK):
-            verification.scanned.feed(_sqlite_scanned_links(rows))
-        for topic, partition in verification.set_aside():
-            cursor = connection.execute(f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? ORDER BY sequence", (topic, partition))
-            while rows := cursor.fetchmany(_CHUNK):
-                verification.reread.feed([_link(row, (topic, partition)) for row in rows])  # type: ignore[union-attr]
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
-    return verification.report()
-
-
-def _scanned_links(rows: Iterable[Fields], names: Names) -> list[ChainLink]:
-    """Scanned COPY rows' links: plain tuples in ChainLink's order (a named tuple costs more than a hash),
-    one loop over the chunk (a call per row would too)."""
-    sha256, fromhex, canonical = hashlib.sha256, bytes.fromhex, stored_canonical_bytes
+def _scanned_links(lines: Iterable[bytes], names: Names) -> list[ChainLink]:
+    """Scanned COPY lines' links: plain tuples in ChainLink's order (a named tuple costs more than a hash),
+    one loop over the chunk, splitting each line as it goes (a list of fields per line first, then this
+    loop, cost a seventh more)."""
+    sha256, fromhex, canonical, fields = hashlib.sha256, bytes.fromhex, stored_canonical_bytes, _fields
     links = []
-    for topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload, headers in rows:
+    for line in lines:
+        topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload, headers = fields(line)
         chain = names.get((topic, partition))  # type: ignore[arg-type]
         if chain is None:
             chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
@@ -258,16 +289,6 @@ def _link(fields: Fields, chain: ChainKey) -> ChainLink:
 
 def _text(stored: bytes | None) -> str:
     return "" if stored is None else stored.decode(errors="replace")
-
-
-def _where(chains: Range) -> str:
-    low, high = chains
-    where = []
-    if low is not None:
-        where.append(f"(topic, partition) >= ({_quote(low[0])}, {int(low[1])})")
-    if high is not None:
-        where.append(f"(topic, partition) < ({_quote(high[0])}, {int(high[1])})")
-    return f"WHERE {' AND '.join(where)}" if where else ""
 
 
 def _quote(text: str) -> str:

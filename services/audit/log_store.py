@@ -3,7 +3,7 @@
 Kafka gives one consumer of the group per partition, so each chain has one writer; the head row is also
 locked (`SELECT … FOR UPDATE` on PostgreSQL, the database lock on SQLite) and (topic, partition, sequence)
 is unique, so two writers during a rebalance cannot fork a chain: the loser's transaction fails and its
-batch is consumed again. A batch reads its heads in one statement and writes them once.
+batch is consumed again. A batch reads its heads in one statement and writes them once (`log_io`).
 """
 
 from collections.abc import Mapping, Sequence
@@ -13,9 +13,7 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,8 +21,6 @@ from services.audit import log_io
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_due, sign_checkpoint
 from services.audit.domain.entries import ChainHead, append_entry, canonical_json
 from services.audit.store import ChainHeadRow, CheckpointRow, LogEntry
-
-_HEAD_TABLE = ChainHeadRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,30 +45,6 @@ class Signer:
     every: int
 
 
-async def _lock_heads(connection: AsyncConnection, keys: set[tuple[str, int]]) -> dict[tuple[str, int], ChainHead]:
-    """The heads of these chains, locked for the transaction; a chain not started yet is at its genesis."""
-    statement = select(_HEAD_TABLE).where(tuple_(_HEAD_TABLE.c.topic, _HEAD_TABLE.c.partition).in_(keys))
-    stored = {
-        (row.topic, row.partition): ChainHead(topic=row.topic, partition=row.partition, sequence=row.sequence, entry_hash=row.entry_hash)
-        for row in await connection.execute(statement.with_for_update())
-    }
-    return {key: stored.get(key) or ChainHead.genesis(topic=key[0], partition=key[1]) for key in keys}
-
-
-async def _save_heads(connection: AsyncConnection, heads: Sequence[ChainHead]) -> None:
-    """Upsert: a new chain's head row is inserted, a locked one moved on."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(_HEAD_TABLE)
-    statement = statement.on_conflict_do_update(
-        index_elements=["topic", "partition"],
-        set_={"sequence": statement.excluded.sequence, "entry_hash": statement.excluded.entry_hash},
-    )
-    await connection.execute(
-        statement,
-        [{"topic": h.topic, "partition": h.partition, "sequence": h.sequence, "entry_hash": h.entry_hash} for h in heads],
-    )
-
-
 async def append_events(
     session: AsyncSession, events: Sequence[IncomingEvent], *, signer: Signer, now: datetime
 ) -> set[str]:
@@ -92,7 +64,9 @@ async def append_events(
             fresh.append(event)
     if not fresh:
         return set()
-    heads = await _lock_heads(connection, {(event.topic, event.partition) for event in fresh})
+    keys = {(event.topic, event.partition) for event in fresh}
+    heads = {key: ChainHead.genesis(topic=key[0], partition=key[1]) for key in keys}  # a chain not started yet
+    heads.update(((head.topic, head.partition), head) for head in await log_io.stored_heads(connection, keys))
     rows: list[tuple[Any, ...]] = []
     checkpoints: list[dict[str, Any]] = []
     for event in fresh:
@@ -115,7 +89,7 @@ async def append_events(
         if checkpoint_due(sequence=entry.sequence, every=signer.every):
             signed = sign_checkpoint(head=entry.head, private_key=signer.private_key, signed_at=now)
             checkpoints.append(checkpoint_row(signed).model_dump(exclude={"id"}))
-    await _save_heads(connection, list(heads.values()))
+    await log_io.save_heads(connection, list(heads.values()))
     await log_io.insert_entries(connection, rows)
     if checkpoints:
         await connection.execute(insert(CheckpointRow.__table__), checkpoints)  # type: ignore[attr-defined]

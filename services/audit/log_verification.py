@@ -1,33 +1,31 @@
-"""Verifying the stored log: every entry hashed and every chain checked (`log_scan.verify_range`), split
-over worker processes on a large log.
+"""Verifying the stored log: every entry hashed and every chain checked, the table split in slices over
+worker processes on a large log (`log_scan`).
 
-Chains are independent, so the log is cut into ranges of the chain index, each range verified by its own
-process with its own connection, and the reports merged. A range boundary is a
-(topic, partition) key: every chain, known to the head table or not (a deleted head row), falls in
-exactly one range. The work is balanced by the heads' sequences. Processes are forked (no re-import,
-so a split pays off from a few tens of thousands of entries); each opens its own connection.
+Each worker reads its slice of the table once, in storage order, in the verifier's snapshot, and keeps
+each chain's run of entries (`domain.slice_check`); the runs are joined here, and a chain that does not
+join up, or had any surprise, is read again in chain order and judged by `ChainCheck`, which names its
+faults. Checkpoint signatures are checked once, here. Processes are forked (no re-import, so a split pays
+off from a few tens of thousands of entries); each opens its own connection.
 """
 
 import asyncio
 import gc
 import multiprocessing
 import os
-from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import select
+from sqlmodel import func, select
 
 from services.audit import log_scan, log_store
 from services.audit.domain.checkpoints import SignedCheckpoint
-from services.audit.domain.verification import VerificationReport
+from services.audit.domain.slice_check import SliceReport, join_slices
+from services.audit.domain.verification import ChainCheck, VerificationReport, authentic_checkpoints
 from services.audit.store import ChainHeadRow
 from shared import db
 
-ChainKey = log_scan.ChainKey
-Range = log_scan.Range
 SPLIT_FROM = 40_000  # entries: below this a fork costs more than it saves
 
 
@@ -35,61 +33,46 @@ async def verify_database(
     url: str, public_key: Ed25519PublicKey, *, max_faults: int = 100, workers: int | None = None
 ) -> VerificationReport:
     """Verify every entry and signed checkpoint; `workers` processes (default: one per core on a log of
-    at least SPLIT_FROM entries, else this process alone)."""
+    at least SPLIT_FROM entries, else a thread of this process)."""
+    # Read before the snapshot is taken, so every entry a checkpoint signs is in it.
     engine = create_async_engine(url)
     try:
         async with db.session_factory(engine)() as session:
             checkpoints = await log_store.checkpoints(session)
-            heads = [(row.topic, row.partition, row.sequence) for row in await session.exec(select(ChainHeadRow))]
+            entries = (await session.exec(select(func.coalesce(func.sum(ChainHeadRow.sequence), 0)))).one()
     finally:
         await engine.dispose()
     if workers is None:
-        workers = (os.cpu_count() or 1) if sum(sequence for *_, sequence in heads) >= SPLIT_FROM else 1
-    ranges = _ranges(heads, workers)
-    if len(ranges) == 1:
-        return await asyncio.to_thread(log_scan.verify_range, url, public_key, ranges[0], checkpoints, max_faults)
-    raw_key = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork")) as pool:
-        loop = asyncio.get_running_loop()
-        parts = await asyncio.gather(*(
-            loop.run_in_executor(pool, _verify_range_in_process, url, raw_key, chains, _within(checkpoints, chains), max_faults)
-            for chains in ranges
-        ))
-    faults = tuple(fault for part in parts for fault in part.faults)[:max_faults]
+        workers = (os.cpu_count() or 1) if entries >= SPLIT_FROM else 1
+    async with log_scan.log_snapshot(url) as snapshot:
+        slices = await snapshot.slices(workers)
+        # The readers compare the entries they pass with every signed head, authentic or not: a forged one
+        # can only send its chain to be read again. The signatures are checked meanwhile, here.
+        pool = ProcessPoolExecutor(len(slices), mp_context=multiprocessing.get_context("fork")) if len(slices) > 1 else None
+        scan = _scan_slice_in_process if pool else log_scan.scan_slice  # else in a thread of this process
+        with pool or nullcontext():
+            loop = asyncio.get_running_loop()
+            scans = [loop.run_in_executor(pool, scan, url, snapshot.id, storage, checkpoints) for storage in slices]
+            authentic, bad = authentic_checkpoints(checkpoints, public_key)
+            reports = await asyncio.gather(*scans)
+        whole, doubtful = join_slices(reports, authentic)
+        reread = ChainCheck(
+            checkpoints=[c for c in authentic if (c.topic, c.partition) in doubtful], public_key=public_key, max_faults=max_faults
+        )
+        await snapshot.read_in_order(sorted(doubtful), reread)
+    second = reread.report()
     return VerificationReport(
-        entries_checked=sum(part.entries_checked for part in parts),
-        fault_count=sum(part.fault_count for part in parts),
-        faults=faults,
-        set_aside=tuple(chain for part in parts for chain in part.set_aside),
+        entries_checked=sum(whole.values()) + second.entries_checked,
+        fault_count=len(bad) + second.fault_count,
+        faults=(*bad, *second.faults)[:max_faults],
+        set_aside=tuple(sorted(doubtful)),
     )
 
 
-def _ranges(heads: Sequence[tuple[str, int, int]], workers: int) -> list[Range]:
-    """Up to `workers` consecutive ranges of chains holding about as many entries each."""
-    ordered = sorted(heads)
-    total = sum(sequence for *_, sequence in ordered)
-    bounds: list[ChainKey] = []
-    running = 0
-    for topic, partition, sequence in ordered:
-        if len(bounds) + 1 < workers and running >= total * (len(bounds) + 1) / workers:
-            bounds.append((topic, partition))
-        running += sequence
-    edges: list[ChainKey | None] = [None, *bounds, None]
-    return list(zip(edges, edges[1:]))
-
-
-def _within(checkpoints: Sequence[SignedCheckpoint], chains: Range) -> list[SignedCheckpoint]:
-    low, high = chains
-    return [
-        c for c in checkpoints
-        if (low is None or (c.topic, c.partition) >= low) and (high is None or (c.topic, c.partition) < high)
-    ]
-
-
-def _verify_range_in_process(
-    url: str, raw_key: bytes, chains: Range, checkpoints: list[SignedCheckpoint], max_faults: int
-) -> VerificationReport:
+def _scan_slice_in_process(
+    url: str, snapshot: str | None, storage: log_scan.Slice, checkpoints: list[SignedCheckpoint]
+) -> SliceReport:
     # Reading allocates millions of objects, none in a reference cycle; the collector's passes over them
     # cost a fifth of the CPU. The pool and its workers end with this verification.
     gc.disable()
-    return log_scan.verify_range(url, Ed25519PublicKey.from_public_bytes(raw_key), chains, checkpoints, max_faults)
+    return log_scan.scan_slice(url, snapshot, storage, checkpoints)

@@ -2,14 +2,13 @@
 
 Memory stays constant in the number of entries: one small state per partition, the checkpoints, and at
 most `max_faults` kept faults per partition. Entries of several partitions may be interleaved; within a
-partition they come in storage order, or a partition read otherwise is set aside (`ChainCheck`).
-Hashing (`entry_is_intact`) and the chain check (`ChainCheck`) are apart, so a reader may hash the bytes
-it read its own way (`log_scan`) and feed only the links.
+partition they come in chain order. Hashing (`entry_is_intact`) and the chain check (`ChainCheck`) are
+apart, so a reader may hash the bytes it read its own way (`log_scan`) and feed only the links.
+A log read in storage order, in slices, is checked by `slice_check` first.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import NamedTuple
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_is_authentic
-from services.audit.domain.entries import StoredEntry, StoredRow, canonical_bytes, genesis_hash
+from services.audit.domain.entries import StoredEntry, StoredRow, canonical_bytes, entry_hash, genesis_hash
 
 
 ChainKey = tuple[str, int]  # (topic, partition): one chain
@@ -55,7 +54,7 @@ class VerificationReport:
     entries_checked: int
     fault_count: int  # every fault found, including those beyond the kept `faults`
     faults: tuple[ChainFault, ...]
-    set_aside: tuple[ChainKey, ...] = ()  # chains a scan left to an ordered reading (see ChainCheck)
+    set_aside: tuple[ChainKey, ...] = ()  # chains a scan left to an ordered reading (see slice_check)
 
     @property
     def ok(self) -> bool:
@@ -76,14 +75,14 @@ class ChainLink(NamedTuple):
 
 @dataclass(slots=True)
 class _PartitionState:
-    expected: int | None  # None once the chain is set aside: no link is expected
+    expected: int
     head_hash: str
     checkpoints: deque[SignedCheckpoint] = field(default_factory=deque)
     last_checkpoint: int = 0
 
 
 class _Faults:
-    """Faults kept per chain, so a chain set aside can take its faults with it."""
+    """Faults counted and kept per chain, reported chain by chain."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -98,10 +97,6 @@ class _Faults:
             kept.append(
                 ChainFault(kind=kind, topic=topic, partition=partition, sequence=sequence, event_id=event_id, detail=detail)
             )
-
-    def discard(self, key: ChainKey) -> None:
-        self.counts.pop(key, None)
-        self.kept.pop(key, None)
 
     def count(self) -> int:
         return sum(self.counts.values())
@@ -138,7 +133,7 @@ def entry_is_intact(entry: StoredEntry) -> bool:
 
 
 def _hash_matches(entry: StoredEntry) -> bool:
-    return hashlib.sha256(bytes.fromhex(entry.prev_hash) + hashlib.sha256(canonical_bytes(entry)).digest()).hexdigest() == entry.entry_hash
+    return entry_hash(entry.prev_hash, canonical_bytes(entry)) == entry.entry_hash
 
 
 def _links(entries: Iterable[StoredEntry]) -> Iterator[ChainLink]:
@@ -146,6 +141,23 @@ def _links(entries: Iterable[StoredEntry]) -> Iterator[ChainLink]:
         yield ChainLink(
             entry.topic, entry.partition, entry.sequence, entry.event_id, entry.prev_hash, entry.entry_hash, entry_is_intact(entry)
         )
+
+
+def authentic_checkpoints(
+    checkpoints: Iterable[SignedCheckpoint], public_key: Ed25519PublicKey
+) -> tuple[list[SignedCheckpoint], list[ChainFault]]:
+    """The checkpoints whose signature verifies with `public_key`, and a fault for each of the others."""
+    authentic, bad = [], []
+    for checkpoint in checkpoints:
+        if checkpoint_is_authentic(checkpoint, public_key):
+            authentic.append(checkpoint)
+        else:
+            bad.append(ChainFault(
+                kind=FaultKind.BAD_CHECKPOINT, topic=checkpoint.topic, partition=checkpoint.partition,
+                sequence=checkpoint.sequence, event_id=None,
+                detail=f"checkpoint signature does not verify with key {checkpoint.key_id}",
+            ))
+    return authentic, bad
 
 
 def verify_links(
@@ -164,14 +176,8 @@ def verify_links(
 class ChainCheck:
     """The chain check fed links as they arrive (a chunk at a time); `report()` at the end.
 
-    Links of several chains may be interleaved. Unless `set_aside_doubtful`, each chain's links must
-    come in storage order (sequence order) and anything else is a fault. With it the links may come in
-    any order (a sequential scan of the table) and be hashed the quick way: a chain whose links do not
-    come exactly 1, 2, 3…, or with a link that does not hash right, is set aside at its first surprise,
-    with its faults, and named in the report's `set_aside`, to be checked again from an ordered, slower
-    reading: only there can a gap or a repeat be told from rows stored out of place, or an old spelling
-    from an alteration.
-    Raises ValueError when checkpoints are given without a key.
+    Links of several chains may be interleaved; each chain's links must come in chain order, and anything
+    else is a fault. Raises ValueError when checkpoints are given without a key.
     """
 
     def __init__(
@@ -180,24 +186,19 @@ class ChainCheck:
         checkpoints: Iterable[SignedCheckpoint] = (),
         public_key: Ed25519PublicKey | None = None,
         max_faults: int = 100,
-        set_aside_doubtful: bool = False,
     ) -> None:
         checkpoints = list(checkpoints)
         if checkpoints and public_key is None:
             raise ValueError("checking checkpoints needs the public key")
         self.faults = _Faults(max_faults)
         self.states: dict[ChainKey, _PartitionState] = {}
-        self.set_aside: set[ChainKey] | None = set() if set_aside_doubtful else None
         self.checked = 0
         if public_key is not None:
-            for checkpoint in sorted(checkpoints, key=lambda c: (c.topic, c.partition, c.sequence)):
-                if checkpoint_is_authentic(checkpoint, public_key):
-                    self._state_of(checkpoint.topic, checkpoint.partition).checkpoints.append(checkpoint)
-                else:
-                    self.faults.add(
-                        FaultKind.BAD_CHECKPOINT, checkpoint.topic, checkpoint.partition, checkpoint.sequence, None,
-                        f"checkpoint signature does not verify with key {checkpoint.key_id}",
-                    )
+            authentic, bad = authentic_checkpoints(checkpoints, public_key)
+            for fault in bad:
+                self.faults.add(fault.kind, fault.topic, fault.partition, fault.sequence, None, fault.detail)
+            for checkpoint in sorted(authentic, key=lambda c: (c.topic, c.partition, c.sequence)):
+                self._state_of(checkpoint.topic, checkpoint.partition).checkpoints.append(checkpoint)
 
     def _state_of(self, topic: str, partition: int) -> _PartitionState:
         key = (topic, partition)
@@ -206,17 +207,11 @@ class ChainCheck:
         return self.states[key]
 
     def feed(self, links: Iterable[ChainLink]) -> None:
-        faults, states, set_aside, state_of = self.faults, self.states, self.set_aside, self._state_of
+        faults, states, state_of = self.faults, self.states, self._state_of
         checked = 0
         for topic, partition, sequence, event_id, prev_hash, entry_hash, intact in links:
             checked += 1
             state = states.get((topic, partition)) or state_of(topic, partition)
-            if set_aside is not None and (sequence != state.expected or not intact):
-                if (topic, partition) not in set_aside:
-                    set_aside.add((topic, partition))
-                    faults.discard((topic, partition))
-                    state.expected = None  # its later links pass over too
-                continue
             if not intact:
                 faults.add(FaultKind.ALTERED, topic, partition, sequence, event_id, "content does not match its hash")
 
@@ -241,21 +236,19 @@ class ChainCheck:
             while pending and pending[0].sequence < sequence:  # fell in a gap already reported as missing
                 pending.popleft()
             if pending and pending[0].sequence == sequence:
-                checkpoint = pending.popleft()
-                if checkpoint.head_hash != entry_hash:
-                    faults.add(
-                        FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
-                        f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "
-                        f"{state.last_checkpoint + 1}..{sequence} were rewritten",
-                    )
+                while pending and pending[0].sequence == sequence:  # a head may be signed twice (inline, then by an export)
+                    checkpoint = pending.popleft()
+                    if checkpoint.head_hash != entry_hash:
+                        faults.add(
+                            FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
+                            f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "
+                            f"{state.last_checkpoint + 1}..{sequence} were rewritten",
+                        )
                 state.last_checkpoint = sequence
         self.checked += checked
 
     def report(self) -> VerificationReport:
-        set_aside = self.set_aside or set()
         for (topic, partition), state in self.states.items():
-            if (topic, partition) in set_aside:
-                continue
             for checkpoint in state.checkpoints:
                 self.faults.add(
                     FaultKind.TRUNCATED, topic, partition, checkpoint.sequence, None,
@@ -263,10 +256,4 @@ class ChainCheck:
                     f"{checkpoint.signed_at.isoformat()}: entries were deleted from the end",
                 )
             state.checkpoints.clear()
-        checked = self.checked
-        if set_aside:  # each chain kept was read exactly 1..expected - 1
-            checked = sum(state.expected - 1 for key, state in self.states.items() if key not in set_aside)
-        return VerificationReport(
-            entries_checked=checked, fault_count=self.faults.count(), faults=self.faults.first(),
-            set_aside=tuple(sorted(set_aside)),
-        )
+        return VerificationReport(entries_checked=self.checked, fault_count=self.faults.count(), faults=self.faults.first())

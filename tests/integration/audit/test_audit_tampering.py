@@ -1,12 +1,15 @@
 """Editing, deleting or swapping any stored entry is caught by verify, which names the entry."""
 
+import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.audit import log_store
 from services.audit.config import get_settings
@@ -54,6 +57,37 @@ async def test_untouched_log_verifies_and_a_second_append_of_an_event_is_ignored
 
 
 @with_databases
+async def test_two_writers_of_one_chain_append_one_after_the_other_never_forking_it(migrated: Runtime) -> None:
+    """A rebalance may let two consumers hold a partition at once: the second waits for the first's head
+    (PostgreSQL's row lock) or fails and its batch is consumed again (SQLite's one writer, and a chain's
+    first batch anywhere: no head row to lock yet); either way the chain stays one."""
+    signer = Signer(private_key=load_signing_key(get_settings()), every=3)
+    started, first, second = (
+        [IncomingEvent(topic=TOPIC, partition=0, event_id=f"evt-{name}-{i}", event_type="case.registered",
+                       occurred_at=AT, case_id="case-0", payload={"n": i}, headers={}) for i in range(4)]
+        for name in ("started", "a", "b")
+    )
+
+    async def append(events: list[IncomingEvent]) -> None:
+        async with migrated.sessions() as session, session.begin():
+            await log_store.append_events(session, events, signer=signer, now=AT)
+
+    await append(started)
+    async with migrated.sessions() as holding, holding.begin():
+        await log_store.append_events(holding, first, signer=signer, now=AT)  # the head moved, not committed yet
+        waiting = asyncio.create_task(append(second))
+        await asyncio.sleep(0.3)  # long enough for the second writer to reach the head
+        assert not waiting.done()
+    try:
+        await waiting
+    except (DBAPIError, sqlite3.DatabaseError):  # SQLite: it wrote from a head older than the first's commit
+        assert migrated.engine.dialect.name == "sqlite"
+        await append(second)  # consumed again
+    report = await verify_database(migrated.settings.database_url, load_signing_key(get_settings()).public_key())
+    assert report.ok and report.entries_checked == 12
+
+
+@with_databases
 async def test_edited_entry_is_named_by_verify(migrated: Runtime) -> None:
     await seed(migrated)
     faults = await faults_after(
@@ -93,6 +127,18 @@ async def test_deleted_tail_is_caught_by_the_signed_checkpoint(migrated: Runtime
     await seed(migrated)  # partition 0 holds evt-0,2,4,6,8 at #1..5; a checkpoint signed #3
     faults = await faults_after(migrated, "DELETE FROM audit_entry WHERE event_id IN ('evt-4', 'evt-6', 'evt-8')")
     assert [(f.kind, f.partition, f.sequence) for f in faults] == [(FaultKind.TRUNCATED, 0, 3)]
+
+
+@with_databases
+async def test_forged_checkpoint_is_named_and_its_chain_still_verifies(migrated: Runtime) -> None:
+    await seed(migrated)  # a head at partition 1's #2 that was never signed, with a made-up signature
+    faults = await faults_after(
+        migrated,
+        "INSERT INTO audit_checkpoint (topic, partition, sequence, head_hash, signed_at, key_id, signature) "
+        f"SELECT topic, partition, sequence, head_hash, signed_at, key_id, '{'AB' * 32}' FROM audit_checkpoint WHERE partition = 1",
+        f"UPDATE audit_checkpoint SET sequence = 2, head_hash = '{'00' * 32}' WHERE signature = '{'AB' * 32}'",
+    )
+    assert [(f.kind, f.partition, f.sequence) for f in faults] == [(FaultKind.BAD_CHECKPOINT, 1, 2)]
 
 
 @with_databases

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.audit.domain.entries import AuditEntry, ChainHead, append_entry
+from services.audit.domain.verification import ChainLink
 
 TOPIC = "bancheng.case-events"
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -33,3 +34,8 @@ def build_chain() -> ChainBuilder:
         return entries
 
     return build
+
+
+def links_of(entries: list[AuditEntry], *, intact: Callable[[AuditEntry], bool] = lambda entry: True) -> list[ChainLink]:
+    """The links a reader hashing `entries` would feed a check."""
+    return [ChainLink(e.topic, e.partition, e.sequence, e.event_id, e.prev_hash, e.entry_hash, intact(e)) for e in entries]

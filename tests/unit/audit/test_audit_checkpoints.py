@@ -115,3 +115,11 @@ def test_forged_checkpoint_is_reported(build_chain, key):
     forged = replace(checkpoints_every(entries, 10, key)[0], head_hash="00" * 32)
     report = verify_log(entries, checkpoints=[forged], public_key=key.public_key())
     assert [f.kind for f in report.faults] == [FaultKind.BAD_CHECKPOINT]
+
+
+def test_every_checkpoint_of_a_head_signed_twice_is_checked(build_chain, key):
+    entries = build_chain(12)
+    inline = checkpoints_every(entries, 10, key)[0]
+    other = sign_checkpoint(head=entries[9].head._replace(entry_hash="ab" * 32), private_key=key, signed_at=SIGNED_AT)
+    report = verify_log(entries, checkpoints=[inline, other], public_key=key.public_key())
+    assert [(f.kind, f.sequence) for f in report.faults] == [(FaultKind.CHECKPOINT_MISMATCH, 10)]

@@ -30,6 +30,7 @@ MODULE_STREAMS = {
 TYPE_STREAMS = {
     "case.contact_recorded": [topics.CASE_CONTACTS],
     "workorder.dispatched": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
+    "workorder.cancelled": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
     "notify.requested": [topics.channel_topic("{channel}")],
 }
 CLOUDEVENT_HEADERS = {

@@ -98,6 +98,12 @@ def insert_at_commit(session: AsyncSession, row: SQLModel) -> None:
     session.sync_session.info.setdefault(_INSERTS, []).append(row)
 
 
+def rows_to_insert(session: AsyncSession, model: type[SQLModel]) -> list[Any]:
+    """The rows of `model`'s table this transaction will insert at commit (`insert_at_commit`): what a
+    later event of the same batch must see, and a query does not find."""
+    return [row for row in session.sync_session.info.get(_INSERTS, ()) if row.__table__ is model.__table__]
+
+
 def plain_row(model: type[SQLModel], **values: Any) -> Any:
     """A new row of `model`'s table as plain attributes, defaults filled in, for `insert_at_commit` (which
     reads the table's columns off it): a table instance costs ~30–150 µs to build (pydantic and the ORM's

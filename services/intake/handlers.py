@@ -14,7 +14,8 @@ from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, new_row
 from shared.envelope import Envelope
 from shared.events.sla import CardIssued
-from shared.events.workorder import CaseReplyComposed, WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
+from shared.events.workorder import (CaseReplyComposed, WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied,
+                                     WorkOrderReturned)
 from shared.topics import SLA_EVENTS, WORKORDER_EVENTS
 from services.intake import store
 from services.intake.actions import act_on_case
@@ -24,7 +25,8 @@ from services.intake.schemas import ActionIn
 consumer = Consumer("intake", topics=[WORKORDER_EVENTS, SLA_EVENTS])
 KNOWN_CASES = "intake.known_cases"  # session.info: (case ids asked, those intake holds) in this transaction
 WORK_ORDERS = "intake.work_orders"  # session.info: this transaction's work orders by id, None if unknown
-_WORK_ORDER_EVENTS = {WorkOrderDispatched.type, WorkOrderReplied.type, WorkOrderReturned.type}
+_WORK_ORDER_EVENTS = {WorkOrderDispatched.type, WorkOrderReplied.type, WorkOrderReturned.type,
+                      WorkOrderCancelled.type}
 
 
 async def _holds_case(unit: Unit, case_id: str) -> bool:
@@ -82,6 +84,11 @@ async def on_work_order_replied_mark_it_replied(event: WorkOrderReplied, envelop
 @consumer.on(WorkOrderReturned)
 async def on_work_order_returned_mark_it_returned(event: WorkOrderReturned, envelope: Envelope, unit: Unit) -> None:
     await _mark_work_order(unit, event.work_order_id, "returned")
+
+
+@consumer.on(WorkOrderCancelled)
+async def on_work_order_cancelled_mark_it_cancelled(event: WorkOrderCancelled, envelope: Envelope, unit: Unit) -> None:
+    await _mark_work_order(unit, event.work_order_id, "cancelled")
 
 
 @consumer.on(CaseReplyComposed)

@@ -124,7 +124,7 @@ class CaseWorkOrder(SQLModel, table=True):
     case_id: str = Field(index=True)
     department: str
     role: str
-    state: str = "dispatched"  # dispatched | replied | returned
+    state: str = "dispatched"  # dispatched | replied | returned | cancelled (撤销: the case was withdrawn or merged)
 
 
 class CaseCard(SQLModel, table=True):

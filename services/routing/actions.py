@@ -1,18 +1,21 @@
 """Department actions on a work order, the same whether they come over HTTP or on the command topic:
 sign for (签收), reply (答复), return (退单), extension (延期) and its decision, escalation (提级),
-coordination meeting, and the lead's case reply. Each loads the order, lets the domain decide (raising a
-RoutingError changes nothing), saves the new state and stages the event in the caller's transaction."""
+coordination meeting, and the lead's case reply; and cancelling (撤销) a case's open orders when the
+case is withdrawn or merged. Each loads the order, lets the domain decide (raising a RoutingError
+changes nothing), saves the new state and stages the event in the caller's transaction."""
 
 from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
+from shared.db import rows_to_insert
 from shared.envelope import Envelope
 from shared.events.base import Event
+from shared.events.case import CaseMerged, CaseWithdrawn
 from shared.events.workorder import (CaseReplyComposed, CoordinationMeetingRecorded, ExtensionDecided,
-                                     ExtensionRequested, ReplyContribution, WorkOrderEscalated, WorkOrderReplied,
-                                     WorkOrderReturned, WorkOrderSignedFor)
+                                     ExtensionRequested, ReplyContribution, WorkOrderCancelled, WorkOrderEscalated,
+                                     WorkOrderReplied, WorkOrderReturned, WorkOrderSignedFor)
 from shared.topics import WORKORDER_EVENTS, department_topic
 from services.routing import store
 from services.routing.catalogues import get_catalogues
@@ -123,6 +126,33 @@ async def compose_case_reply(unit: Unit, *, case_id: str, department: str, text:
                        for c in composed.contributions]),
         topic=WORKORDER_EVENTS, case_id=case.case_id, district=case.district, hall=case.hall, actor=actor)
     return case
+
+
+async def cancel_case(unit: Unit, *, case_id: str, ended: CaseWithdrawn | CaseMerged, actor: str,
+                      at: datetime) -> None:
+    """The case was withdrawn (撤回) or merged (并单): it leaves the triage and supervisor queues, and each
+    open work order is cancelled (撤销), its department — and the coordinator holding it — told on their
+    own feeds. Replied and returned orders keep their state. A case routing never had changes nothing."""
+    cause = "merged" if isinstance(ended, CaseMerged) else "withdrawn"
+    # A case forwarded in this same batch is still waiting to be inserted at commit: no query finds it.
+    staged = [c for c in rows_to_insert(unit.session, store.RoutedCase) if c.case_id == case_id]
+    case = staged[0] if staged else await store.routed_case(unit.session, case_id=case_id, for_update=True)
+    if case is None:
+        return
+    case.state = cause
+    rows = [o for o in rows_to_insert(unit.session, store.WorkOrder) if o.case_id == case_id]
+    rows += await store.work_orders_of_case(unit.session, case_id=case_id)
+    for row in rows:
+        order = to_domain(row)
+        if not order.is_open:
+            continue
+        apply(row, domain.cancel(order, at=at))
+        cancelled = await _emit(unit, row, WorkOrderCancelled(
+            work_order_id=row.id, case_number=row.case_number, department=row.department, cause=cause,
+            reason=ended.reason, into_case_number=getattr(ended, "into_case_number", None)),
+            actor=actor, feed=row.department)
+        if row.coordinator and row.coordinator != row.department:
+            await unit.forward(cancelled, topic=department_topic(row.coordinator))
 
 
 async def _load(unit: Unit, work_order_id: str) -> store.WorkOrder:

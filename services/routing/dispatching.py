@@ -17,7 +17,7 @@ from services.routing.domain.catalogue import Level, Tier
 from services.routing.domain.decision import Outcome, RoutingDecision, RoutingRequest
 from services.routing.domain.errors import InvalidTransition, NotFound
 from services.routing.domain.returns import ReturnReason, SupervisorReferral, check_reroute, reroute_after_return
-from services.routing.domain.work_order import Role, WorkOrderState
+from services.routing.domain.work_order import OPEN, Role, WorkOrderState
 
 ROUTING = "service:routing"
 ROUTED_CASES = "routing.routed_cases"  # session.info: (case ids looked up, those routed) in this transaction
@@ -101,7 +101,7 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
     for code in (lead, *assisting):
         in_force.catalogue.department(code)  # NotFound for a department the directory lacks
     existing = [] if first else await store.work_orders_of_case(unit.session, case_id=case.case_id)
-    live = {o.department: o for o in existing if o.state not in (WorkOrderState.returned, WorkOrderState.replied)}
+    live = {o.department: o for o in existing if o.state in OPEN}
     if lead in live and live[lead].role == Role.lead:
         raise InvalidTransition(en=f"{lead} already leads case {case.case_number}",
                                 zh=f"{lead} 已是案件 {case.case_number} 的主办部门")

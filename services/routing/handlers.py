@@ -1,6 +1,7 @@
 """Routing's subscribers, two consumer groups:
 
-- ``routing`` on the case stream: a forwarded case (登记转发) becomes work orders on the departments' topics.
+- ``routing`` on the case stream: a forwarded case (登记转发) becomes work orders on the departments' topics;
+  a withdrawn (撤回) or merged (并单) case has its open work orders cancelled (撤销).
 - ``routing-commands`` on ``bancheng.dept.commands``: departments' own systems sign for, reply, return,
   ask for extensions and compose case replies. A command about another department's work order raises
   (WrongDepartment), so it is dead-lettered with the reason and nothing changes.
@@ -8,7 +9,7 @@
 
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
-from shared.events.case import CaseForwarded
+from shared.events.case import CaseForwarded, CaseMerged, CaseWithdrawn
 from shared.events.commands import (ComposeCaseReply, ReplyToWorkOrder, RequestExtension, ReturnWorkOrder,
                                     SignForWorkOrder)
 from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS
@@ -24,6 +25,14 @@ commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
 async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope: Envelope, unit: Unit) -> None:
     await route_forwarded_case(unit, event=event, case_id=envelope.case_id, district=envelope.district,
                                hall=envelope.hall)
+
+
+@consumer.on(CaseWithdrawn)
+@consumer.on(CaseMerged)
+async def on_case_withdrawn_or_merged_cancel_open_work_orders(event: CaseWithdrawn | CaseMerged, envelope: Envelope,
+                                                              unit: Unit) -> None:
+    await actions.cancel_case(unit, case_id=envelope.case_id, ended=event, actor=envelope.actor,
+                              at=envelope.occurred_at)
 
 
 def sender(envelope: Envelope, department: str) -> str:

@@ -15,7 +15,7 @@ def to_domain(row: store.WorkOrder) -> WorkOrder:
         work_order_id=row.id, case_id=row.case_id, department=row.department, role=Role(row.role),
         state=WorkOrderState(row.state), dispatched_at=row.created_at, due_at=row.due_at, signed_at=row.signed_at,
         reply=row.reply, replied_by=row.replied_by, replied_at=row.replied_at, return_reason=row.return_reason,
-        return_note=row.return_note, returned_at=row.returned_at,
+        return_note=row.return_note, returned_at=row.returned_at, cancelled_at=row.cancelled_at,
         extensions=tuple(Extension(**_times(e, "requested_at", "new_due_at", "decided_at")) for e in row.extensions),
         escalations=tuple(Escalation(**{**_times(e, "at"), "level": Level(e["level"])}) for e in row.escalations),
         meetings=tuple(CoordinationMeeting(**{**_times(m, "held_at"), "participants": tuple(m["participants"])})
@@ -29,6 +29,7 @@ def apply(row: store.WorkOrder, order: WorkOrder) -> None:
     row.due_at, row.signed_at = order.due_at, order.signed_at
     row.reply, row.replied_by, row.replied_at = order.reply, order.replied_by, order.replied_at
     row.return_reason, row.return_note, row.returned_at = order.return_reason, order.return_note, order.returned_at
+    row.cancelled_at = order.cancelled_at
     row.extensions = [_json(asdict(e)) for e in order.extensions]
     row.escalations = [_json(asdict(e)) for e in order.escalations]
     row.meetings = [_json(asdict(m)) for m in order.meetings]

@@ -30,7 +30,7 @@ class RoutedCase(SQLModel, table=True):
     description: str
     tier: str = "general"  # the decision's tier; a manual assignment keeps it
     suggested_departments: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
-    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外) | replied
+    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外) | replied | withdrawn | merged
     state: str = Field(index=True)
     reason: str  # the rule's reason, shown to staff (zh)
     best_guess: str | None = None
@@ -67,6 +67,7 @@ class WorkOrder(SQLModel, table=True):
     return_reason: str | None = None
     return_note: str = ""
     returned_at: datetime | None = None
+    cancelled_at: datetime | None = None  # 撤销: the case was withdrawn or merged
     coordinator: str | None = Field(default=None, index=True)  # who holds it after an escalation 提级
     extensions: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     escalations: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))

@@ -25,6 +25,7 @@ from shared.events.case import (
 )
 from shared.events.workorder import (
     ExtensionDecided,
+    WorkOrderCancelled,
     WorkOrderDispatched,
     WorkOrderReplied,
     WorkOrderReturned,
@@ -128,7 +129,9 @@ async def on_work_order_signed_for_restart_clock(event: WorkOrderSignedFor, enve
 
 
 @consumer.on(WorkOrderReplied)
-async def on_work_order_replied_close_deadline(event: WorkOrderReplied, envelope: Envelope, unit: Unit) -> None:
+@consumer.on(WorkOrderCancelled)
+async def on_work_order_replied_or_cancelled_close_deadline(event: WorkOrderReplied | WorkOrderCancelled,
+                                                            envelope: Envelope, unit: Unit) -> None:
     row = await _deadline(unit, "work_order", event.work_order_id)
     if row is not None:
         await tracking.close(unit, row, at=envelope.occurred_at)

@@ -73,6 +73,20 @@ class WorkOrderReturned(Event):
     return_count: int = Field(description="How many times this case's work orders were returned so far")
 
 
+class WorkOrderCancelled(Event):
+    """Cancelled (撤销): the case ended without a reply — withdrawn by the person (撤回) or merged into
+    another case (并单) — so the department stops work on it. Also on the department's own topic."""
+
+    type = "workorder.cancelled"
+
+    work_order_id: str
+    case_number: str
+    department: str
+    cause: Literal["withdrawn", "merged"]
+    reason: str = Field(description="The reason given when the case was withdrawn or merged")
+    into_case_number: str | None = Field(default=None, description="The case it was merged into (并单)")
+
+
 class PingPongDetected(Event):
     """A work order bounced between the same departments: a supervisor must decide."""
 

@@ -28,8 +28,9 @@ class CaseReply:
 
 
 def live_work_orders(orders: Sequence[WorkOrder]) -> tuple[WorkOrder, ...]:
-    """Orders that count for the case: a returned order was superseded by its re-routing."""
-    return tuple(o for o in orders if o.state is not WorkOrderState.returned)
+    """Orders that count for the case: a returned order was superseded by its re-routing, a cancelled one
+    ended with the case."""
+    return tuple(o for o in orders if o.state not in (WorkOrderState.returned, WorkOrderState.cancelled))
 
 
 def pending_work_orders(orders: Sequence[WorkOrder]) -> tuple[WorkOrder, ...]:

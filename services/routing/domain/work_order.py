@@ -3,6 +3,7 @@
 dispatched → signed_for (签收, the clock starts) → replied (答复)
            ↘ returned (退单, see returns.py)          ↘ extension_requested (延期) → signed_for (approved or rejected)
 dispatched | signed_for | escalated → escalated (提级, district then city coordinator) → replied
+any open state → cancelled (撤销: the case was withdrawn or merged)
 """
 
 from dataclasses import dataclass, replace
@@ -21,13 +22,16 @@ class WorkOrderState(StrEnum):
     escalated = "escalated"  # 已提级
     replied = "replied"  # 已答复
     returned = "returned"  # 已退单
+    cancelled = "cancelled"  # 已撤销
 
 
 STATE_ZH = {
     WorkOrderState.dispatched: "已派发", WorkOrderState.signed_for: "已签收",
     WorkOrderState.extension_requested: "延期申请中", WorkOrderState.escalated: "已提级",
-    WorkOrderState.replied: "已答复", WorkOrderState.returned: "已退单",
+    WorkOrderState.replied: "已答复", WorkOrderState.returned: "已退单", WorkOrderState.cancelled: "已撤销",
 }
+ENDED = (WorkOrderState.replied, WorkOrderState.returned, WorkOrderState.cancelled)
+OPEN = tuple(state for state in WorkOrderState if state not in ENDED)
 
 
 class Role(StrEnum):
@@ -84,6 +88,7 @@ class WorkOrder:
     return_reason: str | None = None  # a ReturnReason value
     return_note: str = ""
     returned_at: datetime | None = None
+    cancelled_at: datetime | None = None
     extensions: tuple[Extension, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     meetings: tuple[CoordinationMeeting, ...] = ()
@@ -94,7 +99,7 @@ class WorkOrder:
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (WorkOrderState.replied, WorkOrderState.returned)
+        return self.state not in ENDED
 
 
 def dispatch(*, work_order_id: str, case_id: str, department: str, role: Role, at: datetime,
@@ -194,6 +199,13 @@ def escalate(order: WorkOrder, *, level: Level, coordinator: str, actor: str, re
                                 zh=f"工单 {order.work_order_id} 已提级至{_LEVEL_ZH[current]}，只能继续向上提级")
     step = Escalation(level=level, coordinator=coordinator, requested_by=actor, reason=reason, at=at)
     return replace(order, state=WorkOrderState.escalated, escalations=(*order.escalations, step))
+
+
+def cancel(order: WorkOrder, *, at: datetime) -> WorkOrder:
+    """撤销: the case ended without a reply (withdrawn or merged), so an open order stops where it is."""
+    require_aware(at, field="cancelled_at")
+    require_state(order, OPEN, action_en="cancel", action_zh="撤销")
+    return replace(order, state=WorkOrderState.cancelled, cancelled_at=at)
 
 
 def record_meeting(order: WorkOrder, *, convened_by: str, participants: tuple[str, ...], decision: str,

@@ -11,7 +11,7 @@ from sqlmodel import select
 from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.base import Event
-from shared.events.workorder import WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
+from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
 from services.intake import handlers, store
 from tests.conftest import DATABASES, fresh_sessions
 
@@ -93,6 +93,21 @@ async def test_work_orders_stored_before_are_moved_by_a_later_batch(sessions) ->
 
     assert await work_orders(sessions) == {"wo-1": (case_id, "market", "dispatched"),
                                            "wo-2": (case_id, "tax", "replied")}
+
+
+async def test_work_orders_cancelled_with_a_withdrawn_case_are_shown_cancelled(sessions) -> None:  # noqa: ANN001
+    case_id = await a_case(sessions)
+    await applier(sessions)([record(0, dispatched("wo-1", "market"), case_id)])
+    await applier(sessions)([
+        record(1, dispatched("wo-2", "tax", role="assisting"), case_id),
+        record(2, WorkOrderCancelled(work_order_id="wo-1", case_number="FT-1", department="market",
+                                     cause="withdrawn", reason="申请人撤回"), case_id),
+        record(3, WorkOrderCancelled(work_order_id="wo-2", case_number="FT-1", department="tax",
+                                     cause="withdrawn", reason="申请人撤回"), case_id),
+    ])
+
+    assert await work_orders(sessions) == {"wo-1": (case_id, "market", "cancelled"),
+                                           "wo-2": (case_id, "tax", "cancelled")}
 
 
 async def test_work_orders_of_cases_intake_does_not_hold_are_ignored(sessions) -> None:  # noqa: ANN001

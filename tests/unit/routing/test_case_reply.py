@@ -1,9 +1,9 @@
 import pytest
 
 from services.routing.domain.case_reply import compose_case_reply, is_ready_for_case_reply, pending_work_orders
-from services.routing.domain.errors import InvalidTransition, WrongDepartment
+from services.routing.domain.errors import InvalidRequest, InvalidTransition, WrongDepartment
 from services.routing.domain.returns import return_work_order
-from services.routing.domain.work_order import Role, WorkOrder, dispatch, reply, sign_for
+from services.routing.domain.work_order import Role, WorkOrder, cancel, dispatch, reply, sign_for
 
 from .conftest import utc, weekdays_between
 
@@ -58,3 +58,10 @@ def test_returned_order_does_not_hold_the_case_back(orders: list[WorkOrder]) -> 
 
 def test_case_without_live_orders_is_not_ready() -> None:
     assert not is_ready_for_case_reply([])
+
+
+def test_a_case_whose_orders_were_cancelled_has_nothing_to_reply_to(orders: list[WorkOrder]) -> None:
+    cancelled = [cancel(o, at=AT) for o in orders]
+    assert not is_ready_for_case_reply(cancelled)
+    with pytest.raises(InvalidRequest, match="no live work orders"):
+        compose_case_reply(orders=cancelled, department="housing", text="已办结", at=AT)

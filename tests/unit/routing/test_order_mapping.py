@@ -26,3 +26,13 @@ def test_extensions_escalations_and_meetings_survive_a_round_trip_through_the_ro
     assert to_domain(row) == order
     assert row.coordinator == "gov_data" and row.due_at == t0 + timedelta(days=20)
     assert row.extensions[0]["approved"] is True and row.escalations[0]["level"] == "district"
+
+
+def test_a_cancelled_order_keeps_when_it_was_cancelled() -> None:
+    t0 = utc(2026, 11, 23, 2)
+    row = store.WorkOrder(id="wo-1", case_id="c-1", case_number="DEMO-1", district="demo", department="market",
+                          role="lead", tier="general", state="dispatched", reason="r", created_at=t0)
+    apply(row, domain.cancel(to_domain(row), at=t0 + timedelta(days=1)))
+
+    assert (row.state, row.cancelled_at) == ("cancelled", t0 + timedelta(days=1))
+    assert to_domain(row).cancelled_at == t0 + timedelta(days=1)

@@ -5,7 +5,7 @@ import pytest
 from services.routing.domain.catalogue import Level
 from services.routing.domain.errors import InvalidRequest, InvalidTransition, WrongDepartment
 from services.routing.domain.work_order import (
-    Role, WorkOrder, WorkOrderState, decide_extension, dispatch, escalate, record_meeting, reply,
+    Role, WorkOrder, WorkOrderState, cancel, decide_extension, dispatch, escalate, record_meeting, reply,
     request_extension, sign_for,
 )
 
@@ -121,3 +121,28 @@ def test_escalation_goes_up_to_the_city_and_the_coordinator_replies_after_a_meet
 def test_meeting_on_an_order_not_escalated_is_refused(signed: WorkOrder) -> None:
     with pytest.raises(InvalidTransition, match="record a meeting"):
         record_meeting(signed, convened_by="gov_data", participants=("housing",), decision="x", held_at=T0)
+
+
+def test_an_open_order_of_a_withdrawn_case_is_cancelled_wherever_it_stands(order: WorkOrder,
+                                                                           signed: WorkOrder) -> None:
+    pending = request_extension(signed, department="housing", new_due_at=T0 + timedelta(days=20), legal_basis="条例",
+                                reason="等待回函", at=T0 + timedelta(hours=2))
+    for open_order in (order, signed, pending):
+        cancelled = cancel(open_order, at=T0 + timedelta(days=1))
+        assert (cancelled.state, cancelled.cancelled_at, cancelled.is_open) == (
+            WorkOrderState.cancelled, T0 + timedelta(days=1), False)
+
+
+def test_a_replied_or_cancelled_order_is_not_cancelled(signed: WorkOrder) -> None:
+    done = reply(signed, department="housing", text="已办结", at=T0 + timedelta(hours=3))
+    for ended in (done, cancel(signed, at=T0 + timedelta(hours=3))):
+        with pytest.raises(InvalidTransition) as err:
+            cancel(ended, at=T0 + timedelta(days=1))
+        assert "cannot cancel" in err.value.message_en and "不能撤销" in err.value.message_zh
+
+
+def test_a_cancelled_order_takes_no_more_actions(order: WorkOrder) -> None:
+    cancelled = cancel(order, at=T0 + timedelta(hours=1))
+    with pytest.raises(InvalidTransition) as err:
+        sign_for(cancelled, department="housing", at=T0 + timedelta(hours=2))
+    assert "已撤销" in err.value.message_zh

@@ -15,7 +15,7 @@ from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CasePaused, CaseRegistered, CaseResumed, CaseWithdrawn
-from shared.events.workorder import WorkOrderDispatched, WorkOrderReplied
+from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied
 from services.sla import context, handlers, store
 from services.sla.config import SlaSettings
 from tests.conftest import DATABASES, fresh_sessions
@@ -96,3 +96,19 @@ async def test_a_deadline_armed_in_one_batch_is_closed_by_the_next(sessions) -> 
     rows, sent = await stored(sessions)
     assert (rows["w4"].state, rows["w4"].on_time) == ("closed", True)
     assert sent == {("w4", "sla.deadline_armed"): 1, ("w4", "sla.closed"): 1}
+
+
+async def test_a_work_order_dispatched_after_its_case_was_withdrawn_is_closed_by_its_cancellation(
+        sessions) -> None:  # noqa: ANN001
+    """The case and work-order streams are read in no fixed order: the withdrawal may come first."""
+    await applier(sessions)([record(0, registered("c5"), "c5"),
+                             record(1, CaseWithdrawn(case_number="DEMO-c5", reason="撤回"), "c5", minutes=1)])
+    await applier(sessions)([record(2, dispatched("w5"), "c5", minutes=2)])
+    await applier(sessions)([record(3, WorkOrderCancelled(work_order_id="w5", case_number="DEMO-c5",
+                                                          department="market", cause="withdrawn", reason="撤回"),
+                                    "c5", minutes=3)])
+
+    rows, sent = await stored(sessions)
+    assert {k: (r.state, r.next_firing_at is None) for k, r in rows.items()} == {
+        "c5": ("closed", True), "w5": ("closed", True)}
+    assert sent[("w5", "sla.closed")] == 1

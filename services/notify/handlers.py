@@ -26,7 +26,7 @@ consumer = Consumer("notify", topics=[CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS,
 PLANNED_EVENTS = (
     case.CaseRegistered, case.CaseAccepted, case.CaseForwarded, case.CaseReplied, case.CallbackRecorded,
     case.CaseArchived, workorder.WorkOrderDispatched, workorder.WorkOrderReturned, workorder.WorkOrderEscalated,
-    workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlineWarned, sla.CardIssued,
+    workorder.WorkOrderCancelled, workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlineWarned, sla.CardIssued,
 )
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
 

@@ -17,6 +17,7 @@ SATISFACTION = {"satisfied": "满意 / satisfied", "basically_satisfied": "基�
                 "dissatisfied": "不满意 / dissatisfied"}
 RETURN_REASONS = {"wrong_locality": "不属本地 / wrong locality", "unclear_ownership": "职责不清 / unclear ownership",
                   "overlapping_duties": "职责交叉 / overlapping duties", "other": "其他 / other"}
+CANCEL_CAUSES = {"withdrawn": "办事人撤回 / withdrawn by the applicant", "merged": "并单 / merged as a duplicate"}
 DATETIME_VARIABLES = frozenset({"deadline"})  # stored as ISO text, rendered in local time
 
 
@@ -81,6 +82,10 @@ def trigger_for(event: Event, facts: Row) -> Trigger | None:
             reason = RETURN_REASONS[event.reason] + (f"（{event.note}）" if event.note else "")
             return Trigger(event.type, lead_department=event.department, only_departments=True,
                            variables={"return_reason": reason})
+        case workorder.WorkOrderCancelled():
+            cause = CANCEL_CAUSES[event.cause] + (f"，并入 {event.into_case_number}" if event.into_case_number else "")
+            return Trigger(event.type, lead_department=event.department, only_departments=True,
+                           variables={"cancel_reason": f"{cause}（{event.reason}）"})
         case workorder.WorkOrderEscalated():
             return Trigger(event.type, variables={"escalation_reason": event.reason})
         case workorder.PingPongDetected():

@@ -9,7 +9,7 @@ from services.notify.domain.rules import ConfigError, load_district_rules, load_
 
 RULE_EVENTS = {
     "case.registered", "case.accepted", "case.replied", "case.archived", "case.callback_recorded",
-    "workorder.dispatched", "workorder.returned", "workorder.escalated",
+    "workorder.dispatched", "workorder.returned", "workorder.cancelled", "workorder.escalated",
     "sla.warning", "sla.card_issued:yellow", "sla.card_issued:red", "workorder.pingpong_detected",
 }
 

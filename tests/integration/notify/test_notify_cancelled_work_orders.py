@@ -1,0 +1,40 @@
+"""A withdrawn case's cancelled work order (撤销) is told to the department that held it, and to no other."""
+
+from collections import Counter
+from email import message_from_bytes, policy
+
+from shared.events import case, workorder
+from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
+from services.notify.app import build_runtime
+
+from .conftest import CaseScript, settled
+
+
+async def test_the_department_of_a_cancelled_work_order_hears_why_it_can_stop(
+    notify_settings, start_runtime, producer, http_receiver, smtp_server
+):
+    runtime = await start_runtime(build_runtime(notify_settings))
+    life = CaseScript(producer)
+    number = f"BC-{life.case_id[-6:]}"
+    await life.publish(CASE_EVENTS, case.CaseRegistered(
+        case_number=number, hall="HALL-01", channel="walk_in", problem_kind="missing_materials",
+        description="租赁备案材料不齐", applicant_kind="person", applicant_masked="王*"))
+    await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
+        work_order_id="wo-1", case_number=number, department="SCJGJ", role="lead", tier="general", reason="rule"), "routing")
+    await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
+        work_order_id="wo-2", case_number=number, department="ZJJ", role="assisting", tier="general", reason="rule"), "routing")
+    await life.publish(WORKORDER_EVENTS, workorder.WorkOrderCancelled(
+        work_order_id="wo-2", case_number=number, department="ZJJ", cause="merged", reason="同一诉求重复反映",
+        into_case_number="BC-0001"), "routing")
+
+    # dispatched: SCJGJ wecom, e-mail, webhook; ZJJ wecom, e-mail; cancelled: ZJJ wecom, e-mail
+    rows = await settled(runtime, life.case_id, count=7, ignore=frozenset({"sms"}))
+
+    assert [(r.channel, r.last_error) for r in rows if r.state != "delivered"] == []
+    assert Counter(r.path.split("?")[0] for r in http_receiver.requests if r.path.startswith("/wecom/")) == {
+        "/wecom/SCJGJ": 1, "/wecom/ZJJ": 2}
+    mails = [message_from_bytes(content, policy=policy.default) for _, content in smtp_server[1].envelopes]
+    cancelled = [m for m in mails if number in m["Subject"] and "撤销" in m["Subject"]]
+    assert [m["To"] for m in cancelled] == ["zjj@bancheng.example"]
+    text = cancelled[0].get_body(("plain",)).get_content()
+    assert "并单 / merged as a duplicate，并入 BC-0001（同一诉求重复反映）" in text and "租赁备案材料不齐" in text

@@ -17,12 +17,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import JSON, Column, LargeBinary, delete, event, func, insert, select, text
+from sqlalchemy import JSON, Column, LargeBinary, delete, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.bulk_insert import insert_many
 from shared.db import is_postgres
 from shared.envelope import Envelope
 
@@ -76,8 +77,8 @@ async def stage(
     """Record `envelope` for publication on `topic`, in the caller's transaction.
 
     The row is kept in the session until its transaction commits, then the transaction's rows go in
-    as one executemany, in the order they were staged: an ORM object per event cost more CPU than
-    the event's whole handling. (Async only to keep the callers' signature.)
+    as one executemany (`shared.bulk_insert`), in the order they were staged: an ORM object per event
+    cost more CPU than the event's whole handling. (Async only to keep the callers' signature.)
     """
     staged = session.sync_session.info.setdefault(_STAGED, _Staged())
     staged.rows.append(row(envelope, topic=topic, extra_headers=extra_headers))
@@ -108,7 +109,7 @@ def _insert_staged(session: Session) -> None:
     if staged is None:
         return
     connection = session.connection()
-    connection.execute(insert(OUTBOX), staged.rows)
+    insert_many(connection, OUTBOX, staged.rows)
     if connection.dialect.name == "postgresql":
         # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
         for channel in sorted(staged.channels):

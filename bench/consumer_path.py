@@ -40,7 +40,7 @@ from sqlmodel import Field, SQLModel
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared import bus, db, inbox, outbox  # noqa: E402 - after the path above
+from shared import bus, db, inbox, outbox, outbox_relay  # noqa: E402 - after the path above
 from shared.consuming import APPLIED, BatchApplier, Consumer, Unit  # noqa: E402
 from shared.devbroker import DevBroker  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
@@ -167,7 +167,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
         publisher = start_publisher(broker.bootstrap_servers, args.events, args.rate) if args.rate else None
         try:
             started = cpu_started = None
-            while counted(outbox.PUBLISHED, service=SERVICE) < args.events:
+            while counted(outbox_relay.PUBLISHED, service=SERVICE) < args.events:
                 if started is None and counted(APPLIED) > 0:
                     # From the first applied event: joining the group and the first fetch are not per event.
                     started, cpu_started = time.perf_counter(), time.process_time()

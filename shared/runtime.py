@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared import bus, db, inbox, migrations
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
-from shared.outbox import OutboxRelay
+from shared.outbox_relay import OutboxRelay
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging, create_tracer_provider
 from shared.topics import EVENT_STREAMS, dead_letter_topic

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlmodel import select
 
-from shared import bus, db, outbox
+from shared import bus, db, outbox, outbox_relay
 from shared.envelope import Envelope
 from shared.events.case import CaseResumed
 from shared.settings import KafkaSettings
@@ -26,11 +26,11 @@ def envelope(case_id: str, sequence: int) -> Envelope:
     )
 
 
-async def start_relay(url: str, kafka: KafkaSettings, service: str) -> tuple[outbox.OutboxRelay, object]:
+async def start_relay(url: str, kafka: KafkaSettings, service: str) -> tuple[outbox_relay.OutboxRelay, object]:
     engine = db.create_engine(url)
     producer = bus.create_producer(kafka, service=service)
     await producer.start()
-    relay = outbox.OutboxRelay(
+    relay = outbox_relay.OutboxRelay(
         service=service, engine=engine, producer=producer,
         ensure_topics=lambda topics: bus.ensure_topics(kafka, topics), poll_interval_s=0.1,
     )
@@ -147,7 +147,7 @@ async def test_sqlite_relay_deletes_published_rows_later_and_never_publishes_one
     async def ensure_topics(_topics: list[str]) -> None:
         return None
 
-    relay = outbox.OutboxRelay(service="test", engine=engine, producer=producer, ensure_topics=ensure_topics)
+    relay = outbox_relay.OutboxRelay(service="test", engine=engine, producer=producer, ensure_topics=ensure_topics)
 
     async def stage(*reasons: str) -> None:
         async with sessions() as session, session.begin():

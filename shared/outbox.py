@@ -5,12 +5,12 @@ idempotent consumers absorb. This module holds the table and the staging of rows
 transaction; `shared.outbox_relay` publishes them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, event, func, select, text
+from sqlalchemy import JSON, Column, Engine, LargeBinary, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +32,12 @@ class OutboxMessage(SQLModel, table=True):
 
 OUTBOX = OutboxMessage.__table__
 _STAGED = "outbox_staged"
+_COMMITTING = "outbox_committing"  # session.info: the rows inserted, with their ids, until the commit is done
+# A written row as the relay publishes it: id, topic, key, value, headers, staged at.
+Row = tuple[int, str, bytes, bytes, list, datetime]
+Receiver = Callable[[list[Row]], None]
+# SQLite: who takes the rows each database's commits wrote in this process (its relay), by engine.
+_RECEIVERS: dict[Engine, Receiver] = {}
 
 
 @dataclass
@@ -85,17 +91,44 @@ def _insert_staged(session: Session) -> None:
     if staged is None:
         return
     connection = session.connection()
-    insert_many(connection, OUTBOX, staged.rows)
+    last_id = insert_many(connection, OUTBOX, staged.rows)
     if connection.dialect.name == "postgresql":
         # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
         for channel in sorted(staged.channels):
             connection.execute(text(f"NOTIFY {channel}"))
+    elif session.bind in _RECEIVERS:
+        session.info[_COMMITTING] = written_rows(staged.rows, last_id=last_id)
+
+
+def written_rows(rows: list[dict[str, Any]], *, last_id: int) -> list[Row]:
+    """SQLite: `rows` as written by one executemany whose last row got `last_id` (see `insert_many`)."""
+    first_id = last_id - len(rows) + 1
+    return [(first_id + offset, row["topic"], row["key"], row["value"], row["headers"], row["created_at"])
+            for offset, row in enumerate(rows)]
+
+
+def hand_over_commits(engine: Engine, receiver: Receiver | None) -> None:
+    """SQLite: after each commit through `engine` in this process that wrote outbox rows, `receiver` gets
+    them, their ids set (the relay publishes them without reading them back); None stops it."""
+    if receiver is None:
+        _RECEIVERS.pop(engine, None)
+    else:
+        _RECEIVERS[engine] = receiver
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over_committed(session: Session) -> None:
+    rows = session.info.pop(_COMMITTING, None)
+    receiver = _RECEIVERS.get(session.bind) if rows else None
+    if receiver is not None:
+        receiver(rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_staged(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:  # the outermost transaction: what it staged is gone
         session.info.pop(_STAGED, None)
+        session.info.pop(_COMMITTING, None)
 
 
 async def count_pending(session: AsyncSession) -> int:

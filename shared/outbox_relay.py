@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import is_postgres
-from shared.outbox import OUTBOX, notify_channel
+from shared.outbox import OUTBOX, Row, hand_over_commits, notify_channel
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 30.0
@@ -67,14 +67,25 @@ class OutboxRelay:
         self._published_up_to = 0
         self._published_undeleted = 0
         self._deleted_at = time.monotonic()
+        self._handed_over: list[Row] = []  # SQLite: rows this process's commits wrote, not published yet
 
     def wake(self) -> None:
         self._wake.set()
 
+    def hand_over(self, rows: list[Row]) -> None:
+        """Rows a commit in this process just wrote (SQLite): published from here, not read back, when
+        their ids continue the published ones."""
+        self._handed_over += rows
+        self._wake.set()
+
     async def start(self) -> None:
+        if not self._postgres:
+            hand_over_commits(self._engine.sync_engine, self.hand_over)
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
 
     async def stop(self) -> None:
+        if not self._postgres:
+            hand_over_commits(self._engine.sync_engine, None)
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -108,41 +119,71 @@ class OutboxRelay:
         time gives every later row a higher id than those read: the relay remembers the last id it
         published, reads past it, and deletes the published rows once a second (a delete and its commit
         per pass were round trips to the driver's thread each). A crash in between publishes them again:
-        at least once, as before.
+        at least once, as before. The rows this process's commits wrote are handed over after each
+        commit and published without reading them back, as long as their ids continue the published
+        ones (so every id in between is one of them); after a gap (a row another writer wrote, or
+        ids given again by an emptied table) the table is read as before.
         """
-        if not self._postgres and self._deletion_due():
-            await self.delete_published()
-        async with self._engine.connect() as connection:
-            if self._postgres:
+        if self._postgres:
+            async with self._engine.connect() as connection:
                 await connection.execution_options(isolation_level="REPEATABLE READ")
-            query = select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.value, OUTBOX.c.headers,
-                           OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(self._batch_size)
-            if self._published_up_to:
-                query = query.where(OUTBOX.c.id > self._published_up_to)
-            rows = (await connection.execute(query)).all()
-            PENDING.labels(self._service).set(len(rows))
-            if not rows:
-                return False
-            await self._create_new_topics({row.topic for row in rows})
-            send = self._producer.send
-            sent = [
-                await send(row.topic, row.value, key=row.key, headers=[(n, v.encode()) for n, v in row.headers])
-                for row in rows
-            ]
-            # A send that never completes must surface: the rows stay and the next pass retries.
-            await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
-            if self._postgres:
-                await connection.execute(delete(OUTBOX).where(OUTBOX.c.id.between(rows[0].id, rows[-1].id)))
-                await connection.commit()
-            else:
-                self._published_up_to = rows[-1].id
+                rows = await self._read(connection)
+                if rows:
+                    await self._send(rows)
+                    await connection.execute(delete(OUTBOX).where(OUTBOX.c.id.between(rows[0][0], rows[-1][0])))
+                    await connection.commit()
+        else:
+            if self._deletion_due():
+                await self.delete_published()
+            rows = self._continuing_handed_over()
+            if rows is None:
+                async with self._engine.connect() as connection:
+                    rows = await self._read(connection, after=self._published_up_to)
+            if rows:
+                await self._send(rows)
+                self._published_up_to = rows[-1][0]
                 self._published_undeleted += len(rows)
+                self._handed_over = [row for row in self._handed_over if row[0] > self._published_up_to]
+        if not rows:
+            return False
         now = datetime.now(UTC)
         lag = LAG.labels(self._service)
         for row in rows:
-            lag.observe((now - _aware(row.created_at)).total_seconds())
+            lag.observe((now - _aware(row[5])).total_seconds())
         PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows) == self._batch_size
+
+    def _continuing_handed_over(self) -> list[Row] | None:
+        """The handed-over rows whose ids run on from the last one published, or None (read the table)."""
+        handed = self._handed_over
+        if not handed or min(row[0] for row in handed) != self._published_up_to + 1:
+            return None
+        handed.sort()  # commits may be handed over out of order; ids are unique
+        count = 1
+        while count < min(len(handed), self._batch_size) and handed[count][0] == handed[0][0] + count:
+            count += 1
+        rows, self._handed_over = handed[:count], handed[count:]
+        PENDING.labels(self._service).set(len(handed))
+        return rows
+
+    async def _read(self, connection: AsyncConnection, *, after: int = 0) -> Sequence[Row]:
+        query = select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.value, OUTBOX.c.headers,
+                       OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(self._batch_size)
+        if after:
+            query = query.where(OUTBOX.c.id > after)
+        rows = (await connection.execute(query)).all()
+        PENDING.labels(self._service).set(len(rows))
+        return rows
+
+    async def _send(self, rows: Sequence[Row]) -> None:
+        await self._create_new_topics({row[1] for row in rows})
+        send = self._producer.send
+        sent = [
+            await send(topic, value, key=key, headers=[(name, content.encode()) for name, content in headers])
+            for _id, topic, key, value, headers, _staged_at in rows
+        ]
+        # A send that never completes must surface: the rows stay and the next pass retries.
+        await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
 
     def _deletion_due(self) -> bool:
         return self._published_undeleted > 0 and (

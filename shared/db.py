@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from pydantic_core import PydanticUndefined
@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, SessionTransaction, configure_mappers
 from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.bulk_insert import insert_many
 
 SessionFactory = async_sessionmaker[AsyncSession]
 M = TypeVar("M", bound=SQLModel)
@@ -91,7 +93,8 @@ def _mapped_class(model: type[SQLModel]) -> ClassManager:
 
 def insert_at_commit(session: AsyncSession, row: SQLModel) -> None:
     """Insert a new `row` as plain values when the transaction commits, with the transaction's other
-    such rows of its table in one executemany: through the ORM's unit of work a row costs ~60 µs of CPU.
+    such rows of its table in one executemany (`shared.bulk_insert`): through the ORM's unit of work a
+    row costs ~60 µs of CPU.
 
     The row stays out of the session: changes to it until the commit are written, but a query in the
     transaction does not find it, and a duplicate key fails the commit instead of a flush."""
@@ -144,7 +147,7 @@ def _insert_rows(session: Session) -> None:
     connection = session.connection()
     for table, table_rows in by_table.items():
         names = [column.name for column in table.columns]
-        connection.execute(insert(table), [{name: getattr(row, name) for name in names} for row in table_rows])
+        insert_many(connection, table, [{name: getattr(row, name) for name in names} for row in table_rows])
 
 
 @event.listens_for(Session, "after_soft_rollback")

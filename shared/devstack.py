@@ -113,9 +113,10 @@ class Stack:
         raise RuntimeError(f"{name} not ready within {timeout_s}s; see {self.var_dir / name}.log")
 
     def cpu_seconds(self, name: str) -> float:
-        """CPU time (user + system) the service's process has used so far: benchmarks report it per
-        event, a figure that holds when the machine's other load makes wall-clock rates noisy."""
-        fields = Path(f"/proc/{self.processes[name].pid}/stat").read_text().rsplit(")", 1)[1].split()
+        """CPU time (user + system) the service's process (or "broker"'s) has used so far: benchmarks report
+        it per event, a figure that holds when the machine's other load makes wall-clock rates noisy."""
+        process = self.broker.process if name == "broker" else self.processes[name]
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
     def kill(self, name: str) -> None:

@@ -2,10 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+import orjson
+from sqlalchemy import Connection, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.bulk_insert import on_sqlite_driver
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -19,10 +22,13 @@ class ProcessedEvent(SQLModel, table=True):
 # INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLite >= 3.35, PostgreSQL): an id recorded before is
 # skipped, and only the ids the statement recorded come back.
 _TABLE = ProcessedEvent.__table__
-_INSERT_NEW = {
-    "sqlite": sqlite.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.event_id),
-    "postgresql": postgresql.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.event_id),
-}
+_INSERT_NEW = postgresql.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.event_id)
+# SQLite: the ids as one JSON array parameter, so a batch's ids are one statement of three values, run by
+# the driver in one hop (`shared.bulk_insert`); WHERE true lets the parser tell ON CONFLICT from a join's ON.
+_SQLITE_INSERT_NEW = (
+    "INSERT INTO processed_event (consumer, event_id, processed_at) SELECT ?, value, ? FROM json_each(?) WHERE true"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[str]) -> set[str]:
@@ -32,12 +38,23 @@ async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[st
     if not event_ids:
         return set()
     connection = await session.connection()
-    now = datetime.now(UTC)
+    ids, now = list(dict.fromkeys(event_ids)), datetime.now(UTC)
+    if connection.dialect.name == "sqlite":
+        return await connection.run_sync(_record_new_on_sqlite, consumer, ids, now)
     rows = await connection.execute(
-        _INSERT_NEW[connection.dialect.name],
-        [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in dict.fromkeys(event_ids)],
+        _INSERT_NEW, [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in ids],
     )
     return set(rows.scalars())
+
+
+def _record_new_on_sqlite(connection: Connection, consumer: str, ids: list[str], now: datetime) -> set[str]:
+    dialect = connection.dialect
+    processed_at = _TABLE.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)(now)  # as SQLAlchemy stores it
+    values = (consumer, processed_at, orjson.dumps(ids).decode())
+    return on_sqlite_driver(
+        connection, lambda driver: {row[0] for row in driver.execute(_SQLITE_INSERT_NEW, values)},
+        statement=_SQLITE_INSERT_NEW,
+    )
 
 
 async def prune(session: AsyncSession, *, older_than: timedelta) -> None:

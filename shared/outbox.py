@@ -1,45 +1,22 @@
 """The transactional outbox: events are rows written with the effect, and a relay publishes them.
 
 A crash between commit and publish loses nothing; at worst an event is published twice, which the
-idempotent consumers absorb. One relay at a time publishes a database's outbox, in id order, so a
-case's events keep their order: on PostgreSQL several relays may run and an advisory lock elects
-the one that publishes; on SQLite there is one writing process per file anyway.
+idempotent consumers absorb. This module holds the table and the staging of rows in the caller's
+transaction; `shared.outbox_relay` publishes them.
 """
 
-import asyncio
-import logging
-import time
-import zlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import JSON, Column, LargeBinary, delete, event, func, insert, select, text
+from sqlalchemy import JSON, Column, Engine, LargeBinary, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.db import is_postgres
+from shared.bulk_insert import insert_many
 from shared.envelope import Envelope
-
-log = logging.getLogger(__name__)
-SEND_TIMEOUT_S = 30.0
-# On SQLite published rows are deleted at most this often (or past this many), not after every pass.
-DELETE_EVERY_S = 1.0
-DELETE_AFTER_ROWS = 5000
-
-PUBLISHED = Counter("bancheng_outbox_published_total", "Events published by the outbox relay", ["service"])
-PENDING = Gauge("bancheng_outbox_pending", "Outbox rows seen unpublished at the last relay pass", ["service"])
-LAG = Histogram(
-    "bancheng_outbox_lag_seconds",
-    "From outbox write to broker acknowledgement",
-    ["service"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -55,6 +32,12 @@ class OutboxMessage(SQLModel, table=True):
 
 OUTBOX = OutboxMessage.__table__
 _STAGED = "outbox_staged"
+_COMMITTING = "outbox_committing"  # session.info: the rows inserted, with their ids, until the commit is done
+# A written row as the relay publishes it: id, topic, key, value, headers, staged at.
+Row = tuple[int, str, bytes, bytes, list, datetime]
+Receiver = Callable[[list[Row]], None]
+# SQLite: who takes the rows each database's commits wrote in this process (its relay), by engine.
+_RECEIVERS: dict[Engine, Receiver] = {}
 
 
 @dataclass
@@ -76,8 +59,8 @@ async def stage(
     """Record `envelope` for publication on `topic`, in the caller's transaction.
 
     The row is kept in the session until its transaction commits, then the transaction's rows go in
-    as one executemany, in the order they were staged: an ORM object per event cost more CPU than
-    the event's whole handling. (Async only to keep the callers' signature.)
+    as one executemany (`shared.bulk_insert`), in the order they were staged: an ORM object per event
+    cost more CPU than the event's whole handling. (Async only to keep the callers' signature.)
     """
     staged = session.sync_session.info.setdefault(_STAGED, _Staged())
     staged.rows.append(row(envelope, topic=topic, extra_headers=extra_headers))
@@ -108,187 +91,45 @@ def _insert_staged(session: Session) -> None:
     if staged is None:
         return
     connection = session.connection()
-    connection.execute(insert(OUTBOX), staged.rows)
+    last_id = insert_many(connection, OUTBOX, staged.rows)
     if connection.dialect.name == "postgresql":
         # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
         for channel in sorted(staged.channels):
             connection.execute(text(f"NOTIFY {channel}"))
+    elif session.bind in _RECEIVERS:
+        session.info[_COMMITTING] = written_rows(staged.rows, last_id=last_id)
+
+
+def written_rows(rows: list[dict[str, Any]], *, last_id: int) -> list[Row]:
+    """SQLite: `rows` as written by one executemany whose last row got `last_id` (see `insert_many`)."""
+    first_id = last_id - len(rows) + 1
+    return [(first_id + offset, row["topic"], row["key"], row["value"], row["headers"], row["created_at"])
+            for offset, row in enumerate(rows)]
+
+
+def hand_over_commits(engine: Engine, receiver: Receiver | None) -> None:
+    """SQLite: after each commit through `engine` in this process that wrote outbox rows, `receiver` gets
+    them, their ids set (the relay publishes them without reading them back); None stops it."""
+    if receiver is None:
+        _RECEIVERS.pop(engine, None)
+    else:
+        _RECEIVERS[engine] = receiver
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over_committed(session: Session) -> None:
+    rows = session.info.pop(_COMMITTING, None)
+    receiver = _RECEIVERS.get(session.bind) if rows else None
+    if receiver is not None:
+        receiver(rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_staged(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:  # the outermost transaction: what it staged is gone
         session.info.pop(_STAGED, None)
+        session.info.pop(_COMMITTING, None)
 
 
 async def count_pending(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-
-
-class OutboxRelay:
-    """Publishes outbox rows in id order, woken after each commit and polling as a fallback."""
-
-    def __init__(
-        self,
-        *,
-        service: str,
-        engine: AsyncEngine,
-        producer: AIOKafkaProducer,
-        ensure_topics: Callable[[list[str]], Awaitable[None]],
-        poll_interval_s: float = 0.5,
-        linger_s: float = 0.0,
-        batch_size: int = 500,
-    ) -> None:
-        self._service = service
-        self._engine = engine
-        self._producer = producer
-        self._ensure_topics = ensure_topics
-        self._known_topics: set[str] = set()
-        self._poll_interval_s = poll_interval_s
-        self._linger_s = linger_s
-        self._batch_size = batch_size
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._leader_connection: AsyncConnection | None = None
-        self._postgres = is_postgres(str(engine.url))
-        # SQLite: every row up to this id is published and not deleted yet; every other row is not published.
-        self._published_up_to = 0
-        self._published_undeleted = 0
-        self._deleted_at = time.monotonic()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self._release_leadership()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-            except TimeoutError:
-                pass
-            await asyncio.sleep(self._linger_s)  # commits close together go out in one pass
-            self._wake.clear()
-            try:
-                if await self._lead():
-                    while await self.publish_batch():
-                        pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the broker or database is away: keep the rows, try again later
-                log.exception("outbox relay pass failed; retrying")
-                await self._release_leadership()
-                await asyncio.sleep(self._poll_interval_s)
-
-    async def publish_batch(self) -> bool:
-        """Publish the oldest rows; True when a full batch went out and more may be waiting.
-
-        Rows are read and deleted with Core (no ORM objects). On PostgreSQL they are deleted by the id
-        range read, in the read's snapshot (REPEATABLE READ), so a row of a slower transaction committing
-        in between, with an id inside the range, is not deleted unpublished. On SQLite one writer at a
-        time gives every later row a higher id than those read: the relay remembers the last id it
-        published, reads past it, and deletes the published rows once a second (a delete and its commit
-        per pass were round trips to the driver's thread each). A crash in between publishes them again:
-        at least once, as before.
-        """
-        if not self._postgres and self._deletion_due():
-            await self.delete_published()
-        async with self._engine.connect() as connection:
-            if self._postgres:
-                await connection.execution_options(isolation_level="REPEATABLE READ")
-            query = select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.value, OUTBOX.c.headers,
-                           OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(self._batch_size)
-            if self._published_up_to:
-                query = query.where(OUTBOX.c.id > self._published_up_to)
-            rows = (await connection.execute(query)).all()
-            PENDING.labels(self._service).set(len(rows))
-            if not rows:
-                return False
-            await self._create_new_topics({row.topic for row in rows})
-            send = self._producer.send
-            sent = [
-                await send(row.topic, row.value, key=row.key, headers=[(n, v.encode()) for n, v in row.headers])
-                for row in rows
-            ]
-            # A send that never completes must surface: the rows stay and the next pass retries.
-            await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
-            if self._postgres:
-                await connection.execute(delete(OUTBOX).where(OUTBOX.c.id.between(rows[0].id, rows[-1].id)))
-                await connection.commit()
-            else:
-                self._published_up_to = rows[-1].id
-                self._published_undeleted += len(rows)
-        now = datetime.now(UTC)
-        lag = LAG.labels(self._service)
-        for row in rows:
-            lag.observe((now - _aware(row.created_at)).total_seconds())
-        PUBLISHED.labels(self._service).inc(len(rows))
-        return len(rows) == self._batch_size
-
-    def _deletion_due(self) -> bool:
-        return self._published_undeleted > 0 and (
-            self._published_undeleted >= DELETE_AFTER_ROWS or time.monotonic() - self._deleted_at >= DELETE_EVERY_S
-        )
-
-    async def delete_published(self) -> None:
-        """SQLite: delete the rows published so far. After this every row left is unpublished, so reading
-        starts from the lowest id again (SQLite may reuse the ids of an emptied table)."""
-        if self._published_undeleted:
-            async with self._engine.begin() as connection:
-                await connection.execute(delete(OUTBOX).where(OUTBOX.c.id <= self._published_up_to))
-        self._published_up_to = self._published_undeleted = 0
-        self._deleted_at = time.monotonic()
-
-    async def drain(self) -> None:
-        """Publish what is left and delete what was published: a clean stop leaves an empty outbox."""
-        while await self.publish_batch():
-            pass
-        if not self._postgres:
-            await self.delete_published()
-
-    async def _create_new_topics(self, topics: set[str]) -> None:
-        """A new department's or channel's topic is created with our partition count before use;
-        left to auto-creation, its first records may be refused (and the count is the broker's).
-
-        Each topic is also tracked in the producer's metadata: aiokafka otherwise refreshes only
-        the topics it learnt late and forgets the rest, stranding their batches until close."""
-        new = topics - self._known_topics
-        if new:
-            await self._ensure_topics(sorted(new))
-            for topic in new:
-                await self._producer.client.add_topic(topic)
-            self._known_topics |= new
-
-    async def _lead(self) -> bool:
-        """On PostgreSQL hold an advisory lock (and LISTEN) on a dedicated connection."""
-        if not self._postgres:
-            return True
-        if self._leader_connection is not None:
-            return True
-        connection = await self._engine.connect()
-        lock_key = zlib.crc32(notify_channel(self._service).encode())
-        if not await connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key}):
-            await connection.close()
-            return False
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.add_listener(notify_channel(self._service), lambda *_: self.wake())
-        self._leader_connection = connection
-        log.info("outbox relay of %s is the leader", self._service)
-        return True
-
-    async def _release_leadership(self) -> None:
-        if self._leader_connection is not None:
-            connection, self._leader_connection = self._leader_connection, None
-            await connection.invalidate()  # closing the session releases the advisory lock
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for values stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared import bus, db, inbox, migrations
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
-from shared.outbox import OutboxRelay
+from shared.offset_commits import OffsetCommits
+from shared.outbox_relay import OutboxRelay
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging, create_tracer_provider
 from shared.topics import EVENT_STREAMS, dead_letter_topic
@@ -52,6 +53,7 @@ class Runtime:
     producer: AIOKafkaProducer = field(init=False)
     relay: OutboxRelay = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    _offset_commits: list[OffsetCommits] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         name = self.settings.service_name
@@ -123,7 +125,9 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.broker.stop()  # stop consuming first; what was applied is committed
+        for commits in self._offset_commits:  # what was applied is committed, and each batch from now on
+            await commits.commit_each_batch()
+        await self.broker.stop()  # stop consuming first
         await self.relay.stop()
         await self.relay.drain()  # a clean stop leaves nothing unpublished or undeleted behind
         await self.producer.stop()
@@ -145,8 +149,20 @@ class Runtime:
             retry_backoff_s=self.settings.consumer_retry_backoff_s,
         )
 
-        async def apply_batch(records: Sequence[ConsumerRecord]) -> None:
-            await applier(records)
+        commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000)
+        self._offset_commits.append(commits)
+
+        async def apply_batch(message: KafkaMessage) -> None:
+            """Acknowledged by hand: offsets noted once the batch is durable and committed per interval
+            (`shared.offset_commits`); a batch that fails is rewound and consumed again (as NACK_ON_ERROR did)."""
+            records = message.raw_message
+            try:
+                await applier(records)
+            except Exception:
+                await message.nack()
+                raise
+            commits.applied(message.consumer, records)
+            await commits.commit_if_due()
 
         self.broker.subscriber(
             *consumer.topics,
@@ -159,8 +175,9 @@ class Runtime:
             session_timeout_ms=self.kafka.session_timeout_ms,
             heartbeat_interval_ms=self.kafka.heartbeat_interval_ms,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            decoder=_raw_records,
+            ack_policy=AckPolicy.MANUAL,
+            listener=commits,
+            decoder=_the_batch,
             title=f"{consumer.group}",
         )(apply_batch)
 
@@ -193,7 +210,8 @@ async def prune_applied_events(runtime: Runtime) -> None:
         await asyncio.sleep(3600)
 
 
-async def _raw_records(message: KafkaMessage) -> Sequence[ConsumerRecord]:
-    """The batch's records as they came: the applier decodes each itself, so one bad record cannot fail
-    the whole batch. Async because FastStream runs a plain function decoder in a worker thread."""
-    return message.raw_message
+async def _the_batch(message: KafkaMessage) -> KafkaMessage:
+    """The batch as it came, its records undecoded (the applier decodes each itself, so one bad record
+    cannot fail the whole batch) and its consumer at hand to commit or rewind. Async because FastStream
+    runs a plain function decoder in a worker thread."""
+    return message

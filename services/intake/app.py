@@ -2,12 +2,14 @@
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from shared import outbox
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.intake import api, api_tracking, hotline, lookup, printouts, store
@@ -38,11 +40,17 @@ class IntakeRuntime(Runtime):
         if not self.settings.access_log:
             drop_access_log()
         self._writer = durable_writer(self.engine)
-        self.registrations = GroupCommit(
-            transact=partial(self._writer.transact, partial(write_registrations, service=self.name)),
-            on_commit=self.relay.wake,
-        )
+        self.registrations = GroupCommit(transact=self._write_registrations, on_commit=self.relay.wake)
         await self.registrations.start()
+
+    async def _write_registrations(self, members: Sequence[PendingRegistration]) -> Sequence[Answer | BaseException]:
+        """A batch in one transaction; once it has committed, its outbox rows go to the relay as they are
+        (on SQLite: the group commit writes through an engine of its own, whose commits are not handed over)."""
+        written: list[outbox.Row] = []
+        outcomes = await self._writer.transact(partial(write_registrations, service=self.name, written=written), members)
+        if written:
+            self.relay.hand_over(written)
+        return outcomes
 
     async def stop(self) -> None:
         await self.registrations.stop()

@@ -16,6 +16,7 @@ from fastapi import status
 from sqlalchemy import Connection, text
 
 from shared import outbox
+from shared.bulk_insert import insert_many
 from services.intake import store
 from services.intake.domain.clock import local_date
 from services.intake.domain.errors import InvalidInput
@@ -53,10 +54,12 @@ def _take_numbers(connection: Connection, members: Sequence[PendingRegistration]
 
 
 def write_registrations(
-    connection: Connection, members: Sequence[PendingRegistration], *, service: str
+    connection: Connection, members: Sequence[PendingRegistration], *, service: str,
+    written: list[outbox.Row] | None = None,
 ) -> list[Answer | BaseException]:
     """Write the batch; a member whose Idempotency-Key was seen before gets the stored answer
-    (within the batch too: the same key twice is written once and replayed once)."""
+    (within the batch too: the same key twice is written once and replayed once). On SQLite the outbox
+    rows written, with their ids, are added to `written`, for the relay once the batch has committed."""
     claims = {(m.claim.scope, m.claim.key) for m in members if m.claim is not None}
     stored = store.idempotency_records(connection, keys=claims)
     outcomes: list[Answer | BaseException | None] = [None] * len(members)
@@ -83,8 +86,10 @@ def write_registrations(
     store.insert_values(connection, store.BatchItemRow.__table__, [i for w in writes for i in w.items])
     store.insert_values(connection, store.Attachment.__table__, [a for w in writes for a in w.attachments])
     staged_at = datetime.now(UTC)
-    store.insert_values(connection, outbox.OutboxMessage.__table__,
-                              [outbox.row(e, topic=topic, staged_at=staged_at) for w in writes for topic, e in w.events])
+    events = [outbox.row(e, topic=topic, staged_at=staged_at) for w in writes for topic, e in w.events]
+    last_id = insert_many(connection, outbox.OUTBOX, events)
+    if last_id is not None and written is not None:
+        written += outbox.written_rows(events, last_id=last_id)
     for index, write in zip(fresh, writes, strict=True):
         body = case_body(write.case, items=write.items, transitions=write.transitions, missing_items=[],
                          attachments=write.attachments, work_orders=[], cards=[])

@@ -19,6 +19,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+from shared.bulk_insert import insert_many
 
 
 def _now() -> datetime:
@@ -239,11 +240,20 @@ def _insert(table: Table, returning: Column | None) -> Insert:
 
 def insert_values(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert plain rows (every row with the same columns) in one statement, without the session's
-    unit of work. Rows holding the generated id column (as None) get the ids the database chose."""
+    unit of work. Rows holding the generated id column (as None) get the ids the database chose: on
+    SQLite the consecutive ones up to the last (`shared.bulk_insert`, the driver's own executemany), on
+    PostgreSQL by RETURNING."""
     if not rows:
         return
     generated = table.autoincrement_column
-    if generated is None or generated.key not in rows[0]:
+    numbered = generated is not None and generated.key in rows[0]
+    if connection.dialect.name == "sqlite":
+        last_id = insert_many(connection, table, rows)
+        if numbered:
+            for row_id, row in enumerate(rows, start=last_id - len(rows) + 1):
+                row[generated.key] = row_id
+        return
+    if not numbered:
         connection.execute(_insert(table, None), rows)
         return
     key = generated.key

@@ -1,6 +1,7 @@
 """Applied event ids on SQLite and PostgreSQL: one statement records the new ids and says which they were."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -46,5 +47,22 @@ async def test_a_concurrent_applier_of_the_same_id_waits_and_finds_it_recorded(k
                 assert not waiting.done()  # blocked on the first transaction's uncommitted row
                 await first.commit()
                 assert await waiting == {"b"}
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+async def test_ids_are_forgotten_once_past_the_horizon_and_kept_before_it(kind: str, tmp_path) -> None:  # noqa: ANN001
+    engine = await _engine(kind, tmp_path)
+    sessions = db.session_factory(engine)
+    try:
+        async with sessions() as session, session.begin():
+            await inbox.record_new(session, consumer="c", event_ids=["a"])
+        async with sessions() as session, session.begin():
+            await inbox.prune(session, older_than=timedelta(minutes=5))
+            assert await inbox.record_new(session, consumer="c", event_ids=["a"]) == set()  # still known
+        async with sessions() as session, session.begin():
+            await inbox.prune(session, older_than=timedelta(seconds=-5))  # its time compares as stored
+            assert await inbox.record_new(session, consumer="c", event_ids=["a"]) == {"a"}
     finally:
         await engine.dispose()

@@ -2,6 +2,9 @@
 
 import asyncio
 
+from sqlmodel import col, select
+
+from shared import inbox
 from shared.events import case, workorder
 from shared.events.notification import NotificationRequested
 from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
@@ -90,6 +93,9 @@ async def test_redelivered_events_and_requests_send_nothing_twice(
     assert [r.path for r in http_receiver.requests].count(WEBHOOK) == 1
     rows = await settled(runtime, life.case_id, count=3)
     assert len(rows) == 3 and all(row.attempts == 1 for row in rows)
+    async with runtime.sessions() as session:  # the workers' dedupe is the delivery row itself
+        workers = select(inbox.ProcessedEvent).where(col(inbox.ProcessedEvent.consumer).startswith("notify."))
+        assert (await session.exec(workers)).all() == []
 
 
 async def test_a_channel_added_at_run_time_is_a_new_subscriber_to_its_topic(

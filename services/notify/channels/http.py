@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httptools
+import orjson
 
 from .base import DeliveryFailed
 from .connections import ConnectionPool, target
@@ -20,7 +20,7 @@ _JSON_TYPE = "Content-Type: application/json; charset=utf-8\r\n"  # unless the c
 
 def json_bytes(payload: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON: the exact bytes that are signed are the bytes that are sent."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ def _request(path: str, host: str, content: bytes, headers: Mapping[str, str]) -
 def response_json(reply: Reply) -> dict[str, Any]:
     """The provider's JSON reply; an unreadable one after a 2xx is permanent (resending could duplicate)."""
     try:
-        body = json.loads(reply.body)
+        body = orjson.loads(reply.body)
     except ValueError as error:
         raise DeliveryFailed.permanent(
             f"unreadable provider response: {reply.text[:200]}", status_code=reply.status_code

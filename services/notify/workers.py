@@ -8,13 +8,15 @@ The planner stored the request and its due time in the row already, so queueing 
 statement, `UPDATE … SET state = 'pending' WHERE state = 'requested' RETURNING`. That guard is the dedupe:
 a redelivered request, or a copy under a new event id, finds its row past `requested` and changes
 nothing, so the worker keeps no applied-id rows (`own_dedupe`). A request whose row is not there (a
-worker with a database of its own) is inserted, unless its id is taken.
+worker with a database of its own) is inserted, and a row planned without its request (by a version
+before the planner stored it) is filled in.
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from types import ModuleType
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Insert, bindparam, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -27,14 +29,24 @@ from services.notify import store
 DELIVERY = store.Delivery.__table__
 _QUEUE = (
     update(DELIVERY)
-    .where(DELIVERY.c.delivery_id.in_(bindparam("ids", expanding=True)), DELIVERY.c.state == "requested")
+    .where(DELIVERY.c.delivery_id.in_(bindparam("ids", expanding=True)), DELIVERY.c.state == "requested",
+           DELIVERY.c.request.is_not(None))
     .values(state="pending")
     .returning(DELIVERY.c.delivery_id)
 )
-_INSERT_NEW = {
-    "sqlite": sqlite.insert(DELIVERY).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(DELIVERY).on_conflict_do_nothing(),
-}
+
+
+def _upsert(dialect: ModuleType) -> Insert:
+    """Insert the request's row, or fill one still `requested` without its request (planned before the
+    planner stored it); a row past `requested` is left as it is."""
+    statement = dialect.insert(DELIVERY)
+    return statement.on_conflict_do_update(
+        index_elements=[DELIVERY.c.delivery_id], where=DELIVERY.c.state == "requested",
+        set_={"state": "pending", "due_at": statement.excluded.due_at, "request": statement.excluded.request},
+    )
+
+
+_UPSERT = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
 
 
 def channel_worker(channel: str, *, on_queued: Callable[[], None]) -> Consumer:
@@ -50,11 +62,16 @@ def channel_worker(channel: str, *, on_queued: Callable[[], None]) -> Consumer:
         connection = await unit.session.connection()
         ids = [request.delivery_id for _envelope, request in requests]
         queued = set((await connection.execute(_QUEUE, {"ids": ids})).scalars())
-        unknown = [(envelope, request) for envelope, request in requests if request.delivery_id not in queued]
-        if unknown:  # redelivered (the row is past `requested`), or planned by another notify instance
+        # Redelivered (the row is past `requested`), planned by another notify instance (a worker with a
+        # database of its own), or planned before the planner stored requests: one row each, at most.
+        unknown: dict[str, tuple[Envelope, NotificationRequested]] = {}
+        for envelope, request in requests:
+            if request.delivery_id not in queued:
+                unknown.setdefault(request.delivery_id, (envelope, request))
+        if unknown:
             now = datetime.now(UTC)
-            await connection.execute(_INSERT_NEW[connection.dialect.name], [
-                _row(envelope, request, now) for envelope, request in unknown
+            await connection.execute(_UPSERT[connection.dialect.name], [
+                _row(envelope, request, now) for envelope, request in unknown.values()
             ])
         _wake_after_commit(unit, on_queued)
 

@@ -6,8 +6,9 @@ PostgreSQL database dropped afterwards. Publishes `--events` `workorder.dispatch
 each) whose district rule sends one signed webhook to the lead department, and times first publish
 → every delivery recorded as delivered.
 
-Beside wall-clock throughput it prints CPU time per notification: notify's processes' together, the
-sink's and the broker's (and PostgreSQL's backends', which serve notify alone here). On a shared
+Beside wall-clock throughput it prints CPU time per notification: notify's processes' together (and each
+one's when there are several), the sink's, the broker's, this bench's own (publishing the events and
+polling for deliveries) and PostgreSQL's backends', which serve notify alone here. On a shared
 machine the wall figure is noisy; the CPU figure is what a change to notify moves. Notify runs in
 processes of its own so that `py-spy record --pid` sees notify alone (the pids are printed).
 
@@ -164,7 +165,8 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
             raise SystemExit(f"warm-up not delivered; notify's logs end:\n{logs}")
         database = env["BANCHENG_NOTIFY_DATABASE_URL"].rsplit("/", 1)[1]
         others = {"sink": lambda: cpu_seconds(sink_pid(work)), "broker": lambda: cpu_seconds(broker.process.pid),
-                  "notify": lambda: sum(cpu_seconds(p.pid) for p in notify)}
+                  "bench": lambda: cpu_seconds(os.getpid()),
+                  **{f"notify-{index}": lambda p=process: cpu_seconds(p.pid) for index, process in enumerate(notify)}}
         if args.postgres:
             others["postgres"] = lambda: postgres_backends_cpu(database)
         cpu_before = {name: read() for name, read in others.items()}
@@ -190,7 +192,10 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
           f"{done / elapsed:,.0f}/s ({kind}, {args.processes} notify process(es), dev broker)")
     print(f"  attempts: {attempts} for {WARM_UP_EVENTS + args.events} deliveries; last errors seen: {errors or 'none'}")
     per = max(done, 1)
-    print("  CPU per notification: " + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in cpu.items()))
+    each = [seconds for name, seconds in cpu.items() if name.startswith("notify-")]
+    figures = {"notify": sum(each), **{name: seconds for name, seconds in cpu.items() if not name.startswith("notify-")}}
+    print("  CPU per notification: " + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in figures.items())
+          + (f" (notify's processes: {' + '.join(f'{1000 * seconds / per:.2f}' for seconds in each)})" if len(each) > 1 else ""))
     print(f"  load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
 

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from sqlalchemy import event
+
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
 from services.notify.adapters import build_dispatcher
@@ -28,7 +30,7 @@ def build_channel_worker_runtime(settings: NotifySettings, channels: set[Channel
 def _runtime(settings: NotifySettings, channels: set[ChannelName], *, planner: bool) -> Runtime:
     dispatcher = build_dispatcher(settings, channels)
     workers = [channel_worker(channel.value, on_queued=dispatcher.wake) for channel in sorted(channels)]
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
@@ -38,3 +40,16 @@ def _runtime(settings: NotifySettings, channels: set[ChannelName], *, planner: b
         title="Bancheng notify (通知)",
         description="Who must hear what, on which channel: planner, channel workers, delivery with retries.",
     )
+    if runtime.engine.dialect.name == "sqlite":
+        event.listen(runtime.engine.sync_engine, "connect", _synchronous_full)  # after the shared engine's pragmas
+    return runtime
+
+
+def _synchronous_full(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
+    """Each commit synced to disk before it returns. A consumed batch is acknowledged to the bus once its
+    transaction commits; the shared engine's synchronous=NORMAL (WAL) survives a crash of the process but
+    may lose the last commits to a power cut, and with them requests whose offsets are committed already
+    (a row left `requested` is never sent). Commits here are per batch and per pass, so the fsync is cheap."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()

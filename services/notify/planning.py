@@ -98,7 +98,7 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
             topic=NOTIFY_RESULTS, **where,
         )
         return {**row, "state": "failed", "last_error": str(error)}
-    await unit.emit(
+    request = await unit.emit(
         NotificationRequested(
             delivery_id=delivery.delivery_id, channel=delivery.channel.value, recipient=delivery.recipient_id,
             address=delivery.address, template=delivery.template, subject=message.subject, body=message.text,
@@ -110,7 +110,8 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
         ),
         topic=channel_topic(delivery.channel.value), **where,
     )
-    return row
+    # Due when the request says (its order among a recipient's messages); the worker's queueing makes it sendable.
+    return {**row, "due_at": delivery.not_before, "request": request.model_dump_json()}
 
 
 def _context(

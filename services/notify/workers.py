@@ -1,29 +1,56 @@
 """Channel workers: one consumer group per channel topic (`notify.<channel>`), so a channel is a subscriber.
 
-A worker only queues: it records each request under its delivery id (a redelivered request finds the id
-taken and changes nothing) with the time it is due, and wakes the dispatcher after the commit. Sending,
-retries and dead letters are the dispatcher's (dispatch.py), so they survive restarts.
+A worker only queues: it moves each request's row from `requested` (planned) to `pending` and wakes the
+dispatcher after the commit. Sending, retries and dead letters are the dispatcher's (dispatch.py), so
+they survive restarts.
 
-A whole consumed batch is queued with one read and two bulk writes: the read comes first and the
-writes last, so on SQLite the write lock is held for the writes alone, not for the batch's decoding.
+The planner stored the request and its due time in the row already, so queueing a batch is one
+statement, `UPDATE … SET state = 'pending' WHERE state = 'requested' RETURNING`. That guard is the dedupe:
+a redelivered request, or a copy under a new event id, finds its row past `requested` and changes
+nothing, so the worker keeps no applied-id rows (`own_dedupe`). A request whose row is not there (a
+worker with a database of its own) is inserted, and a row planned without its request (by a version
+before the planner stored it) is filled in.
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from types import ModuleType
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.consuming import Consumer, Fresh, Unit
+from shared.envelope import Envelope
 from shared.events.notification import NotificationRequested
 from shared.topics import channel_topic
 from services.notify import store
 
 DELIVERY = store.Delivery.__table__
+_QUEUE = (
+    update(DELIVERY)
+    .where(DELIVERY.c.delivery_id.in_(bindparam("ids", expanding=True)), DELIVERY.c.state == "requested",
+           DELIVERY.c.request.is_not(None))
+    .values(state="pending")
+    .returning(DELIVERY.c.delivery_id)
+)
+
+
+def _upsert(dialect: ModuleType) -> Insert:
+    """Insert the request's row, or fill one still `requested` without its request (planned before the
+    planner stored it); a row past `requested` is left as it is."""
+    statement = dialect.insert(DELIVERY)
+    return statement.on_conflict_do_update(
+        index_elements=[DELIVERY.c.delivery_id], where=DELIVERY.c.state == "requested",
+        set_={"state": "pending", "due_at": statement.excluded.due_at, "request": statement.excluded.request},
+    )
+
+
+_UPSERT = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
 
 
 def channel_worker(channel: str, *, on_queued: Callable[[], None]) -> Consumer:
-    worker = Consumer(f"notify.{channel}", topics=[channel_topic(channel)])
+    worker = Consumer(f"notify.{channel}", topics=[channel_topic(channel)], own_dedupe=True)
 
     @worker.on_every_batch
     async def on_notification_requests_queue_deliveries(fresh: Fresh, unit: Unit) -> None:
@@ -33,39 +60,29 @@ def channel_worker(channel: str, *, on_queued: Callable[[], None]) -> Consumer:
         if not requests:
             return
         connection = await unit.session.connection()
-        ids = [request.delivery_id for _, request in requests]
-        states = dict((await connection.execute(
-            select(DELIVERY.c.delivery_id, DELIVERY.c.state).where(DELIVERY.c.delivery_id.in_(ids))
-        )).all())
-        now = datetime.now(UTC)
-        new, planned = [], []
+        ids = [request.delivery_id for _envelope, request in requests]
+        queued = set((await connection.execute(_QUEUE, {"ids": ids})).scalars())
+        # Redelivered (the row is past `requested`), planned by another notify instance (a worker with a
+        # database of its own), or planned before the planner stored requests: one row each, at most.
+        unknown: dict[str, tuple[Envelope, NotificationRequested]] = {}
         for envelope, request in requests:
-            state = states.get(request.delivery_id)
-            if state is not None and state != "requested":
-                continue  # already queued, sent or failed: a redelivered request sends nothing twice
-            states[request.delivery_id] = "pending"
-            queued = {"id": request.delivery_id, "due": request.not_before or now, "body": envelope.model_dump_json()}
-            if state is None:  # planned by another notify instance (a worker with a database of its own)
-                new.append({**queued, "case_id": envelope.case_id, "channel": request.channel,
-                            "recipient": request.recipient, "template": request.template,
-                            "event_type": request.trigger_event_type, "created_at": now})
-            else:
-                planned.append(queued)
-        if planned:
-            await connection.execute(
-                update(DELIVERY).where(DELIVERY.c.delivery_id == bindparam("id"))
-                .values(state="pending", due_at=bindparam("due"), request=bindparam("body")),
-                planned,
-            )
-        if new:
-            await connection.execute(
-                insert(DELIVERY).values(delivery_id=bindparam("id"), due_at=bindparam("due"), request=bindparam("body"),
-                                       state="pending", attempts=0),
-                new,
-            )
+            if request.delivery_id not in queued:
+                unknown.setdefault(request.delivery_id, (envelope, request))
+        if unknown:
+            now = datetime.now(UTC)
+            await connection.execute(_UPSERT[connection.dialect.name], [
+                _row(envelope, request, now) for envelope, request in unknown.values()
+            ])
         _wake_after_commit(unit, on_queued)
 
     return worker
+
+
+def _row(envelope: Envelope, request: NotificationRequested, now: datetime) -> dict[str, object]:
+    return {"delivery_id": request.delivery_id, "case_id": envelope.case_id, "channel": request.channel,
+            "recipient": request.recipient, "template": request.template, "event_type": request.trigger_event_type,
+            "state": "pending", "attempts": 0, "due_at": request.not_before or now, "last_error": None,
+            "request": envelope.model_dump_json(), "created_at": now, "delivered_at": None}
 
 
 def _wake_after_commit(unit: Unit, wake: Callable[[], None]) -> None:

@@ -1,27 +1,26 @@
-"""HTTP posting shared by the HTTP channels, over one keep-alive pool, with provider errors classified.
-
-aiohttp rather than httpx: with its C response parser a POST to a local sink costs about a tenth of
-httpx's CPU (httpcore's pool bookkeeping was a third of notify's CPU per notification, issue #6).
-"""
+"""HTTP posting shared by the HTTP channels, over keep-alive connections (connections.py), provider errors classified."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
+import httptools
+import orjson
 
 from .base import DeliveryFailed
+from .connections import ConnectionPool, target
 
 _RETRYABLE_4XX = frozenset({408, 425, 429})
-_JSON = {"Content-Type": "application/json; charset=utf-8"}
+_AGENT = "User-Agent: bancheng-notify\r\nAccept: */*\r\n"
+_JSON_TYPE = "Content-Type: application/json; charset=utf-8\r\n"  # unless the caller names its own
 
 
 def json_bytes(payload: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON: the exact bytes that are signed are the bytes that are sent."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +36,13 @@ class Reply:
 
 
 class HttpClient:
-    """One aiohttp session for every HTTP channel, opened on the first send (it needs the running loop).
+    """One pool of keep-alive connections for every HTTP channel, made on the first send (in the running loop).
 
-    `trust_env` stays off: on, aiohttp reads the proxy variables and ~/.netrc on every request, which
-    tripled its CPU per send; notify sends to providers directly.
-    """
+    Proxy variables and ~/.netrc are not read: notify sends to providers directly."""
 
     def __init__(self, *, connections: int = 100) -> None:
         self._connections = connections
-        self._session: aiohttp.ClientSession | None = None
+        self._pool: ConnectionPool | None = None
 
     async def post(
         self,
@@ -57,45 +54,52 @@ class HttpClient:
     ) -> Reply:
         """POST and return a 2xx reply; anything else raises DeliveryFailed, classified."""
         try:
-            async with self._open().post(
-                url,
-                data=content,
-                headers={**_JSON, **(headers or {})},
-                timeout=aiohttp.ClientTimeout(total=timeout),
-                allow_redirects=False,  # a redirected POST turns into a GET elsewhere: a 3xx is a failure
-            ) as response:
-                reply = Reply(response.status, await response.read())
-                retry_after = response.headers.get("Retry-After", "")
+            where = target(url)
+        except ValueError as error:
+            raise DeliveryFailed.permanent(f"unusable URL: {error}") from error
+        request = _request(where.path, where.host_header, content, headers or {})
+        if self._pool is None:
+            self._pool = ConnectionPool(limit=self._connections)
+        try:
+            async with asyncio.timeout(timeout):  # the whole request: a free slot, connecting, the reply
+                response = await self._pool.exchange(where, request)
         except TimeoutError as error:
             raise DeliveryFailed.retryable(f"timeout ({type(error).__name__})") from error
-        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as error:
-            raise DeliveryFailed.permanent(f"unusable URL: {error}") from error
-        except aiohttp.ClientError as error:
+        except (OSError, httptools.HttpParserError) as error:
             raise DeliveryFailed.retryable(f"connection error ({type(error).__name__}): {error}") from error
-        status = reply.status_code
+        status = response.status
+        reply = Reply(status, response.body)
         if 200 <= status < 300:
             return reply
         detail = f"HTTP {status}: {reply.text[:200]}".rstrip(": ")
         if status >= 500 or status in _RETRYABLE_4XX:
-            raise DeliveryFailed.retryable(detail, status_code=status, retry_after=_seconds(retry_after))
+            raise DeliveryFailed.retryable(detail, status_code=status, retry_after=_seconds(response.retry_after))
         raise DeliveryFailed.permanent(detail, status_code=status)
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._connections)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
-        return self._session
+
+def _request(path: str, host: str, content: bytes, headers: Mapping[str, str]) -> bytes:
+    """The request's bytes: head and body in one write. A header with a line break (a header of its own
+    smuggled in) is refused."""
+    lines = [f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(content)}\r\n", _AGENT]
+    if not any(name.lower() == "content-type" for name in headers):
+        lines.append(_JSON_TYPE)
+    for name, value in headers.items():
+        if any(c in name or c in value for c in "\r\n\0") or ":" in name:
+            raise DeliveryFailed.permanent("a header's name or value carries a line break (or its name a colon)")
+        lines.append(f"{name}: {value}\r\n")
+    lines.append("\r\n")
+    return "".join(lines).encode() + content
 
 
 def response_json(reply: Reply) -> dict[str, Any]:
     """The provider's JSON reply; an unreadable one after a 2xx is permanent (resending could duplicate)."""
     try:
-        body = json.loads(reply.body)
+        body = orjson.loads(reply.body)
     except ValueError as error:
         raise DeliveryFailed.permanent(
             f"unreadable provider response: {reply.text[:200]}", status_code=reply.status_code

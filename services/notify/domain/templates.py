@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from string import Formatter
 from zoneinfo import ZoneInfo
@@ -111,8 +112,10 @@ def _parts(template: Template) -> list[str]:
     return [p for p in (template.subject, template.text, template.sms, template.markdown) if p]
 
 
-def _fields(template: str, text: str) -> list[str]:
-    """Names of `{field}`s; attribute access, indexing, conversions and format specs are refused."""
+@lru_cache(maxsize=1024)
+def _fields(template: str, text: str) -> tuple[str, ...]:
+    """Names of `{field}`s; attribute access, indexing, conversions and format specs are refused.
+    Remembered per text: every render checks its template's fields."""
     fields = []
     for _, field, spec, conversion in Formatter().parse(text):
         if field is None:
@@ -120,7 +123,7 @@ def _fields(template: str, text: str) -> list[str]:
         if not field.isidentifier() or spec or conversion:
             raise TemplateError(template=template, variable=field, problem="malformed")
         fields.append(field)
-    return fields
+    return tuple(fields)
 
 
 def _format_value(template: str, key: str, value: TemplateValue) -> str:

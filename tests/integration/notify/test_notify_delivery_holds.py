@@ -2,9 +2,13 @@
 
 import asyncio
 
+from sqlmodel import col, select
+
+from shared import inbox
 from shared.events import case, workorder
 from shared.events.notification import NotificationRequested
 from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
+from services.notify import store
 from services.notify.app import build_runtime, build_channel_worker_runtime
 from services.notify.config import NotifySettings
 from services.notify.domain.model import ChannelName
@@ -90,6 +94,30 @@ async def test_redelivered_events_and_requests_send_nothing_twice(
     assert [r.path for r in http_receiver.requests].count(WEBHOOK) == 1
     rows = await settled(runtime, life.case_id, count=3)
     assert len(rows) == 3 and all(row.attempts == 1 for row in rows)
+    async with runtime.sessions() as session:  # the workers' dedupe is the delivery row itself
+        workers = select(inbox.ProcessedEvent).where(col(inbox.ProcessedEvent.consumer).startswith("notify."))
+        assert (await session.exec(workers)).all() == []
+
+
+async def test_a_request_planned_before_the_planner_stored_requests_is_still_sent(
+    notify_settings, start_runtime, producer, http_receiver, broker
+):
+    runtime = await start_runtime(build_runtime(notify_settings))
+    life = CaseScript(producer)
+    await register_and_dispatch(life)
+    row = webhook_row(await settled(runtime, life.case_id, count=3))
+    [(request, _)] = await wait_records(broker, channel_topic("webhook"), life.case_id, count=1)
+    # A row as the planner wrote it before it stored requests (and due times); its request in flight.
+    earlier = NotificationRequested.model_validate({**request.data, "delivery_id": f"{row.delivery_id}-earlier"})
+    async with runtime.sessions() as session, session.begin():
+        session.add(store.Delivery(delivery_id=earlier.delivery_id, case_id=life.case_id, channel="webhook",
+                                   recipient=row.recipient, template=row.template, state="requested"))
+    await life.publish(channel_topic("webhook"), life.envelope(earlier, "notify"))
+
+    rows = await settled(runtime, life.case_id, count=4)
+
+    assert [(r.state, r.attempts) for r in rows if r.delivery_id == earlier.delivery_id] == [("delivered", 1)]
+    assert [r.headers["X-Bancheng-Delivery"] for r in http_receiver.requests if r.path == WEBHOOK][-1] == earlier.delivery_id
 
 
 async def test_a_channel_added_at_run_time_is_a_new_subscriber_to_its_topic(

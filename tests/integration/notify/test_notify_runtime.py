@@ -3,6 +3,7 @@
 import gc
 
 import pytest
+from sqlalchemy import text
 
 from services.notify.app import build_runtime
 from shared.runtime import YOUNG_GENERATION
@@ -26,3 +27,10 @@ async def test_started_notify_freezes_its_startup_objects_and_collects_its_young
 
     assert gc.get_freeze_count() > 10_000  # modules, models and compiled statements, not a handful
     assert gc.get_threshold() == (YOUNG_GENERATION, 10, 10)
+
+
+async def test_notify_commits_to_sqlite_with_full_synchronous_durability(notify_settings, start_runtime):
+    runtime = await start_runtime(build_runtime(notify_settings))
+
+    async with runtime.engine.connect() as connection:
+        assert await connection.scalar(text("PRAGMA synchronous")) == 2  # FULL: synced before a commit returns

@@ -23,6 +23,8 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db import sqlite_pragmas
+
 M = TypeVar("M")
 R = TypeVar("R")
 BatchWrite = Callable[[Connection, Sequence[M]], Sequence[R | BaseException]]
@@ -69,11 +71,9 @@ class GreenletWriter:
 
 
 def durable_writer(engine: AsyncEngine) -> BatchWriter:
-    """The writer for the group commit. On SQLite its own synchronous engine with
-    `synchronous=FULL`: the shared engine's NORMAL survives a process crash but may lose the last
-    commits to a power cut — after their case numbers were handed out and their events possibly
-    published. FULL costs an fsync per commit (≈ 8 ms here), which the group commit pays once per
-    batch. PostgreSQL commits durably already (synchronous_commit=on)."""
+    """The writer for the group commit. On SQLite its own synchronous engine on the same file, with the
+    shared engine's pragmas (`synchronous=FULL`: an fsync per commit, ≈ 8 ms here, which the group commit
+    pays once per batch). PostgreSQL commits durably already (synchronous_commit=on)."""
     if engine.dialect.name != "sqlite":
         return GreenletWriter(engine)
     url = engine.url.set(drivername="sqlite")  # the same file through the standard sqlite3 driver
@@ -82,14 +82,6 @@ def durable_writer(engine: AsyncEngine) -> BatchWriter:
         # the same JSON encoding as the shared engine (shared/db.py), so both read what the other wrote
         json_serializer=lambda value: orjson.dumps(value).decode(), json_deserializer=orjson.loads,
     )
-    event.listen(sync_engine, "connect", _durable_pragmas)
+    event.listen(sync_engine, "connect", sqlite_pragmas)  # the shared engine's: WAL, synchronous=FULL
     return ThreadWriter(sync_engine)
 
-
-def _durable_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-from sqlalchemy import event
-
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
 from services.notify.adapters import build_dispatcher
@@ -40,16 +38,5 @@ def _runtime(settings: NotifySettings, channels: set[ChannelName], *, planner: b
         title="Bancheng notify (通知)",
         description="Who must hear what, on which channel: planner, channel workers, delivery with retries.",
     )
-    if runtime.engine.dialect.name == "sqlite":
-        event.listen(runtime.engine.sync_engine, "connect", _synchronous_full)  # after the shared engine's pragmas
     return runtime
 
-
-def _synchronous_full(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
-    """Each commit synced to disk before it returns. A consumed batch is acknowledged to the bus once its
-    transaction commits; the shared engine's synchronous=NORMAL (WAL) survives a crash of the process but
-    may lose the last commits to a power cut, and with them requests whose offsets are committed already
-    (a row left `requested` is never sent). Commits here are per batch and per pass, so the fsync is cheap."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()

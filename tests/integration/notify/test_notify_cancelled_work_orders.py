@@ -1,10 +1,16 @@
 """A withdrawn case's cancelled work order (撤销) is told to the department that held it, and to no other."""
 
+import asyncio
+import time
 from collections import Counter
 from email import message_from_bytes, policy
 
+from sqlmodel import select
+
 from shared.events import case, workorder
+from shared.runtime import Runtime
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
+from services.notify import store
 from services.notify.app import build_runtime
 
 from .conftest import CaseScript, settled
@@ -19,6 +25,8 @@ async def test_the_department_of_a_cancelled_work_order_hears_why_it_can_stop(
     await life.publish(CASE_EVENTS, case.CaseRegistered(
         case_number=number, hall="HALL-01", channel="walk_in", problem_kind="missing_materials",
         description="租赁备案材料不齐", applicant_kind="person", applicant_masked="王*"))
+    # Routing dispatches after the registration; the case and work-order topics are read in no order.
+    await summary_learned(runtime, life.case_id)
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
         work_order_id="wo-1", case_number=number, department="SCJGJ", role="lead", tier="general", reason="rule"), "routing")
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
@@ -38,3 +46,13 @@ async def test_the_department_of_a_cancelled_work_order_hears_why_it_can_stop(
     assert [m["To"] for m in cancelled] == ["zjj@bancheng.example"]
     text = cancelled[0].get_body(("plain",)).get_content()
     assert "并单 / merged as a duplicate，并入 BC-0001（同一诉求重复反映）" in text and "租赁备案材料不齐" in text
+
+
+async def summary_learned(runtime: Runtime, case_id: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        async with runtime.sessions() as session:
+            if (await session.exec(select(store.CaseFacts.summary).where(store.CaseFacts.case_id == case_id))).first():
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"notify never learned case {case_id}'s registration")

@@ -126,20 +126,25 @@ class Stack:
         process.wait()
 
     def stop_service(self, name: str, timeout_s: float = 20.0) -> None:
-        process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        self._stop([name], timeout_s)
 
-    def stop(self) -> None:
-        for name in list(self.processes):
-            self.stop_service(name)
+    def stop(self, timeout_s: float = 20.0) -> None:
+        """Every service at once (as Ctrl-C in a terminal signals them all), then the broker: one at a
+        time, the stop took the sum of the services' stops, not the longest (a loaded machine passed a minute)."""
+        self._stop(list(self.processes), timeout_s)
         self.broker.stop()
+
+    def _stop(self, names: list[str], timeout_s: float) -> None:
+        running = [process for name in names if (process := self.processes.pop(name, None)) and process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for process in running:
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def main() -> None:

@@ -129,8 +129,8 @@ class Stack:
         self._stop([name], timeout_s)
 
     def stop(self, timeout_s: float = 20.0) -> None:
-        """Every service at once (as Ctrl-C in a terminal signals them all), then the broker: one at a
-        time, the stop took the sum of the services' stops, not the longest (a loaded machine passed a minute)."""
+        """Every service at once (as Ctrl-C in a terminal signals them all), then the broker: the stop
+        takes the longest service's stop, not their sum."""
         self._stop(list(self.processes), timeout_s)
         self.broker.stop()
 
@@ -155,6 +155,10 @@ def main() -> None:
     ports = {name: int(os.environ.get(f"BANCHENG_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
     ports[HOTLINE_SIMULATOR] = int(os.environ.get("BANCHENG_HOTLINE12345_PORT", SIMULATOR_PORT))
     stack = Stack(var_dir=args.var_dir, ports=ports, broker_port=args.broker_port, hotline_simulator=True)
+    # Ctrl-C even when started with SIGINT ignored (a shell's background job: Python then keeps it
+    # ignored, and the launcher outlived a test's Ctrl-C with every child running); `kill` stops it too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     try:
         stack.start()
@@ -171,7 +175,13 @@ def main() -> None:
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C does not cut the stop short
+            signal.signal(stop_signal, signal.SIG_IGN)
         stack.stop()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""`make run`'s launcher: ready well within 30 s on this machine, and Ctrl-C stops every child cleanly."""
+"""`make run`'s launcher: ready well within 30 s on this machine, and Ctrl-C or `kill` stops every child cleanly."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -8,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from shared.devbroker import free_port
 from shared.devstack import DEFAULT_PORTS
@@ -35,14 +37,25 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_launcher_prints_where_everything_listens_and_ctrl_c_stops_every_child(tmp_path) -> None:  # noqa: ANN001
+def ignoring_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job
+
+
+@pytest.mark.parametrize(("stop_signal", "preexec"), [
+    pytest.param(signal.SIGINT, ignoring_sigint, id="ctrl-c, even started with SIGINT ignored"),
+    pytest.param(signal.SIGTERM, None, id="kill"),
+])
+def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_child(
+    tmp_path, stop_signal, preexec  # noqa: ANN001
+) -> None:
     ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in DEFAULT_PORTS}
     simulator_port = str(free_port())
     environment = {**os.environ, **ports, "BANCHENG_BROKER_PORT": str(free_port()), "BANCHENG_VAR_DIR": str(tmp_path),
                    "BANCHENG_HOTLINE12345_PORT": simulator_port}
     started = time.monotonic()
     launcher = subprocess.Popen([sys.executable, "-m", "shared.devstack"], cwd=REPO_ROOT, env=environment,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec)
+    children: set[int] = set()
     try:
         lines = []
         for line in launcher.stdout:
@@ -60,9 +73,16 @@ def test_launcher_prints_where_everything_listens_and_ctrl_c_stops_every_child(t
         children = children_of(launcher.pid)
         assert len(children) == 1 + len(DEFAULT_PORTS) + 1  # the broker, five services, the 12345 simulator
     finally:
-        launcher.send_signal(signal.SIGINT)
-        assert launcher.wait(60) == 0
-    deadline = time.monotonic() + 10
-    while any(alive(child) for child in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [child for child in children if alive(child)]
+        launcher.send_signal(stop_signal)
+        try:
+            exit_code = launcher.wait(60)
+        finally:
+            deadline = time.monotonic() + 10
+            while any(alive(child) for child in children) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            left_running = [child for child in children if alive(child)]
+            for pid in [*left_running, launcher.pid]:  # nothing left running behind a failure
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    assert exit_code == 0
+    assert left_running == []

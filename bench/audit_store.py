@@ -26,7 +26,7 @@ from services.audit.domain.signing import generate_signing_key
 from services.audit.log_store import IncomingEvent, Signer, append_events
 from services.audit.log_verification import verify_database
 from shared import db, migrations
-from shared.envelope import new_event_id
+from shared.ids import new_id
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 BATCH = 500  # the consumer's batch: one transaction per batch
@@ -41,13 +41,12 @@ def cpu_seconds() -> float:
 
 def events(count: int) -> list[IncomingEvent]:
     """Seven events a case, one after another; ids made as producers make them: event ids by the envelope,
-    case ids as intake makes them (random UUIDs, so the log's case index takes them anywhere, as in
-    production)."""
+    case ids as intake makes them (both time-ordered, `shared.ids`)."""
     start = datetime(2026, 3, 2, tzinfo=UTC)
-    cases = [str(uuid.uuid4()) for _ in range(count // 7 + 1)]
+    cases = [new_id() for _ in range(count // 7 + 1)]
     made = []
     for i in range(count):
-        event_id, case_id, at = str(new_event_id()), cases[i // 7], start + timedelta(milliseconds=i)
+        event_id, case_id, at = new_id(), cases[i // 7], start + timedelta(milliseconds=i)
         made.append(IncomingEvent(
             topic="bancheng.case.events", partition=i % PARTITIONS, event_id=event_id,
             event_type="case.registered", occurred_at=at, case_id=case_id,

@@ -5,8 +5,6 @@ payload is the event's JSON; the attributes travel as `ce_*` headers, trace cont
 `traceparent`/`tracestate` headers.
 """
 
-import os
-import time
 from datetime import UTC, datetime
 from typing import Any, Self
 from uuid import UUID
@@ -16,20 +14,11 @@ import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.base import Event, event_class
+from shared.ids import time_ordered_id
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 Headers = list[tuple[str, bytes]]
-
-
-def new_event_id() -> UUID:
-    """A UUIDv7 (RFC 9562; Python 3.14's `uuid.uuid7` has the same layout): Unix milliseconds in the first
-    48 bits, then the version, the variant and 74 random bits. An id made later sorts later, so the
-    indexes consumers keep on event ids (audit's log, every service's applied ids) grow at their end; a
-    random id dirtied a page anywhere in the index on every insert, which slowed the audit log's appends
-    as it grew."""
-    value = time.time_ns() // 1_000_000 << 80 | int.from_bytes(os.urandom(10))
-    return UUID(int=value & ~(0xF << 76 | 0x3 << 62) | 0x7 << 76 | 0x2 << 62)
 
 
 class MalformedMessage(ValueError):
@@ -39,7 +28,7 @@ class MalformedMessage(ValueError):
 class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    id: UUID = Field(default_factory=new_event_id, description="Event id; consumers dedupe on it")
+    id: UUID = Field(default_factory=time_ordered_id, description="Event id; consumers dedupe on it")
     type: str = Field(examples=["case.registered"])
     schema_version: int = Field(ge=1)
     source: str = Field(description="The producing service", examples=["intake"])
@@ -76,7 +65,7 @@ class Envelope(BaseModel):
         moment = occurred_at or datetime.now(UTC)
         if moment.tzinfo is None:
             raise ValueError(f"an envelope's time must be aware: {moment}")
-        event_id = new_event_id()
+        event_id = time_ordered_id()
         return cls._assemble(
             id=event_id,
             type=event.type,

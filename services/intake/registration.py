@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
-from uuid import uuid4
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
 from shared.events.case import CaseContactRecorded, CaseRegistered
+from shared.ids import new_id
 from shared.topics import CASE_CONTACTS, CASE_EVENTS
 from services.intake import store
 from services.intake.actions import take_step
@@ -118,7 +118,7 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
     # Plain rows, not table instances (~60 % of this function's cost); `take_step` reads and moves
     # the case through attributes, so the row sits behind a namespace until it is returned.
     case = SimpleNamespace(**store.plain_row(
-        store.Case, id=str(uuid4()), case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
+        store.Case, id=new_id(), case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
         problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
         applicant_kind=applicant.kind, applicant_name=applicant.name, applicant_phone=applicant.phone,

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from functools import cache
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import uuid4
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Connection, Insert, Table, bindparam, delete, func, insert, tuple_
@@ -20,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
 from shared.bulk_insert import insert_many
+from shared.ids import new_id
 
 
 def _now() -> datetime:
@@ -29,7 +29,7 @@ def _now() -> datetime:
 class Case(SQLModel, table=True):
     """A case (案件) as intake owns it."""
 
-    id: str = Field(default_factory=lambda: str(uuid4()), primary_key=True)
+    id: str = Field(default_factory=new_id, primary_key=True)
     case_number: str = Field(unique=True, index=True)
     district: str = Field(index=True)
     hall: str = Field(index=True)

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, SQLModel, col, select
@@ -10,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
 from shared.db import no_items
+from shared.ids import new_id
 
 
 def _now() -> datetime:
@@ -47,7 +47,7 @@ class RoutedCase(SQLModel, table=True):
 class WorkOrder(SQLModel, table=True):
     __tablename__ = "work_order"
 
-    id: str = Field(default_factory=lambda: str(uuid4()), primary_key=True)
+    id: str = Field(default_factory=new_id, primary_key=True)
     case_id: str = Field(index=True)
     case_number: str
     district: str

@@ -7,8 +7,6 @@ Closed deadlines have no next firing, so a sweep reads only the rows that are du
 
 from collections.abc import Collection
 from datetime import date, datetime
-from uuid import uuid4
-
 
 from sqlalchemy import JSON, Column, UniqueConstraint, and_, func, or_
 from sqlmodel import Field, SQLModel, col, select
@@ -16,16 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
 from shared.db import no_items
-
-
-def _uuid() -> str:
-    return str(uuid4())
+from shared.ids import new_id
 
 
 class Deadline(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("subject", "subject_id"),)
 
-    id: str = Field(default_factory=_uuid, primary_key=True)
+    id: str = Field(default_factory=new_id, primary_key=True)
     case_id: str = Field(index=True)
     subject: str  # case | work_order (the contract's Subject)
     subject_id: str  # the case id, or the work order id
@@ -52,7 +47,7 @@ class Deadline(SQLModel, table=True):
 class SupervisionItem(SQLModel, table=True):
     """督办: opened by a deadline's first card; a yellow item turns red in place."""
 
-    id: str = Field(default_factory=_uuid, primary_key=True)
+    id: str = Field(default_factory=new_id, primary_key=True)
     deadline_id: str = Field(unique=True)
     case_id: str = Field(index=True)
     work_order_id: str | None = None

@@ -2,6 +2,7 @@
 before its response, its own error, and Idempotency-Key replays."""
 
 import asyncio
+import uuid
 
 from tests.integration.intake.conftest import Intake, walk_in
 
@@ -20,6 +21,7 @@ async def test_concurrent_registrations_get_their_own_numbers_committed_before_t
     numbers = sorted(case["case_number"] for case in cases)
     sequences = [int(number.rsplit("-", 1)[1]) for number in numbers]
     assert sequences == list(range(sequences[0], sequences[0] + 40))  # distinct, no gaps
+    assert {uuid.UUID(case["id"]).version for case in cases} == {7}  # time-ordered: every index on it grows at its end
     for case in cases:  # read back on another connection: committed, and exactly as answered
         assert await intake.case(case["id"]) == case
 

@@ -183,7 +183,7 @@ class Dispatcher:
         breaker = self._breaker(channel, request.address)
         if not breaker.allow():
             return Deferred(max(breaker.retry_in(), 0.05))
-        wait = self.limiter.acquire(channel)
+        wait = self.limiter.acquire(channel, request.address)
         if wait > 0:
             return Deferred(wait)
         result = await self.adapters[channel].send(_message(request, item.envelope))

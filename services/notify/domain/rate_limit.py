@@ -1,4 +1,5 @@
-"""Per-channel token buckets: providers cap how fast we may send (e.g. a robot's 20 messages/minute)."""
+"""Token buckets per channel and address: providers cap how fast we may send to one robot (WeCom and
+DingTalk group robots: 20 messages a minute each)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,20 @@ class TokenBucket:
 
 
 class ChannelRateLimiter:
-    """One bucket per channel; channels without a configured limit are not limited."""
+    """A channel's limit holds for each of its addresses (robots) apart: one department's busy robot
+    does not hold up another's. Channels without a configured limit, and deliveries with no address
+    (they fail without sending), are not limited."""
 
     def __init__(self, *, limits: Mapping[ChannelName, RateLimit], clock: Clock = time.monotonic) -> None:
-        self._buckets = {channel: TokenBucket(limit=limit, clock=clock) for channel, limit in limits.items()}
+        self._limits = dict(limits)
+        self._clock = clock
+        self._buckets: dict[tuple[ChannelName, str], TokenBucket] = {}
 
-    def acquire(self, channel: ChannelName) -> float:
-        bucket = self._buckets.get(channel)
-        return bucket.acquire() if bucket else 0.0
+    def acquire(self, channel: ChannelName, address: str | None) -> float:
+        limit = self._limits.get(channel)
+        if limit is None or address is None:
+            return 0.0
+        bucket = self._buckets.get((channel, address))
+        if bucket is None:
+            bucket = self._buckets[(channel, address)] = TokenBucket(limit=limit, clock=self._clock)
+        return bucket.acquire()

@@ -64,12 +64,14 @@ def test_token_bucket_allows_a_burst_then_paces_to_the_rate():
     assert bucket.acquire() == pytest.approx(0.5)
 
 
-def test_rate_limits_are_per_channel():
+def test_a_channels_rate_limit_holds_for_each_robot_apart():
     clock = FakeClock()
     limiter = ChannelRateLimiter(limits={ChannelName.wecom: RateLimit(per_second=1 / 3, burst=1)}, clock=clock)
-    assert limiter.acquire(ChannelName.wecom) == 0.0
-    assert limiter.acquire(ChannelName.wecom) == pytest.approx(3.0)
-    assert all(limiter.acquire(ChannelName.email) == 0.0 for _ in range(100))
+    assert limiter.acquire(ChannelName.wecom, "https://robot/a") == 0.0
+    assert limiter.acquire(ChannelName.wecom, "https://robot/a") == pytest.approx(3.0)
+    assert limiter.acquire(ChannelName.wecom, "https://robot/b") == 0.0  # another department's robot
+    assert all(limiter.acquire(ChannelName.wecom, None) == 0.0 for _ in range(100))  # nothing is sent
+    assert all(limiter.acquire(ChannelName.email, "a@example.cn") == 0.0 for _ in range(100))
 
 
 def test_breaker_opens_after_consecutive_failures_and_refuses_calls():

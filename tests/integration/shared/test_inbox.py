@@ -5,24 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from shared import db, inbox
-from tests.conftest import DATABASES, database_url
-
-
-async def _engine(kind: str, tmp_path):  # noqa: ANN001, ANN202
-    url = database_url(kind, "inbox", tmp_path)
-    await db.ensure_postgres_database(url)
-    engine = db.create_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
-    return engine
+from shared import inbox
+from tests.conftest import DATABASES, fresh_sessions
 
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_only_ids_not_recorded_before_come_back_once_each(kind: str, tmp_path) -> None:  # noqa: ANN001
-    engine = await _engine(kind, tmp_path)
-    sessions = db.session_factory(engine)
-    try:
+    async with fresh_sessions(kind, "inbox", tmp_path) as sessions:
         async with sessions() as session, session.begin():
             assert await inbox.record_new(session, consumer="c", event_ids=["a", "b", "a"]) == {"a", "b"}
         async with sessions() as session, session.begin():
@@ -30,15 +19,11 @@ async def test_only_ids_not_recorded_before_come_back_once_each(kind: str, tmp_p
             assert await inbox.record_new(session, consumer="other", event_ids=["b"]) == {"b"}
         async with sessions() as session, session.begin():
             assert await inbox.record_new(session, consumer="c", event_ids=[]) == set()
-    finally:
-        await engine.dispose()
 
 
 @pytest.mark.parametrize("kind", [p for p in DATABASES if p != "sqlite"])
 async def test_a_concurrent_applier_of_the_same_id_waits_and_finds_it_recorded(kind: str, tmp_path) -> None:  # noqa: ANN001
-    engine = await _engine(kind, tmp_path)
-    sessions = db.session_factory(engine)
-    try:
+    async with fresh_sessions(kind, "inbox", tmp_path) as sessions:
         async with sessions() as first, first.begin():
             assert await inbox.record_new(first, consumer="c", event_ids=["a"]) == {"a"}
             async with sessions() as second, second.begin():
@@ -47,15 +32,11 @@ async def test_a_concurrent_applier_of_the_same_id_waits_and_finds_it_recorded(k
                 assert not waiting.done()  # blocked on the first transaction's uncommitted row
                 await first.commit()
                 assert await waiting == {"b"}
-    finally:
-        await engine.dispose()
 
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_ids_are_forgotten_once_past_the_horizon_and_kept_before_it(kind: str, tmp_path) -> None:  # noqa: ANN001
-    engine = await _engine(kind, tmp_path)
-    sessions = db.session_factory(engine)
-    try:
+    async with fresh_sessions(kind, "inbox", tmp_path) as sessions:
         async with sessions() as session, session.begin():
             await inbox.record_new(session, consumer="c", event_ids=["a"])
         async with sessions() as session, session.begin():
@@ -64,5 +45,3 @@ async def test_ids_are_forgotten_once_past_the_horizon_and_kept_before_it(kind: 
         async with sessions() as session, session.begin():
             await inbox.prune(session, older_than=timedelta(seconds=-5))  # its time compares as stored
             assert await inbox.record_new(session, consumer="c", event_ids=["a"]) == {"a"}
-    finally:
-        await engine.dispose()

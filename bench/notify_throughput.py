@@ -4,15 +4,18 @@ Starts the dev broker, a webhook sink (uvicorn, its own process) and notify as N
 (`python -m services.notify`, default 1) on one database: SQLite, or with `--postgres` a throwaway
 PostgreSQL database dropped afterwards. Publishes `--events` `workorder.dispatched` events (one case
 each) whose district rule sends one signed webhook to the lead department, and times first publish
-→ every delivery recorded as delivered.
+→ every delivery reported delivered (`notify.delivered` on notify's results topic, which the bench reads).
 
 Beside wall-clock throughput it prints CPU time per notification: notify's processes' together (and each
 one's when there are several), the sink's, the broker's, this bench's own (publishing the events and
-polling for deliveries) and PostgreSQL's backends', which serve notify alone here. On a shared
-machine the wall figure is noisy; the CPU figure is what a change to notify moves. Notify runs in
-processes of its own so that `py-spy record --pid` sees notify alone (the pids are printed).
+counting deliveries) and PostgreSQL's backends', which serve notify alone here; and notify's CPU while
+idle. On a shared machine the wall figure is noisy; the CPU figure is what a change to notify moves.
+Notify runs in processes of its own so that `py-spy record --pid` sees notify alone (the pids are printed).
 
-    .venv/bin/python bench/notify_throughput.py [--events 10000] [--postgres] [--processes N]
+`--history N` first stores N delivered notifications, as a database months in service holds them: what
+a dispatch pass, or an idle poll, costs must not grow with them.
+
+    .venv/bin/python bench/notify_throughput.py [--events 10000] [--postgres] [--processes N] [--history N]
 """
 
 import argparse
@@ -25,12 +28,13 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import yaml
-from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +44,11 @@ sys.path.insert(0, str(ROOT))
 from shared import db  # noqa: E402 - after the path above
 from shared.devbroker import DevBroker, free_port  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
+from shared.events.notification import NotificationDelivered, NotificationRequested  # noqa: E402
 from shared.events.workorder import WorkOrderDispatched  # noqa: E402
-from shared.topics import WORKORDER_EVENTS  # noqa: E402
+from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS  # noqa: E402
 
+IDLE_S = 3.0
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
 
 SINK = """
@@ -77,10 +83,36 @@ def delivery_table():  # noqa: ANN201 - imported late: the checkout's notify, af
     return store.Delivery.__table__
 
 
-async def delivered(engine: AsyncEngine) -> int:
-    table = delivery_table()
-    async with engine.connect() as connection:
-        return await connection.scalar(select(func.count()).select_from(table).where(table.c.state == "delivered"))
+class Delivered:
+    """The deliveries notify reports delivered (`notify.delivered` on its results topic), counted as they come:
+    polling the table for them would read its whole history each time (`--history`)."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self._consumer = AIOKafkaConsumer(NOTIFY_RESULTS, bootstrap_servers=bootstrap_servers,
+                                          auto_offset_reset="earliest", enable_auto_commit=False)
+        self._ids: set[bytes] = set()  # event ids: a result published twice counts once
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self._ids)
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._count())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        await self._consumer.stop()
+
+    async def _count(self) -> None:
+        while True:
+            for records in (await self._consumer.getmany(timeout_ms=20)).values():
+                for record in records:
+                    headers = dict(record.headers)
+                    if headers.get("ce_type") == NotificationDelivered.type.encode():
+                        self._ids.add(headers["ce_id"])
 
 
 async def attempt_figures(engine: AsyncEngine) -> tuple[int, list[str]]:
@@ -90,6 +122,30 @@ async def attempt_figures(engine: AsyncEngine) -> tuple[int, list[str]]:
         errors = (await connection.execute(
             select(table.c.last_error).where(table.c.last_error.is_not(None)).distinct().limit(3))).scalars().all()
     return attempts or 0, list(errors)
+
+
+async def store_history(url: str, count: int) -> None:
+    """`count` delivered notifications of earlier cases, as months in service leave them."""
+    table, now, engine = delivery_table(), datetime.now(UTC), create_async_engine(url)
+    try:
+        for first in range(0, count, 10_000):
+            rows = []
+            for number in range(first, min(first + 10_000, count)):
+                delivery_id = f"history-{number}"
+                request = NotificationRequested(delivery_id=delivery_id, channel="webhook", recipient="department:SCJGJ",
+                                                template="workorder_dispatched_department", subject="s", body="b",
+                                                trigger_event_id=f"history-event-{number}")
+                envelope = Envelope.wrap(request, source="notify", case_id=f"history-{number}", district="bench",
+                                        actor="service:notify")
+                rows.append({"delivery_id": delivery_id, "case_id": envelope.case_id, "channel": "webhook",
+                             "recipient": request.recipient, "template": request.template,
+                             "event_type": "workorder.dispatched", "state": "delivered", "attempts": 1, "due_at": None,
+                             "last_error": None, "request": envelope.model_dump_json(), "created_at": now,
+                             "delivered_at": now})
+            async with engine.begin() as connection:
+                await connection.execute(insert(table), rows)
+    finally:
+        await engine.dispose()
 
 
 async def publish(producer: AIOKafkaProducer, first: int, count: int) -> None:
@@ -122,11 +178,18 @@ def postgres_backends_cpu(database: str) -> float:
     return total
 
 
-async def wait_for(engine: AsyncEngine, count: int, timeout_s: float) -> int:
+async def wait_for(delivered: Delivered, count: int, timeout_s: float) -> int:
     deadline = time.monotonic() + timeout_s
-    while (done := await delivered(engine)) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return done
+    while delivered.count < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    return delivered.count
+
+
+async def idle_cpu(pids: list[int], *, seconds: float) -> float:
+    """CPU seconds a second that notify's processes spend with nothing to do (polling for due deliveries)."""
+    before = sum(cpu_seconds(pid) for pid in pids)
+    await asyncio.sleep(seconds)
+    return (sum(cpu_seconds(pid) for pid in pids) - before) / seconds
 
 
 def wait_http(url: str, *, timeout_s: float, process: subprocess.Popen | None = None) -> None:
@@ -145,6 +208,8 @@ def wait_http(url: str, *, timeout_s: float, process: subprocess.Popen | None = 
 async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port: int, env: dict[str, str]) -> None:
     # Migrated once up front: N processes starting together would race to create the tables.
     subprocess.run([sys.executable, "-m", "services.notify", "migrate"], cwd=ROOT, env=env, check=True)
+    if args.history:
+        await store_history(env["BANCHENG_NOTIFY_DATABASE_URL"], args.history)
     notify = []
     for index in range(args.processes):
         port = free_port()
@@ -154,13 +219,15 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
         notify[-1].port = port  # type: ignore[attr-defined]
     engine = create_async_engine(env["BANCHENG_NOTIFY_DATABASE_URL"])
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, linger_ms=5)
+    delivered = Delivered(broker.bootstrap_servers)
     try:
         for process in notify:
             wait_http(f"http://127.0.0.1:{process.port}/readyz", timeout_s=60, process=process)
         print(f"notify pids: {' '.join(str(p.pid) for p in notify)} (py-spy record --pid <pid>)", flush=True)
+        await delivered.start()  # notify made its topics before it answered
         await producer.start()
         await publish(producer, 0, WARM_UP_EVENTS)
-        if await wait_for(engine, WARM_UP_EVENTS, 120) < WARM_UP_EVENTS:
+        if await wait_for(delivered, WARM_UP_EVENTS, 120) < WARM_UP_EVENTS:
             logs = "".join(log.read_text(errors="replace")[-2000:] for log in sorted(work.glob("notify-*.log")))
             raise SystemExit(f"warm-up not delivered; notify's logs end:\n{logs}")
         database = env["BANCHENG_NOTIFY_DATABASE_URL"].rsplit("/", 1)[1]
@@ -169,15 +236,18 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
                   **{f"notify-{index}": lambda p=process: cpu_seconds(p.pid) for index, process in enumerate(notify)}}
         if args.postgres:
             others["postgres"] = lambda: postgres_backends_cpu(database)
+        idle = await idle_cpu([process.pid for process in notify], seconds=IDLE_S)
         cpu_before = {name: read() for name, read in others.items()}
         started = time.perf_counter()
         await publish(producer, WARM_UP_EVENTS, args.events)
-        done = await wait_for(engine, WARM_UP_EVENTS + args.events, 600) - WARM_UP_EVENTS
+        done = await wait_for(delivered, WARM_UP_EVENTS + args.events, 600) - WARM_UP_EVENTS
         elapsed = time.perf_counter() - started
         cpu = {name: read() - cpu_before[name] for name, read in others.items()}
         attempts, errors = await attempt_figures(engine)
+        attempts -= args.history
     finally:
         await producer.stop()
+        await delivered.stop()
         await engine.dispose()
         for process in notify:
             process.send_signal(signal.SIGTERM)
@@ -189,13 +259,15 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
                 process.wait()
     kind = "PostgreSQL" if args.postgres else "SQLite"
     print(f"notify: {done} of {args.events} notifications event → delivered (webhook) in {elapsed:.2f} s: "
-          f"{done / elapsed:,.0f}/s ({kind}, {args.processes} notify process(es), dev broker)")
+          f"{done / elapsed:,.0f}/s ({kind}, {args.processes} notify process(es), dev broker"
+          + (f", {args.history:,} delivered before" if args.history else "") + ")")
     print(f"  attempts: {attempts} for {WARM_UP_EVENTS + args.events} deliveries; last errors seen: {errors or 'none'}")
     per = max(done, 1)
     each = [seconds for name, seconds in cpu.items() if name.startswith("notify-")]
     figures = {"notify": sum(each), **{name: seconds for name, seconds in cpu.items() if not name.startswith("notify-")}}
     print("  CPU per notification: " + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in figures.items())
           + (f" (notify's processes: {' + '.join(f'{1000 * seconds / per:.2f}' for seconds in each)})" if len(each) > 1 else ""))
+    print(f"  idle, before the run: notify {1000 * idle:.0f} ms CPU a second")
     print(f"  load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
 
@@ -242,4 +314,5 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--postgres", action="store_true", help="one throwaway PostgreSQL database (127.0.0.1:5432)")
     parser.add_argument("--processes", type=int, default=1, help="notify processes sharing the database")
+    parser.add_argument("--history", type=int, default=0, help="delivered notifications stored before the run")
     asyncio.run(main(parser.parse_args()))

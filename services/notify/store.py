@@ -5,7 +5,7 @@ The citizen's contact (personal data) lives only here and on the channel topic t
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, ColumnElement, Index, bindparam
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
@@ -51,20 +51,39 @@ class TriggerRecord(SQLModel, table=True):
     planned: bool = False  # False while the case's number is unknown
 
 
+DUE_STATES = ("pending", "retrying", "sending")  # `sending` past its lease: the sender died mid-send
+
+
 class Delivery(SQLModel, table=True):
     """One message for one recipient on one channel: sent at most once, keyed by its dedupe id."""
 
+    __table_args__ = (
+        # The dispatcher's claim, and its poll for the next due time twice a second when idle, read the open
+        # deliveries alone, in claim order. With an index of every row by channel they read the channel's
+        # whole history: a process serving one channel spent ~90 ms a pass at 200,000 delivered rows on
+        # SQLite (~10 on PostgreSQL), ~1 with this (bench/notify_dispatch_passes.py).
+        Index("ix_delivery_due", "channel", "due_at", "created_at",
+              sqlite_where=Column("state").in_(DUE_STATES), postgresql_where=Column("state").in_(DUE_STATES)),
+    )
+
     delivery_id: str = Field(primary_key=True)
     case_id: str = Field(index=True)
-    channel: str = Field(index=True)
+    channel: str
     recipient: str
     template: str
     event_type: str = ""
     # requested (planned) → pending → sending → delivered | retrying → … | failed (final, with reason)
     state: str = Field(default="requested", index=True)
     attempts: int = 0
-    due_at: datetime | None = Field(default=None, index=True)  # the next attempt, durable across restarts
+    due_at: datetime | None = None  # the next attempt, durable across restarts
     last_error: str | None = None  # masked
     request: str | None = None  # the request's envelope (JSON), to send and to dead-letter
     created_at: datetime = Field(default_factory=_now)
     delivered_at: datetime | None = None
+
+
+def is_due() -> ColumnElement[bool]:
+    """`state IN ('pending', 'retrying', 'sending')` with the states written out, not bound: a database
+    uses a partial index only where it sees that the query's condition implies the index's."""
+    states = bindparam("due_states", DUE_STATES, expanding=True, literal_execute=True)
+    return Delivery.__table__.c.state.in_(states)

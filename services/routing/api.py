@@ -12,6 +12,7 @@ from services.routing import actions, store
 from services.routing.catalogues import get_catalogues
 from services.routing.domain.catalogue import Level
 from services.routing.domain.returns import ReturnReason
+from services.routing.domain.work_order import WorkOrderState
 from services.routing.http_errors import domain_errors, field_error
 
 router = APIRouter(tags=["work orders"])
@@ -56,8 +57,9 @@ class MeetingIn(BaseModel):
 
 @router.get("/departments/{department}/work-orders", response_model=list[store.WorkOrder])
 async def department_inbox(department: str, runtime: RuntimeDep, district: str | None = None,
-                           state: Annotated[str | None, Query()] = None) -> list[store.WorkOrder]:
-    """A department's inbox: its work orders and those escalated to it, oldest first."""
+                           state: Annotated[WorkOrderState | None, Query()] = None) -> list[store.WorkOrder]:
+    """A department's inbox, with orders escalated to it: its open orders oldest first by default, or one state's
+    (an ended state newest first, as history is looked back through)."""
     async with runtime.sessions() as session:
         with domain_errors():
             in_force = await get_catalogues().current(session, district=district or runtime.settings.district)

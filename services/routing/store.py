@@ -3,13 +3,15 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, func
+from sqlalchemy import JSON, Column, Index, func, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
 from shared.db import no_items
 from shared.ids import new_id
+from services.routing.domain.work_order import ENDED, OPEN, WorkOrderState
 
 
 def _now() -> datetime:
@@ -20,6 +22,8 @@ class RoutedCase(SQLModel, table=True):
     """A forwarded case as routing sees it: what was asked, what was decided, where its lead has been."""
 
     __tablename__ = "routed_case"
+    # The suggestions' top-up (once per case view) reads the cases replied since its last look, in order.
+    __table_args__ = (Index("ix_routed_case_state_replied_at", "state", "replied_at"),)
 
     case_id: str = Field(primary_key=True)
     case_number: str
@@ -31,7 +35,7 @@ class RoutedCase(SQLModel, table=True):
     tier: str = "general"  # the decision's tier; a manual assignment keeps it
     suggested_departments: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外) | replied | withdrawn | merged
-    state: str = Field(index=True)
+    state: str
     reason: str  # the rule's reason, shown to staff (zh)
     best_guess: str | None = None
     confidence: float = 0.0
@@ -40,19 +44,25 @@ class RoutedCase(SQLModel, table=True):
     returns: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))  # return reasons in order
     referral: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     reply: str | None = None
-    replied_at: datetime | None = Field(default=None, index=True)
+    replied_at: datetime | None = None
     created_at: datetime = Field(default_factory=_now)
 
 
 class WorkOrder(SQLModel, table=True):
     __tablename__ = "work_order"
+    # A department's inbox reads one state (or the few open ones) in creation order, as holder and as
+    # coordinator: a page of it, not the department's history. They also serve lookups by department alone.
+    __table_args__ = (
+        Index("ix_work_order_department_state_created_at", "department", "state", "created_at"),
+        Index("ix_work_order_coordinator_state_created_at", "coordinator", "state", "created_at"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True)
     case_id: str = Field(index=True)
     case_number: str
     district: str
     hall: str | None = None
-    department: str = Field(index=True)
+    department: str
     role: str  # lead 主办 / assisting 协办
     matter_code: str | None = None
     tier: str
@@ -68,7 +78,7 @@ class WorkOrder(SQLModel, table=True):
     return_note: str = ""
     returned_at: datetime | None = None
     cancelled_at: datetime | None = None  # 撤销: the case was withdrawn or merged
-    coordinator: str | None = Field(default=None, index=True)  # who holds it after an escalation 提级
+    coordinator: str | None = None  # who holds it after an escalation 提级
     extensions: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     escalations: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     meetings: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
@@ -123,13 +133,27 @@ async def work_orders_of_case(session: AsyncSession, *, case_id: str) -> list[Wo
     return list((await session.exec(query)).all())
 
 
-async def inbox_of(session: AsyncSession, *, department: str, state: str | None = None,
+async def inbox_of(session: AsyncSession, *, department: str, state: WorkOrderState | None = None,
                    limit: int = 200) -> list[WorkOrder]:
-    """A department's inbox: orders addressed to it, and orders escalated to it as coordinator."""
-    query = select(WorkOrder).where((WorkOrder.department == department) | (WorkOrder.coordinator == department))
-    if state:
-        query = query.where(WorkOrder.state == state)
-    return list((await session.exec(query.order_by(WorkOrder.created_at).limit(limit))).all())
+    """A department's inbox: orders addressed to it, and orders escalated to it as coordinator.
+
+    With no state, its open orders. Open states read oldest first (the most urgent), ended ones newest first
+    (history is looked back through). Each half reads its own index up to `limit`, so a page costs the
+    same however many orders the department has finished.
+    """
+    states = [state] if state else list(OPEN)
+    newest_first = state in ENDED
+
+    def half(*where: Any) -> Any:
+        query = select(WorkOrder).where(col(WorkOrder.state).in_(states), *where)
+        ordered = query.order_by(col(WorkOrder.created_at).desc() if newest_first else col(WorkOrder.created_at))
+        return ordered.limit(limit).subquery().select()
+
+    both = union_all(half(WorkOrder.department == department),
+                     half(WorkOrder.coordinator == department, WorkOrder.department != department)).subquery()
+    row = aliased(WorkOrder, both)
+    query = select(row).order_by(both.c.created_at.desc() if newest_first else both.c.created_at).limit(limit)
+    return list((await session.exec(query)).all())
 
 
 async def latest_catalogue_version(session: AsyncSession, *, district: str) -> int | None:

@@ -8,7 +8,7 @@ Closed deadlines have no next firing, so a sweep reads only the rows that are du
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint, and_, func, or_
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, and_, func, or_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +18,12 @@ from shared.ids import new_id
 
 
 class Deadline(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("subject", "subject_id"),)
+    __table_args__ = (
+        UniqueConstraint("subject", "subject_id"),
+        # A calendar reload pages through the open deadlines by id; closed ones keep their calendar span,
+        # so without it a page walks every deadline ever tracked. It also serves a lookup by state alone.
+        Index("ix_deadline_state_id", "state", "id"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True)
     case_id: str = Field(index=True)
@@ -28,7 +33,7 @@ class Deadline(SQLModel, table=True):
     district: str
     hall: str | None = None
     tier: str
-    state: str = Field(default="open", index=True)  # waiting (no clock yet) | open | closed | returned
+    state: str = "open"  # waiting (no clock yet) | open | closed | returned
     clock_started_at: datetime | None = None
     clock_start: str = ""  # the event that started the clock: registered, dispatched, signed_for...
     pauses: list[dict] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))

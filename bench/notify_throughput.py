@@ -9,7 +9,9 @@ each) whose district rule sends one signed webhook to the lead department, and t
 Beside wall-clock throughput it prints CPU time per notification: notify's processes' together (and each
 one's when there are several), the sink's, the broker's, this bench's own (publishing the events and
 counting deliveries) and PostgreSQL's backends', which serve notify alone here; and notify's CPU while
-idle. On a shared machine the wall figure is noisy; the CPU figure is what a change to notify moves.
+idle; and the machine's pace before and after the run (a fixed piece of pure CPU work, timed: the host's
+other tenants slow this machine by up to 1.7× from one hour to the next, and every figure with it). On a
+shared machine the wall figure is noisy; the CPU figure is what a change to notify moves.
 Notify runs in processes of its own so that `py-spy record --pid` sees notify alone (the pids are printed).
 
 `--history N` first stores N delivered notifications, as a database months in service holds them: what
@@ -185,6 +187,24 @@ async def wait_for(delivered: Delivered, count: int, timeout_s: float) -> int:
     return delivered.count
 
 
+def machine_pace() -> float:
+    """µs this process takes to wrap, encode and decode one envelope (best of five rounds): pure CPU, to tell
+    what the machine gave at the time of a run. Within one hour on 2026-12-05 the same tree's
+    bench/consumer_path.py read 83 and 139 µs of CPU an event on this 2-core machine (the host's other
+    tenants), and notify's throughput moved with it."""
+    event = WorkOrderDispatched(work_order_id="wo-pace", case_number="PACE-000001", department="SCJGJ", role="lead",
+                                tier="general", reason="pace")
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(2000):
+            envelope = Envelope.wrap(event, source="routing", case_id="case-pace", district="bench", actor="bench")
+            key, value, headers = envelope.to_kafka()
+            Envelope.from_kafka(value, headers).event()
+        best = min(best, (time.perf_counter() - started) / 2000 * 1e6)
+    return best
+
+
 async def idle_cpu(pids: list[int], *, seconds: float) -> float:
     """CPU seconds a second that notify's processes spend with nothing to do (polling for due deliveries)."""
     before = sum(cpu_seconds(pid) for pid in pids)
@@ -237,12 +257,14 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
         if args.postgres:
             others["postgres"] = lambda: postgres_backends_cpu(database)
         idle = await idle_cpu([process.pid for process in notify], seconds=IDLE_S)
+        pace_before = machine_pace()
         cpu_before = {name: read() for name, read in others.items()}
         started = time.perf_counter()
         await publish(producer, WARM_UP_EVENTS, args.events)
         done = await wait_for(delivered, WARM_UP_EVENTS + args.events, 600) - WARM_UP_EVENTS
         elapsed = time.perf_counter() - started
         cpu = {name: read() - cpu_before[name] for name, read in others.items()}
+        pace_after = machine_pace()
         attempts, errors = await attempt_figures(engine)
         attempts -= args.history
     finally:
@@ -268,6 +290,7 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
     print("  CPU per notification: " + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in figures.items())
           + (f" (notify's processes: {' + '.join(f'{1000 * seconds / per:.2f}' for seconds in each)})" if len(each) > 1 else ""))
     print(f"  idle, before the run: notify {1000 * idle:.0f} ms CPU a second")
+    print(f"  machine's pace (machine_pace): {pace_before:.1f} µs before the run, {pace_after:.1f} after")
     print(f"  load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
 

@@ -23,7 +23,7 @@ class RoutedCase(SQLModel, table=True):
 
     __tablename__ = "routed_case"
     # The suggestions' top-up (once per case view) reads the cases replied since its last look, in order.
-    __table_args__ = (Index("ix_routed_case_state_replied_at", "state", "replied_at"),)
+    __table_args__ = (Index("ix_routed_case_state_replied_at", "state", "replied_at", "case_id"),)
 
     case_id: str = Field(primary_key=True)
     case_number: str
@@ -116,11 +116,16 @@ async def cases_in_state(session: AsyncSession, *, state: str, district: str | N
     return list((await session.exec(query.order_by(RoutedCase.created_at).limit(limit))).all())
 
 
-async def replied_cases_since(session: AsyncSession, *, since: datetime | None, limit: int = 5000) -> list[RoutedCase]:
+async def replied_cases_since(session: AsyncSession, *, since: tuple[datetime, str] | None,
+                              limit: int = 5000) -> list[RoutedCase]:
+    """Replied cases after `since` (the last one seen: its reply time and id) in that order, `limit` at most;
+    the id orders cases replied in the same instant, so a page ending among them loses none."""
     query = select(RoutedCase).where(RoutedCase.state == "replied")
     if since is not None:
-        query = query.where(RoutedCase.replied_at > since)
-    return list((await session.exec(query.order_by(RoutedCase.replied_at).limit(limit))).all())
+        at, case_id = since
+        query = query.where(col(RoutedCase.replied_at) >= at,
+                            (col(RoutedCase.replied_at) > at) | (col(RoutedCase.case_id) > case_id))
+    return list((await session.exec(query.order_by(RoutedCase.replied_at, RoutedCase.case_id).limit(limit))).all())
 
 
 async def work_order(session: AsyncSession, *, work_order_id: str, for_update: bool = False) -> WorkOrder | None:

@@ -17,8 +17,9 @@ from services.routing.domain.similarity import ResolvedCase, SimilarCaseIndex
 
 @dataclass
 class Suggestions:
+    page: int = 5000  # replied cases read per query while topping up
     _indexes: dict[str, SimilarCaseIndex] = field(default_factory=dict)
-    _seen_until: datetime | None = None
+    _seen_until: tuple[datetime, str] | None = None  # the last replied case read: its reply time and id
 
     async def for_text(self, session: AsyncSession, *, district: str, text: str,
                        exclude_case: str | None = None) -> dict[str, Any]:
@@ -39,11 +40,18 @@ class Suggestions:
         }
 
     async def _top_up(self, session: AsyncSession) -> None:
-        for case in await store.replied_cases_since(session, since=self._seen_until):
-            self._indexes.setdefault(case.district, SimilarCaseIndex()).add(ResolvedCase(
-                case_id=case.case_id, text=case.description, lead=case.route[-1] if case.route else "",
-                matter_code=case.matter_code, resolution=case.reply or ""))
-            self._seen_until = case.replied_at
+        """Read every case replied since the last look, a page at a time (a new process reads them all at
+        its first view: one page a view left it answering from part of the history for many views)."""
+        while True:
+            cases = await store.replied_cases_since(session, since=self._seen_until, limit=self.page)
+            for case in cases:
+                self._indexes.setdefault(case.district, SimilarCaseIndex()).add(ResolvedCase(
+                    case_id=case.case_id, text=case.description, lead=case.route[-1] if case.route else "",
+                    matter_code=case.matter_code, resolution=case.reply or ""))
+                if case.replied_at is not None:
+                    self._seen_until = (case.replied_at, case.case_id)
+            if len(cases) < self.page:
+                return
 
 
 @cache

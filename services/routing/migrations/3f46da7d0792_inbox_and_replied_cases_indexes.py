@@ -1,7 +1,7 @@
 """inbox and replied cases indexes
 
 A department's inbox reads (department | coordinator, state) in creation order and the suggestions' top-up
-reads (state, replied_at): each a range of its index instead of a department's or the table's whole history.
+reads (state, replied_at, case_id): each a range of its index instead of a department's or the table's whole history.
 The single-column indexes on department, coordinator and routed_case.state lead the new ones, so they go;
 routed_case.replied_at served that top-up alone (PostgreSQL still preferred it, filtering on state).
 
@@ -21,7 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('routed_case', schema=None) as batch_op:
-        batch_op.create_index('ix_routed_case_state_replied_at', ['state', 'replied_at'], unique=False)
+        batch_op.create_index('ix_routed_case_state_replied_at', ['state', 'replied_at', 'case_id'], unique=False)
         batch_op.drop_index(batch_op.f('ix_routed_case_state'))
         batch_op.drop_index(batch_op.f('ix_routed_case_replied_at'))
 

@@ -82,7 +82,8 @@ async def test_inbox_and_replied_cases_read_their_indexes_not_the_history(kind: 
             open_orders = await store.inbox_of(session, department="gov_data")
             replied = await store.inbox_of(session, department="market", state=WorkOrderState.replied)
             signed = await store.inbox_of(session, department="market", state=WorkOrderState.signed_for)
-            recent = await store.replied_cases_since(session, since=START + timedelta(minutes=HISTORY - 20))
+            last_seen = (START + timedelta(minutes=HISTORY - 20), f"case-replied-{HISTORY - 20}")
+            recent = await store.replied_cases_since(session, since=last_seen)
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
 
         assert len(open_orders) == 34 and {o.state for o in open_orders} == {"escalated"}

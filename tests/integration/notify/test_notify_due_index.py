@@ -6,23 +6,22 @@ dispatcher really runs are captured and explained on a migrated database holding
 rows (statistics gathered, as a live database has them).
 """
 
-import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert
 
-from shared import db, migrations
+from shared import db
 from shared.envelope import Envelope
 from shared.events.notification import NotificationRequested
 from services.notify import store
 from services.notify.adapters import build_dispatcher
 from services.notify.config import NotifySettings
 from services.notify.domain.model import ChannelName
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES
+from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 
 MIGRATIONS = Path(store.__file__).parent / "migrations"
 HISTORY = 5000
@@ -39,20 +38,9 @@ def delivery(number: int, *, state: str, due_at: datetime | None, channel: str =
             "request": envelope.model_dump_json(), "created_at": datetime.now(UTC), "delivered_at": None}
 
 
-async def plans(engine, statements: list[tuple[str, object]], kind: str) -> list[str]:
-    explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
-    async with engine.connect() as connection:
-        return [" / ".join(str(row[-1]) for row in await connection.exec_driver_sql(explain + sql, params))
-                for sql, params in statements]
-
-
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_claim_and_next_due_read_the_open_deliveries_through_their_index(kind: str, tmp_path: Path) -> None:
-    url = database_url(kind, "notify", tmp_path)
-    await db.ensure_postgres_database(url)
-    await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
-    engine = db.create_engine(url)
-    try:
+    async with migrated_engine(kind, "notify", tmp_path, MIGRATIONS) as engine:
         now = datetime.now(UTC)
         async with engine.begin() as connection:
             await connection.execute(insert(store.Delivery.__table__), [
@@ -61,27 +49,18 @@ async def test_claim_and_next_due_read_the_open_deliveries_through_their_index(k
                 *(delivery(n, state="pending", due_at=now - timedelta(seconds=n)) for n in range(10)),
                 *(delivery(n, state="pending", due_at=now, channel="sms") for n in range(10, 15)),
             ])
-        async with engine.begin() as connection:
-            await connection.execute(text("ANALYZE"))
-        dispatcher = build_dispatcher(NotifySettings(database_url=url), {ChannelName.webhook})
+        await gather_statistics(engine)
+        # One channel served: SQLite took the channel index then, and read the channel's whole history.
+        dispatcher = build_dispatcher(NotifySettings(database_url=str(engine.url)), {ChannelName.webhook})
         runtime = SimpleNamespace(sessions=db.session_factory(engine))
-        statements: list[tuple[str, object]] = []
-
-        def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
-            if statement.lstrip().upper().startswith("SELECT"):
-                statements.append((statement, parameters))
-
-        event.listen(engine.sync_engine, "before_cursor_execute", capture)
-        claimed = await dispatcher._claim(runtime)
-        await dispatcher._until_next_due(runtime)
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        with captured_selects(engine) as statements:
+            claimed = await dispatcher._claim(runtime)
+            await dispatcher._until_next_due(runtime)
 
         # The due webhook deliveries, earliest due first: not the planned ones, nor another channel's.
         assert [item.request.delivery_id for item in claimed] == [f"d-webhook-pending-{n}" for n in reversed(range(10))]
         assert len(statements) == 2
-        for plan in await plans(engine, statements, kind):
-            assert re.search(r"\bix_delivery_due\b", plan), plan
-            assert "SCAN delivery" not in plan and "Seq Scan" not in plan, plan
-            assert "TEMP B-TREE" not in plan, plan  # claimed in the index's order, not sorted after reading
-    finally:
-        await engine.dispose()
+        for plan in await plans(engine, statements):
+            assert uses_index(plan, "ix_delivery_due"), plan
+            assert not full_scans(plan, "delivery"), plan
+            assert not sorts(plan), plan  # claimed in the index's order, not sorted after reading

@@ -4,37 +4,25 @@ Finished orders are written straight into a migrated database (a department's mo
 the inbox is read as the route reads it; the HTTP check runs against the routing process.
 """
 
-import asyncio
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import insert
 
-from shared import db, migrations
+from shared import db
 from services.routing import store
 from services.routing.domain.work_order import WorkOrderState
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES
+from tests.integration.routing.rows import work_order as order
+from tests.query_plans import migrated_engine
 
 MIGRATIONS = Path(store.__file__).parent / "migrations"
-START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-def order(number: int, *, state: str, department: str = "market", coordinator: str | None = None) -> dict[str, object]:
-    return {"id": f"wo-{state}-{department}-{number:04d}", "case_id": f"case-{number}", "case_number": f"DEMO-{number}",
-            "district": "demo", "department": department, "role": "lead", "tier": "general", "state": state,
-            "reason": "rule", "created_at": START + timedelta(minutes=number), "return_note": "",
-            "coordinator": coordinator, "extensions": [], "escalations": [], "meetings": []}
 
 
 @pytest.fixture(params=DATABASES)
 async def sessions(request: pytest.FixtureRequest, tmp_path: Path):
-    url = database_url(request.param, "routing", tmp_path)
-    await db.ensure_postgres_database(url)
-    await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
-    engine = db.create_engine(url)
-    try:
+    async with migrated_engine(request.param, "routing", tmp_path, MIGRATIONS) as engine:
         async with engine.begin() as connection:
             await connection.execute(insert(store.WorkOrder.__table__), [
                 *(order(n, state="replied") for n in range(250)),  # the oldest: months of finished orders
@@ -47,8 +35,6 @@ async def sessions(request: pytest.FixtureRequest, tmp_path: Path):
                 order(256, state="extension_requested"),
             ])
         yield db.session_factory(engine)
-    finally:
-        await engine.dispose()
 
 
 async def test_a_department_with_hundreds_of_finished_orders_still_sees_its_open_ones_oldest_first(sessions) -> None:

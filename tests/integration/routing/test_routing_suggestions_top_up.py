@@ -4,17 +4,18 @@ A new routing process tops its in-memory index up from the database: every case 
 not one page a view; and cases replied in the same instant on either side of a page's end are all read.
 """
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
 
-from shared import db, migrations
+from shared import db
 from services.routing import store
 from services.routing.suggestions import Suggestions
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES
+from tests.integration.routing.rows import routed_case
+from tests.query_plans import migrated_engine
 
 MIGRATIONS = Path(store.__file__).parent / "migrations"
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -26,19 +27,12 @@ REPLIED = [  # (case id, reply time): two pairs replied in the same instant, acr
 
 
 def replied_case(case_id: str, at: datetime) -> dict[str, object]:
-    return {"case_id": case_id, "case_number": case_id.upper(), "district": "demo", "problem_kind": "other",
-            "description": f"营业执照变更办不成 {case_id}", "tier": "general", "suggested_departments": [],
-            "state": "replied", "reason": "rule", "confidence": 0.0, "catalogue_version": 1, "route": ["market"],
-            "returns": [], "referral": [], "reply": "已办结", "replied_at": at, "created_at": at}
+    return routed_case(case_id, state="replied", at=at, description=f"营业执照变更办不成 {case_id}")
 
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_first_view_draws_on_every_replied_case_across_pages_and_shared_instants(kind: str, tmp_path: Path) -> None:
-    url = database_url(kind, "routing", tmp_path)
-    await db.ensure_postgres_database(url)
-    await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
-    engine = db.create_engine(url)
-    try:
+    async with migrated_engine(kind, "routing", tmp_path, MIGRATIONS) as engine:
         async with engine.begin() as connection:
             await connection.execute(insert(store.RoutedCase.__table__), [replied_case(*row) for row in REPLIED])
         sessions = db.session_factory(engine)
@@ -52,5 +46,3 @@ async def test_first_view_draws_on_every_replied_case_across_pages_and_shared_in
         async with sessions() as session:
             later = await suggestions.for_text(session, district="demo", text="营业执照变更 case-f")
         assert "case-f" in {case["case_id"] for case in later["similar_cases"]}
-    finally:
-        await engine.dispose()

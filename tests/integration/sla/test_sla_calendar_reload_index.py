@@ -6,17 +6,16 @@ ever tracked. The statements are captured and explained on a migrated database h
 closed rows: on SQLite without statistics (nothing runs ANALYZE on a service's file) and again with them.
 """
 
-import asyncio
-import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert
 
-from shared import db, migrations
+from shared import db
 from services.sla import store
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES
+from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 
 MIGRATIONS = Path(store.__file__).parent / "migrations"
 HISTORY = 5000
@@ -30,20 +29,9 @@ def deadline(number: int, *, state: str, first: date) -> dict[str, object]:
             "calendar_first": first, "calendar_last": first + timedelta(days=20)}
 
 
-async def plans(engine, statements: list[tuple[str, object]], kind: str) -> list[str]:
-    explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
-    async with engine.connect() as connection:
-        return [" / ".join(str(row[-1]) for row in await connection.exec_driver_sql(explain + sql, params))
-                for sql, params in statements]
-
-
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_a_calendar_reload_pages_through_the_open_deadlines_by_their_index(kind: str, tmp_path: Path) -> None:
-    url = database_url(kind, "sla", tmp_path)
-    await db.ensure_postgres_database(url)
-    await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
-    engine = db.create_engine(url)
-    try:
+    async with migrated_engine(kind, "sla", tmp_path, MIGRATIONS) as engine:
         year = date(2026, 1, 1)
         async with engine.begin() as connection:
             await connection.execute(insert(store.Deadline.__table__), [
@@ -52,33 +40,22 @@ async def test_a_calendar_reload_pages_through_the_open_deadlines_by_their_index
                 for n in range(HISTORY)
             ])
         sessions = db.session_factory(engine)
-        statements: list[tuple[str, object]] = []
-
-        def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
-            if statement.lstrip().upper().startswith("SELECT"):
-                statements.append((statement, parameters))
-
-        event.listen(engine.sync_engine, "before_cursor_execute", capture)
         pages, after = [], ""
-        async with sessions() as session:
-            while page := await store.open_deadlines_over(session, first=year + timedelta(days=60),
-                                                          last=year + timedelta(days=330), after_id=after, limit=PAGE):
-                pages.append([row.id for row in page])
-                after = page[-1].id
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        with captured_selects(engine) as statements:
+            async with sessions() as session:
+                while page := await store.open_deadlines_over(session, first=year + timedelta(days=60),
+                                                              last=year + timedelta(days=330), after_id=after, limit=PAGE):
+                    pages.append([row.id for row in page])
+                    after = page[-1].id
 
         # The open deadlines whose span (first + 20 days) reaches day 60, in id order, over three pages.
         over = [f"dl-{n:05d}" for n in range(0, HISTORY, 50) if n % 300 + 20 >= 60]
         assert [len(page) for page in pages] == [PAGE, PAGE, len(over) - 2 * PAGE]
         assert sum(pages, []) == over
-        # SQLite has statistics only once told to gather them; PostgreSQL's autovacuum gathers them.
-        for analyzed in (False, True) if kind == "sqlite" else (True,):
+        for analyzed in (False, True) if kind == "sqlite" else (True,):  # no service runs ANALYZE on SQLite
             if analyzed:
-                async with engine.begin() as connection:
-                    await connection.execute(text("ANALYZE"))
-            for plan in await plans(engine, statements, kind):
-                assert re.search(r"\bix_deadline_state_id\b", plan), plan
-                assert not re.search(r"\bSCAN deadline\b|\bSeq Scan on deadline\b", plan), plan
-                assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # paged in the index's order
-    finally:
-        await engine.dispose()
+                await gather_statistics(engine)
+            for plan in await plans(engine, statements):
+                assert uses_index(plan, "ix_deadline_state_id"), plan
+                assert not full_scans(plan, "deadline"), plan
+                assert not sorts(plan), plan  # paged in the index's order

@@ -9,8 +9,9 @@ each) whose district rule sends one signed webhook to the lead department, and t
 Beside wall-clock throughput it prints CPU time per notification: notify's processes' together (and each
 one's when there are several), the sink's, the broker's, this bench's own (publishing the events and
 counting deliveries) and PostgreSQL's backends', which serve notify alone here; and notify's CPU while
-idle; and the machine's pace before and after the run (a fixed piece of pure CPU work, timed: the host's
-other tenants slow this machine by up to 1.7× from one hour to the next, and every figure with it). On a
+idle; and the machine's pace before and after the run (a fixed piece of pure CPU work, timed) and the
+share of its CPU time the host took meanwhile (steal): the host's other tenants slowed this machine 2.3×
+within one morning, and every figure with it. On a
 shared machine the wall figure is noisy; the CPU figure is what a change to notify moves.
 Notify runs in processes of its own so that `py-spy record --pid` sees notify alone (the pids are printed).
 
@@ -205,6 +206,13 @@ def machine_pace() -> float:
     return best
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(steal, all) clock ticks of this machine's CPUs since boot (/proc/stat): steal is time the hypervisor
+    gave this virtual machine's CPUs to others while they had work."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[7], sum(fields[:8])
+
+
 async def idle_cpu(pids: list[int], *, seconds: float) -> float:
     """CPU seconds a second that notify's processes spend with nothing to do (polling for due deliveries)."""
     before = sum(cpu_seconds(pid) for pid in pids)
@@ -258,12 +266,14 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
             others["postgres"] = lambda: postgres_backends_cpu(database)
         idle = await idle_cpu([process.pid for process in notify], seconds=IDLE_S)
         pace_before = machine_pace()
+        ticks_before = cpu_ticks()
         cpu_before = {name: read() for name, read in others.items()}
         started = time.perf_counter()
         await publish(producer, WARM_UP_EVENTS, args.events)
         done = await wait_for(delivered, WARM_UP_EVENTS + args.events, 600) - WARM_UP_EVENTS
         elapsed = time.perf_counter() - started
         cpu = {name: read() - cpu_before[name] for name, read in others.items()}
+        steal, ticks = (after - before for after, before in zip(cpu_ticks(), ticks_before, strict=True))
         pace_after = machine_pace()
         attempts, errors = await attempt_figures(engine)
         attempts -= args.history
@@ -290,7 +300,8 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
     print("  CPU per notification: " + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in figures.items())
           + (f" (notify's processes: {' + '.join(f'{1000 * seconds / per:.2f}' for seconds in each)})" if len(each) > 1 else ""))
     print(f"  idle, before the run: notify {1000 * idle:.0f} ms CPU a second")
-    print(f"  machine's pace (machine_pace): {pace_before:.1f} µs before the run, {pace_after:.1f} after")
+    print(f"  machine's pace (machine_pace): {pace_before:.1f} µs before the run, {pace_after:.1f} after; "
+          f"the host took {100 * steal / max(ticks, 1):.0f} % of this machine's CPU time during the run (steal)")
     print(f"  load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
 

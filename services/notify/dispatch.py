@@ -158,7 +158,7 @@ class Dispatcher:
             due = (
                 select(DELIVERY.c.delivery_id, DELIVERY.c.request, DELIVERY.c.attempts, DELIVERY.c.last_error)
                 .where(DELIVERY.c.channel.in_([c.value for c in self.adapters]))
-                .where(store.is_due(), DELIVERY.c.due_at <= now, DELIVERY.c.request.is_not(None))
+                .where(store.IS_DUE, DELIVERY.c.due_at <= now, DELIVERY.c.request.is_not(None))
                 .order_by(DELIVERY.c.due_at, DELIVERY.c.created_at)
                 .limit(self.claim_batch)
                 .with_for_update(skip_locked=True)  # several notify replicas on PostgreSQL
@@ -240,7 +240,7 @@ class Dispatcher:
     async def _until_next_due(self, runtime: Runtime) -> float:
         async with runtime.sessions() as session:
             query = select(func.min(DELIVERY.c.due_at)).where(
-                DELIVERY.c.channel.in_([c.value for c in self.adapters]), store.is_due()
+                DELIVERY.c.channel.in_([c.value for c in self.adapters]), store.IS_DUE
             )
             due = await session.scalar(query)
         if due is None:

@@ -5,7 +5,7 @@ The citizen's contact (personal data) lives only here and on the channel topic t
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, ColumnElement, Index, bindparam
+from sqlalchemy import JSON, Column, Index, bindparam
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
@@ -52,6 +52,7 @@ class TriggerRecord(SQLModel, table=True):
 
 
 DUE_STATES = ("pending", "retrying", "sending")  # `sending` past its lease: the sender died mid-send
+_DUE = Column("state").in_(DUE_STATES)
 
 
 class Delivery(SQLModel, table=True):
@@ -62,8 +63,7 @@ class Delivery(SQLModel, table=True):
         # deliveries alone, in claim order. With an index of every row by channel they read the channel's
         # whole history: a process serving one channel spent ~90 ms a pass at 200,000 delivered rows on
         # SQLite (~10 on PostgreSQL), ~1 with this (bench/notify_dispatch_passes.py).
-        Index("ix_delivery_due", "channel", "due_at", "created_at",
-              sqlite_where=Column("state").in_(DUE_STATES), postgresql_where=Column("state").in_(DUE_STATES)),
+        Index("ix_delivery_due", "channel", "due_at", "created_at", sqlite_where=_DUE, postgresql_where=_DUE),
     )
 
     delivery_id: str = Field(primary_key=True)
@@ -82,8 +82,6 @@ class Delivery(SQLModel, table=True):
     delivered_at: datetime | None = None
 
 
-def is_due() -> ColumnElement[bool]:
-    """`state IN ('pending', 'retrying', 'sending')` with the states written out, not bound: a database
-    uses a partial index only where it sees that the query's condition implies the index's."""
-    states = bindparam("due_states", DUE_STATES, expanding=True, literal_execute=True)
-    return Delivery.__table__.c.state.in_(states)
+# `state IN ('pending', 'retrying', 'sending')` for queries, the states written out, not bound: a database
+# uses a partial index only where it sees that the query's condition implies the index's.
+IS_DUE = Delivery.__table__.c.state.in_(bindparam("due_states", DUE_STATES, expanding=True, literal_execute=True))

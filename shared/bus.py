@@ -20,10 +20,23 @@ from shared.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 
+class Bus(KafkaBroker):
+    """FastStream's Kafka broker, its subscribers started together: one after another, each consumer
+    group's join was waited for in turn, and a service of seven groups (notify) answered nothing, not
+    even /healthz, for that sum after a restart. (FastStream stops them together already.)"""
+
+    async def start(self) -> None:
+        await self.connect()
+        await asyncio.gather(*(subscriber.start() for subscriber in self.subscribers))
+        for publisher in self.publishers:
+            await publisher.start()
+        self.running = True
+
+
 def create_broker(
     settings: KafkaSettings, *, service: str, registry: CollectorRegistry, tracer_provider: TracerProvider
 ) -> KafkaBroker:
-    return KafkaBroker(
+    return Bus(
         settings.bootstrap_servers,
         client_id=f"bancheng-{service}",
         acks=_acks(settings.acks),

@@ -35,6 +35,9 @@ class KafkaSettings(BaseSettings):
     # A consumer commits the offsets past its applied batches at most this often, not after each batch
     # (shared/offset_commits.py): a restart replays at most this long's batches, which change nothing.
     commit_interval_ms: int = 1000
+    # A commit that has not gone through by then is given up (its offsets are carried by the next one):
+    # the consume loop waits for it, and a stop too.
+    commit_timeout_ms: int = 3000
     # Tansu holds a new group's join for half the session timeout, and a killed member is noticed only
     # when its session lapses: short here. Apache Kafka refuses less than 6 s by default (deploy/ sets 10 s).
     session_timeout_ms: int = 3000

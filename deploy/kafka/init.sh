@@ -13,7 +13,7 @@ BOOTSTRAP=${KAFKA_INIT_BOOTSTRAP:-kafka-1-internal:19092,kafka-2-internal:19092,
 ACLS=${KAFKA_INIT_ACLS:-/opt/bancheng/acls.txt}
 DEPARTMENT_PASSWORDS=${KAFKA_INIT_DEPARTMENT_PASSWORDS:-/run/secrets/kafka_department_passwords}
 SERVICES="intake routing sla notify audit identity console"
-BIN=/opt/kafka/bin
+BIN=${KAFKA_INIT_BIN:-/opt/kafka/bin}
 
 until "$BIN/kafka-broker-api-versions.sh" --bootstrap-server "$BOOTSTRAP" >/dev/null 2>&1; do
   echo "kafka-init: waiting for the brokers"; sleep 3
@@ -31,10 +31,10 @@ for service in $SERVICES; do
   scram_user "$service" "${!variable:?$variable is not set}"
 done
 
-for principal in $(awk '{print $1}' "$ACLS" | sort -u | sed -n 's/^User:dept-//p'); do
-  password=$(awk -v code="$principal" '$1 == code {print $2}' "$DEPARTMENT_PASSWORDS")
-  [ -n "$password" ] || { echo "kafka-init: no password for department $principal in $DEPARTMENT_PASSWORDS" >&2; exit 1; }
-  scram_user "dept-$principal" "$password"
+for code in $(awk '{print $1}' "$ACLS" | sort -u | sed -n 's/^User:dept-//p'); do
+  password=$(awk -v code="$code" '$1 == code {print $2}' "$DEPARTMENT_PASSWORDS")
+  [ -n "$password" ] || { echo "kafka-init: no password for department $code in $DEPARTMENT_PASSWORDS" >&2; exit 1; }
+  scram_user "dept-$code" "$password"
 done
 
 for topic in $(awk '$3 == "topic" && $4 == "literal" {print $5}' "$ACLS" | sort -u); do

@@ -2,9 +2,11 @@
 
 import pytest
 from faststream.kafka.security import parse_security
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
-from shared.bus import broker_security, client_security
+from shared.bus import broker_security, client_security, create_broker, create_producer
 from shared.settings import KafkaSettings
 
 
@@ -51,3 +53,28 @@ def test_password_stays_out_of_the_settings_repr() -> None:
 def test_incomplete_credentials_are_refused_naming_what_is_missing(fields: dict[str, str], named: str) -> None:
     with pytest.raises(ValidationError, match=named):
         KafkaSettings(**fields)
+
+
+SCRAM = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512", "sasl_username": "intake",
+         "sasl_password": "s3cret"}
+
+
+def test_the_consumers_faststream_builds_log_in_as_the_service_user() -> None:
+    broker = create_broker(
+        KafkaSettings(**SCRAM), service="intake", registry=CollectorRegistry(), tracer_provider=TracerProvider()
+    )
+    consumer_options = broker.config.broker_config.builder.keywords
+    assert (consumer_options["security_protocol"], consumer_options["sasl_mechanism"]) == (
+        "SASL_PLAINTEXT", "SCRAM-SHA-512",
+    )
+    assert (consumer_options["sasl_plain_username"], consumer_options["sasl_plain_password"]) == ("intake", "s3cret")
+
+
+async def test_the_outbox_producer_logs_in_as_the_service_user() -> None:
+    producer = create_producer(KafkaSettings(**SCRAM), service="intake")
+    try:
+        client = producer.client
+        assert (client._security_protocol, client._sasl_mechanism) == ("SASL_PLAINTEXT", "SCRAM-SHA-512")
+        assert (client._sasl_plain_username, client._sasl_plain_password) == ("intake", "s3cret")
+    finally:
+        await producer.stop()

@@ -87,6 +87,20 @@ def test_each_service_is_its_own_scram_user_with_its_password_from_the_environme
     )
     init = COMPOSE["services"]["kafka-init"]["environment"]
     assert init[f"KAFKA_PASSWORD_{service.upper()}"] == raw["BANCHENG_KAFKA_SASL_PASSWORD"]
+    # kafka-init creates the fixed topics as the services would have
+    assert (init["KAFKA_INIT_PARTITIONS"], init["KAFKA_INIT_REPLICATION_FACTOR"]) == (
+        kafka.partitions, kafka.replication_factor,
+    )
+    assert COMPOSE["services"][service]["depends_on"]["kafka-init"] == {"condition": "service_completed_successfully"}
+
+
+def broker_properties(env: dict[str, object]) -> dict[str, str]:
+    """The server.properties the apache/kafka image writes from KAFKA_* variables (its ConvertKey:
+    `_` → `.`, `__` → `_`, `___` → `-`, lower case)."""
+    def key(name: str) -> str:
+        dotted = re.sub(r"(?<=[^_])_(?=[^_])", ".", name.removeprefix("KAFKA_"))
+        return dotted.replace("___", "-").replace("__", "_").lower()
+    return {key(name): str(value) for name, value in env.items() if name.startswith("KAFKA_")}
 
 
 def listeners(value: str) -> dict[str, str]:
@@ -110,6 +124,12 @@ def test_brokers_authenticate_clients_and_authorize_every_request() -> None:
         assert bound["INTERNAL"].startswith(f"{internal_host}:") and bound["CONTROLLER"] == f"{internal_host}:9093"
         assert listeners(env["KAFKA_ADVERTISED_LISTENERS"])["CLIENT"] == f"{name}:9092"
         assert broker["networks"]["kafka-internal"]["aliases"] == [internal_host]
+        properties = broker_properties(env)
+        assert properties["listener.name.client.scram-sha-512.sasl.jaas.config"] == (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        )
+        assert properties["authorizer.class.name"].endswith("StandardAuthorizer")
+        assert properties["allow.everyone.if.no.acl.found"] == "false"
     assert COMPOSE["networks"]["kafka-internal"]["internal"] is True
     for name, definition in COMPOSE["services"].items():
         if not re.fullmatch(r"kafka-\d|kafka-init", name):

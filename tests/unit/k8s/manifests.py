@@ -97,11 +97,15 @@ def consumers() -> tuple[ConsumerSpec, ...]:
 
     found = []
     for service in PORTS:
-        if not has_code(service) or not hasattr(importlib.import_module(f"services.{service}"), "__path__"):
+        if not has_code(service):
             continue
         app = importlib.import_module(f"services.{service}.app")
         found += [ConsumerSpec(service, c.group, tuple(c.topics)) for c in app.build_runtime().consumers]
-    channels = build_channel_worker_runtime(NotifySettings(), set(ChannelName))
+    providers = NotifySettings(  # every channel's worker needs its provider's address to be built
+        sms_gateway=REPO_ROOT / "services" / "notify" / "data" / "sms_gateway.yaml", smtp_host="smtp.example",
+        hotline_endpoint="https://hotline.example/api",
+    )
+    channels = build_channel_worker_runtime(providers, set(ChannelName))
     found += [ConsumerSpec("notify", c.group, tuple(c.topics)) for c in channels.consumers]
     return tuple(dict.fromkeys(found))
 

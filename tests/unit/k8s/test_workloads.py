@@ -154,5 +154,10 @@ def test_the_gateway_routes_every_service_and_keeps_metrics_inside(overlay: str)
                                      (REPO_ROOT / "deploy" / "nginx.conf").read_text()))
     assert compose_routes.items() <= routes.items()
     assert "location ~ ^/[a-z]+/metrics$ { return 404; }" in nginx
+    assert re.search(r"location = /intake/status-lookup \{ limit_req zone=status_lookup [^}]*"
+                     r"proxy_pass http://intake:8101/status-lookup; \}", nginx)
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx  # the client's, not a list it may forge
+    intake = container_env(rendered.one("Deployment", "intake"), rendered)
+    assert intake["FORWARDED_ALLOW_IPS"] == "*"
     ingress = rendered.one("Ingress", "gateway")
     assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"

@@ -161,3 +161,21 @@ def test_the_gateway_routes_every_service_and_keeps_metrics_inside(overlay: str)
     assert intake["FORWARDED_ALLOW_IPS"] == "*"
     ingress = rendered.one("Ingress", "gateway")
     assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_config_map_a_pod_names_is_rendered_with_its_keys(overlay: str) -> None:
+    rendered = render(overlay)
+    data = {c["metadata"]["name"]: c["data"] for c in rendered.of("ConfigMap")}
+    for deployment in rendered.of("Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod["containers"]:
+            for source in container.get("envFrom", ()):
+                assert source["configMapRef"]["name"] in data
+            for entry in container.get("env", ()):
+                reference = entry.get("valueFrom", {}).get("configMapKeyRef")
+                if reference:
+                    assert reference["key"] in data[reference["name"]], entry["name"]
+        for volume in pod.get("volumes", ()):
+            if "configMap" in volume:
+                assert volume["configMap"]["name"] in data

@@ -77,6 +77,11 @@ def container_env(deployment: Manifest, rendered: Rendered) -> dict[str, Any]:
     return env
 
 
+def acls(user: Manifest) -> list[dict[str, Any]]:
+    """A KafkaUser's grants: none without an `authorization` (the brokers then refuse it everything)."""
+    return user["spec"].get("authorization", {}).get("acls", [])
+
+
 def has_code(service: str) -> bool:
     return importlib.util.find_spec(f"services.{service}") is not None
 

@@ -26,6 +26,8 @@ def test_the_gateway_configuration_passes_nginx_own_check(source: str, tmp_path:
     assert Path(nginx).is_file(), "nginx not found: the Makefile's bootstrap installs Debian's nginx"
     text = re.sub(r"http://[a-z]+:(\d+)", r"http://127.0.0.1:\1", gateway_configs()[source])
     text = text.replace(" /tmp/", f" {tmp_path}/")
+    # compose mounts deploy/nginx-forwarded.conf there
+    text = text.replace("/etc/nginx/forwarded.conf", str(REPO_ROOT / "deploy" / "nginx-forwarded.conf"))
     config = tmp_path / "nginx.conf"
     config.write_text(text)
     result = subprocess.run([nginx, "-t", "-q", "-e", "stderr", "-p", str(tmp_path), "-c", str(config)],

@@ -83,7 +83,7 @@ def test_the_validation_catches_a_misspelt_field_and_a_wrong_value() -> None:
     topic = copy.deepcopy(rendered.of("KafkaTopic")[0])
     topic["spec"]["partition"] = topic["spec"].pop("partitions")
     assert problems(topic) == [".spec.partition: unknown field"]
-    user = copy.deepcopy(rendered.of("KafkaUser")[0])
+    user = copy.deepcopy(rendered.one("KafkaUser", "intake"))
     user["spec"]["authorization"]["acls"][0]["operations"] = ["Wirte"]
     assert any("'Wirte' is not one of" in problem for problem in problems(user))
     deployment = copy.deepcopy(rendered.of("Deployment")[0])

@@ -9,7 +9,7 @@ import pytest
 from shared.devstack import DEFAULT_PORTS
 from shared.settings import REPO_ROOT
 from tests.unit.k8s.manifests import (
-    OVERLAYS, PORTS, Manifest, Rendered, consumers, container_env, render, service_deployments,
+    OVERLAYS, PORTS, Manifest, Rendered, acls, consumers, container_env, render, service_deployments,
 )
 
 
@@ -78,9 +78,9 @@ def test_every_deployment_has_a_disruption_budget_and_an_autoscaler(overlay: str
 def consumed_topics(rendered: Rendered, service: str) -> set[str]:
     """What the service reads: its consumers in the code, and what its KafkaUser may read."""
     from_code = {topic for c in consumers() if c.service == service for topic in c.topics}
-    user = [u for u in rendered.of("KafkaUser") if u["metadata"]["name"] == f"bancheng-{service}"]
+    user = [u for u in rendered.of("KafkaUser") if u["metadata"]["name"] == service]
     from_acls = set()
-    for acl in (user[0]["spec"]["authorization"]["acls"] if user else ()):
+    for acl in (acls(user[0]) if user else ()):
         resource = acl["resource"]
         if resource["type"] == "topic" and "Read" in acl["operations"]:
             if resource["patternType"] == "prefix":

@@ -21,6 +21,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus, db, inbox, migrations
+from shared.auth.http import declare_permissions
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
 from shared.offset_commits import OffsetCommits
@@ -87,6 +88,7 @@ class Runtime:
         application.include_router(health_router)
         for router in self.routers:
             application.include_router(router)
+        declare_permissions(application)
         return application
 
     @asynccontextmanager

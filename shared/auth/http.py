@@ -8,9 +8,9 @@ route's declaration into the OpenAPI document as `x-permission`, where tests/uni
 checks that no route is left undeclared.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -56,7 +56,7 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-class Authorize:
+class Permission:
     """A route's permission as a dependency: the principal, if one of its roles holds `permission`; else 403."""
 
     def __init__(self, permission: str) -> None:
@@ -70,7 +70,12 @@ class Authorize:
         return principal
 
     def __repr__(self) -> str:
-        return f"Authorize({self.permission!r})"
+        return f"Permission({self.permission!r})"
+
+
+def Authorize(permission: str) -> Any:  # noqa: N802 - read as a declaration: Annotated[Principal, Authorize("…")]
+    """The dependency declaring a route's permission; the route receives the authorized Principal."""
+    return Depends(Permission(permission))
 
 
 def forbidden(permission: str, why_en: str = "", why_zh: str = "") -> HTTPException:
@@ -107,11 +112,12 @@ def _units(principal: Principal) -> list[str]:
     return [unit for unit in (principal.district, principal.hall, principal.department) if unit]
 
 
-def declare_permissions(app: FastAPI) -> None:
-    """Write each route's permission (its `Authorize` dependency) into its OpenAPI operation as `x-permission`."""
-    for route in app.routes:
+def declare_permissions(router: APIRouter) -> None:
+    """Write each route's permission (its `Authorize` dependency) into its OpenAPI operation as `x-permission`;
+    called on a router before it is included."""
+    for route in router.routes:
         if isinstance(route, APIRoute):
-            found = [d.call.permission for d in _walk(route.dependant) if isinstance(d.call, Authorize)]
+            found = [d.call.permission for d in _walk(route.dependant) if isinstance(d.call, Permission)]
             if found:
                 route.openapi_extra = {**(route.openapi_extra or {}), "x-permission": found[0]}
 

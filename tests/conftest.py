@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from shared import db
 from shared.devbroker import DevBroker
-from tests.issuer import TokenIssuer
+from tests.issuer import TokenIssuer, _session
 
 
 def postgres_reachable() -> bool:
@@ -82,6 +82,7 @@ def issuer() -> Iterator[TokenIssuer]:
     """The suite's token issuer (discovery + JWKS over HTTP); every service this session starts trusts it,
     in process or as a child (`Stack` passes the environment on)."""
     test_issuer = TokenIssuer().start()
+    _session.append(test_issuer)
     previous = os.environ.get("BANCHENG_AUTH_ISSUER")
     os.environ["BANCHENG_AUTH_ISSUER"] = test_issuer.url
     yield test_issuer
@@ -89,4 +90,5 @@ def issuer() -> Iterator[TokenIssuer]:
         os.environ.pop("BANCHENG_AUTH_ISSUER", None)
     else:
         os.environ["BANCHENG_AUTH_ISSUER"] = previous
+    _session.remove(test_issuer)
     test_issuer.stop()

@@ -97,3 +97,14 @@ class TokenIssuer:
 
 def _new_key(kid: str) -> RSAKey:
     return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
+
+
+_session: list[TokenIssuer] = []
+
+
+def session_issuer() -> TokenIssuer:
+    """The issuer the suite's session fixture started (tests/conftest.py), for helpers that mint tokens
+    outside a fixture's reach (module-level clients, benchmarks run under pytest)."""
+    if not _session:
+        raise RuntimeError("no session issuer: the `issuer` fixture of tests/conftest.py starts it")
+    return _session[-1]

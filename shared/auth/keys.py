@@ -11,8 +11,9 @@ from joserfc.jwk import RSAKey
 from shared.auth.settings import AuthSettings
 
 
-class KeysUnavailable(Exception):
-    """The issuer's key set could not be read: no token can be verified until it can."""
+class KeysUnavailable(ConnectionError):
+    """The issuer's key set could not be read: no token can be verified until it can. A ConnectionError, so a
+    consumer retries the record (shared/consuming.py) rather than dead-letter a command that may be valid."""
 
 
 class UnknownKey(Exception):

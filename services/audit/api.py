@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from shared.auth.http import Authorize, forbidden, require
+from shared.auth.http import NARROWED, Authorize, forbidden, require
 from shared.auth.policy import Scope, bounds
 from shared.auth.principal import Principal
 from shared.health import RuntimeDep
@@ -84,7 +84,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
 
-@router.get("/cases")
+@router.get("/cases", openapi_extra=NARROWED)
 async def search_cases(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("audit.search")],
                        limit: Limit = 50, offset: Offset = 0) -> list[dict[str, Any]]:
     """Cases in the caller's district matching the filters (hall, district, department, channel, kind, matter,
@@ -94,7 +94,7 @@ async def search_cases(request: Request, runtime: RuntimeDep, principal: Annotat
         return await run_query(search.search_cases(session, found, limit=limit, offset=offset))
 
 
-@router.get("/library")
+@router.get("/library", openapi_extra=NARROWED)
 async def case_library(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("library.read")],
                        limit: Limit = 50, offset: Offset = 0) -> list[dict[str, Any]]:
     """The case library (案例库): archived exemplary cases with their solution, open to every department."""

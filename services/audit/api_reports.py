@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from shared.auth.http import Authorize
+from shared.auth.http import NARROWED, Authorize
 from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from services.audit import exports, reports
@@ -28,7 +28,7 @@ def figures(tally: Tally) -> dict[str, Any]:
     }
 
 
-@router.get("/statistics")
+@router.get("/statistics", openapi_extra=NARROWED)
 async def statistics(
     request: Request, runtime: RuntimeDep, principal: ReportReader, by: Dimension | None = None,
     period: Period | None = None
@@ -40,7 +40,7 @@ async def statistics(
     return [{"by": by, "value": value, "period": label, **figures(tally)} for (value, label), tally in tallies.items()]
 
 
-@router.get("/assessment")
+@router.get("/assessment", openapi_extra=NARROWED)
 async def assessment(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("report.export")],
                      format: str = "csv") -> Response:  # noqa: A002 - the query name
     """The assessment export (考核): one line per lead department with card deductions, as CSV or XLSX."""
@@ -57,7 +57,7 @@ async def assessment(request: Request, runtime: RuntimeDep, principal: Annotated
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="assessment.{format}"'})
 
 
-@router.get("/analysis/high-frequency")
+@router.get("/analysis/high-frequency", openapi_extra=NARROWED)
 async def high_frequency(
     request: Request,
     runtime: RuntimeDep,

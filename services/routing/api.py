@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from shared.auth.http import Authorize, forbidden, require
+from shared.auth.http import NARROWED, Authorize, forbidden, require
 from shared.auth.policy import Scope, allows
 from shared.auth.principal import Principal
 from shared.consuming import Unit
@@ -95,7 +95,7 @@ async def department_inbox(department: str, runtime: RuntimeDep, principal: Read
         return await store.inbox_of(session, department=department, state=state)
 
 
-@router.get("/cases/{case_id}/work-orders", response_model=list[store.WorkOrder])
+@router.get("/cases/{case_id}/work-orders", response_model=list[store.WorkOrder], openapi_extra=NARROWED)
 async def list_work_orders(case_id: str, runtime: RuntimeDep, principal: Reader) -> list[store.WorkOrder]:
     """The work orders dispatched for one case that the caller may read (a department sees its own)."""
     async with runtime.sessions() as session:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from shared.auth.http import Authorize, bounded, require
+from shared.auth.http import NARROWED, Authorize, bounded, require
 from shared.auth.policy import Scope, allows
 from shared.auth.principal import Principal
 from shared.health import RuntimeDep
@@ -50,7 +50,7 @@ class UrgeIn(BaseModel):
     recipient: str | None = Field(default=None, description="Default: the item's department")
 
 
-@router.get("/cases/{case_id}/deadlines", response_model=list[store.Deadline])
+@router.get("/cases/{case_id}/deadlines", response_model=list[store.Deadline], openapi_extra=NARROWED)
 async def list_deadlines(case_id: str, runtime: RuntimeDep,
                          principal: Annotated[Principal, Authorize("deadline.read")]) -> list[store.Deadline]:
     """The deadlines of one case the caller may read: its reply and each work order."""

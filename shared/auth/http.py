@@ -3,7 +3,8 @@
 A route declares what it needs with one typed dependency, `Annotated[Principal, Authorize("case.read")]`;
 the permission is checked against the roles here and, once the route knows the resource's org unit,
 against the scope with `require(...)`. Routes open to anyone say so with `openapi_extra=PUBLIC` (or
-`SIGNED_WEBHOOK` when an HMAC signature stands in for a token). `declare_permissions` writes each
+`SIGNED_WEBHOOK` when an HMAC signature stands in for a token); lists kept within the caller's bounds
+declare `NARROWED`. `declare_permissions` writes each
 route's declaration into the OpenAPI document as `x-permission`, where tests/unit/test_route_permissions.py
 checks that no route is left undeclared.
 """
@@ -23,6 +24,9 @@ from shared.auth.tokens import InvalidToken, TokenVerifier
 
 PUBLIC = {"x-permission": "public"}
 SIGNED_WEBHOOK = {"x-permission": "signed-webhook"}
+# A list or search that answers with what the caller may see (its own district, hall, department) rather
+# than refusing: a principal of another unit gets an empty or narrowed answer, not 403.
+NARROWED = {"x-scope": "narrowed"}
 _bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                      description="An access token (RS256 JWT) of the issuer named by BANCHENG_AUTH_ISSUER")
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="bancheng"'}

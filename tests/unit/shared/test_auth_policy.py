@@ -6,6 +6,7 @@ from fastapi import HTTPException
 from shared.auth.http import bounded
 from shared.auth.policy import POLICY, ROLES, Scope, allows, bounds, permits
 from shared.auth.principal import Principal
+from shared.settings import REPO_ROOT
 
 
 def person(*roles: str, district: str = "demo", hall: str | None = None, department: str | None = None) -> Principal:
@@ -59,3 +60,17 @@ def test_a_list_is_narrowed_to_the_principals_bounds() -> None:
 def test_a_list_that_cannot_keep_the_bounds_is_refused() -> None:
     with pytest.raises(HTTPException):
         bounded(person("dept_head", department="market"), "supervision.read", district=None)
+
+
+def test_the_documented_matrix_is_the_policy() -> None:
+    """docs/access.md's table says what POLICY grants, cell by cell."""
+    lines = (REPO_ROOT / "docs" / "access.md").read_text(encoding="utf-8").splitlines()
+    header = next(line for line in lines if line.startswith("| permission |"))
+    roles = [cell.strip(" `") for cell in header.strip("|").split("|")[1:]]
+    documented = {}
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == len(roles) + 1:
+            kinds = {"hall": "hall", "dept": "department", "district": "district", "any": "any"}
+            documented[cells[0].strip("`")] = {role: kinds[cell] for role, cell in zip(roles, cells[1:]) if cell}
+    assert documented == POLICY

@@ -62,7 +62,8 @@ async def register(request: Request, principal: Annotated[Principal, Authorize("
     idempotency_key = headers["Idempotency-Key"]
     runtime = request.app.state.runtime
     now = datetime.now(UTC)
-    claim = claim_for(key=idempotency_key, scope="POST /cases", body=case_in)
+    # Keys are the caller's own: another principal's key never replays its answer.
+    claim = claim_for(key=idempotency_key, scope=f"POST /cases by {principal.actor}", body=case_in)
     try:
         valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_file),
                                       case_in=case_in, now=now)

@@ -84,7 +84,10 @@ async def stored_answer(runtime: Runtime, claim: Claim) -> Answer | None:
 
 async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: Any, work: Work,
                    acting: Principal | None = None) -> Response:
-    """Run `work` in one unit of work by `acting`, or replay the response stored for (`scope`, `key`)."""
+    """Run `work` in one unit of work by `acting`, or replay the response stored for (`scope`, `key`) by the
+    same principal: another principal's key never replays its answer."""
+    if acting is not None:
+        scope = f"{scope} by {acting.actor}"
     claim = None if key is None else Claim(scope=scope, key=key, fingerprint=fingerprint(payload))
     try:
         async with runtime.unit(acting) as unit:

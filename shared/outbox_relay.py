@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import is_postgres
@@ -34,7 +34,10 @@ LAG = Histogram(
     ["service"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-
+# Sampled (shared.pipeline_gauges), not set by the relay's passes: a relay that is stuck still shows it.
+OLDEST_UNSENT_AGE = Gauge(
+    "bancheng_outbox_oldest_unsent_age_seconds", "Age of the oldest outbox row not yet published (0: none)", ["service"]
+)
 
 
 class OutboxRelay:
@@ -198,6 +201,16 @@ class OutboxRelay:
                 await connection.execute(delete(OUTBOX).where(OUTBOX.c.id <= self._published_up_to))
         self._published_up_to = self._published_undeleted = 0
         self._deleted_at = time.monotonic()
+
+    async def oldest_unsent_at(self) -> datetime | None:
+        """When the oldest row not yet published was staged; None when every row is published. On SQLite
+        the rows up to the last one published wait for their delete and are left out."""
+        query = select(func.min(OUTBOX.c.created_at))
+        if not self._postgres:
+            query = query.where(OUTBOX.c.id > self._published_up_to)
+        async with self._engine.connect() as connection:
+            oldest = await connection.scalar(query)
+        return _aware(oldest) if oldest is not None else None
 
     async def drain(self) -> None:
         """Publish what is left and delete what was published: a clean stop leaves an empty outbox."""

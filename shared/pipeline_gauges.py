@@ -2,13 +2,14 @@
 oldest outbox row not yet published. A Runtime background loop, every `gauge_interval_s`.
 
 Lag is read from the broker as an operator would (`kafka-consumer-groups --describe`): the group's
-committed offsets against the partitions' end offsets. A partition the group has not committed on yet
-counts from its beginning, since the groups start at the earliest offset. The broker answers for the
+committed offsets against the end offsets of the partitions of the topics it reads. A partition the group
+has not committed on yet counts from its beginning, since the groups start at the earliest offset. The broker answers for the
 whole group, so with several replicas each reports the same figure (dashboards take the max).
 """
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -52,16 +53,26 @@ class LagReader:
         await self._offsets.stop()
         await self._admin.close()
 
-    async def lag(self, group: str, topics: Iterable[str]) -> dict[str, int]:
-        """The group's lag summed per topic: its committed partitions and every partition of `topics`."""
-        committed = {tp: meta.offset for tp, meta in (await self._admin.list_consumer_group_offsets(group)).items()}
-        partitions = set(committed)
-        if topics := list(topics):
-            for described in await self._admin.describe_topics(topics):
-                partitions |= {TopicPartition(described["topic"], p["partition"]) for p in described["partitions"]}
+    async def lag(self, group: str, topics: Iterable[str], *, pattern: str | None = None) -> dict[str, int]:
+        """The group's lag summed per topic, over every partition of `topics` and of those `pattern` matches.
+
+        The partitions are named in the offset request: the form that asks for all of a group's offsets
+        (a null list) is not answered in a form aiokafka reads by every broker (Tansu)."""
+        wanted = list(dict.fromkeys(topics))
+        if pattern:
+            wanted += [topic for topic in await self._admin.list_topics() if re.fullmatch(pattern, topic)]
+        if not wanted:
+            return {}
+        partitions = [
+            TopicPartition(described["topic"], p["partition"])
+            for described in await self._admin.describe_topics(wanted)
+            for p in described["partitions"]
+        ]
         if not partitions:
             return {}
-        ends = await self._offsets.end_offsets(list(partitions))
+        offsets = await self._admin.list_consumer_group_offsets(group, partitions=partitions)
+        committed = {tp: meta.offset for tp, meta in offsets.items()}
+        ends = await self._offsets.end_offsets(partitions)
         uncommitted = [tp for tp in partitions if committed.get(tp, -1) < 0]
         starts = await self._offsets.beginning_offsets(uncommitted) if uncommitted else {}
         lag: dict[str, int] = defaultdict(int)
@@ -86,7 +97,7 @@ async def sample_pipeline_gauges(runtime: "Runtime") -> None:
                 if reader is None:
                     reader = await _started_reader(runtime)
                 for consumer in runtime.consumers:
-                    for topic, count in (await reader.lag(consumer.group, consumer.topics)).items():
+                    for topic, count in (await reader.lag(consumer.group, consumer.topics, pattern=consumer.pattern)).items():
                         CONSUMER_LAG.labels(consumer.group, topic).set(count)
                     LAG_SAMPLED_AT.labels(consumer.group).set_to_current_time()
             except Exception:  # noqa: BLE001 - the broker is away; the next pass tries again

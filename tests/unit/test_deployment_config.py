@@ -80,4 +80,9 @@ def test_prometheus_scrapes_and_the_gateway_routes_every_service() -> None:
 def test_files_the_compose_file_mounts_exist() -> None:
     for path in ("deploy/Dockerfile", "deploy/prometheus.yml", "deploy/nginx.conf", "deploy/postgres-init.sql"):
         assert (REPO_ROOT / path).is_file(), path
+    for definition in COMPOSE["services"].values():
+        for volume in definition.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (REPO_ROOT / source).exists(), source
     assert Path(COMPOSE["secrets"]["audit_signing_key"]["file"]).parts[:2] == ("deploy", "secrets")

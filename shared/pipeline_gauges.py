@@ -19,7 +19,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
+from shared.bus import client_security
 from shared.outbox_relay import OLDEST_UNSENT_AGE
+from shared.settings import KafkaSettings
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -39,11 +41,12 @@ LAG_SAMPLED_AT = Gauge(
 class LagReader:
     """An admin client (committed offsets) and a group-less consumer (partitions, end offsets)."""
 
-    def __init__(self, bootstrap_servers: str, *, service: str) -> None:
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=f"bancheng-{service}-lag")
-        self._offsets = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, client_id=f"bancheng-{service}-lag", enable_auto_commit=False
-        )
+    def __init__(self, settings: KafkaSettings, *, service: str) -> None:
+        """With the service's own bus credentials: its ACLs let it describe its groups and topics."""
+        client = {"bootstrap_servers": settings.bootstrap_servers, "client_id": f"bancheng-{service}-lag",
+                  **client_security(settings)}
+        self._admin = AIOKafkaAdminClient(**client)
+        self._offsets = AIOKafkaConsumer(**client, enable_auto_commit=False)
 
     async def start(self) -> None:
         await self._admin.start()
@@ -109,7 +112,7 @@ async def sample_pipeline_gauges(runtime: "Runtime") -> None:
 
 
 async def _started_reader(runtime: "Runtime") -> LagReader:
-    reader = LagReader(runtime.kafka.bootstrap_servers, service=runtime.name)
+    reader = LagReader(runtime.kafka, service=runtime.name)
     try:
         await reader.start()
     except BaseException:

@@ -152,7 +152,8 @@ class Runtime:
             retry_backoff_s=self.settings.consumer_retry_backoff_s,
         )
 
-        commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000)
+        commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000,
+                                timeout_s=self.kafka.commit_timeout_ms / 1000)
         self._offset_commits.append(commits)
 
         async def apply_batch(message: KafkaMessage) -> None:

@@ -34,6 +34,7 @@ def audit_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.F
     (tmp_path / "policy.yaml").write_text(POLICY)
     monkeypatch.setenv("BANCHENG_AUDIT_DATABASE_URL", url)
     monkeypatch.setenv("BANCHENG_AUDIT_SIGNING_KEY_PATH", str(tmp_path / "audit-key.pem"))
+    monkeypatch.setenv("BANCHENG_AUDIT_RETIRED_KEYS_DIR", str(tmp_path / "retired-keys"))
     monkeypatch.setenv("BANCHENG_AUDIT_POLICY_PATH", str(tmp_path / "policy.yaml"))
     monkeypatch.setenv("BANCHENG_AUDIT_ENVIRONMENT", "test")
     return url

@@ -48,7 +48,7 @@ async def test_consumer_lag_is_what_the_group_has_not_committed(broker) -> None:
     kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
     topic, group = f"test.lag.{uuid.uuid4().hex[:8]}", f"lag-{uuid.uuid4().hex[:8]}"
     await bus.ensure_topics(kafka, [topic])
-    reader = LagReader(broker.bootstrap_servers, service="test")
+    reader = LagReader(kafka, service="test")
     await reader.start()
     try:
         await produce(broker.bootstrap_servers, topic, 30)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import is_postgres
@@ -203,9 +203,10 @@ class OutboxRelay:
         self._deleted_at = time.monotonic()
 
     async def oldest_unsent_at(self) -> datetime | None:
-        """When the oldest row not yet published was staged; None when every row is published. On SQLite
-        the rows up to the last one published wait for their delete and are left out."""
-        query = select(func.min(OUTBOX.c.created_at))
+        """When the first row not yet published was staged; None when every row is published. The lowest id
+        is read (the primary key, not a scan of the table); on SQLite the rows up to the last one published
+        wait for their delete and are left out."""
+        query = select(OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(1)
         if not self._postgres:
             query = query.where(OUTBOX.c.id > self._published_up_to)
         async with self._engine.connect() as connection:

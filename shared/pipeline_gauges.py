@@ -2,9 +2,10 @@
 oldest outbox row not yet published. A Runtime background loop, every `gauge_interval_s`.
 
 Lag is read from the broker as an operator would (`kafka-consumer-groups --describe`): the group's
-committed offsets against the end offsets of the partitions of the topics it reads. A partition the group
-has not committed on yet counts from its beginning, since the groups start at the earliest offset. The broker answers for the
-whole group, so with several replicas each reports the same figure (dashboards take the max).
+committed offsets against the end offsets of the partitions of the topics it reads. A partition the
+group has not committed on yet counts from its beginning, since the groups start at the earliest
+offset. The broker answers for the whole group, so with several replicas each reports the same figure
+(the recording rule takes the max).
 """
 
 import asyncio
@@ -100,7 +101,8 @@ async def sample_pipeline_gauges(runtime: "Runtime") -> None:
                 if reader is None:
                     reader = await _started_reader(runtime)
                 for consumer in runtime.consumers:
-                    for topic, count in (await reader.lag(consumer.group, consumer.topics, pattern=consumer.pattern)).items():
+                    lag = await reader.lag(consumer.group, consumer.topics, pattern=consumer.pattern)
+                    for topic, count in lag.items():
                         CONSUMER_LAG.labels(consumer.group, topic).set(count)
                     LAG_SAMPLED_AT.labels(consumer.group).set_to_current_time()
             except Exception:  # noqa: BLE001 - the broker is away; the next pass tries again

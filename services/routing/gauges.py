@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from shared.runtime import Runtime
 
 QUEUES = ("manual_triage", "supervisor")
-QUEUED = Gauge("bancheng_routing_queued_cases", "Cases waiting for a person, by district and queue", ["district", "queue"])
+QUEUED = Gauge(
+    "bancheng_routing_queued_cases", "Cases waiting for a person, by district and queue", ["district", "queue"]
+)
 
 
 async def refresh_gauges(runtime: "Runtime") -> None:

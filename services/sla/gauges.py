@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 LIVE_STATES = ("waiting", "open")
 
 DEADLINES = Gauge("bancheng_sla_deadlines", "Deadlines not yet closed, by district and state", ["district", "state"])
-CARDS = Gauge("bancheng_sla_cards", "Supervision items (督办) of deadlines not yet closed, by colour", ["district", "colour"])
+CARDS = Gauge(
+    "bancheng_sla_cards", "Supervision items (督办) of deadlines not yet closed, by colour", ["district", "colour"]
+)
 FIRING_OVERDUE = Gauge(
     "bancheng_sla_firing_overdue_seconds", "How long the oldest due warning or card has waited to fire (0: none due)"
 )
@@ -47,10 +49,11 @@ async def refresh_gauges(runtime: "Runtime") -> None:
         oldest_due = (await session.exec(
             select(func.min(store.Deadline.next_firing_at)).where(col(store.Deadline.next_firing_at) <= now)
         )).one()
+    districts = list(context.rules.policies)
     set_counts(DEADLINES, {(district, state): count for district, state, count in deadlines},
-             [(d, s) for d in context.rules.policies for s in LIVE_STATES])
+               [(district, state) for district in districts for state in LIVE_STATES])
     set_counts(CARDS, {(district, colour): count for district, colour, count in cards},
-             [(d, c.value) for d in context.rules.policies for c in CardColour])
+               [(district, colour.value) for district in districts for colour in CardColour])
     overdue = (now - _aware(oldest_due, now)).total_seconds() if oldest_due is not None else 0.0
     FIRING_OVERDUE.set(max(overdue, 0.0))
     NEXT_YEAR_KNOWN.set(0 if now.year + 1 in context.rules.unknown_years_ahead(now.date()) else 1)
@@ -59,7 +62,6 @@ async def refresh_gauges(runtime: "Runtime") -> None:
 def _aware(moment: datetime, like: datetime) -> datetime:
     # SQLite returns naive datetimes for values stored as UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
-
 
 
 publish_sla_gauges = sampled(refresh_gauges, name="sla gauges")

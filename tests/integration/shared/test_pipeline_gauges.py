@@ -64,7 +64,9 @@ async def test_consumer_lag_is_what_the_group_has_not_committed(broker) -> None:
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-async def test_outbox_age_rises_while_the_relay_is_paused_and_falls_once_it_publishes(kind: str, broker, tmp_path) -> None:  # noqa: ANN001, E501
+async def test_outbox_age_rises_while_the_relay_is_paused_and_falls_once_it_publishes(
+    kind: str, broker, tmp_path  # noqa: ANN001
+) -> None:
     url = database_url(kind, "outbox", tmp_path)
     await db.ensure_postgres_database(url)
     engine = db.create_engine(url)

@@ -34,6 +34,9 @@ class Stack:
     database_urls: dict[str, str] = field(default_factory=dict)  # default: SQLite under var_dir
     extra_env: dict[str, str] = field(default_factory=dict)
     hotline_simulator: bool = False
+    # The token issuer every service trusts (BANCHENG_AUTH_ISSUER); None leaves the environment's (or the
+    # default, the identity service at its development address).
+    issuer: str | None = None
     broker: DevBroker = field(init=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -64,6 +67,8 @@ class Stack:
 
     def environment(self, name: str) -> dict[str, str]:
         common = {**os.environ, "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers}
+        if self.issuer is not None:
+            common["BANCHENG_AUTH_ISSUER"] = self.issuer
         if name == HOTLINE_SIMULATOR:
             return {
                 **common,

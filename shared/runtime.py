@@ -21,6 +21,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus, db, inbox, migrations
+from shared.auth.http import declare_permissions
+from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
 from shared.http_metrics import HttpMetrics
@@ -72,10 +74,10 @@ class Runtime:
         return self.settings.service_name
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
-        """A transaction for an HTTP command: its staged events are published after it commits."""
+    async def unit(self, acting: Principal | None = None) -> AsyncIterator[Unit]:
+        """A transaction for an HTTP command by `acting`: its staged events are published after it commits."""
         async with self.sessions() as session, session.begin():
-            unit = Unit(session=session, service=self.name)
+            unit = Unit(session=session, service=self.name, acting=acting)
             yield unit
         self.relay.wake()
 
@@ -89,6 +91,7 @@ class Runtime:
         application.add_middleware(HttpMetrics, service=self.name)
         application.include_router(health_router)
         for router in self.routers:
+            declare_permissions(router)
             application.include_router(router)
         return application
 

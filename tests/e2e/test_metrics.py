@@ -15,16 +15,18 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.devstack import SERVICES, Stack
 from shared.topics import CASE_EVENTS
-from tests.e2e.load import case_body, post_case
+from tests.e2e.load import case_body, clerk_token, post_case
+from tests.issuer import TokenIssuer
 from tests.metric_catalogue import catalogue
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer) -> Iterator[Stack]:
     fast = {f"BANCHENG_{name.upper()}_GAUGE_INTERVAL_S": "0.3" for name in SERVICES}
-    running = Stack(var_dir=tmp_path_factory.mktemp("stack"), extra_env={**fast, "BANCHENG_INTAKE_STUCK_AFTER_S": "1"})
+    running = Stack(var_dir=tmp_path_factory.mktemp("stack"), issuer=issuer.url,
+                    extra_env={**fast, "BANCHENG_INTAKE_STUCK_AFTER_S": "1"})
     running.start()
     yield running
     running.stop()
@@ -65,12 +67,15 @@ def test_services_expose_exactly_the_catalogued_metrics(stack: Stack) -> None:
     assert exposed == catalogue()
 
 
-def test_a_registration_is_counted_by_route_template_and_status_class(stack: Stack) -> None:
+def test_a_registration_is_counted_by_route_template_and_status_class(stack: Stack, issuer: TokenIssuer) -> None:
     created = dict(service="intake", route="/cases", method="POST", status_class="2xx")
     before = value(stack, "intake", "bancheng_http_requests_total", **created)
-    case_id = post_case(stack.url("intake"), 1)
-    rejected = httpx.post(f"{stack.url('intake')}/cases", json={**case_body(2), "hall": ""}, timeout=10)
-    httpx.get(f"{stack.url('intake')}/cases/{case_id}", timeout=10)
+    token = clerk_token(issuer)
+    case_id = post_case(stack.url("intake"), 1, token=token)
+    authorised = {"Authorization": f"Bearer {token}"}
+    rejected = httpx.post(f"{stack.url('intake')}/cases", json={**case_body(2), "hall": ""}, headers=authorised,
+                          timeout=10)
+    httpx.get(f"{stack.url('intake')}/cases/{case_id}", headers=authorised, timeout=10)
 
     assert value(stack, "intake", "bancheng_http_requests_total", **created) == before + 1
     assert rejected.status_code // 100 == 4
@@ -81,8 +86,8 @@ def test_a_registration_is_counted_by_route_template_and_status_class(stack: Sta
     assert not any(case_id in dict(labels).get("route", "") for _, labels in samples)  # templates, not paths
 
 
-def test_a_case_moves_the_sla_routing_and_notify_figures(stack: Stack) -> None:
-    post_case(stack.url("intake"), 3)
+def test_a_case_moves_the_sla_routing_and_notify_figures(stack: Stack, issuer: TokenIssuer) -> None:
+    post_case(stack.url("intake"), 3, token=clerk_token(issuer))
     assert eventually(lambda: value(stack, "sla", "bancheng_sla_deadlines", district="demo", state="open") >= 1)
     assert eventually(lambda: value(stack, "notify", "bancheng_notify_deliveries_total", result="delivered") >= 1)
     _, sla = scrape(stack, "sla")
@@ -125,10 +130,12 @@ def test_a_dead_letter_increments_its_groups_counter(stack: Stack) -> None:
     assert eventually(lambda: value(stack, "routing", "bancheng_dead_letters_total", consumer="routing") == before + 1)
 
 
-def test_a_case_forwarded_while_routing_is_down_is_stuck_until_routing_is_back(stack: Stack) -> None:
+def test_a_case_forwarded_while_routing_is_down_is_stuck_until_routing_is_back(
+    stack: Stack, issuer: TokenIssuer
+) -> None:
     stack.stop_service("routing")
     try:
-        post_case(stack.url("intake"), 4)
+        post_case(stack.url("intake"), 4, token=clerk_token(issuer))
         assert eventually(lambda: value(stack, "intake", "bancheng_intake_stuck_cases", district="demo") >= 1)
     finally:
         stack.start_service("routing")

@@ -19,6 +19,7 @@ from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.runtime import Runtime
 from tests.conftest import DATABASES, database_url
+from tests.issuer import session_issuer
 
 POLICY = """\
 checkpoint_every: 3
@@ -67,9 +68,12 @@ class AuditService:
         key, value, headers = envelope.to_kafka()
         await self.producer.send_and_wait(topic, value, key=key, headers=headers)
 
-    def client(self) -> httpx.AsyncClient:
-        """HTTP against the app without its lifespan (the runtime is already started)."""
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.runtime.app()), base_url="http://audit")
+    def client(self, role: str = "auditor") -> httpx.AsyncClient:
+        """HTTP against the app without its lifespan (the runtime is already started), signed in as a `role`
+        of this test's district."""
+        headers = session_issuer().headers(role, district=self.district)
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.runtime.app()), base_url="http://audit",
+                                 headers=headers)
 
     async def wait_until(self, check: Callable[[], Awaitable[bool]], timeout_s: float = 30) -> None:
         deadline = time.monotonic() + timeout_s

@@ -25,8 +25,10 @@ from shared.auth.http import declare_permissions
 from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
+from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
+from shared.pipeline_gauges import sample_pipeline_gauges
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging, create_tracer_provider
 from shared.topics import EVENT_STREAMS, dead_letter_topic
@@ -86,6 +88,7 @@ class Runtime:
             lifespan=self._lifespan,
         )
         application.state.runtime = self
+        application.add_middleware(HttpMetrics, service=self.name)
         application.include_router(health_router)
         for router in self.routers:
             declare_permissions(router)
@@ -118,7 +121,7 @@ class Runtime:
         await self.producer.start()
         await self.relay.start()
         await self.broker.start()
-        loops = (prune_applied_events, *self.background)
+        loops = (prune_applied_events, sample_pipeline_gauges, *self.background)
         self._tasks = [asyncio.create_task(loop(self), name=loop.__name__) for loop in loops]
         self.relay.wake()
         freeze_startup_objects()

@@ -78,6 +78,8 @@ class ServiceSettings(BaseSettings):
     outbox_linger_s: float = 0.005
     consumer_retry_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
+    # How often consumer lag, outbox age and the service's queue gauges are sampled (docs/operations.md).
+    gauge_interval_s: float = 15.0
 
     service_name: str = ""
 

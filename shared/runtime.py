@@ -25,6 +25,8 @@ from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
+from shared.personal_data import Keyring
+from shared.personal_data.rotation import SealedTable
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging, create_tracer_provider
 from shared.topics import EVENT_STREAMS, dead_letter_topic
@@ -47,6 +49,9 @@ class Runtime:
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
+    # Personal data: the keyring that seals it, and the tables `rotate-pii-key` re-seals (shared/cli.py).
+    keyring: Keyring | None = None
+    sealed_tables: Sequence[SealedTable] = ()
     engine: AsyncEngine = field(init=False)
     sessions: db.SessionFactory = field(init=False)
     broker: KafkaBroker = field(init=False)

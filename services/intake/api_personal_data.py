@@ -1,0 +1,48 @@
+"""Staff routes over the applicant's personal data: find cases by phone or ID number (blind index), and
+reveal a case's personal data whole, with a reason, as an audited event (`PersonalDataRevealed`)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from shared.events.case import PersonalDataRevealed
+from shared.health import RuntimeDep
+from shared.topics import CASE_EVENTS
+from services.intake import store
+from services.intake.api import DEFAULT_ACTOR, Actor, load_case
+from services.intake.personal_data import opened
+from services.intake.schemas import ApplicantLookupIn, RevealIn
+
+router = APIRouter(prefix="/cases", tags=["personal data"])
+# Never kept by a browser or a proxy: the answer holds personal data in clear.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@router.post("/{case_id}/reveal")
+async def reveal_personal_data(
+    case_id: str, body: RevealIn, runtime: RuntimeDep, response: Response, actor: Actor = DEFAULT_ACTOR,
+) -> dict[str, Any]:
+    """The applicant's personal data unmasked, for the fields asked (all by default); needs a reason,
+    recorded with the actor as a `case.personal_data_revealed` event. Permission: `personal_data.reveal`."""
+    fields = tuple(dict.fromkeys(body.fields))
+    async with runtime.unit() as unit:
+        case = await load_case(unit, case_id)
+        values = opened(runtime.keyring, case.model_dump(), fields)
+        await unit.emit(PersonalDataRevealed(case_number=case.case_number, fields=list(fields), reason=body.reason),
+                        topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=actor)
+    response.headers.update(NO_STORE)
+    return {"case_id": case.id, "case_number": case.case_number, "applicant": values}
+
+
+@router.post("/by-applicant")
+async def cases_by_applicant(body: ApplicantLookupIn, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    """A citizen's cases by phone and/or ID number (exact, through blind indexes), newest first, masked."""
+    keyring = runtime.keyring
+    async with runtime.sessions() as session:
+        cases = await store.find_cases_by_index(
+            session,
+            phone_index=keyring.blind_index("phone", body.phone) if body.phone else None,
+            id_number_index=keyring.blind_index("id_number", body.id_number) if body.id_number else None,
+        )
+    return [{"id": case.id, "case_number": case.case_number, "state": case.state, "hall": case.hall,
+             "created_at": case.created_at.isoformat(), "applicant": case.applicant_masked} for case in cases]

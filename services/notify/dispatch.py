@@ -36,6 +36,7 @@ from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
+from services.notify.personal_data import notify_keyring, open_request
 
 log = logging.getLogger(__name__)
 DELIVERY = store.Delivery.__table__
@@ -171,7 +172,8 @@ class Dispatcher:
                 )
         claimed = []
         for row in rows:
-            envelope = Envelope.model_validate_json(row.request)
+            envelope = Envelope.model_validate_json(open_request(notify_keyring(), row.request,
+                                                                 delivery_id=row.delivery_id))
             request = NotificationRequested.model_validate(envelope.data)
             claimed.append(Claimed(envelope, request, row.attempts, row.last_error))
         return claimed

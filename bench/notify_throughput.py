@@ -50,6 +50,7 @@ from shared.envelope import Envelope  # noqa: E402
 from shared.events.notification import NotificationDelivered, NotificationRequested  # noqa: E402
 from shared.events.workorder import WorkOrderDispatched  # noqa: E402
 from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS  # noqa: E402
+from services.notify.personal_data import notify_keyring, seal_request
 
 IDLE_S = 3.0
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
@@ -143,7 +144,9 @@ async def store_history(url: str, count: int) -> None:
                 rows.append({"delivery_id": delivery_id, "case_id": envelope.case_id, "channel": "webhook",
                              "recipient": request.recipient, "template": request.template,
                              "event_type": "workorder.dispatched", "state": "delivered", "attempts": 1, "due_at": None,
-                             "last_error": None, "request": envelope.model_dump_json(), "created_at": now,
+                             "last_error": None, "created_at": now,
+                             "request": seal_request(notify_keyring(), envelope.model_dump_json(),
+                                                     delivery_id=delivery_id),
                              "delivered_at": now})
             async with engine.begin() as connection:
                 await connection.execute(insert(table), rows)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 
 from shared.events.case import PersonalDataRevealed
 from shared.health import RuntimeDep
+from shared.masking import mask_text
 from shared.topics import CASE_EVENTS
 from services.intake import store
 from services.intake.api import DEFAULT_ACTOR, Actor, load_case
@@ -28,7 +29,8 @@ async def reveal_personal_data(
     async with runtime.unit() as unit:
         case = await load_case(unit, case_id)
         values = opened(runtime.keyring, case.model_dump(), fields)
-        await unit.emit(PersonalDataRevealed(case_number=case.case_number, fields=list(fields), reason=body.reason),
+        await unit.emit(PersonalDataRevealed(case_number=case.case_number, fields=list(fields),
+                                             reason=mask_text(body.reason)),
                         topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=actor)
     response.headers.update(NO_STORE)
     return {"case_id": case.id, "case_number": case.case_number, "applicant": values}

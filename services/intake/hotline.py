@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from shared.consuming import Unit
+from shared.masking import mask_text
 from shared.events.case import CaseDescriptionUpdated
 from shared.health import RuntimeDep
 from shared.topics import CASE_EVENTS
@@ -101,7 +102,7 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> dict[s
         if description != case.description:
             case.description, case.updated_at = description, now
             await unit.emit(
-                CaseDescriptionUpdated(case_number=case.case_number, description=description,
+                CaseDescriptionUpdated(case_number=case.case_number, description=mask_text(description),
                                        source="hotline_12345", hotline_revision=order.revision),
                 topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=HOTLINE_ACTOR,
             )

@@ -18,6 +18,7 @@ from shared.envelope import Envelope
 from shared.events.case import CaseRegistered, Contact, seal_contact
 from shared.personal_data import Keyring
 from shared.ids import new_id
+from shared.masking import mask_text
 from shared.topics import CASE_CONTACTS, CASE_EVENTS
 from services.intake import personal_data, store
 from services.intake.actions import take_step
@@ -137,7 +138,7 @@ def case_write(
     events = [
         (CASE_EVENTS, CaseRegistered(
             case_number=number, hall=case.hall, channel=case.channel, problem_kind=case.problem_kind,
-            matter_code=case.matter_code, description=case.description, tier=case.complexity_tier,
+            matter_code=case.matter_code, description=mask_text(case.description), tier=case.complexity_tier,
             green_channel=case.green_channel, applicant_kind=applicant.kind,
             applicant_masked=sealed["applicant_masked"]["name"], hotline_order_id=origin.hotline_order_id,
             batch_items=len(valid.items), attachments=len(case_in.attachments),

@@ -26,6 +26,7 @@ class Intake:
     url: str
     broker: DevBroker
     client: httpx.AsyncClient
+    database_url: str
 
     async def register(self, body: dict, **headers: str) -> dict:
         response = await self.client.post("/cases", json=body, headers=headers)
@@ -98,7 +99,7 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, tmp_path_fac
         await asyncio.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        yield Intake(url=url, broker=broker, client=client)
+        yield Intake(url=url, broker=broker, client=client, database_url=settings.database_url)
     server.should_exit = True
     await task
 

@@ -20,6 +20,7 @@ from services.notify import store
 from services.notify.adapters import build_dispatcher
 from services.notify.config import NotifySettings
 from services.notify.domain.model import ChannelName
+from services.notify.personal_data import notify_keyring, seal_request
 from tests.conftest import DATABASES
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 
@@ -35,7 +36,8 @@ def delivery(number: int, *, state: str, due_at: datetime | None, channel: str =
     return {"delivery_id": delivery_id, "case_id": case_id, "channel": channel, "recipient": request.recipient,
             "template": "t", "event_type": "workorder.dispatched", "state": state,
             "attempts": 1 if state == "delivered" else 0, "due_at": due_at, "last_error": None,
-            "request": envelope.model_dump_json(), "created_at": datetime.now(UTC), "delivered_at": None}
+            "request": seal_request(notify_keyring(), envelope.model_dump_json(), delivery_id=delivery_id),
+            "created_at": datetime.now(UTC), "delivered_at": None}
 
 
 @pytest.mark.parametrize("kind", DATABASES)

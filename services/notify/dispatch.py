@@ -23,7 +23,9 @@ from sqlalchemy import bindparam, func, select, update
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
-from shared.events.notification import NotificationDelivered, NotificationFailed, NotificationRequested
+from shared.events.notification import (
+    NotificationDelivered, NotificationFailed, NotificationRequested, RequestedMessage, open_message,
+)
 from shared import outbox
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
@@ -63,6 +65,7 @@ class Claimed:
 
     envelope: Envelope
     request: NotificationRequested
+    message: RequestedMessage  # opened: the address and text to send
     attempts: int
     last_error: str | None
 
@@ -170,24 +173,24 @@ class Dispatcher:
                     update(DELIVERY).where(DELIVERY.c.delivery_id.in_([row.delivery_id for row in rows]))
                     .values(state="sending", due_at=now + timedelta(seconds=self.lease_s))
                 )
-        claimed = []
+        claimed, keyring = [], notify_keyring()
         for row in rows:
-            envelope = Envelope.model_validate_json(open_request(notify_keyring(), row.request,
+            envelope = Envelope.model_validate_json(open_request(keyring, row.request,
                                                                  delivery_id=row.delivery_id))
             request = NotificationRequested.model_validate(envelope.data)
-            claimed.append(Claimed(envelope, request, row.attempts, row.last_error))
+            claimed.append(Claimed(envelope, request, open_message(keyring, request), row.attempts, row.last_error))
         return claimed
 
     async def _attempt(self, item: Claimed) -> DeliveryResult | Deferred:
-        request = item.request
+        request, address = item.request, item.message.address
         channel = ChannelName(request.channel)
-        breaker = self._breaker(channel, request.address)
+        breaker = self._breaker(channel, address)
         if not breaker.allow():
             return Deferred(max(breaker.retry_in(), 0.05))
-        wait = self.limiter.acquire(channel, request.address)
+        wait = self.limiter.acquire(channel, address)
         if wait > 0:
             return Deferred(wait)
-        result = await self.adapters[channel].send(_message(request, item.envelope))
+        result = await self.adapters[channel].send(_message(item))
         if result.outcome is Outcome.delivered:
             breaker.record_success()
         elif result.outcome is Outcome.retryable:
@@ -258,7 +261,8 @@ class Dispatcher:
         return self._breakers[key]
 
 
-def _message(request: NotificationRequested, envelope: Envelope) -> Message:
+def _message(item: Claimed) -> Message:
+    request, envelope, message = item.request, item.envelope, item.message
     metadata = {
         "event_id": request.trigger_event_id, "event_type": request.trigger_event_type, "case_id": envelope.case_id,
         "case_number": request.case_number, "recipient_id": request.recipient, "template": request.template,
@@ -266,9 +270,9 @@ def _message(request: NotificationRequested, envelope: Envelope) -> Message:
     if request.hotline_status:
         metadata["hotline_status"] = request.hotline_status
     return Message(
-        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=request.address,
-        recipient_name=request.recipient_name, subject=request.subject, text=request.body,
-        markdown=request.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
+        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=message.address,
+        recipient_name=message.recipient_name, subject=message.subject, text=message.body,
+        markdown=message.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
     )
 
 

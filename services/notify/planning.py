@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
-from shared.events.notification import NotificationFailed, NotificationRequested
+from shared.events.notification import NotificationFailed, NotificationRequested, RequestedMessage, seal_message
 from shared.topics import NOTIFY_RESULTS, channel_topic
 from services.notify import store
 from services.notify.casebook import Row
@@ -109,10 +109,11 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
     request = await unit.emit(
         NotificationRequested(
             delivery_id=delivery.delivery_id, channel=delivery.channel.value, recipient=delivery.recipient_id,
-            address=delivery.address, template=delivery.template, subject=message.subject, body=message.text,
-            trigger_event_id=delivery.event_id, trigger_event_type=delivery.event_type,
-            recipient_name=delivery.recipient_name, case_number=str(delivery.variables["case_number"]),
-            markdown=message.markdown,
+            template=delivery.template, trigger_event_id=delivery.event_id, trigger_event_type=delivery.event_type,
+            sealed_message=seal_message(notify_keyring(), RequestedMessage(
+                address=delivery.address, recipient_name=delivery.recipient_name, subject=message.subject,
+                body=message.text, markdown=message.markdown), delivery_id=delivery.delivery_id),
+            case_number=str(delivery.variables["case_number"]),
             hotline_status=delivery.hotline_status.value if delivery.hotline_status else None,
             not_before=delivery.not_before,
         ),

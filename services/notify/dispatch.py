@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
@@ -39,6 +40,7 @@ from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
 from services.notify.personal_data import notify_keyring, open_request
+from shared.personal_data import SealedValueError
 
 log = logging.getLogger(__name__)
 DELIVERY = store.Delivery.__table__
@@ -168,17 +170,29 @@ class Dispatcher:
                 .with_for_update(skip_locked=True)  # several notify replicas on PostgreSQL
             )
             rows = (await connection.execute(due)).all()
-            if rows:
+            claimed, keyring = [], notify_keyring()
+            for row in rows:
+                try:
+                    envelope = Envelope.model_validate_json(
+                        open_request(keyring, row.request, delivery_id=row.delivery_id))
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, None, str(error))
+                    continue
+                request = NotificationRequested.model_validate(envelope.data)
+                try:
+                    message = open_message(keyring, request)
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, envelope, str(error))
+                    continue
+                claimed.append(Claimed(envelope, request, message, row.attempts, row.last_error))
+            unopened = len(rows) - len(claimed)
+            if claimed:
                 await connection.execute(
-                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([row.delivery_id for row in rows]))
+                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([item.request.delivery_id for item in claimed]))
                     .values(state="sending", due_at=now + timedelta(seconds=self.lease_s))
                 )
-        claimed, keyring = [], notify_keyring()
-        for row in rows:
-            envelope = Envelope.model_validate_json(open_request(keyring, row.request,
-                                                                 delivery_id=row.delivery_id))
-            request = NotificationRequested.model_validate(envelope.data)
-            claimed.append(Claimed(envelope, request, open_message(keyring, request), row.attempts, row.last_error))
+        if unopened:
+            runtime.relay.wake()  # their failures and dead letters
         return claimed
 
     async def _attempt(self, item: Claimed) -> DeliveryResult | Deferred:
@@ -282,3 +296,21 @@ async def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts:
              "dlq_attempts": str(attempts), "dlq_failed_at": datetime.now(UTC).isoformat()}
     await outbox.stage(unit.session, request, topic=dead_letter_topic(f"notify.{channel}"), service=unit.service,
                        extra_headers=extra)
+
+
+async def _unopened(
+    session: AsyncSession, service: str, delivery_id: str, envelope: Envelope | None, reason: str,
+) -> None:
+    """A stored request this process cannot open (a key it lacks, a value tampered with or moved):
+    failed for good with the reason (key ids and places, never values), dead-lettered and reported
+    when its envelope opened; it must not hold up the deliveries claimed with it."""
+    log.warning("delivery %s cannot be opened: %s", delivery_id, reason)
+    if envelope is not None:
+        request = NotificationRequested.model_validate(envelope.data)
+        unit = Unit(session=session, service=service, cause=envelope)
+        await _dead_letter(unit, envelope, channel=request.channel, attempts=0, reason=reason)
+        await unit.emit(NotificationFailed(delivery_id=delivery_id, channel=request.channel,
+                                           recipient=request.recipient, attempts=0, reason=reason, final=True),
+                        topic=NOTIFY_RESULTS)
+    await (await session.connection()).execute(
+        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id).values(state="failed", due_at=None, last_error=reason))

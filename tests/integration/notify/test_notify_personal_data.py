@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from shared.events import case
 from shared.personal_data import Key, Keyring
-from shared.topics import CASE_CONTACTS, CASE_EVENTS, dead_letter_topic
+from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
+from shared.topics import CASE_CONTACTS, CASE_EVENTS, channel_topic, dead_letter_topic
 from services.notify.app import build_runtime
 
 from .conftest import CaseScript, settled, wait_records
@@ -60,3 +61,25 @@ async def test_a_contact_sealed_under_a_key_notify_lacks_is_dead_lettered_withou
     assert "no key 'elsewhere'" in headers["dlq_reason"] and PHONE not in headers["dlq_reason"]
     assert parked.type == case.CaseContactRecorded.type
 
+
+
+async def test_a_request_whose_message_notify_cannot_open_fails_with_the_key_named_and_holds_up_nothing(
+    notify_settings, start_runtime, producer, http_receiver
+):
+    runtime = await start_runtime(build_runtime(notify_settings))
+    life = CaseScript(producer)
+    stranger = Keyring([Key("elsewhere", "aes256", os.urandom(32))], current="elsewhere", index_key=os.urandom(32))
+    message = RequestedMessage(address=http_receiver.url("/webhook/x"), subject="s", body="b")
+    unopenable = NotificationRequested(
+        delivery_id=f"{life.case_id}-stranger", channel="webhook", recipient="department:SCJGJ", template="t",
+        sealed_message=seal_message(stranger, message, delivery_id=f"{life.case_id}-stranger"), trigger_event_id="e-1")
+    await life.publish(channel_topic("webhook"), life.envelope(unopenable, "notify"))
+    await life.publish(CASE_CONTACTS, life.contact(case_number="BC-2", name=NAME, phone=PHONE))
+    await life.publish(CASE_EVENTS, case.CaseRegistered(
+        case_number="BC-2", hall="HALL-01", channel="walk_in", problem_kind="policy", description="政策咨询",
+        applicant_kind="person", applicant_masked="司**", green_channel=True))
+
+    rows = {row.channel: row for row in await settled(runtime, life.case_id, count=2)}
+
+    assert rows["webhook"].state == "failed" and "no key 'elsewhere'" in rows["webhook"].last_error
+    assert rows["sms"].state == "delivered"

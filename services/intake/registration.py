@@ -16,9 +16,9 @@ from typing import Any
 from shared.consuming import Unit
 from shared.envelope import Envelope
 from shared.events.case import CaseRegistered, Contact, seal_contact
-from shared.personal_data import Keyring
 from shared.ids import new_id
 from shared.masking import mask_text
+from shared.personal_data import Keyring
 from shared.topics import CASE_CONTACTS, CASE_EVENTS
 from services.intake import personal_data, store
 from services.intake.actions import take_step
@@ -119,14 +119,14 @@ def case_write(
     """The rows and events of a registration numbered `number`; with `forward`, also its
     acceptance and forwarding (登记转发), decided by the same steps as `POST /cases/{id}/actions`."""
     case_in, applicant, classification = valid.case_in, valid.applicant, valid.classification
-    # Plain rows, not table instances (~60 % of this function's cost); `take_step` reads and moves
-    # the case through attributes, so the row sits behind a namespace until it is returned.
     case_id = new_id()
     sealed = personal_data.sealed_columns(keyring, case_id=case_id, applicant={
         "kind": applicant.kind, "name": applicant.name, "phone": applicant.phone, "email": case_in.applicant.email,
         "id_type": applicant.id_type, "id_number": applicant.id_number, "credit_code": applicant.credit_code,
         "contact_name": applicant.contact_name,
     })
+    # Plain rows, not table instances (~60 % of this function's cost); `take_step` reads and moves
+    # the case through attributes, so the row sits behind a namespace until it is returned.
     case = SimpleNamespace(**store.plain_row(
         store.Case, id=case_id, case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
         problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,

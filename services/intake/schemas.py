@@ -3,10 +3,9 @@ problem kinds, text limits) is checked by the domain, so both give the same bili
 
 from datetime import date
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from typing import Annotated
 
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState

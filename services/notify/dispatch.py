@@ -21,10 +21,13 @@ from urllib.parse import urlsplit
 
 from prometheus_client import Counter
 from sqlalchemy import bindparam, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
-from shared.events.notification import NotificationDelivered, NotificationFailed, NotificationRequested
+from shared.events.notification import (
+    NotificationDelivered, NotificationFailed, NotificationRequested, RequestedMessage, open_message,
+)
 from shared import outbox
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
@@ -37,6 +40,8 @@ from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
+from services.notify.personal_data import notify_keyring, open_request
+from shared.personal_data import SealedValueError
 
 log = logging.getLogger(__name__)
 DELIVERY = store.Delivery.__table__
@@ -67,6 +72,7 @@ class Claimed:
 
     envelope: Envelope
     request: NotificationRequested
+    message: RequestedMessage  # opened: the address and text to send
     attempts: int
     last_error: str | None
 
@@ -169,28 +175,41 @@ class Dispatcher:
                 .with_for_update(skip_locked=True)  # several notify replicas on PostgreSQL
             )
             rows = (await connection.execute(due)).all()
-            if rows:
+            claimed, keyring = [], notify_keyring()
+            for row in rows:
+                try:
+                    envelope = Envelope.model_validate_json(
+                        open_request(keyring, row.request, delivery_id=row.delivery_id))
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, None, str(error))
+                    continue
+                request = NotificationRequested.model_validate(envelope.data)
+                try:
+                    message = open_message(keyring, request)
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, envelope, str(error))
+                    continue
+                claimed.append(Claimed(envelope, request, message, row.attempts, row.last_error))
+            unopened = len(rows) - len(claimed)
+            if claimed:
                 await connection.execute(
-                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([row.delivery_id for row in rows]))
+                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([item.request.delivery_id for item in claimed]))
                     .values(state="sending", due_at=now + timedelta(seconds=self.lease_s))
                 )
-        claimed = []
-        for row in rows:
-            envelope = Envelope.model_validate_json(row.request)
-            request = NotificationRequested.model_validate(envelope.data)
-            claimed.append(Claimed(envelope, request, row.attempts, row.last_error))
+        if unopened:
+            runtime.relay.wake()  # their failures and dead letters
         return claimed
 
     async def _attempt(self, item: Claimed) -> DeliveryResult | Deferred:
-        request = item.request
+        request, address = item.request, item.message.address
         channel = ChannelName(request.channel)
-        breaker = self._breaker(channel, request.address)
+        breaker = self._breaker(channel, address)
         if not breaker.allow():
             return Deferred(max(breaker.retry_in(), 0.05))
-        wait = self.limiter.acquire(channel, request.address)
+        wait = self.limiter.acquire(channel, address)
         if wait > 0:
             return Deferred(wait)
-        result = await self.adapters[channel].send(_message(request, item.envelope))
+        result = await self.adapters[channel].send(_message(item))
         if result.outcome is Outcome.delivered:
             breaker.record_success()
         elif result.outcome is Outcome.retryable:
@@ -265,7 +284,8 @@ class Dispatcher:
         return self._breakers[key]
 
 
-def _message(request: NotificationRequested, envelope: Envelope) -> Message:
+def _message(item: Claimed) -> Message:
+    request, envelope, message = item.request, item.envelope, item.message
     metadata = {
         "event_id": request.trigger_event_id, "event_type": request.trigger_event_type, "case_id": envelope.case_id,
         "case_number": request.case_number, "recipient_id": request.recipient, "template": request.template,
@@ -273,9 +293,9 @@ def _message(request: NotificationRequested, envelope: Envelope) -> Message:
     if request.hotline_status:
         metadata["hotline_status"] = request.hotline_status
     return Message(
-        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=request.address,
-        recipient_name=request.recipient_name, subject=request.subject, text=request.body,
-        markdown=request.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
+        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=message.address,
+        recipient_name=message.recipient_name, subject=message.subject, text=message.body,
+        markdown=message.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
     )
 
 
@@ -285,3 +305,21 @@ async def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts:
              "dlq_attempts": str(attempts), "dlq_failed_at": datetime.now(UTC).isoformat()}
     await outbox.stage(unit.session, request, topic=dead_letter_topic(f"notify.{channel}"), service=unit.service,
                        extra_headers=extra)
+
+
+async def _unopened(
+    session: AsyncSession, service: str, delivery_id: str, envelope: Envelope | None, reason: str,
+) -> None:
+    """A stored request this process cannot open (a key it lacks, a value tampered with or moved):
+    failed for good with the reason (key ids and places, never values), dead-lettered and reported
+    when its envelope opened; it must not hold up the deliveries claimed with it."""
+    log.warning("delivery %s cannot be opened: %s", delivery_id, reason)
+    if envelope is not None:
+        request = NotificationRequested.model_validate(envelope.data)
+        unit = Unit(session=session, service=service, cause=envelope)
+        await _dead_letter(unit, envelope, channel=request.channel, attempts=0, reason=reason)
+        await unit.emit(NotificationFailed(delivery_id=delivery_id, channel=request.channel,
+                                           recipient=request.recipient, attempts=0, reason=reason, final=True),
+                        topic=NOTIFY_RESULTS)
+    await (await session.connection()).execute(
+        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id).values(state="failed", due_at=None, last_error=reason))

@@ -131,9 +131,9 @@ def report(stack: Stack, case_ids: list[str], kills: list[Kill], args: argparse.
     print(f"\n{args.cases} cases at {args.rate}/s ({posted_s:.0f} s of posting), a random service killed every "
           f"{args.kill_every} s, {'PostgreSQL' if args.postgres else 'SQLite'}; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
-    print(f"| {'check':<64} | {'result':<34} | ok |\n|{'-' * 66}|{'-' * 36}|----|")
+    print(f"| {'check':<64} | {'result':<46} | ok |\n|{'-' * 66}|{'-' * 48}|----|")
     for name, result, ok in checks:
-        print(f"| {name:<64} | {result:<34} | {'✓' if ok else '✗'}  |")
+        print(f"| {name:<64} | {result:<46} | {'✓' if ok else '✗'}  |")
     print(f"\n| kill | at s | service | restart → /readyz s | restart → consuming s |\n|---|---|---|---|---|")
     for number, kill in enumerate(kills, 1):
         ready_s = f"{kill.ready_s:.1f}" if kill.ready_s is not None else "never"

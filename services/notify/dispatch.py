@@ -8,14 +8,15 @@ completes: emits NotificationDelivered / NotificationFailed on the results topic
 failure, stages the request on the channel's dead-letter topic.
 
 A sender takes its next row only once its last attempt is recorded, so a kill re-sends no more than the
-sends in flight (`concurrency` per channel). The attempts waiting are written together, one transaction
-and one statement for all of them (group commit, SQLAlchemy Core); the claim is one statement over the
-pass, and each claimed request is parsed once. Sends go over the adapters' shared keep-alive HTTP pool.
+sends in flight (`concurrency` per channel). The senders' attempts are written together, one
+transaction and one statement for a round of them (group commit, SQLAlchemy Core); the claim is one
+statement over the pass, and each claimed request is parsed once. Sends go over the adapters' shared keep-alive HTTP pool.
 """
 
 import asyncio
 import logging
 import random
+from contextlib import contextmanager, nullcontext
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -127,7 +128,7 @@ class Dispatcher:
 
         renewing = asyncio.create_task(self._renew(runtime, open_ids))
         try:
-            await self.send_all(claimed, record=GroupCommit(record).add)
+            await self.send_all(claimed, commits=GroupCommit(record))
         finally:
             renewing.cancel()
         return len(claimed)
@@ -148,10 +149,10 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - the next renewal may pass; a lapsed lease costs a re-send, no loss
                 log.exception("lease renewal failed")
 
-    async def send_all(self, claimed: list[Claimed], *, record: Record | None = None) -> list[Outcome_]:
+    async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit | None" = None) -> list[Outcome_]:
         """Attempt each claimed delivery: each queue in order, `concurrency` queues at a time per channel.
 
-        With `record`, each attempt (with the rest of its queue, held, when it stops the queue) is
+        With `commits`, each attempt (with the rest of its queue, held, when it stops the queue) is
         recorded before its sender takes the next row. A fixed set of senders per channel takes the queues
         in turn: a task per queue (one per notification when every case is different) cost more CPU than
         the send's own bookkeeping."""
@@ -169,14 +170,15 @@ class Dispatcher:
                 outcome = outcomes[index] = await self._attempt(claimed[index])
                 stops = not isinstance(outcome, DeliveryResult) or outcome.outcome is Outcome.retryable
                 held = [(claimed[later], Held()) for later in indexes[position + 1:]] if stops else []
-                if record is not None:
-                    await record([(claimed[index], outcome), *held])
+                if commits is not None:
+                    await commits.add([(claimed[index], outcome), *held])
                 if stops:
                     return  # the rest stay Held behind it
 
         async def sender(turns: Iterator[list[int]]) -> None:
-            for indexes in turns:  # shared with the channel's other senders: each queue is taken once
-                await send_in_order(indexes)
+            with commits.sender() if commits is not None else nullcontext():
+                for indexes in turns:  # shared with the channel's other senders: each queue is taken once
+                    await send_in_order(indexes)
 
         async with asyncio.TaskGroup() as senders:  # a failed record stops the pass's other senders too
             for channel_queues in by_channel.values():
@@ -291,23 +293,48 @@ class Dispatcher:
 
 
 class GroupCommit:
-    """Attempts recorded together: each `add` waits until its own are written, and whatever arrives while
-    one write runs goes in the next, so the writes are as few as the database's pace allows."""
+    """Attempts recorded together: each `add` waits until its own are written. A write waits, a moment at
+    most (`linger_s`), until every sender still sending has added its attempt, so one write records a
+    round of sends: a write per attempt or two cost twice the CPU of the sends themselves."""
 
-    def __init__(self, write: Record) -> None:
+    def __init__(self, write: Record, *, linger_s: float = 0.02) -> None:
         self._write = write
+        self._linger_s = linger_s
+        self._senders = 0
         self._waiting: list[tuple[list[tuple[Claimed, Outcome_]], asyncio.Future[None]]] = []
+        self._all_in = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+
+    @contextmanager
+    def sender(self) -> Iterator[None]:
+        """Around a sender's run: while it runs, a write waits for its attempt (up to `linger_s`)."""
+        self._senders += 1
+        try:
+            yield
+        finally:
+            self._senders -= 1
+            self._note()
 
     async def add(self, settled: list[tuple[Claimed, Outcome_]]) -> None:
         written = asyncio.get_running_loop().create_future()
         self._waiting.append((settled, written))
+        self._note()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain())
         await written
 
+    def _note(self) -> None:
+        if len(self._waiting) >= self._senders:
+            self._all_in.set()
+
     async def _drain(self) -> None:
         while self._waiting:
+            if len(self._waiting) < self._senders:
+                self._all_in.clear()
+                try:
+                    await asyncio.wait_for(self._all_in.wait(), self._linger_s)
+                except TimeoutError:
+                    pass  # a slow send: the others are written without it
             batch, self._waiting = self._waiting, []
             try:
                 await self._write([pair for settled, _written in batch for pair in settled])

@@ -79,7 +79,8 @@ async def test_a_sender_takes_its_next_row_only_once_its_last_attempt_is_recorde
         await asyncio.sleep(0.002)  # the write's round trip, while the other senders go on
         recorded.extend(item.request.delivery_id for item, _outcome in settled)
 
-    await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)], record=record)
+    await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)],
+                                                      commits=GroupCommit(record))
 
     assert sorted(recorded) == sorted(adapter.sent) and len(recorded) == 40
     assert 1 <= most_unrecorded <= 4
@@ -92,11 +93,25 @@ async def test_a_retry_is_recorded_with_the_rest_of_its_queue_held_behind_it():
     async def record(settled: list) -> None:
         writes.append([(item.request.delivery_id, outcome) for item, outcome in settled])
 
-    await dispatcher(adapter, concurrency=1).send_all([claimed("case-a", n) for n in range(4)], record=record)
+    await dispatcher(adapter, concurrency=1).send_all([claimed("case-a", n) for n in range(4)],
+                                                      commits=GroupCommit(record))
 
     assert [[delivery_id for delivery_id, _ in write] for write in writes] == [
         ["case-a-0"], ["case-a-1", "case-a-2", "case-a-3"]]
     assert writes[1][1:] == [("case-a-2", Held()), ("case-a-3", Held())]
+
+
+async def test_one_write_records_a_round_of_sends_when_the_senders_finish_together():
+    adapter = SlowWebhook()
+    writes: list[int] = []
+
+    async def record(settled: list) -> None:
+        writes.append(len(settled))
+
+    await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)],
+                                                      commits=GroupCommit(record, linger_s=1.0))
+
+    assert sum(writes) == 40 and len(writes) <= 12  # rounds of 4, not a write per send
 
 
 async def test_attempts_that_finish_during_a_write_are_written_together_in_the_next():

@@ -93,6 +93,8 @@ def test_two_instances_of_every_service_lose_nothing_and_double_nothing_when_one
     assert set(sink) == delivered, "a delivery recorded is missing from the file sink, or the reverse"
     # A line the killed notify wrote and had not recorded is written again by the survivor: its sends in flight.
     assert sum(sink.values()) - len(sink) <= SEND_CONCURRENCY, sink.most_common(3)
+    print(f"{CASES} cases, {len(delivered)} deliveries, {sum(sink.values()) - len(sink)} sink lines written again; "
+          f"survivors hold {sum(sum(groups.values()) for groups in totals.values())} partitions")
 
     verify = subprocess.run(
         [sys.executable, "-m", "services.audit.tools", "verify"], cwd=REPO_ROOT, capture_output=True, text=True,

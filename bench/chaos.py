@@ -134,7 +134,7 @@ def report(stack: Stack, case_ids: list[str], kills: list[Kill], args: argparse.
     print(f"| {'check':<64} | {'result':<46} | ok |\n|{'-' * 66}|{'-' * 48}|----|")
     for name, result, ok in checks:
         print(f"| {name:<64} | {result:<46} | {'✓' if ok else '✗'}  |")
-    print(f"\n| kill | at s | service | restart → /readyz s | restart → consuming s |\n|---|---|---|---|---|")
+    print("\n| kill | at s | service | restart → /readyz s | restart → consuming s |\n|---|---|---|---|---|")
     for number, kill in enumerate(kills, 1):
         ready_s = f"{kill.ready_s:.1f}" if kill.ready_s is not None else "never"
         consuming_s = f"{kill.consuming_s:.1f}" if kill.consuming_s is not None else "never"

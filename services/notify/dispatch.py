@@ -295,7 +295,7 @@ class Dispatcher:
 class GroupCommit:
     """Attempts recorded together: each `add` waits until its own are written. A write waits, a moment at
     most (`linger_s`), until every sender still sending has added its attempt, so one write records a
-    round of sends: a write per attempt or two cost twice the CPU of the sends themselves."""
+    round of sends: a write per attempt or two cost more CPU than the sends themselves (docs/notify.md)."""
 
     def __init__(self, write: Record, *, linger_s: float = 0.02) -> None:
         self._write = write

@@ -61,7 +61,7 @@ async def register(request: Request) -> Response:
     now = datetime.now(UTC)
     claim = claim_for(key=idempotency_key, scope="POST /cases", body=case_in)
     try:
-        valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_file),
+        valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_dir),
                                       case_in=case_in, now=now)
     except InvalidInput:
         replay = await stored_answer(runtime, claim) if claim is not None else None

@@ -55,7 +55,7 @@ async def _case_and_hall(runtime: RuntimeDep, session, case_id: str):  # noqa: A
     case = await store.get_case(session, case_id=case_id)
     if case is None:
         raise not_found(case_id)
-    hall, district = district_catalogue(runtime.settings.districts_file).hall(case.hall)
+    hall, district = district_catalogue(runtime.settings.districts_dir).hall(case.hall)
     return case, hall, district
 
 

@@ -1,8 +1,8 @@
 """District configuration: channels, problem kinds, complexity tiers, green channel, halls.
 
 Each district runs its window its own way (Shenzhen sorts problems into 3 kinds, Hongkou into 4,
-Zhongshan by where the matter got blocked), so all of it is data in `data/districts.yaml`,
-loaded into the typed, frozen models below and checked once at load.
+Zhongshan by where the matter got blocked), so all of it is data: intake's part of each district pack
+(`shared/districts`), read into the typed, frozen models below and checked once at load.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.districts import DistrictPack, load_packs
 
 from .case_number import HALL_PREFIX_PATTERN
 from .errors import FieldProblem, InvalidInput
-
-DISTRICTS_FILE = Path(__file__).resolve().parent.parent / "data" / "districts.yaml"
 
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
 
@@ -140,9 +139,24 @@ def parse_district_catalogue(data: Any) -> DistrictCatalogue:
     return DistrictCatalogue.model_validate(data)
 
 
-def load_district_catalogue(path: Path = DISTRICTS_FILE) -> DistrictCatalogue:
-    """Read and validate the districts file (default: the one shipped in `data/`)."""
-    return parse_district_catalogue(yaml.safe_load(path.read_text(encoding="utf-8")))
+def intake_part(pack: DistrictPack) -> dict[str, Any]:
+    """What intake reads of a district pack: names, channels, tiers, green channel, kinds, halls."""
+    return {
+        "code": pack.code, "name_zh": pack.name_zh, "name_en": pack.name_en,
+        "channels": [c.value for c in pack.channels],
+        "complexity_tiers": [t.value for t in pack.complexity_tiers],
+        "green_channel": pack.green_channel.enabled,
+        "problem_kinds": [{"code": k.code, "name_zh": k.name_zh, "name_en": k.name_en,
+                           "consultation": k.consultation, "green_channel": k.green_channel}
+                          for k in pack.problem_kinds],
+        "halls": [{"prefix": h.code, "name_zh": h.name_zh, "name_en": h.name_en, "address_zh": h.address_zh,
+                   "contact_phone": h.contact_phone} for h in pack.halls],
+    }
+
+
+def load_district_catalogue(root: Path | None = None) -> DistrictCatalogue:
+    """Intake's part of every district pack under `root` (default: the packs every service reads)."""
+    return parse_district_catalogue({"districts": [intake_part(p) for p in load_packs(root).values()]})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,11 +1,9 @@
 import copy
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from services.intake.domain.districts import (
-    DISTRICTS_FILE,
     Channel,
     ComplexityTier,
     classify_case,
@@ -21,13 +19,15 @@ def catalogue():
 
 
 @pytest.fixture(scope="module")
-def raw():
-    return yaml.safe_load(DISTRICTS_FILE.read_text(encoding="utf-8"))
+def raw(catalogue):
+    data = catalogue.model_dump(mode="json")
+    data["districts"].sort(key=lambda d: d["code"] != "demo")  # the breakages below start from demo
+    return data
 
 
 @pytest.mark.parametrize(
     ("code", "kinds"),
-    [("shenzhen-shahe", 3), ("shanghai-hongkou", 4), ("zhongshan", 8), ("demo", 6)],
+    [("shenzhen-shahe", 3), ("shanghai-hongkou", 4), ("zhongshan", 8), ("demo", 16)],
 )
 def test_shipped_districts_carry_their_own_problem_kinds(catalogue, code, kinds):
     assert len(catalogue.district(code).problem_kinds) == kinds

@@ -10,6 +10,7 @@ can tell. Field shapes are checked here; references between the parts in ``check
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -263,9 +264,9 @@ class Notify(Frozen):
 class Assessment(Frozen):
     """The 12345 performance assessment's deductions per card (黄牌 / 红牌)."""
 
-    base_score: float = Field(100, ge=0)
-    yellow_card_points: float = Field(ge=0)
-    red_card_points: float = Field(ge=0)
+    base_score: Decimal = Field(Decimal(100), ge=0)
+    yellow_card_points: Decimal = Field(ge=0)
+    red_card_points: Decimal = Field(ge=0)
 
     @model_validator(mode="after")
     def _red_weighs_at_least_yellow(self) -> Assessment:

@@ -96,7 +96,7 @@ def notify_env(broker, tmp_path: Path, http_receiver: HttpReceiver) -> dict[str,
         "district": DISTRICT,
         "rules": [{"event": "workorder.dispatched", "notify": [
             {"audience": "lead_department", "channels": ["webhook"], "template": "workorder_dispatched_department"}]}],
-        "contacts": {"departments": {"SCJGJ": {"name": "市场监管局", "webhook": http_receiver.url("/webhook/SCJGJ")}}},
+        "contacts": {"departments": {"market": {"name": "市场监管局", "webhook": http_receiver.url("/webhook/market")}}},
     }
     (data / "districts" / f"{DISTRICT}.yaml").write_text(yaml.safe_dump(district, allow_unicode=True), encoding="utf-8")
     env = {
@@ -130,7 +130,7 @@ async def publish_work_orders(producer: AIOKafkaProducer, count: int) -> None:
     sends = []
     for number in range(count):
         event = WorkOrderDispatched(work_order_id=f"wo-{run}-{number}", case_number=f"PAIR-{run}-{number}",
-                                    department="SCJGJ", role="lead", tier="general", reason="two processes")
+                                    department="market", role="lead", tier="general", reason="two processes")
         envelope = Envelope.wrap(event, source="routing", case_id=f"case-{run}-{number}", district=DISTRICT, actor="test")
         key, value, headers = envelope.to_kafka()
         sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))

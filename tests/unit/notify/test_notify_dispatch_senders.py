@@ -36,7 +36,7 @@ class SlowWebhook(Channel):
 
 def claimed(case: str, number: int) -> Claimed:
     request = NotificationRequested(
-        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:SCJGJ",
+        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:market",
         address="http://127.0.0.1:9/hook", template="t", subject="s", body="b", trigger_event_id=f"e-{number}")
     envelope = Envelope.wrap(request, source="notify", case_id=case, district="d", actor="test")
     return Claimed(envelope, request, attempts=0, last_error=None)

@@ -31,7 +31,7 @@ def _problems(pack: DistrictPack) -> Iterator[str]:
             yield f"{path}: {value!r} listed twice"
 
     departments = {d.code for d in pack.departments}
-    tiers = set(pack.complexity_tiers)
+    tiers = {t.value for t in pack.complexity_tiers}
     for i, matter in enumerate(pack.matters):
         where = f"matters[{i}]"
         if matter.lead_department not in departments:

@@ -109,3 +109,13 @@ def test_broken_configuration_fails_at_load(raw, breakage):
     breakage(data)
     with pytest.raises(ValidationError):
         parse_district_catalogue(data)
+
+
+def test_matter_outside_the_districts_catalogue_is_refused_naming_the_field(catalogue):
+    with pytest.raises(InvalidInput) as excinfo:
+        classify_case(district=catalogue.district("zhongshan"), channel=Channel.walk_in, matter_code="teleport")
+    (found,) = excinfo.value.problems
+    assert found.field == "matter_code"
+    assert "事项目录" in found.zh and "teleport" in found.en
+    assert classify_case(district=catalogue.district("zhongshan"), channel=Channel.walk_in,
+                         matter_code="lease_filing").problem_kind is None

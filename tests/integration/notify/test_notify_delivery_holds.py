@@ -138,6 +138,6 @@ async def test_a_channel_added_at_run_time_is_a_new_subscriber_to_its_topic(
     worker = await start_runtime(build_channel_worker_runtime(worker_settings, {ChannelName.dingtalk}))
 
     [row] = await settled(worker, life.case_id, count=1)
-    assert (row.channel, row.state, row.recipient) == ("dingtalk", "delivered", "district_supervisor:default")
+    assert (row.channel, row.state, row.recipient) == ("dingtalk", "delivered", "district_supervisor:demo")
     robot = [r for r in http_receiver.requests if r.path.startswith("/dingtalk/")]
     assert len(robot) == 1 and number in robot[0].body.decode()

@@ -15,7 +15,6 @@ shared/districts/packs/<code>/
 from __future__ import annotations
 
 import os
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +130,3 @@ def load_packs(root: Path | None = None) -> dict[str, DistrictPack]:
         raise PackInvalid(problems)
     return {p.code: p for p in packs}
 
-
-@cache
-def shipped_packs(root: Path | None = None) -> dict[str, DistrictPack]:
-    """``load_packs`` once per process and folder (services read their part of it at start)."""
-    return load_packs(root or packs_dir())

@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from shared.districts import DistrictPack, PackInvalid, load_packs
+from shared.districts.schema import ProblemKind as PackKind
 
 from .catalogue import Catalogue
 from .errors import CatalogueInvalid
@@ -53,7 +54,7 @@ def routing_part(pack: DistrictPack) -> District:
     return build_district(catalogue=catalogue, policy=policy)
 
 
-def _kind_rule(kind) -> dict:  # noqa: ANN001 - shared.districts.schema.ProblemKind
+def _kind_rule(kind: PackKind) -> dict[str, object]:
     """A kind marked for triage alone (no rule) always goes to a person (人工研判)."""
     rule = kind.routing.model_dump() if kind.routing else {}
     return {"code": kind.code, "name": kind.name_zh, "urgent": kind.green_channel,

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -36,10 +35,11 @@ from services.notify import store
 from services.notify.domain.config_files import DATA_DIR
 from tests.conftest import database_url
 from tests.unit.notify.conftest import HttpReceiver, free_port
+from tests.unit.notify.packs import webhook_dispatch_packs
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[3]
-DISTRICT = "pair"
+DISTRICT = "demo"
 CLAIM_BATCH = 50  # the most a killed process can have sent but not recorded
 LEASE_S = 20.0  # past any pass in these tests (CLAIM_BATCH rows at SEND_TIMEOUT_S), so a live process's claims are never taken over
 
@@ -90,20 +90,15 @@ class NotifyProcess:
 def notify_env(broker, tmp_path: Path, http_receiver: HttpReceiver) -> dict[str, str]:
     """One PostgreSQL database, migrated once, and a district whose dispatched work orders go by webhook."""
     data = tmp_path / "data"
-    (data / "districts").mkdir(parents=True)
+    data.mkdir()
     shutil.copy(DATA_DIR / "templates.yaml", data / "templates.yaml")
-    district = {
-        "district": DISTRICT,
-        "rules": [{"event": "workorder.dispatched", "notify": [
-            {"audience": "lead_department", "channels": ["webhook"], "template": "workorder_dispatched_department"}]}],
-        "contacts": {"departments": {"market": {"name": "市场监管局", "webhook": http_receiver.url("/webhook/market")}}},
-    }
-    (data / "districts" / f"{DISTRICT}.yaml").write_text(yaml.safe_dump(district, allow_unicode=True), encoding="utf-8")
+    packs = webhook_dispatch_packs(tmp_path / "packs", http_receiver.url("/webhook/market"))
     env = {
         **os.environ,
         "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "BANCHENG_NOTIFY_DATABASE_URL": database_url("postgres", f"notify_pair_{uuid.uuid4().hex[:6]}", tmp_path),
         "BANCHENG_NOTIFY_DATA_DIR": str(data),
+        "BANCHENG_DISTRICTS_DIR": str(packs),
         "BANCHENG_NOTIFY_CHANNELS": '["webhook"]',
         "BANCHENG_NOTIFY_CLAIM_BATCH": str(CLAIM_BATCH),
         "BANCHENG_NOTIFY_DISPATCH_LEASE_S": str(LEASE_S),

@@ -65,3 +65,18 @@ def notify_test_packs(root: Path, *, url=None) -> Path:  # noqa: ANN001 - url(pa
     _edit(demo / "catalogue.yaml", contacts)
     _edit(demo / "district.yaml", supervisor)
     return root
+
+
+def webhook_dispatch_packs(root: Path, webhook_url: str) -> Path:
+    """The shipped packs; the demo district's dispatched work orders go to its market department's webhook."""
+    shutil.copytree(PACKS_DIR, root)
+    rules = {"rules": [{"event": "workorder.dispatched", "notify": [
+        {"audience": "lead_department", "channels": ["webhook"], "template": "workorder_dispatched_department"}]}]}
+    (root / DISTRICT / "notify.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
+
+    def webhook(catalogue: dict) -> None:
+        market = next(d for d in catalogue["departments"] if d["code"] == "market")
+        market["contact"] = {"name": "市场监管局", "webhook": webhook_url}
+
+    _edit(root / DISTRICT / "catalogue.yaml", webhook)
+    return root

@@ -73,8 +73,6 @@ def _problems(pack: DistrictPack) -> Iterator[str]:
     # Out-of-scope referrals are timed as simple (routing); intake defaults to general when it is used.
     for tier in sorted({*tiers, "simple"} - sla_tiers):
         yield f'sla.tiers: no tier "{tier}" (intake and routing use it)'
-    if pack.green_channel.tier is not None and pack.green_channel.tier not in sla_tiers:
-        yield f'green_channel.tier: unknown SLA tier "{pack.green_channel.tier}"'
     names = [w.name for w in pack.sla.warnings]
     for name in _duplicates(names):
         yield f'sla.warnings: warning "{name}" defined twice'

@@ -86,10 +86,10 @@ class ProblemKind(Frozen):
 
 
 class GreenChannel(Frozen):
-    """The green channel (绿色通道) for urgent cases: whether staff may open it, and its tier."""
+    """The green channel (绿色通道) for urgent cases: whether staff may open it. A green-channel case is
+    routed as urgent and its citizen's messages ignore quiet hours; kinds may imply it (特事特办)."""
 
     enabled: bool = True
-    tier: TierName | None = Field(None, description="the SLA tier a green-channel case is timed by")
 
 
 class Contact(Frozen):

@@ -8,8 +8,10 @@ in its topic until one subscribes.
 from functools import cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.districts import packs_dir
 from shared.settings import REPO_ROOT, ServiceSettings
 from services.notify.domain.config_files import DATA_DIR
 from services.notify.domain.model import ChannelName
@@ -20,7 +22,9 @@ class NotifySettings(ServiceSettings):
 
     service_name: str = "notify"
     port: int = 8104
-    data_dir: Path = DATA_DIR  # templates.yaml and districts/*.yaml
+    data_dir: Path = DATA_DIR  # templates.yaml
+    # The district packs (shared/districts): BANCHENG_DISTRICTS_DIR, as every service reads them.
+    districts_dir: Path = Field(default_factory=packs_dir)
     file_sink: Path = REPO_ROOT / "var" / "notify-file-sink.jsonl"  # the development channel
     channels: set[ChannelName] = {ChannelName.file, ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk}
     # SMS gateway protocol file (see data/sms_gateway.yaml) and its API token header.

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -37,10 +36,11 @@ from services.notify import store
 from services.notify.domain.config_files import DATA_DIR
 from tests.conftest import database_url
 from tests.unit.notify.conftest import HttpReceiver, Reply, free_port
+from tests.unit.notify.packs import webhook_dispatch_packs
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[3]
-DISTRICT = "pair"
+DISTRICT = "demo"
 SEND_CONCURRENCY = 8  # sends in flight on the webhook channel: the most a killed process can have sent but not recorded
 LEASE_S = 4.0  # how long a killed process's claims hold its rows (renewed every third of it while it lives)
 
@@ -91,22 +91,18 @@ class NotifyProcess:
 def notify_env(broker, tmp_path: Path, http_receiver: HttpReceiver) -> dict[str, str]:
     """One PostgreSQL database, migrated once, and a district whose dispatched work orders go by webhook."""
     data = tmp_path / "data"
-    (data / "districts").mkdir(parents=True)
+    data.mkdir()
     shutil.copy(DATA_DIR / "templates.yaml", data / "templates.yaml")
-    district = {
-        "district": DISTRICT,
-        "rules": [{"event": "workorder.dispatched", "notify": [
-            {"audience": "lead_department", "channels": ["webhook"], "template": "workorder_dispatched_department"}]}],
-        "contacts": {"departments": {"SCJGJ": {"name": "市场监管局", "webhook": http_receiver.url("/webhook/SCJGJ")}}},
-    }
-    (data / "districts" / f"{DISTRICT}.yaml").write_text(yaml.safe_dump(district, allow_unicode=True), encoding="utf-8")
+    packs = webhook_dispatch_packs(tmp_path / "packs", http_receiver.url("/webhook/market"))
     env = {
         **os.environ,
         "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "BANCHENG_NOTIFY_DATABASE_URL": database_url("postgres", f"notify_pair_{uuid.uuid4().hex[:6]}", tmp_path),
         "BANCHENG_NOTIFY_DATA_DIR": str(data),
+        "BANCHENG_DISTRICTS_DIR": str(packs),
         "BANCHENG_NOTIFY_CHANNELS": '["webhook"]',
         "BANCHENG_NOTIFY_SEND_CONCURRENCY": str(SEND_CONCURRENCY),
+        "BANCHENG_NOTIFY_CLAIM_BATCH": str(4 * SEND_CONCURRENCY),  # as the defaults: four rounds a pass
         "BANCHENG_NOTIFY_DISPATCH_LEASE_S": str(LEASE_S),
         "BANCHENG_NOTIFY_DISPATCH_POLL_S": "0.2",
         "BANCHENG_NOTIFY_SEND_TIMEOUT_S": "5",
@@ -131,7 +127,7 @@ async def publish_work_orders(producer: AIOKafkaProducer, count: int) -> None:
     sends = []
     for number in range(count):
         event = WorkOrderDispatched(work_order_id=f"wo-{run}-{number}", case_number=f"PAIR-{run}-{number}",
-                                    department="SCJGJ", role="lead", tier="general", reason="two processes")
+                                    department="market", role="lead", tier="general", reason="two processes")
         envelope = Envelope.wrap(event, source="routing", case_id=f"case-{run}-{number}", district=DISTRICT, actor="test")
         key, value, headers = envelope.to_kafka()
         sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))
@@ -219,7 +215,7 @@ async def test_a_notify_killed_mid_delivery_resends_only_its_sends_in_flight_and
     """A slow receiver (0.3 s a reply) keeps every sender busy, so a kill -9 lands with sends in flight."""
     process = notify_processes[0]
     database = notify_env["BANCHENG_NOTIFY_DATABASE_URL"]
-    http_receiver.script("/webhook/SCJGJ", *[Reply(delay=0.3) for _ in range(400)])
+    http_receiver.script("/webhook/market", *[Reply(delay=0.3) for _ in range(400)])
     process.start()
     await publish_work_orders(producer, 120)
     wait_received(http_receiver, 30)

@@ -41,7 +41,7 @@ KEYRING = get_keyring(environment="test")
 def claimed(case: str, number: int) -> Claimed:
     message = RequestedMessage(address="http://127.0.0.1:9/hook", subject="s", body="b")
     request = NotificationRequested(
-        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:SCJGJ", template="t",
+        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:market", template="t",
         sealed_message=seal_message(KEYRING, message, delivery_id=f"{case}-{number}"), trigger_event_id=f"e-{number}")
     envelope = Envelope.wrap(request, source="notify", case_id=case, district="d", actor="test")
     return Claimed(envelope, request, message, attempts=0, last_error=None)

@@ -8,8 +8,10 @@ SLA_EVENTS = f"{PREFIX}.sla.events"  # sla → intake, notify, audit
 NOTIFY_RESULTS = f"{PREFIX}.notify.results"  # notify → audit
 DEPARTMENT_COMMANDS = f"{PREFIX}.dept.commands"  # departments' own systems → routing
 CASE_CONTACTS = f"{PREFIX}.case.contacts"  # intake → notify only: personal data for delivery
+# identity → audit: logins, lockouts, logouts, system tokens; keyed by the subject (user:… or client:…)
+IDENTITY_EVENTS = f"{PREFIX}.identity.events"
 
-EVENT_STREAMS = (CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, NOTIFY_RESULTS)
+EVENT_STREAMS = (CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, NOTIFY_RESULTS, IDENTITY_EVENTS)
 DEPARTMENT_TOPIC_PATTERN = rf"{PREFIX}\.dept\.[a-z0-9_-]+\.workorders"
 CHANNEL_TOPIC_PATTERN = rf"{PREFIX}\.notify\.channel\.[a-z0-9_-]+"
 

@@ -50,7 +50,7 @@ def needs_totp(account: Account) -> bool:
 @dataclass
 class Outcome:
     account: Account | None = None
-    refusal: str | None = None  # the LoginFailed reason; None: this step passed
+    refusal: str | None = None  # what the person is told (pages.MESSAGES); None: this step passed
 
 
 async def emit(unit: Unit, event: Event, *, subject: str, district: str, actor: str) -> None:
@@ -71,8 +71,7 @@ async def check_password(
     if refusal is None and not await asyncio.to_thread(passwords.verify_password, account.password_hash, password):
         refusal = "bad_password"
     if refusal:
-        await fail(unit, settings, account, reason=refusal, client_id=client_id, now=now)
-        return Outcome(account, refusal)
+        return await fail(unit, settings, account, reason=refusal, client_id=client_id, now=now)
     return Outcome(account)
 
 
@@ -85,8 +84,7 @@ async def check_totp(
         if secret is None or not pyotp.TOTP(secret).verify(code.strip(), for_time=now, valid_window=1):
             refusal = "bad_totp"
     if refusal:
-        await fail(unit, settings, account, reason=refusal, client_id=client_id, now=now)
-        return Outcome(account, refusal)
+        return await fail(unit, settings, account, reason=refusal, client_id=client_id, now=now)
     return Outcome(account)
 
 
@@ -99,8 +97,9 @@ def _refusal_before_checking(account: Account, settings: IdentitySettings, now: 
 
 
 async def fail(unit: Unit, settings: IdentitySettings, account: Account, *, reason: str, client_id: str,
-               now: datetime) -> None:
-    """A failure counts toward the lockout (one already locked out stays locked, its clock unchanged)."""
+               now: datetime) -> Outcome:
+    """A failure counts toward the lockout (one already locked out stays locked, its clock unchanged); the
+    failure that locks the account is told so."""
     subject, actor = f"user:{account.username}", f"user:{account.username}"
     if reason in ("bad_password", "bad_totp"):
         account.failed_logins += 1
@@ -114,6 +113,8 @@ async def fail(unit: Unit, settings: IdentitySettings, account: Account, *, reas
     await emit(unit, LoginFailed(username=account.username, reason=reason, client_id=client_id,
                                  consecutive_failures=account.failed_logins),
                subject=subject, district=account.district, actor=actor)
+    locked = lockout(settings).locked(locked_until=account.locked_until, now=now)
+    return Outcome(account, "locked" if locked and reason != "disabled" else reason)
 
 
 def totp_secret(settings: IdentitySettings, account: Account) -> str | None:

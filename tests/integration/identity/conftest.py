@@ -154,9 +154,9 @@ def identity_settings(port: int, url: str, **overrides: Any) -> IdentitySettings
 StartIdentity = Callable[..., Awaitable[Identity]]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def start_identity(broker: DevBroker, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[StartIdentity]:
-    """Starts identity services with the given settings; stops them after the test."""
+    """Starts identity services with the given settings; stops them after the module's tests."""
     running: list[tuple[uvicorn.Server, asyncio.Task]] = []
 
     async def start(kind: str = "sqlite", **overrides: Any) -> Identity:
@@ -171,3 +171,9 @@ async def start_identity(broker: DevBroker, tmp_path_factory: pytest.TempPathFac
     for server, task in running:
         server.should_exit = True
         await task
+
+
+@pytest.fixture(scope="module")
+async def identity(start_identity: StartIdentity) -> Identity:
+    """One identity service with the default settings (on SQLite), for a module's tests."""
+    return await start_identity()

@@ -20,13 +20,14 @@ from shared.events.identity import AccountLocked, LoggedOut, LoginFailed, LoginS
 from shared.topics import IDENTITY_EVENTS
 from services.identity.config import IdentitySettings
 from services.identity.domain import passwords
+from services.identity.domain.problems import FieldProblem
 from services.identity.domain.roles import needs_second_factor
 from services.identity.domain.sessions import Lockout, Timeouts
 from services.identity.sealing import Sealer
 from services.identity.store import Account, LoginSession, RefreshToken, digest
 
 TOTP_PURPOSE = "totp-secret"
-PENDING_TOTP = timedelta(minutes=5)  # how long a passed password waits for its TOTP code
+PENDING_STEP = timedelta(minutes=5)  # how long a passed password waits for the next step
 
 
 @lru_cache(maxsize=4)
@@ -155,8 +156,23 @@ async def session_of_cookie(session: AsyncSession, cookie: str | None) -> LoginS
     return (await session.exec(statement)).first()
 
 
-def pending_totp(login: LoginSession, now: datetime) -> bool:
-    return not login.authenticated and now < login.started_at + PENDING_TOTP
+def pending(login: LoginSession, now: datetime) -> bool:
+    """The password passed a short while ago; a step (password change, TOTP) is awaited."""
+    return not login.authenticated and now < login.started_at + PENDING_STEP
+
+
+async def change_password(unit: Unit, account: Account, *, new: str, confirm: str) -> list[FieldProblem]:
+    """The first-login change: the policy, the repetition, and not the old password again."""
+    problems = passwords.policy_problems(new, username=account.username, field="new_password")
+    if new != confirm:
+        problems.append(FieldProblem("confirm_password", "两次输入的新密码不一致", "the two new passwords differ"))
+    if not problems and await asyncio.to_thread(passwords.verify_password, account.password_hash, new):
+        problems.append(FieldProblem("new_password", "新密码不能与原密码相同", "must differ from the old password"))
+    if not problems:
+        account.password_hash = await asyncio.to_thread(passwords.hash_password, new)
+        account.must_change_password = False
+        unit.session.add(account)
+    return problems
 
 
 async def end_session(unit: Unit, login: LoginSession, *, now: datetime, reason: str = "logout") -> int:

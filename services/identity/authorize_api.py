@@ -15,7 +15,7 @@ from services.identity import accounts, pages
 from services.identity.config import IdentitySettings
 from services.identity.oauth import Loaded, Request as OAuthRequest, Server
 from services.identity.oauth_models import Person
-from services.identity.store import Account, AuthorizationCode, Client
+from services.identity.store import Account, AuthorizationCode, Client, LoginSession
 
 router = APIRouter(tags=["oidc"])
 COOKIE = "bancheng_idp_session"
@@ -115,14 +115,42 @@ async def log_in(request: Request, runtime: RuntimeDep, username: Annotated[str,
             response: Response = pages.login_page(authorize_query, username=username, reason=outcome.refusal)
         else:
             login, cookie = accounts.new_session(unit, outcome.account, client_id=client_id, now=now)
-            if accounts.needs_totp(outcome.account):
-                response = pages.totp_page(authorize_query)
-            else:
-                await accounts.complete_login(unit, outcome.account, login, factors=["password"], now=now)
-                response = await _issue_code(unit, settings, request, pairs, Person(outcome.account, session=login),
-                                             now)
+            response = await _next_step(unit, settings, request, pairs, outcome.account, login, now)
             _set_cookie(response, settings, cookie)
     return response
+
+
+async def _next_step(unit: Unit, settings: IdentitySettings, request: Request, pairs: list[tuple[str, str]],
+                     account: Account, login: LoginSession, now: datetime) -> Response:
+    """After the password: its change when due, then TOTP when the role needs it, then the code."""
+    query = urlencode(pairs)
+    if account.must_change_password:
+        return pages.change_password_page(query)
+    if accounts.needs_totp(account):
+        return pages.totp_page(query)
+    await accounts.complete_login(unit, account, login, factors=["password"], now=now)
+    return await _issue_code(unit, settings, request, pairs, Person(account, session=login), now)
+
+
+@router.post("/authorize/password", response_class=Response)
+async def first_login_password(request: Request, runtime: RuntimeDep,
+                               new_password: Annotated[str, Form(max_length=1024)],
+                               confirm_password: Annotated[str, Form(max_length=1024)],
+                               authorize_query: Annotated[str, Form(max_length=8192)],
+                               session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
+    """The password change an account must make at its first login (when so marked)."""
+    settings: IdentitySettings = runtime.settings
+    pairs, now = parse_qsl(authorize_query), datetime.now(UTC)
+    async with runtime.unit() as unit:
+        if refused := await _validated(unit, settings, request, pairs, now):
+            return refused
+        login = await accounts.session_of_cookie(unit.session, session_cookie)
+        account = await unit.session.get(Account, login.account_id) if login else None
+        if login is None or account is None or not accounts.pending(login, now) or not account.must_change_password:
+            return pages.login_page(authorize_query, reason="expired")
+        if problems := await accounts.change_password(unit, account, new=new_password, confirm=confirm_password):
+            return pages.change_password_page(authorize_query, problems=problems)
+        return await _next_step(unit, settings, request, pairs, account, login, now)
 
 
 @router.post("/authorize/totp", response_class=Response)
@@ -137,7 +165,7 @@ async def second_factor(request: Request, runtime: RuntimeDep, code: Annotated[s
             return refused
         login = await accounts.session_of_cookie(unit.session, session_cookie)
         account = await unit.session.get(Account, login.account_id) if login else None
-        if login is None or account is None or not accounts.pending_totp(login, now):
+        if login is None or account is None or not accounts.pending(login, now) or account.must_change_password:
             return pages.login_page(authorize_query, reason="expired")
         outcome = await accounts.check_totp(unit, settings, account=account, code=code,
                                             client_id=login.client_id, now=now)

@@ -4,6 +4,8 @@ from html import escape
 
 from fastapi.responses import HTMLResponse
 
+from services.identity.domain.problems import FieldProblem
+
 _STYLE = """body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#f4f6f9;margin:0}
 main{max-width:360px;margin:10vh auto;background:#fff;padding:2em;border-radius:6px;box-shadow:0 1px 4px #0002}
 h1{font-size:1.3em;margin:0 0 .2em}h1 small{display:block;font-size:.65em;color:#666;font-weight:normal}
@@ -58,6 +60,22 @@ def totp_page(query: str, *, reason: str | None = None) -> HTMLResponse:
             f'<button type="submit">验证 Verify</button></form>')
     status = STATUS.get(reason or "", 401) if reason else 200
     return _page("第二步：动态验证码", "Second step: one-time code", body, status)
+
+
+def change_password_page(query: str, *, problems: list[FieldProblem] = ()) -> HTMLResponse:
+    errors = "".join(f'<p class="error" role="alert" data-field="{escape(p.field)}">{escape(p.zh)}'
+                     f"<small>{escape(p.field)}: {escape(p.en)}</small></p>" for p in problems)
+    body = (f'{errors}<p>首次登录须修改密码：至少 8 位，包含大写字母、小写字母、数字、符号中的至少三类，且不含用户名。'
+            f"<br><small>Change your password at first login: 8 characters or more, three of upper case, lower "
+            f"case, digits and symbols, not containing the username.</small></p>"
+            f'<form method="post" action="/authorize/password">'
+            f'<input type="hidden" name="authorize_query" value="{escape(query)}">'
+            f'<label for="new_password">新密码 <small>New password</small></label>'
+            f'<input id="new_password" name="new_password" type="password" autocomplete="new-password" required>'
+            f'<label for="confirm_password">确认新密码 <small>Repeat it</small></label>'
+            f'<input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required>'
+            f'<button type="submit">修改并继续 Change and continue</button></form>')
+    return _page("修改密码", "Change your password", body, 400 if problems else 200)
 
 
 def error_page(error: str, description: str, status: int = 400) -> HTMLResponse:

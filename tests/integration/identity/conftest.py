@@ -124,11 +124,12 @@ class Identity:
             decoded.claims)
         return {"header": decoded.header, **decoded.claims}
 
-    async def add_user(self, username: str, role: str, password: str, **scope: str) -> str | None:
+    async def add_user(self, username: str, role: str, password: str, **options: Any) -> str | None:
+        """Add a person (hall, department, must_change_password...); returns the TOTP secret if any."""
         async with self.runtime.sessions() as session, session.begin():
             _account, secret = await directory.add_user(session, self.settings, username=username,
                                                         display_name=username, role=role, district="demo",
-                                                        password=password, **scope)
+                                                        password=password, **options)
         return secret
 
 

@@ -136,3 +136,24 @@ async def test_discovery_names_the_endpoints_and_only_s256(identity: Identity) -
     for endpoint in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
                      "revocation_endpoint", "end_session_endpoint"):
         assert discovery[endpoint].startswith(identity.url)
+
+
+async def test_malformed_requests_are_refused_with_a_4xx_never_a_5xx(identity: Identity) -> None:
+    async with identity.browser() as client:
+        answers = [
+            await client.get("/authorize"),
+            await client.get("/authorize", params={"response_type": "token", "client_id": "console"}),
+            await client.post("/authorize", data={"username": "x"}),
+            await client.post("/authorize", data={"username": "x", "password": "y", "authorize_query": "%%%"}),
+            await client.post("/authorize/totp", data={"code": "123456", "authorize_query": ""}),
+            await client.post("/token", data={}),
+            await client.post("/token", data={"grant_type": "authorization_code"}, auth=("console", CONSOLE_SECRET)),
+            await client.post("/token", data={"grant_type": "refresh_token", "refresh_token": "nope"},
+                              auth=("console", CONSOLE_SECRET)),
+            await client.post("/token", data={"grant_type": "client_credentials"}, auth=("nobody", "nothing")),
+            await client.post("/revoke", data={"token": "x"}),
+            await client.get("/userinfo"),
+        ]
+    unsupported = answers.pop(1)  # a registered client is told at its registered redirect URI
+    assert unsupported.status_code == 302 and "error=unsupported_response_type" in unsupported.headers["location"]
+    assert all(400 <= answer.status_code < 500 for answer in answers), [a.status_code for a in answers]

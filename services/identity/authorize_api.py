@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from fastapi import APIRouter, Cookie, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import select
 
 from shared.consuming import Unit

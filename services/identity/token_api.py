@@ -151,7 +151,6 @@ async def logout(request: Request, runtime: RuntimeDep,
                  session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
     """End the browser's login session (its cookie) and revoke its refresh tokens; a client may instead post
     a refresh token with its credentials (the console's server does, holding the tokens)."""
-    settings: IdentitySettings = runtime.settings
     pairs = list(request.query_params.multi_items())
     if request.method == "POST":
         pairs += await _form(request)

@@ -13,6 +13,7 @@ from shared.consuming import Unit
 from shared.health import RuntimeDep
 from services.identity import accounts, pages
 from services.identity.config import IdentitySettings
+from services.identity.transactions import transaction
 from services.identity.oauth import Loaded, Request as OAuthRequest, Server
 from services.identity.oauth_models import Person
 from services.identity.store import Account, AuthorizationCode, Client, LoginSession
@@ -83,7 +84,7 @@ async def authorize(request: Request, runtime: RuntimeDep,
     """Authorization code + PKCE (S256): a live login session gets its code at once, others the login page."""
     settings: IdentitySettings = runtime.settings
     pairs, now = list(request.query_params.multi_items()), datetime.now(UTC)
-    async with runtime.unit() as unit:
+    async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
         login = await accounts.session_of_cookie(unit.session, session_cookie)
@@ -106,7 +107,7 @@ async def log_in(request: Request, runtime: RuntimeDep, username: Annotated[str,
     settings: IdentitySettings = runtime.settings
     pairs, now = parse_qsl(authorize_query), datetime.now(UTC)
     client_id = dict(pairs).get("client_id", "")
-    async with runtime.unit() as unit:
+    async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
         outcome = await accounts.check_password(unit, settings, username=username.strip(), password=password,
@@ -141,7 +142,7 @@ async def first_login_password(request: Request, runtime: RuntimeDep,
     """The password change an account must make at its first login (when so marked)."""
     settings: IdentitySettings = runtime.settings
     pairs, now = parse_qsl(authorize_query), datetime.now(UTC)
-    async with runtime.unit() as unit:
+    async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
         login = await accounts.session_of_cookie(unit.session, session_cookie)
@@ -160,7 +161,7 @@ async def second_factor(request: Request, runtime: RuntimeDep, code: Annotated[s
     """The TOTP step, after the password step of the same browser."""
     settings: IdentitySettings = runtime.settings
     pairs, now = parse_qsl(authorize_query), datetime.now(UTC)
-    async with runtime.unit() as unit:
+    async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
         login = await accounts.session_of_cookie(unit.session, session_cookie)

@@ -237,6 +237,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         account = loaded.accounts.get(authorization_code.row.account_id)
         if session is None or account is None or session.ended_at is not None or account.disabled:
             return None
+        session.last_seen_at = loaded.now  # a use of the session: its idle clock starts again
         return Person(account, session=session)
 
 

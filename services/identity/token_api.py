@@ -12,6 +12,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.events.identity import SystemTokenIssued
@@ -19,6 +20,7 @@ from shared.health import RuntimeDep
 from services.identity import accounts, keys, pages
 from services.identity.authorize_api import COOKIE
 from services.identity.config import IdentitySettings
+from services.identity.transactions import transaction
 from services.identity.sealing import Sealer
 from services.identity.oauth import Loaded, Request as OAuthRequest, Server
 from services.identity.oauth_models import OAuthClient
@@ -50,11 +52,12 @@ async def _load(unit: Unit, request: Request, pairs: list[tuple[str, str]], *, t
         loaded.clients[client.client_id] = client
     session_id = account_id = None
     if data.get("grant_type") == "authorization_code" and data.get("code"):
-        loaded.code = await unit.session.get(AuthorizationCode, digest(data["code"]))
+        # Locked (PostgreSQL) so two exchanges of one code, or two uses of one refresh token, run one by one.
+        loaded.code = await unit.session.get(AuthorizationCode, digest(data["code"]), with_for_update=True)
         if loaded.code:
             session_id, account_id = loaded.code.session_id, loaded.code.account_id
     elif data.get(token_field):
-        loaded.refresh = await unit.session.get(RefreshToken, digest(data[token_field]))
+        loaded.refresh = await unit.session.get(RefreshToken, digest(data[token_field]), with_for_update=True)
         if loaded.refresh:
             session_id, account_id = loaded.refresh.session_id, loaded.refresh.account_id
     if session_id and (login := await unit.session.get(LoginSession, session_id)):
@@ -77,7 +80,7 @@ async def token(request: Request, runtime: RuntimeDep) -> Response:
     """authorization_code (with the PKCE verifier), refresh_token (rotated), client_credentials."""
     settings: IdentitySettings = runtime.settings
     pairs = await _form(request)
-    async with runtime.unit() as unit:
+    async with transaction(runtime) as unit:
         loaded = await _load(unit, request, pairs, token_field="refresh_token")
         server = Server(settings, loaded)
         status, body, headers = server.create_token_response(_oauth_request(settings, request, "/token", pairs))
@@ -108,7 +111,7 @@ async def revoke(request: Request, runtime: RuntimeDep) -> Response:
     """RFC 7009: a client revokes one of its refresh tokens (an unknown token is answered 200 all the same)."""
     settings: IdentitySettings = runtime.settings
     pairs = await _form(request)
-    async with runtime.unit() as unit:
+    async with transaction(runtime) as unit:
         loaded = await _load(unit, request, pairs, token_field="token")
         server = Server(settings, loaded)
         status, body, headers = server.create_endpoint_response(
@@ -117,12 +120,12 @@ async def revoke(request: Request, runtime: RuntimeDep) -> Response:
     return JSONResponse(body, status_code=status, headers={**dict(headers), **NO_STORE})
 
 
-async def verified_claims(unit: Unit, settings: IdentitySettings, authorization: str | None) -> dict[str, Any]:
+async def verified_claims(session: AsyncSession, settings: IdentitySettings, authorization: str | None) -> dict[str, Any]:
     """The claims of a bearer access token this issuer signed (RS256 only), or 401."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise HTTPException(401, "需要访问令牌 / a bearer access token is required",
                             headers={"WWW-Authenticate": "Bearer"})
-    jwks = await keys.published(unit.session, now=datetime.now(UTC), 
+    jwks = await keys.published(session, now=datetime.now(UTC), 
                                 kept_after_retirement=settings.key_kept_after_retirement)
     try:
         decoded = jwt.decode(authorization[7:].strip(), KeySet.import_key_set(jwks), algorithms=["RS256"])
@@ -141,8 +144,8 @@ USERINFO_CLAIMS = ("sub", "name", "preferred_username", "roles", "district", "ha
 @router.get("/userinfo")
 async def userinfo(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """The person (or system) a bearer access token speaks for."""
-    async with runtime.unit() as unit:
-        claims = await verified_claims(unit, runtime.settings, request.headers.get("authorization"))
+    async with runtime.sessions() as session:
+        claims = await verified_claims(session, runtime.settings, request.headers.get("authorization"))
     return {name: claims[name] for name in USERINFO_CLAIMS if name in claims}
 
 
@@ -155,7 +158,7 @@ async def logout(request: Request, runtime: RuntimeDep,
     if request.method == "POST":
         pairs += await _form(request)
     data, now = dict(pairs), datetime.now(UTC)
-    async with runtime.unit() as unit:
+    async with transaction(runtime) as unit:
         login = await accounts.session_of_cookie(unit.session, session_cookie)
         if login is None and data.get("refresh_token"):
             login = await _session_of_client_token(unit, request, data["refresh_token"])

@@ -24,7 +24,10 @@ OPERATOR_COMMANDS = ("rotate-keys", "add-user", "add-client", "add-org-unit", "s
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m services.identity")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the service (the default)")
+    commands.add_parser("migrate", help="apply the database migrations and exit")
+    commands.add_parser("revision", help="autogenerate the next migration from the tables").add_argument("message")
     commands.add_parser("rotate-keys", help="a new signing key signs from now on; the old stays published a while")
     commands.add_parser("seed-demo", help="the demo district's users and clients (idempotent; not in production)")
     user = commands.add_parser("add-user", help="add a person")
@@ -106,10 +109,10 @@ def _work(settings: IdentitySettings, args: argparse.Namespace) -> Callable[[Asy
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in OPERATOR_COMMANDS:
+    args = parser().parse_args(argv)
+    if args.command not in OPERATOR_COMMANDS:  # serve, migrate, revision: as every service
         cli.main(build_runtime, argv)
         return
-    args = parser().parse_args(argv)
     try:
         settings = get_settings()
         print(asyncio.run(_in_transaction(settings, _work(settings, args))))

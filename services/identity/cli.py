@@ -19,7 +19,7 @@ from services.identity.app import build_runtime
 from services.identity.config import IdentitySettings, get_settings
 from services.identity.domain.problems import Refused
 
-OPERATOR_COMMANDS = ("rotate-keys", "add-user", "add-client", "add-org-unit", "seed-demo")
+OPERATOR_COMMANDS = ("rotate-keys", "add-user", "reset-user", "add-client", "add-org-unit", "seed-demo")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,6 +40,10 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--password", required=True)
     user.add_argument("--totp-secret", help="base32; generated for privileged roles when absent")
     user.add_argument("--must-change-password", action="store_true")
+    reset = commands.add_parser("reset-user", help="new password (changed at next login) or TOTP secret; unlocks")
+    reset.add_argument("--username", required=True)
+    reset.add_argument("--password")
+    reset.add_argument("--new-totp", action="store_true")
     client = commands.add_parser("add-client", help="add or update an OAuth client")
     client.add_argument("--client-id", required=True)
     client.add_argument("--name", required=True)
@@ -89,6 +93,12 @@ def _work(settings: IdentitySettings, args: argparse.Namespace) -> Callable[[Asy
         line = f"added {account.username} ({account.role})"
         return f"{line}; TOTP secret {secret} (enter it in an authenticator app)" if secret else line
 
+    async def reset_user(session: AsyncSession) -> str:
+        account, secret = await directory.reset_user(session, settings, username=args.username,
+                                                     password=args.password, new_totp=args.new_totp)
+        line = f"reset {account.username}"
+        return f"{line}; TOTP secret {secret} (enter it in an authenticator app)" if secret else line
+
     async def add_client(session: AsyncSession) -> str:
         client = await directory.put_client(
             session, client_id=args.client_id, name=args.name, secret=args.secret, grant_types=args.grant_types,
@@ -103,7 +113,7 @@ def _work(settings: IdentitySettings, args: argparse.Namespace) -> Callable[[Asy
         return f"org unit {unit.id} saved"
 
     commands: dict[str, Any] = {"rotate-keys": rotate_keys, "seed-demo": seed_demo, "add-user": add_user,
-                                "add-client": add_client, "add-org-unit": add_org_unit}
+                                "reset-user": reset_user, "add-client": add_client, "add-org-unit": add_org_unit}
     return commands[args.command]
 
 

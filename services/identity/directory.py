@@ -132,3 +132,27 @@ async def put_client(
     client.district, client.department = district, department
     session.add(client)
     return client
+
+
+async def reset_user(
+    session: AsyncSession, settings: IdentitySettings, *, username: str, password: str | None = None,
+    new_totp: bool = False,
+) -> tuple[Account, str | None]:
+    """An operator's reset: a new password (to be changed at the next login), a new TOTP secret, or both;
+    the lockout and failure count are cleared. Returns the account and its new TOTP secret, if any."""
+    account = await _account(session, username)
+    if account is None:
+        raise Refused([FieldProblem("username", f"没有用户 {username}", f"no user {username}")])
+    if password is None and not new_totp:
+        raise Refused([FieldProblem("password", "须给出新密码或 --new-totp", "give a new password or --new-totp")])
+    if password is not None:
+        if problems := policy_problems(password, username=username):
+            raise Refused(problems)
+        account.password_hash = await asyncio.to_thread(hash_password, password)
+        account.must_change_password = True
+    secret = pyotp.random_base32() if new_totp else None
+    if secret:
+        account.totp_secret_sealed = seal_totp_secret(settings, secret)
+    account.failed_logins, account.locked_until = 0, None
+    session.add(account)
+    return account, secret

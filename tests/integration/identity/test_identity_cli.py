@@ -79,3 +79,12 @@ def test_demo_client_secrets_are_refused_at_their_defaults_in_production(tmp_pat
 def test_the_demo_departments_are_the_routing_directory_s(seeded: Path) -> None:
     routing = yaml.safe_load((REPO_ROOT / "services/routing/data/districts/demo/departments.yaml").read_text())
     assert [d["code"] for d in demo_data()["departments"]] == [d["code"] for d in routing["departments"]]
+
+
+def test_an_operator_resets_a_password_and_a_second_factor(seeded: Path) -> None:
+    reset = cli(seeded, "reset-user", "--username", "supervisor.demo", "--password", "Renewed#Watch2026", "--new-totp")
+    assert reset.returncode == 0, reset.stderr
+    assert "reset supervisor.demo; TOTP secret " in reset.stdout
+    assert "SUPERVISORDEMOBANCHENGTOTPAAAAAA" not in reset.stdout
+    unknown = cli(seeded, "reset-user", "--username", "nobody.here", "--new-totp")
+    assert unknown.returncode != 0 and "username: 没有用户 nobody.here / no user nobody.here" in unknown.stderr

@@ -6,6 +6,7 @@ import re
 import httpx
 import pyotp
 
+from services.identity import directory
 from tests.integration.identity.conftest import Identity, Login, hidden_query
 
 
@@ -61,3 +62,19 @@ async def test_a_privileged_first_login_changes_the_password_then_gives_its_code
         await login.totp(pyotp.TOTP(secret).now())
         assert (await identity.exchange(login, login.code())).status_code == 200
 
+
+
+async def test_an_operator_reset_unlocks_and_asks_for_a_new_password(identity: Identity) -> None:
+    await identity.add_user("reset.clerk", "window_clerk", "Before#Reset2026", hall="DEMO")
+    async with identity.browser() as browser:
+        login = identity.login(browser)
+        await login.open()
+        for _ in range(identity.settings.lockout_threshold):
+            locked = await login.password("reset.clerk", "Wrong#Guess2026")
+        assert locked.status_code == 423
+        async with identity.runtime.sessions() as session, session.begin():
+            await directory.reset_user(session, identity.settings, username="reset.clerk", password="After#Reset2026")
+        step = await login.password("reset.clerk", "After#Reset2026")
+        assert step.status_code == 200 and "首次登录须修改密码" in step.text
+        await post_new_password(browser, login, "Mine#Again2026", "Mine#Again2026")
+        assert (await identity.exchange(login, login.code())).status_code == 200

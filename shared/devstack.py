@@ -212,7 +212,7 @@ def print_identity(stack: Stack) -> None:
     for user in demo["users"]:
         where = user.get("hall") or user.get("department") or demo["district"]["code"]
         totp = f" TOTP {user['totp_secret']}" if user.get("totp_secret") else ""
-        print(f"  {user['username']:<19} {user['role']:<15} {where:<7} {user['password']:<19}{totp}")
+        print(f"  {user['username']:<19} {user['role']:<15} {where:<7} {user['password']:<19}{totp}".rstrip())
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

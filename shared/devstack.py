@@ -95,7 +95,7 @@ class Stack:
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.issuer_url, "BANCHENG_IDENTITY_SEED_DEMO": "true"}
         else:
-            auth = {"BANCHENG_AUTH_ISSUER": self.issuer_url} if self.identity else {}
+            auth = {"BANCHENG_AUTH_ISSUER": self.issuer_url} if self.identity and IDENTITY in self.ports else {}
         return {
             **common,
             "BANCHENG_NOTIFY_FILE_SINK": str(self.var_dir / "notify-file-sink.jsonl"),

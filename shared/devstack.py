@@ -1,8 +1,8 @@
 """The whole system on one machine: the dev broker and every service as its own process.
 
 The identity provider starts first (seeded with the demo district) and every service is told to trust
-it (`BANCHENG_AUTH_ISSUER`). `make run` uses it in the foreground (`python -m shared.devstack`); the integration tests use
-`Stack` to start real processes on free ports, kill and restart them.
+it (`BANCHENG_AUTH_ISSUER`). `make run` uses it in the foreground (`python -m shared.devstack`); the
+integration tests use `Stack` to start real processes on free ports, kill and restart them.
 """
 
 import argparse

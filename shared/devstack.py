@@ -170,7 +170,8 @@ class Stack:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run the broker, the identity provider and the five services on this machine")
+    parser = argparse.ArgumentParser(
+        description="Run the broker, the identity provider and the five services on this machine")
     parser.add_argument("--broker-port", type=int, default=int(os.environ.get("BANCHENG_BROKER_PORT", 9092)))
     parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("BANCHENG_VAR_DIR", REPO_ROOT / "var")))
     args = parser.parse_args()
@@ -206,7 +207,8 @@ def main() -> None:
 
 def print_identity(stack: Stack) -> None:
     """Where the identity provider listens, and the demo district's people (demo passwords only)."""
-    print(f"  {IDENTITY:<8} {stack.issuer_url}   OIDC issuer, discovery {stack.issuer_url}/.well-known/openid-configuration")
+    issuer = stack.issuer_url
+    print(f"  {IDENTITY:<8} {issuer}   OIDC issuer, discovery {issuer}/.well-known/openid-configuration")
     demo = yaml.safe_load(IDENTITY_DEMO.read_text(encoding="utf-8"))
     print("Demo users (docs/identity.md; TOTP secret: add it to any authenticator app):")
     for user in demo["users"]:

@@ -39,7 +39,9 @@ async def add_org_unit(session: AsyncSession, *, district: str, kind: str, code:
     if problems:
         raise Refused(problems)
     unit_id = org_unit_id(district, kind, code)
-    unit = await session.get(OrgUnit, unit_id) or OrgUnit(id=unit_id, district=district, kind=kind, code=code, name=name)
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None:
+        unit = OrgUnit(id=unit_id, district=district, kind=kind, code=code, name=name)
     unit.name = name
     session.add(unit)
     return unit

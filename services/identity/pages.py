@@ -73,7 +73,8 @@ def change_password_page(query: str, *, problems: list[FieldProblem] = ()) -> HT
             f'<label for="new_password">新密码 <small>New password</small></label>'
             f'<input id="new_password" name="new_password" type="password" autocomplete="new-password" required>'
             f'<label for="confirm_password">确认新密码 <small>Repeat it</small></label>'
-            f'<input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required>'
+            f'<input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password"'
+            f" required>"
             f'<button type="submit">修改并继续 Change and continue</button></form>')
     return _page("修改密码", "Change your password", body, 400 if problems else 200)
 

@@ -120,7 +120,9 @@ async def revoke(request: Request, runtime: RuntimeDep) -> Response:
     return JSONResponse(body, status_code=status, headers={**dict(headers), **NO_STORE})
 
 
-async def verified_claims(session: AsyncSession, settings: IdentitySettings, authorization: str | None) -> dict[str, Any]:
+async def verified_claims(
+    session: AsyncSession, settings: IdentitySettings, authorization: str | None
+) -> dict[str, Any]:
     """The claims of a bearer access token this issuer signed (RS256 only), or 401."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise HTTPException(401, "需要访问令牌 / a bearer access token is required",

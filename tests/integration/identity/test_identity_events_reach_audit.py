@@ -71,9 +71,11 @@ async def test_a_lockout_and_a_system_token_reach_the_audit_log(identity: Identi
         await login.open()
         for _ in range(identity.settings.lockout_threshold):
             await login.password("trail.locked", WRONG)
-    assert (await identity.token({"grant_type": "client_credentials"}, ("hotline12345", HOTLINE_SECRET))).status_code == 200
+    system_token = await identity.token({"grant_type": "client_credentials"}, ("hotline12345", HOTLINE_SECRET))
+    assert system_token.status_code == 200
     locked = await timeline(audit, "user:trail.locked", until={"identity.account_locked"})
-    assert [e["data"]["consecutive_failures"] for e in locked if e["type"] == "identity.login_failed"] == [1, 2, 3, 4, 5]
+    failures = [e["data"]["consecutive_failures"] for e in locked if e["type"] == "identity.login_failed"]
+    assert failures == [1, 2, 3, 4, 5]
     system = await timeline(audit, "client:hotline12345", until={"identity.system_token_issued"})
     issued = next(e for e in system if e["type"] == "identity.system_token_issued")
     assert issued["data"]["roles"] == ["hotline12345"] and issued["data"]["token_id"]

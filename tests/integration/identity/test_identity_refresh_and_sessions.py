@@ -100,7 +100,9 @@ async def test_a_session_ends_at_its_absolute_timeout_however_busy(start_identit
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-async def test_two_uses_of_one_refresh_token_at_once_give_one_new_token(start_identity: StartIdentity, kind: str) -> None:
+async def test_two_uses_of_one_refresh_token_at_once_give_one_new_token(
+    start_identity: StartIdentity, kind: str
+) -> None:
     identity = await start_identity(kind)
     token = (await identity.sign_in(*CLERK))["refresh_token"]
     answers = await asyncio.gather(*(refresh(identity, token) for _ in range(4)))

@@ -74,7 +74,6 @@ class Loaded:
     code: AuthorizationCode | None = None
     refresh: RefreshToken | None = None
     nonce_seen: bool = False
-    person: Person | None = None  # who logs in (authorization endpoint)
     # decided:
     new_codes: list[AuthorizationCode] = field(default_factory=list)
     new_refresh_tokens: list[RefreshToken] = field(default_factory=list)

@@ -14,6 +14,7 @@ import pyotp
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.events.base import Event
 from shared.events.identity import AccountLocked, LoggedOut, LoginFailed, LoginSucceeded
@@ -54,8 +55,17 @@ class Outcome:
     refusal: str | None = None  # what the person is told (pages.MESSAGES); None: this step passed
 
 
-async def emit(unit: Unit, event: Event, *, subject: str, district: str, actor: str) -> None:
-    await unit.emit(event, topic=IDENTITY_EVENTS, case_id=subject, district=district, actor=actor)
+def person(account: Account) -> Principal:
+    """The account as the services see it in its tokens (its actor in events: `person:<sub>`)."""
+    return Principal(subject=account.id, name=account.display_name, kind="person", roles=frozenset({account.role}),
+                     district=account.district, hall=account.hall, department=account.department)
+
+
+async def emit(unit: Unit, event: Event, *, subject: str, district: str, actor: Principal | None = None) -> None:
+    """Keyed by `subject`; the actor is the person (or system) concerned, else the service itself (an
+    attempt at an unknown username)."""
+    await unit.emit(event, topic=IDENTITY_EVENTS, case_id=subject, district=district,
+                    actor=actor.actor if actor else None, actor_detail=actor.actor_detail if actor else None)
 
 
 async def check_password(
@@ -66,7 +76,7 @@ async def check_password(
         await asyncio.to_thread(passwords.verify_password, passwords.DUMMY_HASH, password)  # same time as a miss
         await emit(unit, LoginFailed(username=username, reason="unknown_user", client_id=client_id,
                                      consecutive_failures=0),
-                   subject=f"user:{username}", district=settings.district, actor=f"user:{username}")
+                   subject=f"user:{username}", district=settings.district)
         return Outcome(refusal="unknown_user")
     refusal = _refusal_before_checking(account, settings, now)
     if refusal is None and not await asyncio.to_thread(passwords.verify_password, account.password_hash, password):
@@ -101,7 +111,7 @@ async def fail(unit: Unit, settings: IdentitySettings, account: Account, *, reas
                now: datetime) -> Outcome:
     """A failure counts toward the lockout (one already locked out stays locked, its clock unchanged); the
     failure that locks the account is told so."""
-    subject, actor = f"user:{account.username}", f"user:{account.username}"
+    subject, actor = f"user:{account.username}", person(account)
     if reason in ("bad_password", "bad_totp"):
         account.failed_logins += 1
         locked_until = lockout(settings).after_failure(failures=account.failed_logins, now=now)
@@ -145,7 +155,7 @@ async def complete_login(unit: Unit, account: Account, session: LoginSession, *,
     unit.session.add_all([account, session])
     await emit(unit, LoginSucceeded(username=account.username, role=account.role, client_id=session.client_id,
                                     session_id=session.id, factors=factors),
-               subject=f"user:{account.username}", district=account.district, actor=f"user:{account.username}")
+               subject=f"user:{account.username}", district=account.district, actor=person(account))
 
 
 async def session_of_cookie(session: AsyncSession, cookie: str | None) -> LoginSession | None:
@@ -188,5 +198,5 @@ async def end_session(unit: Unit, login: LoginSession, *, now: datetime, reason:
     if account is not None and reason == "logout":
         await emit(unit, LoggedOut(username=account.username, session_id=login.id,
                                    revoked_refresh_tokens=result.rowcount or 0),
-                   subject=f"user:{account.username}", district=account.district, actor=f"user:{account.username}")
+                   subject=f"user:{account.username}", district=account.district, actor=person(account))
     return result.rowcount or 0

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import select
 
 from shared.consuming import Unit
+from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
 from shared.health import RuntimeDep
 from services.identity import accounts, pages
 from services.identity.config import IdentitySettings
@@ -78,7 +79,7 @@ def _set_cookie(response: Response, settings: IdentitySettings, value: str) -> R
     return response
 
 
-@router.get("/authorize", response_class=Response)
+@router.get("/authorize", response_class=Response, openapi_extra=PUBLIC)
 async def authorize(request: Request, runtime: RuntimeDep,
                     session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
     """Authorization code + PKCE (S256): a live login session gets its code at once, others the login page."""
@@ -99,7 +100,7 @@ async def authorize(request: Request, runtime: RuntimeDep,
     return pages.login_page(urlencode(pairs))
 
 
-@router.post("/authorize", response_class=Response)
+@router.post("/authorize", response_class=Response, openapi_extra=PUBLIC)
 async def log_in(request: Request, runtime: RuntimeDep, username: Annotated[str, Form(max_length=150)],
                  password: Annotated[str, Form(max_length=1024)],
                  authorize_query: Annotated[str, Form(max_length=8192)]) -> Response:
@@ -133,7 +134,7 @@ async def _next_step(unit: Unit, settings: IdentitySettings, request: Request, p
     return await _issue_code(unit, settings, request, pairs, Person(account, session=login), now)
 
 
-@router.post("/authorize/password", response_class=Response)
+@router.post("/authorize/password", response_class=Response, openapi_extra=PUBLIC)
 async def first_login_password(request: Request, runtime: RuntimeDep,
                                new_password: Annotated[str, Form(max_length=1024)],
                                confirm_password: Annotated[str, Form(max_length=1024)],
@@ -154,7 +155,7 @@ async def first_login_password(request: Request, runtime: RuntimeDep,
         return await _next_step(unit, settings, request, pairs, account, login, now)
 
 
-@router.post("/authorize/totp", response_class=Response)
+@router.post("/authorize/totp", response_class=Response, openapi_extra=PUBLIC)
 async def second_factor(request: Request, runtime: RuntimeDep, code: Annotated[str, Form(max_length=16)],
                         authorize_query: Annotated[str, Form(max_length=8192)],
                         session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:

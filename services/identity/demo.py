@@ -12,7 +12,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.identity import directory
 from services.identity.config import IdentitySettings
-from services.identity.domain.roles import Role
 from services.identity.store import Account
 
 DEMO = Path(__file__).parent / "data" / "demo.yaml"
@@ -59,9 +58,9 @@ async def seed(session: AsyncSession, settings: IdentitySettings) -> None:
                                redirect_uris=settings.console_redirect_uris, scope="openid profile", district=district)
     await directory.put_client(session, client_id="hotline12345", name="12345 政务服务便民热线",
                                secret=settings.hotline12345_client_secret, grant_types=["client_credentials"],
-                               role=Role.hotline12345, district=district)
+                               role="hotline12345", district=district)
     for department in data["departments"]:
         await directory.put_client(session, client_id=f"dept-{department['code']}",
                                    name=f"{department['name']} 业务系统", secret=settings.dept_client_secret,
-                                   grant_types=["client_credentials"], role=Role.dept_system, district=district,
+                                   grant_types=["client_credentials"], role="dept_system", district=district,
                                    department=department["code"])

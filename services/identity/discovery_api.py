@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
 from shared.health import RuntimeDep
 from services.identity import keys
 from services.identity.config import IdentitySettings
@@ -15,7 +16,7 @@ from services.identity.token_api import USERINFO_CLAIMS
 router = APIRouter(tags=["oidc"])
 
 
-@router.get("/.well-known/openid-configuration")
+@router.get("/.well-known/openid-configuration", openapi_extra=PUBLIC)
 async def openid_configuration(runtime: RuntimeDep) -> dict[str, Any]:
     """OpenID Connect Discovery 1.0 metadata of this issuer."""
     settings: IdentitySettings = runtime.settings
@@ -42,7 +43,7 @@ async def openid_configuration(runtime: RuntimeDep) -> dict[str, Any]:
     }
 
 
-@router.get("/.well-known/jwks.json")
+@router.get("/.well-known/jwks.json", openapi_extra=PUBLIC)
 async def jwks(runtime: RuntimeDep) -> JSONResponse:
     """The public keys that sign tokens: the current one, and retired ones while their tokens may live."""
     async with runtime.sessions() as session:

@@ -14,8 +14,10 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.events.identity import SystemTokenIssued
+from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
 from shared.health import RuntimeDep
 from services.identity import accounts, keys, pages
 from services.identity.authorize_api import COOKIE
@@ -75,7 +77,7 @@ def _oauth_request(settings: IdentitySettings, request: Request, path: str, pair
     return OAuthRequest("POST", f"{settings.issuer}{path}", request.headers, pairs)
 
 
-@router.post("/token")
+@router.post("/token", openapi_extra=PUBLIC)
 async def token(request: Request, runtime: RuntimeDep) -> Response:
     """authorization_code (with the PKCE verifier), refresh_token (rotated), client_credentials."""
     settings: IdentitySettings = runtime.settings
@@ -103,10 +105,12 @@ async def _system_token_issued(unit: Unit, loaded: Loaded, body: dict) -> None:
                                                 department=client.department, token_id=claims.get("jti", ""),
                                                 expires_in=body.get("expires_in", 0)),
                         subject=f"client:{client.client_id}", district=client.district,
-                        actor=f"client:{client.client_id}")
+                        actor=Principal(subject=client.client_id, name=client.name, kind="system",
+                                        roles=frozenset({client.role} if client.role else ()),
+                                        district=client.district, department=client.department))
 
 
-@router.post("/revoke")
+@router.post("/revoke", openapi_extra=PUBLIC)
 async def revoke(request: Request, runtime: RuntimeDep) -> Response:
     """RFC 7009: a client revokes one of its refresh tokens (an unknown token is answered 200 all the same)."""
     settings: IdentitySettings = runtime.settings
@@ -143,7 +147,7 @@ async def verified_claims(
 USERINFO_CLAIMS = ("sub", "name", "preferred_username", "roles", "district", "hall", "department")
 
 
-@router.get("/userinfo")
+@router.get("/userinfo", openapi_extra=PUBLIC)
 async def userinfo(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """The person (or system) a bearer access token speaks for."""
     async with runtime.sessions() as session:
@@ -151,7 +155,8 @@ async def userinfo(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     return {name: claims[name] for name in USERINFO_CLAIMS if name in claims}
 
 
-@router.api_route("/logout", methods=["GET", "POST"], response_class=Response)
+@router.get("/logout", response_class=Response, openapi_extra=PUBLIC)
+@router.post("/logout", response_class=Response, openapi_extra=PUBLIC)
 async def logout(request: Request, runtime: RuntimeDep,
                  session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
     """End the browser's login session (its cookie) and revoke its refresh tokens; a client may instead post

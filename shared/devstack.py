@@ -102,8 +102,10 @@ class Stack:
         hotline = {"BANCHENG_NOTIFY_HOTLINE_ENDPOINT": self.url(HOTLINE_SIMULATOR)} if self.hotline_simulator else {}
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
-        else:  # a given issuer is in `common` already
-            auth = {"BANCHENG_AUTH_ISSUER": self.url(IDENTITY)} if self.runs_identity and IDENTITY in self.ports else {}
+        elif self.runs_identity and IDENTITY in self.ports:  # a given issuer is in `common` already
+            auth = {"BANCHENG_AUTH_ISSUER": self.url(IDENTITY)}
+        else:
+            auth = {}
         return {
             **common,
             "BANCHENG_NOTIFY_FILE_SINK": str(self.var_dir / "notify-file-sink.jsonl"),

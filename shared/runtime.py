@@ -51,6 +51,9 @@ class Runtime:
     # Background loops (a timer sweep, a retry queue, checkpoints): each gets the runtime, runs until
     # cancelled at shutdown, and should catch and log its own errors so one bad pass does not end it.
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
+    # Run once after the migrations, before the bus and before the service reports ready (a first signing
+    # key, seed data): an error stops the start.
+    on_start: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
     # Personal data: the keyring that seals it, and the tables `rotate-pii-key` re-seals (shared/cli.py).
@@ -112,6 +115,8 @@ class Runtime:
     async def start(self) -> None:
         await db.ensure_postgres_database(self.settings.database_url)
         await asyncio.to_thread(migrations.upgrade, self.settings.database_url, self.migrations_dir)
+        for prepare in self.on_start:
+            await prepare(self)
         await bus.ensure_topics(self.kafka, self._all_topics())
         # aiokafka wants the running loop, so the producer and relay are made here.
         self.producer = bus.create_producer(self.kafka, service=self.name)

@@ -1,5 +1,6 @@
-"""`make run`'s launcher: ready well within 30 s on this machine, and Ctrl-C (to the launcher alone or, as a
-terminal sends it, to its whole process group) or `kill` stops every service before the broker, none killed."""
+"""`make run`'s launcher: ready well within 30 s on this machine, identity seeded and its demo users listed, and
+Ctrl-C (to the launcher alone or, as a terminal sends it, to its whole process group) or `kill` stops every
+service before the broker, none killed."""
 
 import contextlib
 import os
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from shared.devbroker import free_port
-from shared.devstack import DEFAULT_PORTS
+from shared.devstack import DEFAULT_PORTS, IDENTITY
 from shared.settings import REPO_ROOT
 
 
@@ -54,7 +55,7 @@ def own_session() -> None:
 def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_child(
     tmp_path, stop_signal, preexec, to_group  # noqa: ANN001
 ) -> None:
-    ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in DEFAULT_PORTS}
+    ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in (IDENTITY, *DEFAULT_PORTS)}
     simulator_port = str(free_port())
     environment = {**os.environ, **ports, "BANCHENG_BROKER_PORT": str(free_port()), "BANCHENG_VAR_DIR": str(tmp_path),
                    "BANCHENG_HOTLINE12345_PORT": simulator_port}
@@ -77,7 +78,11 @@ def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_
         assert httpx.get(f"http://127.0.0.1:{simulator_port}/healthz").status_code == 200
         print(f"make run ready in {ready_after:.1f} s")
         children = children_of(launcher.pid)
-        assert len(children) == 1 + len(DEFAULT_PORTS) + 1  # the broker, five services, the 12345 simulator
+        # the broker, the identity provider, five services, the 12345 simulator
+        assert len(children) == 1 + 1 + len(DEFAULT_PORTS) + 1
+        issuer = f"http://127.0.0.1:{ports['BANCHENG_IDENTITY_PORT']}"
+        assert httpx.get(f"{issuer}/.well-known/openid-configuration").json()["issuer"] == issuer
+        assert "clerk.demo" in output and "TOTP" in output  # the demo users, second factor where needed
     finally:
         stopping = time.monotonic()
         if to_group:

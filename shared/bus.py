@@ -1,4 +1,7 @@
-"""The bus: a FastStream broker with metrics and tracing, the outbox's producer, topic creation."""
+"""The bus: a FastStream broker with metrics, the outbox's producer, topic creation.
+
+Tracing is not FastStream's middleware: the subscribers take whole batches (its spans would be one new
+trace per batch) and the outbox relay publishes outside FastStream; `shared.tracing` traces each event."""
 
 import asyncio
 import logging
@@ -10,9 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from shared.settings import KafkaSettings
@@ -20,9 +21,7 @@ from shared.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 
-def create_broker(
-    settings: KafkaSettings, *, service: str, registry: CollectorRegistry, tracer_provider: TracerProvider
-) -> KafkaBroker:
+def create_broker(settings: KafkaSettings, *, service: str, registry: CollectorRegistry) -> KafkaBroker:
     return KafkaBroker(
         settings.bootstrap_servers,
         client_id=f"bancheng-{service}",
@@ -30,7 +29,6 @@ def create_broker(
         enable_idempotence=settings.idempotence,
         middlewares=[
             KafkaPrometheusMiddleware(registry=registry, app_name=f"bancheng-{service}"),
-            KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
         ],
         logger=logging.getLogger(f"bancheng.{service}.broker"),
         log_level=logging.DEBUG,

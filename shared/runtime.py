@@ -20,13 +20,14 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import bus, db, inbox, migrations
+from shared import bus, db, inbox, migrations, tracing
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
 from shared.settings import KafkaSettings, ServiceSettings
-from shared.telemetry import configure_logging, create_tracer_provider
+from shared.telemetry import configure_logging
+from shared.tracing_http import ServerSpans
 from shared.topics import EVENT_STREAMS, dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,8 @@ class Runtime:
         name = self.settings.service_name
         self.engine = db.create_engine(self.settings.database_url)
         self.sessions = db.session_factory(self.engine)
-        self.broker = bus.create_broker(
-            self.kafka, service=name, registry=REGISTRY, tracer_provider=create_tracer_provider(name)
-        )
+        tracing.configure(name)  # off unless OTEL_* settings name an exporter (docs/tracing.md)
+        self.broker = bus.create_broker(self.kafka, service=name, registry=REGISTRY)
         for consumer in self.consumers:
             self._subscribe(consumer)
 
@@ -84,6 +84,8 @@ class Runtime:
             lifespan=self._lifespan,
         )
         application.state.runtime = self
+        if tracing.enabled():
+            application.add_middleware(ServerSpans)
         application.include_router(health_router)
         for router in self.routers:
             application.include_router(router)
@@ -132,6 +134,7 @@ class Runtime:
         await self.relay.drain()  # a clean stop leaves nothing unpublished or undeleted behind
         await self.producer.stop()
         await self.engine.dispose()
+        tracing.shutdown()  # the last spans are exported, not dropped
 
     def _all_topics(self) -> list[str]:
         dead_letters = [dead_letter_topic(consumer.group) for consumer in self.consumers]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
+from shared import tracing
 from shared.consuming import Unit
 from shared.health import RuntimeDep
 from services.intake import store
@@ -68,7 +69,8 @@ async def register(request: Request) -> Response:
         if replay is None:
             raise
         return replay.response()  # the first request was valid then: answer as it was answered
-    pending = PendingRegistration(valid=valid, origin=Origin(actor=actor), now=now, claim=claim)
+    origin = Origin(actor=actor, trace_context=tracing.current())
+    pending = PendingRegistration(valid=valid, origin=origin, now=now, claim=claim)
     try:
         answer = await runtime.registrations.submit(pending)
     except IntegrityError:

@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
+from shared.tracing import TraceHeaders
 from shared.events.case import CaseContactRecorded, CaseRegistered
 from shared.ids import new_id
 from shared.topics import CASE_CONTACTS, CASE_EVENTS
@@ -35,11 +36,13 @@ from services.intake.schemas import ActionIn, CaseCreate
 
 @dataclass(frozen=True, kw_only=True)
 class Origin:
-    """Who registered the case and, for hotline cases, the 12345 order it came from."""
+    """Who registered the case, for hotline cases the 12345 order it came from, and the request's trace
+    context (its events are built by the group commit, outside the request's span)."""
 
     actor: str
     hotline_order_id: str | None = None
     hotline_revision: int | None = None
+    trace_context: TraceHeaders | None = None
 
 
 def _default_tier(district: District) -> ComplexityTier:
@@ -160,7 +163,7 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
                      for attachment in case_in.attachments],
         events=[
             (topic, Envelope.wrap(event, source=service, case_id=case.id, district=case.district, hall=case.hall,
-                                  actor=origin.actor))
+                                  actor=origin.actor, trace_context=origin.trace_context))
             for topic, event in events
         ],
     )

@@ -1,6 +1,6 @@
 """docker-compose.yml cannot run here (no Docker engine), so its agreement with the code is checked:
 services, ports, every BANCHENG_* variable against the settings classes, production bus settings,
-Prometheus targets and gateway routes."""
+Prometheus targets, gateway routes, and the traces' way to Jaeger through the collector."""
 
 import importlib
 import re
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared import tracing
 from shared.devstack import DEFAULT_PORTS, SERVICES
 from shared.settings import REPO_ROOT, KafkaSettings
 
@@ -43,6 +44,8 @@ def test_every_variable_is_a_setting_and_the_settings_load_in_production(
     own = settings_class(service)
     prefix = f"BANCHENG_{service.upper()}_"
     for name, value in environment(service).items():
+        if name.startswith("OTEL_"):
+            continue  # OpenTelemetry's own settings: test_services_send_traces_through_the_collector_to_jaeger
         if name.startswith("BANCHENG_KAFKA_"):
             assert name.removeprefix("BANCHENG_KAFKA_").lower() in KafkaSettings.model_fields, name
         else:
@@ -78,6 +81,34 @@ def test_prometheus_scrapes_and_the_gateway_routes_every_service() -> None:
 
 
 def test_files_the_compose_file_mounts_exist() -> None:
-    for path in ("deploy/Dockerfile", "deploy/prometheus.yml", "deploy/nginx.conf", "deploy/postgres-init.sql"):
+    for path in ("deploy/Dockerfile", "deploy/prometheus.yml", "deploy/nginx.conf", "deploy/postgres-init.sql",
+                 "deploy/otel-collector.yaml"):
         assert (REPO_ROOT / path).is_file(), path
     assert Path(COMPOSE["secrets"]["audit_signing_key"]["file"]).parts[:2] == ("deploy", "secrets")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_send_traces_through_the_collector_to_jaeger(service: str) -> None:
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    env = environment(service)
+    assert "otel-collector" in COMPOSE["services"][service]["depends_on"]
+    assert tracing.exporter_names(env) == ["otlp"]  # the settings turn tracing on, and name a known protocol
+    assert isinstance(tracing.exporter("otlp", env), OTLPSpanExporter)
+    endpoint = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert endpoint == "http://otel-collector:4317"  # gRPC: the collector's grpc receiver below
+
+    collector = COMPOSE["services"]["otel-collector"]
+    assert collector["image"].startswith("otel/opentelemetry-collector-contrib:")
+    source, mounted = collector["volumes"][0].removesuffix(":ro").split(":")
+    assert source == "./deploy/otel-collector.yaml" and collector["command"] == [f"--config={mounted}"]
+    config = yaml.safe_load((REPO_ROOT / "deploy" / "otel-collector.yaml").read_text())
+    assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].endswith(":4317")
+    pipeline = config["service"]["pipelines"]["traces"]
+    assert pipeline["receivers"] == ["otlp"]
+    assert set(pipeline["processors"]) <= set(config["processors"])
+    (exporter,) = pipeline["exporters"]
+    assert exporter.split("/")[0] in ("otlp", "otlp_grpc")
+    assert config["exporters"][exporter]["endpoint"] == "jaeger:4317"  # Jaeger v2 takes OTLP/gRPC there
+    jaeger = COMPOSE["services"]["jaeger"]
+    assert jaeger["image"].startswith("jaegertracing/jaeger:2.") and "16686:16686" in jaeger["ports"]

@@ -16,7 +16,7 @@ provider exists, nothing is recorded, and the hot paths only test `enabled()`.
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -25,6 +25,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+if TYPE_CHECKING:  # shared.envelope imports this module
+    from aiokafka import ConsumerRecord
+
+    from shared.envelope import Envelope
 
 INSTRUMENTATION = "bancheng"
 # A span context as the envelope carries it: (traceparent, tracestate or None).
@@ -160,7 +165,7 @@ def _kafka_attributes(operation: str, topic: str, key: bytes | None, message_id:
     return attributes
 
 
-def consumer_span(envelope: Any, record: Any, *, group: str) -> Span:
+def consumer_span(envelope: "Envelope", record: "ConsumerRecord", *, group: str) -> Span:
     """A CONSUMER span for applying one event, child of the context its record carried (not made current)."""
     attributes = _kafka_attributes("process", record.topic, record.key, str(envelope.id))
     attributes["messaging.consumer.group.name"] = group
@@ -171,7 +176,7 @@ def consumer_span(envelope: Any, record: Any, *, group: str) -> Span:
     )
 
 
-def consuming(envelope: Any, record: Any, *, group: str) -> Any:
+def consuming(envelope: "Envelope", record: "ConsumerRecord | None", *, group: str) -> Any:
     """A context manager applying one event in its CONSUMER span, made current so what the handler stages
     continues the trace; an error is recorded on the span and raised. A no-op when tracing is off."""
     if _tracer is None or record is None:
@@ -180,7 +185,8 @@ def consuming(envelope: Any, record: Any, *, group: str) -> Any:
 
 
 def active_span(
-    name: str, *, kind: SpanKind = SpanKind.INTERNAL, parent_of: Any = None, attributes: dict[str, Any] | None = None,
+    name: str, *, kind: SpanKind = SpanKind.INTERNAL, parent_of: "Envelope | None" = None,
+    attributes: dict[str, Any] | None = None,
 ) -> Any:
     """A context manager yielding a new span made current: a child of the current span, or with
     `parent_of` (an envelope) of the context that envelope carries. Tracing must be on."""

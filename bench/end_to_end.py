@@ -38,7 +38,8 @@ from shared.devbroker import free_port  # noqa: E402
 from shared.devstack import SERVICES, Stack  # noqa: E402
 from shared.settings import REPO_ROOT  # noqa: E402
 from shared.topics import WORKORDER_EVENTS  # noqa: E402
-from tests.e2e.load import case_body  # noqa: E402
+from tests.e2e.load import case_body, clerk_token  # noqa: E402
+from tests.issuer import TokenIssuer  # noqa: E402
 
 
 async def raw_bus_baseline(servers: str, *, count: int, size: int) -> tuple[float, float]:
@@ -93,15 +94,17 @@ async def watch_audit(database: Path, seen: dict[str, float], stop: asyncio.Even
         await asyncio.sleep(0.02)
 
 
-async def offer_load(port: int, *, rate: float, duration: float) -> tuple[dict[str, float], Counter[str]]:
+async def offer_load(port: int, *, token: str, rate: float, duration: float) -> tuple[dict[str, float], Counter[str]]:
     posted: dict[str, float] = {}
+    authorization = f"Authorization: Bearer {token}\r\n"
     errors: Counter[str] = Counter()  # by status code, or the connection error's name
     client = RawClient(port)  # httpx cost more CPU per request than intake: the generator measured itself
 
     async def post(number: int) -> None:
         started = time.perf_counter()
         try:
-            status, body = await client.post("/cases", json.dumps(case_body(number), ensure_ascii=False).encode())
+            status, body = await client.post("/cases", json.dumps(case_body(number), ensure_ascii=False).encode(),
+                                             headers=authorization)
         except (OSError, asyncio.IncompleteReadError) as error:
             errors[type(error).__name__] += 1
             return
@@ -163,7 +166,9 @@ class SpanSink:
         self.process.wait()
 
 
-async def run(stack: Stack, *, rate: float, duration: float, drain: float, sink: SpanSink | None = None) -> dict[str, float]:
+async def run(
+    stack: Stack, *, token: str, rate: float, duration: float, drain: float, sink: SpanSink | None = None,
+) -> dict[str, float]:
     """Offer the load, print the figures, and return the main ones (for `bench/tracing_cost.py`)."""
     servers = stack.broker.bootstrap_servers
     produced, consumed = await raw_bus_baseline(servers, count=20_000, size=700)
@@ -182,7 +187,7 @@ async def run(stack: Stack, *, rate: float, duration: float, drain: float, sink:
     sink_before = sink.cpu_seconds() if sink else 0.0
     generator_before = time.process_time()
     begin = time.perf_counter()
-    posted, errors = await offer_load(stack.ports["intake"], rate=rate, duration=duration)
+    posted, errors = await offer_load(stack.ports["intake"], token=token, rate=rate, duration=duration)
     offered_for = time.perf_counter() - begin
     deadline = time.perf_counter() + drain
     while time.perf_counter() < deadline and not set(posted) <= set(audited):
@@ -250,17 +255,21 @@ def bench(*, rate: float, duration: float, drain: float, trace_to: str | None = 
           ratio: float | None = None, print_pids: bool = False) -> dict[str, float]:
     """One run on a fresh stack (and, tracing, a fresh span sink); the figures `run` returns."""
     sink = SpanSink() if trace_to == "otlp" else None
+    issuer = TokenIssuer().start()  # the services trust it; the load posts as a window clerk of hall FT
     try:
         with tempfile.TemporaryDirectory(prefix="bancheng-bench-") as directory:
-            stack = Stack(var_dir=Path(directory), extra_env=sink.environment(ratio) if sink else {}).start()
+            stack = Stack(var_dir=Path(directory), issuer=issuer.url,
+                          extra_env=sink.environment(ratio) if sink else {}).start()
             if print_pids:
                 print("pids:", " ".join(f"{name}={process.pid}" for name, process in stack.processes.items()),
                       flush=True)
             try:
-                return asyncio.run(run(stack, rate=rate, duration=duration, drain=drain, sink=sink))
+                return asyncio.run(run(stack, token=clerk_token(issuer), rate=rate, duration=duration, drain=drain,
+                                       sink=sink))
             finally:
                 stack.stop()
     finally:
+        issuer.stop()
         if sink:
             sink.stop()
 

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared import db
+from shared.auth.http import PUBLIC
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -22,13 +23,13 @@ async def get_runtime(request: Request) -> "Runtime":
 RuntimeDep = Annotated["Runtime", Depends(get_runtime)]
 
 
-@health_router.get("/healthz")
+@health_router.get("/healthz", openapi_extra=PUBLIC)
 async def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
-@health_router.get("/readyz")
+@health_router.get("/readyz", openapi_extra=PUBLIC)
 async def readyz(runtime: RuntimeDep) -> Response:
     """Ready when the database and the broker both answer."""
     checks: dict[str, str] = {}
@@ -42,7 +43,7 @@ async def readyz(runtime: RuntimeDep) -> Response:
     return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
 
 
-@health_router.get("/metrics")
+@health_router.get("/metrics", openapi_extra=PUBLIC)
 async def metrics() -> Response:
     """Prometheus exposition of this process's metrics."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -21,10 +21,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus, db, inbox, migrations, tracing
+from shared.auth.http import declare_permissions
+from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
+from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
+from shared.pipeline_gauges import sample_pipeline_gauges
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging
 from shared.tracing_http import ServerSpans
@@ -70,10 +74,10 @@ class Runtime:
         return self.settings.service_name
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
-        """A transaction for an HTTP command: its staged events are published after it commits."""
+    async def unit(self, acting: Principal | None = None) -> AsyncIterator[Unit]:
+        """A transaction for an HTTP command by `acting`: its staged events are published after it commits."""
         async with self.sessions() as session, session.begin():
-            unit = Unit(session=session, service=self.name)
+            unit = Unit(session=session, service=self.name, acting=acting)
             yield unit
         self.relay.wake()
 
@@ -84,10 +88,12 @@ class Runtime:
             lifespan=self._lifespan,
         )
         application.state.runtime = self
-        if tracing.enabled():
+        application.add_middleware(HttpMetrics, service=self.name)
+        if tracing.enabled():  # outermost: the server span covers the whole request
             application.add_middleware(ServerSpans)
         application.include_router(health_router)
         for router in self.routers:
+            declare_permissions(router)
             application.include_router(router)
         return application
 
@@ -117,7 +123,7 @@ class Runtime:
         await self.producer.start()
         await self.relay.start()
         await self.broker.start()
-        loops = (prune_applied_events, *self.background)
+        loops = (prune_applied_events, sample_pipeline_gauges, *self.background)
         self._tasks = [asyncio.create_task(loop(self), name=loop.__name__) for loop in loops]
         self.relay.wake()
         freeze_startup_objects()
@@ -152,7 +158,8 @@ class Runtime:
             retry_backoff_s=self.settings.consumer_retry_backoff_s,
         )
 
-        commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000)
+        commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000,
+                                timeout_s=self.kafka.commit_timeout_ms / 1000)
         self._offset_commits.append(commits)
 
         async def apply_batch(message: KafkaMessage) -> None:

@@ -1,16 +1,18 @@
 """Routes that track what hangs on a case: missing items (容缺) supplied or waived, batch items moved."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, status
 
+from shared.auth.http import Authorize
+from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.events.case import BatchItemMoved, MissingItemSupplied
 from shared.health import RuntimeDep
 from shared.topics import CASE_EVENTS
 from services.intake import store
-from services.intake.api import DEFAULT_ACTOR, Actor, load_case
+from services.intake.api import load_case
 from services.intake.domain.batch import BatchItem, BatchItemState, move_batch_item
 from services.intake.domain.missing_items import MissingItem, MissingItemState, supply_item, waive_item
 from services.intake.idempotency import IdempotencyKey, run_once
@@ -25,11 +27,13 @@ def _absent(what_zh: str, what_en: str, number: int) -> HTTPException:
 
 
 async def _resolve_missing_item(
-    runtime: RuntimeDep, *, case_id: str, item_no: int, body: MissingItemResolutionIn, actor: str,
+    runtime: RuntimeDep, *, case_id: str, item_no: int, body: MissingItemResolutionIn, principal: Principal,
     waived: bool, key: str | None,
 ) -> dict[str, Any]:
+    actor = principal.actor
+
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
-        case = await load_case(unit, case_id)
+        case = await load_case(unit, case_id, principal=principal, permission="case.act")
         row = await unit.session.get(store.MissingItemRow, (case_id, item_no))
         if row is None:
             raise _absent("容缺材料", "missing item", item_no)
@@ -47,37 +51,39 @@ async def _resolve_missing_item(
 
     verb = "waive" if waived else "supply"
     return await run_once(runtime, key=key, scope=f"POST /cases/{case_id}/missing-items/{item_no}/{verb}",
-                          payload=body.model_dump(mode="json"), work=work)
+                          payload=body.model_dump(mode="json"), work=work, acting=principal)
 
 
 @router.post("/{case_id}/missing-items/{item_no}/supply")
 async def supply_missing_item(
     case_id: str, item_no: int, body: MissingItemResolutionIn, runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
+    principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """The applicant brought a missing item (补齐) and staff checked it."""
-    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, actor=actor,
+    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, principal=principal,
                                        waived=False, key=idempotency_key)
 
 
 @router.post("/{case_id}/missing-items/{item_no}/waive")
 async def waive_missing_item(
     case_id: str, item_no: int, body: MissingItemResolutionIn, runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
+    principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """A missing item is no longer required; `note` is the reason (required)."""
-    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, actor=actor,
+    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, principal=principal,
                                        waived=True, key=idempotency_key)
 
 
 @router.post("/{case_id}/items/{item_no}/moves")
 async def move_item(
     case_id: str, item_no: int, body: BatchItemMoveIn, runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
+    principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Move one item of a batch registration (blocked and dropped need a reason)."""
+    actor = principal.actor
+
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
-        case = await load_case(unit, case_id)
+        case = await load_case(unit, case_id, principal=principal, permission="case.act")
         row = await unit.session.get(store.BatchItemRow, (case_id, item_no))
         if row is None:
             raise _absent("批量事项", "batch item", item_no)
@@ -93,4 +99,4 @@ async def move_item(
         return status.HTTP_200_OK, await case_view(unit.session, case)
 
     return await run_once(runtime, key=idempotency_key, scope=f"POST /cases/{case_id}/items/{item_no}/moves",
-                          payload=body.model_dump(mode="json"), work=work)
+                          payload=body.model_dump(mode="json"), work=work, acting=principal)

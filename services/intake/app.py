@@ -16,6 +16,7 @@ from services.intake import api, api_tracking, hotline, lookup, printouts, store
 from services.intake.config import IntakeSettings, get_settings
 from services.intake.batch_writer import durable_writer
 from services.intake.group_commit import GroupCommit
+from services.intake.gauges import publish_intake_gauges
 from services.intake.handlers import consumer
 from services.intake.http_errors import install_error_handlers
 from services.intake.idempotency import Answer
@@ -91,7 +92,7 @@ def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings |
         migrations_dir=Path(__file__).parent / "migrations",
         consumers=[consumer],
         routers=[api.router, api_tracking.router, printouts.router, lookup.router, hotline.router],
-        background=[prune_idempotency_and_deliveries],
+        background=[prune_idempotency_and_deliveries, publish_intake_gauges],
         title="Bancheng intake (受理)",
         description="Registers cases from every channel and follows them through the closed loop.",
     )

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from shared.auth.http import SIGNED_WEBHOOK
 from shared.consuming import Unit
 from shared.events.case import CaseDescriptionUpdated
 from shared.health import RuntimeDep
@@ -32,7 +33,7 @@ from services.intake.registration import Origin, register_case
 from services.intake.schemas import ActionIn, ApplicantIn, CaseCreate
 
 router = APIRouter(prefix="/hotline/12345", tags=["12345 hotline"])
-HOTLINE_ACTOR = "hotline:12345"
+HOTLINE_ACTOR = "system:hotline12345"  # the signed webhook stands in for its token
 
 
 class HotlineCaller(BaseModel):
@@ -113,7 +114,7 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> dict[s
     return {"case_id": case.id, "case_number": case.case_number, "created": created, "applied": True}
 
 
-@router.post("/orders")
+@router.post("/orders", openapi_extra=SIGNED_WEBHOOK)
 async def receive_hotline_order(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """A 12345 order, created or changed on the hotline's side (signed webhook)."""
     body = await request.body()

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 
+from shared.auth.http import PUBLIC
 from shared.health import RuntimeDep
 from services.intake import store
 from services.intake.config import IntakeSettings, district_catalogue
@@ -43,7 +44,7 @@ def _too_many(retry_after: int) -> HTTPException:
     )
 
 
-@router.post("/status-lookup")
+@router.post("/status-lookup", openapi_extra=PUBLIC)
 async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Where my case stands (no login): case number and the last four digits of the phone."""
     limits = _limits(request, runtime)

@@ -40,6 +40,7 @@ class Origin:
     context (its events are built by the group commit, outside the request's span)."""
 
     actor: str
+    actor_detail: str | None = None  # the token's name, roles and org unit (shared/auth/principal.py)
     hotline_order_id: str | None = None
     hotline_revision: int | None = None
     trace_context: TraceHeaders | None = None
@@ -163,7 +164,8 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
                      for attachment in case_in.attachments],
         events=[
             (topic, Envelope.wrap(event, source=service, case_id=case.id, district=case.district, hall=case.hall,
-                                  actor=origin.actor, trace_context=origin.trace_context))
+                                  actor=origin.actor, actor_detail=origin.actor_detail,
+                                  trace_context=origin.trace_context))
             for topic, event in events
         ],
     )

@@ -7,6 +7,9 @@ from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel
 from sqlmodel import select
 
+from shared.auth.http import Authorize, require
+from shared.auth.policy import Scope
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from services.notify import store
 from services.notify.domain.model import ChannelName, TemplateValue
@@ -14,6 +17,7 @@ from services.notify.domain.templates import Rendered, TemplateError, preview
 from services.notify.handlers import notify_config
 
 router = APIRouter()
+TemplateReader = Annotated[Principal, Authorize("template.read")]
 
 
 class DeliveryPublic(BaseModel):
@@ -32,15 +36,20 @@ class DeliveryPublic(BaseModel):
 
 
 @router.get("/cases/{case_id}/deliveries", response_model=list[DeliveryPublic], tags=["deliveries"])
-async def list_deliveries(case_id: str, runtime: RuntimeDep) -> list[store.Delivery]:
+async def list_deliveries(case_id: str, runtime: RuntimeDep,
+                          principal: Annotated[Principal, Authorize("delivery.read")]) -> list[store.Delivery]:
     """The notifications planned for one case, with their delivery state and last error."""
     async with runtime.sessions() as session:
+        facts = await session.get(store.CaseFacts, case_id)
+        if facts is None:
+            return []  # notify has heard nothing of this case: nothing was planned for it
+        require(principal, "delivery.read", Scope(district=facts.district, hall=facts.hall))
         query = select(store.Delivery).where(store.Delivery.case_id == case_id).order_by(store.Delivery.created_at)
         return list((await session.exec(query)).all())
 
 
 @router.get("/templates", tags=["templates"])
-async def list_templates() -> dict[str, list[str]]:
+async def list_templates(_principal: TemplateReader) -> dict[str, list[str]]:
     """Template names, and the variables templates may use."""
     book = notify_config().templates
     return {"templates": sorted(book.templates), "variables": sorted(book.variables)}
@@ -49,6 +58,7 @@ async def list_templates() -> dict[str, list[str]]:
 @router.post("/templates/{name}/preview", response_model=Rendered, tags=["templates"])
 async def preview_template(
     name: str,
+    _principal: TemplateReader,
     channel: ChannelName = ChannelName.email,
     variables: Annotated[dict[str, TemplateValue] | None, Body(embed=True)] = None,
 ) -> Rendered:

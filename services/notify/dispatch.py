@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from opentelemetry.trace import SpanContext, Status, StatusCode
+from prometheus_client import Counter
 from sqlalchemy import bindparam, func, select, update
 
 from shared.consuming import Unit
@@ -40,6 +41,10 @@ from services.notify.domain.retry import RetryPolicy, Verdict
 
 log = logging.getLogger(__name__)
 DELIVERY = store.Delivery.__table__
+# result: delivered, retrying (a retry is scheduled) or failed (for good, dead-lettered). Attempts put off
+# by a breaker, a rate limit or an earlier message waiting are not attempts and are not counted.
+DELIVERIES = Counter("bancheng_notify_deliveries_total", "Delivery attempts recorded, by channel and result",
+                     ["channel", "result"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +218,7 @@ class Dispatcher:
         now = datetime.now(UTC)
         async with runtime.sessions() as session, session.begin():
             changes = []
+            results: list[tuple[str, str]] = []
             held_until: dict[str, datetime] = {}
             for item, outcome in attempts:
                 unchanged = {"id": item.request.delivery_id, "n": item.attempts, "error": item.last_error, "at": None}
@@ -224,6 +230,7 @@ class Dispatcher:
                     unit = Unit(session=session, service=runtime.name, cause=item.envelope)
                     with tracing.resumed(self._attempt_spans.get(item.request.delivery_id)):
                         change = {**unchanged, **await self._settle(unit, item, outcome, now)}
+                    results.append((item.request.channel, change["s"]))
                 if change["s"] == "retrying":
                     held_until[item.queue] = change["due"]
                 changes.append(change)
@@ -235,6 +242,8 @@ class Dispatcher:
                 ),
                 changes,
             )
+        for channel, result in results:  # once the attempts are recorded: a rolled-back pass counts none
+            DELIVERIES.labels(channel, result).inc()
         runtime.relay.wake()
 
     async def _settle(self, unit: Unit, item: Claimed, result: DeliveryResult, now: datetime) -> dict[str, object]:

@@ -6,6 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from shared.auth.http import NARROWED, Authorize, bounded, require
+from shared.auth.policy import Scope, allows
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from services.sla import store
 from services.sla.cards import urge
@@ -47,27 +50,34 @@ class UrgeIn(BaseModel):
     recipient: str | None = Field(default=None, description="Default: the item's department")
 
 
-@router.get("/cases/{case_id}/deadlines", response_model=list[store.Deadline])
-async def list_deadlines(case_id: str, runtime: RuntimeDep) -> list[store.Deadline]:
-    """The deadlines of one case: its reply and each work order."""
+@router.get("/cases/{case_id}/deadlines", response_model=list[store.Deadline], openapi_extra=NARROWED)
+async def list_deadlines(case_id: str, runtime: RuntimeDep,
+                         principal: Annotated[Principal, Authorize("deadline.read")]) -> list[store.Deadline]:
+    """The deadlines of one case the caller may read: its reply and each work order."""
     async with runtime.sessions() as session:
-        return await store.deadlines_of_case(session, case_id=case_id)
+        rows = await store.deadlines_of_case(session, case_id=case_id)
+    return [row for row in rows if allows(principal, "deadline.read",
+                                          Scope(district=row.district, hall=row.hall, department=row.department))]
 
 
 Filter = Annotated[str | None, Query()]
+SupervisionReader = Annotated[Principal, Authorize("supervision.read")]
 
 
 @router.get("/supervision", response_model=list[SupervisionPublic])
 async def list_supervision(
-    runtime: RuntimeDep, colour: Filter = None, department: Filter = None, hall: Filter = None, district: Filter = None
+    runtime: RuntimeDep, principal: SupervisionReader, colour: Filter = None, department: Filter = None,
+    hall: Filter = None, district: Filter = None,
 ) -> list[SupervisionPublic]:
-    """Supervision items, oldest first, filtered by colour, department, hall and district."""
-    return await _items(runtime, colour=colour, department=department, hall=hall, district=district)
+    """Supervision items within the caller's reach, oldest first, filtered by colour, department, hall and district."""
+    scope = bounded(principal, "supervision.read", department=department, hall=hall, district=district)
+    return await _items(runtime, colour=colour, **scope)
 
 
 @router.get("/supervision/board", response_model=list[BoardGroupPublic])
 async def supervision_board(
     runtime: RuntimeDep,
+    principal: SupervisionReader,
     by: Annotated[list[BoardDimension], Query(min_length=1)],
     colour: Filter = None,
     department: Filter = None,
@@ -75,7 +85,8 @@ async def supervision_board(
     district: Filter = None,
 ) -> list[BoardGroupPublic]:
     """The board: items grouped by the chosen dimensions (red first), with the urging notices sent."""
-    items = await _items(runtime, colour=colour, department=department, hall=hall, district=district)
+    scope = bounded(principal, "supervision.read", department=department, hall=hall, district=district)
+    items = await _items(runtime, colour=colour, **scope)
     # The domain groups and orders them (red first); its items map back, by identity, to what we show.
     pairs = [(_as_domain(item), item) for item in items]
     shown = {id(domain): item for domain, item in pairs}
@@ -95,13 +106,16 @@ def _as_domain(item: SupervisionPublic) -> SupervisionItem:
 
 
 @router.post("/supervision/{supervision_id}/urge", response_model=UrgingNoticePublic, status_code=201)
-async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: RuntimeDep) -> UrgingNoticePublic:
-    """A supervisor urges the responsible department (催办); announced as UrgingNoticeSent."""
-    async with runtime.unit() as unit:
+async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: RuntimeDep,
+                          principal: Annotated[Principal, Authorize("supervision.urge")]) -> UrgingNoticePublic:
+    """A supervisor of the item's district urges the responsible department (催办); announced as UrgingNoticeSent."""
+    async with runtime.unit(principal) as unit:
         item = await unit.session.get(store.SupervisionItem, supervision_id)
         if item is None:
             raise HTTPException(404, detail=[{"loc": ["path", "supervision_id"], "msg": "no such supervision item",
                                               "msg_zh": "督办事项不存在"}])
+        require(principal, "supervision.urge", Scope(district=item.district, hall=item.hall,
+                                                     department=item.department))
         row = await unit.session.get(store.Deadline, item.deadline_id)
         notice = await urge(
             unit, row, item, at=datetime.now(UTC), text=urge_in.text, channel=urge_in.channel,

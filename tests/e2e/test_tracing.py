@@ -10,23 +10,28 @@ import pytest
 
 from shared.devstack import SERVICES, Stack
 from tests.e2e.load import TRAIL, case_body
+from tests.issuer import TokenIssuer, session_issuer
 from tests.otlp_receiver import OtlpReceiver, ReceivedSpan
+
+ROLES = {"intake": ("window_clerk", {"hall": "FT"}), "audit": ("auditor", {})}
 
 
 def call(stack: Stack, method: str, service: str, path: str, **kwargs: object) -> httpx.Response:
-    """Every HTTP call of this test: where the services' bearer token is to be added once routes require one."""
-    return httpx.request(method, f"{stack.url(service)}{path}", timeout=10, **kwargs)  # type: ignore[arg-type]
+    """Every HTTP call of this test, with a token of the suite's issuer for the role the route wants."""
+    role, claims = ROLES[service]
+    return httpx.request(method, f"{stack.url(service)}{path}", timeout=10,
+                         headers=session_issuer().headers(role, **claims), **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def traced(tmp_path) -> Iterator[tuple[Stack, OtlpReceiver]]:  # noqa: ANN001
+def traced(tmp_path, issuer: TokenIssuer) -> Iterator[tuple[Stack, OtlpReceiver]]:  # noqa: ANN001
     with OtlpReceiver() as receiver:
         env = {
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
             "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_BSP_SCHEDULE_DELAY": "200",  # export within a fifth of a second, not the default five
         }
-        stack = Stack(var_dir=tmp_path, extra_env=env).start()
+        stack = Stack(var_dir=tmp_path, issuer=issuer.url, extra_env=env).start()
         try:
             yield stack, receiver
         finally:

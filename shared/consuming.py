@@ -224,8 +224,7 @@ class BatchApplier:
     async def _apply_every_batch(self, fresh: Fresh, session: AsyncSession) -> None:
         """The batch handler, each event in a CONSUMER span of its own spanning the call (none current:
         the handler acts for the whole batch)."""
-        spans = [tracing.consumer_span(envelope, record, group=self.consumer.group)
-                 for envelope, record in fresh] if tracing.enabled() else []
+        spans = tracing.consumer_spans(fresh, group=self.consumer.group)
         try:
             await self.consumer.every_batch(fresh, Unit(session=session, service=self.service))
         except BaseException as error:

@@ -23,6 +23,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased
 from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -39,6 +40,11 @@ _NOTHING = nullcontext()
 _STAGED_HEADERS = ("traceparent", "tracestate", "ce_id")
 _tracer: Tracer | None = None
 _provider: TracerProvider | None = None
+# The sampler follows a parent's decision (every `parentbased_*`): a child of an unsampled context would be
+# a non-recording span, so none is made and the context is passed on as it came (sampled-out traces cost
+# a flag test, not a span, a header rewrite and an attach per event).
+_follow_unsampled = False
+_UNSAMPLED = frozenset(f"{flags:02x}" for flags in range(0, 256, 2))  # trace flags without the sampled bit
 
 
 class TracingConfigError(ValueError):
@@ -104,9 +110,10 @@ def resource(service: str) -> Resource:
 
 def install(provider: TracerProvider | None) -> None:
     """Trace through `provider` from now on (None: off). Tests install one with an in-memory exporter."""
-    global _tracer, _provider
+    global _tracer, _provider, _follow_unsampled
     _provider = provider
     _tracer = provider.get_tracer(INSTRUMENTATION) if provider is not None else None
+    _follow_unsampled = provider is not None and isinstance(provider.sampler, ParentBased)
 
 
 def enabled() -> bool:
@@ -181,7 +188,31 @@ def consuming(envelope: "Envelope", record: "ConsumerRecord | None", *, group: s
     continues the trace; an error is recorded on the span and raised. A no-op when tracing is off."""
     if _tracer is None or record is None:
         return _NOTHING
+    if _sampled_out(envelope.traceparent):
+        return _within(parent(envelope.traceparent, envelope.tracestate))
     return _current(consumer_span(envelope, record, group=group))
+
+
+def consumer_spans(fresh: Sequence[tuple["Envelope", "ConsumerRecord"]], *, group: str) -> list[Span]:
+    """`consumer_span` for each event of a batch but those of sampled-out traces; [] when tracing is off."""
+    if _tracer is None:
+        return []
+    return [consumer_span(envelope, record, group=group) for envelope, record in fresh
+            if not _sampled_out(envelope.traceparent)]
+
+
+def _sampled_out(traceparent: str | None) -> bool:
+    """Whether `traceparent` is a well-formed context whose trace was not sampled, and the sampler follows it."""
+    return _follow_unsampled and traceparent is not None and len(traceparent) == 55 and traceparent[53:] in _UNSAMPLED
+
+
+@contextmanager
+def _within(context: otel_context.Context) -> Iterator[None]:
+    token = otel_context.attach(context)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 def active_span(
@@ -218,13 +249,17 @@ def end_all(spans: Sequence[Span], error: BaseException | None = None) -> None:
 
 def send_spans(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Span], list[list[tuple[str, bytes]]]]:
     """A PRODUCER span per outbox row the relay sends ("send <topic>", child of the context staged with
-    the row), and each row's record headers with `traceparent`/`tracestate` set to its span's context.
+    the row), and each row's record headers with `traceparent`/`tracestate` set to its span's context
+    (a row of a sampled-out trace: no span, its headers as staged).
 
     Rows are (id, topic, key, value, headers as [name, text] pairs, staged at), as the relay reads them."""
     spans, all_headers = [], []
     start_span = tracer().start_span
     for _id, topic, key, _value, headers, _staged_at in rows:
         staged = {name: content for name, content in headers if name in _STAGED_HEADERS}
+        if _sampled_out(staged.get("traceparent")):
+            all_headers.append([(name, content.encode()) for name, content in headers])
+            continue
         attributes = _kafka_attributes("send", topic, key, staged.get("ce_id"))
         span = start_span(
             f"send {topic}", context=parent(staged.get("traceparent"), staged.get("tracestate")),

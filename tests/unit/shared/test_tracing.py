@@ -120,3 +120,32 @@ def test_a_malformed_traceparent_starts_a_new_trace_rather_than_failing(spans: I
     with tracing.active_span("x", parent_of=registered(trace_context=("00-not-a-context", None))) as span:
         pass
     assert span.parent is None and span.get_span_context().is_valid
+
+
+def test_a_sampled_out_trace_makes_no_span_and_passes_its_context_on() -> None:
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(0.5)))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    unsampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+
+    class Record:
+        topic, key, partition, offset = "bancheng.case.events", b"case-1", 0, 7
+
+    try:
+        cause = registered(trace_context=(unsampled, "vendor=1"))
+        with tracing.consuming(cause, Record(), group="routing"):
+            effect = registered()  # staged by a handler: the context it came in
+        staged = row(effect, topic="bancheng.workorder.events")
+        spans, headers = tracing.send_spans([(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)])
+        assert tracing.consumer_spans([(cause, Record())], group="audit") == []
+        sampled = row(registered(trace_context=(PARENT, None)), topic="t")  # a sampled parent is followed too
+        recorded, _ = tracing.send_spans([(2, "t", sampled["key"], sampled["value"], sampled["headers"], AT)])
+        tracing.end_all(recorded)
+    finally:
+        tracing.install(None)
+    assert (effect.traceparent, effect.tracestate) == (unsampled, "vendor=1")
+    assert spans == [] and dict(headers[0])["traceparent"] == unsampled.encode()
+    assert [span.name for span in exporter.get_finished_spans()] == ["send t"]

@@ -180,6 +180,8 @@ def test_services_send_traces_through_the_collector_to_jaeger(service: str) -> N
     assert isinstance(tracing.exporter("otlp", env), OTLPSpanExporter)
     endpoint = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
     assert endpoint == "http://otel-collector:4317"  # gRPC: the collector's grpc receiver below
+    # A parent-based sampler: a case is traced in every service or in none, and sampled-out ones cost no spans.
+    assert env["OTEL_TRACES_SAMPLER"].startswith("parentbased_") and 0 < float(env["OTEL_TRACES_SAMPLER_ARG"]) <= 1
 
     collector = COMPOSE["services"]["otel-collector"]
     assert collector["image"].startswith("otel/opentelemetry-collector-contrib:")

@@ -28,6 +28,8 @@ from shared.health import health_router
 from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
+from shared.personal_data import Keyring
+from shared.personal_data.rotation import SealedTable
 from shared.pipeline_gauges import sample_pipeline_gauges
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging
@@ -52,6 +54,9 @@ class Runtime:
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
+    # Personal data: the keyring that seals it, and the tables `rotate-pii-key` re-seals (shared/cli.py).
+    keyring: Keyring | None = None
+    sealed_tables: Sequence[SealedTable] = ()
     engine: AsyncEngine = field(init=False)
     sessions: db.SessionFactory = field(init=False)
     broker: KafkaBroker = field(init=False)
@@ -159,7 +164,7 @@ class Runtime:
         )
 
         commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000,
-                                timeout_s=self.kafka.commit_timeout_ms / 1000)
+                                timeout_s=self.kafka.commit_timeout_ms / 1000, group=consumer.group)
         self._offset_commits.append(commits)
 
         async def apply_batch(message: KafkaMessage) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from shared import outbox
+from shared.personal_data import get_keyring
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
-from services.intake import api, api_tracking, hotline, lookup, printouts, store
+from services.intake import api, api_personal_data, api_tracking, hotline, lookup, personal_data, printouts, store
 from services.intake.config import IntakeSettings, get_settings
 from services.intake.batch_writer import durable_writer
 from services.intake.group_commit import GroupCommit
@@ -48,7 +49,8 @@ class IntakeRuntime(Runtime):
         """A batch in one transaction; once it has committed, its outbox rows go to the relay as they are
         (on SQLite: the group commit writes through an engine of its own, whose commits are not handed over)."""
         written: list[outbox.Row] = []
-        outcomes = await self._writer.transact(partial(write_registrations, service=self.name, written=written), members)
+        outcomes = await self._writer.transact(partial(write_registrations, service=self.name, keyring=self.keyring,
+                                                          written=written), members)
         if written:
             self.relay.hand_over(written)
         return outcomes
@@ -86,13 +88,16 @@ async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:
 
 def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings | None = None) -> Runtime:
     """The intake process; tests pass their own settings instead of the environment's."""
+    settings = settings or get_settings()
     return IntakeRuntime(
-        settings=settings or get_settings(),
+        settings=settings,
         kafka=kafka or get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
         consumers=[consumer],
-        routers=[api.router, api_tracking.router, printouts.router, lookup.router, hotline.router],
+        routers=[api.router, api_tracking.router, api_personal_data.router, printouts.router, lookup.router, hotline.router],
         background=[prune_idempotency_and_deliveries, publish_intake_gauges],
+        keyring=get_keyring(environment=settings.environment),
+        sealed_tables=[personal_data.CASE_TABLE],
         title="Bancheng intake (受理)",
         description="Registers cases from every channel and follows them through the closed loop.",
     )

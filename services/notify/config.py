@@ -44,12 +44,13 @@ class NotifySettings(ServiceSettings):
     rate_burst: int = 20
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
-    send_concurrency: int = 16  # sends in flight per channel, each on its own keep-alive connection
-    claim_batch: int = 1000
+    send_concurrency: int = 64  # sends in flight per channel, each on its own keep-alive connection
+    # Rows a dispatch pass claims: a process killed mid-pass holds those it had not sent for one lease.
+    claim_batch: int = 256
     dispatch_poll_s: float = 0.5
-    # A claimed row is another process's to retry after this long: a sender killed mid-pass delays
-    # its rows by the lease; a pass that outlasts it may be sent twice (a receiver dedupes by delivery id).
-    dispatch_lease_s: float = 120.0
+    # A claimed row is another process's to retry once this long passes without its claimer renewing
+    # it (every third of it while sending): how long a kill -9 delays the rows it held.
+    dispatch_lease_s: float = 10.0
     send_timeout_s: float = 10.0
 
     def enabled_channels(self) -> set[ChannelName]:

@@ -1,20 +1,23 @@
 """The dispatcher: a Runtime background loop that sends due deliveries and records every attempt.
 
-Each pass claims due rows (a lease: a crash mid-send lets another pass retry them later), sends them
-concurrently through the channel adapters, gated by per-channel rate limits and per-provider circuit
-breakers, then in one transaction records each attempt, emits NotificationDelivered / NotificationFailed
-on the results topic, schedules retries (exponential backoff with jitter, due time in the table) and,
-after the last retry or a permanent failure, stages the request on the channel's dead-letter topic.
+Each pass claims due rows under a short lease that it renews while it sends (a process killed mid-pass
+leaves its rows to the others within one lease), sends them concurrently through the channel adapters,
+gated by per-channel rate limits and per-provider circuit breakers, and records each attempt as it
+completes: emits NotificationDelivered / NotificationFailed on the results topic, schedules retries
+(exponential backoff with jitter, due time in the table) and, after the last retry or a permanent
+failure, stages the request on the channel's dead-letter topic.
 
-The claim and the record are one statement each over the whole pass (SQLAlchemy Core, no unit of work),
-and each claimed request is parsed once. Sends are bounded per channel (`concurrency` in flight each),
-over the adapters' shared keep-alive HTTP pool.
+A sender takes its next row only once its last attempt is recorded, so a kill re-sends no more than the
+sends in flight (`concurrency` per channel). The senders' attempts are written together, one
+transaction and one statement for a round of them (group commit, SQLAlchemy Core); the claim is one
+statement over the pass, and each claimed request is parsed once. Sends go over the adapters' shared keep-alive HTTP pool.
 """
 
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -22,10 +25,13 @@ from urllib.parse import urlsplit
 from opentelemetry.trace import SpanContext, Status, StatusCode
 from prometheus_client import Counter
 from sqlalchemy import bindparam, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
-from shared.events.notification import NotificationDelivered, NotificationFailed, NotificationRequested
+from shared.events.notification import (
+    NotificationDelivered, NotificationFailed, NotificationRequested, RequestedMessage, open_message,
+)
 from shared import outbox, tracing
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
@@ -38,6 +44,8 @@ from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
+from services.notify.personal_data import notify_keyring, open_request
+from shared.personal_data import SealedValueError
 
 log = logging.getLogger(__name__)
 DELIVERY = store.Delivery.__table__
@@ -60,6 +68,7 @@ class Held:
 
 
 Outcome_ = DeliveryResult | Deferred | Held
+Record = Callable[[list[tuple["Claimed", Outcome_]]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,7 @@ class Claimed:
 
     envelope: Envelope
     request: NotificationRequested
+    message: RequestedMessage  # opened: the address and text to send
     attempts: int
     last_error: str | None
 
@@ -85,9 +95,9 @@ class Dispatcher:
     new_breaker: Callable[[], CircuitBreaker]
     http: HttpClient | None = None  # the adapters' shared pool: closed when the loop ends
     concurrency: int = 16  # sends in flight per channel
-    claim_batch: int = 1000
+    claim_batch: int = 64
     poll_s: float = 0.5
-    lease_s: float = 120.0
+    lease_s: float = 10.0  # renewed every third of it while the pass runs
     rng: random.Random = field(default_factory=random.Random)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
@@ -125,15 +135,42 @@ class Dispatcher:
         claimed = await self._claim(runtime)
         if not claimed:
             return 0
-        outcomes = await self.send_all(claimed)
-        await self._record(runtime, list(zip(claimed, outcomes, strict=True)))
+        open_ids = {item.request.delivery_id for item in claimed}
+
+        async def record(settled: list[tuple[Claimed, Outcome_]]) -> None:
+            await self._record(runtime, settled)
+            open_ids.difference_update(item.request.delivery_id for item, _outcome in settled)
+
+        renewing = asyncio.create_task(self._renew(runtime, open_ids))
+        try:
+            await self.send_all(claimed, commits=GroupCommit(record))
+        finally:
+            renewing.cancel()
         return len(claimed)
 
-    async def send_all(self, claimed: list[Claimed]) -> list[Outcome_]:
+    async def _renew(self, runtime: Runtime, open_ids: set[str]) -> None:
+        """Keep the pass's unrecorded rows claimed: they lapse one lease after the process stops renewing."""
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            if not open_ids:
+                continue
+            try:
+                async with runtime.sessions() as session, session.begin():
+                    connection = await session.connection()
+                    await connection.execute(
+                        update(DELIVERY).where(DELIVERY.c.delivery_id.in_(list(open_ids)), DELIVERY.c.state == "sending")
+                        .values(due_at=datetime.now(UTC) + timedelta(seconds=self.lease_s))
+                    )
+            except Exception:  # noqa: BLE001 - the next renewal may pass; a lapsed lease costs a re-send, no loss
+                log.exception("lease renewal failed")
+
+    async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit | None" = None) -> list[Outcome_]:
         """Attempt each claimed delivery: each queue in order, `concurrency` queues at a time per channel.
 
-        A fixed set of senders per channel takes the queues in turn: a task per queue (one per
-        notification when every case is different) cost more CPU than the send's own bookkeeping."""
+        With `commits`, each attempt (with the rest of its queue, held, when it stops the queue) is
+        recorded before its sender takes the next row. A fixed set of senders per channel takes the queues
+        in turn: a task per queue (one per notification when every case is different) cost more CPU than
+        the send's own bookkeeping."""
         outcomes: list[Outcome_] = [Held()] * len(claimed)
         queues: dict[str, list[int]] = {}
         for index, item in enumerate(claimed):
@@ -144,20 +181,25 @@ class Dispatcher:
 
         async def send_in_order(indexes: list[int]) -> None:
             # One recipient hears of one case in order (the 12345 platform must see accepted before closed).
-            for index in indexes:
-                outcomes[index] = await self._attempt(claimed[index])
-                if not isinstance(outcomes[index], DeliveryResult) or outcomes[index].outcome is Outcome.retryable:
+            for position, index in enumerate(indexes):
+                outcome = outcomes[index] = await self._attempt(claimed[index])
+                stops = not isinstance(outcome, DeliveryResult) or outcome.outcome is Outcome.retryable
+                held = [(claimed[later], Held()) for later in indexes[position + 1:]] if stops else []
+                if commits is not None:
+                    await commits.add([(claimed[index], outcome), *held])
+                if stops:
                     return  # the rest stay Held behind it
 
         async def sender(turns: Iterator[list[int]]) -> None:
-            for indexes in turns:  # shared with the channel's other senders: each queue is taken once
-                await send_in_order(indexes)
+            with commits.sender() if commits is not None else nullcontext():
+                for indexes in turns:  # shared with the channel's other senders: each queue is taken once
+                    await send_in_order(indexes)
 
-        senders = []
-        for channel_queues in by_channel.values():
-            turns = iter(channel_queues)
-            senders += [sender(turns) for _ in range(min(self.concurrency, len(channel_queues)))]
-        await asyncio.gather(*senders)
+        async with asyncio.TaskGroup() as senders:  # a failed record stops the pass's other senders too
+            for channel_queues in by_channel.values():
+                turns = iter(channel_queues)
+                for _ in range(min(self.concurrency, len(channel_queues))):
+                    senders.create_task(sender(turns))
         return outcomes
 
     async def _claim(self, runtime: Runtime) -> list[Claimed]:
@@ -173,28 +215,41 @@ class Dispatcher:
                 .with_for_update(skip_locked=True)  # several notify replicas on PostgreSQL
             )
             rows = (await connection.execute(due)).all()
-            if rows:
+            claimed, keyring = [], notify_keyring()
+            for row in rows:
+                try:
+                    envelope = Envelope.model_validate_json(
+                        open_request(keyring, row.request, delivery_id=row.delivery_id))
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, None, str(error))
+                    continue
+                request = NotificationRequested.model_validate(envelope.data)
+                try:
+                    message = open_message(keyring, request)
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, envelope, str(error))
+                    continue
+                claimed.append(Claimed(envelope, request, message, row.attempts, row.last_error))
+            unopened = len(rows) - len(claimed)
+            if claimed:
                 await connection.execute(
-                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([row.delivery_id for row in rows]))
+                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([item.request.delivery_id for item in claimed]))
                     .values(state="sending", due_at=now + timedelta(seconds=self.lease_s))
                 )
-        claimed = []
-        for row in rows:
-            envelope = Envelope.model_validate_json(row.request)
-            request = NotificationRequested.model_validate(envelope.data)
-            claimed.append(Claimed(envelope, request, row.attempts, row.last_error))
+        if unopened:
+            runtime.relay.wake()  # their failures and dead letters
         return claimed
 
     async def _attempt(self, item: Claimed) -> DeliveryResult | Deferred:
-        request = item.request
+        request, address = item.request, item.message.address
         channel = ChannelName(request.channel)
-        breaker = self._breaker(channel, request.address)
+        breaker = self._breaker(channel, address)
         if not breaker.allow():
             return Deferred(max(breaker.retry_in(), 0.05))
-        wait = self.limiter.acquire(channel, request.address)
+        wait = self.limiter.acquire(channel, address)
         if wait > 0:
             return Deferred(wait)
-        message = _message(request, item.envelope)
+        message = _message(item)
         if tracing.enabled():
             # A span per attempt, child of the request's context: the channel's own HTTP span nests in it.
             with tracing.active_span(f"deliver {channel.value}", parent_of=item.envelope, attributes={
@@ -228,7 +283,7 @@ class Dispatcher:
                     change = {**unchanged, "s": "retrying", "due": now + timedelta(seconds=outcome.seconds)}
                 else:
                     unit = Unit(session=session, service=runtime.name, cause=item.envelope)
-                    with tracing.resumed(self._attempt_spans.get(item.request.delivery_id)):
+                    with tracing.resumed(self._attempt_spans.pop(item.request.delivery_id, None)):
                         change = {**unchanged, **await self._settle(unit, item, outcome, now)}
                     results.append((item.request.channel, change["s"]))
                 if change["s"] == "retrying":
@@ -283,7 +338,62 @@ class Dispatcher:
         return self._breakers[key]
 
 
-def _message(request: NotificationRequested, envelope: Envelope) -> Message:
+class GroupCommit:
+    """Attempts recorded together: each `add` waits until its own are written. A write waits, a moment at
+    most (`linger_s`), until every sender still sending has added its attempt, so one write records a
+    round of sends: a write per attempt or two cost more CPU than the sends themselves (docs/notify.md)."""
+
+    def __init__(self, write: Record, *, linger_s: float = 0.02) -> None:
+        self._write = write
+        self._linger_s = linger_s
+        self._senders = 0
+        self._waiting: list[tuple[list[tuple[Claimed, Outcome_]], asyncio.Future[None]]] = []
+        self._all_in = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    @contextmanager
+    def sender(self) -> Iterator[None]:
+        """Around a sender's run: while it runs, a write waits for its attempt (up to `linger_s`)."""
+        self._senders += 1
+        try:
+            yield
+        finally:
+            self._senders -= 1
+            self._note()
+
+    async def add(self, settled: list[tuple[Claimed, Outcome_]]) -> None:
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append((settled, written))
+        self._note()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        await written
+
+    def _note(self) -> None:
+        if len(self._waiting) >= self._senders:
+            self._all_in.set()
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            if len(self._waiting) < self._senders:
+                self._all_in.clear()
+                try:
+                    await asyncio.wait_for(self._all_in.wait(), self._linger_s)
+                except TimeoutError:
+                    pass  # a slow send: the others are written without it
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._write([pair for settled, _written in batch for pair in settled])
+            except Exception as error:  # noqa: BLE001 - each waiting sender's pass fails with it
+                for _settled, written in batch:
+                    written.set_exception(error)
+            else:
+                for _settled, written in batch:
+                    written.set_result(None)
+
+
+def _message(item: Claimed) -> Message:
+    request, envelope, message = item.request, item.envelope, item.message
     metadata = {
         "event_id": request.trigger_event_id, "event_type": request.trigger_event_type, "case_id": envelope.case_id,
         "case_number": request.case_number, "recipient_id": request.recipient, "template": request.template,
@@ -291,9 +401,9 @@ def _message(request: NotificationRequested, envelope: Envelope) -> Message:
     if request.hotline_status:
         metadata["hotline_status"] = request.hotline_status
     return Message(
-        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=request.address,
-        recipient_name=request.recipient_name, subject=request.subject, text=request.body,
-        markdown=request.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
+        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=message.address,
+        recipient_name=message.recipient_name, subject=message.subject, text=message.body,
+        markdown=message.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
     )
 
 
@@ -303,3 +413,21 @@ async def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts:
              "dlq_attempts": str(attempts), "dlq_failed_at": datetime.now(UTC).isoformat()}
     await outbox.stage(unit.session, request, topic=dead_letter_topic(f"notify.{channel}"), service=unit.service,
                        extra_headers=extra)
+
+
+async def _unopened(
+    session: AsyncSession, service: str, delivery_id: str, envelope: Envelope | None, reason: str,
+) -> None:
+    """A stored request this process cannot open (a key it lacks, a value tampered with or moved):
+    failed for good with the reason (key ids and places, never values), dead-lettered and reported
+    when its envelope opened; it must not hold up the deliveries claimed with it."""
+    log.warning("delivery %s cannot be opened: %s", delivery_id, reason)
+    if envelope is not None:
+        request = NotificationRequested.model_validate(envelope.data)
+        unit = Unit(session=session, service=service, cause=envelope)
+        await _dead_letter(unit, envelope, channel=request.channel, attempts=0, reason=reason)
+        await unit.emit(NotificationFailed(delivery_id=delivery_id, channel=request.channel,
+                                           recipient=request.recipient, attempts=0, reason=reason, final=True),
+                        topic=NOTIFY_RESULTS)
+    await (await session.connection()).execute(
+        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id).values(state="failed", due_at=None, last_error=reason))

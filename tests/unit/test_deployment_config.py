@@ -12,6 +12,7 @@ import yaml
 
 from shared import tracing
 from shared.devstack import DEFAULT_PORTS, SERVICES
+from shared.personal_data import PersonalDataSettings
 from shared.settings import REPO_ROOT, KafkaSettings
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
@@ -53,6 +54,8 @@ def test_every_variable_is_a_setting_and_the_settings_load_in_production(
             assert name.removeprefix("BANCHENG_KAFKA_").lower() in KafkaSettings.model_fields, name
         elif name.startswith("BANCHENG_AUTH_"):
             assert name.removeprefix("BANCHENG_AUTH_").lower() in AUTH_SETTINGS, name
+        elif name.startswith("BANCHENG_PII_"):
+            assert name.removeprefix("BANCHENG_PII_").lower() in PersonalDataSettings.model_fields, name
         else:
             assert name.startswith(prefix) and name.removeprefix(prefix).lower() in own.model_fields, name
         monkeypatch.setenv(name, value)

@@ -20,7 +20,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import bus, db, inbox, migrations
+from shared import bus, db, inbox, migrations, tracing
 from shared.auth.http import declare_permissions
 from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
@@ -32,7 +32,8 @@ from shared.personal_data import Keyring
 from shared.personal_data.rotation import SealedTable
 from shared.pipeline_gauges import sample_pipeline_gauges
 from shared.settings import KafkaSettings, ServiceSettings
-from shared.telemetry import configure_logging, create_tracer_provider
+from shared.telemetry import configure_logging
+from shared.tracing_http import ServerSpans
 from shared.topics import EVENT_STREAMS, dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,8 @@ class Runtime:
         name = self.settings.service_name
         self.engine = db.create_engine(self.settings.database_url)
         self.sessions = db.session_factory(self.engine)
-        self.broker = bus.create_broker(
-            self.kafka, service=name, registry=REGISTRY, tracer_provider=create_tracer_provider(name)
-        )
+        tracing.configure(name)  # off unless OTEL_* settings name an exporter (docs/tracing.md)
+        self.broker = bus.create_broker(self.kafka, service=name, registry=REGISTRY)
         for consumer in self.consumers:
             self._subscribe(consumer)
 
@@ -97,6 +97,8 @@ class Runtime:
         )
         application.state.runtime = self
         application.add_middleware(HttpMetrics, service=self.name)
+        if tracing.enabled():  # outermost: the server span covers the whole request
+            application.add_middleware(ServerSpans)
         application.include_router(health_router)
         for router in self.routers:
             declare_permissions(router)
@@ -148,6 +150,7 @@ class Runtime:
         await self.relay.drain()  # a clean stop leaves nothing unpublished or undeleted behind
         await self.producer.stop()
         await self.engine.dispose()
+        tracing.shutdown()  # the last spans are exported, not dropped
 
     def _all_topics(self) -> list[str]:
         dead_letters = [dead_letter_topic(consumer.group) for consumer in self.consumers]

@@ -76,8 +76,8 @@ def test_demo_client_secrets_are_refused_at_their_defaults_in_production(tmp_pat
     assert result.returncode != 0 and "console_client_secret must be set" in result.stderr
 
 
-def test_the_demo_departments_are_the_routing_directory_s(seeded: Path) -> None:
-    routing = yaml.safe_load((REPO_ROOT / "services/routing/data/districts/demo/departments.yaml").read_text())
+def test_the_demo_departments_are_the_demo_district_pack_s(seeded: Path) -> None:
+    routing = yaml.safe_load((REPO_ROOT / "shared/districts/packs/demo/catalogue.yaml").read_text())
     assert [d["code"] for d in demo_data()["departments"]] == [d["code"] for d in routing["departments"]]
 
 

@@ -43,6 +43,34 @@ def ignoring_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job
 
 
+def devlogin(issuer: str, username: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "shared.devlogin", username, "--issuer", issuer], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def first_case_as_the_readme_shows(issuer: str, intake: str, audit: str) -> None:
+    """The README's first steps: a demo clerk signs in (code + PKCE at the identity service), registers a case;
+    the supervisor, whose role needs a second factor, reads its timeline."""
+    clerk = {"authorization": f"Bearer {devlogin(issuer, 'clerk.demo')}"}
+    case = {"hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": "lease_filing",
+            "description": "孩子入学急需租赁凭证，银行同意函来不及", "forward": True,
+            "applicant": {"kind": "person", "name": "张三", "phone": "13812345678"}}
+    registered = httpx.post(f"{intake}/cases", json=case, headers=clerk, timeout=10)
+    assert registered.status_code == 201, registered.text
+    supervisor = {"authorization": f"Bearer {devlogin(issuer, 'supervisor.demo')}"}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        timeline = httpx.get(f"{audit}/cases/{registered.json()['id']}/timeline", headers=supervisor, timeout=10)
+        assert timeline.status_code == 200, timeline.text
+        if "workorder.dispatched" in {entry["type"] for entry in timeline.json()}:
+            break
+        time.sleep(0.2)
+    assert "workorder.dispatched" in {entry["type"] for entry in timeline.json()}
+    assert httpx.post(f"{intake}/cases", json=case, timeout=10).status_code == 401  # nobody signed in
+
+
 def own_session() -> None:
     os.setsid()  # as a terminal runs a foreground job: the launcher leads a process group of its own
 
@@ -50,7 +78,7 @@ def own_session() -> None:
 @pytest.mark.parametrize(("stop_signal", "preexec", "to_group"), [
     pytest.param(signal.SIGINT, ignoring_sigint, False, id="ctrl-c, even started with SIGINT ignored"),
     pytest.param(signal.SIGINT, own_session, True, id="ctrl-c in a terminal, to the whole process group"),
-    pytest.param(signal.SIGTERM, None, False, id="kill"),
+    pytest.param(signal.SIGTERM, None, False, id="kill, after a newcomer's first case"),
 ])
 def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_child(
     tmp_path, stop_signal, preexec, to_group  # noqa: ANN001
@@ -83,6 +111,9 @@ def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_
         issuer = f"http://127.0.0.1:{ports['BANCHENG_IDENTITY_PORT']}"
         assert httpx.get(f"{issuer}/.well-known/openid-configuration").json()["issuer"] == issuer
         assert "clerk.demo" in output and "TOTP" in output  # the demo users, second factor where needed
+        if stop_signal == signal.SIGTERM:
+            first_case_as_the_readme_shows(issuer, f"http://127.0.0.1:{ports['BANCHENG_INTAKE_PORT']}",
+                                           f"http://127.0.0.1:{ports['BANCHENG_AUDIT_PORT']}")
     finally:
         stopping = time.monotonic()
         if to_group:

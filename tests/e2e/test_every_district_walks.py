@@ -12,6 +12,7 @@ import yaml
 
 from shared.devstack import Stack
 from shared.districts import PACKS_DIR, load_packs
+from tests.issuer import TokenIssuer
 
 PACKS = load_packs()
 
@@ -31,10 +32,10 @@ def file_sink_packs(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def stack(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer):  # noqa: ANN201
     var_dir = tmp_path_factory.mktemp("districts")
     packs = file_sink_packs(var_dir / "packs")
-    running = Stack(var_dir=var_dir, extra_env={"BANCHENG_DISTRICTS_DIR": str(packs)}).start()
+    running = Stack(var_dir=var_dir, extra_env={"BANCHENG_DISTRICTS_DIR": str(packs)}, issuer=issuer.url).start()
     yield running
     running.stop()
 
@@ -47,10 +48,11 @@ def case_at(code: str) -> dict:
             "applicant_name": "张三", "applicant_phone": "13812345678"}
 
 
-def test_a_case_at_a_hall_of_every_district_is_dispatched_armed_and_notified(stack: Stack) -> None:
+def test_a_case_at_a_hall_of_every_district_is_dispatched_armed_and_notified(stack: Stack, issuer: TokenIssuer) -> None:
     cases = {}
     for code in sorted(PACKS):
-        response = httpx.post(f"{stack.url('intake')}/cases", json=case_at(code))
+        clerk = issuer.headers("window_clerk", district=code, hall=PACKS[code].halls[0].code)  # a clerk of that hall
+        response = httpx.post(f"{stack.url('intake')}/cases", json=case_at(code), headers=clerk)
         assert response.status_code == 201, (code, response.text)
         cases[code] = response.json()
 
@@ -59,7 +61,8 @@ def test_a_case_at_a_hall_of_every_district_is_dispatched_armed_and_notified(sta
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and any(not wanted <= found.get(code, set()) for code in cases):
         for code, case in cases.items():
-            timeline = httpx.get(f"{stack.url('audit')}/cases/{case['id']}/timeline").json()
+            auditor = issuer.headers("auditor", district=code)
+            timeline = httpx.get(f"{stack.url('audit')}/cases/{case['id']}/timeline", headers=auditor).json()
             found[code] = {entry["type"] for entry in timeline}
         time.sleep(0.2)
 

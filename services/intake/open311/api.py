@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from shared import tracing
 from shared.auth.http import API_KEY, PUBLIC
@@ -27,6 +28,7 @@ from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.districts import District
 from services.intake.domain.errors import InvalidInput
 from services.intake.domain.lifecycle import CaseState
+from services.intake.idempotency import Answer, IdempotencyKey, claim_for, stored_answer
 from services.intake.open311 import catalogue
 from services.intake.open311.formats import Open311Error, answer, error_answer, response_format
 from services.intake.open311.keys import key_hash
@@ -239,6 +241,30 @@ async def _key_districts(runtime: Any, api_key: str) -> tuple[str, list[str]]:
     return key.client, key.districts
 
 
+def _idempotency_key(request: Request) -> str | None:
+    """An optional Idempotency-Key, as every creating POST of intake honours (docs/intake.md)."""
+    try:
+        return _IDEMPOTENCY_KEY.validate_python(request.headers.get("idempotency-key"))
+    except ValidationError as error:
+        raise Open311Error(400, f"Idempotency-Key: {error.errors()[0]['msg']} (Idempotency-Key 无效)") from None
+
+
+_IDEMPOTENCY_KEY = TypeAdapter(IdempotencyKey)
+
+
+async def _register(runtime: Any, pending: PendingRegistration) -> Answer:
+    """Through the window's group commit; a key seen before answers with the case it registered."""
+    try:
+        return await runtime.registrations.submit(pending)
+    except InvalidInput as error:  # the same Idempotency-Key with another report
+        raise _invalid([(p.field, p.en, p.zh) for p in error.problems]) from None
+    except IntegrityError:  # another intake process committed the same key first
+        answer = await stored_answer(runtime, pending.claim) if pending.claim is not None else None
+        if answer is None:
+            raise
+        return answer
+
+
 @router.post("/requests.{fmt}", openapi_extra=API_KEY)
 async def create_request(fmt: str, request: Request, runtime: RuntimeDep) -> Response:
     """A report (form-encoded, with an api_key) registered as a case on channel open311; the answer is its
@@ -276,7 +302,8 @@ async def create_request(fmt: str, request: Request, runtime: RuntimeDep) -> Res
             raise _invalid([(p.field, p.en, p.zh) for p in error.problems]) from None
         origin = Origin(actor=f"open311:{client}", actor_detail=f"Open311 client {client}",
                         trace_context=tracing.current())
-        written = await runtime.registrations.submit(PendingRegistration(valid=valid, origin=origin, now=now))
+        claim = claim_for(key=_idempotency_key(request), scope=f"POST /open311 by {client}", body=case_in)
+        written = await _register(runtime, PendingRegistration(valid=valid, origin=origin, now=now, claim=claim))
         notice = f"已登记,由{hall.name_zh}受理;咨询电话 {hall.contact_phone}"
         return answer(fmt, "service_requests", [{"service_request_id": written.body["case_number"],
                                                  "service_notice": notice, "account_id": None}])

@@ -42,14 +42,17 @@ def assert_valid(name: str, body: object) -> None:
                 assert datetime.fromisoformat(request[field]).utcoffset() is not None, request[field]
 
 
-def issue_key(intake: Intake, client: str, *districts: str) -> str:
-    """A key from intake's own CLI, written to the running intake's database."""
+def key_cli(intake: Intake, *args: str) -> str:
+    """`python -m services.intake open311-key ...` on the running intake's database; its output."""
     env = {**os.environ, "BANCHENG_INTAKE_DATABASE_URL": intake.database_url, "BANCHENG_INTAKE_ENVIRONMENT": "test"}
-    args = [arg for district in districts for arg in ("--district", district)]
-    done = subprocess.run([sys.executable, "-m", "services.intake", "open311-key", "add", "--client", client, *args],
+    done = subprocess.run([sys.executable, "-m", "services.intake", "open311-key", *args],
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def issue_key(intake: Intake, client: str, *districts: str) -> str:
+    return key_cli(intake, "add", "--client", client, *(arg for d in districts for arg in ("--district", d)))
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +225,13 @@ async def test_a_retried_post_with_the_same_idempotency_key_registers_one_case(i
     assert answers[0].json()[0]["service_request_id"] == answers[1].json()[0]["service_request_id"]
     after = await intake.counts()
     assert sum(after.values()) == sum(before.values()) + 1
+
+
+async def test_a_revoked_key_posts_no_more_and_the_list_never_shows_keys(intake: Intake) -> None:
+    key = issue_key(intake, "retired-app", "demo")
+    assert (await post(intake, report(key))).status_code == 200
+    assert "1 key(s) of retired-app revoked" in key_cli(intake, "revoke", "--client", "retired-app")
+    refused = await post(intake, report(key))
+    assert refused.status_code == 403 and "api_key" in refused.json()[0]["description"]
+    listed = key_cli(intake, "list")
+    assert "retired-app\tdemo" in listed and "revoked" in listed and key not in listed

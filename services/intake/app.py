@@ -14,6 +14,7 @@ from shared.personal_data import get_keyring
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.intake import api, api_personal_data, api_tracking, hotline, lookup, personal_data, printouts, store
+from services.intake.open311 import api as open311_api
 from services.intake.config import IntakeSettings, get_settings
 from services.intake.batch_writer import durable_writer
 from services.intake.group_commit import GroupCommit
@@ -94,7 +95,8 @@ def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings |
         kafka=kafka or get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
         consumers=[consumer],
-        routers=[api.router, api_tracking.router, api_personal_data.router, printouts.router, lookup.router, hotline.router],
+        routers=[api.router, api_tracking.router, api_personal_data.router, printouts.router, lookup.router, hotline.router,
+                 open311_api.router],
         background=[prune_idempotency_and_deliveries, publish_intake_gauges],
         keyring=get_keyring(environment=settings.environment),
         sealed_tables=[personal_data.CASE_TABLE],

@@ -137,7 +137,8 @@ def case_write(
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
         **sealed, state="registered",
         first_responder=origin.actor, hotline_order_id=origin.hotline_order_id,
-        hotline_revision=origin.hotline_revision, created_at=now, updated_at=now,
+        hotline_revision=origin.hotline_revision, lat=case_in.lat, long=case_in.long, address=case_in.address,
+        media_url=case_in.media_url, created_at=now, updated_at=now,
     ))
     events = [
         (CASE_EVENTS, CaseRegistered(

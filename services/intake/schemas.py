@@ -60,6 +60,11 @@ class CaseCreate(_Body):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
     forward: bool = Field(default=True, description="Accept and forward (登记转发) at once")
     suggested_departments: list[str] = Field(default_factory=list, max_length=10)
+    # Where the problem is (WGS84) and a link to a photo, as Open311 clients report them (docs/open311.md).
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    long: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=500)
+    media_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
 
     @model_validator(mode="before")
     @classmethod

@@ -61,8 +61,26 @@ class Case(SQLModel, table=True):
     merged_into: str | None = None
     hotline_order_id: str | None = Field(default=None, unique=True)
     hotline_revision: int | None = None
+    # Where the problem is, as an Open311 client reports it (WGS84); media_url is a reference only.
+    lat: float | None = None
+    long: float | None = None
+    address: str | None = None
+    media_url: str | None = None
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
+
+
+class Open311Key(SQLModel, table=True):
+    """An Open311 client's api_key: its SHA-256 only (the key is 256 random bits, shown once), the
+    client's name and the districts it may post to."""
+
+    __tablename__ = "open311_key"
+
+    key_hash: str = Field(primary_key=True)
+    client: str = Field(index=True)
+    districts: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=_now)
+    revoked_at: datetime | None = None
 
 
 class CaseTransition(SQLModel, table=True):
@@ -367,3 +385,38 @@ async def prune_before(session: AsyncSession, *, idempotency: datetime, deliveri
     """Forget idempotency records and delivery ids past their horizons."""
     await session.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < idempotency))
     await session.exec(delete(HotlineDelivery).where(col(HotlineDelivery.received_at) < deliveries))
+
+
+async def open311_key(session: AsyncSession, *, key_hash: str) -> Open311Key | None:
+    """The unrevoked key with this hash."""
+    return (await session.exec(select(Open311Key).where(
+        Open311Key.key_hash == key_hash, col(Open311Key.revoked_at).is_(None)))).first()
+
+
+async def open311_cases(
+    session: AsyncSession, *, district: str, case_numbers: list[str] | None = None,
+    problem_kinds: list[str] | None = None, states: set[str] | None = None,
+    since: datetime | None = None, until: datetime | None = None, limit: int = 1000,
+) -> list[Case]:
+    """Cases that came in through Open311 in `district`, newest first, filtered as given."""
+    statement = (select(Case).where(Case.district == district, Case.channel == "open311")
+                 .order_by(col(Case.created_at).desc()).limit(limit))
+    if case_numbers is not None:
+        statement = statement.where(col(Case.case_number).in_(case_numbers))
+    if problem_kinds is not None:
+        statement = statement.where(col(Case.problem_kind).in_(problem_kinds))
+    if states is not None:
+        statement = statement.where(col(Case.state).in_(states))
+    if since is not None:
+        statement = statement.where(Case.created_at >= since)
+    if until is not None:
+        statement = statement.where(Case.created_at <= until)
+    return list((await session.exec(statement)).all())
+
+
+async def lead_departments(session: AsyncSession, *, case_ids: list[str]) -> dict[str, str]:
+    """The lead (主办) department of each case that has a live lead work order."""
+    rows = await session.exec(select(CaseWorkOrder).where(
+        col(CaseWorkOrder.case_id).in_(case_ids), CaseWorkOrder.role == "lead",
+        CaseWorkOrder.state != "cancelled"))
+    return {row.case_id: row.department for row in rows}

@@ -3,7 +3,7 @@
 A route declares what it needs with one typed dependency, `Annotated[Principal, Authorize("case.read")]`;
 the permission is checked against the roles here and, once the route knows the resource's org unit,
 against the scope with `require(...)`. Routes open to anyone say so with `openapi_extra=PUBLIC` (or
-`SIGNED_WEBHOOK` when an HMAC signature stands in for a token); lists kept within the caller's bounds
+`SIGNED_WEBHOOK` when an HMAC signature stands in for a token, `API_KEY` when a client's key does); lists kept within the caller's bounds
 declare `NARROWED`. `declare_permissions` writes each
 route's declaration into the OpenAPI document as `x-permission`, where tests/unit/test_route_permissions.py
 checks that no route is left undeclared.
@@ -24,6 +24,8 @@ from shared.auth.tokens import InvalidToken, TokenVerifier
 
 PUBLIC = {"x-permission": "public"}
 SIGNED_WEBHOOK = {"x-permission": "signed-webhook"}
+# A client's api key in the request stands in for a token (Open311's POST: the standard's clients carry no token).
+API_KEY = {"x-permission": "api-key"}
 # A list or search that answers with what the caller may see (its own district, hall, department) rather
 # than refusing: a principal of another unit gets an empty or narrowed answer, not 403.
 NARROWED = {"x-scope": "narrowed"}

@@ -6,9 +6,14 @@ import pytest
 from shared.auth.policy import PERMISSIONS
 from tests.route_declarations import SERVICES, Route, routes
 
+# Open311 GeoReport v2 (docs/open311.md): its clients read services and requests without any credential,
+# as the standard has them, and the answers carry no personal data; posting needs the client's api_key.
+OPEN311_READS = {"GET /open311/v2/services.{fmt}", "GET /open311/v2/services/{service_code}.{fmt}",
+                 "GET /open311/v2/requests.{fmt}", "GET /open311/v2/requests/{service_request_id}.{fmt}"}
 OPEN_ROUTES = {
-    "public": {"GET /healthz", "GET /readyz", "GET /metrics", "POST /status-lookup"},
+    "public": {"GET /healthz", "GET /readyz", "GET /metrics", "POST /status-lookup", *OPEN311_READS},
     "signed-webhook": {"POST /hotline/12345/orders"},
+    "api-key": {"POST /open311/v2/requests.{fmt}"},
 }
 
 
@@ -53,5 +58,5 @@ def test_the_identity_service_opens_only_the_oidc_endpoints_and_the_operations_r
 ) -> None:
     monkeypatch.setenv("BANCHENG_IDENTITY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/identity.db")
     declared = {f"{r.method.upper()} {r.path}": r.permission for r in routes("identity")}
-    assert set(declared) == IDENTITY_ENDPOINTS | OPEN_ROUTES["public"] - {"POST /status-lookup"}
+    assert set(declared) == IDENTITY_ENDPOINTS | OPEN_ROUTES["public"] - {"POST /status-lookup"} - OPEN311_READS
     assert set(declared.values()) == {"public"}

@@ -102,7 +102,8 @@ class Stack:
         hotline = {"BANCHENG_NOTIFY_HOTLINE_ENDPOINT": self.url(HOTLINE_SIMULATOR)} if self.hotline_simulator else {}
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
-        elif self.runs_identity and IDENTITY in self.ports:  # a given issuer is in `common` already
+        elif self.runs_identity and IDENTITY in self.processes:  # a given issuer is in `common` already
+            # Only the identity service this stack runs: a service started alone keeps the environment's issuer.
             auth = {"BANCHENG_AUTH_ISSUER": self.url(IDENTITY)}
         else:
             auth = {}

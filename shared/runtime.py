@@ -7,7 +7,7 @@ and routes, and hands `runtime.app()` to uvicorn.
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,11 +20,12 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import bus, db, inbox, migrations
+from shared import api_docs, bus, db, inbox, migrations, problems
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
+from shared.request_guard import RequestGuard
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging, create_tracer_provider
 from shared.topics import EVENT_STREAMS, dead_letter_topic
@@ -47,6 +48,8 @@ class Runtime:
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
+    # The service's domain errors, each answered as the problem (shared.problems) its function makes of it.
+    domain_errors: Mapping[type[Exception], Callable[[Exception], problems.ProblemError]] = field(default_factory=dict)
     engine: AsyncEngine = field(init=False)
     sessions: db.SessionFactory = field(init=False)
     broker: KafkaBroker = field(init=False)
@@ -82,8 +85,15 @@ class Runtime:
             title=self.title or f"Bancheng {self.name}",
             description=self.description,
             lifespan=self._lifespan,
+            docs_url=None,
+            redoc_url=None,
         )
         application.state.runtime = self
+        problems.install(application)
+        for exception, to_problem in self.domain_errors.items():
+            problems.translate(application, exception, to_problem)
+        api_docs.install(application)
+        application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes)
         application.include_router(health_router)
         for router in self.routers:
             application.include_router(router)

@@ -58,6 +58,8 @@ class ServiceSettings(BaseSettings):
     outbox_linger_s: float = 0.005
     consumer_retry_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
+    # A request body past this is refused with 413 before a route reads it (shared/request_guard.py).
+    max_body_bytes: int = 1024 * 1024
 
     service_name: str = ""
 

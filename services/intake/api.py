@@ -3,11 +3,13 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
+from shared import problems
 from shared.consuming import Unit
+from shared.problems import ProblemError
 from shared.health import RuntimeDep
 from services.intake import store
 from services.intake.actions import act_on_case
@@ -17,6 +19,7 @@ from services.intake.idempotency import IdempotencyKey, claim_for, run_once, sto
 from services.intake.registration import Origin, validate_registration
 from services.intake.registration_batch import PendingRegistration
 from services.intake.request_parsing import parse_json_request
+from services.intake.public import CasePublic
 from services.intake.schemas import ActionIn, CaseCreate
 from services.intake.views import case_view
 
@@ -28,8 +31,8 @@ Actor = Annotated[str, Header(alias="X-Bancheng-Actor", min_length=1, max_length
 DEFAULT_ACTOR = "staff:window"
 
 
-def not_found(case_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, {"zh": f"案件 {case_id} 不存在", "en": f"no case {case_id}"})
+def not_found(case_id: str) -> ProblemError:
+    return problems.not_found(zh=f"案件 {case_id} 不存在", en=f"no case {case_id}")
 
 
 async def load_case(unit: Unit, case_id: str) -> store.Case:
@@ -52,7 +55,7 @@ _REGISTER_DOCUMENT = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=None, openapi_extra=_REGISTER_DOCUMENT)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CasePublic, openapi_extra=_REGISTER_DOCUMENT)
 async def register(request: Request) -> Response:
     """Register a case (登记); with `forward`, also accept it and forward it (登记转发) at once."""
     case_in, headers = await parse_json_request(request, body=_CASE_CREATE, headers=_HEADERS)
@@ -86,7 +89,7 @@ async def counts(runtime: RuntimeDep, district: str | None = None) -> dict[str, 
         return await store.count_by_state(session, district=district)
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", response_model=CasePublic)
 async def read_case(case_id: str, runtime: RuntimeDep) -> dict[str, Any]:
     """One case with its history, missing items, batch items, attachments, work orders and cards."""
     async with runtime.sessions() as session:
@@ -96,11 +99,11 @@ async def read_case(case_id: str, runtime: RuntimeDep) -> dict[str, Any]:
         return await case_view(session, case)
 
 
-@router.post("/{case_id}/actions")
+@router.post("/{case_id}/actions", response_model=CasePublic)
 async def act(
     case_id: str, action_in: ActionIn, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None,
     actor: Actor = DEFAULT_ACTOR,
-) -> dict[str, Any]:
+) -> Response:
     """One lifecycle step; 409 names the actions allowed now when the state forbids it."""
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
         case = await load_case(unit, case_id)

@@ -1,11 +1,12 @@
 """Routes that track what hangs on a case: missing items (容缺) supplied or waived, batch items moved."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Path, Response, status
 
 from shared.consuming import Unit
+from shared.problems import ProblemError, not_found
 from shared.events.case import BatchItemMoved, MissingItemSupplied
 from shared.health import RuntimeDep
 from shared.topics import CASE_EVENTS
@@ -14,20 +15,22 @@ from services.intake.api import DEFAULT_ACTOR, Actor, load_case
 from services.intake.domain.batch import BatchItem, BatchItemState, move_batch_item
 from services.intake.domain.missing_items import MissingItem, MissingItemState, supply_item, waive_item
 from services.intake.idempotency import IdempotencyKey, run_once
+from services.intake.public import CasePublic
 from services.intake.schemas import BatchItemMoveIn, MissingItemResolutionIn
 from services.intake.views import case_view
 
 router = APIRouter(prefix="/cases", tags=["tracking"])
+ItemNo = Annotated[int, Path(ge=0, le=2**31 - 1)]
 
 
-def _absent(what_zh: str, what_en: str, number: int) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, {"zh": f"没有第{number}项{what_zh}", "en": f"no {what_en} {number}"})
+def _absent(what_zh: str, what_en: str, number: int) -> ProblemError:
+    return not_found(zh=f"没有第{number}项{what_zh}", en=f"no {what_en} {number}")
 
 
 async def _resolve_missing_item(
     runtime: RuntimeDep, *, case_id: str, item_no: int, body: MissingItemResolutionIn, actor: str,
     waived: bool, key: str | None,
-) -> dict[str, Any]:
+) -> Response:
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
         case = await load_case(unit, case_id)
         row = await unit.session.get(store.MissingItemRow, (case_id, item_no))
@@ -50,31 +53,31 @@ async def _resolve_missing_item(
                           payload=body.model_dump(mode="json"), work=work)
 
 
-@router.post("/{case_id}/missing-items/{item_no}/supply")
+@router.post("/{case_id}/missing-items/{item_no}/supply", response_model=CasePublic)
 async def supply_missing_item(
-    case_id: str, item_no: int, body: MissingItemResolutionIn, runtime: RuntimeDep,
+    case_id: str, item_no: ItemNo, body: MissingItemResolutionIn, runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
-) -> dict[str, Any]:
+) -> Response:
     """The applicant brought a missing item (补齐) and staff checked it."""
     return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, actor=actor,
                                        waived=False, key=idempotency_key)
 
 
-@router.post("/{case_id}/missing-items/{item_no}/waive")
+@router.post("/{case_id}/missing-items/{item_no}/waive", response_model=CasePublic)
 async def waive_missing_item(
-    case_id: str, item_no: int, body: MissingItemResolutionIn, runtime: RuntimeDep,
+    case_id: str, item_no: ItemNo, body: MissingItemResolutionIn, runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
-) -> dict[str, Any]:
+) -> Response:
     """A missing item is no longer required; `note` is the reason (required)."""
     return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, actor=actor,
                                        waived=True, key=idempotency_key)
 
 
-@router.post("/{case_id}/items/{item_no}/moves")
+@router.post("/{case_id}/items/{item_no}/moves", response_model=CasePublic)
 async def move_item(
-    case_id: str, item_no: int, body: BatchItemMoveIn, runtime: RuntimeDep,
+    case_id: str, item_no: ItemNo, body: BatchItemMoveIn, runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
-) -> dict[str, Any]:
+) -> Response:
     """Move one item of a batch registration (blocked and dropped need a reason)."""
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
         case = await load_case(unit, case_id)

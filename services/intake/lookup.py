@@ -4,11 +4,10 @@ An unknown number and a wrong phone get the same 404, so the answer never tells 
 exists; both count against the limits in `ratelimit`. Only masked personal data is shown.
 """
 
-from typing import Any
-
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 
 from shared.health import RuntimeDep
+from shared.problems import ProblemError, not_found
 from services.intake import store
 from services.intake.config import IntakeSettings, district_catalogue
 from services.intake.domain.case_number import parse_case_number
@@ -16,6 +15,7 @@ from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
 from shared.masking import mask_name, mask_phone
 from services.intake.domain.phone import phone_last_four
 from services.intake.ratelimit import SlidingWindow
+from services.intake.public import CaseStatusPublic, LookupItem, PendingMissingItem
 from services.intake.schemas import StatusLookupIn
 
 router = APIRouter(tags=["citizen"])
@@ -35,16 +35,14 @@ def _limits(request: Request, runtime: RuntimeDep) -> LookupLimits:
     return state.lookup_limits
 
 
-def _too_many(retry_after: int) -> HTTPException:
-    return HTTPException(
-        status.HTTP_429_TOO_MANY_REQUESTS,
-        {"zh": "查询过于频繁,请稍后再试", "en": "too many lookups; try again later"},
-        headers={"Retry-After": str(retry_after)},
-    )
+def _too_many(retry_after: int) -> ProblemError:
+    return ProblemError(status.HTTP_429_TOO_MANY_REQUESTS, zh="查询过于频繁,请稍后再试",
+                        en="too many lookups; try again later", headers={"Retry-After": str(retry_after)})
 
 
-@router.post("/status-lookup")
-async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+@router.post("/status-lookup", response_model=CaseStatusPublic,
+             responses={429: {"description": "Too many lookups from this client or for this case"}})
+async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep) -> CaseStatusPublic:
     """Where my case stands (no login): case number and the last four digits of the phone."""
     limits = _limits(request, runtime)
     client = request.client.host if request.client else "unknown"
@@ -58,22 +56,21 @@ async def status_lookup(body: StatusLookupIn, request: Request, runtime: Runtime
         case = await store.find_case_by_number(session, case_number=number)
         if case is None or phone_last_four(case.applicant_phone) != body.phone_last4:
             limits.failures_per_case.record(number)
-            raise HTTPException(status.HTTP_404_NOT_FOUND, {
-                "zh": "案件编号或手机号后四位不正确", "en": "no case matches this number and phone"})
+            raise not_found(zh="案件编号或手机号后四位不正确", en="no case matches this number and phone")
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
         items = await store.batch_items(session, case_id=case.id)
     hall, _district = district_catalogue(runtime.settings.districts_file).hall(case.hall)
-    return {
-        "case_number": case.case_number,
-        "state": case.state,
-        "state_zh": STATE_LABELS_ZH[CaseState(case.state)],
-        "applicant": mask_name(case.applicant_name) if case.applicant_kind == "person" else case.applicant_name,
-        "phone": mask_phone(case.applicant_phone),
-        "hall": hall.name_zh,
-        "contact_phone": hall.contact_phone,
-        "registered_at": case.created_at.isoformat(),
-        "updated_at": case.updated_at.isoformat(),
-        "reply": case.reply,
-        "missing_items_pending": [{"name": m.name, "due_on": m.due_on.isoformat()} for m in pending],
-        "items": [{"item_no": i.item_no, "label": i.label, "state": i.state} for i in items],
-    }
+    return CaseStatusPublic(
+        case_number=case.case_number,
+        state=case.state,
+        state_zh=STATE_LABELS_ZH[CaseState(case.state)],
+        applicant=mask_name(case.applicant_name) if case.applicant_kind == "person" else case.applicant_name,
+        phone=mask_phone(case.applicant_phone),
+        hall=hall.name_zh,
+        contact_phone=hall.contact_phone,
+        registered_at=case.created_at,
+        updated_at=case.updated_at,
+        reply=case.reply,
+        missing_items_pending=[PendingMissingItem(name=m.name, due_on=m.due_on) for m in pending],
+        items=[LookupItem(item_no=i.item_no, label=i.label, state=i.state) for i in items],
+    )

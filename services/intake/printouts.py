@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from html import escape
 from string import Template
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from shared import problems
 from shared.health import RuntimeDep
 from services.intake import store
 from services.intake.api import not_found
@@ -95,7 +96,7 @@ async def one_time_notice(case_id: str, runtime: RuntimeDep) -> HTMLResponse:
         case, hall, _district = await _case_and_hall(runtime, session, case_id)
         rows = await store.missing_items(session, case_id=case.id)
     if not rows:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, {"zh": "本案没有容缺材料", "en": "this case has no missing items"})
+        raise problems.not_found(zh="本案没有容缺材料", en="this case has no missing items")
     notice = build_one_time_notice(
         case_number=case.case_number, applicant_name=case.applicant_name, hall_name=hall.name_zh,
         window=runtime.settings.handling_window, contact_phone=hall.contact_phone, issued_at=datetime.now(UTC),

@@ -1,10 +1,9 @@
 """PUT /test/clock moves the sweeper's clock. Mounted only when environment=test (see app.py)."""
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel
 
+from shared.api_models import UtcDateTime
 from services.sla.context import current
 
 router = APIRouter(prefix="/test", tags=["test only"])
@@ -15,7 +14,7 @@ class ClockIn(BaseModel):
 
 
 class ClockOut(BaseModel):
-    now: datetime
+    now: UtcDateTime
     offset_s: float
 
 

@@ -72,6 +72,6 @@ def with_problems(document: dict[str, Any]) -> dict[str, Any]:
             for status, description in declared.items():
                 responses.setdefault(str(status), {"description": description})
             for status, response in responses.items():
-                if status[0] in "45":  # a route's own refusals (429, 401...) are problems too
+                if status[0] == "4":  # a route's own refusals (429, 401...) are problems too
                     response["content"] = {MEDIA_TYPE: {"schema": _PROBLEM_REF}}
     return document

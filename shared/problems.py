@@ -136,7 +136,8 @@ def field_name(loc: Sequence[str | int]) -> str:
 
 
 def field_error_from_pydantic(error: Mapping[str, Any]) -> FieldError:
-    field = field_name(error.get("loc", ()))
+    # Invalid JSON is located by its character position: the field at fault is the whole body.
+    field = "body" if error.get("type") == "json_invalid" else field_name(error.get("loc", ()))
     template = _ZH_BY_TYPE.get(error.get("type", ""), "输入无效")
     try:
         zh = template.format(**(error.get("ctx") or {}))

@@ -3,7 +3,7 @@
 An ASGI middleware in front of every service: a body over the service's size limit is refused with
 413 (by its Content-Length, or as it streams in); a JSON body must be UTF-8, nested at most
 `MAX_DEPTH` deep, hold no control characters in its strings (tab, line feed and carriage return
-aside) and no integer beyond 64 bits; the path and query string must hold no control characters
+aside), no lone surrogate and no number beyond 64 bits (nor an infinite one, nor NaN); the path and query string must hold no control characters
 either. What the databases cannot store (PostgreSQL refuses NUL in text, both refuse integers past
 64 bits) and what would exhaust the parser's recursion is stopped here, once for all services,
 instead of failing deep inside a route as a 500. Schema errors proper stay FastAPI's (422).
@@ -28,6 +28,7 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 INT64 = 2**63
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # a lone one, from a `\ud800` escape: no database stores it
 
 
 class RequestGuard:
@@ -156,7 +157,7 @@ def _walk(document: Any) -> None:
                 raise _too_deep()
             for key, item in value.items():
                 name = f"{field}.{key}" if field else str(key)
-                if _CONTROL.search(key):
+                if _CONTROL.search(key) or _SURROGATE.search(key):
                     raise _control(field or "body")
                 stack.append((item, name, depth + 1))
         elif isinstance(value, list):
@@ -169,6 +170,9 @@ def _walk(document: Any) -> None:
         elif isinstance(value, str):
             if _CONTROL.search(value):
                 raise _control(field or "body")
+            if _SURROGATE.search(value):
+                raise invalid(FieldError(field=field or "body", zh=f"{field or 'body'}:含有无效的 Unicode 字符(孤立代理项)",
+                                         en=f"{field or 'body'}: contains an invalid Unicode character (a lone surrogate)"))
 
 
 def _control(field: str) -> ProblemError:

@@ -52,9 +52,13 @@ def fields(response: httpx.Response) -> list[str]:
 JSON = {"content-type": "application/json"}
 
 
-async def test_a_well_formed_body_passes_through_unchanged() -> None:
-    response = await send("POST", "/notes", content=json.dumps({"text": "办成\n第二行\t", "count": 3}), headers=JSON)
-    assert response.status_code == 200 and response.json() == {"text": "办成\n第二行\t", "count": 3}
+@pytest.mark.parametrize("note", [
+    {"text": "办成\n第二行\t", "count": 3},
+    {"text": "😀 \u00e9 NaN Infinity 1e999", "count": 9223372036854775807},
+], ids=["plain", "suspect-looking but valid"])
+async def test_a_well_formed_body_passes_through_unchanged(note: dict) -> None:
+    response = await send("POST", "/notes", content=json.dumps(note), headers=JSON)
+    assert response.status_code == 200 and response.json() == note
 
 
 @pytest.mark.parametrize("body, field", [
@@ -62,12 +66,13 @@ async def test_a_well_formed_body_passes_through_unchanged() -> None:
     (json.dumps({"text": "a\u0000b"}).encode(), "text"),
     (json.dumps({"text": "x", "tags": [{"v": "\u001b[31m"}]}).encode(), "tags[0].v"),
     (b'{"text": "x", "count": 123456789012345678901234567890}', "count"),
+    (b'{"text": "a\\ud800b"}', "text"),
     (b'{"text": "x", "count": ' + b"9" * 5000 + b"}", "count"),
     (b'{"text": "x", "count": 1e999}', "count"),
     (b'{"text": "x", "count": NaN}', "count"),
     (b'{"a":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1), "body"),
     (b"[" * 100_000 + b"]" * 100_000, "body"),
-], ids=["invalid UTF-8", "NUL", "escape in a nested list", "past 64 bits", "past Python's digit limit",
+], ids=["invalid UTF-8", "NUL", "escape in a nested list", "past 64 bits", "a lone surrogate", "past Python's digit limit",
         "infinite", "NaN", "too deep", "deep enough to exhaust recursion"])
 async def test_malformed_json_is_a_422_naming_the_field(body: bytes, field: str) -> None:
     response = await send("POST", "/notes", content=body, headers=JSON, limit=max(LIMIT, len(body)))

@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test unit bench migrate docs clean
 
+# Debian's nginx: tests/unit/k8s checks the gateway's configurations with `nginx -t` (it is not started).
 $(STAMP): pyproject.toml
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from http_load import RawClient  # noqa: E402 - bench/, this script's folder
 from shared.devstack import SERVICES, Stack  # noqa: E402
 from shared.topics import WORKORDER_EVENTS  # noqa: E402
-from tests.e2e.load import case_body  # noqa: E402
+from tests.e2e.load import case_body, clerk_token  # noqa: E402
+from tests.issuer import TokenIssuer  # noqa: E402
 
 
 async def raw_bus_baseline(servers: str, *, count: int, size: int) -> tuple[float, float]:
@@ -85,15 +86,17 @@ async def watch_audit(database: Path, seen: dict[str, float], stop: asyncio.Even
         await asyncio.sleep(0.02)
 
 
-async def offer_load(port: int, *, rate: float, duration: float) -> tuple[dict[str, float], Counter[str]]:
+async def offer_load(port: int, *, token: str, rate: float, duration: float) -> tuple[dict[str, float], Counter[str]]:
     posted: dict[str, float] = {}
+    authorization = f"Authorization: Bearer {token}\r\n"
     errors: Counter[str] = Counter()  # by status code, or the connection error's name
     client = RawClient(port)  # httpx cost more CPU per request than intake: the generator measured itself
 
     async def post(number: int) -> None:
         started = time.perf_counter()
         try:
-            status, body = await client.post("/cases", json.dumps(case_body(number), ensure_ascii=False).encode())
+            status, body = await client.post("/cases", json.dumps(case_body(number), ensure_ascii=False).encode(),
+                                             headers=authorization)
         except (OSError, asyncio.IncompleteReadError) as error:
             errors[type(error).__name__] += 1
             return
@@ -117,7 +120,7 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-async def run(stack: Stack, *, rate: float, duration: float, drain: float) -> None:
+async def run(stack: Stack, *, token: str, rate: float, duration: float, drain: float) -> None:
     servers = stack.broker.bootstrap_servers
     produced, consumed = await raw_bus_baseline(servers, count=20_000, size=700)
     print(f"raw bus (aiokafka, 700 B, acks=all): produce {produced:,.0f} msg/s, consume {consumed:,.0f} msg/s",
@@ -134,7 +137,7 @@ async def run(stack: Stack, *, rate: float, duration: float, drain: float) -> No
     cpu_before = {name: stack.cpu_seconds(name) for name in (*SERVICES, "broker")}
     generator_before = time.process_time()
     begin = time.perf_counter()
-    posted, errors = await offer_load(stack.ports["intake"], rate=rate, duration=duration)
+    posted, errors = await offer_load(stack.ports["intake"], token=token, rate=rate, duration=duration)
     offered_for = time.perf_counter() - begin
     deadline = time.perf_counter() + drain
     while time.perf_counter() < deadline and not set(posted) <= set(audited):
@@ -186,13 +189,15 @@ def main() -> None:
                         help="print each service's process id once started (to attach py-spy to it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bancheng-bench-") as directory:
-        stack = Stack(var_dir=Path(directory)).start()
+        issuer = TokenIssuer().start()  # the services trust it; the load posts as a window clerk of hall FT
+        stack = Stack(var_dir=Path(directory), issuer=issuer.url).start()
         if args.print_pids:
             print("pids:", " ".join(f"{name}={process.pid}" for name, process in stack.processes.items()), flush=True)
         try:
-            asyncio.run(run(stack, rate=args.rate, duration=args.duration, drain=args.drain))
+            asyncio.run(run(stack, token=clerk_token(issuer), rate=args.rate, duration=args.duration, drain=args.drain))
         finally:
             stack.stop()
+            issuer.stop()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ request than intake does). Intake's CPU
 time per registration is read from /proc for the phase, so a machine shared with other work still
 gives a comparable figure.
 
+Every request carries a window clerk's bearer token of a test issuer this script starts (tests/issuer.py);
+authentication's own CPU per request is printed beside the totals, measured as bench/auth_verify.py does
+(the verifier in this process, its keys cached, as intake's are).
+
     .venv/bin/python bench/intake_registrations.py [--total 3000] [--concurrency 32] [--rate 300]
         [--seconds 10] [--idempotency-keys] [--postgres]
 """
@@ -29,9 +33,13 @@ from pathlib import Path
 
 import httpx
 
-from http_load import RawClient  # bench/, this script's folder
+from auth_verify import cpu_per_verification  # bench/, this script's folder
+from http_load import RawClient
 from shared import db
+from shared.auth.settings import AuthSettings
+from shared.auth.tokens import TokenVerifier
 from shared.devbroker import DevBroker, free_port
+from tests.issuer import TokenIssuer
 
 BODY = {
     "hall": "FT", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": "lease_filing",
@@ -45,9 +53,9 @@ POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 
-def start_intake(var: Path, broker: DevBroker, database_url: str) -> tuple[subprocess.Popen, int]:
+def start_intake(var: Path, broker: DevBroker, database_url: str, issuer: TokenIssuer) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {**os.environ, "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+    env = {**os.environ, "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers, **issuer.env(),
            "BANCHENG_INTAKE_PORT": str(port), "BANCHENG_INTAKE_LOG_LEVEL": "WARNING",
            "BANCHENG_INTAKE_DATABASE_URL": database_url}
     log = open(var / "intake.log", "ab")  # noqa: SIM115 - the child keeps it
@@ -74,15 +82,16 @@ def cpu_seconds(pid: int) -> float:
 class Registrations:
     """POST /cases with the same body, optionally each with its own Idempotency-Key."""
 
-    def __init__(self, port: int, *, idempotency_keys: bool) -> None:
+    def __init__(self, port: int, *, token: str, idempotency_keys: bool) -> None:
         self._client = RawClient(port)
+        self._authorization = f"Authorization: Bearer {token}\r\n"
         self._body = json.dumps(BODY, ensure_ascii=False).encode()
         self._keys = count() if idempotency_keys else None
         self._run = os.urandom(4).hex()  # keys stay unique across runs against one database
 
     async def post(self) -> int:
         key = f"Idempotency-Key: bench-{self._run}-{next(self._keys)}\r\n" if self._keys else ""
-        status, _body = await self._client.post("/cases", self._body, headers=key)
+        status, _body = await self._client.post("/cases", self._body, headers=self._authorization + key)
         return status
 
     def close(self) -> None:
@@ -152,9 +161,12 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else values[0]
 
 
-async def run(args: argparse.Namespace, pid: int, port: int) -> None:
-    client = Registrations(port, idempotency_keys=args.idempotency_keys)
+async def run(args: argparse.Namespace, pid: int, port: int, issuer: TokenIssuer) -> None:
+    token = issuer.token("window_clerk", hall="FT", name="窗口 王敏")
+    client = Registrations(port, token=token, idempotency_keys=args.idempotency_keys)
     try:
+        auth = await cpu_per_verification(TokenVerifier(AuthSettings(issuer=issuer.url)), token, 2000)
+        print(f"authentication: {auth * 1000:.3f} ms CPU per request (token verified, keys cached; target ≤ 0.3 ms)")
         await closed_loop(client, total=200, concurrency=8)  # warm-up: connections, caches, first-call paths
         with Phase(pid) as phase:
             failed = await closed_loop(client, total=args.total, concurrency=args.concurrency)
@@ -185,13 +197,15 @@ def main() -> None:
         name = f"bench_intake_{os.urandom(4).hex()}"
         database_url = f"{POSTGRES}/{name}" if args.postgres else f"sqlite+aiosqlite:///{var / 'intake.db'}"
         broker = DevBroker(log_path=var / "broker.log").start()
-        process, port = start_intake(var, broker, database_url)
+        issuer = TokenIssuer().start()
+        process, port = start_intake(var, broker, database_url, issuer)
         try:
-            asyncio.run(run(args, process.pid, port))
+            asyncio.run(run(args, process.pid, port, issuer))
         finally:
             process.terminate()
             process.wait(timeout=15)
             broker.stop()
+            issuer.stop()
             if args.postgres:
                 asyncio.run(db.drop_postgres_database(database_url))
 

@@ -1,14 +1,17 @@
-"""`python -m services.<name> [serve|migrate|revision MESSAGE]`: the same entry point for every service."""
+"""`python -m services.<name> [serve|migrate|revision MESSAGE|backup FILE|restore FILE]`: the same entry point
+for every service."""
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 from sqlmodel import SQLModel
 
-from shared import db, migrations
+from shared import backup, db, migrations
 from shared.runtime import Runtime
 
 
@@ -19,6 +22,9 @@ def main(build_runtime: Callable[[], Runtime], argv: list[str] | None = None) ->
     commands.add_parser("migrate", help="apply the database migrations and exit")
     revision = commands.add_parser("revision", help="autogenerate the next migration from the tables")
     revision.add_argument("message")
+    for name, text in (("backup", "write the service's database to FILE"),
+                       ("restore", "replace the service's database with FILE (stop the service first)")):
+        commands.add_parser(name, help=text).add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     try:
@@ -30,6 +36,8 @@ def main(build_runtime: Callable[[], Runtime], argv: list[str] | None = None) ->
         asyncio.run(db.ensure_postgres_database(runtime.settings.database_url))
     if args.command == "migrate":
         migrations.upgrade(runtime.settings.database_url, versions)
+    elif args.command in ("backup", "restore"):
+        _backup_or_restore(args.command, runtime.settings.database_url, args.file)
     elif args.command == "revision":
         migrations.revision(runtime.settings.database_url, versions, SQLModel.metadata, args.message)
     else:
@@ -40,3 +48,14 @@ def main(build_runtime: Callable[[], Runtime], argv: list[str] | None = None) ->
             log_level=runtime.settings.log_level.lower(),
             timeout_graceful_shutdown=10,
         )
+
+
+def _backup_or_restore(command: str, database_url: str, file: Path) -> None:
+    try:
+        if command == "backup":
+            print(f"{file}  sha256 {backup.backup(database_url, file)}")
+        else:
+            backup.restore(database_url, file)
+            print(f"restored from {file}; `migrate` brings it to this version's schema")
+    except (backup.BackupError, OSError, sqlite3.Error) as error:
+        sys.exit("error: " + " ".join(str(error).split()))

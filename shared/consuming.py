@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox
+from shared.auth.principal import Principal
 from shared.db import SessionFactory
 from shared.envelope import Envelope, MalformedMessage
 from shared.events.base import Event
@@ -53,6 +54,8 @@ class Unit:
     # batch needs in one query the first time it runs, instead of a query per event.
     batch: Sequence[Envelope] = ()
     staged: list[tuple[str, Envelope]] = field(default_factory=list)
+    # Who acts in an HTTP command: the actor (and its detail) of what it emits, unless a step names another.
+    acting: Principal | None = None
 
     async def emit(
         self,
@@ -63,9 +66,13 @@ class Unit:
         district: str | None = None,
         hall: str | None = None,
         actor: str | None = None,
+        actor_detail: str | None = None,
     ) -> Envelope:
-        """Stage `event` on `topic`; case, district, hall and actor default to the cause's."""
+        """Stage `event` on `topic`; case, district and hall default to the cause's, the actor to who acts."""
         cause = self.cause
+        acting = self.acting
+        if acting is not None and actor in (None, acting.actor):
+            actor, actor_detail = acting.actor, actor_detail or acting.actor_detail
         envelope = Envelope.wrap(
             event,
             source=self.service,
@@ -73,6 +80,7 @@ class Unit:
             district=district or (cause.district if cause else ""),
             hall=hall if hall is not None else (cause.hall if cause else None),
             actor=actor or f"service:{self.service}",
+            actor_detail=actor_detail,
             caused_by=cause,
         )
         await self.forward(envelope, topic=topic)

@@ -13,9 +13,11 @@ import asyncio
 import logging
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from shared.bus import client_security
 from shared.settings import get_kafka_settings
 from shared.topics import dead_letter_topic
 
@@ -36,10 +38,13 @@ class DeadLetter:
         return [(key, value) for key, value in self.headers if not key.startswith("dlq_")]
 
 
-async def read_dead_letters(bootstrap_servers: str, group: str, *, from_offset: int = 0) -> list[DeadLetter]:
-    """Every record now in the group's dead-letter topic (all partitions), oldest first per partition."""
+async def read_dead_letters(
+    bootstrap_servers: str, group: str, *, from_offset: int = 0, security: dict[str, Any] | None = None
+) -> list[DeadLetter]:
+    """Every record now in the group's dead-letter topic (all partitions), oldest first per partition.
+    `security`: the client's credentials (shared.bus.client_security), none on the dev broker."""
     topic = dead_letter_topic(group)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, **(security or {}))
     try:
         await consumer.start()
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -61,8 +66,8 @@ async def read_dead_letters(bootstrap_servers: str, group: str, *, from_offset: 
         await consumer.stop()
 
 
-async def replay(bootstrap_servers: str, letters: list[DeadLetter]) -> int:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+async def replay(bootstrap_servers: str, letters: list[DeadLetter], *, security: dict[str, Any] | None = None) -> int:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", **(security or {}))
     await producer.start()
     try:
         sent = [
@@ -84,9 +89,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # our one line says what failed
-    servers = get_kafka_settings().bootstrap_servers
+    settings = get_kafka_settings()
+    servers, security = settings.bootstrap_servers, client_security(settings)
     try:
-        letters = asyncio.run(read_dead_letters(servers, args.group, from_offset=args.from_offset))[: args.limit]
+        letters = asyncio.run(
+            read_dead_letters(servers, args.group, from_offset=args.from_offset, security=security)
+        )[: args.limit]
     except Exception as error:  # noqa: BLE001 - one clear line for an operator
         sys.exit(f"error: cannot read {dead_letter_topic(args.group)} at {servers}: {' '.join(str(error).split())}")
     if args.command == "list":
@@ -98,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         print(f"{len(letters)} dead letters in {dead_letter_topic(args.group)}", file=sys.stderr)
     else:
-        print(f"replayed {asyncio.run(replay(servers, letters))} records", file=sys.stderr)
+        print(f"replayed {asyncio.run(replay(servers, letters, security=security))} records", file=sys.stderr)
 
 
 if __name__ == "__main__":

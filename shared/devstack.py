@@ -34,6 +34,9 @@ class Stack:
     database_urls: dict[str, str] = field(default_factory=dict)  # default: SQLite under var_dir
     extra_env: dict[str, str] = field(default_factory=dict)
     hotline_simulator: bool = False
+    # The token issuer every service trusts (BANCHENG_AUTH_ISSUER); None leaves the environment's (or the
+    # default, the identity service at its development address).
+    issuer: str | None = None
     broker: DevBroker = field(init=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -64,6 +67,8 @@ class Stack:
 
     def environment(self, name: str) -> dict[str, str]:
         common = {**os.environ, "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers}
+        if self.issuer is not None:
+            common["BANCHENG_AUTH_ISSUER"] = self.issuer
         if name == HOTLINE_SIMULATOR:
             return {
                 **common,
@@ -92,6 +97,10 @@ class Stack:
             env=self.environment(name),
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group: a terminal's Ctrl-C reaches the launcher alone, which stops the
+            # services before the broker (signalled together, the broker went first and the services
+            # spun on reconnects until they were killed).
+            process_group=0,
         )
         log.close()
         if wait:
@@ -128,23 +137,27 @@ class Stack:
     def stop_service(self, name: str, timeout_s: float = 20.0) -> None:
         self._stop([name], timeout_s)
 
-    def stop(self, timeout_s: float = 20.0) -> None:
-        """Every service at once (as Ctrl-C in a terminal signals them all), then the broker: the stop
-        takes the longest service's stop, not their sum."""
-        self._stop(list(self.processes), timeout_s)
-        self.broker.stop()
+    def stop(self, timeout_s: float = 20.0) -> dict[str, int]:
+        """Every service at once, then the broker, so no service loses the bus while it drains: the stop
+        takes the longest service's stop, not their sum. Returns each child's exit code, the broker's
+        last (negative: ended by that signal, -9 when it had to be killed)."""
+        codes = self._stop(list(self.processes), timeout_s)
+        codes["broker"] = self.broker.stop()
+        return codes
 
-    def _stop(self, names: list[str], timeout_s: float) -> None:
-        running = [process for name in names if (process := self.processes.pop(name, None)) and process.poll() is None]
-        for process in running:
+    def _stop(self, names: list[str], timeout_s: float) -> dict[str, int]:
+        running = {name: process for name in names
+                   if (process := self.processes.pop(name, None)) and process.poll() is None}
+        for process in running.values():
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
-        for process in running:
+        for process in running.values():
             try:
                 process.wait(max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        return {name: process.returncode for name, process in running.items()}
 
 
 def main() -> None:
@@ -177,7 +190,17 @@ def main() -> None:
     finally:
         for stop_signal in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C does not cut the stop short
             signal.signal(stop_signal, signal.SIG_IGN)
-        stack.stop()
+        stopping = time.monotonic()
+        codes = stack.stop()
+        ended = ", ".join(f"{name} {describe_exit(code)}" for name, code in codes.items())
+        print(f"stopped in {time.monotonic() - stopping:.1f}s: {ended}", flush=True)
+
+
+def describe_exit(code: int) -> str:
+    """`0`, `exit 1`, or the signal that ended the process (`SIGKILL` where the stop had to kill it)."""
+    if code < 0:
+        return signal.Signals(-code).name
+    return "0" if code == 0 else f"exit {code}"
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -36,7 +36,10 @@ class Envelope(BaseModel):
     case_id: str = Field(min_length=1, description="Also the Kafka key")
     district: str
     hall: str | None = None
-    actor: str = Field(description="Who caused it: a staff account, a department, or a service")
+    actor: str = Field(description="Who caused it: `person:<sub>` or `system:<sub>` of a verified token, or "
+                                   "`service:<name>` for a service's own decision")
+    actor_detail: str | None = Field(default=None, description="The token's display name, roles and org unit "
+                                     "(JSON), beside `actor`; absent for a service")
     causation_id: UUID | None = Field(default=None, description="The event that caused this one")
     correlation_id: UUID = Field(description="The first event of the chain (usually the case's registration)")
     traceparent: str | None = None
@@ -52,6 +55,7 @@ class Envelope(BaseModel):
         case_id: str,
         district: str,
         actor: str,
+        actor_detail: str | None = None,
         hall: str | None = None,
         caused_by: "Envelope | None" = None,
         occurred_at: datetime | None = None,
@@ -76,6 +80,7 @@ class Envelope(BaseModel):
             district=district,
             hall=hall,
             actor=actor,
+            actor_detail=actor_detail,
             causation_id=caused_by.id if caused_by else None,
             correlation_id=caused_by.correlation_id if caused_by else event_id,
             traceparent=caused_by.traceparent if caused_by else None,
@@ -125,6 +130,8 @@ class Envelope(BaseModel):
         ]
         if self.hall:
             headers.append(("ce_hall", self.hall))
+        if self.actor_detail:
+            headers.append(("ce_actordetail", self.actor_detail))
         if self.causation_id:
             headers.append(("ce_causationid", str(self.causation_id)))
         if self.traceparent:
@@ -170,6 +177,7 @@ class Envelope(BaseModel):
                 district=get("ce_district", ""),
                 hall=get("ce_hall"),
                 actor=get("ce_actor", ""),
+                actor_detail=get("ce_actordetail"),
                 causation_id=UUID(causation_id) if causation_id is not None else None,
                 correlation_id=UUID(get("ce_correlationid", attributes["ce_id"])),
                 traceparent=get("traceparent"),

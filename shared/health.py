@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel, Field
 
 from shared import db
+from shared.auth.http import PUBLIC
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -33,13 +34,13 @@ class Readiness(BaseModel):
     broker: Literal["ok", "unreachable"]
 
 
-@health_router.get("/healthz", response_model=Liveness)
+@health_router.get("/healthz", response_model=Liveness, openapi_extra=PUBLIC)
 async def healthz() -> Liveness:
     """The process is alive."""
     return Liveness(status="ok")
 
 
-@health_router.get("/readyz", response_model=Readiness,
+@health_router.get("/readyz", response_model=Readiness, openapi_extra=PUBLIC,
                    responses={503: {"model": Readiness, "description": "The database or the broker does not answer"}})
 async def readyz(runtime: RuntimeDep) -> Response:
     """Ready when the database and the broker both answer."""
@@ -55,7 +56,7 @@ async def readyz(runtime: RuntimeDep) -> Response:
     return JSONResponse(readiness.model_dump(), status_code=200 if ready else 503)
 
 
-@health_router.get("/metrics", response_class=Response,
+@health_router.get("/metrics", response_class=Response, openapi_extra=PUBLIC,
                    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
                                     "description": "Prometheus text exposition"}})
 async def metrics() -> Response:

@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 class OffsetCommits(ConsumerRebalanceListener):
     """One subscriber's applied offsets; give it as the subscriber's rebalance listener."""
 
-    def __init__(self, *, interval_s: float) -> None:
+    def __init__(self, *, interval_s: float, timeout_s: float) -> None:
         self._interval_s = interval_s
+        self._timeout_s = timeout_s
         self._pending: dict[TopicPartition, int] = {}
         self._noted: dict[TopicPartition, int] = {}  # the highest offset noted per partition since it was assigned
         self._consumer: AIOKafkaConsumer | None = None
@@ -64,9 +65,11 @@ class OffsetCommits(ConsumerRebalanceListener):
             if not offsets:
                 return
             try:
-                await consumer.commit(offsets)
-            except KafkaError as error:  # the broker away, or the group rebalancing: replayed at worst
-                log.warning("committing offsets failed (%s); they are retried with the next", error)
+                # aiokafka retries a retriable failure without end: a broker that came back without the
+                # topics (the dev broker keeps them in memory) held the consume loop, and a stop, for good.
+                await asyncio.wait_for(consumer.commit(offsets), self._timeout_s)
+            except (KafkaError, TimeoutError) as error:  # the broker away, or the group rebalancing: replayed at worst
+                log.warning("committing offsets failed (%r); they are retried with the next", error)
                 for partition, offset in offsets.items():
                     self._pending[partition] = max(offset, self._pending.get(partition, 0))
 

@@ -21,6 +21,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import api_docs, bus, db, inbox, migrations, problems
+from shared.auth.http import declare_permissions
+from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
 from shared.offset_commits import OffsetCommits
@@ -73,10 +75,10 @@ class Runtime:
         return self.settings.service_name
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
-        """A transaction for an HTTP command: its staged events are published after it commits."""
+    async def unit(self, acting: Principal | None = None) -> AsyncIterator[Unit]:
+        """A transaction for an HTTP command by `acting`: its staged events are published after it commits."""
         async with self.sessions() as session, session.begin():
-            unit = Unit(session=session, service=self.name)
+            unit = Unit(session=session, service=self.name, acting=acting)
             yield unit
         self.relay.wake()
 
@@ -96,6 +98,7 @@ class Runtime:
         application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes)
         application.include_router(health_router)
         for router in self.routers:
+            declare_permissions(router)
             application.include_router(router)
         return application
 
@@ -159,7 +162,8 @@ class Runtime:
             retry_backoff_s=self.settings.consumer_retry_backoff_s,
         )
 
-        commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000)
+        commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000,
+                                timeout_s=self.kafka.commit_timeout_ms / 1000)
         self._offset_commits.append(commits)
 
         async def apply_batch(message: KafkaMessage) -> None:

@@ -7,7 +7,7 @@ environment first.
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +35,30 @@ class KafkaSettings(BaseSettings):
     # A consumer commits the offsets past its applied batches at most this often, not after each batch
     # (shared/offset_commits.py): a restart replays at most this long's batches, which change nothing.
     commit_interval_ms: int = 1000
+    # A commit that has not gone through by then is given up (its offsets are carried by the next one):
+    # the consume loop waits for it, and a stop too.
+    commit_timeout_ms: int = 3000
     # Tansu holds a new group's join for half the session timeout, and a killed member is noticed only
     # when its session lapses: short here. Apache Kafka refuses less than 6 s by default (deploy/ sets 10 s).
     session_timeout_ms: int = 3000
     heartbeat_interval_ms: int = 500
+    # Who this process is on the bus. The dev broker takes anyone (PLAINTEXT); Apache Kafka in deploy/
+    # takes SCRAM-SHA-512 users, one per service, whose ACLs come from shared.topics.
+    security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["", "SCRAM-SHA-512"] = ""
+    sasl_username: str = ""
+    sasl_password: SecretStr = SecretStr("")
+    ssl_cafile: str = ""  # SASL_SSL: the CA that signed the brokers' certificates (the system's if empty)
+
+    @model_validator(mode="after")
+    def _credentials_with_sasl(self) -> "KafkaSettings":
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and not (self.sasl_mechanism and self.sasl_username and self.sasl_password.get_secret_value()):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_mechanism, sasl_username "
+                             "and sasl_password")
+        if not sasl and self.sasl_mechanism:
+            raise ValueError(f"sasl_mechanism {self.sasl_mechanism} needs a SASL_* security_protocol")
+        return self
 
 
 class ServiceSettings(BaseSettings):

@@ -1,4 +1,6 @@
-"""Topic names, in one place. Every event of one case is keyed by its case id."""
+"""Topic names and who may use them, in one place. Every event of one case is keyed by its case id."""
+
+from dataclasses import dataclass
 
 PREFIX = "bancheng"
 
@@ -27,3 +29,56 @@ def channel_topic(channel: str) -> str:
 def dead_letter_topic(consumer_group: str) -> str:
     """Where a consumer group parks the messages it could not apply, with the reason."""
     return f"{PREFIX}.dlq.{consumer_group}"
+
+
+# Who may touch which topic: the bus's access-control lists (deploy/kafka/acls.txt, `python -m
+# shared.kafka_acls`) are generated from this table, and tests hold it to the services' real consumers
+# and to the producers named in the event contracts. `{department}` is one department's code (its own,
+# for a department system); any other placeholder is a family owned whole (a channel's topics).
+DEPARTMENT = "{department}"
+CHANNEL = "{channel}"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A bus user: the topics it writes, the topics it reads and the consumer groups it reads them in."""
+
+    produces: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+SERVICE_PRINCIPALS = {
+    "intake": Principal(
+        produces=(CASE_EVENTS, CASE_CONTACTS),
+        consumes=(WORKORDER_EVENTS, SLA_EVENTS),
+        groups=("intake",),
+    ),
+    "routing": Principal(
+        produces=(WORKORDER_EVENTS, department_topic(DEPARTMENT)),
+        consumes=(CASE_EVENTS, DEPARTMENT_COMMANDS),
+        groups=("routing", "routing-commands"),
+    ),
+    "sla": Principal(produces=(SLA_EVENTS,), consumes=(CASE_EVENTS, WORKORDER_EVENTS), groups=("sla",)),
+    "notify": Principal(
+        produces=(NOTIFY_RESULTS, channel_topic(CHANNEL)),
+        consumes=(CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, CASE_CONTACTS, channel_topic(CHANNEL)),
+        groups=("notify", f"notify.{CHANNEL}"),
+    ),
+    "audit": Principal(consumes=EVENT_STREAMS, groups=("audit",)),
+    # The identity service and the console reach the others over HTTP: bus users without a topic, so
+    # that giving them one is an edit here, reviewed like any other.
+    "identity": Principal(),
+    "console": Principal(),
+}
+# A department's own system (its principal is `dept-<code>`): its feed in, its answers out, in groups
+# named after it.
+DEPARTMENT_SYSTEM = Principal(
+    produces=(DEPARTMENT_COMMANDS,),
+    consumes=(department_topic(DEPARTMENT),),
+    groups=(f"dept-{DEPARTMENT}",),
+)
+
+
+def department_principal(department_code: str) -> str:
+    return f"dept-{department_code}"

@@ -1,6 +1,7 @@
 """Fixtures for the whole suite: the real dev broker, PostgreSQL when reachable, the running stack."""
 
 import asyncio
+import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ from sqlmodel import SQLModel
 
 from shared import db
 from shared.devbroker import DevBroker
+from tests.issuer import TokenIssuer, _session
 
 
 def postgres_reachable() -> bool:
@@ -73,3 +75,20 @@ async def fresh_sessions(kind: str, service: str, tmp_path: Path) -> AsyncIterat
         yield db.session_factory(engine)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def issuer() -> Iterator[TokenIssuer]:
+    """The suite's token issuer (discovery + JWKS over HTTP); every service this session starts trusts it,
+    in process or as a child (`Stack` passes the environment on)."""
+    test_issuer = TokenIssuer().start()
+    _session.append(test_issuer)
+    previous = os.environ.get("BANCHENG_AUTH_ISSUER")
+    os.environ["BANCHENG_AUTH_ISSUER"] = test_issuer.url
+    yield test_issuer
+    if previous is None:
+        os.environ.pop("BANCHENG_AUTH_ISSUER", None)
+    else:
+        os.environ["BANCHENG_AUTH_ISSUER"] = previous
+    _session.remove(test_issuer)
+    test_issuer.stop()

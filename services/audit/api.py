@@ -8,6 +8,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field, JsonValue
 
 from shared.api_models import MAX_LIMIT, Offset, Page, UtcDateTime, page_of, slice_page
+from shared.auth.http import NARROWED, Authorize, forbidden, require
+from shared.auth.policy import Scope, bounds
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from shared.problems import FieldError, ProblemError, invalid
 from services.audit import log_store, search
@@ -24,6 +27,8 @@ class TimelineEntry(BaseModel):
     type: str
     source: str
     actor: str
+    actor_detail: dict[str, JsonValue] | None = Field(
+        default=None, description="The actor's name, roles and org unit, as its token named them")
     occurred_at: UtcDateTime
     data: dict[str, JsonValue] = Field(description="The event's data, as its type defines it (docs/asyncapi.json)")
 
@@ -62,13 +67,24 @@ def bad_request(problems: list[FieldProblem]) -> ProblemError:
     return invalid(*(FieldError(field=p.field, zh=f"{p.field}:{p.zh}", en=f"{p.field}: {p.message}") for p in problems))
 
 
-def case_filter(request: Request, *, own: frozenset[str]) -> CaseFilter:
-    """The filter from every query parameter except the route's own `own` ones. Raises 422."""
+def case_filter(request: Request, *, own: frozenset[str], principal: Principal, permission: str) -> CaseFilter:
+    """The filter from every query parameter except the route's own `own` ones, kept within the principal's
+    district (hall, department) for `permission`. Raises 422, or 403 for another unit's."""
     params = {name: request.query_params.getlist(name) for name in request.query_params if name not in own}
     try:
-        return parse_case_filter(params)
+        found = parse_case_filter(params)
     except InvalidFilterError as error:
         raise bad_request(list(error.problems)) from error
+    limits = bounds(principal, permission)
+    kept: dict[str, tuple[str, ...]] = {}
+    for name in ("district", "hall", "department"):
+        limit = getattr(limits, name)
+        if limit is None:
+            continue
+        if set(getattr(found, name)) - {limit}:
+            raise forbidden(permission, f"{name} outside your own {limit!r}", f"无权查询其他单位的数据({name})")
+        kept[name] = (limit,)
+    return found.model_copy(update=kept)
 
 
 @cache
@@ -85,34 +101,37 @@ async def run_query(coroutine: Any) -> Any:
 
 
 @router.get("/cases/{case_id}/timeline", response_model=Page[TimelineEntry])
-async def case_timeline(case_id: str, runtime: RuntimeDep, offset: Offset = 0,
+async def case_timeline(case_id: str, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("audit.timeline")],
+                        offset: Offset = 0,
                         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT) -> Page[TimelineEntry]:
-    """Every event of one case, in the order they occurred."""
+    """Every event of one case, in the order they occurred, each naming who acted."""
     async with runtime.sessions() as session:
         entries = await log_store.timeline(session, case_id=case_id)
+    if entries:
+        require(principal, "audit.timeline", Scope(district=entries[0]["district"]))
     return slice_page([TimelineEntry.model_validate(e) for e in entries], offset=offset, limit=limit)
 
 
 SearchLimit = Annotated[int, Query(ge=1, le=500)]
 
 
-@router.get("/cases", response_model=Page[CaseSummary])
-async def search_cases(request: Request, runtime: RuntimeDep, limit: SearchLimit = 50,
-                       offset: Offset = 0) -> Page[CaseSummary]:
-    """Cases matching the filters (hall, district, department, channel, kind, matter, state, card_colour,
-    received_from, received_to, text), newest first."""
-    found = case_filter(request, own=PAGING)
+@router.get("/cases", response_model=Page[CaseSummary], openapi_extra=NARROWED)
+async def search_cases(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("audit.search")],
+                       limit: SearchLimit = 50, offset: Offset = 0) -> Page[CaseSummary]:
+    """Cases in the caller's district matching the filters (hall, district, department, channel, kind, matter,
+    state, card_colour, received_from, received_to, text), newest first."""
+    found = case_filter(request, own=PAGING, principal=principal, permission="audit.search")
     async with runtime.sessions() as session:
         rows = await run_query(search.search_cases(session, found, limit=limit + 1, offset=offset))
     return page_of([CaseSummary.model_validate(r) for r in rows[:limit]], offset=offset, limit=limit,
                    more=len(rows) > limit)
 
 
-@router.get("/library", response_model=Page[LibraryCase])
-async def case_library(request: Request, runtime: RuntimeDep, limit: SearchLimit = 50,
-                       offset: Offset = 0) -> Page[LibraryCase]:
+@router.get("/library", response_model=Page[LibraryCase], openapi_extra=NARROWED)
+async def case_library(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("library.read")],
+                       limit: SearchLimit = 50, offset: Offset = 0) -> Page[LibraryCase]:
     """The case library (案例库): archived exemplary cases with their solution, open to every department."""
-    found = case_filter(request, own=PAGING)
+    found = case_filter(request, own=PAGING, principal=principal, permission="library.read")
     async with runtime.sessions() as session:
         rows = await run_query(search.search_cases(session, found, limit=limit + 1, offset=offset, library_only=True))
     return page_of([LibraryCase.model_validate(r) for r in rows[:limit]], offset=offset, limit=limit,

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from shared.api_models import MAX_LIMIT, Limit, Offset, Page, slice_page
+from shared.auth.http import NARROWED, Authorize
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from services.audit import exports, reports
 from services.audit.api import bad_request, case_filter, policy_at, run_query
@@ -72,6 +74,7 @@ class HighFrequencyReport(BaseModel):
     group_by: list[str]
     recurring: list[Trend]
     rising: list[Trend]
+ReportReader = Annotated[Principal, Authorize("report.read")]
 
 
 def figures(tally: Tally) -> dict[str, Any]:
@@ -84,13 +87,14 @@ def figures(tally: Tally) -> dict[str, Any]:
     }
 
 
-@router.get("/statistics", response_model=Page[StatisticsRow])
+@router.get("/statistics", response_model=Page[StatisticsRow], openapi_extra=NARROWED)
 async def statistics(
-    request: Request, runtime: RuntimeDep, by: Dimension | None = None, period: Period | None = None,
-    offset: Offset = 0, limit: Limit = MAX_LIMIT,
+    request: Request, runtime: RuntimeDep, principal: ReportReader, by: Dimension | None = None,
+    period: Period | None = None, offset: Offset = 0, limit: Limit = MAX_LIMIT,
 ) -> Page[StatisticsRow]:
     """Counts and the three 12345 rates (响应率, 解决率, 满意率), split by a dimension and/or a period."""
-    found = case_filter(request, own=frozenset({"by", "period", "offset", "limit"}))
+    found = case_filter(request, own=frozenset({"by", "period", "offset", "limit"}), principal=principal,
+                        permission="report.read")
     async with runtime.sessions() as session:
         tallies = await run_query(reports.statistics(session, found, dimension=by, period=period))
     rows = [StatisticsRow.model_validate({"by": by, "value": value, "period": label, **figures(tally)})
@@ -102,10 +106,12 @@ _EXPORTS = {"text/csv": {"schema": {"type": "string"}},
             XLSX: {"schema": {"type": "string", "format": "binary"}}}
 
 
-@router.get("/assessment", response_class=Response, responses={200: {"content": _EXPORTS, "description": "The export"}})
-async def assessment(request: Request, runtime: RuntimeDep, format: Literal["csv", "xlsx"] = "csv") -> Response:  # noqa: A002
+@router.get("/assessment", response_class=Response, openapi_extra=NARROWED,
+            responses={200: {"content": _EXPORTS, "description": "The export"}})
+async def assessment(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("report.export")],
+                     format: Literal["csv", "xlsx"] = "csv") -> Response:  # noqa: A002 - the query name
     """The assessment export (考核): one line per lead department with card deductions, as CSV or XLSX."""
-    found = case_filter(request, own=frozenset({"format"}))
+    found = case_filter(request, own=frozenset({"format"}), principal=principal, permission="report.export")
     async with runtime.sessions() as session:
         tallies = await run_query(reports.statistics(session, found, dimension=Dimension.DEPARTMENT))
     lines = assess_tallies(tallies, policy=policy_at(runtime.settings.policy_path).assessment)
@@ -116,10 +122,12 @@ async def assessment(request: Request, runtime: RuntimeDep, format: Literal["csv
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="assessment.{format}"'})
 
 
-@router.get("/analysis/high-frequency", response_model=HighFrequencyReport, response_model_exclude_none=True)
+@router.get("/analysis/high-frequency", response_model=HighFrequencyReport, response_model_exclude_none=True,
+            openapi_extra=NARROWED)
 async def high_frequency(
     request: Request,
     runtime: RuntimeDep,
+    principal: ReportReader,
     month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
     group_by: Annotated[list[str] | None, Query()] = None,
 ) -> HighFrequencyReport:
@@ -128,7 +136,7 @@ async def high_frequency(
     if set(group) - set(PROBLEM_FIELDS):
         raise bad_request([FieldProblem("group_by", f"must be drawn from {', '.join(PROBLEM_FIELDS)}",
                                         f"只能取 {'、'.join(PROBLEM_FIELDS)}")])
-    found = case_filter(request, own=frozenset({"month", "group_by"}))
+    found = case_filter(request, own=frozenset({"month", "group_by"}), principal=principal, permission="report.read")
     policy = policy_at(runtime.settings.policy_path).high_frequency
     months = [*previous_months(month, policy.lookback_months), month]
     async with runtime.sessions() as session:

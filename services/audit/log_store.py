@@ -131,6 +131,17 @@ async def sign_heads(session: AsyncSession, *, private_key: Ed25519PrivateKey, n
     return signed
 
 
+def _detail(text: str | None) -> dict[str, Any] | None:
+    """The actor's name, roles and org unit as the token named them (shared/auth/principal.py)."""
+    if not text:
+        return None
+    try:
+        detail = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return detail if isinstance(detail, dict) else None
+
+
 async def timeline(session: AsyncSession, *, case_id: str) -> list[dict[str, Any]]:
     """Every event of one case, in the order they occurred, as the timeline shows it."""
     statement = select(LogEntry).where(LogEntry.case_id == case_id).order_by(LogEntry.occurred_at, LogEntry.id)
@@ -140,6 +151,8 @@ async def timeline(session: AsyncSession, *, case_id: str) -> list[dict[str, Any
             "type": entry.event_type,
             "source": entry.headers.get("ce_source", ""),
             "actor": entry.headers.get("ce_actor", ""),
+            "actor_detail": _detail(entry.headers.get("ce_actordetail")),
+            "district": entry.headers.get("ce_district", ""),
             "occurred_at": entry.occurred_at,
             "data": entry.payload,
         }

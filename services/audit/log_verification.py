@@ -15,12 +15,12 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import func, select
 
 from services.audit import log_scan, log_store
 from services.audit.domain.checkpoints import SignedCheckpoint
+from services.audit.domain.signing import VerifyingKeys
 from services.audit.domain.slice_check import SliceReport, join_slices
 from services.audit.domain.verification import ChainCheck, VerificationReport, authentic_checkpoints
 from services.audit.store import ChainHeadRow
@@ -30,7 +30,7 @@ SPLIT_FROM = 40_000  # entries: below this a fork costs more than it saves
 
 
 async def verify_database(
-    url: str, public_key: Ed25519PublicKey, *, max_faults: int = 100, workers: int | None = None
+    url: str, public_key: VerifyingKeys, *, max_faults: int = 100, workers: int | None = None
 ) -> VerificationReport:
     """Verify every entry and signed checkpoint; `workers` processes (default: one per core on a log of
     at least SPLIT_FROM entries, else a thread of this process)."""

@@ -106,13 +106,14 @@ def take_step(
 
 
 async def act_on_case(
-    unit: Unit, *, case: store.Case, action_in: ActionIn, actor: str, now: datetime
+    unit: Unit, *, case: store.Case, action_in: ActionIn, actor: str, now: datetime, actor_detail: str | None = None
 ) -> store.Case:
     """Apply one step; raises `IllegalTransition` (409) or `InvalidInput` (422) and changes nothing."""
     target = await _check_extras(unit, case, action_in)
     step = take_step(case, action_in=action_in, actor=actor, now=now, target=target)
     unit.session.add_all([*step.missing_items, case, store.CaseTransition(**step.transition)])
-    where = {"case_id": case.id, "district": case.district, "hall": case.hall, "actor": actor}
+    where = {"case_id": case.id, "district": case.district, "hall": case.hall, "actor": actor,
+             "actor_detail": actor_detail}
     for event in step.events:
         await unit.emit(event, topic=CASE_EVENTS, **where)
     return case

@@ -5,13 +5,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
+from shared.auth.http import Authorize
+from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.problems import ProblemError, not_found
 from shared.events.case import BatchItemMoved, MissingItemSupplied
 from shared.health import RuntimeDep
 from shared.topics import CASE_EVENTS
 from services.intake import store
-from services.intake.api import DEFAULT_ACTOR, Actor, load_case
+from services.intake.api import load_case
 from services.intake.domain.batch import BatchItem, BatchItemState, move_batch_item
 from services.intake.domain.missing_items import MissingItem, MissingItemState, supply_item, waive_item
 from services.intake.idempotency import IdempotencyKey, run_once
@@ -28,11 +30,13 @@ def _absent(what_zh: str, what_en: str, number: int) -> ProblemError:
 
 
 async def _resolve_missing_item(
-    runtime: RuntimeDep, *, case_id: str, item_no: int, body: MissingItemResolutionIn, actor: str,
+    runtime: RuntimeDep, *, case_id: str, item_no: int, body: MissingItemResolutionIn, principal: Principal,
     waived: bool, key: str | None,
 ) -> Response:
+    actor = principal.actor
+
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
-        case = await load_case(unit, case_id)
+        case = await load_case(unit, case_id, principal=principal, permission="case.act")
         row = await unit.session.get(store.MissingItemRow, (case_id, item_no))
         if row is None:
             raise _absent("容缺材料", "missing item", item_no)
@@ -50,37 +54,39 @@ async def _resolve_missing_item(
 
     verb = "waive" if waived else "supply"
     return await run_once(runtime, key=key, scope=f"POST /cases/{case_id}/missing-items/{item_no}/{verb}",
-                          payload=body.model_dump(mode="json"), work=work)
+                          payload=body.model_dump(mode="json"), work=work, acting=principal)
 
 
 @router.post("/{case_id}/missing-items/{item_no}/supply", response_model=CasePublic)
 async def supply_missing_item(
     case_id: str, item_no: ItemNo, body: MissingItemResolutionIn, runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
+    principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """The applicant brought a missing item (补齐) and staff checked it."""
-    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, actor=actor,
+    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, principal=principal,
                                        waived=False, key=idempotency_key)
 
 
 @router.post("/{case_id}/missing-items/{item_no}/waive", response_model=CasePublic)
 async def waive_missing_item(
     case_id: str, item_no: ItemNo, body: MissingItemResolutionIn, runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
+    principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """A missing item is no longer required; `note` is the reason (required)."""
-    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, actor=actor,
+    return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, principal=principal,
                                        waived=True, key=idempotency_key)
 
 
 @router.post("/{case_id}/items/{item_no}/moves", response_model=CasePublic)
 async def move_item(
     case_id: str, item_no: ItemNo, body: BatchItemMoveIn, runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None, actor: Actor = DEFAULT_ACTOR,
+    principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Move one item of a batch registration (blocked and dropped need a reason)."""
+    actor = principal.actor
+
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
-        case = await load_case(unit, case_id)
+        case = await load_case(unit, case_id, principal=principal, permission="case.act")
         row = await unit.session.get(store.BatchItemRow, (case_id, item_no))
         if row is None:
             raise _absent("批量事项", "batch item", item_no)
@@ -96,4 +102,4 @@ async def move_item(
         return status.HTTP_200_OK, await case_view(unit.session, case)
 
     return await run_once(runtime, key=idempotency_key, scope=f"POST /cases/{case_id}/items/{item_no}/moves",
-                          payload=body.model_dump(mode="json"), work=work)
+                          payload=body.model_dump(mode="json"), work=work, acting=principal)

@@ -101,8 +101,10 @@ async def on_case_reply_composed_reply_to_the_citizen(
     if case is None or case.state == "replied":
         return
     reply = ActionIn(action=ActionKind.record_reply, reason=event.reply)
-    await act_on_case(unit, case=case, action_in=reply, actor=f"department:{event.lead_department}",
-                      now=envelope.occurred_at)
+    # The person (or department system) who composed the reply is its actor here too.
+    composed_by = envelope.actor if envelope.actor.startswith(("person:", "system:")) else None
+    await act_on_case(unit, case=case, action_in=reply, actor=composed_by or f"department:{event.lead_department}",
+                      now=envelope.occurred_at, actor_detail=envelope.actor_detail if composed_by else None)
 
 
 @consumer.on(CardIssued)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from shared.auth.http import SIGNED_WEBHOOK
 from shared.consuming import Unit
 from shared.events.case import CaseDescriptionUpdated
 from shared.health import RuntimeDep
@@ -32,7 +33,7 @@ from services.intake.registration import Origin, register_case
 from services.intake.schemas import ActionIn, ApplicantIn, CaseCreate
 
 router = APIRouter(prefix="/hotline/12345", tags=["12345 hotline"])
-HOTLINE_ACTOR = "hotline:12345"
+HOTLINE_ACTOR = "system:hotline12345"  # the signed webhook stands in for its token
 
 
 class HotlineCaller(BaseModel):
@@ -116,7 +117,7 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> Hotlin
 @router.post("/orders", response_model=HotlineOrderResult,
              responses={201: {"model": HotlineOrderResult, "description": "A new case was registered"},
                         401: {"description": "Missing, invalid or expired signature, or a replayed delivery"}},
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+             openapi_extra={**SIGNED_WEBHOOK, "requestBody": {"required": True, "content": {"application/json": {
                  "schema": HotlineOrder.model_json_schema(
                      ref_template="#/paths/~1hotline~112345~1orders/post/requestBody/content/application~1json/schema/$defs/{model}")}}}})
 async def receive_hotline_order(request: Request, response: Response, runtime: RuntimeDep) -> HotlineOrderResult:

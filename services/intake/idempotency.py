@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
+from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.runtime import Runtime
 from services.intake import store
@@ -81,11 +82,15 @@ async def stored_answer(runtime: Runtime, claim: Claim) -> Answer | None:
     return None if found is None else claim.replay(found)
 
 
-async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: Any, work: Work) -> Response:
-    """Run `work` in one unit of work, or replay the response stored for (`scope`, `key`)."""
+async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: Any, work: Work,
+                   acting: Principal | None = None) -> Response:
+    """Run `work` in one unit of work by `acting`, or replay the response stored for (`scope`, `key`) by the
+    same principal: another principal's key never replays its answer."""
+    if acting is not None:
+        scope = f"{scope} by {acting.actor}"
     claim = None if key is None else Claim(scope=scope, key=key, fingerprint=fingerprint(payload))
     try:
-        async with runtime.unit() as unit:
+        async with runtime.unit(acting) as unit:
             if claim is not None:
                 found = await store.find_idempotency_record(unit.session, scope=scope, key=claim.key)
                 if found is not None:

@@ -6,6 +6,7 @@ exists; both count against the limits in `ratelimit`. Only masked personal data 
 
 from fastapi import APIRouter, Request, status
 
+from shared.auth.http import PUBLIC
 from shared.health import RuntimeDep
 from shared.problems import ProblemError, not_found
 from services.intake import store
@@ -40,7 +41,7 @@ def _too_many(retry_after: int) -> ProblemError:
                         en="too many lookups; try again later", headers={"Retry-After": str(retry_after)})
 
 
-@router.post("/status-lookup", response_model=CaseStatusPublic,
+@router.post("/status-lookup", response_model=CaseStatusPublic, openapi_extra=PUBLIC,
              responses={429: {"description": "Too many lookups from this client or for this case"}})
 async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep) -> CaseStatusPublic:
     """Where my case stands (no login): case number and the last four digits of the phone."""

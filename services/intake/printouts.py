@@ -5,13 +5,17 @@ from datetime import UTC, datetime
 from html import escape
 from string import Template
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from shared import problems
+from shared.auth.http import Authorize
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from services.intake import store
-from services.intake.api import not_found
+from services.intake.api import not_found, require_case
 from services.intake.config import district_catalogue
 from services.intake.domain.batch import item_reference
 from services.intake.domain.clock import LOCAL_ZONE
@@ -21,6 +25,7 @@ from services.intake.domain.missing_items import MissingItem, MissingItemState
 from services.intake.domain.one_time_notice import build_one_time_notice
 
 router = APIRouter(prefix="/cases", tags=["printouts"])
+Printer = Annotated[Principal, Authorize("case.print")]
 
 _PAGE = Template("""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>$title</title>
@@ -52,19 +57,20 @@ def _spaced(case_number: str) -> str:
     return f"{prefix} - {day[:4]} {day[4:]} - {sequence}"
 
 
-async def _case_and_hall(runtime: RuntimeDep, session, case_id: str):  # noqa: ANN001, ANN202
+async def _case_and_hall(runtime: RuntimeDep, session, case_id: str, principal: Principal):  # noqa: ANN001, ANN202
     case = await store.get_case(session, case_id=case_id)
     if case is None:
         raise not_found(case_id)
+    require_case(principal, "case.print", case)
     hall, district = district_catalogue(runtime.settings.districts_file).hall(case.hall)
     return case, hall, district
 
 
 @router.get("/{case_id}/tracking-card", response_class=HTMLResponse)
-async def tracking_card(case_id: str, runtime: RuntimeDep) -> HTMLResponse:
+async def tracking_card(case_id: str, runtime: RuntimeDep, principal: Printer) -> HTMLResponse:
     """The service tracking card: case number, the window and the contact for the next visit."""
     async with runtime.sessions() as session:
-        case, hall, district = await _case_and_hall(runtime, session, case_id)
+        case, hall, district = await _case_and_hall(runtime, session, case_id, principal)
         items = await store.batch_items(session, case_id=case.id)
     kind = district.problem_kind(case.problem_kind)
     registered = case.created_at.astimezone(LOCAL_ZONE)
@@ -90,10 +96,10 @@ async def tracking_card(case_id: str, runtime: RuntimeDep) -> HTMLResponse:
 
 
 @router.get("/{case_id}/one-time-notice", response_class=HTMLResponse)
-async def one_time_notice(case_id: str, runtime: RuntimeDep) -> HTMLResponse:
+async def one_time_notice(case_id: str, runtime: RuntimeDep, principal: Printer) -> HTMLResponse:
     """The one-time notice (一次性告知书): every missing item at once, with its due date and state."""
     async with runtime.sessions() as session:
-        case, hall, _district = await _case_and_hall(runtime, session, case_id)
+        case, hall, _district = await _case_and_hall(runtime, session, case_id, principal)
         rows = await store.missing_items(session, case_id=case.id)
     if not rows:
         raise problems.not_found(zh="本案没有容缺材料", en="this case has no missing items")

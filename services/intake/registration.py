@@ -38,6 +38,7 @@ class Origin:
     """Who registered the case and, for hotline cases, the 12345 order it came from."""
 
     actor: str
+    actor_detail: str | None = None  # the token's name, roles and org unit (shared/auth/principal.py)
     hotline_order_id: str | None = None
     hotline_revision: int | None = None
 
@@ -160,7 +161,7 @@ def case_write(valid: ValidRegistration, *, origin: Origin, number: str, now: da
                      for attachment in case_in.attachments],
         events=[
             (topic, Envelope.wrap(event, source=service, case_id=case.id, district=case.district, hall=case.hall,
-                                  actor=origin.actor))
+                                  actor=origin.actor, actor_detail=origin.actor_detail))
             for topic, event in events
         ],
     )

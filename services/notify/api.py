@@ -7,6 +7,9 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, PublicModel, UtcDateTime, page_of
+from shared.auth.http import Authorize, require
+from shared.auth.policy import Scope
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from shared.problems import FieldError, invalid, invalid_field, not_found
 from services.notify import store
@@ -15,6 +18,7 @@ from services.notify.domain.templates import Rendered, TemplateError, preview
 from services.notify.handlers import notify_config
 
 router = APIRouter()
+TemplateReader = Annotated[Principal, Authorize("template.read")]
 
 
 class DeliveryPublic(PublicModel):
@@ -38,10 +42,14 @@ class TemplateNames(BaseModel):
 
 
 @router.get("/cases/{case_id}/deliveries", response_model=Page[DeliveryPublic], tags=["deliveries"])
-async def list_deliveries(case_id: str, runtime: RuntimeDep, offset: Offset = 0,
-                          limit: Limit = DEFAULT_LIMIT) -> Page[DeliveryPublic]:
+async def list_deliveries(case_id: str, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("delivery.read")],
+                          offset: Offset = 0, limit: Limit = DEFAULT_LIMIT) -> Page[DeliveryPublic]:
     """The notifications planned for one case, oldest first, with their delivery state and last error."""
     async with runtime.sessions() as session:
+        facts = await session.get(store.CaseFacts, case_id)
+        if facts is None:
+            return page_of([], offset=offset, limit=limit, more=False)  # notify has heard nothing of this case
+        require(principal, "delivery.read", Scope(district=facts.district, hall=facts.hall))
         query = select(store.Delivery).where(store.Delivery.case_id == case_id).order_by(store.Delivery.created_at)
         rows = (await session.exec(query.offset(offset).limit(limit + 1))).all()
     shown = [DeliveryPublic.model_validate(row) for row in rows[:limit]]
@@ -49,7 +57,7 @@ async def list_deliveries(case_id: str, runtime: RuntimeDep, offset: Offset = 0,
 
 
 @router.get("/templates", tags=["templates"], response_model=TemplateNames)
-async def list_templates() -> TemplateNames:
+async def list_templates(_principal: TemplateReader) -> TemplateNames:
     """Template names, and the variables templates may use."""
     book = notify_config().templates
     return TemplateNames(templates=sorted(book.templates), variables=sorted(book.variables))
@@ -58,6 +66,7 @@ async def list_templates() -> TemplateNames:
 @router.post("/templates/{name}/preview", response_model=Rendered, tags=["templates"])
 async def preview_template(
     name: str,
+    _principal: TemplateReader,
     channel: ChannelName = ChannelName.email,
     variables: Annotated[dict[str, TemplateValue] | None, Body(embed=True)] = None,
 ) -> Rendered:

@@ -70,7 +70,7 @@ async def request_extension(unit: Unit, *, work_order_id: str, department: str, 
                             legal_basis: str, reason: str, actor: str) -> store.WorkOrder:
     row = await _load(unit, work_order_id)
     apply(row, domain.request_extension(to_domain(row), department=department, new_due_at=new_due_at,
-                                        legal_basis=legal_basis, reason=reason, at=_now()))
+                                        legal_basis=legal_basis, reason=reason, at=_now(), requested_by=actor))
     await _emit(unit, row, ExtensionRequested(work_order_id=row.id, case_number=row.case_number,
                                               department=department, requested_due_at=new_due_at,
                                               legal_basis=legal_basis, reason=reason), actor=actor)
@@ -79,6 +79,7 @@ async def request_extension(unit: Unit, *, work_order_id: str, department: str, 
 
 async def decide_extension(unit: Unit, *, work_order_id: str, approve: bool, supervisor: str,
                            comment: str) -> store.WorkOrder:
+    """The decision of `supervisor` (an actor: `person:<sub>`), who must not be the extension's requester."""
     row = await _load(unit, work_order_id)
     decided = domain.decide_extension(to_domain(row), approve=approve, supervisor=supervisor, at=_now(),
                                       comment=comment)
@@ -86,7 +87,7 @@ async def decide_extension(unit: Unit, *, work_order_id: str, approve: bool, sup
     await _emit(unit, row, ExtensionDecided(
         work_order_id=row.id, case_number=row.case_number, department=row.department, approved=approve,
         new_due_at=decided.extensions[-1].new_due_at if approve else None, supervisor=supervisor,
-        comment=comment), actor=f"supervisor:{supervisor}", feed=row.department)
+        comment=comment), actor=supervisor, feed=row.department)
     return row
 
 
@@ -103,13 +104,13 @@ async def escalate(unit: Unit, *, work_order_id: str, level: Level, actor: str, 
 
 
 async def record_meeting(unit: Unit, *, work_order_id: str, convened_by: str, participants: list[str],
-                         decision: str) -> store.WorkOrder:
+                         decision: str, actor: str) -> store.WorkOrder:
     row = await _load(unit, work_order_id)
     apply(row, domain.record_meeting(to_domain(row), convened_by=convened_by, participants=tuple(participants),
                                      decision=decision, held_at=_now()))
     await _emit(unit, row, CoordinationMeetingRecorded(work_order_id=row.id, case_number=row.case_number,
                                                        participants=participants, decision=decision),
-                actor=f"department:{convened_by}")
+                actor=actor)
     return row
 
 

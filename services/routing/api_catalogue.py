@@ -5,10 +5,15 @@ orders go to ``bancheng.dept.<code>.workorders``, created by the outbox relay on
 system subscribes there and answers on ``bancheng.dept.commands``.
 """
 
+from typing import Annotated
+
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, slice_page
+from shared.auth.http import Authorize, require
+from shared.auth.policy import Scope
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from shared.topics import department_topic
 from services.routing import store
@@ -20,14 +25,16 @@ from services.routing.public import CatalogueDocument, CatalogueVersionPublic, D
 router = APIRouter(tags=["catalogue"])
 
 
+Reader = Annotated[Principal, Authorize("catalogue.read")]
+Editor = Annotated[Principal, Authorize("catalogue.change")]
+
+
 class DepartmentIn(BaseModel):
     department: Department
-    changed_by: str = Field(min_length=1)
 
 
 class MatterIn(BaseModel):
     matter: Matter
-    changed_by: str = Field(min_length=1)
 
 
 def _document(in_force: InForce) -> CatalogueDocument:
@@ -39,17 +46,19 @@ def _document(in_force: InForce) -> CatalogueDocument:
 
 
 @router.get("/districts/{district}/catalogue", response_model=CatalogueDocument)
-async def catalogue_in_force(district: str, runtime: RuntimeDep) -> CatalogueDocument:
+async def catalogue_in_force(district: str, runtime: RuntimeDep, principal: Reader) -> CatalogueDocument:
     """The version in force: departments (with their topics) and matters."""
+    require(principal, "catalogue.read", Scope(district=district))
     async with runtime.sessions() as session:
         with domain_errors():
             return _document(await get_catalogues().current(session, district=district))
 
 
 @router.get("/districts/{district}/catalogue/versions", response_model=Page[CatalogueVersionPublic])
-async def catalogue_versions(district: str, runtime: RuntimeDep, offset: Offset = 0,
+async def catalogue_versions(district: str, runtime: RuntimeDep, principal: Reader, offset: Offset = 0,
                              limit: Limit = DEFAULT_LIMIT) -> Page[CatalogueVersionPublic]:
     """Every version, oldest first: number, what changed, who changed it, when."""
+    require(principal, "catalogue.read", Scope(district=district))
     async with runtime.sessions() as session:
         with domain_errors():
             await get_catalogues().current(session, district=district)
@@ -58,28 +67,32 @@ async def catalogue_versions(district: str, runtime: RuntimeDep, offset: Offset 
 
 
 @router.put("/districts/{district}/departments/{code}", response_model=CatalogueDocument)
-async def put_department(district: str, code: str, body: DepartmentIn, runtime: RuntimeDep) -> CatalogueDocument:
-    """Add or change a department; the next version is in force at once."""
+async def put_department(district: str, code: str, body: DepartmentIn, runtime: RuntimeDep,
+                         principal: Editor) -> CatalogueDocument:
+    """Add or change a department (the district's administrator); the next version is in force at once."""
+    require(principal, "catalogue.change", Scope(district=district))
     if body.department.code != code:
         field_error("department.code", en=f"the body's code {body.department.code!r} differs from the path's "
                                           f"{code!r}", zh=f"请求体中的部门编码 {body.department.code} 与路径 {code} 不一致")
     with domain_errors(unknown_is_invalid="department"):
-        async with runtime.unit() as unit:
+        async with runtime.unit(principal) as unit:
             in_force = await get_catalogues().change(
                 unit.session, district=district, edit=lambda c: c.with_department(body.department),
-                change=f"department {code} set", changed_by=body.changed_by)
+                change=f"department {code} set", changed_by=principal.actor)
             return _document(in_force)
 
 
 @router.put("/districts/{district}/matters/{code}", response_model=CatalogueDocument)
-async def put_matter(district: str, code: str, body: MatterIn, runtime: RuntimeDep) -> CatalogueDocument:
-    """Add or change a matter; its lead and assisting departments must be in the directory."""
+async def put_matter(district: str, code: str, body: MatterIn, runtime: RuntimeDep,
+                     principal: Editor) -> CatalogueDocument:
+    """Add or change a matter (the district's administrator); its lead and assisting departments must be listed."""
+    require(principal, "catalogue.change", Scope(district=district))
     if body.matter.code != code:
         field_error("matter.code", en=f"the body's code {body.matter.code!r} differs from the path's {code!r}",
                     zh=f"请求体中的事项编码 {body.matter.code} 与路径 {code} 不一致")
     with domain_errors(unknown_is_invalid="matter"):
-        async with runtime.unit() as unit:
+        async with runtime.unit(principal) as unit:
             in_force = await get_catalogues().change(
                 unit.session, district=district, edit=lambda c: c.with_matter(body.matter),
-                change=f"matter {code} set", changed_by=body.changed_by)
+                change=f"matter {code} set", changed_by=principal.actor)
             return _document(in_force)

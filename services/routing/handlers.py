@@ -3,19 +3,21 @@
 - ``routing`` on the case stream: a forwarded case (登记转发) becomes work orders on the departments' topics;
   a withdrawn (撤回) or merged (并单) case has its open work orders cancelled (撤销).
 - ``routing-commands`` on ``bancheng.dept.commands``: departments' own systems sign for, reply, return,
-  ask for extensions and compose case replies. A command about another department's work order raises
-  (WrongDepartment), so it is dead-lettered with the reason and nothing changes.
+  ask for extensions and compose case replies. Each command carries its sender's access token in the
+  record's `authorization` header; a command without a valid one, or about another department's work
+  order, raises (CommandRefused, WrongDepartment), so it is dead-lettered with the reason and nothing changes.
 """
 
+from shared.auth.bus import CommandRefused, command_sender, require_command
+from shared.auth.policy import Scope
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded, CaseMerged, CaseWithdrawn
 from shared.events.commands import (ComposeCaseReply, ReplyToWorkOrder, RequestExtension, ReturnWorkOrder,
                                     SignForWorkOrder)
 from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS
-from services.routing import actions
+from services.routing import actions, store
 from services.routing.dispatching import route_forwarded_case
-from services.routing.domain.errors import WrongDepartment
 
 consumer = Consumer("routing", topics=[CASE_EVENTS])
 commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
@@ -35,41 +37,54 @@ async def on_case_withdrawn_or_merged_cancel_open_work_orders(event: CaseWithdra
                               at=envelope.occurred_at)
 
 
-def sender(envelope: Envelope, department: str) -> str:
-    """The acting department; a command signed by one department but naming another is refused."""
-    prefix = "department:"
-    if envelope.actor.startswith(prefix) and envelope.actor.removeprefix(prefix) != department:
-        raise WrongDepartment(en=f"{envelope.actor} sent a command in the name of {department}",
-                              zh=f"{envelope.actor} 不能以 {department} 的名义发送指令")
-    return envelope.actor or f"{prefix}{department}"
+async def sender(unit: Unit, *, department: str, work_order_id: str | None = None) -> str:
+    """The verified sender of the command being applied: a principal of `department`, the department of the
+    work order (or of the case's lead), in its district. Anything else raises CommandRefused (dead-lettered)."""
+    principal = await command_sender(unit.record.headers if unit.record is not None else ())
+    if work_order_id is not None:
+        row = await actions.load(unit.session, work_order_id)
+        scope = Scope(district=row.district, department=row.department)
+    else:
+        case = await store.routed_case(unit.session, case_id=unit.cause.case_id) if unit.cause else None
+        scope = Scope(district=case.district if case else None, department=department)
+    require_command(principal, "workorder.handle", scope)
+    if principal.department != department:
+        raise CommandRefused(f"{principal.actor} of department {principal.department} sent a command in the name "
+                             f"of {department}")
+    unit.acting = principal
+    return principal.actor
 
 
 @commands.on(SignForWorkOrder)
 async def on_sign_for_command_sign_for_work_order(event: SignForWorkOrder, envelope: Envelope, unit: Unit) -> None:
-    await actions.sign_for(unit, work_order_id=event.work_order_id, department=event.department,
-                           actor=sender(envelope, event.department))
+    actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
+    await actions.sign_for(unit, work_order_id=event.work_order_id, department=event.department, actor=actor)
 
 
 @commands.on(ReplyToWorkOrder)
 async def on_reply_command_reply_to_work_order(event: ReplyToWorkOrder, envelope: Envelope, unit: Unit) -> None:
+    actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.reply(unit, work_order_id=event.work_order_id, department=event.department, text=event.reply,
-                        actor=sender(envelope, event.department))
+                        actor=actor)
 
 
 @commands.on(ReturnWorkOrder)
 async def on_return_command_return_and_reroute(event: ReturnWorkOrder, envelope: Envelope, unit: Unit) -> None:
+    actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.return_order(unit, work_order_id=event.work_order_id, department=event.department,
-                               reason=event.reason, note=event.note, actor=sender(envelope, event.department))
+                               reason=event.reason, note=event.note, actor=actor)
 
 
 @commands.on(RequestExtension)
 async def on_extension_command_ask_a_supervisor(event: RequestExtension, envelope: Envelope, unit: Unit) -> None:
+    actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.request_extension(unit, work_order_id=event.work_order_id, department=event.department,
                                     new_due_at=event.requested_due_at, legal_basis=event.legal_basis,
-                                    reason=event.reason, actor=sender(envelope, event.department))
+                                    reason=event.reason, actor=actor)
 
 
 @commands.on(ComposeCaseReply)
 async def on_compose_command_reply_to_the_case(event: ComposeCaseReply, envelope: Envelope, unit: Unit) -> None:
+    actor = await sender(unit, department=event.department)
     await actions.compose_case_reply(unit, case_id=envelope.case_id, department=event.department, text=event.reply,
-                                     actor=sender(envelope, event.department))
+                                     actor=actor)

@@ -9,10 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.problems import FieldError, ProblemError, invalid, invalid_field
 from services.routing.domain.errors import (CatalogueInvalid, InvalidRequest, InvalidTransition, NotFound,
-                                            RoutingError, WrongDepartment)
+                                            RoutingError, SelfApproval, WrongDepartment)
 
 _STATUS: dict[type[RoutingError], int] = {
-    NotFound: 404, WrongDepartment: 403, InvalidTransition: 409, InvalidRequest: 422, CatalogueInvalid: 422,
+    NotFound: 404, WrongDepartment: 403, SelfApproval: 403, InvalidTransition: 409, InvalidRequest: 422, CatalogueInvalid: 422,
 }
 
 

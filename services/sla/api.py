@@ -7,6 +7,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, PublicModel, UtcDateTime, slice_page
+from shared.auth.http import NARROWED, Authorize, bounded, require
+from shared.auth.policy import Scope, allows
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from shared.problems import not_found
 from services.sla import store
@@ -80,31 +83,36 @@ class UrgeIn(BaseModel):
     recipient: str | None = Field(default=None, description="Default: the item's department")
 
 
-@router.get("/cases/{case_id}/deadlines", response_model=Page[DeadlinePublic])
-async def list_deadlines(case_id: str, runtime: RuntimeDep, offset: Offset = 0,
+@router.get("/cases/{case_id}/deadlines", response_model=Page[DeadlinePublic], openapi_extra=NARROWED)
+async def list_deadlines(case_id: str, runtime: RuntimeDep,
+                         principal: Annotated[Principal, Authorize("deadline.read")], offset: Offset = 0,
                          limit: Limit = DEFAULT_LIMIT) -> Page[DeadlinePublic]:
-    """The deadlines of one case: its reply and each work order."""
+    """The deadlines of one case the caller may read: its reply and each work order."""
     async with runtime.sessions() as session:
         rows = await store.deadlines_of_case(session, case_id=case_id)
-    return slice_page([DeadlinePublic.model_validate(row) for row in rows], offset=offset, limit=limit)
+    readable = [DeadlinePublic.model_validate(row) for row in rows
+                if allows(principal, "deadline.read", Scope(district=row.district, hall=row.hall, department=row.department))]
+    return slice_page(readable, offset=offset, limit=limit)
 
 
 Filter = Annotated[str | None, Query()]
+SupervisionReader = Annotated[Principal, Authorize("supervision.read")]
 
 
 @router.get("/supervision", response_model=Page[SupervisionPublic])
 async def list_supervision(
-    runtime: RuntimeDep, colour: Filter = None, department: Filter = None, hall: Filter = None, district: Filter = None,
-    offset: Offset = 0, limit: Limit = DEFAULT_LIMIT,
+    runtime: RuntimeDep, principal: SupervisionReader, colour: Filter = None, department: Filter = None,
+    hall: Filter = None, district: Filter = None, offset: Offset = 0, limit: Limit = DEFAULT_LIMIT,
 ) -> Page[SupervisionPublic]:
-    """Supervision items, oldest first, filtered by colour, department, hall and district."""
-    items = await _items(runtime, colour=colour, department=department, hall=hall, district=district)
-    return slice_page(items, offset=offset, limit=limit)
+    """Supervision items within the caller's reach, oldest first, filtered by colour, department, hall and district."""
+    scope = bounded(principal, "supervision.read", department=department, hall=hall, district=district)
+    return slice_page(await _items(runtime, colour=colour, **scope), offset=offset, limit=limit)
 
 
 @router.get("/supervision/board", response_model=Page[BoardGroupPublic])
 async def supervision_board(
     runtime: RuntimeDep,
+    principal: SupervisionReader,
     by: Annotated[list[BoardDimension], Query(min_length=1)],
     colour: Filter = None,
     department: Filter = None,
@@ -114,7 +122,8 @@ async def supervision_board(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[BoardGroupPublic]:
     """The board: items grouped by the chosen dimensions (red first), with the urging notices sent."""
-    items = await _items(runtime, colour=colour, department=department, hall=hall, district=district)
+    scope = bounded(principal, "supervision.read", department=department, hall=hall, district=district)
+    items = await _items(runtime, colour=colour, **scope)
     # The domain groups and orders them (red first); its items map back, by identity, to what we show.
     pairs = [(_as_domain(item), item) for item in items]
     shown = {id(domain): item for domain, item in pairs}
@@ -135,12 +144,15 @@ def _as_domain(item: SupervisionPublic) -> SupervisionItem:
 
 
 @router.post("/supervision/{supervision_id}/urge", response_model=UrgingNoticePublic, status_code=201)
-async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: RuntimeDep) -> UrgingNoticePublic:
-    """A supervisor urges the responsible department (催办); announced as UrgingNoticeSent."""
-    async with runtime.unit() as unit:
+async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: RuntimeDep,
+                          principal: Annotated[Principal, Authorize("supervision.urge")]) -> UrgingNoticePublic:
+    """A supervisor of the item's district urges the responsible department (催办); announced as UrgingNoticeSent."""
+    async with runtime.unit(principal) as unit:
         item = await unit.session.get(store.SupervisionItem, supervision_id)
         if item is None:
             raise not_found(zh=f"督办事项 {supervision_id} 不存在", en=f"no supervision item {supervision_id}")
+        require(principal, "supervision.urge", Scope(district=item.district, hall=item.hall,
+                                                     department=item.department))
         row = await unit.session.get(store.Deadline, item.deadline_id)
         notice = await urge(
             unit, row, item, at=datetime.now(UTC), text=urge_in.text, channel=urge_in.channel,

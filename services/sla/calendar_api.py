@@ -1,11 +1,14 @@
 """Calendar routes: the status the console shows as a banner, and the reload after an edit."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from shared.api_models import UtcDateTime
+from shared.auth.http import Authorize
+from shared.auth.principal import Principal
 from shared.health import RuntimeDep
 from shared.problems import invalid_field
 from services.sla import store
@@ -32,7 +35,8 @@ class ReloadResult(BaseModel):
 
 
 @router.get("/status", response_model=CalendarStatus)
-async def calendar_status(runtime: RuntimeDep) -> CalendarStatus:
+async def calendar_status(runtime: RuntimeDep,
+                          _principal: Annotated[Principal, Authorize("calendar.read")]) -> CalendarStatus:
     """Which years the working-day calendar knows, and how many open deadlines assumed weekdays."""
     rules = current().rules
     unknown = rules.unknown_years_ahead(datetime.now(UTC).date())
@@ -52,7 +56,8 @@ async def calendar_status(runtime: RuntimeDep) -> CalendarStatus:
 
 
 @router.post("/reload", response_model=ReloadResult)
-async def reload_calendar(runtime: RuntimeDep) -> ReloadResult:
+async def reload_calendar(runtime: RuntimeDep,
+                          _principal: Annotated[Principal, Authorize("calendar.reload")]) -> ReloadResult:
     """Re-read the overrides file; recompute and announce the open deadlines its changes affect."""
     context = current()
     old = context.rules

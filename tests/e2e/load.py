@@ -1,4 +1,5 @@
-"""Helpers for end-to-end runs: post many cases, wait until audit holds every case's whole trail."""
+"""Helpers for end-to-end runs: post many cases (as a window clerk of hall FT), wait until audit holds every
+case's whole trail (read as an auditor); the tokens come from the suite's issuer (tests/issuer.py)."""
 
 import time
 import uuid
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+
+from tests.issuer import TokenIssuer
 
 # The walking path: every case shows at least these (the services add more, e.g. the case-reply deadline).
 TRAIL = ["case.registered", "case.accepted", "case.forwarded", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
@@ -22,13 +25,18 @@ def case_body(number: int) -> dict:
     }
 
 
-def post_case(base_url: str, number: int, *, deadline_s: float = 120) -> str:
+def clerk_token(issuer: TokenIssuer) -> str:
+    return issuer.token("window_clerk", sub="clerk-ft", name="窗口 王敏", hall="FT")
+
+
+def post_case(base_url: str, number: int, *, token: str, deadline_s: float = 120) -> str:
     """POST one case, retrying through a restart of intake with the same Idempotency-Key."""
     key = str(uuid.uuid4())
+    headers = {"Idempotency-Key": key, "Authorization": f"Bearer {token}"}
     stop = time.monotonic() + deadline_s
     while True:
         try:
-            response = httpx.post(f"{base_url}/cases", json=case_body(number), headers={"Idempotency-Key": key}, timeout=10)
+            response = httpx.post(f"{base_url}/cases", json=case_body(number), headers=headers, timeout=10)
             if response.status_code in (200, 201):
                 return response.json()["id"]
             if response.status_code < 500:
@@ -40,9 +48,11 @@ def post_case(base_url: str, number: int, *, deadline_s: float = 120) -> str:
         time.sleep(0.2)
 
 
-def post_cases(base_url: str, count: int, *, workers: int = 8, on_posted: Callable[[int], None] = lambda n: None) -> list[str]:
+def post_cases(base_url: str, count: int, *, issuer: TokenIssuer, workers: int = 8,
+               on_posted: Callable[[int], None] = lambda n: None) -> list[str]:
+    token = clerk_token(issuer)
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(post_case, base_url, n) for n in range(count)]
+        futures = [pool.submit(post_case, base_url, n, token=token) for n in range(count)]
         ids = []
         for done, future in enumerate(futures, 1):
             ids.append(future.result())
@@ -50,11 +60,12 @@ def post_cases(base_url: str, count: int, *, workers: int = 8, on_posted: Callab
     return ids
 
 
-def incomplete_trails(audit_url: str, case_ids: list[str], *, timeout_s: float) -> dict[str, list[str]]:
+def incomplete_trails(audit_url: str, case_ids: list[str], *, issuer: TokenIssuer,
+                      timeout_s: float) -> dict[str, list[str]]:
     """Poll audit until every case shows the whole walking path; return the cases still short, with their types."""
     pending = {case_id: [] for case_id in case_ids}
     stop = time.monotonic() + timeout_s
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=issuer.headers("auditor", lifetime_s=4 * 3600)) as client:
         while pending and time.monotonic() < stop:
             for case_id in list(pending):
                 try:

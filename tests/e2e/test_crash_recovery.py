@@ -15,8 +15,8 @@ CASES = 1000
 
 @pytest.mark.slow
 @pytest.mark.parametrize("victim", SERVICES)
-def test_every_case_completes_once_after_kill_9_and_restart(victim: str, tmp_path) -> None:  # noqa: ANN001
-    stack = Stack(var_dir=tmp_path).start()
+def test_every_case_completes_once_after_kill_9_and_restart(victim: str, tmp_path, issuer) -> None:  # noqa: ANN001
+    stack = Stack(var_dir=tmp_path, issuer=issuer.url).start()
     try:
         killed = threading.Event()
 
@@ -27,11 +27,11 @@ def test_every_case_completes_once_after_kill_9_and_restart(victim: str, tmp_pat
                 time.sleep(1)
                 stack.start_service(victim, wait=False)
 
-        case_ids = post_cases(stack.url("intake"), CASES, on_posted=kill_midway)
+        case_ids = post_cases(stack.url("intake"), CASES, issuer=issuer, on_posted=kill_midway)
         stack.wait_ready(victim)
         assert killed.is_set()
 
-        short = incomplete_trails(stack.url("audit"), case_ids, timeout_s=180)
+        short = incomplete_trails(stack.url("audit"), case_ids, issuer=issuer, timeout_s=180)
         assert not short, f"{len(short)} cases incomplete, e.g. {next(iter(short.items()))}"
     finally:
         stack.stop()

@@ -19,7 +19,8 @@ from shared.devstack import SERVICES, Stack
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded
 from shared.topics import CASE_EVENTS, dead_letter_topic
-from tests.e2e.load import TRAIL, incomplete_trails, post_case
+from tests.e2e.load import TRAIL, clerk_token, incomplete_trails, post_case
+from tests.issuer import session_issuer
 
 
 def consumed_topics() -> dict[str, tuple[str, ...]]:
@@ -39,8 +40,8 @@ MALFORMED = {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    running = Stack(var_dir=tmp_path_factory.mktemp("stack")).start()
+def stack(tmp_path_factory: pytest.TempPathFactory, issuer):  # noqa: ANN001, ANN201
+    running = Stack(var_dir=tmp_path_factory.mktemp("stack"), issuer=issuer.url).start()
     yield running
     running.stop()
 
@@ -75,8 +76,8 @@ def test_malformed_record_on_every_consumed_topic_is_dead_lettered_with_its_reas
         assert any("CloudEvents" in reason for reason in reasons)
         assert any("not JSON" in reason for reason in reasons)
 
-    case_id = post_case(stack.url("intake"), 1)
-    assert incomplete_trails(stack.url("audit"), [case_id], timeout_s=30) == {}, f"trail after poison: {TRAIL}"
+    case_id = post_case(stack.url("intake"), 1, token=clerk_token(session_issuer()))
+    assert incomplete_trails(stack.url("audit"), [case_id], issuer=session_issuer(), timeout_s=30) == {}, f"trail after poison: {TRAIL}"
 
 
 def test_replayed_dead_letter_is_applied_by_its_consumer(stack: Stack) -> None:
@@ -99,7 +100,8 @@ def test_replayed_dead_letter_is_applied_by_its_consumer(stack: Stack) -> None:
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        orders = httpx.get(f"{stack.url('routing')}/cases/{case_id}/work-orders").json()["items"]
+        orders = httpx.get(f"{stack.url('routing')}/cases/{case_id}/work-orders",
+                           headers=session_issuer().headers("supervisor")).json()["items"]
         if orders:
             break
         time.sleep(0.2)

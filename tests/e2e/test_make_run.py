@@ -1,4 +1,5 @@
-"""`make run`'s launcher: ready well within 30 s on this machine, and Ctrl-C or `kill` stops every child cleanly."""
+"""`make run`'s launcher: ready well within 30 s on this machine, and Ctrl-C (to the launcher alone or, as a
+terminal sends it, to its whole process group) or `kill` stops every service before the broker, none killed."""
 
 import contextlib
 import os
@@ -41,12 +42,17 @@ def ignoring_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job
 
 
-@pytest.mark.parametrize(("stop_signal", "preexec"), [
-    pytest.param(signal.SIGINT, ignoring_sigint, id="ctrl-c, even started with SIGINT ignored"),
-    pytest.param(signal.SIGTERM, None, id="kill"),
+def own_session() -> None:
+    os.setsid()  # as a terminal runs a foreground job: the launcher leads a process group of its own
+
+
+@pytest.mark.parametrize(("stop_signal", "preexec", "to_group"), [
+    pytest.param(signal.SIGINT, ignoring_sigint, False, id="ctrl-c, even started with SIGINT ignored"),
+    pytest.param(signal.SIGINT, own_session, True, id="ctrl-c in a terminal, to the whole process group"),
+    pytest.param(signal.SIGTERM, None, False, id="kill"),
 ])
 def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_child(
-    tmp_path, stop_signal, preexec  # noqa: ANN001
+    tmp_path, stop_signal, preexec, to_group  # noqa: ANN001
 ) -> None:
     ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in DEFAULT_PORTS}
     simulator_port = str(free_port())
@@ -73,9 +79,14 @@ def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_
         children = children_of(launcher.pid)
         assert len(children) == 1 + len(DEFAULT_PORTS) + 1  # the broker, five services, the 12345 simulator
     finally:
-        launcher.send_signal(stop_signal)
+        stopping = time.monotonic()
+        if to_group:
+            os.killpg(launcher.pid, stop_signal)
+        else:
+            launcher.send_signal(stop_signal)
         try:
             exit_code = launcher.wait(60)
+            print(f"stopped after {time.monotonic() - stopping:.1f} s")
         finally:
             deadline = time.monotonic() + 10
             while any(alive(child) for child in children) and time.monotonic() < deadline:
@@ -86,3 +97,7 @@ def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_
                     os.kill(pid, signal.SIGKILL)
     assert exit_code == 0
     assert left_running == []
+    report = next(line for line in launcher.stdout.read().splitlines() if line.startswith("stopped in"))
+    ended = dict(part.rsplit(" ", 1) for part in report.split(": ", 1)[1].split(", "))
+    assert list(ended)[-1] == "broker", report  # the services drain while the bus is still there
+    assert "SIGKILL" not in ended.values(), report

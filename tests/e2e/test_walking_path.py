@@ -8,6 +8,7 @@ import pytest
 from shared.devstack import SERVICES, Stack
 from tests.conftest import DATABASES, database_url
 from tests.e2e.load import TRAIL
+from tests.issuer import session_issuer
 
 CASE = {
     "hall": "DEMO",
@@ -22,9 +23,9 @@ CASE = {
 
 
 @pytest.fixture(params=DATABASES)
-def stack(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001, ANN201
+def stack(request: pytest.FixtureRequest, tmp_path, issuer):  # noqa: ANN001, ANN201
     urls = {name: database_url(request.param, name, tmp_path) for name in SERVICES}
-    running = Stack(var_dir=tmp_path, database_urls=urls).start()
+    running = Stack(var_dir=tmp_path, database_urls=urls, issuer=issuer.url).start()
     yield running
     running.stop()
 
@@ -38,7 +39,8 @@ def wait_for_timeline(stack: Stack, case_id: str, timeout_s: float = 30) -> list
     alone already satisfies the trail's types, and the two are armed from different topics)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        timeline = httpx.get(f"{stack.url('audit')}/cases/{case_id}/timeline").json()["items"]
+        timeline = httpx.get(f"{stack.url('audit')}/cases/{case_id}/timeline",
+                             headers=session_issuer().headers("auditor")).json()["items"]
         if set(TRAIL) <= {entry["type"] for entry in timeline} and "work_order" in armed_subjects(timeline):
             return timeline
         time.sleep(0.1)
@@ -53,7 +55,8 @@ def eventually(check, timeout_s: float = 10) -> bool:  # noqa: ANN001
 
 
 def test_registered_case_is_dispatched_armed_notified_and_audited(stack: Stack) -> None:
-    response = httpx.post(f"{stack.url('intake')}/cases", json=CASE)
+    clerk = session_issuer().headers("window_clerk", hall="DEMO")
+    response = httpx.post(f"{stack.url('intake')}/cases", json=CASE, headers=clerk)
     assert response.status_code == 201, response.text
     case = response.json()
 
@@ -64,6 +67,6 @@ def test_registered_case_is_dispatched_armed_notified_and_audited(stack: Stack) 
     dispatched = [entry for entry in timeline if entry["type"] == "workorder.dispatched"]
     assert all(entry["data"]["case_number"] == case["case_number"] for entry in dispatched)
     assert armed_subjects(timeline) == {"case", "work_order"}
-    assert eventually(lambda: httpx.get(f"{stack.url('intake')}/cases/{case['id']}").json()["state"] == "dispatched")
+    assert eventually(lambda: httpx.get(f"{stack.url('intake')}/cases/{case['id']}", headers=clerk).json()["state"] == "dispatched")
     sink = (stack.var_dir / "notify-file-sink.jsonl").read_text(encoding="utf-8")
     assert case["case_number"] in sink

@@ -1,6 +1,7 @@
 """docker-compose.yml cannot run here (no Docker engine), so its agreement with the code is checked:
-services, ports, every BANCHENG_* variable against the settings classes, production bus settings,
-Prometheus targets and gateway routes."""
+services, ports, every BANCHENG_* variable against the settings classes, production bus settings and
+credentials, Prometheus targets and gateway routes. Keycloak: tests/unit/test_keycloak_realm.py; the
+bus's ACLs: tests/unit/test_kafka_acls.py."""
 
 import importlib
 import re
@@ -13,7 +14,9 @@ from shared.devstack import DEFAULT_PORTS, SERVICES
 from shared.settings import REPO_ROOT, KafkaSettings
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
-PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)(?::\?[^}]*)?\}")
+PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}")
+# The token verifier's settings (env prefix BANCHENG_AUTH_), as docs/identity contract names them.
+AUTH_SETTINGS = {"issuer", "audience", "jwks_url"}
 
 
 def settings_class(service: str) -> type:
@@ -21,9 +24,9 @@ def settings_class(service: str) -> type:
 
 
 def environment(service: str) -> dict[str, str]:
+    """The service's variables as compose gives them, each ${SECRET} from .env standing as `secret-<name>`."""
     values = {name: str(value) for name, value in COMPOSE["services"][service]["environment"].items()}
-    secrets = {"POSTGRES_PASSWORD": "pw", "BANCHENG_SIGNING_SECRET": "a-production-secret"}
-    return {name: PLACEHOLDER.sub(lambda m: secrets[m.group(1)], value) for name, value in values.items()}
+    return {name: PLACEHOLDER.sub(lambda m: f"secret-{m.group(1).lower()}", value) for name, value in values.items()}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -45,6 +48,8 @@ def test_every_variable_is_a_setting_and_the_settings_load_in_production(
     for name, value in environment(service).items():
         if name.startswith("BANCHENG_KAFKA_"):
             assert name.removeprefix("BANCHENG_KAFKA_").lower() in KafkaSettings.model_fields, name
+        elif name.startswith("BANCHENG_AUTH_"):
+            assert name.removeprefix("BANCHENG_AUTH_").lower() in AUTH_SETTINGS, name
         else:
             assert name.startswith(prefix) and name.removeprefix(prefix).lower() in own.model_fields, name
         monkeypatch.setenv(name, value)
@@ -60,12 +65,77 @@ def test_bus_runs_with_production_guarantees(monkeypatch: pytest.MonkeyPatch) ->
     kafka = KafkaSettings()
     assert (kafka.idempotence, kafka.acks, kafka.replication_factor) == (True, "all", 3)
     assert kafka.session_timeout_ms >= 6000  # Apache Kafka's group.min.session.timeout.ms
-    brokers = [name for name in COMPOSE["services"] if name.startswith("kafka-")]
+    brokers = [name for name in COMPOSE["services"] if re.fullmatch(r"kafka-\d", name)]
     assert len(brokers) == 3
     for name in brokers:
         env = COMPOSE["services"][name]["environment"]
         assert env["KAFKA_MIN_INSYNC_REPLICAS"] == 2 and env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == 3
         assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_is_its_own_scram_user_with_its_password_from_the_environment(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = COMPOSE["services"][service]["environment"]
+    assert raw["BANCHENG_KAFKA_SASL_PASSWORD"].startswith(f"${{KAFKA_PASSWORD_{service.upper()}:?")
+    for name, value in environment(service).items():
+        monkeypatch.setenv(name, value)
+    kafka = KafkaSettings()
+    assert (kafka.security_protocol, kafka.sasl_mechanism, kafka.sasl_username) == (
+        "SASL_PLAINTEXT", "SCRAM-SHA-512", service,
+    )
+    init = COMPOSE["services"]["kafka-init"]["environment"]
+    assert init[f"KAFKA_PASSWORD_{service.upper()}"] == raw["BANCHENG_KAFKA_SASL_PASSWORD"]
+    # kafka-init creates the fixed topics as the services would have
+    assert (init["KAFKA_INIT_PARTITIONS"], init["KAFKA_INIT_REPLICATION_FACTOR"]) == (
+        kafka.partitions, kafka.replication_factor,
+    )
+    assert COMPOSE["services"][service]["depends_on"]["kafka-init"] == {"condition": "service_completed_successfully"}
+
+
+def broker_properties(env: dict[str, object]) -> dict[str, str]:
+    """The server.properties the apache/kafka image writes from KAFKA_* variables (its ConvertKey:
+    `_` → `.`, `__` → `_`, `___` → `-`, lower case)."""
+    def key(name: str) -> str:
+        dotted = re.sub(r"(?<=[^_])_(?=[^_])", ".", name.removeprefix("KAFKA_"))
+        return dotted.replace("___", "-").replace("__", "_").lower()
+    return {key(name): str(value) for name, value in env.items() if name.startswith("KAFKA_")}
+
+
+def listeners(value: str) -> dict[str, str]:
+    return dict(item.split("://") for item in value.split(","))
+
+
+def test_brokers_authenticate_clients_and_authorize_every_request() -> None:
+    for name in ("kafka-1", "kafka-2", "kafka-3"):
+        broker = COMPOSE["services"][name]
+        env = broker["environment"]
+        protocols = dict(item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+        assert protocols == {"CONTROLLER": "PLAINTEXT", "INTERNAL": "PLAINTEXT", "CLIENT": "SASL_PLAINTEXT"}
+        assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+        assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+        assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+        assert env["KAFKA_INTER_BROKER_LISTENER_NAME"] == "INTERNAL"
+        assert env["KAFKA_SUPER_USERS"] == "User:ANONYMOUS"  # the inter-broker and controller principal
+        bound = listeners(env["KAFKA_LISTENERS"])
+        internal_host = f"{name}-internal"
+        # The unauthenticated listeners answer only on the network no client joins.
+        assert bound["INTERNAL"].startswith(f"{internal_host}:") and bound["CONTROLLER"] == f"{internal_host}:9093"
+        assert listeners(env["KAFKA_ADVERTISED_LISTENERS"])["CLIENT"] == f"{name}:9092"
+        assert broker["networks"]["kafka-internal"]["aliases"] == [internal_host]
+        properties = broker_properties(env)
+        assert properties["listener.name.client.scram-sha-512.sasl.jaas.config"] == (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        )
+        assert properties["authorizer.class.name"].endswith("StandardAuthorizer")
+        assert properties["allow.everyone.if.no.acl.found"] == "false"
+    assert COMPOSE["networks"]["kafka-internal"]["internal"] is True
+    for name, definition in COMPOSE["services"].items():
+        if not re.fullmatch(r"kafka-\d|kafka-init", name):
+            assert "kafka-internal" not in definition.get("networks", ()), name
+    servers = {server.partition(":")[0] for server in environment("intake")["BANCHENG_KAFKA_BOOTSTRAP_SERVERS"].split(",")}
+    assert servers == {"kafka-1", "kafka-2", "kafka-3"}
 
 
 def test_prometheus_scrapes_and_the_gateway_routes_every_service() -> None:
@@ -78,6 +148,20 @@ def test_prometheus_scrapes_and_the_gateway_routes_every_service() -> None:
 
 
 def test_files_the_compose_file_mounts_exist() -> None:
-    for path in ("deploy/Dockerfile", "deploy/prometheus.yml", "deploy/nginx.conf", "deploy/postgres-init.sql"):
+    mounted = [volume.split(":")[0] for definition in COMPOSE["services"].values()
+               for volume in definition.get("volumes", ()) if volume.startswith("./")]
+    assert "./deploy/postgres-init.sql" in mounted and "./deploy/keycloak/bancheng-realm.json" in mounted
+    for path in ("deploy/Dockerfile", *mounted):
         assert (REPO_ROOT / path).is_file(), path
-    assert Path(COMPOSE["secrets"]["audit_signing_key"]["file"]).parts[:2] == ("deploy", "secrets")
+    for secret in COMPOSE["secrets"].values():  # kept outside the repository (.gitignore)
+        assert Path(secret["file"]).parts[:2] == ("deploy", "secrets")
+
+
+def test_no_secret_is_written_in_the_compose_file() -> None:
+    secret_words = re.compile(r"PASSWORD|SECRET")
+    for name, definition in COMPOSE["services"].items():
+        for variable, value in (definition.get("environment") or {}).items():
+            if secret_words.search(variable):
+                assert PLACEHOLDER.fullmatch(str(value)), f"{name}: {variable} must come from .env"
+    defaults = re.findall(r"\$\{(\w+):?[-=+]", (REPO_ROOT / "docker-compose.yml").read_text())
+    assert not defaults, f"variables with a default (a secret must not have one): {defaults}"

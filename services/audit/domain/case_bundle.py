@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_from_json, checkpoint_is_authentic
 from services.audit.domain.entries import (
@@ -29,7 +29,7 @@ from services.audit.domain.entries import (
     link_hash,
     utc_timestamp,
 )
-from services.audit.domain.signing import key_id, sign, signature_is_valid
+from services.audit.domain.signing import VerifyingKeys, key_for, key_id, sign, signature_is_valid
 
 BUNDLE_FORMAT = "bancheng-audit-case-bundle/1"
 
@@ -100,7 +100,7 @@ def build_case_bundle(
     return body | {"signature": sign(private_key, orjson.dumps(body, option=orjson.OPT_SORT_KEYS))}
 
 
-def _check_segment(case_id: str, segment: Mapping[str, Any], public_key: Ed25519PublicKey) -> tuple[list[str], list[AuditEntry]]:
+def _check_segment(case_id: str, segment: Mapping[str, Any], public_key: VerifyingKeys) -> tuple[list[str], list[AuditEntry]]:
     problems: list[str] = []
     proven: list[AuditEntry] = []
     checkpoint = checkpoint_from_json(segment["checkpoint"])
@@ -134,7 +134,7 @@ def _check_segment(case_id: str, segment: Mapping[str, Any], public_key: Ed25519
     return problems, proven
 
 
-def verify_case_bundle(bundle: Mapping[str, Any], *, public_key: Ed25519PublicKey) -> BundleReport:
+def verify_case_bundle(bundle: Mapping[str, Any], *, public_key: VerifyingKeys) -> BundleReport:
     """Check the bundle's signature, each checkpoint's signature, and every chain link to them.
 
     Never raises on bad input: a malformed bundle is reported as a problem.
@@ -144,8 +144,9 @@ def verify_case_bundle(bundle: Mapping[str, Any], *, public_key: Ed25519PublicKe
             return BundleReport(problems=(f"not a {BUNDLE_FORMAT} document",), entries=())
         body = {name: value for name, value in bundle.items() if name != "signature"}
         problems: list[str] = []
-        if body["key_id"] != key_id(public_key) or not signature_is_valid(
-            public_key, orjson.dumps(body, option=orjson.OPT_SORT_KEYS), str(bundle.get("signature", ""))
+        signer = key_for(public_key, str(body["key_id"]))
+        if signer is None or not signature_is_valid(
+            signer, orjson.dumps(body, option=orjson.OPT_SORT_KEYS), str(bundle.get("signature", ""))
         ):
             problems.append("bundle signature does not verify with this key")
         entries: list[AuditEntry] = []

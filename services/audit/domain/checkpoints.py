@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit.domain.entries import ChainHead, utc_timestamp
-from services.audit.domain.signing import key_id, sign, signature_is_valid
+from services.audit.domain.signing import VerifyingKeys, key_for, key_id, sign, signature_is_valid
 
 CHECKPOINT_FORMAT = "bancheng-audit-checkpoint/1"
 
@@ -70,10 +70,9 @@ def sign_checkpoint(*, head: ChainHead, private_key: Ed25519PrivateKey, signed_a
     return replace(unsigned, signature=sign(private_key, unsigned.signed_message()))
 
 
-def checkpoint_is_authentic(checkpoint: SignedCheckpoint, public_key: Ed25519PublicKey) -> bool:
-    return checkpoint.key_id == key_id(public_key) and signature_is_valid(
-        public_key, checkpoint.signed_message(), checkpoint.signature
-    )
+def checkpoint_is_authentic(checkpoint: SignedCheckpoint, public_key: VerifyingKeys) -> bool:
+    key = key_for(public_key, checkpoint.key_id)
+    return key is not None and signature_is_valid(key, checkpoint.signed_message(), checkpoint.signature)
 
 
 def checkpoint_from_json(data: Mapping[str, Any]) -> SignedCheckpoint:

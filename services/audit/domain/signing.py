@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+# What verifies: one public key, or several by key id — the current key and the retired ones, whose
+# signatures on older checkpoints and exports stay valid after a rotation.
+VerifyingKeys = Ed25519PublicKey | Mapping[str, Ed25519PublicKey]
 
 
 class KeyFormatError(ValueError):
@@ -75,3 +81,15 @@ def signature_is_valid(key: Ed25519PublicKey, message: bytes, signature: str) ->
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def keyring(*keys: Ed25519PublicKey) -> dict[str, Ed25519PublicKey]:
+    """Public keys by their key id."""
+    return {key_id(key): key for key in keys}
+
+
+def key_for(keys: VerifyingKeys, wanted: str) -> Ed25519PublicKey | None:
+    """The key a document names by `wanted` key id, when it is among `keys`."""
+    if isinstance(keys, Ed25519PublicKey):
+        return keys if key_id(keys) == wanted else None
+    return keys.get(wanted)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_is_authentic
 from services.audit.domain.entries import StoredEntry, StoredRow, canonical_bytes, entry_hash, genesis_hash
+from services.audit.domain.signing import VerifyingKeys
 
 
 ChainKey = tuple[str, int]  # (topic, partition): one chain
@@ -109,7 +109,7 @@ def verify_log(
     entries: Iterable[StoredEntry],
     *,
     checkpoints: Iterable[SignedCheckpoint] = (),
-    public_key: Ed25519PublicKey | None = None,
+    public_key: VerifyingKeys | None = None,
     max_faults: int = 100,
 ) -> VerificationReport:
     """Check every entry's hash, every link of every partition's chain, and each signed checkpoint it
@@ -144,7 +144,7 @@ def _links(entries: Iterable[StoredEntry]) -> Iterator[ChainLink]:
 
 
 def authentic_checkpoints(
-    checkpoints: Iterable[SignedCheckpoint], public_key: Ed25519PublicKey
+    checkpoints: Iterable[SignedCheckpoint], public_key: VerifyingKeys
 ) -> tuple[list[SignedCheckpoint], list[ChainFault]]:
     """The checkpoints whose signature verifies with `public_key`, and a fault for each of the others."""
     authentic, bad = [], []
@@ -164,7 +164,7 @@ def verify_links(
     links: Iterable[ChainLink],
     *,
     checkpoints: Iterable[SignedCheckpoint] = (),
-    public_key: Ed25519PublicKey | None = None,
+    public_key: VerifyingKeys | None = None,
     max_faults: int = 100,
 ) -> VerificationReport:
     """The chain check of `verify_log`, over links whose content was already hashed, in storage order."""
@@ -184,7 +184,7 @@ class ChainCheck:
         self,
         *,
         checkpoints: Iterable[SignedCheckpoint] = (),
-        public_key: Ed25519PublicKey | None = None,
+        public_key: VerifyingKeys | None = None,
         max_faults: int = 100,
     ) -> None:
         checkpoints = list(checkpoints)

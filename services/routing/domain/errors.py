@@ -34,6 +34,12 @@ class WrongDepartment(RoutingError):
     code = "wrong_department"
 
 
+class SelfApproval(RoutingError):
+    """Whoever requested an extension may not decide it (separation of duties)."""
+
+    code = "self_approval"
+
+
 class InvalidTransition(RoutingError):
     """The work order's state does not allow the requested action."""
 

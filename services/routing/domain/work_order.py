@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .catalogue import Level
-from .errors import InvalidRequest, InvalidTransition, WrongDepartment
+from .errors import InvalidRequest, InvalidTransition, SelfApproval, WrongDepartment
 from .timezones import require_aware
 
 
@@ -47,6 +47,7 @@ class Extension:
     new_due_at: datetime
     legal_basis: str
     reason: str
+    requested_by: str = ""  # the actor who asked: never the one who decides
     approved: bool | None = None  # None while pending
     decided_by: str | None = None
     decided_at: datetime | None = None
@@ -157,7 +158,7 @@ def reply(order: WorkOrder, *, department: str, text: str, at: datetime) -> Work
 
 
 def request_extension(order: WorkOrder, *, department: str, new_due_at: datetime, legal_basis: str,
-                      reason: str, at: datetime) -> WorkOrder:
+                      reason: str, at: datetime, requested_by: str = "") -> WorkOrder:
     """延期 request: a new due date with its legal basis and reason, pending a supervisor's decision."""
     require_aware(at, field="requested_at")
     require_aware(new_due_at, field="new_due_at")
@@ -169,7 +170,8 @@ def request_extension(order: WorkOrder, *, department: str, new_due_at: datetime
     if new_due_at <= floor:
         raise InvalidRequest(en=f"new due date {new_due_at.isoformat()} must be after {floor.isoformat()}",
                              zh=f"延期后的期限 {new_due_at.isoformat()} 必须晚于 {floor.isoformat()}")
-    extension = Extension(requested_at=at, new_due_at=new_due_at, legal_basis=legal_basis, reason=reason)
+    extension = Extension(requested_at=at, new_due_at=new_due_at, legal_basis=legal_basis, reason=reason,
+                          requested_by=requested_by)
     return replace(order, state=WorkOrderState.extension_requested, extensions=(*order.extensions, extension))
 
 
@@ -179,6 +181,9 @@ def decide_extension(order: WorkOrder, *, approve: bool, supervisor: str, at: da
     require_aware(at, field="decided_at")
     require_state(order, (WorkOrderState.extension_requested,), action_en="decide an extension of",
                   action_zh="审批延期")
+    if order.extensions[-1].requested_by and order.extensions[-1].requested_by == supervisor:
+        raise SelfApproval(en="an extension is decided by a supervisor other than its requester",
+                           zh="延期申请人不得审批本人的延期申请")
     if not approve:
         _require_text(comment, field="comment (reason for rejecting)", field_zh="驳回理由")
     pending = replace(order.extensions[-1], approved=approve, decided_by=supervisor, decided_at=at, comment=comment)

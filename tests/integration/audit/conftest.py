@@ -19,6 +19,7 @@ from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.runtime import Runtime
 from tests.conftest import DATABASES, database_url
+from tests.issuer import session_issuer
 
 POLICY = """\
 checkpoint_every: 3
@@ -34,6 +35,7 @@ def audit_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.F
     (tmp_path / "policy.yaml").write_text(POLICY)
     monkeypatch.setenv("BANCHENG_AUDIT_DATABASE_URL", url)
     monkeypatch.setenv("BANCHENG_AUDIT_SIGNING_KEY_PATH", str(tmp_path / "audit-key.pem"))
+    monkeypatch.setenv("BANCHENG_AUDIT_RETIRED_KEYS_DIR", str(tmp_path / "retired-keys"))
     monkeypatch.setenv("BANCHENG_AUDIT_POLICY_PATH", str(tmp_path / "policy.yaml"))
     monkeypatch.setenv("BANCHENG_AUDIT_ENVIRONMENT", "test")
     return url
@@ -66,9 +68,12 @@ class AuditService:
         key, value, headers = envelope.to_kafka()
         await self.producer.send_and_wait(topic, value, key=key, headers=headers)
 
-    def client(self) -> httpx.AsyncClient:
-        """HTTP against the app without its lifespan (the runtime is already started)."""
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.runtime.app()), base_url="http://audit")
+    def client(self, role: str = "auditor") -> httpx.AsyncClient:
+        """HTTP against the app without its lifespan (the runtime is already started), signed in as a `role`
+        of this test's district."""
+        headers = session_issuer().headers(role, district=self.district)
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.runtime.app()), base_url="http://audit",
+                                 headers=headers)
 
     async def wait_until(self, check: Callable[[], Awaitable[bool]], timeout_s: float = 30) -> None:
         deadline = time.monotonic() + timeout_s

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from shared.auth.principal import PERSON_ROLES
 from shared.devbroker import DevBroker
 from shared.devstack import SERVICES, Stack
+from tests.issuer import TokenIssuer
 
 
 @pytest.fixture(scope="package")
@@ -27,7 +29,7 @@ def stack(broker: DevBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
-def auth_headers() -> dict[str, str]:
-    """Headers that authorise a request on every route. Routes are open until bearer tokens land;
-    then this returns {"Authorization": "Bearer ..."} for a token allowed everywhere."""
-    return {}
+def auth_headers(issuer: TokenIssuer) -> dict[str, str]:
+    """A bearer token of every person's role in the demo district's FT hall and market department, so
+    generated requests get past authorization to the routes' own validation."""
+    return issuer.headers(*sorted(PERSON_ROLES), district="demo", hall="FT", department="market")

@@ -17,15 +17,27 @@ from shared.settings import KafkaSettings
 from services.intake.app import build_runtime
 from services.intake.config import IntakeSettings
 from tests.conftest import DATABASES, database_url
+from tests.issuer import TokenIssuer
 
 SECRET = "integration-test-secret"
+CLERK = "clerk-ft"  # the window clerk of hall FT every test acts as, unless it says otherwise
 
 
 @dataclass
 class Intake:
     url: str
     broker: DevBroker
-    client: httpx.AsyncClient
+    client: httpx.AsyncClient  # signed in as CLERK
+    issuer: TokenIssuer
+
+    def auth(self, *roles: str, **claims: str) -> dict[str, str]:
+        """The Authorization header of another principal (district demo unless `claims` say otherwise)."""
+        return self.issuer.headers(*roles, **claims)
+
+    async def counts(self) -> dict[str, int]:
+        response = await self.client.get("/cases/counts", headers=self.auth("supervisor"))
+        assert response.status_code == 200, response.text
+        return response.json()
 
     async def register(self, body: dict, **headers: str) -> dict:
         response = await self.client.post("/cases", json=body, headers=headers)
@@ -82,7 +94,8 @@ class Intake:
 
 
 @pytest.fixture(scope="module", params=DATABASES)
-async def intake(request: pytest.FixtureRequest, broker: DevBroker, tmp_path_factory) -> AsyncIterator[Intake]:  # noqa: ANN001
+async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: TokenIssuer,
+                 tmp_path_factory) -> AsyncIterator[Intake]:  # noqa: ANN001
     port = free_port()
     settings = IntakeSettings(
         environment="test", port=port, signing_secret=SECRET, log_level="WARNING",
@@ -97,8 +110,9 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, tmp_path_fac
             task.result()
         await asyncio.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        yield Intake(url=url, broker=broker, client=client)
+    clerk = issuer.headers("window_clerk", sub=CLERK, name="窗口 王敏", hall="FT")
+    async with httpx.AsyncClient(base_url=url, timeout=10, headers=clerk) as client:
+        yield Intake(url=url, broker=broker, client=client, issuer=issuer)
     server.should_exit = True
     await task
 

@@ -41,14 +41,14 @@ async def test_a_forwarded_batch_with_attachments_is_answered_exactly_as_it_read
 
 async def test_concurrent_retries_with_one_idempotency_key_register_one_case(intake: Intake) -> None:
     body = walk_in(description="同一键并发重试")
-    before = (await intake.client.get("/cases/counts")).json().get("registered", 0)
+    before = (await intake.counts()).get("registered", 0)
 
     responses = await post_all(intake, [(body, {"Idempotency-Key": "concurrent-retry"})] * 8)
 
     assert [r.status_code for r in responses] == [201] * 8
     assert len({r.json()["case_number"] for r in responses}) == 1
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 7
-    assert (await intake.client.get("/cases/counts")).json()["registered"] == before + 1
+    assert (await intake.counts())["registered"] == before + 1
     later = await intake.client.post("/cases", json=body, headers={"Idempotency-Key": "concurrent-retry"})
     assert later.json() == responses[0].json() and later.headers["Idempotent-Replayed"] == "true"
 

@@ -62,6 +62,31 @@ async def test_the_same_idempotency_key_replays_the_first_registration(intake: I
     assert different.status_code == 422 and different.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
+async def test_another_clerks_idempotency_key_never_replays_this_clerks_answer(intake: Intake) -> None:
+    body = walk_in(description="两位窗口人员碰巧用了同一个键")
+    mine = await intake.client.post("/cases", json=body, headers={"Idempotency-Key": "shared-key"})
+    theirs = await intake.client.post("/cases", json=body, headers={
+        "Idempotency-Key": "shared-key", **intake.auth("window_clerk", sub="clerk-ft-2", hall="FT")})
+
+    assert mine.status_code == theirs.status_code == 201
+    assert theirs.json()["case_number"] != mine.json()["case_number"]
+    assert "Idempotent-Replayed" not in theirs.headers
+
+
+async def test_a_clerk_registers_and_reads_cases_of_its_own_hall_only(intake: Intake) -> None:
+    case = await intake.register(walk_in(description="本厅登记"))
+    other_hall = intake.auth("window_clerk", hall="DEMO")
+
+    refused = await intake.client.post("/cases", json=walk_in(description="替别的大厅登记"), headers=other_hall)
+    assert refused.status_code == 403
+    assert (await intake.client.get(f"/cases/{case['id']}", headers=other_hall)).status_code == 403
+    assert (await intake.client.post(f"/cases/{case['id']}/actions", json={"action": "accept"},
+                                     headers=other_hall)).status_code == 403
+    assert (await intake.client.get(f"/cases/{case['id']}")).status_code == 200
+    anonymous = await intake.client.get(f"/cases/{case['id']}", headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+
+
 async def test_batch_of_fourteen_leases_is_one_case_with_items_tracked_one_by_one(intake: Intake) -> None:
     labels = [f"ZL-2026-{n:04d}" for n in range(1, 15)]
     case = await intake.register(walk_in(items=labels, complexity_tier="simple", problem_kind="urgent_deadline",
@@ -109,6 +134,6 @@ async def test_the_first_flat_body_shape_still_registers(intake: Intake) -> None
     body = {key: value for key, value in walk_in(hall="DEMO").items() if key != "applicant"}
     body |= {"applicant_kind": "person", "applicant_name": "张三", "applicant_phone": "13812345678"}
 
-    case = await intake.register(body)
+    case = await intake.register(body, **intake.auth("window_clerk", hall="DEMO"))
 
     assert case["hall"] == "DEMO" and case["applicant"]["name"] == "张三"

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from shared.events.workorder import CaseReplyComposed, WorkOrderDispatched, WorkOrderReplied
 from shared.topics import CASE_CONTACTS, CASE_EVENTS, WORKORDER_EVENTS
-from tests.integration.intake.conftest import Intake, walk_in
+from tests.integration.intake.conftest import CLERK, Intake, walk_in
 
 
 async def test_same_day_lease_certificate_tracks_the_missing_bank_letter_until_supplied(intake: Intake) -> None:
@@ -23,7 +23,7 @@ async def test_same_day_lease_certificate_tracks_the_missing_bank_letter_until_s
 
     assert supplied.status_code == 200, supplied.text
     item = supplied.json()["missing_items"][0]
-    assert item["state"] == "supplied" and item["resolved_by"] == "staff:window"
+    assert item["state"] == "supplied" and item["resolved_by"] == f"person:{CLERK}"
     events = await intake.events(CASE_EVENTS, case["id"], until={"case.missing_item_supplied"})
     accepted_event = next(e for e in events if e.type == "case.accepted")
     assert accepted_event.data["missing_items"] == [{"item_no": 1, "name": "银行同意函", "due_on": due}]
@@ -35,7 +35,7 @@ async def test_same_day_lease_certificate_tracks_the_missing_bank_letter_until_s
 
 
 async def test_parking_problem_out_of_scope_is_explained_referred_and_counted(intake: Intake) -> None:
-    before = (await intake.client.get("/cases/counts")).json().get("referred_out_of_scope", 0)
+    before = (await intake.counts()).get("referred_out_of_scope", 0)
     case = await intake.register(walk_in(problem_kind="no_responsible_department", description="小区停车位被占用,物业不管"))
 
     referred = await intake.act(case["id"], "refer_out_of_scope", referral_target="小区物业服务中心及街道城管",
@@ -43,12 +43,12 @@ async def test_parking_problem_out_of_scope_is_explained_referred_and_counted(in
 
     assert referred.status_code == 200, referred.text
     assert referred.json()["allowed_actions"] == ["archive"]
-    counts = (await intake.client.get("/cases/counts")).json()
+    counts = (await intake.counts())
     assert counts["referred_out_of_scope"] == before + 1
     events = await intake.events(CASE_EVENTS, case["id"], until={"case.referred_out_of_scope"})
     referral = next(e for e in events if e.type == "case.referred_out_of_scope")
     assert referral.data["referral_target"] == "小区物业服务中心及街道城管"
-    assert referral.actor == "staff:window"
+    assert referral.actor == f"person:{CLERK}" and "窗口 王敏" in referral.actor_detail
 
 
 async def test_restaurant_licence_blocked_by_previous_tenant_is_replied_after_two_departments(intake: Intake) -> None:

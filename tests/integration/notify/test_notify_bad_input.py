@@ -47,9 +47,10 @@ async def test_a_missing_template_variable_a_malformed_address_and_a_provider_4x
         assert failures == recorded
 
 
-async def test_templates_are_previewable_over_http_with_field_level_errors(notify_settings):
+async def test_templates_are_previewable_over_http_with_field_level_errors(notify_settings, issuer):
     app = build_runtime(notify_settings).app()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify",
+                                 headers=issuer.headers("district_admin")) as client:
         names = (await client.get("/templates")).json()
         shown = await client.post("/templates/case_accepted_citizen/preview?channel=sms",
                                   json={"variables": {"case_number": "FT-20261121-0042"}})

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from shared.auth.bus import AUTHORIZATION_HEADER
 from shared.devbroker import DevBroker
 from shared.devstack import Stack
 from shared.envelope import Envelope
@@ -19,6 +20,22 @@ from shared.events.base import Event
 from shared.events.case import CaseForwarded
 from shared.topics import CASE_EVENTS
 from tests.conftest import database_url
+from tests.issuer import session_issuer
+
+
+def staff(*roles: str, **claims: str) -> dict[str, str]:
+    """Headers of a district-demo principal: a supervisor (who reads every work order) unless `roles` say."""
+    return session_issuer().headers(*(roles or ("supervisor",)), **claims)
+
+
+def dept(department: str, role: str = "dept_handler") -> dict[str, str]:
+    """Headers of one department's handler: the department acts as its token says."""
+    return session_issuer().headers(role, department=department, sub=f"{department}-handler")
+
+
+def dept_system_token(department: str) -> str:
+    """A department system's client-credentials token, as its commands carry in `authorization`."""
+    return session_issuer().token("dept_system", department=department, sub=f"{department}-system")
 
 
 def start_routing(broker: DevBroker, var_dir: Path, url: str, name: str = "routing") -> Stack:
@@ -50,12 +67,15 @@ def command(event: Event, *, case_id: str, actor: str) -> Envelope:
     return Envelope.wrap(event, source="department", case_id=case_id, district="demo", actor=actor)
 
 
-async def publish(broker: DevBroker, *envelopes: Envelope, topic: str = CASE_EVENTS) -> None:
+async def publish(broker: DevBroker, *envelopes: Envelope, topic: str = CASE_EVENTS, token: str | None = None) -> None:
+    """Publish `envelopes`; a department command carries its sender's `token` in the `authorization` header."""
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers)
     await producer.start()
     try:
         for envelope in envelopes:
             key, value, headers = envelope.to_kafka()
+            if token is not None:
+                headers.append((AUTHORIZATION_HEADER, f"Bearer {token}".encode()))
             await producer.send(topic, value, key=key, headers=headers)
         await producer.flush()
     finally:

@@ -6,7 +6,8 @@ import httpx
 from shared.envelope import Envelope
 from shared.events.case import CaseMerged, CaseWithdrawn
 from shared.topics import WORKORDER_EVENTS, department_topic
-from tests.integration.routing.conftest import eventually, forwarded, publish, routing_of, work_orders
+from tests.integration.routing.conftest import (dept, eventually, forwarded, publish, routing_of, staff,
+                                                work_orders)
 
 
 def ended(case: Envelope, event: CaseWithdrawn | CaseMerged) -> Envelope:
@@ -31,12 +32,12 @@ async def test_a_withdrawn_case_cancels_its_open_work_orders_and_tells_their_dep
     stream, civil_affairs = read_topic(WORKORDER_EVENTS), read_topic(department_topic("civil_affairs"))
     case = forwarded("租房补贴不符合条件但家里有人重病", matter_code="rent_subsidy", problem_kind="multi_department")
     await publish(broker, case)
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         orders = {o["department"]: o for o in await work_orders(client, case.case_id, count=2)}
         lead, helper = orders["housing"], orders["civil_affairs"]
-        await client.post(f"/work-orders/{lead['id']}/sign-for", json={"department": "housing"})
-        await client.post(f"/work-orders/{lead['id']}/reply", json={"department": "housing", "reply": "不符合条件"})
-        await client.post(f"/work-orders/{helper['id']}/sign-for", json={"department": "civil_affairs"})
+        await client.post(f"/work-orders/{lead['id']}/sign-for", headers=dept("housing"), json={})
+        await client.post(f"/work-orders/{lead['id']}/reply", headers=dept("housing"), json={"reply": "不符合条件"})
+        await client.post(f"/work-orders/{helper['id']}/sign-for", headers=dept("civil_affairs"), json={})
 
         await publish(broker, withdrawn(case))
 
@@ -47,8 +48,7 @@ async def test_a_withdrawn_case_cancels_its_open_work_orders_and_tells_their_dep
                                   "reason": "申请人已自行办结，撤回诉求", "into_case_number": None}
         assert (await civil_affairs.wait_for(type="workorder.cancelled", case_id=case.case_id))[0].id == cancelled.id
         assert (await routing_of(client, case.case_id))["state"] == "withdrawn"
-        late = await client.post(f"/work-orders/{helper['id']}/reply", json={"department": "civil_affairs",
-                                                                               "reply": "可申请临时救助"})
+        late = await client.post(f"/work-orders/{helper['id']}/reply", headers=dept("civil_affairs"), json={"reply": "可申请临时救助"})
         assert late.status_code == 409 and "已撤销" in late.json()["zh"]
         assert len(stream.envelopes(type="workorder.cancelled", case_id=case.case_id)) == 1
 
@@ -56,14 +56,14 @@ async def test_a_withdrawn_case_cancels_its_open_work_orders_and_tells_their_dep
 async def test_a_merged_case_waiting_in_manual_triage_leaves_the_queue(broker, routing) -> None:
     case = forwarded("一件说不清归谁管的事", matter_code="no_such_matter")
     await publish(broker, case)
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         await routing_of(client, case.case_id, state="manual_triage")
         await publish(broker, ended(case, CaseMerged(case_number=case.data["case_number"], into_case_id="other",
                                                      into_case_number="DEMO-OTHER", reason="同一诉求重复反映")))
 
         await routing_of(client, case.case_id, state="merged")
         assert case.case_id not in {c["case_id"] for c in (await client.get("/triage")).json()["items"]}
-        assign = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "market", "by": "staff:1"})
+        assign = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "market"})
         assert assign.status_code == 409
 
 
@@ -73,7 +73,7 @@ async def test_a_case_forwarded_and_withdrawn_in_one_go_ends_with_its_orders_can
     stream = read_topic(WORKORDER_EVENTS)
     case = forwarded("身份证丢了要补办", matter_code="id_card")
     await publish(broker, case, withdrawn(case))
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         await states(client, case.case_id, {"public_security": "cancelled"})
         assert (await routing_of(client, case.case_id))["state"] == "withdrawn"
     dispatched, cancelled = await stream.wait_for(2, case_id=case.case_id)

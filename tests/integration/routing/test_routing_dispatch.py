@@ -3,7 +3,7 @@
 import httpx
 
 from shared.topics import WORKORDER_EVENTS, dead_letter_topic, department_topic
-from tests.integration.routing.conftest import forwarded, publish, routing_of, work_orders
+from tests.integration.routing.conftest import forwarded, publish, routing_of, staff, work_orders
 
 
 async def test_forwarded_case_reaches_the_lead_and_assisting_departments_topics(broker, routing, read_topic) -> None:
@@ -13,7 +13,7 @@ async def test_forwarded_case_reaches_the_lead_and_assisting_departments_topics(
                      problem_kind="multi_department")
     await publish(broker, case)
 
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         orders = await work_orders(client, case.case_id, count=3)
     roles = {o["department"]: o["role"] for o in orders}
     assert roles == {"market": "lead", "tax": "assisting", "hr_social": "assisting"}
@@ -31,7 +31,7 @@ async def test_unsure_case_waits_in_manual_triage_with_the_rules_reason_until_st
     stream = read_topic(WORKORDER_EVENTS)
     case = forwarded("上次来过一次，还是不清楚，请帮忙看看")
     await publish(broker, case)
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         routed = await routing_of(client, case.case_id, state="manual_triage")
         assert "未匹配到任何事项关键词" in routed["reason"]
         queue = (await client.get("/triage", params={"district": "demo"})).json()["items"]
@@ -39,13 +39,13 @@ async def test_unsure_case_waits_in_manual_triage_with_the_rules_reason_until_st
         event = (await stream.wait_for(type="workorder.manual_triage_required", case_id=case.case_id))[0]
         assert event.data["reason"] == routed["reason"]
 
-        unknown = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "nowhere", "by": "staff:li"})
+        unknown = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "nowhere"})
         assert unknown.status_code == 422
         assert unknown.json()["errors"][0]["field"] == "lead"
         assert "nowhere" in unknown.json()["errors"][0]["zh"]
         assert (await client.get(f"/cases/{case.case_id}/work-orders")).json()["items"] == []
 
-        assigned = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "civil_affairs", "by": "staff:li"})
+        assigned = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "civil_affairs"})
         assert assigned.status_code == 202, assigned.text
         orders = (await client.get(f"/cases/{case.case_id}/work-orders")).json()["items"]
         assert [(o["department"], o["role"]) for o in orders] == [("civil_affairs", "lead")]
@@ -55,7 +55,7 @@ async def test_unsure_case_waits_in_manual_triage_with_the_rules_reason_until_st
 async def test_an_unknown_matter_goes_to_manual_triage_saying_so(broker, routing) -> None:
     case = forwarded("营业执照办不下来", matter_code="no_such_matter")
     await publish(broker, case)
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         routed = await routing_of(client, case.case_id, state="manual_triage")
     assert "no_such_matter" in routed["reason"]
 
@@ -64,7 +64,7 @@ async def test_out_of_scope_case_is_referred_visibly_and_gets_no_work_order(brok
     stream = read_topic(WORKORDER_EVENTS)
     case = forwarded("小区楼下车位被占，乱停车没人管")
     await publish(broker, case)
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         routed = await routing_of(client, case.case_id, state="referred")
         assert {t["code"] for t in routed["referral"]} == {"property_mgmt", "urban_mgmt"}
         event = (await stream.wait_for(type="workorder.referral_advised", case_id=case.case_id))[0]
@@ -79,5 +79,5 @@ async def test_a_case_of_an_unknown_district_is_dead_lettered_with_the_reason(br
     record = (await dead.wait_for(case_id=case.case_id, timeout_s=30))[0]
     raw = next(r for r in dead.records if dict(r.headers).get("ce_id") == str(case.id).encode())
     assert b"atlantis" in dict(raw.headers)["dlq_reason"]
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         assert (await client.get(f"/cases/{record.case_id}/routing")).status_code == 404

@@ -14,6 +14,7 @@ from shared import db
 from services.routing import store
 from services.routing.domain.work_order import WorkOrderState
 from tests.conftest import DATABASES
+from tests.integration.routing.conftest import staff
 from tests.integration.routing.rows import work_order as order
 from tests.query_plans import migrated_engine
 
@@ -55,7 +56,7 @@ async def test_a_finished_state_lists_the_newest_first_and_an_open_state_the_old
 
 
 async def test_an_unknown_state_is_refused_naming_the_field(routing) -> None:
-    async with httpx.AsyncClient(base_url=routing) as client:
+    async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         refused = await client.get("/departments/market/work-orders", params={"state": "bogus"})
         known = await client.get("/departments/market/work-orders", params={"state": "replied"})
     assert refused.status_code == 422, refused.text

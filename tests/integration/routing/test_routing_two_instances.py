@@ -9,7 +9,7 @@ import pytest
 
 from shared.topics import WORKORDER_EVENTS
 from tests.conftest import database_url
-from tests.integration.routing.conftest import eventually, forwarded, publish, start_routing, work_orders
+from tests.integration.routing.conftest import eventually, forwarded, publish, staff, start_routing, work_orders
 
 pytestmark = pytest.mark.postgres
 
@@ -39,7 +39,7 @@ async def test_two_instances_share_partitions_and_never_dispatch_a_work_order_tw
             wave = id_card_cases(16)
             await publish(broker, *wave)
             sent += wave
-            async with httpx.AsyncClient(base_url=urls[0]) as client:
+            async with httpx.AsyncClient(base_url=urls[0], headers=staff()) as client:
                 for case in wave:
                     await work_orders(client, case.case_id)
 
@@ -52,7 +52,7 @@ async def test_two_instances_share_partitions_and_never_dispatch_a_work_order_tw
         await publish(broker, *sentinels)
         sent += last_wave + sentinels
         await eventually(lambda: _all_dispatched(stream, sent), timeout_s=90)
-        async with httpx.AsyncClient(base_url=urls[0]) as client:
+        async with httpx.AsyncClient(base_url=urls[0], headers=staff()) as client:
             for case in sent:
                 orders = (await client.get(f"/cases/{case.case_id}/work-orders")).json()["items"]
                 assert len(orders) == 1, case.case_id

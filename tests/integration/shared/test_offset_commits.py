@@ -46,7 +46,7 @@ async def test_only_offsets_past_applied_records_are_committed_and_no_more_often
     kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
     await bus.ensure_topics(kafka, [topic])
     await produce(broker.bootstrap_servers, topic, ["a", "b", "c"])
-    commits = OffsetCommits(interval_s=3600)
+    commits = OffsetCommits(interval_s=3600, timeout_s=5)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker.bootstrap_servers, group_id=group,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     consumer.subscribe([topic], listener=commits)

@@ -17,6 +17,7 @@ from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.topics import SLA_EVENTS
 from tests.conftest import database_url
+from tests.issuer import session_issuer
 
 
 class SlaProcess:
@@ -26,6 +27,8 @@ class SlaProcess:
         self.stack = stack
         self.url = stack.url("sla")
         self.bootstrap = stack.broker.bootstrap_servers
+        self.operator = session_issuer().headers("system_admin")  # the calendar and the test clock
+        self.supervisor = session_issuer().headers("supervisor")  # deadlines and the board, district demo
 
     def publish(self, topic: str, event: Event, *, case_id: str, at: datetime) -> None:
         envelope = Envelope.wrap(
@@ -44,7 +47,7 @@ class SlaProcess:
         asyncio.run(send())
 
     def move_clock(self, now: datetime) -> None:
-        response = httpx.put(f"{self.url}/test/clock", json={"now": now.isoformat()})
+        response = httpx.put(f"{self.url}/test/clock", json={"now": now.isoformat()}, headers=self.operator)
         assert response.status_code == 200, response.text
 
     def restart_with_clock(self, now: datetime) -> None:

@@ -37,20 +37,20 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
     assert armed.data["assumed_weekdays"] is True
     assert datetime.fromisoformat(armed.data["due_at"]) == ASSUMED_DUE
 
-    status = httpx.get(f"{sla.url}/calendar/status").json()
+    status = httpx.get(f"{sla.url}/calendar/status", headers=sla.operator).json()
     assert 2027 in status["unknown_years_ahead"] and status["open_deadlines_assumed"] >= 1
     assert "2027" in status["banner_zh"]
     assert 'bancheng_sla_assumed_weekday_schedules_total{year="2027"}' in httpx.get(f"{sla.url}/metrics").text
 
     overrides.write_text("days: [{date: 2027-01-04, kind: nonsense}]", encoding="utf-8")
-    refused = httpx.post(f"{sla.url}/calendar/reload")
+    refused = httpx.post(f"{sla.url}/calendar/reload", headers=sla.operator)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "calendar_overrides"
 
     overrides.write_text(DECLARED_2027, encoding="utf-8")
-    result = httpx.post(f"{sla.url}/calendar/reload").json()
+    result = httpx.post(f"{sla.url}/calendar/reload", headers=sla.operator).json()
     assert "2027-01-04" in result["changed_days"]["demo"] and result["rearmed"] >= 1
     events = sla.wait_for(new_case_id, lambda found: any(e.data.get("change") == "calendar_changed" for e in found))
     rearmed = events[-1]
     assert rearmed.data["assumed_weekdays"] is False
     assert datetime.fromisoformat(rearmed.data["due_at"]) == datetime(2027, 1, 11, 17, 30, tzinfo=SH)
-    assert httpx.get(f"{sla.url}/calendar/status").json()["unknown_years_ahead"] == []
+    assert httpx.get(f"{sla.url}/calendar/status", headers=sla.operator).json()["unknown_years_ahead"] == []

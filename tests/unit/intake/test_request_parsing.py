@@ -13,8 +13,8 @@ from services.intake.idempotency import IdempotencyKey
 from services.intake.request_parsing import parse_json_request
 from services.intake.schemas import CaseCreate
 
-Actor = Annotated[str | None, Header(alias="X-Bancheng-Actor", min_length=1, max_length=64)]
-HEADERS = {"Idempotency-Key": TypeAdapter(IdempotencyKey), "X-Bancheng-Actor": TypeAdapter(Actor)}
+Actor = Annotated[str | None, Header(alias="X-Example-Tag", min_length=1, max_length=64)]
+HEADERS = {"Idempotency-Key": TypeAdapter(IdempotencyKey), "X-Example-Tag": TypeAdapter(Actor)}
 GOOD = {"hall": "FT", "channel": "walk_in", "problem_kind": "missing_materials",
         "applicant": {"kind": "person", "name": "张三", "phone": "13812345678"}}
 JSON = {"content-type": "application/json"}
@@ -33,8 +33,8 @@ REQUESTS = {
     }).encode(), {"content-type": "application/json; charset=utf-8"}),
     "the first body shape": (json.dumps({"hall": "FT", "channel": "walk_in", "problem_kind": "p",
                                          "applicant_kind": "robot"}).encode(), JSON),
-    "bad headers and body": (b'{"hall": 1}', {**JSON, "Idempotency-Key": "a b", "X-Bancheng-Actor": "a" * 65}),
-    "an empty actor": (json.dumps(GOOD).encode(), {**JSON, "X-Bancheng-Actor": ""}),
+    "bad headers and body": (b'{"hall": 1}', {**JSON, "Idempotency-Key": "a b", "X-Example-Tag": "a" * 65}),
+    "an empty actor": (json.dumps(GOOD).encode(), {**JSON, "X-Example-Tag": ""}),
     "a long key, +json": (json.dumps({**GOOD, "hall": ""}).encode(),
                           {"content-type": "application/vnd.api+json", "Idempotency-Key": "k" * 201}),
 }
@@ -51,7 +51,7 @@ def app() -> FastAPI:
     @application.post("/own")
     async def by_ourselves(request: Request) -> dict:
         case_in, headers = await parse_json_request(request, body=TypeAdapter(CaseCreate), headers=HEADERS)
-        return {"key": headers["Idempotency-Key"], "actor": headers["X-Bancheng-Actor"],
+        return {"key": headers["Idempotency-Key"], "actor": headers["X-Example-Tag"],
                 "case": case_in.model_dump(mode="json")}
 
     return application

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench migrate docs clean
+.PHONY: run test unit bench migrate docs clean promtool
 
 # Debian's nginx: tests/unit/k8s checks the gateway's configurations with `nginx -t` (it is not started).
 $(STAMP): pyproject.toml
@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m shared.devstack
 
-test: $(STAMP)
+test: $(STAMP) promtool
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# promtool checks and unit-tests the alerting rules (tests/unit/test_alert_rules.py): Debian's
+# prometheus package, installed where it is missing (CI runs `make test` as root on a fresh machine).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q

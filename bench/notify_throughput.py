@@ -47,9 +47,12 @@ sys.path.insert(0, str(ROOT))
 from shared import db  # noqa: E402 - after the path above
 from shared.devbroker import DevBroker, free_port  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
-from shared.events.notification import NotificationDelivered, NotificationRequested  # noqa: E402
+from shared.events.notification import (  # noqa: E402
+    NotificationDelivered, NotificationRequested, RequestedMessage, seal_message,
+)
 from shared.events.workorder import WorkOrderDispatched  # noqa: E402
 from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS  # noqa: E402
+from services.notify.personal_data import notify_keyring, seal_request  # noqa: E402
 
 IDLE_S = 3.0
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
@@ -136,14 +139,18 @@ async def store_history(url: str, count: int) -> None:
             for number in range(first, min(first + 10_000, count)):
                 delivery_id = f"history-{number}"
                 request = NotificationRequested(delivery_id=delivery_id, channel="webhook", recipient="department:SCJGJ",
-                                                template="workorder_dispatched_department", subject="s", body="b",
+                                                template="workorder_dispatched_department",
+                                                sealed_message=seal_message(notify_keyring(), RequestedMessage(
+                                                    subject="s", body="b"), delivery_id=delivery_id),
                                                 trigger_event_id=f"history-event-{number}")
                 envelope = Envelope.wrap(request, source="notify", case_id=f"history-{number}", district="bench",
                                         actor="service:notify")
                 rows.append({"delivery_id": delivery_id, "case_id": envelope.case_id, "channel": "webhook",
                              "recipient": request.recipient, "template": request.template,
                              "event_type": "workorder.dispatched", "state": "delivered", "attempts": 1, "due_at": None,
-                             "last_error": None, "request": envelope.model_dump_json(), "created_at": now,
+                             "last_error": None, "created_at": now,
+                             "request": seal_request(notify_keyring(), envelope.model_dump_json(),
+                                                     delivery_id=delivery_id),
                              "delivered_at": now})
             async with engine.begin() as connection:
                 await connection.execute(insert(table), rows)

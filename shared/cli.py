@@ -1,5 +1,5 @@
-"""`python -m services.<name> [serve|migrate|revision MESSAGE|backup FILE|restore FILE]`: the same entry point
-for every service."""
+"""`python -m services.<name> [serve|migrate|revision MESSAGE|backup FILE|restore FILE|rotate-pii-key]`: the
+same entry point for every service (`rotate-pii-key` where the service keeps sealed personal data)."""
 
 import argparse
 import asyncio
@@ -12,6 +12,7 @@ import uvicorn
 from sqlmodel import SQLModel
 
 from shared import backup, db, migrations
+from shared.personal_data.rotation import reseal_committing
 from shared.runtime import Runtime
 
 
@@ -25,6 +26,10 @@ def main(build_runtime: Callable[[], Runtime], argv: list[str] | None = None) ->
     for name, text in (("backup", "write the service's database to FILE"),
                        ("restore", "replace the service's database with FILE (stop the service first)")):
         commands.add_parser(name, help=text).add_argument("file", type=Path)
+    rotate = commands.add_parser(
+        "rotate-pii-key", help="re-seal personal data under BANCHENG_PII_CURRENT_KID (idempotent; run again to resume)")
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    rotate.add_argument("--reindex", action="store_true", help="recompute every blind index (a new index key)")
     args = parser.parse_args(argv)
 
     try:
@@ -32,9 +37,14 @@ def main(build_runtime: Callable[[], Runtime], argv: list[str] | None = None) ->
     except ValueError as error:  # bad settings: one clear line, non-zero exit
         sys.exit("error: " + " ".join(str(error).split()))
     versions = runtime.migrations_dir
-    if args.command in ("migrate", "revision"):
+    if args.command in ("migrate", "revision", "rotate-pii-key"):
         asyncio.run(db.ensure_postgres_database(runtime.settings.database_url))
-    if args.command == "migrate":
+    if args.command == "rotate-pii-key":
+        if runtime.keyring is None or not runtime.sealed_tables:
+            sys.exit(f"error: {runtime.name} keeps no sealed personal data")
+        migrations.upgrade(runtime.settings.database_url, versions)
+        asyncio.run(rotate_personal_data(runtime, batch_size=args.batch_size, reindex=args.reindex))
+    elif args.command == "migrate":
         migrations.upgrade(runtime.settings.database_url, versions)
     elif args.command in ("backup", "restore"):
         _backup_or_restore(args.command, runtime.settings.database_url, args.file)
@@ -59,3 +69,20 @@ def _backup_or_restore(command: str, database_url: str, file: Path) -> None:
             print(f"restored from {file}; `migrate` brings it to this version's schema")
     except (backup.BackupError, OSError, sqlite3.Error) as error:
         sys.exit("error: " + " ".join(str(error).split()))
+
+
+async def rotate_personal_data(runtime: Runtime, *, batch_size: int, reindex: bool) -> None:
+    """Every sealed table of the service re-sealed under the current key, a committed batch at a time;
+    prints its progress (counts and keys, never values)."""
+    keyring = runtime.keyring
+    assert keyring is not None
+    try:
+        for spec in runtime.sealed_tables:
+            progress = await reseal_committing(
+                runtime.engine, spec, keyring, batch_size=batch_size, reindex=reindex,
+                report=lambda p, table=spec.table: print(
+                    f"{table}: {p.rows_read} rows read, {p.values_resealed} values re-sealed, up to {p.last_key}",
+                    flush=True))
+            print(f"{spec.table}: done under key {keyring.current} ({progress.values_resealed} values re-sealed)")
+    finally:
+        await runtime.engine.dispose()

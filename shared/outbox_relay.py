@@ -34,7 +34,10 @@ LAG = Histogram(
     ["service"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-
+# Sampled (shared.pipeline_gauges), not set by the relay's passes: a relay that is stuck still shows it.
+OLDEST_UNSENT_AGE = Gauge(
+    "bancheng_outbox_oldest_unsent_age_seconds", "Age of the oldest outbox row not yet published (0: none)", ["service"]
+)
 
 
 class OutboxRelay:
@@ -198,6 +201,17 @@ class OutboxRelay:
                 await connection.execute(delete(OUTBOX).where(OUTBOX.c.id <= self._published_up_to))
         self._published_up_to = self._published_undeleted = 0
         self._deleted_at = time.monotonic()
+
+    async def oldest_unsent_at(self) -> datetime | None:
+        """When the first row not yet published was staged; None when every row is published. The lowest id
+        is read (the primary key, not a scan of the table); on SQLite the rows up to the last one published
+        wait for their delete and are left out."""
+        query = select(OUTBOX.c.created_at).order_by(OUTBOX.c.id).limit(1)
+        if not self._postgres:
+            query = query.where(OUTBOX.c.id > self._published_up_to)
+        async with self._engine.connect() as connection:
+            oldest = await connection.scalar(query)
+        return _aware(oldest) if oldest is not None else None
 
     async def drain(self) -> None:
         """Publish what is left and delete what was published: a clean stop leaves an empty outbox."""

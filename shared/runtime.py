@@ -25,9 +25,13 @@ from shared.auth.http import declare_permissions
 from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
 from shared.health import health_router
+from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
 from shared.request_guard import RequestGuard
+from shared.personal_data import Keyring
+from shared.personal_data.rotation import SealedTable
+from shared.pipeline_gauges import sample_pipeline_gauges
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging, create_tracer_provider
 from shared.topics import EVENT_STREAMS, dead_letter_topic
@@ -52,6 +56,9 @@ class Runtime:
     description: str = ""
     # The service's domain errors, each answered as the problem (shared.problems) its function makes of it.
     domain_errors: Mapping[type[Exception], Callable[[Exception], problems.ProblemError]] = field(default_factory=dict)
+    # Personal data: the keyring that seals it, and the tables `rotate-pii-key` re-seals (shared/cli.py).
+    keyring: Keyring | None = None
+    sealed_tables: Sequence[SealedTable] = ()
     engine: AsyncEngine = field(init=False)
     sessions: db.SessionFactory = field(init=False)
     broker: KafkaBroker = field(init=False)
@@ -96,6 +103,7 @@ class Runtime:
             problems.translate(application, exception, to_problem)
         api_docs.install(application)
         application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes)
+        application.add_middleware(HttpMetrics, service=self.name)
         application.include_router(health_router)
         for router in self.routers:
             declare_permissions(router)
@@ -128,7 +136,7 @@ class Runtime:
         await self.producer.start()
         await self.relay.start()
         await self.broker.start()
-        loops = (prune_applied_events, *self.background)
+        loops = (prune_applied_events, sample_pipeline_gauges, *self.background)
         self._tasks = [asyncio.create_task(loop(self), name=loop.__name__) for loop in loops]
         self.relay.wake()
         freeze_startup_objects()

@@ -80,6 +80,8 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = 0.2
     # A request body past this is refused with 413 before a route reads it (shared/request_guard.py).
     max_body_bytes: int = 1024 * 1024
+    # How often consumer lag, outbox age and the service's queue gauges are sampled (docs/operations.md).
+    gauge_interval_s: float = 15.0
 
     service_name: str = ""
 

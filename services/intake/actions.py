@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from shared.consuming import Unit
+from shared.masking import mask_text
 from shared.events import case as events
 from shared.events.base import Event
 from shared.topics import CASE_EVENTS
@@ -127,11 +128,11 @@ def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target)
     if kind is _A.dispatch:
         return [events.CaseForwarded(
             case_number=number, hall=case.hall, problem_kind=case.problem_kind, matter_code=case.matter_code,
-            description=case.description, tier=case.complexity_tier, green_channel=case.green_channel,
+            description=mask_text(case.description), tier=case.complexity_tier, green_channel=case.green_channel,
             suggested_departments=action_in.suggested_departments, reason=reason,
         )]
     if kind is _A.record_callback:
-        recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value, comment=reason)
+        recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value, comment=mask_text(reason))
         if action_in.satisfaction is Satisfaction.dissatisfied:
             return [recorded, events.CaseReopened(case_number=number, reason=reason or "回访不满意,重办")]
         return [recorded]

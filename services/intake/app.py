@@ -9,12 +9,14 @@ from pathlib import Path
 
 
 from shared import outbox
+from shared.personal_data import get_keyring
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
-from services.intake import api, api_tracking, hotline, lookup, printouts, store
+from services.intake import api, api_personal_data, api_tracking, hotline, lookup, personal_data, printouts, store
 from services.intake.config import IntakeSettings, get_settings
 from services.intake.batch_writer import durable_writer
 from services.intake.group_commit import GroupCommit
+from services.intake.gauges import publish_intake_gauges
 from services.intake.handlers import consumer
 from services.intake.http_errors import DOMAIN_ERRORS
 from services.intake.idempotency import Answer
@@ -40,7 +42,8 @@ class IntakeRuntime(Runtime):
         """A batch in one transaction; once it has committed, its outbox rows go to the relay as they are
         (on SQLite: the group commit writes through an engine of its own, whose commits are not handed over)."""
         written: list[outbox.Row] = []
-        outcomes = await self._writer.transact(partial(write_registrations, service=self.name, written=written), members)
+        outcomes = await self._writer.transact(partial(write_registrations, service=self.name, keyring=self.keyring,
+                                                          written=written), members)
         if written:
             self.relay.hand_over(written)
         return outcomes
@@ -78,13 +81,16 @@ async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:
 
 def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings | None = None) -> Runtime:
     """The intake process; tests pass their own settings instead of the environment's."""
+    settings = settings or get_settings()
     return IntakeRuntime(
-        settings=settings or get_settings(),
+        settings=settings,
         kafka=kafka or get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
         consumers=[consumer],
-        routers=[api.router, api_tracking.router, printouts.router, lookup.router, hotline.router],
-        background=[prune_idempotency_and_deliveries],
+        routers=[api.router, api_tracking.router, api_personal_data.router, printouts.router, lookup.router, hotline.router],
+        background=[prune_idempotency_and_deliveries, publish_intake_gauges],
+        keyring=get_keyring(environment=settings.environment),
+        sealed_tables=[personal_data.CASE_TABLE],
         domain_errors=DOMAIN_ERRORS,
         title="Bancheng intake (受理)",
         description="Registers cases from every channel and follows them through the closed loop.",

@@ -27,6 +27,8 @@ class IntakeSettings(ServiceSettings):
     access_log: bool = True
     # The window where the applicant comes back, printed on the tracking card (一跟到底).
     handling_window: str = "“办不成事”反映窗口"
+    # A case forwarded (登记转发) this long ago with no work order heard of counts as stuck (docs/operations.md).
+    stuck_after_s: float = 900.0
 
 
 def get_settings() -> IntakeSettings:

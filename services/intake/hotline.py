@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.auth.http import SIGNED_WEBHOOK
 from shared.consuming import Unit
+from shared.masking import mask_text
 from shared.events.case import CaseDescriptionUpdated
 from shared.health import RuntimeDep
 from shared.problems import ProblemError, from_validation
@@ -94,7 +95,7 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> Hotlin
     if created:
         origin = Origin(actor=HOTLINE_ACTOR, hotline_order_id=order.order_id, hotline_revision=order.revision)
         case = await register_case(unit, catalogue=district_catalogue(runtime.settings.districts_file),
-                                   case_in=_case_create(order), origin=origin, now=now)
+                                   case_in=_case_create(order), origin=origin, now=now, keyring=runtime.keyring)
     elif order.revision <= (case.hotline_revision or 0):
         return HotlineOrderResult(case_id=case.id, case_number=case.case_number, created=False, applied=False)
     else:
@@ -102,7 +103,7 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> Hotlin
         if description != case.description:
             case.description, case.updated_at = description, now
             await unit.emit(
-                CaseDescriptionUpdated(case_number=case.case_number, description=description,
+                CaseDescriptionUpdated(case_number=case.case_number, description=mask_text(description),
                                        source="hotline_12345", hotline_revision=order.revision),
                 topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=HOTLINE_ACTOR,
             )

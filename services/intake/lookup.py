@@ -1,8 +1,11 @@
 """The citizen's status lookup: case number plus the phone's last four digits, no login.
 
 An unknown number and a wrong phone get the same 404, so the answer never tells whether a number
-exists; both count against the limits in `ratelimit`. Only masked personal data is shown.
+exists; both count against the limits in `ratelimit`. Only masked personal data is shown; the one
+case's phone is opened to compare its last digits.
 """
+
+from hmac import compare_digest
 
 from fastapi import APIRouter, Request, status
 
@@ -13,8 +16,8 @@ from services.intake import store
 from services.intake.config import IntakeSettings, district_catalogue
 from services.intake.domain.case_number import parse_case_number
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
-from shared.masking import mask_name, mask_phone
 from services.intake.domain.phone import phone_last_four
+from services.intake.personal_data import opened
 from services.intake.ratelimit import SlidingWindow
 from services.intake.public import CaseStatusPublic, LookupItem, PendingMissingItem
 from services.intake.schemas import StatusLookupIn
@@ -55,7 +58,8 @@ async def status_lookup(body: StatusLookupIn, request: Request, runtime: Runtime
         raise _too_many(limits.failures_per_case.retry_after_s(number))
     async with runtime.sessions() as session:
         case = await store.find_case_by_number(session, case_number=number)
-        if case is None or phone_last_four(case.applicant_phone) != body.phone_last4:
+        phone = None if case is None else opened(runtime.keyring, case.model_dump(), ("phone",))["phone"]
+        if case is None or not compare_digest(phone_last_four(phone), body.phone_last4):
             limits.failures_per_case.record(number)
             raise not_found(zh="案件编号或手机号后四位不正确", en="no case matches this number and phone")
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
@@ -65,8 +69,8 @@ async def status_lookup(body: StatusLookupIn, request: Request, runtime: Runtime
         case_number=case.case_number,
         state=case.state,
         state_zh=STATE_LABELS_ZH[CaseState(case.state)],
-        applicant=mask_name(case.applicant_name) if case.applicant_kind == "person" else case.applicant_name,
-        phone=mask_phone(case.applicant_phone),
+        applicant=case.applicant_masked["name"],
+        phone=case.applicant_masked["phone"],
         hall=hall.name_zh,
         contact_phone=hall.contact_phone,
         registered_at=case.created_at,

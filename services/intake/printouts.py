@@ -1,5 +1,6 @@
 """Printable HTML handed to the applicant: the service tracking card (一跟到底服务跟踪卡) and the
-one-time notice of missing materials (一次性告知书). Every value is HTML-escaped; A5 print layout."""
+one-time notice of missing materials (一次性告知书). Every value is HTML-escaped; A5 print layout; the
+applicant's name is the masked one (printouts leave the window and are photographed)."""
 
 from datetime import UTC, datetime
 from html import escape
@@ -20,7 +21,6 @@ from services.intake.config import district_catalogue
 from services.intake.domain.batch import item_reference
 from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
-from shared.masking import mask_name
 from services.intake.domain.missing_items import MissingItem, MissingItemState
 from services.intake.domain.one_time_notice import build_one_time_notice
 
@@ -75,7 +75,7 @@ async def tracking_card(case_id: str, runtime: RuntimeDep, principal: Printer) -
     kind = district.problem_kind(case.problem_kind)
     registered = case.created_at.astimezone(LOCAL_ZONE)
     rows = [
-        ("申请人", mask_name(case.applicant_name) if case.applicant_kind == "person" else case.applicant_name),
+        ("申请人", case.applicant_masked["name"]),
         ("登记时间", f"{registered:%Y-%m-%d %H:%M}"),
         ("问题类型", kind.name_zh),
         ("当前状态", STATE_LABELS_ZH[CaseState(case.state)]),
@@ -104,7 +104,7 @@ async def one_time_notice(case_id: str, runtime: RuntimeDep, principal: Printer)
     if not rows:
         raise problems.not_found(zh="本案没有容缺材料", en="this case has no missing items")
     notice = build_one_time_notice(
-        case_number=case.case_number, applicant_name=case.applicant_name, hall_name=hall.name_zh,
+        case_number=case.case_number, applicant_name=case.applicant_masked["name"], hall_name=hall.name_zh,
         window=runtime.settings.handling_window, contact_phone=hall.contact_phone, issued_at=datetime.now(UTC),
         items=[MissingItem(item_no=r.item_no, name=r.name, due_on=r.due_on, note=r.note,
                            state=MissingItemState(r.state)) for r in rows],

@@ -7,11 +7,11 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from shared.api_models import PublicModel, UtcDateTime
+from shared.api_models import UtcDateTime
 
 
 class ApplicantPublic(BaseModel):
-    """Full personal data: staff need it to call the applicant back."""
+    """The applicant masked (张*, 138****5678); `POST /cases/{id}/reveal` shows the sealed fields whole."""
 
     kind: str
     name: str
@@ -122,12 +122,6 @@ class CasePublic(BaseModel):
     cards: list[CardPublic]
 
 
-class CaseCounts(PublicModel):
-    """Cases by state."""
-
-    counts: dict[str, int]
-
-
 class PendingMissingItem(BaseModel):
     name: str
     due_on: date
@@ -163,3 +157,31 @@ class HotlineOrderResult(BaseModel):
     case_number: str
     created: bool
     applied: bool
+
+
+class RevealedApplicant(BaseModel):
+    """The fields asked for, in clear (a field not asked for is absent)."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    id_number: str | None = None
+    credit_code: str | None = None
+    contact_name: str | None = None
+
+
+class RevealedPersonalData(BaseModel):
+    case_id: str
+    case_number: str
+    applicant: RevealedApplicant
+
+
+class ApplicantCase(BaseModel):
+    """A case found by its applicant's phone or ID number, the applicant masked."""
+
+    id: str
+    case_number: str
+    state: str
+    hall: str
+    created_at: UtcDateTime
+    applicant: ApplicantPublic

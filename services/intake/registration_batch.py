@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 
 from shared import outbox
 from shared.bulk_insert import insert_many
+from shared.personal_data import Keyring
 from services.intake import store
 from services.intake.domain.clock import local_date
 from services.intake.domain.errors import InvalidInput
@@ -54,7 +55,7 @@ def _take_numbers(connection: Connection, members: Sequence[PendingRegistration]
 
 
 def write_registrations(
-    connection: Connection, members: Sequence[PendingRegistration], *, service: str,
+    connection: Connection, members: Sequence[PendingRegistration], *, service: str, keyring: Keyring,
     written: list[outbox.Row] | None = None,
 ) -> list[Answer | BaseException]:
     """Write the batch; a member whose Idempotency-Key was seen before gets the stored answer
@@ -78,7 +79,8 @@ def write_registrations(
 
     numbers = _take_numbers(connection, [members[i] for i in fresh])
     writes: list[CaseWrite] = [
-        case_write(members[i].valid, origin=members[i].origin, number=number, now=members[i].now, service=service)
+        case_write(members[i].valid, origin=members[i].origin, number=number, now=members[i].now, service=service,
+                   keyring=keyring)
         for i, number in zip(fresh, numbers, strict=True)
     ]
     store.insert_values(connection, store.Case.__table__, [w.case for w in writes])

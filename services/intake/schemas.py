@@ -3,15 +3,17 @@ problem kinds, text limits) is checked by the domain, so both give the same bili
 
 from datetime import date
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState
 from services.intake.domain.districts import Channel, ComplexityTier
 from services.intake.domain.identity import IdType
 from services.intake.domain.lifecycle import ActionKind, Satisfaction
+from services.intake.personal_data import SEALED_FIELDS
+from shared.events.case import RevealedField
 
 # Raw strings are bounded well above the domain's limits, so the domain names the real limit
 # while a megabyte of junk is still refused before it is parsed further.
@@ -103,3 +105,25 @@ class BatchItemMoveIn(_Body):
 class StatusLookupIn(_Body):
     case_number: str = Field(max_length=40, examples=["FT-20261121-0042"])
     phone_last4: str = Field(pattern=r"^\d{4}$", examples=["5678"])
+
+
+class RevealIn(_Body):
+    """Why the whole personal data is needed; recorded, with who asked, in the audit log."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)] = Field(
+        examples=["回访前核实来电人身份"])
+    fields: list[RevealedField] = Field(
+        default_factory=lambda: list(SEALED_FIELDS), min_length=1, description="Which fields to show; all by default")
+
+
+class ApplicantLookupIn(_Body):
+    """Cases of one applicant, found by blind index (in the body: a query string would be logged)."""
+
+    phone: str | None = Field(default=None, max_length=40, examples=["13812345678"])
+    id_number: str | None = Field(default=None, max_length=40, examples=["11010519491231002X"])
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "ApplicantLookupIn":
+        if not (self.phone or self.id_number):
+            raise ValueError("give phone or id_number")
+        return self

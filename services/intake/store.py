@@ -1,6 +1,7 @@
 """Intake's tables and keyword-only queries.
 
-The case row holds the applicant's personal data (intake is its only keeper); everything around
+The case row holds the applicant's personal data (intake is its only keeper), sealed
+(`personal_data`: ciphertext, blind indexes, masked forms); everything around
 the case — its transitions, missing items (容缺), batch items, attachments' metadata, the work
 orders and SLA cards it has heard of — lives in child tables keyed by the case id.
 """
@@ -40,6 +41,7 @@ class Case(SQLModel, table=True):
     complexity_tier: str
     green_channel: bool = False
     applicant_kind: str
+    # Sealed (v1:<kid>:<nonce>:<ciphertext>, services/intake/personal_data.py); never plaintext.
     applicant_name: str
     applicant_phone: str
     applicant_email: str | None = None
@@ -47,6 +49,10 @@ class Case(SQLModel, table=True):
     applicant_id_number: str | None = None
     applicant_credit_code: str | None = None
     applicant_contact_name: str = ""
+    # Blind indexes (keyed hashes) for exact lookups, and what responses show.
+    applicant_phone_index: str | None = Field(default=None, index=True)
+    applicant_id_number_index: str | None = Field(default=None, index=True)
+    applicant_masked: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     state: str = Field(index=True)
     resume_to: str | None = None  # the state a paused case returns to
     first_responder: str  # 首问负责人: who registered it and owns it
@@ -283,6 +289,17 @@ async def case_work_orders(session: AsyncSession, *, ids: set[str]) -> list[Case
 
 async def find_case_by_number(session: AsyncSession, *, case_number: str) -> Case | None:
     return (await session.exec(select(Case).where(Case.case_number == case_number))).first()
+
+
+async def find_cases_by_index(session: AsyncSession, *, phone_index: str | None = None,
+                              id_number_index: str | None = None, limit: int = 50) -> list[Case]:
+    """Cases whose applicant has this phone or ID number (blind indexes: an indexed equality), newest first."""
+    statement = select(Case).order_by(col(Case.created_at).desc()).limit(limit)
+    if phone_index is not None:
+        statement = statement.where(Case.applicant_phone_index == phone_index)
+    if id_number_index is not None:
+        statement = statement.where(Case.applicant_id_number_index == id_number_index)
+    return list((await session.exec(statement)).all())
 
 
 async def find_case_by_hotline_order(session: AsyncSession, *, order_id: str) -> Case | None:

@@ -14,7 +14,6 @@ from services.intake.actions import status_of
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
 
-_APPLICANT_FIELDS = ("kind", "name", "phone", "email", "id_type", "id_number", "credit_code", "contact_name")
 Row = Mapping[str, Any]
 
 
@@ -26,12 +25,12 @@ def case_body(
     case: Row, *, items: list[Row], transitions: list[Row], missing_items: list[Row], attachments: list[Row],
     work_orders: list[Row], cards: list[Row],
 ) -> dict[str, Any]:
-    """The case as JSON, for the staff API (full personal data: staff need it to call back). Rows
+    """The case as JSON, for the staff API, its applicant masked (`POST /cases/{id}/reveal` shows it whole). Rows
     are plain (column → value): registration answers from the rows it just wrote, `case_view` from
     the ones it read. Values become JSON as pydantic's `model_dump(mode="json")` would render them."""
     case_json = to_jsonable_python(case)
     body = {name: value for name, value in case_json.items() if not name.startswith("applicant_")}
-    body["applicant"] = {name: case_json[f"applicant_{name}"] for name in _APPLICANT_FIELDS}
+    body["applicant"] = case_json["applicant_masked"]
     body["state_zh"] = STATE_LABELS_ZH[CaseState(case["state"])]
     status = status_of(state=case["state"], resume_to=case["resume_to"])
     body["allowed_actions"] = [action.value for action in allowed_actions(status)]

@@ -10,6 +10,7 @@ from services.notify.config import NotifySettings, get_settings
 from services.notify.domain.config_files import load_notify_config
 from services.notify.domain.model import ChannelName
 from services.notify.handlers import consumer
+from services.notify.personal_data import SEALED_TABLES, notify_keyring
 from services.notify.workers import channel_worker
 
 
@@ -37,6 +38,8 @@ def _runtime(settings: NotifySettings, channels: set[ChannelName], *, planner: b
         background=[dispatcher.run],
         title="Bancheng notify (通知)",
         description="Who must hear what, on which channel: planner, channel workers, delivery with retries.",
+        keyring=notify_keyring(),
+        sealed_tables=SEALED_TABLES,
     )
     return runtime
 

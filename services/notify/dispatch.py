@@ -19,11 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from prometheus_client import Counter
 from sqlalchemy import bindparam, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
-from shared.events.notification import NotificationDelivered, NotificationFailed, NotificationRequested
+from shared.events.notification import (
+    NotificationDelivered, NotificationFailed, NotificationRequested, RequestedMessage, open_message,
+)
 from shared import outbox
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
@@ -36,9 +40,15 @@ from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
+from services.notify.personal_data import notify_keyring, open_request
+from shared.personal_data import SealedValueError
 
 log = logging.getLogger(__name__)
 DELIVERY = store.Delivery.__table__
+# result: delivered, retrying (a retry is scheduled) or failed (for good, dead-lettered). Attempts put off
+# by a breaker, a rate limit or an earlier message waiting are not attempts and are not counted.
+DELIVERIES = Counter("bancheng_notify_deliveries_total", "Delivery attempts recorded, by channel and result",
+                     ["channel", "result"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,7 @@ class Claimed:
 
     envelope: Envelope
     request: NotificationRequested
+    message: RequestedMessage  # opened: the address and text to send
     attempts: int
     last_error: str | None
 
@@ -164,28 +175,41 @@ class Dispatcher:
                 .with_for_update(skip_locked=True)  # several notify replicas on PostgreSQL
             )
             rows = (await connection.execute(due)).all()
-            if rows:
+            claimed, keyring = [], notify_keyring()
+            for row in rows:
+                try:
+                    envelope = Envelope.model_validate_json(
+                        open_request(keyring, row.request, delivery_id=row.delivery_id))
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, None, str(error))
+                    continue
+                request = NotificationRequested.model_validate(envelope.data)
+                try:
+                    message = open_message(keyring, request)
+                except SealedValueError as error:
+                    await _unopened(session, runtime.name, row.delivery_id, envelope, str(error))
+                    continue
+                claimed.append(Claimed(envelope, request, message, row.attempts, row.last_error))
+            unopened = len(rows) - len(claimed)
+            if claimed:
                 await connection.execute(
-                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([row.delivery_id for row in rows]))
+                    update(DELIVERY).where(DELIVERY.c.delivery_id.in_([item.request.delivery_id for item in claimed]))
                     .values(state="sending", due_at=now + timedelta(seconds=self.lease_s))
                 )
-        claimed = []
-        for row in rows:
-            envelope = Envelope.model_validate_json(row.request)
-            request = NotificationRequested.model_validate(envelope.data)
-            claimed.append(Claimed(envelope, request, row.attempts, row.last_error))
+        if unopened:
+            runtime.relay.wake()  # their failures and dead letters
         return claimed
 
     async def _attempt(self, item: Claimed) -> DeliveryResult | Deferred:
-        request = item.request
+        request, address = item.request, item.message.address
         channel = ChannelName(request.channel)
-        breaker = self._breaker(channel, request.address)
+        breaker = self._breaker(channel, address)
         if not breaker.allow():
             return Deferred(max(breaker.retry_in(), 0.05))
-        wait = self.limiter.acquire(channel, request.address)
+        wait = self.limiter.acquire(channel, address)
         if wait > 0:
             return Deferred(wait)
-        result = await self.adapters[channel].send(_message(request, item.envelope))
+        result = await self.adapters[channel].send(_message(item))
         if result.outcome is Outcome.delivered:
             breaker.record_success()
         elif result.outcome is Outcome.retryable:
@@ -196,6 +220,7 @@ class Dispatcher:
         now = datetime.now(UTC)
         async with runtime.sessions() as session, session.begin():
             changes = []
+            results: list[tuple[str, str]] = []
             held_until: dict[str, datetime] = {}
             for item, outcome in attempts:
                 unchanged = {"id": item.request.delivery_id, "n": item.attempts, "error": item.last_error, "at": None}
@@ -206,6 +231,7 @@ class Dispatcher:
                 else:
                     unit = Unit(session=session, service=runtime.name, cause=item.envelope)
                     change = {**unchanged, **await self._settle(unit, item, outcome, now)}
+                    results.append((item.request.channel, change["s"]))
                 if change["s"] == "retrying":
                     held_until[item.queue] = change["due"]
                 changes.append(change)
@@ -217,6 +243,8 @@ class Dispatcher:
                 ),
                 changes,
             )
+        for channel, result in results:  # once the attempts are recorded: a rolled-back pass counts none
+            DELIVERIES.labels(channel, result).inc()
         runtime.relay.wake()
 
     async def _settle(self, unit: Unit, item: Claimed, result: DeliveryResult, now: datetime) -> dict[str, object]:
@@ -256,7 +284,8 @@ class Dispatcher:
         return self._breakers[key]
 
 
-def _message(request: NotificationRequested, envelope: Envelope) -> Message:
+def _message(item: Claimed) -> Message:
+    request, envelope, message = item.request, item.envelope, item.message
     metadata = {
         "event_id": request.trigger_event_id, "event_type": request.trigger_event_type, "case_id": envelope.case_id,
         "case_number": request.case_number, "recipient_id": request.recipient, "template": request.template,
@@ -264,9 +293,9 @@ def _message(request: NotificationRequested, envelope: Envelope) -> Message:
     if request.hotline_status:
         metadata["hotline_status"] = request.hotline_status
     return Message(
-        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=request.address,
-        recipient_name=request.recipient_name, subject=request.subject, text=request.body,
-        markdown=request.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
+        delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=message.address,
+        recipient_name=message.recipient_name, subject=message.subject, text=message.body,
+        markdown=message.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
     )
 
 
@@ -276,3 +305,21 @@ async def _dead_letter(unit: Unit, request: Envelope, *, channel: str, attempts:
              "dlq_attempts": str(attempts), "dlq_failed_at": datetime.now(UTC).isoformat()}
     await outbox.stage(unit.session, request, topic=dead_letter_topic(f"notify.{channel}"), service=unit.service,
                        extra_headers=extra)
+
+
+async def _unopened(
+    session: AsyncSession, service: str, delivery_id: str, envelope: Envelope | None, reason: str,
+) -> None:
+    """A stored request this process cannot open (a key it lacks, a value tampered with or moved):
+    failed for good with the reason (key ids and places, never values), dead-lettered and reported
+    when its envelope opened; it must not hold up the deliveries claimed with it."""
+    log.warning("delivery %s cannot be opened: %s", delivery_id, reason)
+    if envelope is not None:
+        request = NotificationRequested.model_validate(envelope.data)
+        unit = Unit(session=session, service=service, cause=envelope)
+        await _dead_letter(unit, envelope, channel=request.channel, attempts=0, reason=reason)
+        await unit.emit(NotificationFailed(delivery_id=delivery_id, channel=request.channel,
+                                           recipient=request.recipient, attempts=0, reason=reason, final=True),
+                        topic=NOTIFY_RESULTS)
+    await (await session.connection()).execute(
+        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id).values(state="failed", due_at=None, last_error=reason))

@@ -1,6 +1,7 @@
 """Notify's planner: case, work-order and SLA events become delivery requests on channel topics.
 
-The citizen's contact arrives on its own topic, in no order with the case stream; an event planned
+The citizen's contact arrives on its own topic, sealed under the transport key, in no order with the
+case stream; it is kept sealed under notify's own key (personal_data.py); an event planned
 before it is planned again when it arrives (only the citizen's deliveries are new).
 
 A consumed batch is handled in one call: its cases are read once (casebook.py), each event is applied
@@ -18,6 +19,7 @@ from services.notify import store
 from services.notify.casebook import CaseBook, Row, new_row
 from services.notify.config import get_settings
 from services.notify.domain.config_files import NotifyConfig, load_notify_config
+from services.notify.personal_data import CONTACT_FIELDS, contact_context, notify_keyring
 from services.notify.planning import Planned, plan_trigger, request_new
 from services.notify.triggers import learn, trigger_for
 
@@ -81,8 +83,11 @@ def _on_case_event(book: CaseBook, event: Event, envelope: Envelope, config: Not
 def _on_contact_recorded(
     book: CaseBook, event: case.CaseContactRecorded, envelope: Envelope, config: NotifyConfig
 ) -> list[Planned]:
+    keyring = notify_keyring()
+    opened = case.open_contact(keyring, event, case_id=envelope.case_id)  # a wrong key: dead-lettered, named
     contact = book.contact_of(envelope.case_id)
-    contact.name, contact.phone, contact.email = event.name, event.phone, event.email
+    for name in CONTACT_FIELDS:
+        setattr(contact, name, keyring.seal_optional(getattr(opened, name), context=contact_context(name, envelope.case_id)))
     book.changed(contact)
     facts = book.facts.get(envelope.case_id)
     if facts is None or facts.case_number is None:
@@ -95,6 +100,7 @@ def _plan(
 ) -> list[Planned]:
     planned = []
     for record in records:
-        planned += plan_trigger(record, facts, book.contacts.get(record.case_id), config, cause=cause)
+        planned += plan_trigger(record, facts, book.contacts.get(record.case_id), config, cause=cause,
+                                keyring=notify_keyring())
         book.changed(record)
     return planned

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
-from shared.events.notification import NotificationFailed, NotificationRequested
+from shared.events.notification import NotificationFailed, NotificationRequested, RequestedMessage, seal_message
 from shared.topics import NOTIFY_RESULTS, channel_topic
 from services.notify import store
 from services.notify.casebook import Row
@@ -26,6 +26,8 @@ from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.model import CitizenContact, Delivery, NotificationContext, TemplateValue
 from services.notify.domain.planner import plan
 from services.notify.domain.templates import TemplateError
+from services.notify.personal_data import CONTACT_FIELDS, contact_context, notify_keyring, seal_request
+from shared.personal_data import Keyring
 from services.notify.triggers import Trigger
 
 log = logging.getLogger(__name__)
@@ -51,10 +53,16 @@ def plan_trigger(
     config: NotifyConfig,
     *,
     cause: Envelope,
+    keyring: Keyring,
 ) -> list[Planned]:
-    """The deliveries `record` calls for now (marked planned); `request_new` stages the new ones."""
+    """The deliveries `record` calls for now (marked planned); `request_new` stages the new ones. The
+    citizen's contact is opened here, to address and compose them."""
     trigger = Trigger.load(record.trigger)
-    context = _context(record, trigger, facts, contact, config)
+    citizen = None
+    if contact is not None:
+        citizen = CitizenContact(**{name: keyring.open_optional(getattr(contact, name), context=contact_context(
+            name, record.case_id)) for name in CONTACT_FIELDS})
+    context = _context(record, trigger, facts, citizen, config)
     deliveries = plan(rules=config.rules, event_type=trigger.rule_key, context=context, now=datetime.now(UTC))
     record.planned = True
     return [Planned(delivery, cause, facts.district, facts.hall) for delivery in deliveries]
@@ -101,24 +109,26 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
     request = await unit.emit(
         NotificationRequested(
             delivery_id=delivery.delivery_id, channel=delivery.channel.value, recipient=delivery.recipient_id,
-            address=delivery.address, template=delivery.template, subject=message.subject, body=message.text,
-            trigger_event_id=delivery.event_id, trigger_event_type=delivery.event_type,
-            recipient_name=delivery.recipient_name, case_number=str(delivery.variables["case_number"]),
-            markdown=message.markdown,
+            template=delivery.template, trigger_event_id=delivery.event_id, trigger_event_type=delivery.event_type,
+            sealed_message=seal_message(notify_keyring(), RequestedMessage(
+                address=delivery.address, recipient_name=delivery.recipient_name, subject=message.subject,
+                body=message.text, markdown=message.markdown), delivery_id=delivery.delivery_id),
+            case_number=str(delivery.variables["case_number"]),
             hotline_status=delivery.hotline_status.value if delivery.hotline_status else None,
             not_before=delivery.not_before,
         ),
         topic=channel_topic(delivery.channel.value), **where,
     )
     # Due when the request says (its order among a recipient's messages); the worker's queueing makes it sendable.
-    return {**row, "due_at": delivery.not_before, "request": request.model_dump_json()}
+    sealed = seal_request(notify_keyring(), request.model_dump_json(), delivery_id=delivery.delivery_id)
+    return {**row, "due_at": delivery.not_before, "request": sealed}
 
 
 def _context(
     record: Row,
     trigger: Trigger,
     facts: Row,
-    contact: Row | None,
+    citizen: CitizenContact | None,
     config: NotifyConfig,
 ) -> NotificationContext:
     district = config.rules.for_district(facts.district)
@@ -143,7 +153,7 @@ def _context(
     return NotificationContext(
         event_id=record.event_id, case_id=record.case_id, case_number=facts.case_number or "",
         district=facts.district, hall_id=facts.hall, green_channel=facts.green_channel,
-        citizen=CitizenContact(name=contact.name, phone=contact.phone, email=contact.email) if contact else None,
+        citizen=citizen,
         lead_department=lead, assisting_departments=trigger.assisting_departments,
         hotline_ticket_id=facts.hotline_ticket_id, variables=_template_values(variables),
     )

@@ -1,6 +1,7 @@
 """Notify's tables: what it knows of each case, the citizen's contact, triggering events, deliveries.
 
-The citizen's contact (personal data) lives only here and on the channel topic that needs it.
+The citizen's contact (personal data) lives only here, sealed (personal_data.py), and on the channel
+topic that needs it.
 """
 
 from datetime import UTC, datetime
@@ -31,7 +32,8 @@ class CaseFacts(SQLModel, table=True):
 
 
 class CitizenContact(SQLModel, table=True):
-    """The citizen's contact for notifications (from bancheng.case.contacts). Never logged unmasked."""
+    """The citizen's contact for notifications (from bancheng.case.contacts), each field sealed
+    (v1:<kid>:<nonce>:<ciphertext>). Never logged."""
 
     case_id: str = Field(primary_key=True)
     name: str = ""
@@ -77,7 +79,7 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     due_at: datetime | None = None  # the next attempt, durable across restarts
     last_error: str | None = None  # masked
-    request: str | None = None  # the request's envelope (JSON), to send and to dead-letter
+    request: str | None = None  # the request's envelope (JSON), sealed: to send and to dead-letter
     created_at: datetime = Field(default_factory=_now)
     delivered_at: datetime | None = None
 

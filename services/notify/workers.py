@@ -25,6 +25,7 @@ from shared.envelope import Envelope
 from shared.events.notification import NotificationRequested
 from shared.topics import channel_topic
 from services.notify import store
+from services.notify.personal_data import notify_keyring, seal_request
 
 DELIVERY = store.Delivery.__table__
 _QUEUE = (
@@ -82,7 +83,8 @@ def _row(envelope: Envelope, request: NotificationRequested, now: datetime) -> d
     return {"delivery_id": request.delivery_id, "case_id": envelope.case_id, "channel": request.channel,
             "recipient": request.recipient, "template": request.template, "event_type": request.trigger_event_type,
             "state": "pending", "attempts": 0, "due_at": request.not_before or now, "last_error": None,
-            "request": envelope.model_dump_json(), "created_at": now, "delivered_at": None}
+            "request": seal_request(notify_keyring(), envelope.model_dump_json(), delivery_id=request.delivery_id),
+            "created_at": now, "delivered_at": None}
 
 
 def _wake_after_commit(unit: Unit, wake: Callable[[], None]) -> None:

@@ -6,6 +6,7 @@ from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
 from services.routing import api, api_catalogue, api_triage
 from services.routing.config import get_settings
+from services.routing.gauges import publish_routing_gauges
 from services.routing.handlers import commands, consumer
 
 
@@ -16,6 +17,7 @@ def build_runtime() -> Runtime:
         migrations_dir=Path(__file__).parent / "migrations",
         consumers=[consumer, commands],
         routers=[api.router, api_triage.router, api_catalogue.router],
+        background=[publish_routing_gauges],
         title="Bancheng routing (转办)",
         description="Turns cases into work orders for the right departments and keeps them moving.",
     )

@@ -9,6 +9,7 @@ from services.sla import api, calendar_api, test_clock_api
 from services.sla.config import get_settings
 from services.sla.context import install
 from services.sla.handlers import consumer
+from services.sla.gauges import publish_sla_gauges
 from services.sla.sweeper import sweep_deadlines
 
 
@@ -24,7 +25,7 @@ def build_runtime() -> Runtime:
         migrations_dir=Path(__file__).parent / "migrations",
         consumers=[consumer],
         routers=routers,
-        background=[sweep_deadlines],
+        background=[sweep_deadlines, publish_sla_gauges],
         title="Bancheng SLA (时限)",
         description="Deadlines in working days, warnings, yellow/red cards and supervision (督办).",
     )

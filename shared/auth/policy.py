@@ -25,6 +25,8 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "case.count": dict(_DISTRICT_READERS),
     "case.act": {"window_clerk": "hall", "supervisor": "district"},
     "case.print": {"window_clerk": "hall", "supervisor": "district"},
+    "case.find_by_applicant": {"window_clerk": "hall", **_DISTRICT_READERS},
+    "personal_data.reveal": {"window_clerk": "hall", "supervisor": "district"},
     # routing: work orders, triage, catalogue
     "workorder.read": {**_DEPARTMENT, **_DISTRICT_READERS},
     "workorder.handle": dict(_DEPARTMENT),

@@ -1,7 +1,8 @@
 """Case events (案件). Producer: intake. Consumers: routing, sla, notify, audit.
 
 Personal data (names, ID and phone numbers) never travels on the case stream, only masked forms;
-the citizen's contact goes on its own topic (`CaseContactRecorded`), which only notify reads.
+the citizen's contact goes on its own topic (`CaseContactRecorded`), which only notify reads, sealed
+under the transport key that only intake and notify hold.
 """
 
 from datetime import date
@@ -10,6 +11,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.events.base import Event
+from shared.personal_data import Keyring
 
 Channel = Literal["walk_in", "phone", "letter", "web", "terminal", "hotline_12345", "open311"]
 Tier = Literal["immediate", "simple", "general", "complex"]
@@ -36,15 +38,42 @@ class CaseRegistered(Event):
     attachments: int = Field(default=0, description="How many attachments were described at registration")
 
 
-class CaseContactRecorded(Event):
-    """The citizen's contact for notifications. Only on `bancheng.case.contacts`; only notify reads it."""
+class Contact(BaseModel):
+    """The citizen's contact for notifications: what `CaseContactRecorded.sealed_contact` holds."""
 
-    type = "case.contact_recorded"
-
-    case_number: str
     name: str
     phone: str | None = None
     email: str | None = None
+
+
+class CaseContactRecorded(Event):
+    """The citizen's contact for notifications. Only on `bancheng.case.contacts`; only notify opens it.
+
+    Version 2: the contact is sealed (version 1 carried it in plaintext)."""
+
+    type = "case.contact_recorded"
+    version = 2
+
+    case_number: str
+    sealed_contact: str = Field(
+        description="The contact ({name, phone, email} as JSON) sealed under the transport key intake and "
+                    "notify hold (BANCHENG_PII_TRANSPORT_KID), bound to the envelope's case id",
+        examples=["v1:t2026:3q2-7wAAAAAAAAAA:Zm9v..."],
+    )
+
+
+def _contact_context(case_id: str) -> str:
+    return f"bancheng.case.contacts:{case_id}"
+
+
+def seal_contact(keyring: Keyring, *, case_id: str, case_number: str, contact: Contact) -> CaseContactRecorded:
+    sealed = keyring.seal(contact.model_dump_json(), context=_contact_context(case_id), kid=keyring.transport)
+    return CaseContactRecorded(case_number=case_number, sealed_contact=sealed)
+
+
+def open_contact(keyring: Keyring, event: CaseContactRecorded, *, case_id: str) -> Contact:
+    """The contact, or `SealedValueError` (a wrong key, or a value moved from another case)."""
+    return Contact.model_validate_json(keyring.open(event.sealed_contact, context=_contact_context(case_id)))
 
 
 class MissingItem(BaseModel):
@@ -210,3 +239,17 @@ class CaseDescriptionUpdated(Event):
     description: str
     source: str = Field(examples=["hotline_12345"])
     hotline_revision: int | None = None
+
+
+RevealedField = Literal["name", "phone", "email", "id_number", "credit_code", "contact_name"]
+
+
+class PersonalDataRevealed(Event):
+    """A staff member saw a case's personal data unmasked (查看完整个人信息), with the reason they gave.
+    Names the fields revealed, never their values; the envelope's actor is who saw them."""
+
+    type = "case.personal_data_revealed"
+
+    case_number: str
+    fields: list[RevealedField] = Field(examples=[["name", "phone", "id_number"]])
+    reason: str = Field(min_length=4, max_length=200, examples=["回访核实身份"])

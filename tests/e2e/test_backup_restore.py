@@ -14,6 +14,7 @@ from shared.settings import REPO_ROOT
 from tests.conftest import DATABASES, database_url
 from tests.e2e.load import TRAIL
 from tests.e2e.test_walking_path import CASE, wait_for_timeline
+from tests.issuer import TokenIssuer
 
 
 def service_command(name: str, *arguments: str, database: str) -> subprocess.CompletedProcess[str]:
@@ -23,12 +24,15 @@ def service_command(name: str, *arguments: str, database: str) -> subprocess.Com
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-def test_a_case_and_its_audit_chain_come_back_from_a_backup_restored_into_new_databases(kind: str, tmp_path) -> None:  # noqa: ANN001
+def test_a_case_and_its_audit_chain_come_back_from_a_backup_restored_into_new_databases(
+    kind: str, tmp_path, issuer: TokenIssuer  # noqa: ANN001
+) -> None:
+    clerk, auditor = issuer.headers("window_clerk", hall="DEMO"), issuer.headers("auditor")
     first = {name: database_url(kind, name, tmp_path / "first") for name in SERVICES}
     (tmp_path / "first").mkdir()
-    stack = Stack(var_dir=tmp_path / "first", database_urls=first).start()
+    stack = Stack(var_dir=tmp_path / "first", database_urls=first, issuer=issuer.url).start()
     try:
-        response = httpx.post(f"{stack.url('intake')}/cases", json=CASE, timeout=10)
+        response = httpx.post(f"{stack.url('intake')}/cases", json=CASE, headers=clerk, timeout=10)
         assert response.status_code == 201, response.text
         case = response.json()
         assert set(TRAIL) <= {entry["type"] for entry in wait_for_timeline(stack, case["id"])}
@@ -51,13 +55,14 @@ def test_a_case_and_its_audit_chain_come_back_from_a_backup_restored_into_new_da
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert " 0 faults" in verified.stdout
 
-    restored = Stack(var_dir=tmp_path / "second", database_urls=second).start()
+    restored = Stack(var_dir=tmp_path / "second", database_urls=second, issuer=issuer.url).start()
     try:
         deadline = time.monotonic() + 20
-        while (state := httpx.get(f"{restored.url('intake')}/cases/{case['id']}").json()["state"]) != "dispatched":
+        case_url = f"{restored.url('intake')}/cases/{case['id']}"
+        while (state := httpx.get(case_url, headers=clerk).json()["state"]) != "dispatched":
             assert time.monotonic() < deadline, state
             time.sleep(0.2)
-        timeline = httpx.get(f"{restored.url('audit')}/cases/{case['id']}/timeline").json()["items"]
+        timeline = httpx.get(f"{restored.url('audit')}/cases/{case['id']}/timeline", headers=auditor).json()["items"]
         assert set(TRAIL) <= {entry["type"] for entry in timeline}
         assert len({entry["event_id"] for entry in timeline}) == len(timeline)  # nothing applied twice on replay
     finally:

@@ -8,18 +8,20 @@ import httpx
 from shared.devstack import Stack
 from tests.e2e.load import TRAIL
 from tests.e2e.test_walking_path import CASE, wait_for_timeline
+from tests.issuer import TokenIssuer, session_issuer
 
 
 def register(stack: Stack) -> str:
-    response = httpx.post(f"{stack.url('intake')}/cases", json=CASE, timeout=10)
+    clerk = session_issuer().headers("window_clerk", hall="DEMO")
+    response = httpx.post(f"{stack.url('intake')}/cases", json=CASE, headers=clerk, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
 def test_a_case_registered_after_a_broker_restart_completes_the_loop_and_the_stack_still_stops(
-    tmp_path: Path,
+    tmp_path: Path, issuer: TokenIssuer
 ) -> None:
-    stack = Stack(var_dir=tmp_path).start()
+    stack = Stack(var_dir=tmp_path, issuer=issuer.url).start()
     codes: dict[str, int] = {}
     try:
         before = register(stack)

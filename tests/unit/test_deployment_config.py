@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from shared.devstack import DEFAULT_PORTS, SERVICES
+from shared.personal_data import PersonalDataSettings
 from shared.settings import REPO_ROOT, KafkaSettings
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
@@ -50,6 +51,8 @@ def test_every_variable_is_a_setting_and_the_settings_load_in_production(
             assert name.removeprefix("BANCHENG_KAFKA_").lower() in KafkaSettings.model_fields, name
         elif name.startswith("BANCHENG_AUTH_"):
             assert name.removeprefix("BANCHENG_AUTH_").lower() in AUTH_SETTINGS, name
+        elif name.startswith("BANCHENG_PII_"):
+            assert name.removeprefix("BANCHENG_PII_").lower() in PersonalDataSettings.model_fields, name
         else:
             assert name.startswith(prefix) and name.removeprefix(prefix).lower() in own.model_fields, name
         monkeypatch.setenv(name, value)
@@ -152,7 +155,7 @@ def test_files_the_compose_file_mounts_exist() -> None:
                for volume in definition.get("volumes", ()) if volume.startswith("./")]
     assert "./deploy/postgres-init.sql" in mounted and "./deploy/keycloak/bancheng-realm.json" in mounted
     for path in ("deploy/Dockerfile", *mounted):
-        assert (REPO_ROOT / path).is_file(), path
+        assert (REPO_ROOT / path).exists(), path  # a file, or a folder (Prometheus's rules, Grafana's dashboards)
     for secret in COMPOSE["secrets"].values():  # kept outside the repository (.gitignore)
         assert Path(secret["file"]).parts[:2] == ("deploy", "secrets")
 

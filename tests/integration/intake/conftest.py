@@ -29,6 +29,7 @@ class Intake:
     broker: DevBroker
     client: httpx.AsyncClient  # signed in as CLERK
     issuer: TokenIssuer
+    database_url: str
 
     def auth(self, *roles: str, **claims: str) -> dict[str, str]:
         """The Authorization header of another principal (district demo unless `claims` say otherwise)."""
@@ -112,7 +113,7 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: Toke
     url = f"http://127.0.0.1:{port}"
     clerk = issuer.headers("window_clerk", sub=CLERK, name="窗口 王敏", hall="FT")
     async with httpx.AsyncClient(base_url=url, timeout=10, headers=clerk) as client:
-        yield Intake(url=url, broker=broker, client=client, issuer=issuer)
+        yield Intake(url=url, broker=broker, client=client, issuer=issuer, database_url=settings.database_url)
     server.should_exit = True
     await task
 

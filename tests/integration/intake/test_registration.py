@@ -45,8 +45,10 @@ async def test_valid_ids_and_credit_codes_register_and_stay_off_the_case_stream(
         "kind": "enterprise", "name": "福田某某贸易有限公司", "phone": "0755-86123456",
         "credit_code": VALID_CREDIT_CODE, "contact_name": "赵六"}))
 
-    assert person["applicant"]["id_number"] == VALID_ID
-    assert enterprise["applicant"]["phone"] == "0755-86123456"
+    assert person["applicant"]["id_number"] == "110***********002X"  # masked; reveal shows it whole
+    assert enterprise["applicant"]["phone"] == "0755-****3456"
+    assert enterprise["applicant"]["name"] == "福田某某贸易有限公司"  # public record
+    assert enterprise["applicant"]["contact_name"] == "赵*"
 
 
 async def test_the_same_idempotency_key_replays_the_first_registration(intake: Intake) -> None:
@@ -136,4 +138,4 @@ async def test_the_first_flat_body_shape_still_registers(intake: Intake) -> None
 
     case = await intake.register(body, **intake.auth("window_clerk", hall="DEMO"))
 
-    assert case["hall"] == "DEMO" and case["applicant"]["name"] == "张三"
+    assert case["hall"] == "DEMO" and case["applicant"]["name"] == "张*"

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from shared import db, migrations, outbox
+from shared.personal_data import get_keyring
 from services.intake.batch_writer import durable_writer
 from services.intake.config import district_catalogue
 from services.intake.registration import Origin, validate_registration
@@ -32,8 +33,8 @@ async def test_a_batchs_outbox_rows_are_handed_over_with_the_ids_they_were_writt
     try:
         for batch in (["一", "二"], ["三"]):
             written: list[outbox.Row] = []
-            await writer.transact(lambda c, m, written=written: write_registrations(c, m, service="intake",
-                                                                                   written=written),
+            await writer.transact(lambda c, m, written=written: write_registrations(
+                c, m, service="intake", keyring=get_keyring(environment="test"), written=written),
                                   [pending(description) for description in batch])
             async with engine.connect() as connection:
                 stored = (await connection.execute(

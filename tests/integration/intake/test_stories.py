@@ -2,7 +2,9 @@
 
 from datetime import date, timedelta
 
+from shared.events import case as case_events
 from shared.events.workorder import CaseReplyComposed, WorkOrderDispatched, WorkOrderReplied
+from shared.personal_data import get_keyring
 from shared.topics import CASE_CONTACTS, CASE_EVENTS, WORKORDER_EVENTS
 from tests.integration.intake.conftest import CLERK, Intake, walk_in
 
@@ -117,5 +119,7 @@ async def test_dissatisfied_callback_reopens_the_case_for_redo(intake: Intake) -
     types = [e.type for e in events]
     assert types.index("case.callback_recorded") < types.index("case.reopened")
     contacts = await intake.events(CASE_CONTACTS, case["id"], until={"case.contact_recorded"})
-    assert contacts[0].data["phone"] == "13912345678"
+    sealed = case_events.CaseContactRecorded.model_validate(contacts[0].data)
+    assert "13912345678" not in str(contacts[0].data)  # only the transport key opens it
+    assert case_events.open_contact(get_keyring(environment="test"), sealed, case_id=case["id"]).phone == "13912345678"
     assert all("13912345678" not in str(e.data) and "王芳" not in str(e.data) for e in events)

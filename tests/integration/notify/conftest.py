@@ -20,7 +20,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlmodel import select
 
 from shared.envelope import Envelope
+from shared.events import case
 from shared.events.base import Event
+from shared.personal_data import get_keyring
 from shared.runtime import Runtime
 from services.notify import store
 from services.notify.config import NotifySettings, get_settings
@@ -118,6 +120,12 @@ class CaseScript:
     def envelope(self, event: Event, source: str = "intake") -> Envelope:
         return Envelope.wrap(event, source=source, case_id=self.case_id, district=self.district,
                              hall=self.hall, actor=f"service:{source}")
+
+    def contact(self, *, case_number: str, name: str, phone: str | None = None,
+                email: str | None = None) -> case.CaseContactRecorded:
+        """The contact as intake sends it: sealed under the transport key."""
+        return case.seal_contact(get_keyring(environment="test"), case_id=self.case_id, case_number=case_number,
+                                 contact=case.Contact(name=name, phone=phone, email=email))
 
     async def publish(self, topic: str, event: Event | Envelope, source: str = "intake") -> Envelope:
         envelope = event if isinstance(event, Envelope) else self.envelope(event, source)

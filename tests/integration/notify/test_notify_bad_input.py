@@ -13,7 +13,7 @@ from .test_notify_delivery_holds import WEBHOOK, register_and_dispatch
 
 async def registered_with_contact(life: CaseScript, *, hall: str, phone: str, email: str) -> None:
     number = f"BC-{life.case_id[-6:]}"
-    await life.publish(CASE_CONTACTS, case.CaseContactRecorded(case_number=number, name="赵六", phone=phone, email=email))
+    await life.publish(CASE_CONTACTS, life.contact(case_number=number, name="赵六", phone=phone, email=email))
     await life.publish(CASE_EVENTS, case.CaseRegistered(
         case_number=number, hall=hall, channel="walk_in", problem_kind="policy", description="政策咨询",
         applicant_kind="person", applicant_masked="赵*", green_channel=True))

@@ -34,7 +34,7 @@ async def test_a_case_life_produces_exactly_the_expected_messages_on_each_channe
         hotline_order_id="GD-2026-9"))
     await life.publish(CASE_EVENTS, case.CaseAccepted(case_number=number))
     # The contact comes after two events it concerns: both are planned again for the citizen.
-    await life.publish(CASE_CONTACTS, case.CaseContactRecorded(
+    await life.publish(CASE_CONTACTS, life.contact(
         case_number=number, name="王五", phone="13900001111", email="wangwu@example.cn"))
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
         work_order_id="wo-1", case_number=number, department="SCJGJ", role="lead", tier="general", reason="rule"), "routing")

@@ -6,12 +6,14 @@ from sqlmodel import col, select
 
 from shared import inbox
 from shared.events import case, workorder
-from shared.events.notification import NotificationRequested
+from shared.events.notification import NotificationRequested, open_message, seal_message
 from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
 from services.notify import store
 from services.notify.app import build_runtime, build_channel_worker_runtime
 from services.notify.config import NotifySettings
+from services.notify.dispatch import DELIVERIES
 from services.notify.domain.model import ChannelName
+from services.notify.personal_data import notify_keyring
 from tests.unit.notify.conftest import Reply
 
 from .conftest import CaseScript, settled, wait_records
@@ -34,17 +36,24 @@ def webhook_row(rows):
     return next(row for row in rows if row.channel == "webhook")
 
 
+def webhook_attempts() -> dict[str, float]:
+    return {result: DELIVERIES.labels("webhook", result)._value.get() for result in ("delivered", "retrying", "failed")}
+
+
 async def test_provider_failing_three_times_then_recovering_gets_one_delivery(
     notify_settings, start_runtime, producer, http_receiver, broker
 ):
     http_receiver.script(WEBHOOK, *[Reply(status=503, body=b"busy")] * 3)
     runtime = await start_runtime(build_runtime(notify_settings))
     life = CaseScript(producer)
+    counted = webhook_attempts()
     await register_and_dispatch(life)
 
     row = webhook_row(await settled(runtime, life.case_id, count=3))
 
     assert (row.state, row.attempts) == ("delivered", 4)
+    now = webhook_attempts()  # the failure-rate alert's input: every attempt by its result
+    assert {result: now[result] - counted[result] for result in now} == {"delivered": 1, "retrying": 3, "failed": 0}
     assert [r.path for r in http_receiver.requests].count(WEBHOOK) == 4
     results = await wait_records(broker, NOTIFY_RESULTS, life.case_id, count=6)
     webhook = [(e.type, e.data["attempts"], e.data.get("final")) for e, _ in results if e.data["channel"] == "webhook"]
@@ -58,11 +67,14 @@ async def test_provider_that_never_recovers_ends_in_the_dead_letter_topic_with_t
     http_receiver.script(WEBHOOK, *[Reply(status=502, body=b"down")] * 10)
     runtime = await start_runtime(build_runtime(notify_settings))
     life = CaseScript(producer)
+    counted = webhook_attempts()
     await register_and_dispatch(life)
 
     row = webhook_row(await settled(runtime, life.case_id, count=3))
 
     assert (row.state, row.attempts) == ("failed", 4)
+    now = webhook_attempts()
+    assert {result: now[result] - counted[result] for result in now} == {"delivered": 0, "retrying": 3, "failed": 1}
     assert row.last_error.startswith("gave up after 4 attempts: HTTP 502")
     dead = await wait_records(broker, dead_letter_topic("notify.webhook"), life.case_id, count=1)
     assert len(dead) == 1
@@ -108,7 +120,10 @@ async def test_a_request_planned_before_the_planner_stored_requests_is_still_sen
     row = webhook_row(await settled(runtime, life.case_id, count=3))
     [(request, _)] = await wait_records(broker, channel_topic("webhook"), life.case_id, count=1)
     # A row as the planner wrote it before it stored requests (and due times); its request in flight.
-    earlier = NotificationRequested.model_validate({**request.data, "delivery_id": f"{row.delivery_id}-earlier"})
+    sent, keyring = NotificationRequested.model_validate(request.data), notify_keyring()
+    earlier_id = f"{row.delivery_id}-earlier"  # the message is sealed for its delivery id: sealed again for this one
+    earlier = sent.model_copy(update={"delivery_id": earlier_id, "sealed_message": seal_message(
+        keyring, open_message(keyring, sent), delivery_id=earlier_id)})
     async with runtime.sessions() as session, session.begin():
         session.add(store.Delivery(delivery_id=earlier.delivery_id, case_id=life.case_id, channel="webhook",
                                    recipient=row.recipient, template=row.template, state="requested"))

@@ -15,11 +15,12 @@ from sqlalchemy import insert
 
 from shared import db
 from shared.envelope import Envelope
-from shared.events.notification import NotificationRequested
+from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
 from services.notify import store
 from services.notify.adapters import build_dispatcher
 from services.notify.config import NotifySettings
 from services.notify.domain.model import ChannelName
+from services.notify.personal_data import notify_keyring, seal_request
 from tests.conftest import DATABASES
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 
@@ -30,12 +31,15 @@ HISTORY = 5000
 def delivery(number: int, *, state: str, due_at: datetime | None, channel: str = "webhook") -> dict[str, object]:
     delivery_id, case_id = f"d-{channel}-{state}-{number}", f"case-{number}"
     request = NotificationRequested(delivery_id=delivery_id, channel=channel, recipient="department:SCJGJ",
-                                    template="t", subject="s", body="b", trigger_event_id=f"e-{number}")
+                                    template="t",
+                                    sealed_message=seal_message(notify_keyring(), RequestedMessage(subject="s", body="b"),
+                                                                delivery_id=delivery_id), trigger_event_id=f"e-{number}")
     envelope = Envelope.wrap(request, source="notify", case_id=case_id, district="default", actor="service:notify")
     return {"delivery_id": delivery_id, "case_id": case_id, "channel": channel, "recipient": request.recipient,
             "template": "t", "event_type": "workorder.dispatched", "state": state,
             "attempts": 1 if state == "delivered" else 0, "due_at": due_at, "last_error": None,
-            "request": envelope.model_dump_json(), "created_at": datetime.now(UTC), "delivered_at": None}
+            "request": seal_request(notify_keyring(), envelope.model_dump_json(), delivery_id=delivery_id),
+            "created_at": datetime.now(UTC), "delivered_at": None}
 
 
 @pytest.mark.parametrize("kind", DATABASES)

@@ -1,10 +1,13 @@
-"""An operator fills in 2027 in the overrides file and reloads: open deadlines over it are recomputed."""
+"""An operator fills in 2027 in the overrides file and reloads: open deadlines over it are recomputed, and
+the December gauge the calendar alert watches turns from unknown to known."""
 
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.sla.config import DATA
 from shared.events.case import CaseRegistered
@@ -23,12 +26,28 @@ days:
 """
 
 
+def gauge(url: str, name: str, **labels: str) -> float | None:
+    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
+        for sample in family.samples:
+            if sample.name == name and labels.items() <= sample.labels.items():
+                return sample.value
+    return None
+
+
+def eventually_equal(read, expected: float, timeout_s: float = 30) -> float | None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout_s
+    while (value := read()) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return value
+
+
 def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadline(
     sla_factory, new_case_id, tmp_path: Path
 ) -> None:
     overrides = tmp_path / "overrides.yaml"
     overrides.write_text((DATA / "calendar_overrides.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    sla = sla_factory("sqlite", REGISTERED_AT, BANCHENG_SLA_CALENDAR_OVERRIDES_PATH=str(overrides))
+    sla = sla_factory("sqlite", REGISTERED_AT, BANCHENG_SLA_CALENDAR_OVERRIDES_PATH=str(overrides),
+                      BANCHENG_SLA_GAUGE_INTERVAL_S="0.1")
     sla.publish(CASE_EVENTS, CaseRegistered(
         case_number="DEMO-20261224-0001", hall="DEMO", channel="walk_in", problem_kind="policy", tier="complex",
         description="跨部门协调", applicant_kind="enterprise", applicant_masked="某某有限公司",
@@ -41,6 +60,9 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
     assert 2027 in status["unknown_years_ahead"] and status["open_deadlines_assumed"] >= 1
     assert "2027" in status["banner_zh"]
     assert 'bancheng_sla_assumed_weekday_schedules_total{year="2027"}' in httpx.get(f"{sla.url}/metrics").text
+    next_year_known = lambda: gauge(sla.url, "bancheng_sla_calendar_next_year_known")  # noqa: E731
+    assert eventually_equal(next_year_known, 0.0) == 0.0  # December 2026, 2027 unknown: the alert's case
+    assert eventually_equal(lambda: gauge(sla.url, "bancheng_sla_deadlines", district="demo", state="open"), 1.0) == 1.0
 
     overrides.write_text("days: [{date: 2027-01-04, kind: nonsense}]", encoding="utf-8")
     refused = httpx.post(f"{sla.url}/calendar/reload", headers=sla.operator)
@@ -54,3 +76,4 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
     assert rearmed.data["assumed_weekdays"] is False
     assert datetime.fromisoformat(rearmed.data["due_at"]) == datetime(2027, 1, 11, 17, 30, tzinfo=SH)
     assert httpx.get(f"{sla.url}/calendar/status", headers=sla.operator).json()["unknown_years_ahead"] == []
+    assert eventually_equal(next_year_known, 1.0) == 1.0

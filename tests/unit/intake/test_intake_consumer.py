@@ -12,7 +12,9 @@ from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
-from services.intake import handlers, store
+from shared.ids import new_id
+from shared.personal_data import get_keyring
+from services.intake import handlers, personal_data, store
 from tests.conftest import DATABASES, fresh_sessions
 
 
@@ -23,11 +25,13 @@ async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
 
 
 async def a_case(sessions) -> str:  # noqa: ANN001
-    now = datetime.now(UTC)
-    case = store.Case(case_number=f"FT-{uuid4().hex[:8]}", district="demo", hall="FT", channel="walk_in",
+    now, case_id = datetime.now(UTC), new_id()
+    applicant = personal_data.sealed_columns(get_keyring(environment="test"), case_id=case_id, applicant={
+        "kind": "person", "name": "张三", "phone": "13812345678", "email": None, "id_type": None, "id_number": None,
+        "credit_code": None, "contact_name": ""})
+    case = store.Case(id=case_id, case_number=f"FT-{uuid4().hex[:8]}", district="demo", hall="FT", channel="walk_in",
                       problem_kind="missing_materials", description="租赁凭证", complexity_tier="general",
-                      applicant_kind="person", applicant_name="张三", applicant_phone="13812345678",
-                      state="forwarded", first_responder="staff:1", created_at=now, updated_at=now)
+                      **applicant, state="forwarded", first_responder="staff:1", created_at=now, updated_at=now)
     async with sessions() as session, session.begin():
         session.add(case)
     return case.id

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.personal_data import PersonalDataSettings
 from shared.settings import KafkaSettings
 from tests.unit.k8s.manifests import OVERLAYS, PORTS, container_env, has_code, render
 
@@ -56,6 +57,8 @@ def test_every_variable_is_a_setting_and_the_settings_load_in_production(
             assert name.removeprefix("BANCHENG_KAFKA_").lower() in KafkaSettings.model_fields, name
         elif name.startswith("BANCHENG_AUTH_"):
             assert name.removeprefix("BANCHENG_AUTH_").lower() in auth, name
+        elif name.startswith("BANCHENG_PII_"):
+            assert name.removeprefix("BANCHENG_PII_").lower() in PersonalDataSettings.model_fields, name
         elif name.startswith("BANCHENG_"):
             assert name.startswith(prefix) and name.removeprefix(prefix).lower() in own.model_fields, name
         monkeypatch.setenv(name, value)

@@ -10,7 +10,8 @@ from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import Outcome
 from services.notify.domain.retry import RetryPolicy
 from shared.envelope import Envelope
-from shared.events.notification import NotificationRequested
+from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
+from shared.personal_data import get_keyring
 
 
 class SlowWebhook(Channel):
@@ -34,12 +35,16 @@ class SlowWebhook(Channel):
         return None
 
 
+KEYRING = get_keyring(environment="test")
+
+
 def claimed(case: str, number: int) -> Claimed:
+    message = RequestedMessage(address="http://127.0.0.1:9/hook", subject="s", body="b")
     request = NotificationRequested(
-        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:SCJGJ",
-        address="http://127.0.0.1:9/hook", template="t", subject="s", body="b", trigger_event_id=f"e-{number}")
+        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:SCJGJ", template="t",
+        sealed_message=seal_message(KEYRING, message, delivery_id=f"{case}-{number}"), trigger_event_id=f"e-{number}")
     envelope = Envelope.wrap(request, source="notify", case_id=case, district="d", actor="test")
-    return Claimed(envelope, request, attempts=0, last_error=None)
+    return Claimed(envelope, request, message, attempts=0, last_error=None)
 
 
 def dispatcher(adapter: Channel, *, concurrency: int) -> Dispatcher:

@@ -1,0 +1,42 @@
+"""The citizen's contact and the delivery requests as notify keeps them: sealed at rest.
+
+The contact arrives sealed under the transport key (`bancheng.case.contacts`), is opened once and sealed
+again under notify's current key, field by field (name, phone, e-mail), bound to its column and case. A
+delivery's stored request (its envelope, with the address and the rendered message) is sealed whole,
+bound to its delivery id. Both are opened only to plan and to send.
+"""
+
+from functools import cache
+
+from shared.personal_data import Keyring, get_keyring
+from shared.personal_data.rotation import SealedTable
+from services.notify.config import get_settings
+
+CONTACT_FIELDS = ("name", "phone", "email")
+
+
+def contact_context(column: str, case_id: str) -> str:
+    return f"notify.citizen_contact.{column}:{case_id}"
+
+
+def request_context(column: str, delivery_id: str) -> str:
+    return f"notify.delivery.{column}:{delivery_id}"
+
+
+CONTACT_TABLE = SealedTable(table="citizencontact", key="case_id", columns=CONTACT_FIELDS, context=contact_context)
+DELIVERY_TABLE = SealedTable(table="delivery", key="delivery_id", columns=("request",), context=request_context)
+SEALED_TABLES = (CONTACT_TABLE, DELIVERY_TABLE)
+
+
+@cache
+def notify_keyring() -> Keyring:
+    """The keyring of this process's environment (BANCHENG_PII_*), read once, as the rules are."""
+    return get_keyring(environment=get_settings().environment)
+
+
+def seal_request(keyring: Keyring, envelope_json: str, *, delivery_id: str) -> str:
+    return keyring.seal(envelope_json, context=request_context("request", delivery_id))
+
+
+def open_request(keyring: Keyring, sealed: str, *, delivery_id: str) -> str:
+    return keyring.open(sealed, context=request_context("request", delivery_id))

@@ -159,7 +159,7 @@ async def test_audit_keeps_the_reveal_and_no_personal_data(
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=audit.app()), base_url="http://audit") as client:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=intake.auth("auditor"))).json()
+                timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=intake.auth("auditor"))).json()["items"]
                 if any(entry["type"] == PersonalDataRevealed.type for entry in timeline):
                     break
                 await asyncio.sleep(0.2)

@@ -1,4 +1,7 @@
-"""The five services as real processes on the session's broker (SQLite), for the tests of their HTTP face."""
+"""The five services as real processes (SQLite) on a broker of their own, for the tests of their HTTP face.
+
+Not the session's broker: the generated requests register and forward hundreds of cases, whose events
+would reach every later test that counts what its fresh service consumed from the shared topics."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -6,26 +9,20 @@ from pathlib import Path
 import pytest
 
 from shared.auth.principal import PERSON_ROLES
-from shared.devbroker import DevBroker
-from shared.devstack import SERVICES, Stack
+from shared.devstack import Stack
 from tests.issuer import TokenIssuer
 
 
 @pytest.fixture(scope="package")
-def stack(broker: DevBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     var: Path = tmp_path_factory.mktemp("http-face")
-    running = Stack(var_dir=var, broker_port=broker.port,
-                    extra_env={"BANCHENG_AUDIT_SIGNING_KEY_PATH": str(var / "audit-key.pem"), "BANCHENG_LOG_LEVEL": "WARNING"})
-    running.broker = broker  # the session's broker: started already, so Stack does not start another
+    running = Stack(var_dir=var, extra_env={"BANCHENG_AUDIT_SIGNING_KEY_PATH": str(var / "audit-key.pem"),
+                                            "BANCHENG_AUDIT_RETIRED_KEYS_DIR": str(var / "audit-retired-keys")})
+    running.start()
     try:
-        for name in SERVICES:
-            running.start_service(name, wait=False)
-        for name in SERVICES:
-            running.wait_ready(name)
         yield running
     finally:
-        for name in SERVICES:
-            running.stop_service(name)  # never running.stop(): the broker belongs to the session
+        running.stop()
 
 
 @pytest.fixture

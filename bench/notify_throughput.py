@@ -68,18 +68,27 @@ async def app(scope, receive, send):
 """
 
 
-def data_dir(root: Path, sink_url: str) -> Path:
+def data_dir(root: Path) -> Path:
     from services.notify.domain.config_files import DATA_DIR
 
-    (root / "districts").mkdir(parents=True)
+    root.mkdir(parents=True)
     shutil.copy(DATA_DIR / "templates.yaml", root / "templates.yaml")
-    district = {
-        "district": "bench",
-        "rules": [{"event": "workorder.dispatched", "notify": [
-            {"audience": "lead_department", "channels": ["webhook"], "template": "workorder_dispatched_department"}]}],
-        "contacts": {"departments": {"SCJGJ": {"name": "市场监管局", "webhook": sink_url}}},
-    }
-    (root / "districts" / "bench.yaml").write_text(yaml.safe_dump(district, allow_unicode=True), encoding="utf-8")
+    return root
+
+
+def packs_dir(root: Path, sink_url: str) -> Path:
+    """The shipped district packs, the demo district's dispatches sent to the sink's webhook."""
+    from shared.districts import PACKS_DIR
+
+    shutil.copytree(PACKS_DIR, root)
+    rules = {"rules": [{"event": "workorder.dispatched", "notify": [
+        {"audience": "lead_department", "channels": ["webhook"], "template": "workorder_dispatched_department"}]}]}
+    (root / "demo" / "notify.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
+    catalogue = yaml.safe_load((root / "demo" / "catalogue.yaml").read_text(encoding="utf-8"))
+    for department in catalogue["departments"]:
+        if department["code"] == "market":
+            department["contact"] = {"webhook": sink_url}
+    (root / "demo" / "catalogue.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True), encoding="utf-8")
     return root
 
 
@@ -138,12 +147,12 @@ async def store_history(url: str, count: int) -> None:
             rows = []
             for number in range(first, min(first + 10_000, count)):
                 delivery_id = f"history-{number}"
-                request = NotificationRequested(delivery_id=delivery_id, channel="webhook", recipient="department:SCJGJ",
+                request = NotificationRequested(delivery_id=delivery_id, channel="webhook", recipient="department:market",
                                                 template="workorder_dispatched_department",
                                                 sealed_message=seal_message(notify_keyring(), RequestedMessage(
                                                     subject="s", body="b"), delivery_id=delivery_id),
                                                 trigger_event_id=f"history-event-{number}")
-                envelope = Envelope.wrap(request, source="notify", case_id=f"history-{number}", district="bench",
+                envelope = Envelope.wrap(request, source="notify", case_id=f"history-{number}", district="demo",
                                         actor="service:notify")
                 rows.append({"delivery_id": delivery_id, "case_id": envelope.case_id, "channel": "webhook",
                              "recipient": request.recipient, "template": request.template,
@@ -162,8 +171,8 @@ async def publish(producer: AIOKafkaProducer, first: int, count: int) -> None:
     sends = []
     for number in range(first, first + count):
         event = WorkOrderDispatched(work_order_id=f"wo-{number}", case_number=f"BENCH-{number:06d}",
-                                    department="SCJGJ", role="lead", tier="general", reason="bench")
-        envelope = Envelope.wrap(event, source="routing", case_id=f"case-{number}", district="bench", actor="bench")
+                                    department="market", role="lead", tier="general", reason="bench")
+        envelope = Envelope.wrap(event, source="routing", case_id=f"case-{number}", district="demo", actor="bench")
         key, value, headers = envelope.to_kafka()
         sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))
     await asyncio.gather(*sends)
@@ -200,13 +209,13 @@ def machine_pace() -> float:
     what the machine gave at the time of a run. Within one hour on 2026-12-05 the same tree's
     bench/consumer_path.py read 83 and 139 µs of CPU an event on this 2-core machine (the host's other
     tenants), and notify's throughput moved with it."""
-    event = WorkOrderDispatched(work_order_id="wo-pace", case_number="PACE-000001", department="SCJGJ", role="lead",
+    event = WorkOrderDispatched(work_order_id="wo-pace", case_number="PACE-000001", department="market", role="lead",
                                 tier="general", reason="pace")
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
         for _ in range(2000):
-            envelope = Envelope.wrap(event, source="routing", case_id="case-pace", district="bench", actor="bench")
+            envelope = Envelope.wrap(event, source="routing", case_id="case-pace", district="demo", actor="bench")
             key, value, headers = envelope.to_kafka()
             Envelope.from_kafka(value, headers).event()
         best = min(best, (time.perf_counter() - started) / 2000 * 1e6)
@@ -337,7 +346,8 @@ async def main(args: argparse.Namespace) -> None:
         env = {**os.environ,
                "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
                "BANCHENG_NOTIFY_DATABASE_URL": url,
-               "BANCHENG_NOTIFY_DATA_DIR": str(data_dir(work / "data", f"http://127.0.0.1:{port}/hook")),
+               "BANCHENG_NOTIFY_DATA_DIR": str(data_dir(work / "data")),
+               "BANCHENG_DISTRICTS_DIR": str(packs_dir(work / "packs", f"http://127.0.0.1:{port}/hook")),
                "BANCHENG_NOTIFY_LOG_LEVEL": os.environ.get("BANCHENG_NOTIFY_LOG_LEVEL", "WARNING")}
         wait_http(f"http://127.0.0.1:{port}/hook", timeout_s=30, process=sink)
         await run(args, work, broker, port, env)

@@ -1,6 +1,6 @@
 """The bus's access-control lists, generated from the topic ownership in `shared.topics`.
 
-    python -m shared.kafka_acls services/routing/data/districts/demo/departments.yaml > deploy/kafka/acls.txt
+    python -m shared.kafka_acls shared/districts/packs/demo/catalogue.yaml > deploy/kafka/acls.txt
 
 One ACL a line: `principal operation resource pattern name`, e.g.
 `User:intake WRITE topic literal bancheng.case.events`; deploy/kafka/init.sh feeds each to kafka-acls.sh.
@@ -77,13 +77,13 @@ def _grants(principal: str, names: Iterable[str], operations: Iterable[str], cod
 
 
 def department_codes(directory: Path) -> list[str]:
-    """The department codes of a routing department directory (services/routing/data/districts/*/)."""
+    """The department codes of a district pack's catalogue (shared/districts/packs/*/catalogue.yaml)."""
     return [entry["code"] for entry in yaml.safe_load(directory.read_text(encoding="utf-8"))["departments"]]
 
 
 if __name__ == "__main__":
     codes = [code for path in sys.argv[1:] for code in department_codes(Path(path))]
     if not codes:
-        sys.exit("usage: python -m shared.kafka_acls DEPARTMENTS_YAML...")
+        sys.exit("usage: python -m shared.kafka_acls CATALOGUE_YAML...")
     for acl in acls(codes):
         print(acl.line())

@@ -8,6 +8,9 @@ interval)"): a crash, a stop or a rebalance replays the batches of at most one i
 batch changes nothing. Offsets are only ever those past records already applied (never the consumer's
 position, which runs ahead into the batch being applied), and only on partitions still assigned; before
 partitions are taken away in a rebalance, theirs are committed.
+
+The listener also shows how many partitions the process holds per consumer group
+(`bancheng_consumer_partitions`): with several instances, who took which share after a rebalance.
 """
 
 import asyncio
@@ -18,14 +21,18 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
+from prometheus_client import Gauge
 
 log = logging.getLogger(__name__)
+ASSIGNED = Gauge("bancheng_consumer_partitions", "Partitions assigned to this process, per consumer group", ["consumer"])
 
 
 class OffsetCommits(ConsumerRebalanceListener):
     """One subscriber's applied offsets; give it as the subscriber's rebalance listener."""
 
-    def __init__(self, *, interval_s: float, timeout_s: float) -> None:
+    def __init__(self, *, interval_s: float, timeout_s: float, group: str = "") -> None:
+        self._assigned: set[TopicPartition] = set()
+        self._gauge = ASSIGNED.labels(consumer=group)
         self._interval_s = interval_s
         self._timeout_s = timeout_s
         self._pending: dict[TopicPartition, int] = {}
@@ -74,10 +81,14 @@ class OffsetCommits(ConsumerRebalanceListener):
                     self._pending[partition] = max(offset, self._pending.get(partition, 0))
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._assigned -= set(revoked)
+        self._gauge.set(len(self._assigned))
         if any(partition in self._pending for partition in revoked):
             await self.commit()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         """Consumption resumes from the group's committed offsets, whoever committed them."""
+        self._assigned |= set(assigned)
+        self._gauge.set(len(self._assigned))
         for partition in assigned:
             self._noted.pop(partition, None)

@@ -171,7 +171,7 @@ class Runtime:
         )
 
         commits = OffsetCommits(interval_s=self.kafka.commit_interval_ms / 1000,
-                                timeout_s=self.kafka.commit_timeout_ms / 1000)
+                                timeout_s=self.kafka.commit_timeout_ms / 1000, group=consumer.group)
         self._offset_commits.append(commits)
 
         async def apply_batch(message: KafkaMessage) -> None:

@@ -114,7 +114,7 @@ async def assessment(request: Request, runtime: RuntimeDep, principal: Annotated
     found = case_filter(request, own=frozenset({"format"}), principal=principal, permission="report.export")
     async with runtime.sessions() as session:
         tallies = await run_query(reports.statistics(session, found, dimension=Dimension.DEPARTMENT))
-    lines = assess_tallies(tallies, policy=policy_at(runtime.settings.policy_path).assessment)
+    lines = assess_tallies(tallies, policy=policy_at(runtime.settings.policy_path).assessment_for(found.district))
     if format == "csv":
         body, media = exports.to_csv(lines), "text/csv; charset=utf-8"
     else:

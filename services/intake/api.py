@@ -68,7 +68,7 @@ async def register(request: Request, principal: Annotated[Principal, Authorize("
     # Keys are the caller's own: another principal's key never replays its answer.
     claim = claim_for(key=idempotency_key, scope=f"POST /cases by {principal.actor}", body=case_in)
     try:
-        valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_file),
+        valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_dir),
                                       case_in=case_in, now=now)
     except InvalidInput:
         replay = await stored_answer(runtime, claim) if claim is not None else None

@@ -3,10 +3,12 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.districts import packs_dir
 from shared.settings import ServiceSettings
-from services.intake.domain.districts import DISTRICTS_FILE, DistrictCatalogue, load_district_catalogue
+from services.intake.domain.districts import DistrictCatalogue, load_district_catalogue
 
 
 class IntakeSettings(ServiceSettings):
@@ -14,7 +16,8 @@ class IntakeSettings(ServiceSettings):
 
     service_name: str = "intake"
     port: int = 8101
-    districts_file: Path = DISTRICTS_FILE
+    # The district packs (shared/districts): BANCHENG_DISTRICTS_DIR, as every service reads them.
+    districts_dir: Path = Field(default_factory=packs_dir)
     # The citizen's status lookup (no login): per client address, and wrong answers per case.
     lookup_requests_per_minute: int = 20
     lookup_failures_per_case: int = 5
@@ -36,6 +39,6 @@ def get_settings() -> IntakeSettings:
 
 
 @lru_cache(maxsize=4)
-def district_catalogue(path: Path = DISTRICTS_FILE) -> DistrictCatalogue:
-    """The districts file, read and validated once per process."""
-    return load_district_catalogue(path)
+def district_catalogue(root: Path | None = None) -> DistrictCatalogue:
+    """Intake's part of the district packs, read and validated once per process."""
+    return load_district_catalogue(root or packs_dir())

@@ -94,7 +94,7 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> Hotlin
     created = case is None
     if created:
         origin = Origin(actor=HOTLINE_ACTOR, hotline_order_id=order.order_id, hotline_revision=order.revision)
-        case = await register_case(unit, catalogue=district_catalogue(runtime.settings.districts_file),
+        case = await register_case(unit, catalogue=district_catalogue(runtime.settings.districts_dir),
                                    case_in=_case_create(order), origin=origin, now=now, keyring=runtime.keyring)
     elif order.revision <= (case.hotline_revision or 0):
         return HotlineOrderResult(case_id=case.id, case_number=case.case_number, created=False, applied=False)

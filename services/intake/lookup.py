@@ -64,7 +64,7 @@ async def status_lookup(body: StatusLookupIn, request: Request, runtime: Runtime
             raise not_found(zh="案件编号或手机号后四位不正确", en="no case matches this number and phone")
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
         items = await store.batch_items(session, case_id=case.id)
-    hall, _district = district_catalogue(runtime.settings.districts_file).hall(case.hall)
+    hall, _district = district_catalogue(runtime.settings.districts_dir).hall(case.hall)
     return CaseStatusPublic(
         case_number=case.case_number,
         state=case.state,

@@ -62,7 +62,7 @@ async def _case_and_hall(runtime: RuntimeDep, session, case_id: str, principal: 
     if case is None:
         raise not_found(case_id)
     require_case(principal, "case.print", case)
-    hall, district = district_catalogue(runtime.settings.districts_file).hall(case.hall)
+    hall, district = district_catalogue(runtime.settings.districts_dir).hall(case.hall)
     return case, hall, district
 
 

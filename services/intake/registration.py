@@ -102,7 +102,7 @@ def validate_registration(*, catalogue: DistrictCatalogue, case_in: CaseCreate, 
             problems, classify_case, district=district, channel=case_in.channel,
             problem_kind=case_in.problem_kind,
             complexity_tier=case_in.complexity_tier or _default_tier(district),
-            green_channel_requested=case_in.green_channel,
+            green_channel_requested=case_in.green_channel, matter_code=case_in.matter_code,
         )
     if problems:
         raise InvalidInput(*problems)

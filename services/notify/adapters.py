@@ -51,18 +51,10 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName]) -> Di
         limiter=ChannelRateLimiter(limits=limits),
         new_breaker=lambda: CircuitBreaker(failure_threshold=settings.breaker_failures, reset_timeout=settings.breaker_reset_s),
         concurrency=settings.send_concurrency,
-        claim_batch=claim_batch(settings),
+        claim_batch=settings.claim_batch,
         poll_s=settings.dispatch_poll_s,
         lease_s=settings.dispatch_lease_s,
     )
-
-
-def claim_batch(settings: NotifySettings) -> int:
-    """How many rows a pass claims: no more than it can send within its lease, or another process
-    claims them again while they are being sent. At `send_concurrency` in flight per channel, each
-    taking up to `send_timeout_s`, that is this many (a long queue of one recipient aside)."""
-    within_lease = int(settings.dispatch_lease_s / settings.send_timeout_s * settings.send_concurrency)
-    return max(1, min(settings.claim_batch, within_lease))
 
 
 def _sms_gateway(settings: NotifySettings):  # noqa: ANN202 - SmsGatewaySettings

@@ -17,7 +17,7 @@ from services.notify.workers import channel_worker
 def build_runtime(settings: NotifySettings | None = None) -> Runtime:
     """The notify service: the planner plus a worker and dispatcher for every enabled channel."""
     settings = settings or get_settings()
-    load_notify_config(settings.data_dir)  # a broken rule or template file stops the start, naming the fault
+    load_notify_config(settings.data_dir, settings.districts_dir)  # a broken rule or template file stops the start, naming the fault
     return _runtime(settings, settings.enabled_channels(), planner=True)
 
 

@@ -8,8 +8,10 @@ in its topic until one subscribes.
 from functools import cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.districts import packs_dir
 from shared.settings import REPO_ROOT, ServiceSettings
 from services.notify.domain.config_files import DATA_DIR
 from services.notify.domain.model import ChannelName
@@ -20,7 +22,9 @@ class NotifySettings(ServiceSettings):
 
     service_name: str = "notify"
     port: int = 8104
-    data_dir: Path = DATA_DIR  # templates.yaml and districts/*.yaml
+    data_dir: Path = DATA_DIR  # templates.yaml
+    # The district packs (shared/districts): BANCHENG_DISTRICTS_DIR, as every service reads them.
+    districts_dir: Path = Field(default_factory=packs_dir)
     file_sink: Path = REPO_ROOT / "var" / "notify-file-sink.jsonl"  # the development channel
     channels: set[ChannelName] = {ChannelName.file, ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk}
     # SMS gateway protocol file (see data/sms_gateway.yaml) and its API token header.
@@ -44,12 +48,13 @@ class NotifySettings(ServiceSettings):
     rate_burst: int = 20
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
-    send_concurrency: int = 16  # sends in flight per channel, each on its own keep-alive connection
-    claim_batch: int = 1000
+    send_concurrency: int = 64  # sends in flight per channel, each on its own keep-alive connection
+    # Rows a dispatch pass claims: a process killed mid-pass holds those it had not sent for one lease.
+    claim_batch: int = 256
     dispatch_poll_s: float = 0.5
-    # A claimed row is another process's to retry after this long: a sender killed mid-pass delays
-    # its rows by the lease; a pass that outlasts it may be sent twice (a receiver dedupes by delivery id).
-    dispatch_lease_s: float = 120.0
+    # A claimed row is another process's to retry once this long passes without its claimer renewing
+    # it (every third of it while sending): how long a kill -9 delays the rows it held.
+    dispatch_lease_s: float = 10.0
     send_timeout_s: float = 10.0
 
     def enabled_channels(self) -> set[ChannelName]:

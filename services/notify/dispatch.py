@@ -1,20 +1,23 @@
 """The dispatcher: a Runtime background loop that sends due deliveries and records every attempt.
 
-Each pass claims due rows (a lease: a crash mid-send lets another pass retry them later), sends them
-concurrently through the channel adapters, gated by per-channel rate limits and per-provider circuit
-breakers, then in one transaction records each attempt, emits NotificationDelivered / NotificationFailed
-on the results topic, schedules retries (exponential backoff with jitter, due time in the table) and,
-after the last retry or a permanent failure, stages the request on the channel's dead-letter topic.
+Each pass claims due rows under a short lease that it renews while it sends (a process killed mid-pass
+leaves its rows to the others within one lease), sends them concurrently through the channel adapters,
+gated by per-channel rate limits and per-provider circuit breakers, and records each attempt as it
+completes: emits NotificationDelivered / NotificationFailed on the results topic, schedules retries
+(exponential backoff with jitter, due time in the table) and, after the last retry or a permanent
+failure, stages the request on the channel's dead-letter topic.
 
-The claim and the record are one statement each over the whole pass (SQLAlchemy Core, no unit of work),
-and each claimed request is parsed once. Sends are bounded per channel (`concurrency` in flight each),
-over the adapters' shared keep-alive HTTP pool.
+A sender takes its next row only once its last attempt is recorded, so a kill re-sends no more than the
+sends in flight (`concurrency` per channel). The senders' attempts are written together, one
+transaction and one statement for a round of them (group commit, SQLAlchemy Core); the claim is one
+statement over the pass, and each claimed request is parsed once. Sends go over the adapters' shared keep-alive HTTP pool.
 """
 
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -64,6 +67,7 @@ class Held:
 
 
 Outcome_ = DeliveryResult | Deferred | Held
+Record = Callable[[list[tuple["Claimed", Outcome_]]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +94,9 @@ class Dispatcher:
     new_breaker: Callable[[], CircuitBreaker]
     http: HttpClient | None = None  # the adapters' shared pool: closed when the loop ends
     concurrency: int = 16  # sends in flight per channel
-    claim_batch: int = 1000
+    claim_batch: int = 64
     poll_s: float = 0.5
-    lease_s: float = 120.0
+    lease_s: float = 10.0  # renewed every third of it while the pass runs
     rng: random.Random = field(default_factory=random.Random)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
@@ -127,15 +131,42 @@ class Dispatcher:
         claimed = await self._claim(runtime)
         if not claimed:
             return 0
-        outcomes = await self.send_all(claimed)
-        await self._record(runtime, list(zip(claimed, outcomes, strict=True)))
+        open_ids = {item.request.delivery_id for item in claimed}
+
+        async def record(settled: list[tuple[Claimed, Outcome_]]) -> None:
+            await self._record(runtime, settled)
+            open_ids.difference_update(item.request.delivery_id for item, _outcome in settled)
+
+        renewing = asyncio.create_task(self._renew(runtime, open_ids))
+        try:
+            await self.send_all(claimed, commits=GroupCommit(record))
+        finally:
+            renewing.cancel()
         return len(claimed)
 
-    async def send_all(self, claimed: list[Claimed]) -> list[Outcome_]:
+    async def _renew(self, runtime: Runtime, open_ids: set[str]) -> None:
+        """Keep the pass's unrecorded rows claimed: they lapse one lease after the process stops renewing."""
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            if not open_ids:
+                continue
+            try:
+                async with runtime.sessions() as session, session.begin():
+                    connection = await session.connection()
+                    await connection.execute(
+                        update(DELIVERY).where(DELIVERY.c.delivery_id.in_(list(open_ids)), DELIVERY.c.state == "sending")
+                        .values(due_at=datetime.now(UTC) + timedelta(seconds=self.lease_s))
+                    )
+            except Exception:  # noqa: BLE001 - the next renewal may pass; a lapsed lease costs a re-send, no loss
+                log.exception("lease renewal failed")
+
+    async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit | None" = None) -> list[Outcome_]:
         """Attempt each claimed delivery: each queue in order, `concurrency` queues at a time per channel.
 
-        A fixed set of senders per channel takes the queues in turn: a task per queue (one per
-        notification when every case is different) cost more CPU than the send's own bookkeeping."""
+        With `commits`, each attempt (with the rest of its queue, held, when it stops the queue) is
+        recorded before its sender takes the next row. A fixed set of senders per channel takes the queues
+        in turn: a task per queue (one per notification when every case is different) cost more CPU than
+        the send's own bookkeeping."""
         outcomes: list[Outcome_] = [Held()] * len(claimed)
         queues: dict[str, list[int]] = {}
         for index, item in enumerate(claimed):
@@ -146,20 +177,25 @@ class Dispatcher:
 
         async def send_in_order(indexes: list[int]) -> None:
             # One recipient hears of one case in order (the 12345 platform must see accepted before closed).
-            for index in indexes:
-                outcomes[index] = await self._attempt(claimed[index])
-                if not isinstance(outcomes[index], DeliveryResult) or outcomes[index].outcome is Outcome.retryable:
+            for position, index in enumerate(indexes):
+                outcome = outcomes[index] = await self._attempt(claimed[index])
+                stops = not isinstance(outcome, DeliveryResult) or outcome.outcome is Outcome.retryable
+                held = [(claimed[later], Held()) for later in indexes[position + 1:]] if stops else []
+                if commits is not None:
+                    await commits.add([(claimed[index], outcome), *held])
+                if stops:
                     return  # the rest stay Held behind it
 
         async def sender(turns: Iterator[list[int]]) -> None:
-            for indexes in turns:  # shared with the channel's other senders: each queue is taken once
-                await send_in_order(indexes)
+            with commits.sender() if commits is not None else nullcontext():
+                for indexes in turns:  # shared with the channel's other senders: each queue is taken once
+                    await send_in_order(indexes)
 
-        senders = []
-        for channel_queues in by_channel.values():
-            turns = iter(channel_queues)
-            senders += [sender(turns) for _ in range(min(self.concurrency, len(channel_queues)))]
-        await asyncio.gather(*senders)
+        async with asyncio.TaskGroup() as senders:  # a failed record stops the pass's other senders too
+            for channel_queues in by_channel.values():
+                turns = iter(channel_queues)
+                for _ in range(min(self.concurrency, len(channel_queues))):
+                    senders.create_task(sender(turns))
         return outcomes
 
     async def _claim(self, runtime: Runtime) -> list[Claimed]:
@@ -282,6 +318,60 @@ class Dispatcher:
         if key not in self._breakers:
             self._breakers[key] = self.new_breaker()
         return self._breakers[key]
+
+
+class GroupCommit:
+    """Attempts recorded together: each `add` waits until its own are written. A write waits, a moment at
+    most (`linger_s`), until every sender still sending has added its attempt, so one write records a
+    round of sends: a write per attempt or two cost more CPU than the sends themselves (docs/notify.md)."""
+
+    def __init__(self, write: Record, *, linger_s: float = 0.02) -> None:
+        self._write = write
+        self._linger_s = linger_s
+        self._senders = 0
+        self._waiting: list[tuple[list[tuple[Claimed, Outcome_]], asyncio.Future[None]]] = []
+        self._all_in = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    @contextmanager
+    def sender(self) -> Iterator[None]:
+        """Around a sender's run: while it runs, a write waits for its attempt (up to `linger_s`)."""
+        self._senders += 1
+        try:
+            yield
+        finally:
+            self._senders -= 1
+            self._note()
+
+    async def add(self, settled: list[tuple[Claimed, Outcome_]]) -> None:
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append((settled, written))
+        self._note()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        await written
+
+    def _note(self) -> None:
+        if len(self._waiting) >= self._senders:
+            self._all_in.set()
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            if len(self._waiting) < self._senders:
+                self._all_in.clear()
+                try:
+                    await asyncio.wait_for(self._all_in.wait(), self._linger_s)
+                except TimeoutError:
+                    pass  # a slow send: the others are written without it
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._write([pair for settled, _written in batch for pair in settled])
+            except Exception as error:  # noqa: BLE001 - each waiting sender's pass fails with it
+                for _settled, written in batch:
+                    written.set_exception(error)
+            else:
+                for _settled, written in batch:
+                    written.set_result(None)
 
 
 def _message(item: Claimed) -> Message:

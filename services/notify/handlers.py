@@ -35,7 +35,7 @@ HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, 
 
 @cache
 def notify_config() -> NotifyConfig:
-    return load_notify_config(get_settings().data_dir)
+    return load_notify_config(get_settings().data_dir, get_settings().districts_dir)
 
 
 @consumer.on_every_batch

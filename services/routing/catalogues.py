@@ -1,9 +1,9 @@
 """The catalogues in force: versioned in the database, seeded from the district data files, cached by version.
 
-The data files (services/routing/data/districts/<district>/) seed version N of a district the first time
+The district packs (shared/districts/packs/<district>/) seed version N of a district the first time
 it is used; from then on every change goes through the API and becomes version N+1, N+2, … in the
 ``catalogue_version`` table, so every routing instance sharing the database routes by the same version.
-The routing policy (problem kinds, thresholds, returns, out-of-scope rules) stays in policy.yaml.
+The routing policy (problem kinds, thresholds, returns, out-of-scope rules) stays as the pack says.
 """
 
 from collections.abc import Callable
@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.routing import store
 from services.routing.domain.catalogue import Catalogue
 from services.routing.domain.errors import NotFound
-from services.routing.domain.loader import DATA_DIR, District, build_district, load_districts
+from services.routing.domain.loader import District, build_district, load_districts
 from services.routing.domain.router import Router
 
 
@@ -39,8 +39,8 @@ class InForce:
 
 
 class Catalogues:
-    def __init__(self, data_dir: Path = DATA_DIR) -> None:
-        self._files = load_districts(data_dir)
+    def __init__(self, packs_dir: Path | None = None) -> None:
+        self._files = load_districts(packs_dir)
         self._cache: dict[str, InForce] = {}
 
     async def current(self, session: AsyncSession, *, district: str) -> InForce:

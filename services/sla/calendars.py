@@ -40,9 +40,9 @@ class Rules:
     _years_logged: set[int] = field(default_factory=set)
 
     @classmethod
-    def load(cls, *, policies_dir: Path, overrides_path: Path) -> "Rules":
-        """Read policies and overrides; raises ValueError (pydantic's included) on a bad file."""
-        return cls(load_policies(policies_dir), overrides_path, load_overrides(overrides_path))
+    def load(cls, *, overrides_path: Path, packs_dir: Path | None = None) -> "Rules":
+        """Read the district packs' policies and the overrides; raises ValueError (pydantic's included) on a bad file."""
+        return cls(load_policies(packs_dir), overrides_path, load_overrides(overrides_path))
 
     def policy(self, district: str) -> SlaPolicy:
         try:

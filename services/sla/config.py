@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.districts import packs_dir
 from shared.settings import ServiceSettings
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -15,7 +16,8 @@ class SlaSettings(ServiceSettings):
 
     service_name: str = "sla"
     port: int = 8103
-    policies_dir: Path = DATA / "districts"
+    # The district packs (shared/districts): BANCHENG_DISTRICTS_DIR, as every service reads them.
+    districts_dir: Path = Field(default_factory=packs_dir)
     # Operator-editable working-day overrides; POST /calendar/reload re-reads it.
     calendar_overrides_path: Path = DATA / "calendar_overrides.yaml"
     # The sweeper looks for due timers this often; the firing lag is at most about this.

@@ -24,7 +24,7 @@ _installed: SlaContext | None = None
 def install(settings: SlaSettings) -> SlaContext:
     """Load the rules (raises ValueError on a bad policy or overrides file) and make them current."""
     global _installed
-    rules = Rules.load(policies_dir=settings.policies_dir, overrides_path=settings.calendar_overrides_path)
+    rules = Rules.load(packs_dir=settings.districts_dir, overrides_path=settings.calendar_overrides_path)
     clock = Clock(offset_s=settings.clock_offset_s, movable=settings.environment == "test")
     _installed = SlaContext(settings=settings, rules=rules, clock=clock)
     return _installed

@@ -29,20 +29,22 @@ def clerk_token(issuer: TokenIssuer) -> str:
     return issuer.token("window_clerk", sub="clerk-ft", name="窗口 王敏", hall="FT")
 
 
-def post_case(base_url: str, number: int, *, token: str, deadline_s: float = 120) -> str:
-    """POST one case, retrying through a restart of intake with the same Idempotency-Key."""
+def post_case(base_url: str | list[str], number: int, *, token: str, deadline_s: float = 120) -> str:
+    """POST one case, retrying through a restart of intake with the same Idempotency-Key; given several
+    intakes on one database, a retry goes to the next (the key is the database's, whichever answers)."""
     key = str(uuid.uuid4())
     headers = {"Idempotency-Key": key, "Authorization": f"Bearer {token}"}
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     stop = time.monotonic() + deadline_s
     while True:
         try:
-            response = httpx.post(f"{base_url}/cases", json=case_body(number), headers=headers, timeout=10)
+            response = httpx.post(f"{urls[0]}/cases", json=case_body(number), headers=headers, timeout=10)
             if response.status_code in (200, 201):
                 return response.json()["id"]
             if response.status_code < 500:
                 raise AssertionError(response.text)
         except httpx.TransportError:
-            pass
+            urls.append(urls.pop(0))
         if time.monotonic() > stop:
             raise TimeoutError(f"case {number} could not be posted")
         time.sleep(0.2)

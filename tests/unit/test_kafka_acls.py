@@ -14,7 +14,7 @@ from shared.kafka_acls import Acl, acls, department_codes
 from shared.settings import REPO_ROOT
 from shared.topics import CHANNEL, DEPARTMENT, DEPARTMENT_SYSTEM, SERVICE_PRINCIPALS
 
-DEPARTMENTS_FILE = REPO_ROOT / "services" / "routing" / "data" / "districts" / "demo" / "departments.yaml"
+DEPARTMENTS_FILE = REPO_ROOT / "shared" / "districts" / "packs" / "demo" / "catalogue.yaml"
 CODES = department_codes(DEPARTMENTS_FILE)
 CHANNELS = [channel.value for channel in ChannelName]
 COMMITTED = [Acl.parse(line) for line in (REPO_ROOT / "deploy" / "kafka" / "acls.txt").read_text().splitlines()]
@@ -55,7 +55,7 @@ def reach(principal: str, operation: str, resource: str = "topic", names: set[st
 def test_committed_acls_are_generated_from_the_ownership_table() -> None:
     assert COMMITTED == acls(CODES), (
         "deploy/kafka/acls.txt is stale: python -m shared.kafka_acls "
-        "services/routing/data/districts/demo/departments.yaml > deploy/kafka/acls.txt"
+        "shared/districts/packs/demo/catalogue.yaml > deploy/kafka/acls.txt"
     )
 
 

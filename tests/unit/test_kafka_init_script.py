@@ -17,7 +17,7 @@ from shared.topics import SERVICE_PRINCIPALS
 SCRIPT = REPO_ROOT / "deploy" / "kafka" / "init.sh"
 ACLS_FILE = REPO_ROOT / "deploy" / "kafka" / "acls.txt"
 ACLS = [Acl.parse(line) for line in ACLS_FILE.read_text().splitlines()]
-CODES = department_codes(REPO_ROOT / "services" / "routing" / "data" / "districts" / "demo" / "departments.yaml")
+CODES = department_codes(REPO_ROOT / "shared" / "districts" / "packs" / "demo" / "catalogue.yaml")
 TOOLS = ("kafka-broker-api-versions.sh", "kafka-configs.sh", "kafka-topics.sh", "kafka-acls.sh")
 
 

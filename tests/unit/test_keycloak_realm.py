@@ -9,15 +9,13 @@ import re
 import pytest
 import yaml
 
+from shared.districts import PACKS_DIR
 from shared.settings import REPO_ROOT
 
 REALM = json.loads((REPO_ROOT / "deploy" / "keycloak" / "bancheng-realm.json").read_text(encoding="utf-8"))
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
-DEPARTMENTS = yaml.safe_load(
-    (REPO_ROOT / "services" / "routing" / "data" / "districts" / "demo" / "departments.yaml").read_text(encoding="utf-8")
-)["departments"]
-DEMO = next(d for d in yaml.safe_load((REPO_ROOT / "services" / "intake" / "data" / "districts.yaml").read_text(
-    encoding="utf-8"))["districts"] if d["code"] == "demo")
+DEMO = yaml.safe_load((PACKS_DIR / "demo" / "district.yaml").read_text(encoding="utf-8"))
+DEPARTMENTS = yaml.safe_load((PACKS_DIR / "demo" / "catalogue.yaml").read_text(encoding="utf-8"))["departments"]
 
 # The identity contract's roles, and the ones MLPS 2.0 level 3 asks a second factor of.
 PERSON_ROLES = {"window_clerk", "dept_handler", "dept_head", "supervisor", "district_admin", "auditor",
@@ -124,7 +122,7 @@ def test_org_units_are_groups_carrying_district_hall_and_department() -> None:
     assert district["name"] == "demo" and district["attributes"]["district"] == ["demo"]
     units = {g["name"]: g for g in district["subGroups"]}
     halls = {g["name"]: g["attributes"] for g in units["halls"]["subGroups"]}
-    assert set(halls) == {hall["prefix"] for hall in DEMO["halls"]}
+    assert set(halls) == {hall["code"] for hall in DEMO["halls"]}
     assert all(a["hall"] == [code] and a["district"] == ["demo"] for code, a in halls.items())
     departments = {g["name"]: g["attributes"] for g in units["departments"]["subGroups"]}
     assert set(departments) == {d["code"] for d in DEPARTMENTS}

@@ -1,4 +1,5 @@
-"""The audit service's tunable numbers, loaded from YAML (default: `audit_policy.yaml` beside this file)."""
+"""The audit service's tunable numbers, loaded from YAML (default: `audit_policy.yaml` beside this file),
+and each district's assessment points from its district pack (`shared/districts`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.districts import PackInvalid, load_packs
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("audit_policy.yaml")
 
@@ -41,8 +44,11 @@ class AuditPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     checkpoint_every: int = Field(ge=1)  # sign a checkpoint after this many entries per partition
+    # Reports over several districts, or one without a pack, deduct these points; a report of one
+    # district deducts its pack's (`assessments`).
     assessment: AssessmentPolicy
     high_frequency: FrequencyPolicy = FrequencyPolicy()
+    assessments: dict[str, AssessmentPolicy] = {}
 
     @model_validator(mode="after")
     def _red_weighs_at_least_yellow(self) -> AuditPolicy:
@@ -50,12 +56,23 @@ class AuditPolicy(BaseModel):
             raise ValueError("assessment.red_card_points must be at least yellow_card_points")
         return self
 
+    def assessment_for(self, districts: tuple[str, ...] = ()) -> AssessmentPolicy:
+        """The points of the one district a report is narrowed to, as its pack sets them."""
+        if len(districts) == 1 and districts[0] in self.assessments:
+            return self.assessments[districts[0]]
+        return self.assessment
 
-def load_policy(path: Path = DEFAULT_POLICY_PATH) -> AuditPolicy:
-    """Raises PolicyError."""
+
+def load_policy(path: Path = DEFAULT_POLICY_PATH, packs_dir: Path | None = None) -> AuditPolicy:
+    """The policy file and every district pack's assessment (default: the packs every service reads).
+    Raises PolicyError."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            data["assessments"] = {code: pack.assessment.model_dump() for code, pack in load_packs(packs_dir).items()}
         return AuditPolicy.model_validate(data)
+    except PackInvalid as invalid:
+        raise PolicyError(f"district packs: {invalid}") from invalid
     except OSError as error:
         raise PolicyError(f"cannot read {path}: {error}") from error
     except yaml.YAMLError as error:

@@ -3,5 +3,5 @@
 Modules: `errors` (InvalidInput → 422, DomainConflict → 409, bilingual), `limits`, `clock`,
 `identity`, `phone`, `text`, `applicant`, `lifecycle` (the case state machine),
 `case_number`, `missing_items` (容缺受理), `one_time_notice` (一次性告知), `districts`
-(configuration from `data/districts.yaml`) and `batch` (one case, many trackable items).
+(intake's part of the district packs, `shared/districts`) and `batch` (one case, many trackable items).
 """

@@ -1,8 +1,8 @@
 """District configuration: channels, problem kinds, complexity tiers, green channel, halls.
 
 Each district runs its window its own way (Shenzhen sorts problems into 3 kinds, Hongkou into 4,
-Zhongshan by where the matter got blocked), so all of it is data in `data/districts.yaml`,
-loaded into the typed, frozen models below and checked once at load.
+Zhongshan by where the matter got blocked), so all of it is data: intake's part of each district pack
+(`shared/districts`), read into the typed, frozen models below and checked once at load.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.districts import DistrictPack, load_packs
 
 from .case_number import HALL_PREFIX_PATTERN
 from .errors import FieldProblem, InvalidInput
-
-DISTRICTS_FILE = Path(__file__).resolve().parent.parent / "data" / "districts.yaml"
 
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
 
@@ -52,6 +51,13 @@ class ProblemKind(_Config):
     green_channel: bool = False  # the kind itself means urgent (Shenzhen's 特事特办)
 
 
+class MatterRef(_Config):
+    """A matter (事项) of the district's catalogue, as intake checks a registration against it."""
+
+    code: Code
+    name_zh: str = Field(min_length=1)
+
+
 class Hall(_Config):
     prefix: Annotated[str, Field(pattern=rf"^{HALL_PREFIX_PATTERN}$")]  # case-number prefix
     name_zh: str = Field(min_length=1)
@@ -77,6 +83,7 @@ class District(_Config):
     green_channel: bool = True  # whether staff may put a case on the green channel (绿色通道)
     problem_kinds: tuple[ProblemKind, ...] = Field(min_length=1)
     halls: tuple[Hall, ...] = Field(min_length=1)
+    matters: tuple[MatterRef, ...] = ()  # the catalogue routing serves; empty: any code is taken
 
     @model_validator(mode="after")
     def _consistent(self) -> District:
@@ -140,9 +147,25 @@ def parse_district_catalogue(data: Any) -> DistrictCatalogue:
     return DistrictCatalogue.model_validate(data)
 
 
-def load_district_catalogue(path: Path = DISTRICTS_FILE) -> DistrictCatalogue:
-    """Read and validate the districts file (default: the one shipped in `data/`)."""
-    return parse_district_catalogue(yaml.safe_load(path.read_text(encoding="utf-8")))
+def intake_part(pack: DistrictPack) -> dict[str, Any]:
+    """What intake reads of a district pack: names, channels, tiers, green channel, kinds, halls."""
+    return {
+        "code": pack.code, "name_zh": pack.name_zh, "name_en": pack.name_en,
+        "channels": [c.value for c in pack.channels],
+        "complexity_tiers": [t.value for t in pack.complexity_tiers],
+        "green_channel": pack.green_channel.enabled,
+        "problem_kinds": [{"code": k.code, "name_zh": k.name_zh, "name_en": k.name_en,
+                           "consultation": k.consultation, "green_channel": k.green_channel}
+                          for k in pack.problem_kinds],
+        "matters": [{"code": m.code, "name_zh": m.name_zh} for m in pack.matters],
+        "halls": [{"prefix": h.code, "name_zh": h.name_zh, "name_en": h.name_en, "address_zh": h.address_zh,
+                   "contact_phone": h.contact_phone} for h in pack.halls],
+    }
+
+
+def load_district_catalogue(root: Path | None = None) -> DistrictCatalogue:
+    """Intake's part of every district pack under `root` (default: the packs every service reads)."""
+    return parse_district_catalogue({"districts": [intake_part(p) for p in load_packs(root).values()]})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,6 +181,7 @@ class Classification:
 def classify_case(
     *, district: District, channel: Channel, problem_kind: str | None = None,
     complexity_tier: ComplexityTier | None = None, green_channel_requested: bool = False,
+    matter_code: str | None = None,
 ) -> Classification:
     """Check the choices against `district` and raise `InvalidInput` with every problem.
 
@@ -181,6 +205,11 @@ def classify_case(
             zh=f"{district.name_zh}不使用复杂程度「{complexity_tier}」",
             en=f"{district.name_en} does not use the complexity tier {complexity_tier}; "
             f"one of: {', '.join(district.complexity_tiers)}",
+        ))
+    if matter_code is not None and district.matters and matter_code not in {m.code for m in district.matters}:
+        problems.append(FieldProblem(
+            field="matter_code", zh=f"事项 {matter_code!r} 不在{district.name_zh}的事项目录中",
+            en=f"matter {matter_code!r} is not in the catalogue of {district.name_en}",
         ))
     if green_channel_requested and not district.green_channel:
         problems.append(FieldProblem(

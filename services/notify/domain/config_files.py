@@ -1,11 +1,14 @@
-"""Where notify's data files live; loading them together checks the rules against the templates."""
+"""Where notify's configuration lives: templates here, rules in the district packs; loaded together,
+the rules are checked against the templates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from .rules import RuleBook, load_rule_book
+from shared.districts import PackInvalid, load_packs
+
+from .rules import ConfigError, RuleBook, rule_book
 from .templates import TemplateBook, load_templates
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -17,8 +20,12 @@ class NotifyConfig:
     rules: RuleBook
 
 
-def load_notify_config(data_dir: Path = DATA_DIR) -> NotifyConfig:
-    """`templates.yaml` and `districts/*.yaml` under `data_dir`; raises ConfigError on any fault."""
+def load_notify_config(data_dir: Path = DATA_DIR, packs_dir: Path | None = None) -> NotifyConfig:
+    """`templates.yaml` under `data_dir` and the district packs' rules; raises ConfigError on any fault."""
     templates = load_templates(data_dir / "templates.yaml")
-    rules = load_rule_book(data_dir / "districts", known_templates=templates.templates.keys())
+    try:
+        packs = load_packs(packs_dir)
+    except PackInvalid as invalid:
+        raise ConfigError(str(invalid)) from invalid
+    rules = rule_book(packs, known_templates=templates.templates.keys())
     return NotifyConfig(templates=templates, rules=rules)

@@ -1,23 +1,23 @@
-"""District configuration: which events notify whom on which channels (loaded from YAML)."""
+"""District configuration: which events notify whom on which channels (notify's part of each district pack)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from pathlib import Path
+from collections.abc import Collection, Mapping
+from typing import Any
 
-import yaml
 from pydantic import ValidationError, model_validator
+
+from shared.districts import DistrictPack
 
 from .model import Audience, ChannelName, Frozen, HotlineStatus
 from .quiet_hours import QuietHours
 
 CITIZEN_CHANNELS = frozenset({ChannelName.sms, ChannelName.email, ChannelName.file})
 STAFF_CHANNELS = frozenset(ChannelName) - {ChannelName.hotline_12345}
-DEFAULT_DISTRICT = "default"
 
 
 class ConfigError(ValueError):
-    """A district or template file that cannot be used; the message names the file and the fault."""
+    """A district pack's rules or a template file that cannot be used; the message names it and the fault."""
 
 
 class Contact(Frozen):
@@ -104,37 +104,55 @@ class DistrictRules(Frozen):
 
 
 class RuleBook(Frozen):
-    """Every district's rules; districts without a file of their own use `default`."""
+    """Every district's rules, one per district pack."""
 
     districts: dict[str, DistrictRules]
 
     def for_district(self, district: str) -> DistrictRules:
-        rules = self.districts.get(district) or self.districts.get(DEFAULT_DISTRICT)
+        rules = self.districts.get(district)
         if rules is None:
-            raise LookupError(f"no notification rules for district {district!r} and no default")
+            raise LookupError(f"no notification rules for district {district!r}: it has no pack")
         return rules
 
 
-def load_district_rules(path: Path) -> DistrictRules:
-    """Parse one district file; raises ConfigError naming the file and the fault."""
+def parse_district_rules(data: Mapping[str, Any], *, where: str) -> DistrictRules:
+    """Validate one district's rules; raises ConfigError naming `where` and the fault."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return DistrictRules.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigError(f"{path}: {error}") from error
+        return DistrictRules.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"{where}: {error}") from error
 
 
-def load_rule_book(folder: Path, *, known_templates: Collection[str]) -> RuleBook:
-    """Load every `*.yaml` in `folder`; fail at startup if a rule names an unknown template."""
+def _contact(contact: Any, default_name: str) -> dict[str, Any] | None:
+    if contact is None:
+        return None
+    return {**contact.model_dump(exclude_none=True), "name": contact.name or default_name}
+
+
+def notify_part(pack: DistrictPack) -> DistrictRules:
+    """notify's model of one (already validated) pack: its rules, and the addresses on its departments
+    (department channels), halls (the window and the hall supervisor) and district supervisor."""
+    notify = pack.notify
+    departments = {d.code: _contact(d.contact, d.name_zh) for d in pack.departments if d.contact}
+    supervisors = {h.code: _contact(h.supervisor, h.name_zh) for h in pack.halls if h.supervisor}
+    data = {
+        "district": pack.code,
+        "quiet_hours": notify.quiet_hours.model_dump() if notify.quiet_hours else None,
+        "rules": [rule.model_dump(exclude_none=True) for rule in notify.rules],
+        "contacts": {"departments": departments, "hall_supervisors": supervisors,
+                     "district_supervisor": _contact(notify.district_supervisor, pack.name_zh)},
+        "halls": {h.code: {"name": h.name_zh, "window": h.window_zh, "contact": h.contact_phone} for h in pack.halls},
+    }
+    return parse_district_rules(data, where=f"district pack {pack.code}/notify.yaml")
+
+
+def rule_book(packs: Mapping[str, DistrictPack], *, known_templates: Collection[str]) -> RuleBook:
+    """Every pack's rules; fail at startup if a rule names an unknown template."""
     districts: dict[str, DistrictRules] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        rules = load_district_rules(path)
-        if rules.district in districts:
-            raise ConfigError(f"{path}: district {rules.district!r} is defined twice")
+    for code, pack in packs.items():
+        rules = notify_part(pack)
         missing = sorted(rules.template_names() - set(known_templates))
         if missing:
-            raise ConfigError(f"{path}: unknown templates {missing}")
-        districts[rules.district] = rules
-    if not districts:
-        raise ConfigError(f"{folder}: no district rule files")
+            raise ConfigError(f"district pack {code}/notify.yaml: unknown templates {missing}")
+        districts[code] = rules
     return RuleBook(districts=districts)

@@ -8,9 +8,13 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.districts import DISTRICT_CODE_PATTERN
+
 from .errors import CatalogueInvalid, NotFound
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+# District codes take hyphens (``shenzhen-shahe``), as every pack does (shared/districts).
+DistrictCode = Annotated[str, StringConstraints(pattern=DISTRICT_CODE_PATTERN, max_length=40)]
 
 
 class Tier(StrEnum):
@@ -64,7 +68,7 @@ class Matter(FrozenModel):
 class Catalogue(FrozenModel):
     """Departments and matters of one district; ``version`` increases with every change."""
 
-    district: Code
+    district: DistrictCode
     version: int = Field(ge=1)
     departments: tuple[Department, ...]
     matters: tuple[Matter, ...]

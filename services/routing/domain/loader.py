@@ -1,19 +1,16 @@
-"""Load a district's data files (departments.yaml, matters.yaml, policy.yaml) into typed models."""
+"""Routing's part of the district packs (``shared/districts``): catalogue, departments, kinds → rules."""
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
-import yaml
 from pydantic import ValidationError
+
+from shared.districts import DistrictPack, PackInvalid, load_packs
+from shared.districts.schema import ProblemKind as PackKind
 
 from .catalogue import Catalogue
 from .errors import CatalogueInvalid
 from .policy import RoutingPolicy
-
-M = TypeVar("M", Catalogue, RoutingPolicy)
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "districts"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,49 +31,43 @@ def build_district(*, catalogue: Catalogue, policy: RoutingPolicy) -> District:
     return District(catalogue=catalogue, policy=policy)
 
 
-def load_district(directory: Path) -> District:
-    """Read and validate one district folder; CatalogueInvalid names the file and the problem."""
-    departments = _read(directory / "departments.yaml")
-    matters = _read(directory / "matters.yaml")
-    if departments.get("district") != matters.get("district"):
-        raise CatalogueInvalid(
-            en=f"{directory}: departments.yaml and matters.yaml name different districts",
-            zh=f"{directory}：departments.yaml 与 matters.yaml 的辖区不一致",
-        )
-    catalogue = _validate(Catalogue, directory / "matters.yaml", {
-        "district": matters.get("district"),
-        # The catalogue's version follows the newer of its two files.
-        "version": max(departments.get("version", 0), matters.get("version", 0)),
-        "departments": departments.get("departments"),
-        "matters": matters.get("matters"),
-    })
-    policy = _validate(RoutingPolicy, directory / "policy.yaml", _read(directory / "policy.yaml"))
+def routing_part(pack: DistrictPack) -> District:
+    """Routing's models of one (already validated) pack."""
+    catalogue = Catalogue(
+        district=pack.code, version=pack.version,
+        departments=tuple({"code": d.code, "name": d.name_zh, "role": d.role, "level": d.level, "aliases": d.aliases}
+                          for d in pack.departments),
+        matters=tuple({"code": m.code, "name": m.name_zh, "lead": m.lead_department,
+                       "assisting": m.assisting_departments, "tier": m.tier.value, "keywords": m.keywords}
+                      for m in pack.matters),
+    )
+    routing = pack.routing
+    policy = RoutingPolicy(
+        district=pack.code, version=pack.version,
+        thresholds=routing.thresholds.model_dump(), returns=routing.returns.model_dump(),
+        escalation_levels=routing.escalation_levels,
+        problem_kinds=tuple(_kind_rule(kind) for kind in pack.problem_kinds),
+        referral_targets=tuple({"code": t.code, "name": t.name_zh, "kind": t.kind} for t in routing.referral_targets),
+        out_of_scope=tuple({"code": r.code, "name": r.name_zh, "all_of": r.all_of, "unless_any": r.unless_any,
+                            "referral": r.referral, "explanation": r.explanation_zh} for r in routing.out_of_scope),
+    )
     return build_district(catalogue=catalogue, policy=policy)
 
 
-def load_districts(root: Path = DATA_DIR) -> dict[str, District]:
-    """Every district folder under ``root``, keyed by district code."""
-    districts = [load_district(folder) for folder in sorted(root.iterdir()) if folder.is_dir()]
-    return {d.code: d for d in districts}
+def _kind_rule(kind: PackKind) -> dict[str, object]:
+    """A kind marked for triage alone (no rule) always goes to a person (人工研判)."""
+    rule = kind.routing.model_dump() if kind.routing else {}
+    return {"code": kind.code, "name": kind.name_zh, "urgent": kind.green_channel,
+            "manual_triage": kind.manual_triage, **rule}
 
 
-def _read(path: Path) -> dict[str, Any]:
+def load_districts(root: Path | None = None) -> dict[str, District]:
+    """Every district pack under ``root`` (default: the packs every service reads), keyed by code."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CatalogueInvalid(en=f"cannot read {path}: {exc}", zh=f"无法读取 {path}：{exc}") from exc
-    if not isinstance(data, dict):
-        raise CatalogueInvalid(en=f"{path}: top level must be a mapping", zh=f"{path}：顶层必须是映射")
-    return data
-
-
-def _validate(model: type[M], path: Path, data: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CatalogueInvalid(en=f"{path}: {where}: {first['msg']}",
-                               zh=f"{path}：{where} 不合法：{first['msg']}") from exc
-    except CatalogueInvalid as exc:
-        raise CatalogueInvalid(en=f"{path}: {exc.message_en}", zh=f"{path}：{exc.message_zh}") from exc
+        return {code: routing_part(pack) for code, pack in load_packs(root).items()}
+    except PackInvalid as invalid:
+        first = invalid.problems[0]
+        raise CatalogueInvalid(en=f"district pack invalid: {first}", zh=f"辖区配置包不合法：{first}") from invalid
+    except ValidationError as error:
+        raise CatalogueInvalid(en=f"district pack does not fit routing: {error}",
+                               zh=f"辖区配置包不符合分办规则：{error}") from error

@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from .catalogue import Catalogue, Code, Level, Tier, FrozenModel
+from .catalogue import Catalogue, Code, DistrictCode, Level, Tier, FrozenModel
 from .errors import CatalogueInvalid, NotFound
 
 
@@ -66,7 +66,7 @@ class ReturnPolicy(FrozenModel):
 
 
 class RoutingPolicy(FrozenModel):
-    district: Code
+    district: DistrictCode
     version: int = Field(ge=1)
     thresholds: Thresholds = Thresholds()
     returns: ReturnPolicy = ReturnPolicy()

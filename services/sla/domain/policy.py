@@ -1,12 +1,13 @@
-"""Per-district SLA policy, loaded from YAML (`services/sla/data/districts/*.yaml`)."""
+"""Per-district SLA policy: sla's part of each district pack (`shared/districts`)."""
 
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.districts import DistrictPack, load_packs
 
 
 class UnknownTier(LookupError):
@@ -119,17 +120,18 @@ def _seconds(t: time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def load_policy(path: Path) -> SlaPolicy:
-    """Read one district's policy; raises pydantic.ValidationError on a malformed file."""
-    return SlaPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+def sla_part(pack: DistrictPack) -> SlaPolicy:
+    """sla's model of one (already validated) pack: its tiers, office hours, warnings and red card."""
+    sla = pack.sla
+    return SlaPolicy.model_validate({
+        "district": pack.code, "name": f"{pack.name_zh} ({pack.name_en})",
+        "tiers": {name: {"working_days": t.working_days, "label": t.label_zh} for name, t in sla.tiers.items()},
+        "office_hours": sla.office_hours.model_dump(), "clock_start": sla.clock_start.model_dump(),
+        "warnings": [w.model_dump(exclude_none=True) for w in sla.warnings], "red_card": sla.red_card.model_dump(),
+    })
 
 
-def load_policies(directory: Path) -> dict[str, SlaPolicy]:
-    """Every `*.yaml` policy in `directory`, keyed by district; raises ValueError on a duplicate."""
-    policies: dict[str, SlaPolicy] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        policy = load_policy(path)
-        if policy.district in policies:
-            raise ValueError(f"{path}: district {policy.district} is already defined")
-        policies[policy.district] = policy
-    return policies
+def load_policies(root: Path | None = None) -> dict[str, SlaPolicy]:
+    """Every district pack's policy under `root` (default: the packs every service reads), keyed by district;
+    raises ValueError (shared.districts.PackInvalid) naming each problem."""
+    return {code: sla_part(pack) for code, pack in load_packs(root).items()}

@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -31,23 +30,10 @@ from services.notify.handlers import notify_config
 from tests.conftest import database_url
 from tests.unit.notify.conftest import HttpReceiver, MailSink, free_port  # noqa: F401 - fixtures reused below
 from tests.unit.notify.conftest import _running_receiver, http_receiver, smtp_server  # noqa: F401
+from tests.unit.notify.packs import notify_test_packs
 
 HOTLINE_SECRET = "hotline-test-secret"
 WEBHOOK_SECRET = "webhook-test-secret"
-
-
-def district_file(receiver: HttpReceiver) -> dict[str, Any]:
-    """The default district, its contacts' robots and webhooks pointed at the local receiver."""
-    district = yaml.safe_load((DATA_DIR / "districts" / "default.yaml").read_text(encoding="utf-8"))
-    contacts = district["contacts"]
-    for code, contact in contacts["departments"].items():
-        for channel in ("wecom", "webhook"):
-            if channel in contact:
-                contact[channel] = receiver.url(f"/{channel}/{code}")
-    for hall, contact in contacts["hall_supervisors"].items():
-        contact["wecom"] = receiver.url(f"/wecom/{hall}")
-    contacts["district_supervisor"]["dingtalk"] = receiver.url("/dingtalk/district?access_token=t")
-    return district
 
 
 @pytest.fixture
@@ -55,9 +41,9 @@ def notify_settings(
     broker, tmp_path: Path, http_receiver: HttpReceiver, smtp_server, monkeypatch: pytest.MonkeyPatch, request
 ) -> NotifySettings:
     data = tmp_path / "data"
-    (data / "districts").mkdir(parents=True)
+    data.mkdir()
     shutil.copy(DATA_DIR / "templates.yaml", data / "templates.yaml")
-    (data / "districts" / "default.yaml").write_text(yaml.safe_dump(district_file(http_receiver), allow_unicode=True))
+    packs = notify_test_packs(tmp_path / "packs", url=http_receiver.url)
     gateway = tmp_path / "sms_gateway.yaml"  # the generic JSON protocol: success is any 2xx
     gateway.write_text(yaml.safe_dump({"url": http_receiver.url("/sms/send"),
                                        "body": {"mobile": "{phone}", "content": "{text}", "out_id": "{delivery_id}"}}))
@@ -66,6 +52,7 @@ def notify_settings(
         "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "BANCHENG_NOTIFY_DATABASE_URL": database_url(kind, f"notify_{uuid.uuid4().hex[:6]}", tmp_path),
         "BANCHENG_NOTIFY_DATA_DIR": str(data),
+        "BANCHENG_NOTIFY_DISTRICTS_DIR": str(packs),
         "BANCHENG_NOTIFY_FILE_SINK": str(tmp_path / "sink.jsonl"),
         "BANCHENG_NOTIFY_SMS_GATEWAY": str(gateway),
         "BANCHENG_NOTIFY_SMTP_HOST": "127.0.0.1",
@@ -112,7 +99,7 @@ async def producer(broker) -> AsyncIterator[AIOKafkaProducer]:
 class CaseScript:
     """Publishes one case's events as its producers would (same case id, district and hall)."""
 
-    def __init__(self, producer: AIOKafkaProducer, *, district: str = "default", hall: str = "HALL-01") -> None:
+    def __init__(self, producer: AIOKafkaProducer, *, district: str = "demo", hall: str = "FT") -> None:
         self.producer = producer
         self.case_id = f"case-{uuid.uuid4().hex[:10]}"
         self.district, self.hall = district, hall

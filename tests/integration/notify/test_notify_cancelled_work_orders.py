@@ -23,24 +23,24 @@ async def test_the_department_of_a_cancelled_work_order_hears_why_it_can_stop(
     life = CaseScript(producer)
     number = f"BC-{life.case_id[-6:]}"
     await life.publish(CASE_EVENTS, case.CaseRegistered(
-        case_number=number, hall="HALL-01", channel="walk_in", problem_kind="missing_materials",
+        case_number=number, hall="FT", channel="walk_in", problem_kind="missing_materials",
         description="租赁备案材料不齐", applicant_kind="person", applicant_masked="王*"))
     # Routing dispatches after the registration; the case and work-order topics are read in no order.
     await summary_learned(runtime, life.case_id)
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
-        work_order_id="wo-1", case_number=number, department="SCJGJ", role="lead", tier="general", reason="rule"), "routing")
+        work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"), "routing")
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
-        work_order_id="wo-2", case_number=number, department="ZJJ", role="assisting", tier="general", reason="rule"), "routing")
+        work_order_id="wo-2", case_number=number, department="housing", role="assisting", tier="general", reason="rule"), "routing")
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderCancelled(
-        work_order_id="wo-2", case_number=number, department="ZJJ", cause="merged", reason="同一诉求重复反映",
+        work_order_id="wo-2", case_number=number, department="housing", cause="merged", reason="同一诉求重复反映",
         into_case_number="BC-0001"), "routing")
 
-    # dispatched: SCJGJ wecom, e-mail, webhook; ZJJ wecom, e-mail; cancelled: ZJJ wecom, e-mail
+    # dispatched: market wecom, e-mail, webhook; housing wecom, e-mail; cancelled: housing wecom, e-mail
     rows = await settled(runtime, life.case_id, count=7, ignore=frozenset({"sms"}))
 
     assert [(r.channel, r.last_error) for r in rows if r.state != "delivered"] == []
     assert Counter(r.path.split("?")[0] for r in http_receiver.requests if r.path.startswith("/wecom/")) == {
-        "/wecom/SCJGJ": 1, "/wecom/ZJJ": 2}
+        "/wecom/market": 1, "/wecom/housing": 2}
     mails = [message_from_bytes(content, policy=policy.default) for _, content in smtp_server[1].envelopes]
     cancelled = [m for m in mails if number in m["Subject"] and "撤销" in m["Subject"]]
     assert [m["To"] for m in cancelled] == ["zjj@bancheng.example"]

@@ -29,7 +29,7 @@ async def test_a_case_life_produces_exactly_the_expected_messages_on_each_channe
     life = CaseScript(producer)
     number = f"BC-{life.case_id[-6:]}"
     await life.publish(CASE_EVENTS, case.CaseRegistered(
-        case_number=number, hall="HALL-01", channel="hotline_12345", problem_kind="missing_materials",
+        case_number=number, hall="FT", channel="hotline_12345", problem_kind="missing_materials",
         description="租赁备案材料不齐", green_channel=True, applicant_kind="person", applicant_masked="王*",
         hotline_order_id="GD-2026-9"))
     await life.publish(CASE_EVENTS, case.CaseAccepted(case_number=number))
@@ -37,11 +37,11 @@ async def test_a_case_life_produces_exactly_the_expected_messages_on_each_channe
     await life.publish(CASE_CONTACTS, life.contact(
         case_number=number, name="王五", phone="13900001111", email="wangwu@example.cn"))
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
-        work_order_id="wo-1", case_number=number, department="SCJGJ", role="lead", tier="general", reason="rule"), "routing")
+        work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"), "routing")
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
-        work_order_id="wo-2", case_number=number, department="ZJJ", role="assisting", tier="general", reason="rule"), "routing")
+        work_order_id="wo-2", case_number=number, department="housing", role="assisting", tier="general", reason="rule"), "routing")
     await life.publish(SLA_EVENTS, sla.DeadlineWarned(
-        subject="work_order", subject_id="wo-1", department="SCJGJ", warning="one_day_before", due_at=DUE), "sla")
+        subject="work_order", subject_id="wo-1", department="market", warning="one_day_before", due_at=DUE), "sla")
     await life.publish(CASE_EVENTS, case.CaseReplied(case_number=number, reply="已一次性告知所缺材料"))
     await life.publish(CASE_EVENTS, case.CallbackRecorded(case_number=number, satisfaction="satisfied"))
     await life.publish(CASE_EVENTS, case.CaseArchived(case_number=number))

@@ -18,16 +18,16 @@ from tests.unit.notify.conftest import Reply
 
 from .conftest import CaseScript, settled, wait_records
 
-WEBHOOK = "/webhook/SCJGJ"
+WEBHOOK = "/webhook/market"
 
 
 async def register_and_dispatch(life: CaseScript, *, number: str = "") -> str:
     number = number or f"BC-{life.case_id[-6:]}"
     await life.publish(CASE_EVENTS, case.CaseRegistered(
-        case_number=number, hall="HALL-01", channel="walk_in", problem_kind="missing_materials",
+        case_number=number, hall="FT", channel="walk_in", problem_kind="missing_materials",
         description="餐馆许可证办不下来", applicant_kind="enterprise", applicant_masked="某某餐饮有限公司"))
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
-        work_order_id=f"wo-{number}", case_number=number, department="SCJGJ", role="lead", tier="general",
+        work_order_id=f"wo-{number}", case_number=number, department="market", role="lead", tier="general",
         reason="rule"), "routing")
     return number
 
@@ -153,6 +153,6 @@ async def test_a_channel_added_at_run_time_is_a_new_subscriber_to_its_topic(
     worker = await start_runtime(build_channel_worker_runtime(worker_settings, {ChannelName.dingtalk}))
 
     [row] = await settled(worker, life.case_id, count=1)
-    assert (row.channel, row.state, row.recipient) == ("dingtalk", "delivered", "district_supervisor:default")
+    assert (row.channel, row.state, row.recipient) == ("dingtalk", "delivered", "district_supervisor:demo")
     robot = [r for r in http_receiver.requests if r.path.startswith("/dingtalk/")]
     assert len(robot) == 1 and number in robot[0].body.decode()

@@ -26,7 +26,7 @@ async def test_a_sealed_contact_is_delivered_in_clear_and_stored_sealed(
     number = f"BC-{life.case_id[-6:]}"
     await life.publish(CASE_CONTACTS, life.contact(case_number=number, name=NAME, phone=PHONE, email=EMAIL))
     await life.publish(CASE_EVENTS, case.CaseRegistered(
-        case_number=number, hall="HALL-01", channel="walk_in", problem_kind="policy", description="政策咨询",
+        case_number=number, hall="FT", channel="walk_in", problem_kind="policy", description="政策咨询",
         applicant_kind="person", applicant_masked="司**", green_channel=True))
 
     rows = await settled(runtime, life.case_id, count=2)
@@ -71,12 +71,12 @@ async def test_a_request_whose_message_notify_cannot_open_fails_with_the_key_nam
     stranger = Keyring([Key("elsewhere", "aes256", os.urandom(32))], current="elsewhere", index_key=os.urandom(32))
     message = RequestedMessage(address=http_receiver.url("/webhook/x"), subject="s", body="b")
     unopenable = NotificationRequested(
-        delivery_id=f"{life.case_id}-stranger", channel="webhook", recipient="department:SCJGJ", template="t",
+        delivery_id=f"{life.case_id}-stranger", channel="webhook", recipient="department:market", template="t",
         sealed_message=seal_message(stranger, message, delivery_id=f"{life.case_id}-stranger"), trigger_event_id="e-1")
     await life.publish(channel_topic("webhook"), life.envelope(unopenable, "notify"))
     await life.publish(CASE_CONTACTS, life.contact(case_number="BC-2", name=NAME, phone=PHONE))
     await life.publish(CASE_EVENTS, case.CaseRegistered(
-        case_number="BC-2", hall="HALL-01", channel="walk_in", problem_kind="policy", description="政策咨询",
+        case_number="BC-2", hall="FT", channel="walk_in", problem_kind="policy", description="政策咨询",
         applicant_kind="person", applicant_masked="司**", green_channel=True))
 
     rows = {row.channel: row for row in await settled(runtime, life.case_id, count=2)}

@@ -3,9 +3,10 @@
 The planner and the channel workers share their topics' partitions between the processes (consumer
 groups), and the dispatchers claim due rows with `FOR UPDATE SKIP LOCKED`, so each notification is sent
 by one process. A process killed with SIGKILL loses nothing: its unacknowledged records go to the other
-process at the rebalance, and the rows it had claimed are retried once their lease lapses. A row sent
-but not yet recorded when it died is sent again: the receiver sees its delivery id twice (the id is in
-the signed headers for that purpose), so the tests count distinct delivery ids for exactly-once.
+process at the rebalance, and the rows it had claimed are retried once their lease lapses (seconds: a
+live process renews its claims). A row sent but not yet recorded when it died is sent again: the receiver
+sees its delivery id twice (the id is in the signed headers for that purpose), so the tests count
+distinct delivery ids for exactly-once, and the repeats against the sends that were in flight.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -35,13 +35,14 @@ from shared.webhook_signing import DELIVERY_HEADER
 from services.notify import store
 from services.notify.domain.config_files import DATA_DIR
 from tests.conftest import database_url
-from tests.unit.notify.conftest import HttpReceiver, free_port
+from tests.unit.notify.conftest import HttpReceiver, Reply, free_port
+from tests.unit.notify.packs import webhook_dispatch_packs
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[3]
-DISTRICT = "pair"
-CLAIM_BATCH = 50  # the most a killed process can have sent but not recorded
-LEASE_S = 20.0  # past any pass in these tests (CLAIM_BATCH rows at SEND_TIMEOUT_S), so a live process's claims are never taken over
+DISTRICT = "demo"
+SEND_CONCURRENCY = 8  # sends in flight on the webhook channel: the most a killed process can have sent but not recorded
+LEASE_S = 4.0  # how long a killed process's claims hold its rows (renewed every third of it while it lives)
 
 
 class NotifyProcess:
@@ -90,25 +91,21 @@ class NotifyProcess:
 def notify_env(broker, tmp_path: Path, http_receiver: HttpReceiver) -> dict[str, str]:
     """One PostgreSQL database, migrated once, and a district whose dispatched work orders go by webhook."""
     data = tmp_path / "data"
-    (data / "districts").mkdir(parents=True)
+    data.mkdir()
     shutil.copy(DATA_DIR / "templates.yaml", data / "templates.yaml")
-    district = {
-        "district": DISTRICT,
-        "rules": [{"event": "workorder.dispatched", "notify": [
-            {"audience": "lead_department", "channels": ["webhook"], "template": "workorder_dispatched_department"}]}],
-        "contacts": {"departments": {"SCJGJ": {"name": "市场监管局", "webhook": http_receiver.url("/webhook/SCJGJ")}}},
-    }
-    (data / "districts" / f"{DISTRICT}.yaml").write_text(yaml.safe_dump(district, allow_unicode=True), encoding="utf-8")
+    packs = webhook_dispatch_packs(tmp_path / "packs", http_receiver.url("/webhook/market"))
     env = {
         **os.environ,
         "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "BANCHENG_NOTIFY_DATABASE_URL": database_url("postgres", f"notify_pair_{uuid.uuid4().hex[:6]}", tmp_path),
         "BANCHENG_NOTIFY_DATA_DIR": str(data),
+        "BANCHENG_DISTRICTS_DIR": str(packs),
         "BANCHENG_NOTIFY_CHANNELS": '["webhook"]',
-        "BANCHENG_NOTIFY_CLAIM_BATCH": str(CLAIM_BATCH),
+        "BANCHENG_NOTIFY_SEND_CONCURRENCY": str(SEND_CONCURRENCY),
+        "BANCHENG_NOTIFY_CLAIM_BATCH": str(4 * SEND_CONCURRENCY),  # as the defaults: four rounds a pass
         "BANCHENG_NOTIFY_DISPATCH_LEASE_S": str(LEASE_S),
         "BANCHENG_NOTIFY_DISPATCH_POLL_S": "0.2",
-        "BANCHENG_NOTIFY_SEND_TIMEOUT_S": "5",  # CLAIM_BATCH rows fit in the lease (adapters.claim_batch)
+        "BANCHENG_NOTIFY_SEND_TIMEOUT_S": "5",
         "BANCHENG_NOTIFY_LOG_LEVEL": "WARNING",
     }
     # Once, before the processes start: two processes starting together would race to create the tables.
@@ -130,7 +127,7 @@ async def publish_work_orders(producer: AIOKafkaProducer, count: int) -> None:
     sends = []
     for number in range(count):
         event = WorkOrderDispatched(work_order_id=f"wo-{run}-{number}", case_number=f"PAIR-{run}-{number}",
-                                    department="SCJGJ", role="lead", tier="general", reason="two processes")
+                                    department="market", role="lead", tier="general", reason="two processes")
         envelope = Envelope.wrap(event, source="routing", case_id=f"case-{run}-{number}", district=DISTRICT, actor="test")
         key, value, headers = envelope.to_kafka()
         sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))
@@ -208,5 +205,36 @@ async def test_when_a_notify_process_is_killed_the_other_delivers_the_rest_and_t
 
     sent = received_ids(http_receiver)
     assert set(sent) == delivered and len(delivered) == 800  # every notification reached the receiver
-    # Sent twice only what a killed process had sent and not yet recorded: at most one pass's claim each.
-    assert len(sent) - len(delivered) <= 2 * CLAIM_BATCH
+    # Sent twice only what a killed process had sent and not yet recorded: its sends in flight, each kill.
+    assert len(sent) - len(delivered) <= 2 * SEND_CONCURRENCY
+
+
+async def test_a_notify_killed_mid_delivery_resends_only_its_sends_in_flight_and_resumes_within_seconds(
+    notify_env, notify_processes, producer, http_receiver: HttpReceiver
+) -> None:
+    """A slow receiver (0.3 s a reply) keeps every sender busy, so a kill -9 lands with sends in flight."""
+    process = notify_processes[0]
+    database = notify_env["BANCHENG_NOTIFY_DATABASE_URL"]
+    http_receiver.script("/webhook/market", *[Reply(delay=0.3) for _ in range(400)])
+    process.start()
+    await publish_work_orders(producer, 120)
+    wait_received(http_receiver, 30)
+
+    process.kill()
+    at_kill = len(received_ids(http_receiver))
+    process.start()  # returns once /readyz answers
+    restarted = time.monotonic()
+    wait_received(http_receiver, len(set(received_ids(http_receiver))) + 1)  # a new delivery id arrives
+    resumed_s = time.monotonic() - restarted
+    # The killed process's claimed rows wait out their lease (LEASE_S), not the old 120 s.
+    delivered = await wait_delivered(database, 120, timeout_s=LEASE_S + 60)
+    all_delivered_s = time.monotonic() - restarted
+    wait_received(http_receiver, 120)
+
+    sent = received_ids(http_receiver)
+    resent = len(sent) - len(set(sent))
+    print(f"kill -9 mid-delivery: {resent} re-sent (at most {SEND_CONCURRENCY} in flight), sending again "
+          f"{resumed_s:.1f} s after the restart was ready, all {len(delivered)} delivered {all_delivered_s:.1f} s after it")
+    assert set(sent) == delivered
+    assert resent <= SEND_CONCURRENCY, f"{resent} re-sent; {at_kill} received before the kill"
+    assert resumed_s < 10, f"the restarted process sent again only {resumed_s:.1f} s after it was ready"

@@ -55,8 +55,8 @@ class SlaProcess:
         self.stack.extra_env["BANCHENG_SLA_CLOCK_OFFSET_S"] = str((now - datetime.now(UTC)).total_seconds())
         self.stack.start_service("sla")
 
-    def emitted(self, case_id: str) -> list[Envelope]:
-        """Every SLA event of the case on the broker so far, in order, duplicates included."""
+    def emitted(self, case_id: str | None) -> list[Envelope]:
+        """Every SLA event of the case (of every case: None) on the broker so far, in order, duplicates included."""
 
         async def read() -> list[Envelope]:
             consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
@@ -71,7 +71,7 @@ class SlaProcess:
                 while [p for p in partitions if await consumer.position(p) < ends[p]]:
                     for records in (await consumer.getmany(*partitions, timeout_ms=500)).values():
                         for r in records:
-                            if r.key == case_id.encode():
+                            if case_id is None or r.key == case_id.encode():
                                 found.append(Envelope.from_kafka(r.value, list(r.headers)))
                 return found  # one key, one partition: in the order sla published them
             finally:

@@ -20,6 +20,13 @@ def test_shipped_policy_loads():
     assert policy.assessment.red_card_points >= policy.assessment.yellow_card_points
 
 
+def test_a_report_of_one_district_deducts_its_packs_points():
+    policy = load_policy()
+    assert policy.assessment_for(("zhongshan",)).red_card_points == Decimal(3)
+    assert policy.assessment_for(("zhongshan", "demo")) == policy.assessment
+    assert policy.assessment_for(("atlantis",)) == policy.assessment
+
+
 def test_card_deductions_use_the_configured_points():
     policy = AssessmentPolicy(yellow_card_points=Decimal("0.5"), red_card_points=Decimal(2))
     rows = [dispatched_case(1, "住建局", yellow=2), dispatched_case(2, "住建局", red=1),

@@ -117,7 +117,7 @@ def consumers() -> tuple[ConsumerSpec, ...]:
 
 @cache
 def department_codes() -> tuple[str, ...]:
-    files = (REPO_ROOT / "services" / "routing" / "data" / "districts").glob("*/departments.yaml")
+    files = (REPO_ROOT / "shared" / "districts" / "packs").glob("*/catalogue.yaml")
     return tuple(sorted({d["code"] for path in files for d in yaml.safe_load(path.read_text())["departments"]}))
 
 

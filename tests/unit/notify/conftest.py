@@ -14,11 +14,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from services.notify.domain.config_files import NotifyConfig, load_notify_config
+from tests.unit.notify.packs import notify_test_packs
 
 
 @pytest.fixture(scope="session")
-def config() -> NotifyConfig:
-    return load_notify_config()
+def config(tmp_path_factory: pytest.TempPathFactory) -> NotifyConfig:
+    return load_notify_config(packs_dir=notify_test_packs(tmp_path_factory.mktemp("notify") / "packs"))
 
 
 @dataclass

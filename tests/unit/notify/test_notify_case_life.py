@@ -27,9 +27,9 @@ LIFE = ["case.registered", "case.accepted", "workorder.dispatched", "sla.warning
 
 def context(event_number: int) -> NotificationContext:
     return NotificationContext(
-        event_id=f"evt-{event_number}", case_id="case-1", case_number="BC-20261123-0001", district="default",
-        hall_id="HALL-01", citizen=CitizenContact(name="王五", phone="13900001111"),
-        lead_department="SCJGJ", assisting_departments=("ZJJ",), hotline_ticket_id="GD-2026-9",
+        event_id=f"evt-{event_number}", case_id="case-1", case_number="BC-20261123-0001", district="demo",
+        hall_id="FT", citizen=CitizenContact(name="王五", phone="13900001111"),
+        lead_department="market", assisting_departments=("housing",), hotline_ticket_id="GD-2026-9",
         variables=VARIABLES,
     )
 
@@ -77,7 +77,7 @@ async def test_provider_that_never_recovers_ends_in_dead_letter_with_the_reason(
 async def test_file_sink_writes_one_json_line_per_message(tmp_path):
     sink = FileSinkChannel(path=tmp_path / "outbox" / "notify.jsonl", clock=lambda: 1.0)
     for number in range(3):
-        result = await sink.send(message(ChannelName.file, "department:ZJJ", delivery_id=f"d-{number}"))
+        result = await sink.send(message(ChannelName.file, "department:housing", delivery_id=f"d-{number}"))
         assert result.outcome is Outcome.delivered
     lines = (tmp_path / "outbox" / "notify.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["delivery_id"] for line in lines] == ["d-0", "d-1", "d-2"]

@@ -3,7 +3,7 @@
 import asyncio
 
 from services.notify.channels.base import Channel, DeliveryFailed
-from services.notify.dispatch import Claimed, Dispatcher, Held
+from services.notify.dispatch import Claimed, Dispatcher, GroupCommit, Held
 from services.notify.domain.circuit_breaker import CircuitBreaker
 from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
@@ -41,7 +41,7 @@ KEYRING = get_keyring(environment="test")
 def claimed(case: str, number: int) -> Claimed:
     message = RequestedMessage(address="http://127.0.0.1:9/hook", subject="s", body="b")
     request = NotificationRequested(
-        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:SCJGJ", template="t",
+        delivery_id=f"{case}-{number}", channel="webhook", recipient="department:market", template="t",
         sealed_message=seal_message(KEYRING, message, delivery_id=f"{case}-{number}"), trigger_event_id=f"e-{number}")
     envelope = Envelope.wrap(request, source="notify", case_id=case, district="d", actor="test")
     return Claimed(envelope, request, message, attempts=0, last_error=None)
@@ -70,3 +70,73 @@ async def test_one_recipients_messages_of_a_case_are_sent_in_order_and_wait_behi
     assert [sent for sent in adapter.sent if sent.startswith("case-a")] == ["case-a-0", "case-a-1"]
     assert [sent for sent in adapter.sent if sent.startswith("case-b")] == ["case-b-0", "case-b-1", "case-b-2"]
     assert outcomes[1].outcome is Outcome.retryable and outcomes[2:4] == [Held(), Held()]
+
+
+async def test_a_sender_takes_its_next_row_only_once_its_last_attempt_is_recorded():
+    """What a kill -9 can have sent without a record is bounded by the sends in flight, not the pass."""
+    adapter = SlowWebhook()
+    recorded: list[str] = []
+    most_unrecorded = 0
+
+    async def record(settled: list) -> None:
+        nonlocal most_unrecorded
+        most_unrecorded = max(most_unrecorded, len(adapter.sent) - len(recorded))
+        await asyncio.sleep(0.002)  # the write's round trip, while the other senders go on
+        recorded.extend(item.request.delivery_id for item, _outcome in settled)
+
+    await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)],
+                                                      commits=GroupCommit(record))
+
+    assert sorted(recorded) == sorted(adapter.sent) and len(recorded) == 40
+    assert 1 <= most_unrecorded <= 4
+
+
+async def test_a_retry_is_recorded_with_the_rest_of_its_queue_held_behind_it():
+    adapter = SlowWebhook(failing={"case-a-1"})
+    writes: list[list[tuple[str, object]]] = []
+
+    async def record(settled: list) -> None:
+        writes.append([(item.request.delivery_id, outcome) for item, outcome in settled])
+
+    await dispatcher(adapter, concurrency=1).send_all([claimed("case-a", n) for n in range(4)],
+                                                      commits=GroupCommit(record))
+
+    assert [[delivery_id for delivery_id, _ in write] for write in writes] == [
+        ["case-a-0"], ["case-a-1", "case-a-2", "case-a-3"]]
+    assert writes[1][1:] == [("case-a-2", Held()), ("case-a-3", Held())]
+
+
+async def test_one_write_records_a_round_of_sends_when_the_senders_finish_together():
+    adapter = SlowWebhook()
+    writes: list[int] = []
+
+    async def record(settled: list) -> None:
+        writes.append(len(settled))
+
+    await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)],
+                                                      commits=GroupCommit(record, linger_s=1.0))
+
+    assert sum(writes) == 40 and len(writes) <= 12  # rounds of 4, not a write per send
+
+
+async def test_attempts_that_finish_during_a_write_are_written_together_in_the_next():
+    writes: list[list[str]] = []
+    first_write_started = asyncio.Event()
+    release_first_write = asyncio.Event()
+
+    async def write(settled: list) -> None:
+        writes.append([item.request.delivery_id for item, _outcome in settled])
+        if len(writes) == 1:
+            first_write_started.set()
+            await release_first_write.wait()
+
+    commits = GroupCommit(write)
+    first = asyncio.create_task(commits.add([(claimed("case-0", 0), Held())]))
+    await first_write_started.wait()
+    later = [asyncio.create_task(commits.add([(claimed(f"case-{n}", 0), Held())])) for n in (1, 2, 3)]
+    await asyncio.sleep(0)
+    assert not any(task.done() for task in later)  # each waits for its own write
+    release_first_write.set()
+    await asyncio.gather(first, *later)
+
+    assert writes == [["case-0-0"], ["case-1-0", "case-2-0", "case-3-0"]]

@@ -15,11 +15,11 @@ def context(**changes: object) -> NotificationContext:
         "event_id": "evt-1",
         "case_id": "case-1",
         "case_number": "BC-20261123-0007",
-        "district": "default",
-        "hall_id": "HALL-01",
+        "district": "demo",
+        "hall_id": "FT",
         "citizen": CitizenContact(name="张三", phone="13812345678", email="zhang@example.com"),
-        "lead_department": "SCJGJ",
-        "assisting_departments": ("ZJJ",),
+        "lead_department": "market",
+        "assisting_departments": ("housing",),
     }
     return NotificationContext.model_validate({**values, **changes})
 
@@ -31,11 +31,11 @@ def routes(deliveries):
 def test_dispatch_notifies_lead_and_assisting_departments_on_their_channels(config: NotifyConfig):
     deliveries = plan(rules=config.rules, event_type="workorder.dispatched", context=context(), now=DAYTIME)
     assert routes(deliveries) == {
-        ("department:SCJGJ", "wecom"),
-        ("department:SCJGJ", "email"),
-        ("department:SCJGJ", "webhook"),
-        ("department:ZJJ", "wecom"),
-        ("department:ZJJ", "email"),
+        ("department:market", "wecom"),
+        ("department:market", "email"),
+        ("department:market", "webhook"),
+        ("department:housing", "wecom"),
+        ("department:housing", "email"),
     }
     assert all(d.variables["lead_department_name"] == "市场监管局" for d in deliveries)
 
@@ -48,15 +48,15 @@ def test_redelivered_event_plans_the_same_delivery_ids(config: NotifyConfig):
 
 
 def test_delivery_id_differs_by_event_recipient_and_channel():
-    base = delivery_id_for(event_id="e1", recipient_id="department:ZJJ", channel=ChannelName.email)
-    assert base == delivery_id_for(event_id="e1", recipient_id="department:ZJJ", channel=ChannelName.email)
-    assert base != delivery_id_for(event_id="e2", recipient_id="department:ZJJ", channel=ChannelName.email)
-    assert base != delivery_id_for(event_id="e1", recipient_id="department:YBJ", channel=ChannelName.email)
-    assert base != delivery_id_for(event_id="e1", recipient_id="department:ZJJ", channel=ChannelName.wecom)
+    base = delivery_id_for(event_id="e1", recipient_id="department:housing", channel=ChannelName.email)
+    assert base == delivery_id_for(event_id="e1", recipient_id="department:housing", channel=ChannelName.email)
+    assert base != delivery_id_for(event_id="e2", recipient_id="department:housing", channel=ChannelName.email)
+    assert base != delivery_id_for(event_id="e1", recipient_id="department:medical_insurance", channel=ChannelName.email)
+    assert base != delivery_id_for(event_id="e1", recipient_id="department:housing", channel=ChannelName.wecom)
 
 
 def test_department_both_lead_and_assisting_is_notified_once_per_channel(config: NotifyConfig):
-    ctx = context(assisting_departments=("SCJGJ", "ZJJ"))
+    ctx = context(assisting_departments=("market", "housing"))
     deliveries = plan(rules=config.rules, event_type="workorder.dispatched", context=ctx, now=DAYTIME)
     assert len(deliveries) == len(routes(deliveries)) == 5
 
@@ -78,7 +78,7 @@ def test_green_channel_sms_is_sent_at_night(config: NotifyConfig):
 def test_staff_sms_is_not_held_by_citizens_quiet_hours(config: NotifyConfig):
     deliveries = plan(rules=config.rules, event_type="sla.card_issued:red", context=context(), now=NIGHT)
     sms = [d for d in deliveries if d.channel is ChannelName.sms]
-    assert [d.recipient_id for d in sms] == ["department:SCJGJ"]
+    assert [d.recipient_id for d in sms] == ["department:market"]
     assert sms[0].not_before == NIGHT
 
 
@@ -89,7 +89,7 @@ def test_citizen_channel_without_an_address_on_file_is_skipped(config: NotifyCon
 
 
 def test_department_without_an_address_is_planned_so_the_gap_fails_visibly(config: NotifyConfig):
-    ctx = context(lead_department="RSJ", assisting_departments=())
+    ctx = context(lead_department="hr_social", assisting_departments=())
     deliveries = plan(rules=config.rules, event_type="workorder.dispatched", context=ctx, now=DAYTIME)
     addresses = {d.channel.value: d.address for d in deliveries}
     assert addresses == {"wecom": None, "email": "rsj@bancheng.example", "webhook": None}
@@ -123,11 +123,11 @@ def test_event_without_a_rule_plans_nothing(config: NotifyConfig):
     assert plan(rules=config.rules, event_type="case.archived", context=context(), now=DAYTIME) == []
 
 
-def test_district_without_its_own_rules_uses_the_default(config: NotifyConfig):
-    deliveries = plan(
-        rules=config.rules, event_type="case.accepted", context=context(district="changping"), now=DAYTIME
-    )
-    assert deliveries
+def test_each_district_is_told_by_its_own_pack(config: NotifyConfig):
+    deliveries = plan(rules=config.rules, event_type="workorder.dispatched",
+                      context=context(district="beijing-changping", hall_id="CPQ"), now=DAYTIME)
+    assert ("department:market", "wecom") in routes(deliveries)
+    assert all(d.variables["lead_department_name"] == "昌平区市场监督管理局" for d in deliveries)
 
 
 def test_naive_now_is_refused(config: NotifyConfig):

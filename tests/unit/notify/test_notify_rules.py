@@ -1,11 +1,11 @@
 from datetime import datetime, time, timezone
-from pathlib import Path
 
 import pytest
 
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.quiet_hours import QuietHours
-from services.notify.domain.rules import ConfigError, load_district_rules, load_rule_book
+from services.notify.domain.rules import ConfigError, parse_district_rules, rule_book
+from shared.districts import load_packs
 
 RULE_EVENTS = {
     "case.registered", "case.accepted", "case.replied", "case.archived", "case.callback_recorded",
@@ -14,68 +14,47 @@ RULE_EVENTS = {
 }
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
+def rules(*rule_list: dict) -> dict:
+    return {"district": "x", "rules": list(rule_list)}
 
 
-def test_default_district_covers_every_event_of_the_case_life(config: NotifyConfig):
-    rules = config.rules.for_district("default")
-    assert {rule.event for rule in rules.rules} == RULE_EVENTS
+def test_a_full_district_covers_every_event_of_the_case_life(config: NotifyConfig):
+    rules_of_demo = config.rules.for_district("demo")
+    assert {rule.event for rule in rules_of_demo.rules} == RULE_EVENTS
 
 
-def test_rule_sending_a_robot_message_to_a_citizen_is_refused(tmp_path: Path):
-    path = write(tmp_path, "x.yaml", """
-district: x
-rules:
-  - event: case.accepted
-    notify: [{audience: citizen, channels: [wecom], template: t}]
-""")
+def test_every_shipped_district_pack_has_its_rules(config: NotifyConfig):
+    assert {"demo", "shenzhen-shahe", "shanghai-hongkou", "zhongshan", "beijing-changping",
+            "liuzhou-chengzhong"} <= set(config.rules.districts)
+
+
+def test_rule_sending_a_robot_message_to_a_citizen_is_refused():
     with pytest.raises(ConfigError, match=r"channels \['wecom'\] cannot reach audience citizen"):
-        load_district_rules(path)
+        parse_district_rules(rules({"event": "case.accepted", "notify": [
+            {"audience": "citizen", "channels": ["wecom"], "template": "t"}]}), where="x")
 
 
-def test_hotline_rule_without_a_status_is_refused(tmp_path: Path):
-    path = write(tmp_path, "x.yaml", """
-district: x
-rules:
-  - event: case.accepted
-    notify: [{audience: hotline, channels: [hotline_12345], template: t}]
-""")
+def test_hotline_rule_without_a_status_is_refused():
     with pytest.raises(ConfigError, match="hotline_status"):
-        load_district_rules(path)
+        parse_district_rules(rules({"event": "case.accepted", "notify": [
+            {"audience": "hotline", "channels": ["hotline_12345"], "template": "t"}]}), where="x")
 
 
-def test_two_rules_for_one_event_are_refused(tmp_path: Path):
-    path = write(tmp_path, "x.yaml", """
-district: x
-rules:
-  - {event: sla.warning, notify: [{audience: lead_department, channels: [email], template: t}]}
-  - {event: sla.warning, notify: [{audience: hall_supervisor, channels: [email], template: t}]}
-""")
+def test_two_rules_for_one_event_are_refused():
+    warning = {"event": "sla.warning", "notify": [{"audience": "lead_department", "channels": ["email"], "template": "t"}]}
     with pytest.raises(ConfigError, match="sla.warning has two rules"):
-        load_district_rules(path)
+        parse_district_rules(rules(warning, warning), where="x")
 
 
-def test_rule_naming_an_unknown_template_fails_at_load(tmp_path: Path):
-    write(tmp_path, "x.yaml", """
-district: x
-rules:
-  - {event: sla.warning, notify: [{audience: lead_department, channels: [email], template: nope}]}
-""")
-    with pytest.raises(ConfigError, match=r"unknown templates \['nope'\]"):
-        load_rule_book(tmp_path, known_templates={"sla_warning_department"})
+def test_rule_naming_an_unknown_template_fails_at_load():
+    pack = load_packs()["demo"]
+    with pytest.raises(ConfigError, match=r"demo/notify.yaml: unknown templates \['workorder_dispatched_department'\]"):
+        rule_book({"demo": pack}, known_templates={"workorder_cancelled_department"})
 
 
-def test_unknown_district_without_default_is_an_error(tmp_path: Path):
-    write(tmp_path, "x.yaml", """
-district: x
-rules: []
-""")
-    book = load_rule_book(tmp_path, known_templates=set())
-    with pytest.raises(LookupError, match="'y'"):
-        book.for_district("y")
+def test_an_event_of_a_district_without_a_pack_is_an_error(config: NotifyConfig):
+    with pytest.raises(LookupError, match="'atlantis'"):
+        config.rules.for_district("atlantis")
 
 
 def test_quiet_hours_across_midnight_release_at_their_end_next_morning():

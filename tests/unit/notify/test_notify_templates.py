@@ -77,8 +77,8 @@ def test_required_variables_tell_handlers_what_to_supply(config: NotifyConfig):
 
 def test_compose_uses_the_short_text_for_sms_and_markdown_for_robots(config: NotifyConfig):
     ctx = NotificationContext(
-        event_id="evt-9", case_id="case-9", case_number="BC-9", district="default",
-        citizen=CitizenContact(phone="13812345678"), lead_department="SCJGJ",
+        event_id="evt-9", case_id="case-9", case_number="BC-9", district="demo",
+        citizen=CitizenContact(phone="13812345678"), lead_department="market",
         variables={"deadline": NOW, "contact": "窗口 0755-1", "summary": "证照过期"},
     )
     sms = [d for d in plan(rules=config.rules, event_type="case.accepted", context=ctx, now=NOW)
@@ -95,7 +95,7 @@ def test_compose_uses_the_short_text_for_sms_and_markdown_for_robots(config: Not
 
 def test_compose_fails_naming_the_variable_the_event_did_not_supply(config: NotifyConfig):
     ctx = NotificationContext(
-        event_id="evt-9", case_id="case-9", case_number="BC-9", district="default",
+        event_id="evt-9", case_id="case-9", case_number="BC-9", district="demo",
         citizen=CitizenContact(phone="13812345678"), variables={"contact": "窗口"},
     )
     delivery = plan(rules=config.rules, event_type="case.accepted", context=ctx, now=NOW)[0]

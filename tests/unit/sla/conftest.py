@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from services.sla.domain.policy import SlaPolicy, load_policy
+from services.sla.domain.policy import SlaPolicy, load_policies
 from services.sla.domain.working_days import WorkingDayCalendar
 
 SLA_DATA = Path(__file__).resolve().parents[3] / "services" / "sla" / "data"
@@ -15,7 +15,7 @@ def sla_data() -> Path:
 
 @pytest.fixture(scope="session")
 def policy() -> SlaPolicy:
-    return load_policy(SLA_DATA / "districts" / "demo.yaml")
+    return load_policies()["demo"]
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,4 @@
 from datetime import time
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -19,12 +18,6 @@ DEMO = {
     "office_hours": {"opens": "09:00", "closes": "17:30"},
     "red_card": {"working_days_after_deadline": 5, "after_returns": 3},
 }
-
-
-def write_policy(directory: Path, name: str, text: str) -> Path:
-    path = directory / f"{name}.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_demo_district_has_the_four_tiers_of_the_source_articles(policy):
@@ -60,22 +53,15 @@ def test_an_unknown_timezone_is_rejected():
         policy_with({"office_hours": {"opens": "09:00", "closes": "17:30", "timezone": "Asia/Shangai"}})
 
 
-def test_policies_are_loaded_per_district_and_a_duplicate_district_is_refused(tmp_path):
-    write_policy(tmp_path, "a", "district: a\n" + _rest())
-    write_policy(tmp_path, "b", "district: b\n" + _rest())
-    assert set(load_policies(tmp_path)) == {"a", "b"}
-    write_policy(tmp_path, "c", "district: a\n" + _rest())
-    with pytest.raises(ValueError, match="already defined"):
-        load_policies(tmp_path)
+def test_every_shipped_district_pack_has_a_policy_with_its_own_tiers():
+    policies = load_policies()
+    assert {"demo", "shenzhen-shahe", "shanghai-hongkou", "zhongshan", "beijing-changping",
+            "liuzhou-chengzhong"} <= set(policies)
+    chengzhong = policies["liuzhou-chengzhong"]
+    assert {name: t.working_days for name, t in chengzhong.tiers.items()} == {"simple": 3, "complex": 10}
+    assert policies["beijing-changping"].tier("general").working_days == 5
 
 
 def policy_with(changes: dict) -> SlaPolicy:
     return SlaPolicy.model_validate(DEMO | changes)
 
-
-def _rest() -> str:
-    return (
-        "name: x\ntiers: {general: {working_days: 5, label: g}}\n"
-        "office_hours: {opens: '09:00', closes: '17:30'}\n"
-        "red_card: {working_days_after_deadline: 5, after_returns: 3}\n"
-    )

@@ -17,7 +17,7 @@ SH = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def rules() -> Rules:
-    return Rules.load(policies_dir=DATA / "districts", overrides_path=DATA / "calendar_overrides.yaml")
+    return Rules.load(overrides_path=DATA / "calendar_overrides.yaml")
 
 
 def due(rules: Rules, start: datetime, tier: str) -> datetime:

@@ -29,7 +29,7 @@ async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
 
 @pytest.fixture(scope="module")
 def rules() -> Rules:
-    return Rules.load(policies_dir=DATA / "districts", overrides_path=DATA / "calendar_overrides.yaml")
+    return Rules.load(overrides_path=DATA / "calendar_overrides.yaml")
 
 
 async def open_deadline(sessions, rules: Rules, subject_id: str, *, started: datetime, tier: str) -> None:  # noqa: ANN001

@@ -34,7 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/end_to_end.py
 
 migrate: $(STAMP)
-	for service in intake routing sla notify audit; do $(PY) -m services.$$service migrate || exit 1; done
+	for service in identity intake routing sla notify audit; do $(PY) -m services.$$service migrate || exit 1; done
 
 docs: $(STAMP)
 	$(PY) -m shared.asyncapi > docs/asyncapi.json

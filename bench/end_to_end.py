@@ -9,6 +9,10 @@ broker, this load generator), and a raw-bus baseline (aiokafka produce+consume o
 on the same broker) so the figures read as a ratio. Prints; asserts nothing.
 
     .venv/bin/python bench/end_to_end.py --rate 200 --duration 30
+
+`--trace-to otlp` turns tracing on in every service (OTEL_* settings, docs/tracing.md), exporting by
+OTLP/HTTP to a receiver of its own in another process (tests/otlp_receiver.py, standing in for a collector),
+and also prints the spans received and the receiver's CPU per case. `bench/tracing_cost.py` runs both ways.
 """
 
 import argparse
@@ -17,9 +21,11 @@ import json
 import os
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -28,7 +34,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from http_load import RawClient  # noqa: E402 - bench/, this script's folder
+from shared.devbroker import free_port  # noqa: E402
 from shared.devstack import SERVICES, Stack  # noqa: E402
+from shared.settings import REPO_ROOT  # noqa: E402
 from shared.topics import WORKORDER_EVENTS  # noqa: E402
 from tests.e2e.load import case_body, clerk_token  # noqa: E402
 from tests.issuer import TokenIssuer  # noqa: E402
@@ -120,7 +128,48 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-async def run(stack: Stack, *, token: str, rate: float, duration: float, drain: float) -> None:
+class SpanSink:
+    """Where the services export spans with `--trace-to otlp`: the OTLP receiver as a process of its own,
+    counting what it is sent, its CPU reported apart (as a collector's would be)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.otlp_receiver", "--port", str(self.port)],
+                                        cwd=REPO_ROOT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.counts()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the OTLP receiver did not start") from None
+                time.sleep(0.1)
+
+    def environment(self, ratio: float | None = None) -> dict[str, str]:
+        """OTEL_* settings exporting here; with `ratio`, that share of the cases' traces sampled."""
+        sampler = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": str(ratio)} if ratio else {}
+        return {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.port}",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", **sampler}
+
+    def counts(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/count", timeout=5) as reply:
+            return json.loads(reply.read())
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+async def run(
+    stack: Stack, *, token: str, rate: float, duration: float, drain: float, sink: SpanSink | None = None,
+) -> dict[str, float]:
+    """Offer the load, print the figures, and return the main ones (for `bench/tracing_cost.py`)."""
     servers = stack.broker.bootstrap_servers
     produced, consumed = await raw_bus_baseline(servers, count=20_000, size=700)
     print(f"raw bus (aiokafka, 700 B, acks=all): produce {produced:,.0f} msg/s, consume {consumed:,.0f} msg/s",
@@ -135,6 +184,7 @@ async def run(stack: Stack, *, token: str, rate: float, duration: float, drain: 
     ]
     await asyncio.sleep(2)  # the watchers have joined
     cpu_before = {name: stack.cpu_seconds(name) for name in (*SERVICES, "broker")}
+    sink_before = sink.cpu_seconds() if sink else 0.0
     generator_before = time.process_time()
     begin = time.perf_counter()
     posted, errors = await offer_load(stack.ports["intake"], token=token, rate=rate, duration=duration)
@@ -147,6 +197,7 @@ async def run(stack: Stack, *, token: str, rate: float, duration: float, drain: 
     cpu = {name: stack.cpu_seconds(name) - cpu_before[name] for name in SERVICES}
     broker_cpu = stack.cpu_seconds("broker") - cpu_before["broker"]
     generator_cpu = time.process_time() - generator_before
+    sink_cpu = sink.cpu_seconds() - sink_before if sink else 0.0
 
     done = [case for case in posted if case in audited]
     span = max(audited[c] for c in done) - min(posted[c] for c in done) if done else float("nan")
@@ -178,6 +229,49 @@ async def run(stack: Stack, *, token: str, rate: float, duration: float, drain: 
     # The rest of what shares the two cores: the broker, and this process (load, watchers); the load average.
     print(f"and: broker {broker_cpu * 1000 / max(len(posted), 1):.2f}, load generator "
           f"{generator_cpu * 1000 / max(len(posted), 1):.2f} ms per case; load average {os.getloadavg()[0]:.2f}")
+    summary = {
+        "posted": len(posted), "completed": len(done), "errors": sum(errors.values()),
+        "cases_per_s": len(done) / span if done else 0.0,
+        "completing_per_s": (len(done) - 1) / (max(audited[c] for c in done) - min(audited[c] for c in done))
+        if len(done) > 1 else 0.0,
+        "audited_p50_ms": percentile(to_audit, 50) if to_audit else float("nan"),
+        "audited_p99_ms": percentile(to_audit, 99) if to_audit else float("nan"),
+        "dispatched_p50_ms": percentile(to_dispatch, 50) if to_dispatch else float("nan"),
+        "services_cpu_ms": sum(cpu.values()) * 1000 / max(len(posted), 1),
+        "broker_cpu_ms": broker_cpu * 1000 / max(len(posted), 1),
+        **{f"{name}_cpu_ms": seconds * 1000 / max(len(posted), 1) for name, seconds in cpu.items()},
+    }
+    if sink:
+        await asyncio.sleep(6)  # spans still in the services' batch processors (OTEL_BSP_SCHEDULE_DELAY, 5 s)
+        counts = sink.counts()
+        summary.update(spans=counts["spans"], traces=counts["traces"], sink_cpu_ms=sink_cpu * 1000 / max(len(posted), 1))
+        print(f"traced: {counts['spans']:,} spans in {counts['traces']:,} traces received by OTLP "
+              f"({counts['spans'] / max(len(posted), 1):.1f} a case); the receiver "
+              f"{summary['sink_cpu_ms']:.2f} ms CPU per case")
+    return summary
+
+
+def bench(*, rate: float, duration: float, drain: float, trace_to: str | None = None,
+          ratio: float | None = None, print_pids: bool = False) -> dict[str, float]:
+    """One run on a fresh stack (and, tracing, a fresh span sink); the figures `run` returns."""
+    sink = SpanSink() if trace_to == "otlp" else None
+    issuer = TokenIssuer().start()  # the services trust it; the load posts as a window clerk of hall FT
+    try:
+        with tempfile.TemporaryDirectory(prefix="bancheng-bench-") as directory:
+            stack = Stack(var_dir=Path(directory), issuer=issuer.url,
+                          extra_env=sink.environment(ratio) if sink else {}).start()
+            if print_pids:
+                print("pids:", " ".join(f"{name}={process.pid}" for name, process in stack.processes.items()),
+                      flush=True)
+            try:
+                return asyncio.run(run(stack, token=clerk_token(issuer), rate=rate, duration=duration, drain=drain,
+                                       sink=sink))
+            finally:
+                stack.stop()
+    finally:
+        issuer.stop()
+        if sink:
+            sink.stop()
 
 
 def main() -> None:
@@ -187,17 +281,13 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=60, help="seconds to wait for stragglers")
     parser.add_argument("--print-pids", action="store_true",
                         help="print each service's process id once started (to attach py-spy to it)")
+    parser.add_argument("--trace-to", choices=["otlp"],
+                        help="trace every service, exporting by OTLP/HTTP to a receiver of the bench's own")
+    parser.add_argument("--sample-ratio", type=float,
+                        help="with --trace-to: record this share of the traces (parentbased_traceidratio), not all")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bancheng-bench-") as directory:
-        issuer = TokenIssuer().start()  # the services trust it; the load posts as a window clerk of hall FT
-        stack = Stack(var_dir=Path(directory), issuer=issuer.url).start()
-        if args.print_pids:
-            print("pids:", " ".join(f"{name}={process.pid}" for name, process in stack.processes.items()), flush=True)
-        try:
-            asyncio.run(run(stack, token=clerk_token(issuer), rate=args.rate, duration=args.duration, drain=args.drain))
-        finally:
-            stack.stop()
-            issuer.stop()
+    bench(rate=args.rate, duration=args.duration, drain=args.drain, trace_to=args.trace_to, ratio=args.sample_ratio,
+          print_pids=args.print_pids)
 
 
 if __name__ == "__main__":

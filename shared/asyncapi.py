@@ -26,7 +26,10 @@ MODULE_STREAMS = {
     "commands": ("departments", topics.DEPARTMENT_COMMANDS),
     "sla": ("sla", topics.SLA_EVENTS),
     "notification": ("notify", topics.NOTIFY_RESULTS),
+    "identity": ("identity", topics.IDENTITY_EVENTS),
 }
+# What a contract module's events are keyed by, where it is not the case id.
+MODULE_KEYS = {"identity": "the subject: user:<username> or client:<client id>"}
 TYPE_STREAMS = {
     "case.contact_recorded": [topics.CASE_CONTACTS],
     "workorder.dispatched": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
@@ -42,7 +45,7 @@ CLOUDEVENT_HEADERS = {
         "ce_type": {"type": "string"},
         "ce_source": {"type": "string", "description": "The producing service"},
         "ce_time": {"type": "string", "format": "date-time"},
-        "ce_subject": {"type": "string", "description": "The case id (also the key)"},
+        "ce_subject": {"type": "string", "description": "The case id (also the key); identity events: their subject"},
         "ce_schemaversion": {"type": "string"},
         "ce_district": {"type": "string"},
         "ce_hall": {"type": "string"},
@@ -63,6 +66,10 @@ def message_name(event: type[Event]) -> str:
 
 def channel_id(address: str) -> str:
     return address.removeprefix(f"{topics.PREFIX}.").replace(".", "_").replace("{", "").replace("}", "")
+
+
+def key_of(event: type[Event]) -> str:
+    return MODULE_KEYS.get(event.__module__.rsplit(".", 1)[-1], "case id")
 
 
 def streams_of(event: type[Event]) -> tuple[str, list[str]]:
@@ -88,7 +95,7 @@ def document(subscriptions: Iterable[tuple[str, str, tuple[str, ...]]]) -> dict[
             "contentType": "application/json",
             "headers": {"$ref": "#/components/schemas/CloudEventHeaders"},
             "payload": {"$ref": f"#/components/schemas/{name}"},
-            "bindings": {"kafka": {"key": {"type": "string", "description": "case id"}}},
+            "bindings": {"kafka": {"key": {"type": "string", "description": key_of(event)}}},
         }
         producer, addresses = streams_of(event)
         for address in addresses:
@@ -114,7 +121,8 @@ def document(subscriptions: Iterable[tuple[str, str, tuple[str, ...]]]) -> dict[
         "info": {
             "title": "Bancheng (办成) events",
             "version": "1.0.0",
-            "description": "Every topic and event of Bancheng. Every event is keyed by its case id.",
+            "description": "Every topic and event of Bancheng. Every event is keyed by its case id, "
+                           "except identity's, keyed by their subject.",
         },
         "defaultContentType": "application/json",
         "servers": {

@@ -1,4 +1,7 @@
-"""The bus: a FastStream broker with metrics and tracing, the outbox's producer, topic creation."""
+"""The bus: a FastStream broker with metrics, the outbox's producer, topic creation.
+
+Tracing is not FastStream's middleware: the subscribers take whole batches (its spans would be one new
+trace per batch) and the outbox relay publishes outside FastStream; `shared.tracing` traces each event."""
 
 import asyncio
 import logging
@@ -12,10 +15,8 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import murmur2
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import BaseSecurity, SASLScram512
-from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from shared.settings import KafkaSettings
@@ -36,9 +37,7 @@ class Bus(KafkaBroker):
         self.running = True
 
 
-def create_broker(
-    settings: KafkaSettings, *, service: str, registry: CollectorRegistry, tracer_provider: TracerProvider
-) -> KafkaBroker:
+def create_broker(settings: KafkaSettings, *, service: str, registry: CollectorRegistry) -> KafkaBroker:
     return Bus(
         settings.bootstrap_servers,
         client_id=f"bancheng-{service}",
@@ -47,7 +46,6 @@ def create_broker(
         enable_idempotence=settings.idempotence,
         middlewares=[
             KafkaPrometheusMiddleware(registry=registry, app_name=f"bancheng-{service}"),
-            KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
         ],
         logger=logging.getLogger(f"bancheng.{service}.broker"),
         log_level=logging.DEBUG,

@@ -21,7 +21,7 @@ from prometheus_client import Counter
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared import inbox, outbox
+from shared import inbox, outbox, tracing
 from shared.auth.principal import Principal
 from shared.db import SessionFactory
 from shared.envelope import Envelope, MalformedMessage
@@ -206,7 +206,7 @@ class BatchApplier:
                 fresh.append((envelope, record))
             if self.consumer.every_batch is not None:
                 if fresh:
-                    await self.consumer.every_batch(fresh, Unit(session=session, service=self.service))
+                    await self._apply_every_batch(fresh, session)
                 for envelope, _record in fresh:
                     APPLIED.labels(group, envelope.type).inc()
                 return outbox.has_staged(session)
@@ -216,9 +216,21 @@ class BatchApplier:
                 if found is not None:
                     handler, event = found
                     unit = Unit(session=session, service=self.service, cause=envelope, record=record, batch=batch)
-                    await handler(event, envelope, unit)
+                    with tracing.consuming(envelope, record, group=group):
+                        await handler(event, envelope, unit)
                     APPLIED.labels(group, envelope.type).inc()
             return outbox.has_staged(session)
+
+    async def _apply_every_batch(self, fresh: Fresh, session: AsyncSession) -> None:
+        """The batch handler, each event in a CONSUMER span of its own spanning the call (none current:
+        the handler acts for the whole batch)."""
+        spans = tracing.consumer_spans(fresh, group=self.consumer.group)
+        try:
+            await self.consumer.every_batch(fresh, Unit(session=session, service=self.service))
+        except BaseException as error:
+            tracing.end_all(spans, error)
+            raise
+        tracing.end_all(spans)
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
         for number in range(1, self.retry_attempts + 1):

@@ -1,7 +1,8 @@
 """The whole system on one machine: the dev broker and every service as its own process.
 
-`make run` uses it in the foreground (`python -m shared.devstack`); the integration tests use
-`Stack` to start real processes on free ports, kill and restart them.
+The identity provider starts first (seeded with the demo district) and every service is told to trust
+it (`BANCHENG_AUTH_ISSUER`). `make run` uses it in the foreground (`python -m shared.devstack`); the
+integration tests use `Stack` to start real processes on free ports, kill and restart them.
 """
 
 import argparse
@@ -15,12 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
 
 from shared.devbroker import DevBroker, free_port
 from shared.settings import REPO_ROOT
 
 SERVICES = ("intake", "routing", "sla", "notify", "audit")
 DEFAULT_PORTS = {"intake": 8101, "routing": 8102, "sla": 8103, "notify": 8104, "audit": 8105}
+# The embedded OIDC provider: started first, seeded with the demo district; every service trusts its issuer
+# (BANCHENG_AUTH_ISSUER). Production uses any OIDC provider instead (docs/identity.md).
+IDENTITY = "identity"
+IDENTITY_PORT = 8100
+# Read as data (shared/ imports no service): the demo people `make run` lists.
+IDENTITY_DEMO = REPO_ROOT / "services" / "identity" / "data" / "demo.yaml"
 # The 12345 platform cannot be had here: its simulator speaks the same signed protocol (docs/intake-12345.md).
 HOTLINE_SIMULATOR = "hotline12345_simulator"
 SIMULATOR_PORT = 8110
@@ -29,13 +37,13 @@ SIMULATOR_PORT = 8110
 @dataclass
 class Stack:
     var_dir: Path
-    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in SERVICES})
+    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in (IDENTITY, *SERVICES)})
     broker_port: int | None = None
     database_urls: dict[str, str] = field(default_factory=dict)  # default: SQLite under var_dir
     extra_env: dict[str, str] = field(default_factory=dict)
     hotline_simulator: bool = False
-    # The token issuer every service trusts (BANCHENG_AUTH_ISSUER); None leaves the environment's (or the
-    # default, the identity service at its development address).
+    # The token issuer every service trusts (BANCHENG_AUTH_ISSUER). None: the stack starts the embedded
+    # identity service first (seeded with the demo district) and every service trusts it.
     issuer: str | None = None
     broker: DevBroker = field(init=False)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -47,12 +55,24 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    @property
+    def runs_identity(self) -> bool:
+        return self.issuer is None
+
+    @property
+    def issuer_url(self) -> str:
+        """The OIDC issuer every service trusts: the one given, or the embedded identity service."""
+        return self.issuer or self.url(IDENTITY)
+
     def start(self, services: Iterable[str] = SERVICES, timeout_s: float = 60.0) -> "Stack":
         """Start the broker and `services`; if any fails to become ready, stop everything started."""
         try:
             if self.broker.process is None:
                 self.broker.start()
             names = list(services)
+            if self.runs_identity and IDENTITY not in names:
+                self.ports.setdefault(IDENTITY, free_port())
+                names.insert(0, IDENTITY)
             if self.hotline_simulator:
                 self.ports.setdefault(HOTLINE_SIMULATOR, free_port())
                 names.append(HOTLINE_SIMULATOR)
@@ -80,11 +100,18 @@ class Stack:
         prefix = f"BANCHENG_{name.upper()}_"
         url = self.database_urls.get(name, f"sqlite+aiosqlite:///{self.var_dir / name}.db")
         hotline = {"BANCHENG_NOTIFY_HOTLINE_ENDPOINT": self.url(HOTLINE_SIMULATOR)} if self.hotline_simulator else {}
+        if name == IDENTITY:
+            auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
+        elif self.runs_identity and IDENTITY in self.ports:  # a given issuer is in `common` already
+            auth = {"BANCHENG_AUTH_ISSUER": self.url(IDENTITY)}
+        else:
+            auth = {}
         return {
             **common,
             "BANCHENG_NOTIFY_FILE_SINK": str(self.var_dir / "notify-file-sink.jsonl"),
             f"{prefix}PORT": str(self.ports[name]),
             f"{prefix}DATABASE_URL": url,
+            **auth,
             **hotline,
             **self.extra_env,
         }
@@ -161,12 +188,14 @@ class Stack:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run the broker and the five services on this machine")
+    parser = argparse.ArgumentParser(
+        description="Run the broker, the identity provider and the five services on this machine")
     parser.add_argument("--broker-port", type=int, default=int(os.environ.get("BANCHENG_BROKER_PORT", 9092)))
     parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("BANCHENG_VAR_DIR", REPO_ROOT / "var")))
     args = parser.parse_args()
     ports = {name: int(os.environ.get(f"BANCHENG_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
     ports[HOTLINE_SIMULATOR] = int(os.environ.get("BANCHENG_HOTLINE12345_PORT", SIMULATOR_PORT))
+    ports[IDENTITY] = int(os.environ.get("BANCHENG_IDENTITY_PORT", IDENTITY_PORT))
     stack = Stack(var_dir=args.var_dir, ports=ports, broker_port=args.broker_port, hotline_simulator=True)
     # Ctrl-C even when started with SIGINT ignored (a shell's background job: Python then keeps it
     # ignored, and the launcher outlived a test's Ctrl-C with every child running); `kill` stops it too.
@@ -180,6 +209,7 @@ def main() -> None:
         for name in SERVICES:
             print(f"  {name:<8} {stack.url(name)}   docs {stack.url(name)}/docs")
         print(f"  12345 simulator {stack.url(HOTLINE_SIMULATOR)} (POST /orders pushes a hotline order in)")
+        print_identity(stack)
         print("Ctrl-C stops everything.", flush=True)
         while all(process.poll() is None for process in stack.processes.values()):
             time.sleep(0.5)
@@ -201,6 +231,18 @@ def describe_exit(code: int) -> str:
     if code < 0:
         return signal.Signals(-code).name
     return "0" if code == 0 else f"exit {code}"
+
+
+def print_identity(stack: Stack) -> None:
+    """Where the identity provider listens, and the demo district's people (demo passwords only)."""
+    issuer = stack.issuer_url
+    print(f"  {IDENTITY:<8} {issuer}   OIDC issuer, discovery {issuer}/.well-known/openid-configuration")
+    demo = yaml.safe_load(IDENTITY_DEMO.read_text(encoding="utf-8"))
+    print("Demo users (docs/identity.md; TOTP secret: add it to any authenticator app):")
+    for user in demo["users"]:
+        where = user.get("hall") or user.get("department") or demo["district"]["code"]
+        totp = f" TOTP {user['totp_secret']}" if user.get("totp_secret") else ""
+        print(f"  {user['username']:<19} {user['role']:<15} {where:<7} {user['password']:<19}{totp}".rstrip())
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -13,6 +13,7 @@ import orjson
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared import tracing
 from shared.events.base import Event, event_class
 from shared.ids import time_ordered_id
 
@@ -59,8 +60,12 @@ class Envelope(BaseModel):
         hall: str | None = None,
         caused_by: "Envelope | None" = None,
         occurred_at: datetime | None = None,
+        trace_context: tracing.TraceHeaders | None = None,
     ) -> Self:
         """A new envelope for `event`; `caused_by` links causation and correlation.
+
+        Its trace context is `trace_context` when given (captured where the work started, for events
+        built elsewhere: intake's group commit), else the current span's (tracing on), else the cause's.
 
         Built without pydantic's validation (every value is typed here), after the two checks the types
         do not make: a case id, and an aware time. Validating cost more than the rest of emitting."""
@@ -70,6 +75,9 @@ class Envelope(BaseModel):
         if moment.tzinfo is None:
             raise ValueError(f"an envelope's time must be aware: {moment}")
         event_id = time_ordered_id()
+        traced = trace_context or tracing.current()
+        if traced is None and caused_by is not None:
+            traced = caused_by.traceparent, caused_by.tracestate
         return cls._assemble(
             id=event_id,
             type=event.type,
@@ -83,8 +91,8 @@ class Envelope(BaseModel):
             actor_detail=actor_detail,
             causation_id=caused_by.id if caused_by else None,
             correlation_id=caused_by.correlation_id if caused_by else event_id,
-            traceparent=caused_by.traceparent if caused_by else None,
-            tracestate=caused_by.tracestate if caused_by else None,
+            traceparent=traced[0] if traced else None,
+            tracestate=traced[1] if traced else None,
             data=event.model_dump(mode="json"),
         )
 

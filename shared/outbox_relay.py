@@ -17,6 +17,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared import tracing
 from shared.db import is_postgres
 from shared.outbox import OUTBOX, Row, hand_over_commits, notify_channel
 
@@ -180,6 +181,9 @@ class OutboxRelay:
 
     async def _send(self, rows: Sequence[Row]) -> None:
         await self._create_new_topics({row[1] for row in rows})
+        if tracing.enabled():
+            await self._send_traced(rows)
+            return
         send = self._producer.send
         sent = [
             await send(topic, value, key=key, headers=[(name, content.encode()) for name, content in headers])
@@ -187,6 +191,22 @@ class OutboxRelay:
         ]
         # A send that never completes must surface: the rows stay and the next pass retries.
         await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
+
+    async def _send_traced(self, rows: Sequence[Row]) -> None:
+        """As `_send`, each record in a PRODUCER span from the send to the broker's acknowledgement, its
+        headers carrying that span's context (`shared.tracing.send_spans`)."""
+        spans, all_headers = tracing.send_spans(rows)
+        send = self._producer.send
+        try:
+            sent = [
+                await send(row[1], row[3], key=row[2], headers=headers)
+                for row, headers in zip(rows, all_headers, strict=True)
+            ]
+            await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
+        except BaseException as error:
+            tracing.end_all(spans, error)
+            raise
+        tracing.end_all(spans)
 
     def _deletion_due(self) -> bool:
         return self._published_undeleted > 0 and (

@@ -20,7 +20,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import api_docs, bus, db, inbox, migrations, problems
+from shared import api_docs, bus, db, inbox, migrations, problems, tracing
 from shared.auth.http import declare_permissions
 from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
@@ -33,7 +33,8 @@ from shared.personal_data import Keyring
 from shared.personal_data.rotation import SealedTable
 from shared.pipeline_gauges import sample_pipeline_gauges
 from shared.settings import KafkaSettings, ServiceSettings
-from shared.telemetry import configure_logging, create_tracer_provider
+from shared.telemetry import configure_logging
+from shared.tracing_http import ServerSpans
 from shared.topics import EVENT_STREAMS, dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ class Runtime:
     # Background loops (a timer sweep, a retry queue, checkpoints): each gets the runtime, runs until
     # cancelled at shutdown, and should catch and log its own errors so one bad pass does not end it.
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
+    # Run once after the migrations, before the bus and before the service reports ready (a first signing
+    # key, seed data): an error stops the start.
+    on_start: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
     # The service's domain errors, each answered as the problem (shared.problems) its function makes of it.
@@ -71,9 +75,8 @@ class Runtime:
         name = self.settings.service_name
         self.engine = db.create_engine(self.settings.database_url)
         self.sessions = db.session_factory(self.engine)
-        self.broker = bus.create_broker(
-            self.kafka, service=name, registry=REGISTRY, tracer_provider=create_tracer_provider(name)
-        )
+        tracing.configure(name)  # off unless OTEL_* settings name an exporter (docs/tracing.md)
+        self.broker = bus.create_broker(self.kafka, service=name, registry=REGISTRY)
         for consumer in self.consumers:
             self._subscribe(consumer)
 
@@ -104,6 +107,8 @@ class Runtime:
         api_docs.install(application)
         application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes)
         application.add_middleware(HttpMetrics, service=self.name)
+        if tracing.enabled():  # outermost: the server span covers the whole request
+            application.add_middleware(ServerSpans)
         application.include_router(health_router)
         for router in self.routers:
             declare_permissions(router)
@@ -122,6 +127,8 @@ class Runtime:
     async def start(self) -> None:
         await db.ensure_postgres_database(self.settings.database_url)
         await asyncio.to_thread(migrations.upgrade, self.settings.database_url, self.migrations_dir)
+        for prepare in self.on_start:
+            await prepare(self)
         await bus.ensure_topics(self.kafka, self._all_topics())
         # aiokafka wants the running loop, so the producer and relay are made here.
         self.producer = bus.create_producer(self.kafka, service=self.name)
@@ -153,6 +160,7 @@ class Runtime:
         await self.relay.drain()  # a clean stop leaves nothing unpublished or undeleted behind
         await self.producer.stop()
         await self.engine.dispose()
+        tracing.shutdown()  # the last spans are exported, not dropped
 
     def _all_topics(self) -> list[str]:
         dead_letters = [dead_letter_topic(consumer.group) for consumer in self.consumers]

@@ -1,11 +1,8 @@
-"""Tracing and logging: one tracer provider per process, and logs that never show personal data."""
+"""Logging: logs that never show personal data. (Tracing: `shared.tracing`.)"""
 
 import json
 import logging
 from datetime import UTC, datetime
-
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
 
 from shared.masking import mask_text
 
@@ -36,7 +33,3 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
 
-
-def create_tracer_provider(service: str) -> TracerProvider:
-    """Spans are recorded and their context crosses Kafka in headers; attach an exporter in deployment."""
-    return TracerProvider(resource=Resource.create({"service.name": f"bancheng-{service}"}))

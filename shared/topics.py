@@ -10,8 +10,10 @@ SLA_EVENTS = f"{PREFIX}.sla.events"  # sla → intake, notify, audit
 NOTIFY_RESULTS = f"{PREFIX}.notify.results"  # notify → audit
 DEPARTMENT_COMMANDS = f"{PREFIX}.dept.commands"  # departments' own systems → routing
 CASE_CONTACTS = f"{PREFIX}.case.contacts"  # intake → notify only: personal data for delivery
+# identity → audit: logins, lockouts, logouts, system tokens; keyed by the subject (user:… or client:…)
+IDENTITY_EVENTS = f"{PREFIX}.identity.events"
 
-EVENT_STREAMS = (CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, NOTIFY_RESULTS)
+EVENT_STREAMS = (CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, NOTIFY_RESULTS, IDENTITY_EVENTS)
 DEPARTMENT_TOPIC_PATTERN = rf"{PREFIX}\.dept\.[a-z0-9_-]+\.workorders"
 CHANNEL_TOPIC_PATTERN = rf"{PREFIX}\.notify\.channel\.[a-z0-9_-]+"
 
@@ -66,9 +68,9 @@ SERVICE_PRINCIPALS = {
         groups=("notify", f"notify.{CHANNEL}"),
     ),
     "audit": Principal(consumes=EVENT_STREAMS, groups=("audit",)),
-    # The identity service and the console reach the others over HTTP: bus users without a topic, so
-    # that giving them one is an edit here, reviewed like any other.
-    "identity": Principal(),
+    # Identity publishes its logins for audit; the console reaches the others over HTTP (a bus user
+    # without a topic, so that giving it one is an edit here, reviewed like any other).
+    "identity": Principal(produces=(IDENTITY_EVENTS,)),
     "console": Principal(),
 }
 # A department's own system (its principal is `dept-<code>`): its feed in, its answers out, in groups

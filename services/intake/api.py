@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
-from shared import problems
+from shared import problems, tracing
 from shared.auth.http import Authorize, bounded, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
@@ -76,7 +76,7 @@ async def register(request: Request, principal: Annotated[Principal, Authorize("
             raise
         return replay.response()  # the first request was valid then: answer as it was answered
     require(principal, "case.register", Scope(district=valid.district.code, hall=valid.hall.prefix))
-    origin = Origin(actor=principal.actor, actor_detail=principal.actor_detail)
+    origin = Origin(actor=principal.actor, actor_detail=principal.actor_detail, trace_context=tracing.current())
     pending = PendingRegistration(valid=valid, origin=origin, now=now, claim=claim)
     try:
         answer = await runtime.registrations.submit(pending)

@@ -20,6 +20,7 @@ from shared.ids import new_id
 from shared.masking import mask_text
 from shared.personal_data import Keyring
 from shared.topics import CASE_CONTACTS, CASE_EVENTS
+from shared.tracing import TraceHeaders
 from services.intake import personal_data, store
 from services.intake.actions import take_step
 from services.intake.domain.applicant import Applicant, validate_applicant
@@ -37,12 +38,14 @@ from services.intake.schemas import ActionIn, CaseCreate
 
 @dataclass(frozen=True, kw_only=True)
 class Origin:
-    """Who registered the case and, for hotline cases, the 12345 order it came from."""
+    """Who registered the case, for hotline cases the 12345 order it came from, and the request's trace
+    context (its events are built by the group commit, outside the request's span)."""
 
     actor: str
     actor_detail: str | None = None  # the token's name, roles and org unit (shared/auth/principal.py)
     hotline_order_id: str | None = None
     hotline_revision: int | None = None
+    trace_context: TraceHeaders | None = None
 
 
 def _default_tier(district: District) -> ComplexityTier:
@@ -165,7 +168,8 @@ def case_write(
                      for attachment in case_in.attachments],
         events=[
             (topic, Envelope.wrap(event, source=service, case_id=case.id, district=case.district, hall=case.hall,
-                                  actor=origin.actor, actor_detail=origin.actor_detail))
+                                  actor=origin.actor, actor_detail=origin.actor_detail,
+                                  trace_context=origin.trace_context))
             for topic, event in events
         ],
     )

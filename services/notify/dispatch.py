@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from opentelemetry.trace import SpanContext, Status, StatusCode
 from prometheus_client import Counter
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,7 +32,7 @@ from shared.envelope import Envelope
 from shared.events.notification import (
     NotificationDelivered, NotificationFailed, NotificationRequested, RequestedMessage, open_message,
 )
-from shared import outbox
+from shared import outbox, tracing
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
 from services.notify import store
@@ -100,6 +101,8 @@ class Dispatcher:
     rng: random.Random = field(default_factory=random.Random)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
+    # Tracing on: each attempt's span, by delivery id, for the result events `_record` stages in it.
+    _attempt_spans: dict[str, SpanContext] = field(default_factory=dict)
 
     def wake(self) -> None:
         self._wake.set()
@@ -128,6 +131,7 @@ class Dispatcher:
             pass
 
     async def dispatch_due(self, runtime: Runtime) -> int:
+        self._attempt_spans.clear()
         claimed = await self._claim(runtime)
         if not claimed:
             return 0
@@ -245,7 +249,20 @@ class Dispatcher:
         wait = self.limiter.acquire(channel, address)
         if wait > 0:
             return Deferred(wait)
-        result = await self.adapters[channel].send(_message(item))
+        message = _message(item)
+        if tracing.enabled():
+            # A span per attempt, child of the request's context: the channel's own HTTP span nests in it.
+            with tracing.active_span(f"deliver {channel.value}", parent_of=item.envelope, attributes={
+                "bancheng.delivery.id": request.delivery_id, "bancheng.case.id": item.envelope.case_id,
+                "bancheng.delivery.attempt": item.attempts + 1,
+            }) as span:
+                result = await self.adapters[channel].send(message)
+                span.set_attribute("bancheng.delivery.outcome", result.outcome.value)
+                if result.outcome is not Outcome.delivered:
+                    span.set_status(Status(StatusCode.ERROR, result.reason))
+            self._attempt_spans[request.delivery_id] = span.get_span_context()
+        else:
+            result = await self.adapters[channel].send(message)
         if result.outcome is Outcome.delivered:
             breaker.record_success()
         elif result.outcome is Outcome.retryable:
@@ -266,7 +283,8 @@ class Dispatcher:
                     change = {**unchanged, "s": "retrying", "due": now + timedelta(seconds=outcome.seconds)}
                 else:
                     unit = Unit(session=session, service=runtime.name, cause=item.envelope)
-                    change = {**unchanged, **await self._settle(unit, item, outcome, now)}
+                    with tracing.resumed(self._attempt_spans.pop(item.request.delivery_id, None)):
+                        change = {**unchanged, **await self._settle(unit, item, outcome, now)}
                     results.append((item.request.channel, change["s"]))
                 if change["s"] == "retrying":
                     held_until[item.queue] = change["due"]

@@ -1,5 +1,6 @@
-"""`make run`'s launcher: ready well within 30 s on this machine, and Ctrl-C (to the launcher alone or, as a
-terminal sends it, to its whole process group) or `kill` stops every service before the broker, none killed."""
+"""`make run`'s launcher: ready well within 30 s on this machine, identity seeded and its demo users listed, and
+Ctrl-C (to the launcher alone or, as a terminal sends it, to its whole process group) or `kill` stops every
+service before the broker, none killed."""
 
 import contextlib
 import os
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from shared.devbroker import free_port
-from shared.devstack import DEFAULT_PORTS
+from shared.devstack import DEFAULT_PORTS, IDENTITY
 from shared.settings import REPO_ROOT
 
 
@@ -42,6 +43,34 @@ def ignoring_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job
 
 
+def devlogin(issuer: str, username: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "shared.devlogin", username, "--issuer", issuer], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def first_case_as_the_readme_shows(issuer: str, intake: str, audit: str) -> None:
+    """The README's first steps: a demo clerk signs in (code + PKCE at the identity service), registers a case;
+    the supervisor, whose role needs a second factor, reads its timeline."""
+    clerk = {"authorization": f"Bearer {devlogin(issuer, 'clerk.demo')}"}
+    case = {"hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": "lease_filing",
+            "description": "孩子入学急需租赁凭证，银行同意函来不及", "forward": True,
+            "applicant": {"kind": "person", "name": "张三", "phone": "13812345678"}}
+    registered = httpx.post(f"{intake}/cases", json=case, headers=clerk, timeout=10)
+    assert registered.status_code == 201, registered.text
+    supervisor = {"authorization": f"Bearer {devlogin(issuer, 'supervisor.demo')}"}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        timeline = httpx.get(f"{audit}/cases/{registered.json()['id']}/timeline", headers=supervisor, timeout=10)
+        assert timeline.status_code == 200, timeline.text
+        if "workorder.dispatched" in {entry["type"] for entry in timeline.json()}:
+            break
+        time.sleep(0.2)
+    assert "workorder.dispatched" in {entry["type"] for entry in timeline.json()}
+    assert httpx.post(f"{intake}/cases", json=case, timeout=10).status_code == 401  # nobody signed in
+
+
 def own_session() -> None:
     os.setsid()  # as a terminal runs a foreground job: the launcher leads a process group of its own
 
@@ -49,12 +78,12 @@ def own_session() -> None:
 @pytest.mark.parametrize(("stop_signal", "preexec", "to_group"), [
     pytest.param(signal.SIGINT, ignoring_sigint, False, id="ctrl-c, even started with SIGINT ignored"),
     pytest.param(signal.SIGINT, own_session, True, id="ctrl-c in a terminal, to the whole process group"),
-    pytest.param(signal.SIGTERM, None, False, id="kill"),
+    pytest.param(signal.SIGTERM, None, False, id="kill, after a newcomer's first case"),
 ])
 def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_child(
     tmp_path, stop_signal, preexec, to_group  # noqa: ANN001
 ) -> None:
-    ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in DEFAULT_PORTS}
+    ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in (IDENTITY, *DEFAULT_PORTS)}
     simulator_port = str(free_port())
     environment = {**os.environ, **ports, "BANCHENG_BROKER_PORT": str(free_port()), "BANCHENG_VAR_DIR": str(tmp_path),
                    "BANCHENG_HOTLINE12345_PORT": simulator_port}
@@ -77,7 +106,14 @@ def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_
         assert httpx.get(f"http://127.0.0.1:{simulator_port}/healthz").status_code == 200
         print(f"make run ready in {ready_after:.1f} s")
         children = children_of(launcher.pid)
-        assert len(children) == 1 + len(DEFAULT_PORTS) + 1  # the broker, five services, the 12345 simulator
+        # the broker, the identity provider, five services, the 12345 simulator
+        assert len(children) == 1 + 1 + len(DEFAULT_PORTS) + 1
+        issuer = f"http://127.0.0.1:{ports['BANCHENG_IDENTITY_PORT']}"
+        assert httpx.get(f"{issuer}/.well-known/openid-configuration").json()["issuer"] == issuer
+        assert "clerk.demo" in output and "TOTP" in output  # the demo users, second factor where needed
+        if stop_signal == signal.SIGTERM:
+            first_case_as_the_readme_shows(issuer, f"http://127.0.0.1:{ports['BANCHENG_INTAKE_PORT']}",
+                                           f"http://127.0.0.1:{ports['BANCHENG_AUDIT_PORT']}")
     finally:
         stopping = time.monotonic()
         if to_group:

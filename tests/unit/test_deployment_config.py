@@ -1,7 +1,7 @@
 """docker-compose.yml cannot run here (no Docker engine), so its agreement with the code is checked:
 services, ports, every BANCHENG_* variable against the settings classes, production bus settings and
-credentials, Prometheus targets and gateway routes. Keycloak: tests/unit/test_keycloak_realm.py; the
-bus's ACLs: tests/unit/test_kafka_acls.py."""
+credentials, Prometheus targets, gateway routes, and the traces' way to Jaeger through the collector.
+Keycloak: tests/unit/test_keycloak_realm.py; the bus's ACLs: tests/unit/test_kafka_acls.py."""
 
 import importlib
 import re
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared import tracing
 from shared.devstack import DEFAULT_PORTS, SERVICES
 from shared.personal_data import PersonalDataSettings
 from shared.settings import REPO_ROOT, KafkaSettings
@@ -47,6 +48,8 @@ def test_every_variable_is_a_setting_and_the_settings_load_in_production(
     own = settings_class(service)
     prefix = f"BANCHENG_{service.upper()}_"
     for name, value in environment(service).items():
+        if name.startswith("OTEL_"):
+            continue  # OpenTelemetry's own settings: test_services_send_traces_through_the_collector_to_jaeger
         if name.startswith("BANCHENG_KAFKA_"):
             assert name.removeprefix("BANCHENG_KAFKA_").lower() in KafkaSettings.model_fields, name
         elif name.startswith("BANCHENG_AUTH_"):
@@ -168,3 +171,32 @@ def test_no_secret_is_written_in_the_compose_file() -> None:
                 assert PLACEHOLDER.fullmatch(str(value)), f"{name}: {variable} must come from .env"
     defaults = re.findall(r"\$\{(\w+):?[-=+]", (REPO_ROOT / "docker-compose.yml").read_text())
     assert not defaults, f"variables with a default (a secret must not have one): {defaults}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_send_traces_through_the_collector_to_jaeger(service: str) -> None:
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    env = environment(service)
+    assert "otel-collector" in COMPOSE["services"][service]["depends_on"]
+    assert tracing.exporter_names(env) == ["otlp"]  # the settings turn tracing on, and name a known protocol
+    assert isinstance(tracing.exporter("otlp", env), OTLPSpanExporter)
+    endpoint = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert endpoint == "http://otel-collector:4317"  # gRPC: the collector's grpc receiver below
+    # A parent-based sampler: a case is traced in every service or in none, and sampled-out ones cost no spans.
+    assert env["OTEL_TRACES_SAMPLER"].startswith("parentbased_") and 0 < float(env["OTEL_TRACES_SAMPLER_ARG"]) <= 1
+
+    collector = COMPOSE["services"]["otel-collector"]
+    assert collector["image"].startswith("otel/opentelemetry-collector-contrib:")
+    source, mounted = collector["volumes"][0].removesuffix(":ro").split(":")
+    assert source == "./deploy/otel-collector.yaml" and collector["command"] == [f"--config={mounted}"]
+    config = yaml.safe_load((REPO_ROOT / "deploy" / "otel-collector.yaml").read_text())
+    assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].endswith(":4317")
+    pipeline = config["service"]["pipelines"]["traces"]
+    assert pipeline["receivers"] == ["otlp"]
+    assert set(pipeline["processors"]) <= set(config["processors"])
+    (exporter,) = pipeline["exporters"]
+    assert exporter.split("/")[0] in ("otlp", "otlp_grpc")
+    assert config["exporters"][exporter]["endpoint"] == "jaeger:4317"  # Jaeger v2 takes OTLP/gRPC there
+    jaeger = COMPOSE["services"]["jaeger"]
+    assert jaeger["image"].startswith("jaegertracing/jaeger:2.") and "16686:16686" in jaeger["ports"]

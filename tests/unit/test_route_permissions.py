@@ -39,3 +39,19 @@ def test_every_guarded_route_asks_for_a_bearer_token(service_routes: list[Route]
     assert guarded
     assert all(r.operation.get("security") == [{"bearer": []}] for r in guarded), [
         r.name for r in guarded if r.operation.get("security") != [{"bearer": []}]]
+
+
+IDENTITY_ENDPOINTS = {  # the OIDC provider's own: each authenticates by the protocol (form, client, PKCE, token)
+    "GET /.well-known/openid-configuration", "GET /.well-known/jwks.json", "GET /authorize", "POST /authorize",
+    "POST /authorize/password", "POST /authorize/totp", "POST /token", "POST /revoke", "GET /userinfo",
+    "POST /logout", "GET /logout",
+}
+
+
+def test_the_identity_service_opens_only_the_oidc_endpoints_and_the_operations_routes(
+    tmp_path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    monkeypatch.setenv("BANCHENG_IDENTITY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/identity.db")
+    declared = {f"{r.method.upper()} {r.path}": r.permission for r in routes("identity")}
+    assert set(declared) == IDENTITY_ENDPOINTS | OPEN_ROUTES["public"] - {"POST /status-lookup"}
+    assert set(declared.values()) == {"public"}

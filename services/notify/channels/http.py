@@ -10,8 +10,12 @@ from typing import Any
 import httptools
 import orjson
 
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from shared import tracing
+
 from .base import DeliveryFailed
-from .connections import ConnectionPool, target
+from .connections import ConnectionPool, Response, Target, target
 
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 _AGENT = "User-Agent: bancheng-notify\r\nAccept: */*\r\n"
@@ -57,29 +61,53 @@ class HttpClient:
             where = target(url)
         except ValueError as error:
             raise DeliveryFailed.permanent(f"unusable URL: {error}") from error
-        request = _request(where.path, where.host_header, content, headers or {})
+        if not tracing.enabled():
+            return _classified(await self._exchange(where, _request(where.path, where.host_header, content,
+                                                                    headers or {}), timeout))
+        # A CLIENT span, its context sent as `traceparent`; the URL itself is not recorded (a robot's key
+        # may be in its query).
+        origin = where.origin
+        with tracing.active_span("POST", kind=SpanKind.CLIENT, attributes={
+            "http.request.method": "POST", "server.address": origin.host, "server.port": origin.port,
+            "url.scheme": origin.scheme,
+        }) as span:
+            traceparent, tracestate = tracing.headers_of(span.get_span_context())
+            traced = {**(headers or {}), "traceparent": traceparent}
+            if tracestate:
+                traced["tracestate"] = tracestate
+            response = await self._exchange(where, _request(where.path, where.host_header, content, traced), timeout)
+            span.set_attribute("http.response.status_code", response.status)
+            if response.status >= 400:
+                span.set_status(Status(StatusCode.ERROR))
+            return _classified(response)
+
+    async def _exchange(self, where: Target, request: bytes, timeout: float) -> Response:
         if self._pool is None:
             self._pool = ConnectionPool(limit=self._connections)
         try:
             async with asyncio.timeout(timeout):  # the whole request: a free slot, connecting, the reply
-                response = await self._pool.exchange(where, request)
+                return await self._pool.exchange(where, request)
         except TimeoutError as error:
             raise DeliveryFailed.retryable(f"timeout ({type(error).__name__})") from error
         except (OSError, httptools.HttpParserError) as error:
             raise DeliveryFailed.retryable(f"connection error ({type(error).__name__}): {error}") from error
-        status = response.status
-        reply = Reply(status, response.body)
-        if 200 <= status < 300:
-            return reply
-        detail = f"HTTP {status}: {reply.text[:200]}".rstrip(": ")
-        if status >= 500 or status in _RETRYABLE_4XX:
-            raise DeliveryFailed.retryable(detail, status_code=status, retry_after=_seconds(response.retry_after))
-        raise DeliveryFailed.permanent(detail, status_code=status)
 
     async def aclose(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def _classified(response: Response) -> Reply:
+    """A 2xx reply; anything else raises DeliveryFailed, retryable or permanent."""
+    status = response.status
+    reply = Reply(status, response.body)
+    if 200 <= status < 300:
+        return reply
+    detail = f"HTTP {status}: {reply.text[:200]}".rstrip(": ")
+    if status >= 500 or status in _RETRYABLE_4XX:
+        raise DeliveryFailed.retryable(detail, status_code=status, retry_after=_seconds(response.retry_after))
+    raise DeliveryFailed.permanent(detail, status_code=status)
 
 
 def _request(path: str, host: str, content: bytes, headers: Mapping[str, str]) -> bytes:

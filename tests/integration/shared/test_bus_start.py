@@ -10,15 +10,13 @@ from prometheus_client import CollectorRegistry
 from shared import bus
 from shared.devbroker import DevBroker
 from shared.settings import KafkaSettings
-from shared.telemetry import create_tracer_provider
 
 
 async def test_every_consumer_group_starts_joining_before_the_first_has_joined(broker: DevBroker) -> None:
     settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
     service = f"start-{uuid.uuid4().hex[:6]}"
     await bus.ensure_topics(settings, [f"bancheng.test.{service}"])
-    kafka = bus.create_broker(settings, service=service, registry=CollectorRegistry(),
-                              tracer_provider=create_tracer_provider(service))
+    kafka = bus.create_broker(settings, service=service, registry=CollectorRegistry())
     for group in range(4):
         kafka.subscriber(f"bancheng.test.{service}", group_id=f"{service}-{group}", auto_offset_reset="earliest")(
             lambda _message: None)

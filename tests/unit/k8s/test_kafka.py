@@ -128,7 +128,7 @@ def test_the_hand_written_acls_are_those_the_ownership_table_generates(overlay: 
     generated = {(a.principal, a.operation, a.resource, a.pattern, a.name) for a in kafka_acls.acls(department_codes())
                  if a.operation != "CREATE"}
     principals = {g[0] for g in generated if not g[0].startswith("dept-")}
-    assert principals == {"intake", "routing", "sla", "notify", "audit"}
+    assert principals == {"intake", "routing", "sla", "notify", "audit", "identity"}
     assert [service for service in PORTS if service not in principals and acls(service_user(rendered, service))] == []
     written = set()
     for principal in principals:

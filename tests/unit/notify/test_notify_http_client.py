@@ -205,3 +205,37 @@ async def test_an_https_provider_with_an_untrusted_certificate_is_refused(tls_se
 
     assert failure.value.outcome.value == "retryable" and "CERTIFICATE_VERIFY_FAILED" in failure.value.reason
     assert server.received == []
+
+
+async def test_with_tracing_on_a_post_is_a_client_span_whose_context_goes_out_as_traceparent(scripted, client):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind, StatusCode
+
+    from shared import tracing
+
+    await client.post(scripted.url("/hook"), content=b"{}")  # tracing off: no header
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracing.install(provider)
+    try:
+        with tracing.active_span("deliver webhook") as attempt:
+            await client.post(scripted.url("/hook?key=secret"), content=b"{}")
+            scripted.reply(b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n")
+            with pytest.raises(DeliveryFailed):
+                await client.post(scripted.url("/hook"), content=b"{}")
+    finally:
+        tracing.install(None)
+
+    sent = [next((line for line in exchange.head if line.lower().startswith("traceparent:")), None)
+            for exchange in scripted.received]
+    assert sent[0] is None
+    posted, failed = [span for span in spans.get_finished_spans() if span.kind is SpanKind.CLIENT]
+    assert sent[1] == f"traceparent: {tracing.headers_of(posted.context)[0]}"
+    assert posted.parent.span_id == attempt.get_span_context().span_id
+    assert posted.attributes["http.response.status_code"] == 200
+    assert posted.attributes["server.address"] == "localhost"
+    assert "secret" not in repr(dict(posted.attributes))  # the URL (a robot's key may be in it) is not recorded
+    assert failed.status.status_code is StatusCode.ERROR and failed.attributes["http.response.status_code"] == 503

@@ -2,7 +2,6 @@
 
 import pytest
 from faststream.kafka.security import parse_security
-from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
@@ -60,9 +59,7 @@ SCRAM = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512
 
 
 def test_the_consumers_faststream_builds_log_in_as_the_service_user() -> None:
-    broker = create_broker(
-        KafkaSettings(**SCRAM), service="intake", registry=CollectorRegistry(), tracer_provider=TracerProvider()
-    )
+    broker = create_broker(KafkaSettings(**SCRAM), service="intake", registry=CollectorRegistry())
     consumer_options = broker.config.broker_config.builder.keywords
     assert (consumer_options["security_protocol"], consumer_options["sasl_mechanism"]) == (
         "SASL_PLAINTEXT", "SCRAM-SHA-512",

@@ -1,0 +1,32 @@
+"""The identity service's composition root: settings → runtime (database, outbox, bus) → OIDC routes.
+
+At start it makes sure a signing key exists and, when `seed_demo` is set, seeds the demo district."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shared.runtime import Runtime
+from shared.settings import KafkaSettings, get_kafka_settings
+from services.identity import authorize_api, demo, discovery_api, keys, token_api
+from services.identity.accounts import sealer_for
+from services.identity.config import IdentitySettings, get_settings
+
+
+async def prepare(runtime: Runtime) -> None:
+    settings: IdentitySettings = runtime.settings  # type: ignore[assignment]
+    async with runtime.sessions() as session, session.begin():
+        await keys.ensure_signing_key(session, sealer_for(settings.signing_secret), now=datetime.now(UTC))
+        if settings.seed_demo:
+            await demo.seed(session, settings)
+
+
+def build_runtime(settings: IdentitySettings | None = None, kafka: KafkaSettings | None = None) -> Runtime:
+    return Runtime(
+        settings=settings or get_settings(),
+        kafka=kafka or get_kafka_settings(),
+        migrations_dir=Path(__file__).parent / "migrations",
+        routers=[discovery_api.router, authorize_api.router, token_api.router],
+        on_start=[prepare],
+        title="Bancheng identity (统一身份认证)",
+        description="The embedded OpenID Connect provider: users, org units, roles, second factors, sessions, keys.",
+    )

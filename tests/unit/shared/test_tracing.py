@@ -1,0 +1,151 @@
+"""Tracing follows the standard OTEL_* settings, is off without an exporter, and carries a span's context
+in the envelope (W3C traceparent/tracestate) from where an event is staged to where it is published."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from shared import tracing
+from shared.envelope import Envelope
+from shared.events.case import CaseAccepted, CaseRegistered
+from shared.outbox import row
+
+AT = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    try:
+        yield exporter
+    finally:
+        tracing.install(None)
+
+
+def registered(**extra: object) -> Envelope:
+    return Envelope.wrap(
+        CaseRegistered(case_number="N-1", hall="H1", channel="walk_in", problem_kind="missing_materials",
+                       description="租赁备案缺银行同意函", applicant_kind="person", applicant_masked="张*"),
+        source="intake", case_id="case-1", district="demo", actor="staff:7", hall="H1", occurred_at=AT, **extra)
+
+
+def test_tracing_is_off_without_an_exporter_or_endpoint() -> None:
+    assert tracing.exporter_names({}) == []
+    assert tracing.exporter_names({"OTEL_TRACES_EXPORTER": "none"}) == []
+    assert tracing.exporter_names({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_SDK_DISABLED": "true"}) == []
+    assert tracing.configure("intake", {}) is None
+    assert not tracing.enabled()
+
+
+def test_an_otlp_endpoint_or_a_named_exporter_turns_tracing_on() -> None:
+    assert tracing.exporter_names({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}) == ["otlp"]
+    assert tracing.exporter_names({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:4318/v1/traces"}) == ["otlp"]
+    assert tracing.exporter_names({"OTEL_TRACES_EXPORTER": "otlp, console"}) == ["otlp", "console"]
+
+
+def test_the_otlp_protocol_setting_picks_the_http_or_grpc_exporter() -> None:
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
+
+    assert isinstance(tracing.exporter("otlp", {}), Http)  # the specification's default: http/protobuf
+    assert isinstance(tracing.exporter("otlp", {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}), Grpc)
+    assert isinstance(tracing.exporter("otlp", {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+                                                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}), Http)
+    with pytest.raises(tracing.TracingConfigError, match="http/json"):
+        tracing.exporter("otlp", {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})
+    with pytest.raises(tracing.TracingConfigError, match="zipkin"):
+        tracing.exporter("zipkin", {})
+
+
+def test_service_name_is_the_service_unless_otel_service_name_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+    attributes = tracing.resource("routing").attributes
+    assert attributes["service.name"] == "routing" and attributes["service.namespace"] == "bancheng"
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "routing-eu")
+    assert tracing.resource("routing").attributes["service.name"] == "routing-eu"
+
+
+def test_with_tracing_off_an_event_carries_its_cause_trace_context_and_nothing_is_made() -> None:
+    cause = Envelope.wrap(CaseAccepted(case_number="N-1"), source="intake", case_id="case-1", district="demo",
+                          actor="staff:7", occurred_at=AT).model_copy(update={"traceparent": PARENT})
+    assert not tracing.enabled()
+    assert registered().traceparent is None
+    assert registered(caused_by=cause).traceparent == PARENT
+    assert tracing.current() is None
+
+
+def test_an_event_staged_in_a_span_carries_that_span_context(spans: InMemorySpanExporter) -> None:
+    with tracing.active_span("POST /cases", kind=SpanKind.SERVER) as span:
+        envelope = registered()
+    context = span.get_span_context()
+    assert envelope.traceparent == f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+    headers = dict(envelope.to_kafka()[2])
+    assert headers["traceparent"] == envelope.traceparent.encode()
+    # Captured elsewhere (intake's group commit builds events outside the request's span): taken as given.
+    assert registered(trace_context=(PARENT, "vendor=1")).tracestate == "vendor=1"
+
+
+def test_the_relay_sends_each_record_in_a_producer_span_child_of_the_staged_context(spans: InMemorySpanExporter) -> None:
+    staged = row(registered(trace_context=(PARENT, None)), topic="bancheng.case.events")
+    before = list(staged["headers"])
+    rows = [(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)]
+    sent, headers = tracing.send_spans(rows)
+    tracing.end_all(sent)
+    (span,) = spans.get_finished_spans()
+    assert span.kind is SpanKind.PRODUCER and span.name == "send bancheng.case.events"
+    assert span.parent.span_id == int("b7ad6b7169203331", 16)
+    assert span.context.trace_id == int("0af7651916cd43dd8448eb211c80319c", 16)
+    assert span.attributes["messaging.system"] == "kafka"
+    assert span.attributes["messaging.destination.name"] == "bancheng.case.events"
+    assert span.attributes["messaging.operation.type"] == "send"
+    assert span.attributes["messaging.kafka.message.key"] == "case-1"
+    record_headers = dict(headers[0])
+    assert record_headers["traceparent"] == tracing.headers_of(span.context)[0].encode()
+    assert [name for name, _ in headers[0]].count("traceparent") == 1
+    assert record_headers["ce_type"] == b"case.registered"  # the envelope's own headers are kept
+    assert staged["headers"] == before  # the row is left as staged (a failed send is retried from it)
+
+
+def test_a_malformed_traceparent_starts_a_new_trace_rather_than_failing(spans: InMemorySpanExporter) -> None:
+    with tracing.active_span("x", parent_of=registered(trace_context=("00-not-a-context", None))) as span:
+        pass
+    assert span.parent is None and span.get_span_context().is_valid
+
+
+def test_a_sampled_out_trace_makes_no_span_and_passes_its_context_on() -> None:
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(0.5)))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    unsampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+
+    class Record:
+        topic, key, partition, offset = "bancheng.case.events", b"case-1", 0, 7
+
+    try:
+        cause = registered(trace_context=(unsampled, "vendor=1"))
+        with tracing.consuming(cause, Record(), group="routing"):
+            effect = registered()  # staged by a handler: the context it came in
+        staged = row(effect, topic="bancheng.workorder.events")
+        spans, headers = tracing.send_spans([(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)])
+        assert tracing.consumer_spans([(cause, Record())], group="audit") == []
+        sampled = row(registered(trace_context=(PARENT, None)), topic="t")  # a sampled parent is followed too
+        recorded, _ = tracing.send_spans([(2, "t", sampled["key"], sampled["value"], sampled["headers"], AT)])
+        tracing.end_all(recorded)
+    finally:
+        tracing.install(None)
+    assert (effect.traceparent, effect.tracestate) == (unsampled, "vendor=1")
+    assert spans == [] and dict(headers[0])["traceparent"] == unsampled.encode()
+    assert [span.name for span in exporter.get_finished_spans()] == ["send t"]

@@ -7,7 +7,7 @@ and routes, and hands `runtime.app()` to uvicorn.
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,7 +20,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import bus, db, inbox, migrations, tracing
+from shared import api_docs, bus, db, inbox, migrations, problems, tracing
 from shared.auth.http import declare_permissions
 from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
@@ -28,6 +28,7 @@ from shared.health import health_router
 from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
+from shared.request_guard import RequestGuard
 from shared.personal_data import Keyring
 from shared.personal_data.rotation import SealedTable
 from shared.pipeline_gauges import sample_pipeline_gauges
@@ -57,6 +58,8 @@ class Runtime:
     on_start: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
+    # The service's domain errors, each answered as the problem (shared.problems) its function makes of it.
+    domain_errors: Mapping[type[Exception], Callable[[Exception], problems.ProblemError]] = field(default_factory=dict)
     # Personal data: the keyring that seals it, and the tables `rotate-pii-key` re-seals (shared/cli.py).
     keyring: Keyring | None = None
     sealed_tables: Sequence[SealedTable] = ()
@@ -94,8 +97,15 @@ class Runtime:
             title=self.title or f"Bancheng {self.name}",
             description=self.description,
             lifespan=self._lifespan,
+            docs_url=None,
+            redoc_url=None,
         )
         application.state.runtime = self
+        problems.install(application)
+        for exception, to_problem in self.domain_errors.items():
+            problems.translate(application, exception, to_problem)
+        api_docs.install(application)
+        application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes)
         application.add_middleware(HttpMetrics, service=self.name)
         if tracing.enabled():  # outermost: the server span covers the whole request
             application.add_middleware(ServerSpans)

@@ -78,6 +78,8 @@ class ServiceSettings(BaseSettings):
     outbox_linger_s: float = 0.005
     consumer_retry_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
+    # A request body past this is refused with 413 before a route reads it (shared/request_guard.py).
+    max_body_bytes: int = 1024 * 1024
     # How often consumer lag, outbox age and the service's queue gauges are sampled (docs/operations.md).
     gauge_interval_s: float = 15.0
 

@@ -3,15 +3,16 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
-from shared import tracing
+from shared import problems, tracing
 from shared.auth.http import Authorize, bounded, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
 from shared.consuming import Unit
+from shared.problems import ProblemError
 from shared.health import RuntimeDep
 from services.intake import store
 from services.intake.actions import act_on_case
@@ -21,13 +22,14 @@ from services.intake.idempotency import IdempotencyKey, claim_for, run_once, sto
 from services.intake.registration import Origin, validate_registration
 from services.intake.registration_batch import PendingRegistration
 from services.intake.request_parsing import parse_json_request
+from services.intake.public import CasePublic
 from services.intake.schemas import ActionIn, CaseCreate
 from services.intake.views import case_view
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
-def not_found(case_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, {"zh": f"案件 {case_id} 不存在", "en": f"no case {case_id}"})
+def not_found(case_id: str) -> ProblemError:
+    return problems.not_found(zh=f"案件 {case_id} 不存在", en=f"no case {case_id}")
 
 
 def require_case(principal: Principal, permission: str, case: store.Case) -> None:
@@ -56,7 +58,7 @@ _REGISTER_DOCUMENT = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=None, openapi_extra=_REGISTER_DOCUMENT)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CasePublic, openapi_extra=_REGISTER_DOCUMENT)
 async def register(request: Request, principal: Annotated[Principal, Authorize("case.register")]) -> Response:
     """Register a case (登记) at the clerk's own hall; with `forward`, also accept it and forward it (登记转发)."""
     case_in, headers = await parse_json_request(request, body=_CASE_CREATE, headers=_HEADERS)
@@ -95,7 +97,7 @@ async def counts(runtime: RuntimeDep, principal: Annotated[Principal, Authorize(
         return await store.count_by_state(session, district=scope["district"])
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", response_model=CasePublic)
 async def read_case(case_id: str, runtime: RuntimeDep,
                     principal: Annotated[Principal, Authorize("case.read")]) -> dict[str, Any]:
     """One case with its history, missing items, batch items, attachments, work orders and cards."""
@@ -107,11 +109,11 @@ async def read_case(case_id: str, runtime: RuntimeDep,
         return await case_view(session, case)
 
 
-@router.post("/{case_id}/actions")
+@router.post("/{case_id}/actions", response_model=CasePublic)
 async def act(
     case_id: str, action_in: ActionIn, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("case.act")],
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     """One lifecycle step; 409 names the actions allowed now when the state forbids it."""
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
         case = await load_case(unit, case_id, principal=principal, permission="case.act")

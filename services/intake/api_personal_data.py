@@ -1,10 +1,11 @@
 """Staff routes over the applicant's personal data: find cases by phone or ID number (blind index), and
 reveal a case's personal data whole, with a reason, as an audited event (`PersonalDataRevealed`)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 
+from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, slice_page
 from shared.auth.http import Authorize, bounded
 from shared.auth.principal import Principal
 from shared.events.case import PersonalDataRevealed
@@ -14,6 +15,7 @@ from shared.topics import CASE_EVENTS
 from services.intake import store
 from services.intake.api import load_case
 from services.intake.personal_data import opened
+from services.intake.public import ApplicantCase, ApplicantPublic, RevealedApplicant, RevealedPersonalData
 from services.intake.schemas import ApplicantLookupIn, RevealIn
 
 router = APIRouter(prefix="/cases", tags=["personal data"])
@@ -21,11 +23,11 @@ router = APIRouter(prefix="/cases", tags=["personal data"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-@router.post("/{case_id}/reveal")
+@router.post("/{case_id}/reveal", response_model=RevealedPersonalData, response_model_exclude_unset=True)
 async def reveal_personal_data(
     case_id: str, body: RevealIn, runtime: RuntimeDep, response: Response,
     principal: Annotated[Principal, Authorize("personal_data.reveal")],
-) -> dict[str, Any]:
+) -> RevealedPersonalData:
     """The applicant's personal data unmasked, for the fields asked (all by default); needs a reason,
     recorded with who asked as a `case.personal_data_revealed` event."""
     fields = tuple(dict.fromkeys(body.fields))
@@ -37,14 +39,15 @@ async def reveal_personal_data(
                         topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall,
                         actor=principal.actor, actor_detail=principal.actor_detail)
     response.headers.update(NO_STORE)
-    return {"case_id": case.id, "case_number": case.case_number, "applicant": values}
+    return RevealedPersonalData(case_id=case.id, case_number=case.case_number, applicant=RevealedApplicant(**values))
 
 
-@router.post("/by-applicant")
+@router.post("/by-applicant", response_model=Page[ApplicantCase])
 async def cases_by_applicant(
     body: ApplicantLookupIn, runtime: RuntimeDep,
-    principal: Annotated[Principal, Authorize("case.find_by_applicant")],
-) -> list[dict[str, Any]]:
+    principal: Annotated[Principal, Authorize("case.find_by_applicant")], offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[ApplicantCase]:
     """A citizen's cases by phone and/or ID number (exact, through blind indexes), newest first, masked;
     those of the caller's own hall or district."""
     within = bounded(principal, "case.find_by_applicant", district=None, hall=None)
@@ -55,6 +58,7 @@ async def cases_by_applicant(
             phone_index=keyring.blind_index("phone", body.phone) if body.phone else None,
             id_number_index=keyring.blind_index("id_number", body.id_number) if body.id_number else None,
         )
-    return [{"id": case.id, "case_number": case.case_number, "state": case.state, "hall": case.hall,
-             "created_at": case.created_at.isoformat(), "applicant": case.applicant_masked} for case in cases
-            if within["district"] in (None, case.district) and within["hall"] in (None, case.hall)]
+    found = [ApplicantCase(id=case.id, case_number=case.case_number, state=case.state, hall=case.hall,
+                           created_at=case.created_at, applicant=ApplicantPublic(**case.applicant_masked))
+             for case in cases if within["district"] in (None, case.district) and within["hall"] in (None, case.hall)]
+    return slice_page(found, offset=offset, limit=limit)

@@ -3,11 +3,12 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Path, Response, status
 
 from shared.auth.http import Authorize
 from shared.auth.principal import Principal
 from shared.consuming import Unit
+from shared.problems import ProblemError, not_found
 from shared.events.case import BatchItemMoved, MissingItemSupplied
 from shared.health import RuntimeDep
 from shared.topics import CASE_EVENTS
@@ -16,20 +17,22 @@ from services.intake.api import load_case
 from services.intake.domain.batch import BatchItem, BatchItemState, move_batch_item
 from services.intake.domain.missing_items import MissingItem, MissingItemState, supply_item, waive_item
 from services.intake.idempotency import IdempotencyKey, run_once
+from services.intake.public import CasePublic
 from services.intake.schemas import BatchItemMoveIn, MissingItemResolutionIn
 from services.intake.views import case_view
 
 router = APIRouter(prefix="/cases", tags=["tracking"])
+ItemNo = Annotated[int, Path(ge=0, le=2**31 - 1)]
 
 
-def _absent(what_zh: str, what_en: str, number: int) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, {"zh": f"没有第{number}项{what_zh}", "en": f"no {what_en} {number}"})
+def _absent(what_zh: str, what_en: str, number: int) -> ProblemError:
+    return not_found(zh=f"没有第{number}项{what_zh}", en=f"no {what_en} {number}")
 
 
 async def _resolve_missing_item(
     runtime: RuntimeDep, *, case_id: str, item_no: int, body: MissingItemResolutionIn, principal: Principal,
     waived: bool, key: str | None,
-) -> dict[str, Any]:
+) -> Response:
     actor = principal.actor
 
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
@@ -54,31 +57,31 @@ async def _resolve_missing_item(
                           payload=body.model_dump(mode="json"), work=work, acting=principal)
 
 
-@router.post("/{case_id}/missing-items/{item_no}/supply")
+@router.post("/{case_id}/missing-items/{item_no}/supply", response_model=CasePublic)
 async def supply_missing_item(
-    case_id: str, item_no: int, body: MissingItemResolutionIn, runtime: RuntimeDep,
+    case_id: str, item_no: ItemNo, body: MissingItemResolutionIn, runtime: RuntimeDep,
     principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     """The applicant brought a missing item (补齐) and staff checked it."""
     return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, principal=principal,
                                        waived=False, key=idempotency_key)
 
 
-@router.post("/{case_id}/missing-items/{item_no}/waive")
+@router.post("/{case_id}/missing-items/{item_no}/waive", response_model=CasePublic)
 async def waive_missing_item(
-    case_id: str, item_no: int, body: MissingItemResolutionIn, runtime: RuntimeDep,
+    case_id: str, item_no: ItemNo, body: MissingItemResolutionIn, runtime: RuntimeDep,
     principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     """A missing item is no longer required; `note` is the reason (required)."""
     return await _resolve_missing_item(runtime, case_id=case_id, item_no=item_no, body=body, principal=principal,
                                        waived=True, key=idempotency_key)
 
 
-@router.post("/{case_id}/items/{item_no}/moves")
+@router.post("/{case_id}/items/{item_no}/moves", response_model=CasePublic)
 async def move_item(
-    case_id: str, item_no: int, body: BatchItemMoveIn, runtime: RuntimeDep,
+    case_id: str, item_no: ItemNo, body: BatchItemMoveIn, runtime: RuntimeDep,
     principal: Annotated[Principal, Authorize("case.act")], idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     """Move one item of a batch registration (blocked and dropped need a reason)."""
     actor = principal.actor
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from fastapi import FastAPI
 
 from shared import outbox
 from shared.personal_data import get_keyring
@@ -20,7 +19,7 @@ from services.intake.batch_writer import durable_writer
 from services.intake.group_commit import GroupCommit
 from services.intake.gauges import publish_intake_gauges
 from services.intake.handlers import consumer
-from services.intake.http_errors import install_error_handlers
+from services.intake.http_errors import DOMAIN_ERRORS
 from services.intake.idempotency import Answer
 from services.intake.registration_batch import PendingRegistration, write_registrations
 
@@ -28,15 +27,9 @@ log = logging.getLogger(__name__)
 
 
 class IntakeRuntime(Runtime):
-    """The shared runtime, with intake's bilingual error responses installed on its app and the
-    group commit that writes the window's registrations."""
+    """The shared runtime, with the group commit that writes the window's registrations."""
 
     registrations: GroupCommit[PendingRegistration, Answer]
-
-    def app(self) -> FastAPI:
-        application = super().app()
-        install_error_handlers(application)
-        return application
 
     async def start(self) -> None:
         await super().start()
@@ -100,6 +93,7 @@ def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings |
         background=[prune_idempotency_and_deliveries, publish_intake_gauges],
         keyring=get_keyring(environment=settings.environment),
         sealed_tables=[personal_data.CASE_TABLE],
+        domain_errors=DOMAIN_ERRORS,
         title="Bancheng intake (受理)",
         description="Registers cases from every channel and follows them through the closed loop.",
     )

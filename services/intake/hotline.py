@@ -8,10 +8,9 @@ changes nothing (12345 retries freely). Field mapping: docs/intake-12345.md.
 
 import time
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +19,7 @@ from shared.consuming import Unit
 from shared.masking import mask_text
 from shared.events.case import CaseDescriptionUpdated
 from shared.health import RuntimeDep
+from shared.problems import ProblemError, from_validation
 from shared.topics import CASE_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from services.intake import store
@@ -29,7 +29,7 @@ from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.identity import IdType
 from services.intake.domain.lifecycle import ActionKind
 from services.intake.domain.text import validate_description
-from services.intake.http_errors import problem_from_pydantic, unprocessable
+from services.intake.public import HotlineOrderResult
 from services.intake.registration import Origin, register_case
 from services.intake.schemas import ActionIn, ApplicantIn, CaseCreate
 
@@ -63,8 +63,8 @@ class HotlineOrder(BaseModel):
     withdraw_reason: str = Field(default="", max_length=1000)
 
 
-def _unauthorised(zh: str, en: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, {"zh": zh, "en": en})
+def _unauthorised(zh: str, en: str) -> ProblemError:
+    return ProblemError(status.HTTP_401_UNAUTHORIZED, zh=zh, en=en)
 
 
 def _verified(request: Request, body: bytes, *, secret: str, tolerance: float) -> str:
@@ -88,7 +88,7 @@ def _case_create(order: HotlineOrder) -> CaseCreate:
     )
 
 
-async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> dict[str, Any]:
+async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> HotlineOrderResult:
     now = datetime.now(UTC)
     case = await store.find_case_by_hotline_order(unit.session, order_id=order.order_id)
     created = case is None
@@ -97,7 +97,7 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> dict[s
         case = await register_case(unit, catalogue=district_catalogue(runtime.settings.districts_dir),
                                    case_in=_case_create(order), origin=origin, now=now, keyring=runtime.keyring)
     elif order.revision <= (case.hotline_revision or 0):
-        return {"case_id": case.id, "case_number": case.case_number, "created": False, "applied": False}
+        return HotlineOrderResult(case_id=case.id, case_number=case.case_number, created=False, applied=False)
     else:
         description = validate_description(order.content)
         if description != case.description:
@@ -112,11 +112,16 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> dict[s
     if order.status == "withdrawn" and case.state != "withdrawn":
         withdraw = ActionIn(action=ActionKind.withdraw, reason=order.withdraw_reason or "来电人撤回(12345)")
         await act_on_case(unit, case=case, action_in=withdraw, actor=HOTLINE_ACTOR, now=now)
-    return {"case_id": case.id, "case_number": case.case_number, "created": created, "applied": True}
+    return HotlineOrderResult(case_id=case.id, case_number=case.case_number, created=created, applied=True)
 
 
-@router.post("/orders", openapi_extra=SIGNED_WEBHOOK)
-async def receive_hotline_order(request: Request, runtime: RuntimeDep) -> JSONResponse:
+@router.post("/orders", response_model=HotlineOrderResult,
+             responses={201: {"model": HotlineOrderResult, "description": "A new case was registered"},
+                        401: {"description": "Missing, invalid or expired signature, or a replayed delivery"}},
+             openapi_extra={**SIGNED_WEBHOOK, "requestBody": {"required": True, "content": {"application/json": {
+                 "schema": HotlineOrder.model_json_schema(
+                     ref_template="#/paths/~1hotline~112345~1orders/post/requestBody/content/application~1json/schema/$defs/{model}")}}}})
+async def receive_hotline_order(request: Request, response: Response, runtime: RuntimeDep) -> HotlineOrderResult:
     """A 12345 order, created or changed on the hotline's side (signed webhook)."""
     body = await request.body()
     settings = runtime.settings
@@ -124,7 +129,7 @@ async def receive_hotline_order(request: Request, runtime: RuntimeDep) -> JSONRe
     try:
         order = HotlineOrder.model_validate_json(body)
     except ValidationError as error:
-        return unprocessable([problem_from_pydantic(e) for e in error.errors()])
+        raise from_validation(error.errors()) from None
     try:
         async with runtime.unit() as unit:
             if await store.delivery_seen(unit.session, delivery_id=delivery):
@@ -136,4 +141,5 @@ async def receive_hotline_order(request: Request, runtime: RuntimeDep) -> JSONRe
             if not await store.delivery_seen(session, delivery_id=delivery):
                 raise  # another conflict (the same new order twice at once): 500, and 12345 retries
         raise _unauthorised("重复投递(重放)", "delivery already received (replay)") from None
-    return JSONResponse(result, status_code=status.HTTP_201_CREATED if result["created"] else status.HTTP_200_OK)
+    response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    return result

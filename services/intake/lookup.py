@@ -6,12 +6,12 @@ case's phone is opened to compare its last digits.
 """
 
 from hmac import compare_digest
-from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 
 from shared.auth.http import PUBLIC
 from shared.health import RuntimeDep
+from shared.problems import ProblemError, not_found
 from services.intake import store
 from services.intake.config import IntakeSettings, district_catalogue
 from services.intake.domain.case_number import parse_case_number
@@ -19,6 +19,7 @@ from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
 from services.intake.domain.phone import phone_last_four
 from services.intake.personal_data import opened
 from services.intake.ratelimit import SlidingWindow
+from services.intake.public import CaseStatusPublic, LookupItem, PendingMissingItem
 from services.intake.schemas import StatusLookupIn
 
 router = APIRouter(tags=["citizen"])
@@ -38,16 +39,14 @@ def _limits(request: Request, runtime: RuntimeDep) -> LookupLimits:
     return state.lookup_limits
 
 
-def _too_many(retry_after: int) -> HTTPException:
-    return HTTPException(
-        status.HTTP_429_TOO_MANY_REQUESTS,
-        {"zh": "查询过于频繁,请稍后再试", "en": "too many lookups; try again later"},
-        headers={"Retry-After": str(retry_after)},
-    )
+def _too_many(retry_after: int) -> ProblemError:
+    return ProblemError(status.HTTP_429_TOO_MANY_REQUESTS, zh="查询过于频繁,请稍后再试",
+                        en="too many lookups; try again later", headers={"Retry-After": str(retry_after)})
 
 
-@router.post("/status-lookup", openapi_extra=PUBLIC)
-async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+@router.post("/status-lookup", response_model=CaseStatusPublic, openapi_extra=PUBLIC,
+             responses={429: {"description": "Too many lookups from this client or for this case"}})
+async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep) -> CaseStatusPublic:
     """Where my case stands (no login): case number and the last four digits of the phone."""
     limits = _limits(request, runtime)
     client = request.client.host if request.client else "unknown"
@@ -62,22 +61,21 @@ async def status_lookup(body: StatusLookupIn, request: Request, runtime: Runtime
         phone = None if case is None else opened(runtime.keyring, case.model_dump(), ("phone",))["phone"]
         if case is None or not compare_digest(phone_last_four(phone), body.phone_last4):
             limits.failures_per_case.record(number)
-            raise HTTPException(status.HTTP_404_NOT_FOUND, {
-                "zh": "案件编号或手机号后四位不正确", "en": "no case matches this number and phone"})
+            raise not_found(zh="案件编号或手机号后四位不正确", en="no case matches this number and phone")
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
         items = await store.batch_items(session, case_id=case.id)
     hall, _district = district_catalogue(runtime.settings.districts_dir).hall(case.hall)
-    return {
-        "case_number": case.case_number,
-        "state": case.state,
-        "state_zh": STATE_LABELS_ZH[CaseState(case.state)],
-        "applicant": case.applicant_masked["name"],
-        "phone": case.applicant_masked["phone"],
-        "hall": hall.name_zh,
-        "contact_phone": hall.contact_phone,
-        "registered_at": case.created_at.isoformat(),
-        "updated_at": case.updated_at.isoformat(),
-        "reply": case.reply,
-        "missing_items_pending": [{"name": m.name, "due_on": m.due_on.isoformat()} for m in pending],
-        "items": [{"item_no": i.item_no, "label": i.label, "state": i.state} for i in items],
-    }
+    return CaseStatusPublic(
+        case_number=case.case_number,
+        state=case.state,
+        state_zh=STATE_LABELS_ZH[CaseState(case.state)],
+        applicant=case.applicant_masked["name"],
+        phone=case.applicant_masked["phone"],
+        hall=hall.name_zh,
+        contact_phone=hall.contact_phone,
+        registered_at=case.created_at,
+        updated_at=case.updated_at,
+        reply=case.reply,
+        missing_items_pending=[PendingMissingItem(name=m.name, due_on=m.due_on) for m in pending],
+        items=[LookupItem(item_no=i.item_no, label=i.label, state=i.state) for i in items],
+    )

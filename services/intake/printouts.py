@@ -8,9 +8,10 @@ from string import Template
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from shared import problems
 from shared.auth.http import Authorize
 from shared.auth.principal import Principal
 from shared.health import RuntimeDep
@@ -101,7 +102,7 @@ async def one_time_notice(case_id: str, runtime: RuntimeDep, principal: Printer)
         case, hall, _district = await _case_and_hall(runtime, session, case_id, principal)
         rows = await store.missing_items(session, case_id=case.id)
     if not rows:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, {"zh": "本案没有容缺材料", "en": "this case has no missing items"})
+        raise problems.not_found(zh="本案没有容缺材料", en="this case has no missing items")
     notice = build_one_time_notice(
         case_number=case.case_number, applicant_name=case.applicant_masked["name"], hall_name=hall.name_zh,
         window=runtime.settings.handling_window, contact_phone=hall.contact_phone, issued_at=datetime.now(UTC),

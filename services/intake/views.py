@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -48,14 +49,20 @@ def case_body(
     return body
 
 
+def _aware(row: SQLModel) -> dict[str, Any]:
+    """The row's columns, its times in UTC with their zone (SQLite gives them back without one)."""
+    return {name: value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+            for name, value in row.model_dump().items()}
+
+
 def _plain(rows: list[SQLModel]) -> list[dict[str, Any]]:
-    return [row.model_dump() for row in rows]
+    return [_aware(row) for row in rows]
 
 
 async def case_view(session: AsyncSession, case: store.Case) -> dict[str, Any]:
     """`case_body` of a stored case, its children read from the database."""
     return case_body(
-        case.model_dump(),
+        _aware(case),
         items=_plain(await store.batch_items(session, case_id=case.id)),
         transitions=_plain(await store.transitions(session, case_id=case.id)),
         missing_items=_plain(await store.missing_items(session, case_id=case.id)),

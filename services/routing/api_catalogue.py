@@ -5,11 +5,12 @@ orders go to ``bancheng.dept.<code>.workorders``, created by the outbox relay on
 system subscribes there and answers on ``bancheng.dept.commands``.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, slice_page
 from shared.auth.http import Authorize, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
@@ -19,6 +20,7 @@ from services.routing import store
 from services.routing.catalogues import InForce, get_catalogues
 from services.routing.domain.catalogue import Department, Matter
 from services.routing.http_errors import domain_errors, field_error
+from services.routing.public import CatalogueDocument, CatalogueVersionPublic, DepartmentPublic
 
 router = APIRouter(tags=["catalogue"])
 
@@ -35,16 +37,16 @@ class MatterIn(BaseModel):
     matter: Matter
 
 
-def _document(in_force: InForce) -> dict[str, Any]:
+def _document(in_force: InForce) -> CatalogueDocument:
     catalogue = in_force.catalogue
-    return {"district": catalogue.district, "version": catalogue.version,
-            "departments": [{**d.model_dump(mode="json"), "topic": department_topic(d.code)}
-                            for d in catalogue.departments],
-            "matters": [m.model_dump(mode="json") for m in catalogue.matters]}
+    return CatalogueDocument(
+        district=catalogue.district, version=catalogue.version,
+        departments=[DepartmentPublic(**d.model_dump(), topic=department_topic(d.code)) for d in catalogue.departments],
+        matters=list(catalogue.matters))
 
 
-@router.get("/districts/{district}/catalogue")
-async def catalogue_in_force(district: str, runtime: RuntimeDep, principal: Reader) -> dict[str, Any]:
+@router.get("/districts/{district}/catalogue", response_model=CatalogueDocument)
+async def catalogue_in_force(district: str, runtime: RuntimeDep, principal: Reader) -> CatalogueDocument:
     """The version in force: departments (with their topics) and matters."""
     require(principal, "catalogue.read", Scope(district=district))
     async with runtime.sessions() as session:
@@ -52,20 +54,21 @@ async def catalogue_in_force(district: str, runtime: RuntimeDep, principal: Read
             return _document(await get_catalogues().current(session, district=district))
 
 
-@router.get("/districts/{district}/catalogue/versions")
-async def catalogue_versions(district: str, runtime: RuntimeDep, principal: Reader) -> list[dict[str, Any]]:
-    """Every version: number, what changed, who changed it, when."""
+@router.get("/districts/{district}/catalogue/versions", response_model=Page[CatalogueVersionPublic])
+async def catalogue_versions(district: str, runtime: RuntimeDep, principal: Reader, offset: Offset = 0,
+                             limit: Limit = DEFAULT_LIMIT) -> Page[CatalogueVersionPublic]:
+    """Every version, oldest first: number, what changed, who changed it, when."""
     require(principal, "catalogue.read", Scope(district=district))
     async with runtime.sessions() as session:
         with domain_errors():
             await get_catalogues().current(session, district=district)
-        return [row.model_dump(exclude={"document"}) for row in await store.catalogue_history(session,
-                                                                                             district=district)]
+        rows = await store.catalogue_history(session, district=district)
+    return slice_page([CatalogueVersionPublic.model_validate(row) for row in rows], offset=offset, limit=limit)
 
 
-@router.put("/districts/{district}/departments/{code}")
+@router.put("/districts/{district}/departments/{code}", response_model=CatalogueDocument)
 async def put_department(district: str, code: str, body: DepartmentIn, runtime: RuntimeDep,
-                         principal: Editor) -> dict[str, Any]:
+                         principal: Editor) -> CatalogueDocument:
     """Add or change a department (the district's administrator); the next version is in force at once."""
     require(principal, "catalogue.change", Scope(district=district))
     if body.department.code != code:
@@ -79,8 +82,9 @@ async def put_department(district: str, code: str, body: DepartmentIn, runtime: 
             return _document(in_force)
 
 
-@router.put("/districts/{district}/matters/{code}")
-async def put_matter(district: str, code: str, body: MatterIn, runtime: RuntimeDep, principal: Editor) -> dict[str, Any]:
+@router.put("/districts/{district}/matters/{code}", response_model=CatalogueDocument)
+async def put_matter(district: str, code: str, body: MatterIn, runtime: RuntimeDep,
+                     principal: Editor) -> CatalogueDocument:
     """Add or change a matter (the district's administrator); its lead and assisting departments must be listed."""
     require(principal, "catalogue.change", Scope(district=district))
     if body.matter.code != code:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from shared.api_models import Limit, Offset, Page, page_of
 from shared.auth.http import Authorize, bounded, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
@@ -15,6 +16,7 @@ from services.routing import store
 from services.routing.dispatching import assign
 from services.routing.domain.errors import NotFound
 from services.routing.http_errors import domain_errors
+from services.routing.public import CaseRoutingPublic, RoutedCasePublic
 from services.routing.suggestions import get_suggestions
 
 router = APIRouter(tags=["triage"])
@@ -26,15 +28,15 @@ class AssignIn(BaseModel):
     assisting: list[str] = Field(default_factory=list)
 
 
-async def _view(session: Any, case: store.RoutedCase) -> dict[str, Any]:
+async def _view(session: Any, case: store.RoutedCase) -> CaseRoutingPublic:
     suggestions = await get_suggestions().for_text(session, district=case.district, text=case.description,
                                                    exclude_case=case.case_id)
-    return {**case.model_dump(), "suggestions": suggestions}
+    return CaseRoutingPublic.model_validate({**case.model_dump(), "suggestions": suggestions})
 
 
-@router.get("/cases/{case_id}/routing")
+@router.get("/cases/{case_id}/routing", response_model=CaseRoutingPublic)
 async def case_routing(case_id: str, runtime: RuntimeDep,
-                       principal: Annotated[Principal, Authorize("routing.read")]) -> dict[str, Any]:
+                       principal: Annotated[Principal, Authorize("routing.read")]) -> CaseRoutingPublic:
     """What routing decided for a case and why, its route so far, and suggestions from similar cases."""
     async with runtime.sessions() as session:
         case = await store.routed_case(session, case_id=case_id)
@@ -45,42 +47,46 @@ async def case_routing(case_id: str, runtime: RuntimeDep,
         return await _view(session, case)
 
 
-@router.get("/triage")
-async def manual_triage_queue(runtime: RuntimeDep, principal: TriageReader,
-                              district: str | None = None) -> list[dict[str, Any]]:
+async def _queue(runtime: RuntimeDep, state: str, district: str | None, offset: int, limit: int
+                 ) -> Page[CaseRoutingPublic]:
+    async with runtime.sessions() as session:
+        cases = await store.cases_in_state(session, state=state, district=district, offset=offset, limit=limit + 1)
+        shown = [await _view(session, c) for c in cases[:limit]]
+    return page_of(shown, offset=offset, limit=limit, more=len(cases) > limit)
+
+
+@router.get("/triage", response_model=Page[CaseRoutingPublic])
+async def manual_triage_queue(runtime: RuntimeDep, principal: TriageReader, district: str | None = None,
+                              offset: Offset = 0, limit: Limit = 200) -> Page[CaseRoutingPublic]:
     """Cases no rule was sure about, oldest first, each with the rule's reason, best guess and suggestions."""
     district = bounded(principal, "triage.read", district=district)["district"]
-    async with runtime.sessions() as session:
-        return [await _view(session, c) for c in await store.cases_in_state(session, state="manual_triage",
-                                                                            district=district)]
+    return await _queue(runtime, "manual_triage", district, offset, limit)
 
 
-@router.get("/supervisor/queue")
-async def supervisor_queue(runtime: RuntimeDep, principal: TriageReader,
-                           district: str | None = None) -> list[dict[str, Any]]:
+@router.get("/supervisor/queue", response_model=Page[CaseRoutingPublic])
+async def supervisor_queue(runtime: RuntimeDep, principal: TriageReader, district: str | None = None,
+                           offset: Offset = 0, limit: Limit = 200) -> Page[CaseRoutingPublic]:
     """Cases that bounced between departments or were returned too often: a supervisor decides."""
     district = bounded(principal, "triage.read", district=district)["district"]
-    async with runtime.sessions() as session:
-        return [await _view(session, c) for c in await store.cases_in_state(session, state="supervisor",
-                                                                            district=district)]
+    return await _queue(runtime, "supervisor", district, offset, limit)
 
 
-@router.post("/triage/{case_id}/assign", status_code=202)
+@router.post("/triage/{case_id}/assign", status_code=202, response_model=RoutedCasePublic)
 async def assign_from_triage(case_id: str, body: AssignIn, runtime: RuntimeDep,
-                             principal: Annotated[Principal, Authorize("triage.assign")]) -> dict[str, Any]:
+                             principal: Annotated[Principal, Authorize("triage.assign")]) -> RoutedCasePublic:
     """Staff choose the departments; sending it back where it bounced from goes to a supervisor instead."""
     return await _assign(runtime, case_id, body, principal, permission="triage.assign")
 
 
-@router.post("/supervisor/cases/{case_id}/assign", status_code=202)
+@router.post("/supervisor/cases/{case_id}/assign", status_code=202, response_model=RoutedCasePublic)
 async def assign_by_supervisor(case_id: str, body: AssignIn, runtime: RuntimeDep,
-                               principal: Annotated[Principal, Authorize("supervision.assign")]) -> dict[str, Any]:
+                               principal: Annotated[Principal, Authorize("supervision.assign")]) -> RoutedCasePublic:
     """A supervisor's decision on a bounced case; it stands even against the case's route."""
     return await _assign(runtime, case_id, body, principal, permission="supervision.assign")
 
 
 async def _assign(runtime: RuntimeDep, case_id: str, body: AssignIn, principal: Principal, *,
-                  permission: str) -> dict[str, Any]:
+                  permission: str) -> RoutedCasePublic:
     with domain_errors():
         async with runtime.unit(principal) as unit:
             case = await store.routed_case(unit.session, case_id=case_id, for_update=True)
@@ -90,4 +96,4 @@ async def _assign(runtime: RuntimeDep, case_id: str, body: AssignIn, principal: 
             with domain_errors(unknown_is_invalid="lead"):
                 await assign(unit, case=case, lead=body.lead, assisting=body.assisting, actor=principal.actor,
                              supervisor=permission == "supervision.assign")
-            return case.model_dump()
+            return RoutedCasePublic.model_validate(case)

@@ -1,12 +1,13 @@
-"""Domain errors as HTTP answers: a status by error class and a detail naming the field, in English and Chinese."""
+"""Routing's domain errors as problems (shared.problems): a status by error class, the message in
+Chinese and English, and the error's stable code as `code`."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
-from fastapi import HTTPException
 from sqlalchemy.exc import IntegrityError
 
+from shared.problems import FieldError, ProblemError, invalid, invalid_field
 from services.routing.domain.errors import (CatalogueInvalid, InvalidRequest, InvalidTransition, NotFound,
                                             RoutingError, SelfApproval, WrongDepartment)
 
@@ -15,18 +16,13 @@ _STATUS: dict[type[RoutingError], int] = {
 }
 
 
-def _detail(loc: list[str], kind: str, en: str, zh: str) -> list[dict[str, object]]:
-    # The shape of FastAPI's own validation errors, plus the Chinese message staff read.
-    return [{"loc": loc, "type": kind, "msg": en, "msg_zh": zh}]
-
-
 def field_error(field: str, *, en: str, zh: str) -> NoReturn:
-    raise HTTPException(422, detail=_detail(["body", field], "invalid_request", en, zh))
+    raise invalid_field(field, zh=zh, en=en)
 
 
 @contextmanager
 def domain_errors(*, unknown_is_invalid: str | None = None) -> Iterator[None]:
-    """Turn a RoutingError (raised before anything was committed) into its HTTP answer.
+    """Turn a RoutingError (raised before anything was committed) into its problem.
 
     ``unknown_is_invalid`` names the body field whose unknown value (a department, a matter) is the client's
     mistake: 422 on that field rather than 404 on the path.
@@ -34,10 +30,12 @@ def domain_errors(*, unknown_is_invalid: str | None = None) -> Iterator[None]:
     try:
         yield
     except RoutingError as error:
-        status, loc = _STATUS.get(type(error), 400), []
+        zh, en = error.message_zh, error.message_en
         if unknown_is_invalid and isinstance(error, NotFound | CatalogueInvalid):
-            status, loc = 422, ["body", unknown_is_invalid]
-        raise HTTPException(status, detail=_detail(loc, error.code, error.message_en, error.message_zh)) from error
+            raise invalid(FieldError(field=unknown_is_invalid, zh=zh, en=en)) from error
+        status = _STATUS.get(type(error), 400)
+        errors = [FieldError(field="body", zh=zh, en=en)] if status == 422 else []
+        raise ProblemError(status, zh=zh, en=en, errors=errors, code=error.code) from error
     except IntegrityError as error:
-        raise HTTPException(409, detail=_detail([], "conflict", "changed concurrently; read it again and retry",
-                                                "数据已被同时修改，请刷新后重试")) from error
+        raise ProblemError(409, zh="数据已被同时修改，请刷新后重试", en="changed concurrently; read it again and retry",
+                           code="conflict") from error

@@ -109,11 +109,11 @@ async def routed_case_ids(session: AsyncSession, *, case_ids: list[str]) -> set[
 
 
 async def cases_in_state(session: AsyncSession, *, state: str, district: str | None = None,
-                         limit: int = 200) -> list[RoutedCase]:
+                         offset: int = 0, limit: int = 200) -> list[RoutedCase]:
     query = select(RoutedCase).where(RoutedCase.state == state)
     if district:
         query = query.where(RoutedCase.district == district)
-    return list((await session.exec(query.order_by(RoutedCase.created_at).limit(limit))).all())
+    return list((await session.exec(query.order_by(RoutedCase.created_at).offset(offset).limit(limit))).all())
 
 
 async def replied_cases_since(session: AsyncSession, *, since: tuple[datetime, str] | None,
@@ -139,12 +139,12 @@ async def work_orders_of_case(session: AsyncSession, *, case_id: str) -> list[Wo
 
 
 async def inbox_of(session: AsyncSession, *, department: str, state: WorkOrderState | None = None,
-                   limit: int = 200) -> list[WorkOrder]:
+                   offset: int = 0, limit: int = 200) -> list[WorkOrder]:
     """A department's inbox: orders addressed to it, and orders escalated to it as coordinator.
 
     With no state, its open orders. Open states read oldest first (the most urgent), ended ones newest first
     (history is looked back through). Each half reads its own index up to `limit`, so a page costs the
-    same however many orders the department has finished.
+    same however many orders the department has finished. A later page (`offset`) reads what it skips.
     """
     states = [state] if state else list(OPEN)
     newest_first = state in ENDED
@@ -152,13 +152,13 @@ async def inbox_of(session: AsyncSession, *, department: str, state: WorkOrderSt
     def half(*where: Any) -> Any:
         query = select(WorkOrder).where(col(WorkOrder.state).in_(states), *where)
         ordered = query.order_by(col(WorkOrder.created_at).desc() if newest_first else col(WorkOrder.created_at))
-        return ordered.limit(limit).subquery().select()
+        return ordered.limit(offset + limit).subquery().select()
 
     both = union_all(half(WorkOrder.department == department),
                      half(WorkOrder.coordinator == department, WorkOrder.department != department)).subquery()
     row = aliased(WorkOrder, both)
-    query = select(row).order_by(both.c.created_at.desc() if newest_first else both.c.created_at).limit(limit)
-    return list((await session.exec(query)).all())
+    query = select(row).order_by(both.c.created_at.desc() if newest_first else both.c.created_at)
+    return list((await session.exec(query.offset(offset).limit(limit))).all())
 
 
 async def latest_catalogue_version(session: AsyncSession, *, district: str) -> int | None:

@@ -3,13 +3,15 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, PublicModel, UtcDateTime, slice_page
 from shared.auth.http import NARROWED, Authorize, bounded, require
 from shared.auth.policy import Scope, allows
 from shared.auth.principal import Principal
 from shared.health import RuntimeDep
+from shared.problems import not_found
 from services.sla import store
 from services.sla.cards import urge
 from services.sla.domain.supervision import BoardDimension, SupervisionItem, group_board
@@ -17,8 +19,39 @@ from services.sla.domain.supervision import BoardDimension, SupervisionItem, gro
 router = APIRouter(tags=["deadlines"])
 
 
+class PausePublic(BaseModel):
+    started_at: UtcDateTime
+    ended_at: UtcDateTime | None
+    reason: str
+
+
+class DeadlinePublic(PublicModel):
+    """A deadline (时限) of a case's reply or of one work order, as the schedule stands."""
+
+    id: str
+    case_id: str
+    subject: str
+    subject_id: str
+    department: str | None
+    district: str
+    hall: str | None
+    tier: str
+    state: str
+    clock_started_at: UtcDateTime | None
+    clock_start: str
+    pauses: list[PausePublic]
+    extension_working_days: int
+    due_at: UtcDateTime | None
+    paused: bool
+    assumed_weekdays: bool
+    fired: list[str]
+    next_firing_at: UtcDateTime | None
+    closed_at: UtcDateTime | None
+    on_time: bool | None
+
+
 class UrgingNoticePublic(BaseModel):
-    sent_at: datetime
+    sent_at: UtcDateTime
     channel: str
     recipient: str
     text: str
@@ -33,8 +66,8 @@ class SupervisionPublic(BaseModel):
     department: str
     hall: str
     district: str
-    opened_at: datetime
-    red_at: datetime | None
+    opened_at: UtcDateTime
+    red_at: UtcDateTime | None
     urging_notices: list[UrgingNoticePublic]
 
 
@@ -50,31 +83,33 @@ class UrgeIn(BaseModel):
     recipient: str | None = Field(default=None, description="Default: the item's department")
 
 
-@router.get("/cases/{case_id}/deadlines", response_model=list[store.Deadline], openapi_extra=NARROWED)
+@router.get("/cases/{case_id}/deadlines", response_model=Page[DeadlinePublic], openapi_extra=NARROWED)
 async def list_deadlines(case_id: str, runtime: RuntimeDep,
-                         principal: Annotated[Principal, Authorize("deadline.read")]) -> list[store.Deadline]:
+                         principal: Annotated[Principal, Authorize("deadline.read")], offset: Offset = 0,
+                         limit: Limit = DEFAULT_LIMIT) -> Page[DeadlinePublic]:
     """The deadlines of one case the caller may read: its reply and each work order."""
     async with runtime.sessions() as session:
         rows = await store.deadlines_of_case(session, case_id=case_id)
-    return [row for row in rows if allows(principal, "deadline.read",
-                                          Scope(district=row.district, hall=row.hall, department=row.department))]
+    readable = [DeadlinePublic.model_validate(row) for row in rows
+                if allows(principal, "deadline.read", Scope(district=row.district, hall=row.hall, department=row.department))]
+    return slice_page(readable, offset=offset, limit=limit)
 
 
 Filter = Annotated[str | None, Query()]
 SupervisionReader = Annotated[Principal, Authorize("supervision.read")]
 
 
-@router.get("/supervision", response_model=list[SupervisionPublic])
+@router.get("/supervision", response_model=Page[SupervisionPublic])
 async def list_supervision(
     runtime: RuntimeDep, principal: SupervisionReader, colour: Filter = None, department: Filter = None,
-    hall: Filter = None, district: Filter = None,
-) -> list[SupervisionPublic]:
+    hall: Filter = None, district: Filter = None, offset: Offset = 0, limit: Limit = DEFAULT_LIMIT,
+) -> Page[SupervisionPublic]:
     """Supervision items within the caller's reach, oldest first, filtered by colour, department, hall and district."""
     scope = bounded(principal, "supervision.read", department=department, hall=hall, district=district)
-    return await _items(runtime, colour=colour, **scope)
+    return slice_page(await _items(runtime, colour=colour, **scope), offset=offset, limit=limit)
 
 
-@router.get("/supervision/board", response_model=list[BoardGroupPublic])
+@router.get("/supervision/board", response_model=Page[BoardGroupPublic])
 async def supervision_board(
     runtime: RuntimeDep,
     principal: SupervisionReader,
@@ -83,14 +118,16 @@ async def supervision_board(
     department: Filter = None,
     hall: Filter = None,
     district: Filter = None,
-) -> list[BoardGroupPublic]:
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[BoardGroupPublic]:
     """The board: items grouped by the chosen dimensions (red first), with the urging notices sent."""
     scope = bounded(principal, "supervision.read", department=department, hall=hall, district=district)
     items = await _items(runtime, colour=colour, **scope)
     # The domain groups and orders them (red first); its items map back, by identity, to what we show.
     pairs = [(_as_domain(item), item) for item in items]
     shown = {id(domain): item for domain, item in pairs}
-    return [
+    groups = [
         BoardGroupPublic(
             key={dim.value: value for dim, value in zip(by, group.key)},
             count=group.count,
@@ -98,6 +135,7 @@ async def supervision_board(
         )
         for group in group_board([domain for domain, _ in pairs], by=by)
     ]
+    return slice_page(groups, offset=offset, limit=limit)
 
 
 def _as_domain(item: SupervisionPublic) -> SupervisionItem:
@@ -112,8 +150,7 @@ async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: Runtime
     async with runtime.unit(principal) as unit:
         item = await unit.session.get(store.SupervisionItem, supervision_id)
         if item is None:
-            raise HTTPException(404, detail=[{"loc": ["path", "supervision_id"], "msg": "no such supervision item",
-                                              "msg_zh": "督办事项不存在"}])
+            raise not_found(zh=f"督办事项 {supervision_id} 不存在", en=f"no supervision item {supervision_id}")
         require(principal, "supervision.urge", Scope(district=item.district, hall=item.hall,
                                                      department=item.department))
         row = await unit.session.get(store.Deadline, item.deadline_id)

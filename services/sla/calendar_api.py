@@ -3,12 +3,14 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel
 
+from shared.api_models import UtcDateTime
 from shared.auth.http import Authorize
 from shared.auth.principal import Principal
 from shared.health import RuntimeDep
+from shared.problems import invalid_field
 from services.sla import store
 from services.sla.context import current
 from services.sla.recalendar import recompute_open_deadlines
@@ -21,7 +23,7 @@ class CalendarStatus(BaseModel):
     unknown_years_ahead: list[int]  # this year and next, if a calendar does not know them
     open_deadlines_assumed: int  # open deadlines counted over assumed weekdays
     overrides_path: str
-    loaded_at: datetime
+    loaded_at: UtcDateTime
     banner_zh: str | None
     banner_en: str | None
 
@@ -62,9 +64,8 @@ async def reload_calendar(runtime: RuntimeDep,
     try:
         new = old.reloaded()
     except (ValueError, OSError) as error:  # pydantic's ValidationError is a ValueError
-        detail = [{"loc": ["calendar_overrides", str(old.overrides_path)], "msg": str(error),
-                   "msg_zh": "日历覆盖文件无效，未加载；请修正后重试。"}]
-        raise HTTPException(status_code=422, detail=detail) from None
+        raise invalid_field("calendar_overrides", zh=f"日历覆盖文件 {old.overrides_path} 无效，未加载；请修正后重试。",
+                            en=f"the calendar overrides file {old.overrides_path} is invalid, not loaded: {error}") from None
     context.rules = new
     result = await recompute_open_deadlines(sessions=runtime.sessions, old=old, new=new)
     runtime.relay.wake()

@@ -1,11 +1,11 @@
 """PUT /test/clock moves the sweeper's clock. Mounted only when environment=test (see app.py)."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel
 
+from shared.api_models import UtcDateTime
 from shared.auth.http import Authorize
 from shared.auth.principal import Principal
 from services.sla.context import current
@@ -18,7 +18,7 @@ class ClockIn(BaseModel):
 
 
 class ClockOut(BaseModel):
-    now: datetime
+    now: UtcDateTime
     offset_s: float
 
 

@@ -71,7 +71,7 @@ def incomplete_trails(audit_url: str, case_ids: list[str], *, issuer: TokenIssue
         while pending and time.monotonic() < stop:
             for case_id in list(pending):
                 try:
-                    types = [entry["type"] for entry in client.get(f"{audit_url}/cases/{case_id}/timeline").json()]
+                    types = [entry["type"] for entry in client.get(f"{audit_url}/cases/{case_id}/timeline").json()["items"]]
                 except httpx.TransportError:
                     break  # audit is restarting
                 if set(TRAIL) <= set(types):

@@ -63,7 +63,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer) -> Iter
         supervisor = issuer.headers("supervisor")
 
         def dispatched() -> dict[str, dict[str, Any]] | None:
-            found = httpx.get(f"{stack.url('routing')}/cases/{case['id']}/work-orders", headers=supervisor).json()
+            found = httpx.get(f"{stack.url('routing')}/cases/{case['id']}/work-orders", headers=supervisor).json()["items"]
             return {o["department"]: o for o in found} if len(found) == 2 else None
 
         yield World(stack=stack, issuer=issuer, case=case, orders=eventually(dispatched))
@@ -138,7 +138,7 @@ def test_departments_act_on_their_own_work_orders_and_the_timeline_names_every_p
 
     assert world.get("routing", f"/work-orders/{lead}", street).status_code == 403
     assert world.post("routing", f"/work-orders/{lead}/sign-for", street).status_code == 403
-    assert [o["department"] for o in world.get("routing", f"/cases/{case['id']}/work-orders", street).json()] == [
+    assert [o["department"] for o in world.get("routing", f"/cases/{case['id']}/work-orders", street).json()["items"]] == [
         ASSISTING]
     assert world.post("routing", f"/work-orders/{lead}/sign-for", housing).status_code == 200
     asked = world.post("routing", f"/work-orders/{lead}/extension", head, json={
@@ -157,7 +157,7 @@ def test_departments_act_on_their_own_work_orders_and_the_timeline_names_every_p
     auditor = issuer.headers("auditor")
 
     def replied() -> list[dict[str, Any]] | None:
-        timeline = world.get("audit", f"/cases/{case['id']}/timeline", auditor).json()
+        timeline = world.get("audit", f"/cases/{case['id']}/timeline", auditor).json()["items"]
         return timeline if "case.replied" in {e["type"] for e in timeline} else None
 
     timeline = eventually(replied)
@@ -240,7 +240,7 @@ def test_every_route_answers_every_role_as_the_policy_says(world: World) -> None
                                           f"policy says {'allow' if allowed else 'deny'}")
                     elif allowed and route.operation.get("x-scope") == "narrowed" and route.path.startswith(
                             "/cases/{case_id}/"):
-                        visible = bool(response.json())
+                        visible = bool(response.json()["items"])  # a narrowed list: a page
                         if visible != allows(principal, route.permission, Scope(**OWN)):
                             mismatches.append(f"{route.name} as {role} ({side}) shows {response.text[:80]}")
     assert not mismatches, f"{len(mismatches)} of {checked}:\n" + "\n".join(mismatches)

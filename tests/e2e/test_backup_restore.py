@@ -62,7 +62,7 @@ def test_a_case_and_its_audit_chain_come_back_from_a_backup_restored_into_new_da
         while (state := httpx.get(case_url, headers=clerk).json()["state"]) != "dispatched":
             assert time.monotonic() < deadline, state
             time.sleep(0.2)
-        timeline = httpx.get(f"{restored.url('audit')}/cases/{case['id']}/timeline", headers=auditor).json()
+        timeline = httpx.get(f"{restored.url('audit')}/cases/{case['id']}/timeline", headers=auditor).json()["items"]
         assert set(TRAIL) <= {entry["type"] for entry in timeline}
         assert len({entry["event_id"] for entry in timeline}) == len(timeline)  # nothing applied twice on replay
     finally:

@@ -101,7 +101,7 @@ def test_replayed_dead_letter_is_applied_by_its_consumer(stack: Stack) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         orders = httpx.get(f"{stack.url('routing')}/cases/{case_id}/work-orders",
-                           headers=session_issuer().headers("supervisor")).json()
+                           headers=session_issuer().headers("supervisor")).json()["items"]
         if orders:
             break
         time.sleep(0.2)

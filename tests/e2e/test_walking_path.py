@@ -40,7 +40,7 @@ def wait_for_timeline(stack: Stack, case_id: str, timeout_s: float = 30) -> list
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         timeline = httpx.get(f"{stack.url('audit')}/cases/{case_id}/timeline",
-                             headers=session_issuer().headers("auditor")).json()
+                             headers=session_issuer().headers("auditor")).json()["items"]
         if set(TRAIL) <= {entry["type"] for entry in timeline} and "work_order" in armed_subjects(timeline):
             return timeline
         time.sleep(0.1)

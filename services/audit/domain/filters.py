@@ -57,6 +57,14 @@ class CaseFilter(BaseModel):
 class FieldProblem:
     field: str
     message: str
+    zh: str = "取值无效"
+
+
+_ZH_BY_TYPE = {"extra_forbidden": "未知的筛选条件", "value_error": "取值无效", "datetime_parsing": "时间格式不正确,应为 ISO 8601",
+               "datetime_from_date_parsing": "时间格式不正确,应为 ISO 8601", "timezone_aware": "时间须带时区",
+               "enum": "取值不在可选范围内", "literal_error": "取值不在可选范围内"}
+
+_ZH_BY_MESSAGE = {"received_to must be later than received_from": "received_to 须晚于 received_from"}
 
 
 class InvalidFilterError(ValueError):
@@ -78,7 +86,7 @@ def parse_case_filter(params: Mapping[str, str | Sequence[str]]) -> CaseFilter:
         elif len(values) == 1:
             data[name] = values[0]
         else:
-            problems.append(FieldProblem(name, "give this filter once"))
+            problems.append(FieldProblem(name, "give this filter once", "该筛选条件只能给出一次"))
     try:
         parsed = CaseFilter.model_validate(data)
     except ValidationError as error:
@@ -86,6 +94,7 @@ def parse_case_filter(params: Mapping[str, str | Sequence[str]]) -> CaseFilter:
             FieldProblem(
                 str(e["loc"][0]) if e["loc"] else "(filter)",
                 "unknown filter" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, "),
+                _ZH_BY_MESSAGE.get(e["msg"].removeprefix("Value error, ")) or _ZH_BY_TYPE.get(e["type"], "取值无效"),
             )
             for e in error.errors()
         ]

@@ -51,9 +51,9 @@ def rate(figure: dict) -> Fraction:
 async def test_statistics_reproduce_the_articles_district_by_hand(audit: AuditService) -> None:
     await seeded(audit, audit.district)
     async with audit.client() as http:
-        [total] = (await http.get("/statistics", params={"district": audit.district})).json()
+        [total] = (await http.get("/statistics", params={"district": audit.district})).json()["items"]
         by_department = {row["value"]: row for row in (await http.get(
-            "/statistics", params={"district": audit.district, "by": "department", "period": "month"})).json()}
+            "/statistics", params={"district": audit.district, "by": "department", "period": "month"})).json()["items"]}
         csv_export = await http.get("/assessment", params={"district": audit.district, "format": "csv"})
         xlsx_export = await http.get("/assessment", params={"district": audit.district, "format": "xlsx"})
 
@@ -95,11 +95,11 @@ async def test_search_library_and_frequency_report_over_the_district(audit: Audi
     await seeded(audit, audit.district)
     district = {"district": audit.district}
     async with audit.client() as http:
-        lease = (await http.get("/cases", params=district | {"text": "租赁凭证"})).json()
-        replies = (await http.get("/cases", params=district | {"text": "同意函", "department": "market"})).json()
-        yellow = (await http.get("/cases", params=district | {"card_colour": "yellow"})).json()
-        coordination = (await http.get("/cases", params=district | {"state": "in_coordination"})).json()
-        library = (await http.get("/library", params=district | {"text": "容缺"})).json()
+        lease = (await http.get("/cases", params=district | {"text": "租赁凭证"})).json()["items"]
+        replies = (await http.get("/cases", params=district | {"text": "同意函", "department": "market"})).json()["items"]
+        yellow = (await http.get("/cases", params=district | {"card_colour": "yellow"})).json()["items"]
+        coordination = (await http.get("/cases", params=district | {"state": "in_coordination"})).json()["items"]
+        library = (await http.get("/library", params=district | {"text": "容缺"})).json()["items"]
         report = (await http.get("/analysis/high-frequency", params=district | {"month": "2026-09", "group_by": ["matter", "kind"]})).json()
 
     assert len(lease) == 5 and all(case["matter"] == "lease_filing" for case in lease)
@@ -112,18 +112,20 @@ async def test_search_library_and_frequency_report_over_the_district(audit: Audi
 
 
 @with_databases
-async def test_unknown_filter_or_reversed_range_gets_400_naming_the_field(audit: AuditService) -> None:
+async def test_unknown_filter_or_reversed_range_gets_422_naming_the_field(audit: AuditService) -> None:
     async with audit.client() as http:
         unknown = await http.get("/cases", params={"colour": "red"})
         reversed_range = await http.get("/statistics", params={"received_from": "2026-09-02T00:00:00+08:00",
                                                                "received_to": "2026-09-01T00:00:00+08:00"})
         empty_text = await http.get("/cases", params={"text": "，。！"})
         bad_format = await http.get("/assessment", params={"format": "pdf"})
-    assert unknown.status_code == 400 and unknown.json()["detail"] == [{"field": "colour", "message": "unknown filter"}]
-    assert reversed_range.status_code == 400
-    assert reversed_range.json()["detail"] == [{"field": "received_to", "message": "received_to must be later than received_from"}]
-    assert empty_text.status_code == 400 and empty_text.json()["detail"][0]["field"] == "text"
-    assert bad_format.status_code == 400 and bad_format.json()["detail"][0]["field"] == "format"
+    assert unknown.status_code == 422 and unknown.json()["errors"] == [
+        {"field": "colour", "zh": "colour:未知的筛选条件", "en": "colour: unknown filter"}]
+    assert reversed_range.status_code == 422
+    assert reversed_range.json()["errors"] == [{"field": "received_to", "zh": "received_to:received_to 须晚于 received_from",
+                                                "en": "received_to: received_to must be later than received_from"}]
+    assert empty_text.status_code == 422 and empty_text.json()["errors"][0]["field"] == "text"
+    assert bad_format.status_code == 422 and bad_format.json()["errors"][0]["field"] == "format"
 
 
 @with_databases

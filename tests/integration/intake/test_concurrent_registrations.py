@@ -67,7 +67,7 @@ async def test_a_reused_key_fails_alone_while_the_registrations_beside_it_succee
     assert [r.status_code for r in fresh] == [201, 422]
     refused = [responses[5], fresh[1]]
     assert responses[5].status_code == 422
-    assert all(r.json()["detail"][0]["field"] == "Idempotency-Key" for r in refused)
+    assert all(r.json()["errors"][0]["field"] == "Idempotency-Key" for r in refused)
     accepted = [r for r in responses if r not in refused]
     assert [r.status_code for r in accepted] == [201] * 11
     for response in accepted:

@@ -92,8 +92,8 @@ async def test_reveal_needs_a_reason_and_publishes_who_saw_which_fields_but_not_
                                           headers=intake.auth("window_clerk", hall="DEMO"))
     auditor = await intake.client.post(url, json={"reason": "回访前核实身份"}, headers=intake.auth("auditor"))
 
-    assert missing.status_code == 422 and missing.json()["detail"][0]["field"] == "reason"
-    assert short.status_code == 422 and short.json()["detail"][0]["field"] == "reason"
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "reason"
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "reason"
     assert revealed.status_code == 200, revealed.text
     assert revealed.json()["applicant"] == {"name": NAME, "phone": PHONE, "id_number": ID_NUMBER}
     assert revealed.headers["Cache-Control"] == "no-store"
@@ -120,15 +120,15 @@ async def test_cases_are_found_by_phone_or_id_number_through_the_blind_index(int
     both = await intake.client.post("/cases/by-applicant", json={"phone": other, "id_number": ID_NUMBER})
     neither = await intake.client.post("/cases/by-applicant", json={})
 
-    found = [c["id"] for c in by_phone.json()]
+    found = [c["id"] for c in by_phone.json()["items"]]
     assert found[:2] == [second["id"], first["id"]] and stranger["id"] not in found
-    assert {c["id"] for c in by_id.json()} >= {first["id"], second["id"]}
-    assert by_phone.json()[0]["applicant"]["phone"] == "136****4321"
-    assert both.json() == []
+    assert {c["id"] for c in by_id.json()["items"]} >= {first["id"], second["id"]}
+    assert by_phone.json()["items"][0]["applicant"]["phone"] == "136****4321"
+    assert both.json()["items"] == []
     assert neither.status_code == 422
     elsewhere = await intake.client.post("/cases/by-applicant", json={"phone": PHONE},
                                          headers=intake.auth("window_clerk", hall="DEMO"))
-    assert elsewhere.status_code == 200 and elsewhere.json() == []  # another hall's clerk finds none of FT's
+    assert elsewhere.status_code == 200 and elsewhere.json()["items"] == []  # another hall's clerk finds none of FT's
 
 
 async def test_the_citizens_status_lookup_still_matches_the_phone_digits(intake: Intake) -> None:
@@ -159,7 +159,7 @@ async def test_audit_keeps_the_reveal_and_no_personal_data(
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=audit.app()), base_url="http://audit") as client:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=intake.auth("auditor"))).json()
+                timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=intake.auth("auditor"))).json()["items"]
                 if any(entry["type"] == PersonalDataRevealed.type for entry in timeline):
                     break
                 await asyncio.sleep(0.2)

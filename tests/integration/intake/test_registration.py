@@ -35,7 +35,7 @@ async def test_bad_registration_is_422_naming_the_field_in_chinese_and_english(
     response = await intake.client.post("/cases", json=body)
 
     assert response.status_code == 422, response.text
-    problem = next(p for p in response.json()["detail"] if p["field"] == field)
+    problem = next(p for p in response.json()["errors"] if p["field"] == field)
     assert zh_hint in problem["zh"] and problem["en"] and problem["en"] != problem["zh"]
 
 
@@ -61,7 +61,7 @@ async def test_the_same_idempotency_key_replays_the_first_registration(intake: I
     assert first.status_code == second.status_code == 201
     assert second.json()["case_number"] == first.json()["case_number"]
     assert second.headers["Idempotent-Replayed"] == "true"
-    assert different.status_code == 422 and different.json()["detail"][0]["field"] == "Idempotency-Key"
+    assert different.status_code == 422 and different.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
 async def test_another_clerks_idempotency_key_never_replays_this_clerks_answer(intake: Intake) -> None:
@@ -102,7 +102,7 @@ async def test_batch_of_fourteen_leases_is_one_case_with_items_tracked_one_by_on
     final = await intake.client.post(f"/cases/{case['id']}/items/3/moves", json={"to": "pending"})
 
     assert done.json()["item_progress"] == {"total": 14, "pending": 13, "blocked": 0, "completed": 1, "dropped": 0}
-    assert blocked_without_reason.status_code == 422 and blocked_without_reason.json()["detail"][0]["field"] == "reason"
+    assert blocked_without_reason.status_code == 422 and blocked_without_reason.json()["errors"][0]["field"] == "reason"
     assert final.status_code == 409
 
 

@@ -61,6 +61,6 @@ async def test_templates_are_previewable_over_http_with_field_level_errors(notif
     assert shown.status_code == 200
     assert shown.json()["text"].startswith("【办成】编号FT-20261121-0042已受理")
     assert unknown.status_code == 422
-    assert unknown.json()["detail"] == [{"loc": ["body", "variables", "nickname"],
-                                         "msg": "未声明的模板变量 / undeclared template variable 'nickname'"}]
-    assert missing.status_code == 404 and "no_such_template" in missing.json()["detail"][0]["msg"]
+    assert unknown.json()["errors"] == [{"field": "variables.nickname", "zh": "未声明的模板变量 nickname",
+                                         "en": "undeclared template variable 'nickname'"}]
+    assert missing.status_code == 404 and "no_such_template" in missing.json()["en"]

@@ -148,7 +148,7 @@ async def eventually(probe: Callable[[], Any], timeout_s: float = 20) -> Any:
 
 async def work_orders(client: httpx.AsyncClient, case_id: str, count: int = 1) -> list[dict[str, Any]]:
     async def probe() -> list[dict[str, Any]]:
-        orders = (await client.get(f"/cases/{case_id}/work-orders")).json()
+        orders = (await client.get(f"/cases/{case_id}/work-orders")).json()["items"]
         return orders if len(orders) >= count else []
 
     return await eventually(probe)

@@ -21,7 +21,7 @@ def withdrawn(case: Envelope) -> Envelope:
 
 async def states(client: httpx.AsyncClient, case_id: str, expected: dict[str, str]) -> dict[str, str]:
     async def probe() -> dict[str, str] | None:
-        found = {o["department"]: o["state"] for o in (await client.get(f"/cases/{case_id}/work-orders")).json()}
+        found = {o["department"]: o["state"] for o in (await client.get(f"/cases/{case_id}/work-orders")).json()["items"]}
         return found if found == expected else None
 
     return await eventually(probe)
@@ -49,7 +49,7 @@ async def test_a_withdrawn_case_cancels_its_open_work_orders_and_tells_their_dep
         assert (await civil_affairs.wait_for(type="workorder.cancelled", case_id=case.case_id))[0].id == cancelled.id
         assert (await routing_of(client, case.case_id))["state"] == "withdrawn"
         late = await client.post(f"/work-orders/{helper['id']}/reply", headers=dept("civil_affairs"), json={"reply": "可申请临时救助"})
-        assert late.status_code == 409 and "已撤销" in late.json()["detail"][0]["msg_zh"]
+        assert late.status_code == 409 and "已撤销" in late.json()["zh"]
         assert len(stream.envelopes(type="workorder.cancelled", case_id=case.case_id)) == 1
 
 
@@ -62,7 +62,7 @@ async def test_a_merged_case_waiting_in_manual_triage_leaves_the_queue(broker, r
                                                      into_case_number="DEMO-OTHER", reason="同一诉求重复反映")))
 
         await routing_of(client, case.case_id, state="merged")
-        assert case.case_id not in {c["case_id"] for c in (await client.get("/triage")).json()}
+        assert case.case_id not in {c["case_id"] for c in (await client.get("/triage")).json()["items"]}
         assign = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "market"})
         assert assign.status_code == 409
 

@@ -21,7 +21,7 @@ async def test_a_department_added_at_run_time_receives_its_work_orders_on_its_ne
         matter = await client.put("/districts/demo/matters/archive_records",
                                   json={"matter": RECORDS})
         assert matter.json()["version"] == before + 2
-        history = (await client.get("/districts/demo/catalogue/versions")).json()
+        history = (await client.get("/districts/demo/catalogue/versions")).json()["items"]
         assert [v["change"] for v in history[-2:]] == ["department archives set", "matter archive_records set"]
 
         case = forwarded("想办理档案查询，查当年的招工档案")
@@ -38,8 +38,8 @@ async def test_a_matter_led_by_an_unknown_department_is_refused_and_the_version_
         refused = await client.put("/districts/demo/matters/ghost_matter", json={
             "matter": {**RECORDS, "code": "ghost_matter", "lead": "ghost_bureau"}})
         assert refused.status_code == 422
-        detail = refused.json()["detail"][0]
-        assert detail["loc"] == ["body", "matter"] and "ghost_bureau" in detail["msg_zh"]
+        [error] = refused.json()["errors"]
+        assert error["field"] == "matter" and "ghost_bureau" in error["zh"]
         bad_code = await client.put("/districts/demo/departments/Bad-Code", json={
             "department": {**ARCHIVES, "code": "Bad-Code"}})
         assert bad_code.status_code == 422

@@ -21,7 +21,7 @@ async def test_a_multi_department_case_is_replied_only_when_every_work_order_is(
         case, orders = await dispatched(broker, client, "租房补贴不符合条件但家里有人重病", count=2,
                                         matter_code="rent_subsidy", problem_kind="multi_department")
         lead, helper = orders["housing"], orders["civil_affairs"]
-        inbox = (await client.get("/departments/civil_affairs/work-orders")).json()
+        inbox = (await client.get("/departments/civil_affairs/work-orders")).json()["items"]
         assert helper["id"] in {o["id"] for o in inbox}
 
         for order in (lead, helper):
@@ -29,7 +29,7 @@ async def test_a_multi_department_case_is_replied_only_when_every_work_order_is(
             assert signed.status_code == 200 and signed.json()["signed_at"]
         await client.post(f"/work-orders/{lead['id']}/reply", headers=dept("housing"), json={"reply": "不符合租赁补贴条件"})
         early = await client.post(f"/cases/{case.case_id}/reply", headers=dept("housing"), json={"reply": "综合答复"})
-        assert early.status_code == 409 and "civil_affairs" in early.json()["detail"][0]["msg"]
+        assert early.status_code == 409 and "civil_affairs" in early.json()["en"]
 
         await client.post(f"/work-orders/{helper['id']}/reply", headers=dept("civil_affairs"), json={"reply": "可申请临时救助"})
         not_lead = await client.post(f"/cases/{case.case_id}/reply", headers=dept("civil_affairs"), json={"reply": "x"})
@@ -56,7 +56,7 @@ async def test_a_reply_before_sign_for_is_refused_and_changes_nothing(broker, ro
         order = orders["public_security"]
         refused = await client.post(f"/work-orders/{order['id']}/reply", headers=dept("public_security"), json={"reply": "已办"})
         assert refused.status_code == 409
-        assert "尚未签收" in refused.json()["detail"][0]["msg_zh"]
+        assert "尚未签收" in refused.json()["zh"]
         assert (await client.get(f"/work-orders/{order['id']}")).json()["state"] == "dispatched"
 
 
@@ -66,8 +66,8 @@ async def test_a_return_without_a_reason_is_refused_and_changes_nothing(broker, 
         order = orders["housing_fund"]
         refused = await client.post(f"/work-orders/{order['id']}/return", headers=dept("housing_fund"), json={})
         assert refused.status_code == 422
-        detail = refused.json()["detail"][0]
-        assert detail["loc"] == ["body", "reason"] and "退单理由" in detail["msg_zh"]
+        [error] = refused.json()["errors"]
+        assert error["field"] == "reason" and "退单理由" in error["zh"]
         assert (await client.get(f"/work-orders/{order['id']}")).json()["state"] == "dispatched"
         wrong = await client.post(f"/work-orders/{order['id']}/return",
                                   headers=dept("tax"), json={"reason": "unclear_ownership"})
@@ -100,7 +100,7 @@ async def test_bouncing_back_to_a_department_that_returned_it_goes_to_a_supervis
         await routing_of(client, case.case_id, state="manual_triage")
         assert (await client.post(f"/triage/{case.case_id}/assign",
                                   json={"lead": "street_office"})).status_code == 202
-        second = [o for o in (await client.get(f"/cases/{case.case_id}/work-orders")).json()
+        second = [o for o in (await client.get(f"/cases/{case.case_id}/work-orders")).json()["items"]
                   if o["department"] == "street_office"][0]
         await client.post(f"/work-orders/{second['id']}/return",
                           headers=dept("street_office"), json={"reason": "wrong_locality"})
@@ -109,7 +109,7 @@ async def test_bouncing_back_to_a_department_that_returned_it_goes_to_a_supervis
         assert bounced.status_code == 202 and bounced.json()["state"] == "supervisor"
         event = (await stream.wait_for(type="workorder.pingpong_detected", case_id=case.case_id))[0]
         assert event.data["departments"] == ["public_security", "street_office", "public_security"]
-        assert case.case_id in {c["case_id"] for c in (await client.get("/supervisor/queue")).json()}
+        assert case.case_id in {c["case_id"] for c in (await client.get("/supervisor/queue")).json()["items"]}
         decided = await client.post(f"/supervisor/cases/{case.case_id}/assign",
                                     json={"lead": "public_security"})
         assert decided.status_code == 202 and decided.json()["state"] == "routed"
@@ -157,7 +157,7 @@ async def test_an_escalation_reaches_the_coordinator_who_records_a_meeting_and_r
         assert escalated.status_code == 200, escalated.text
         event = (await coordinator_feed.wait_for(type="workorder.escalated", case_id=case.case_id))[0]
         assert event.data["coordinator"] == "gov_data" and event.data["level"] == "district"
-        assert order["id"] in {o["id"] for o in (await client.get("/departments/gov_data/work-orders")).json()}
+        assert order["id"] in {o["id"] for o in (await client.get("/departments/gov_data/work-orders")).json()["items"]}
 
         not_coordinator = await client.post(f"/work-orders/{order['id']}/meetings", json={
             "convened_by": "market", "participants": ["market"], "decision": "x"})
@@ -177,4 +177,4 @@ async def test_an_escalation_reaches_the_coordinator_who_records_a_meeting_and_r
 async def test_an_unknown_department_has_no_inbox(routing) -> None:
     async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         response = await client.get("/departments/nowhere/work-orders")
-    assert response.status_code == 404 and "nowhere" in response.json()["detail"][0]["msg_zh"]
+    assert response.status_code == 404 and "nowhere" in response.json()["zh"]

@@ -34,22 +34,22 @@ async def test_unsure_case_waits_in_manual_triage_with_the_rules_reason_until_st
     async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         routed = await routing_of(client, case.case_id, state="manual_triage")
         assert "未匹配到任何事项关键词" in routed["reason"]
-        queue = (await client.get("/triage", params={"district": "demo"})).json()
+        queue = (await client.get("/triage", params={"district": "demo"})).json()["items"]
         assert case.case_id in {item["case_id"] for item in queue}
         event = (await stream.wait_for(type="workorder.manual_triage_required", case_id=case.case_id))[0]
         assert event.data["reason"] == routed["reason"]
 
         unknown = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "nowhere"})
         assert unknown.status_code == 422
-        assert unknown.json()["detail"][0]["loc"] == ["body", "lead"]
-        assert "nowhere" in unknown.json()["detail"][0]["msg_zh"]
-        assert (await client.get(f"/cases/{case.case_id}/work-orders")).json() == []
+        assert unknown.json()["errors"][0]["field"] == "lead"
+        assert "nowhere" in unknown.json()["errors"][0]["zh"]
+        assert (await client.get(f"/cases/{case.case_id}/work-orders")).json()["items"] == []
 
         assigned = await client.post(f"/triage/{case.case_id}/assign", json={"lead": "civil_affairs"})
         assert assigned.status_code == 202, assigned.text
-        orders = (await client.get(f"/cases/{case.case_id}/work-orders")).json()
+        orders = (await client.get(f"/cases/{case.case_id}/work-orders")).json()["items"]
         assert [(o["department"], o["role"]) for o in orders] == [("civil_affairs", "lead")]
-        assert case.case_id not in {i["case_id"] for i in (await client.get("/triage")).json()}
+        assert case.case_id not in {i["case_id"] for i in (await client.get("/triage")).json()["items"]}
 
 
 async def test_an_unknown_matter_goes_to_manual_triage_saying_so(broker, routing) -> None:
@@ -69,7 +69,7 @@ async def test_out_of_scope_case_is_referred_visibly_and_gets_no_work_order(brok
         assert {t["code"] for t in routed["referral"]} == {"property_mgmt", "urban_mgmt"}
         event = (await stream.wait_for(type="workorder.referral_advised", case_id=case.case_id))[0]
         assert "物业" in event.data["explanation"]
-        assert (await client.get(f"/cases/{case.case_id}/work-orders")).json() == []
+        assert (await client.get(f"/cases/{case.case_id}/work-orders")).json()["items"] == []
 
 
 async def test_a_case_of_an_unknown_district_is_dead_lettered_with_the_reason(broker, routing, read_topic) -> None:

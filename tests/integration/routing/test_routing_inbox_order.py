@@ -60,6 +60,6 @@ async def test_an_unknown_state_is_refused_naming_the_field(routing) -> None:
         refused = await client.get("/departments/market/work-orders", params={"state": "bogus"})
         known = await client.get("/departments/market/work-orders", params={"state": "replied"})
     assert refused.status_code == 422, refused.text
-    detail = refused.json()["detail"][0]
-    assert detail["loc"] == ["query", "state"] and "'extension_requested'" in detail["msg"]  # the states it takes
+    [error] = refused.json()["errors"]
+    assert error["field"] == "state" and "'extension_requested'" in error["en"]  # the states it takes
     assert known.status_code == 200

@@ -66,7 +66,7 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
 
     overrides.write_text("days: [{date: 2027-01-04, kind: nonsense}]", encoding="utf-8")
     refused = httpx.post(f"{sla.url}/calendar/reload", headers=sla.operator)
-    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][0] == "calendar_overrides"
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "calendar_overrides"
 
     overrides.write_text(DECLARED_2027, encoding="utf-8")
     result = httpx.post(f"{sla.url}/calendar/reload", headers=sla.operator).json()

@@ -59,7 +59,7 @@ def test_unanswered_case_is_warned_then_carded_yellow_then_red_in_order(sla_fact
         ("sla.card_issued", "yellow"),
         ("sla.card_issued", "red"),
     ]
-    board = httpx.get(f"{sla.url}/supervision/board", params={"by": ["colour", "hall"]}, headers=sla.supervisor).json()
+    board = httpx.get(f"{sla.url}/supervision/board", params={"by": ["colour", "hall"]}, headers=sla.supervisor).json()["items"]
     assert [(g["key"], g["count"]) for g in board] == [({"colour": "red", "hall": "DEMO"}, 1)]
     assert len(board[0]["items"][0]["urging_notices"]) == 2  # one at the yellow card, one at the red
 
@@ -133,12 +133,12 @@ def test_a_third_return_cards_the_case_red_and_the_reply_closes_it_on_time(sla_f
     events = sla.wait_for(new_case_id, has(("sla.card_issued", "red")))
     card = next(e for e in events if e.type == "sla.card_issued")
     assert (card.data["subject"], card.data["reason"]) == ("case", "repeated_returns")
-    [item] = httpx.get(f"{sla.url}/supervision", params={"department": "housing"}, headers=sla.supervisor).json()
+    [item] = httpx.get(f"{sla.url}/supervision", params={"department": "housing"}, headers=sla.supervisor).json()["items"]
     assert item["colour"] == "red" and item["urging_notices"][0]["text"].startswith("【督办·红牌】")
 
     sla.publish(CASE_EVENTS, CaseReplied(case_number="DEMO-1", reply="已办结"),
                 case_id=new_case_id, at=REGISTERED_AT + timedelta(days=1))
     closed = sla.wait_for(new_case_id, has(("sla.closed", None)))[-1]
     assert (closed.data["subject"], closed.data["on_time"]) == ("case", True)
-    states = {d["subject"]: d["state"] for d in httpx.get(f"{sla.url}/cases/{new_case_id}/deadlines", headers=sla.supervisor).json()}
+    states = {d["subject"]: d["state"] for d in httpx.get(f"{sla.url}/cases/{new_case_id}/deadlines", headers=sla.supervisor).json()["items"]}
     assert states == {"case": "closed", "work_order": "returned"}

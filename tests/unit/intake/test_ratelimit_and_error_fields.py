@@ -1,4 +1,4 @@
-from services.intake.http_errors import field_name, problem_from_pydantic
+from shared.problems import field_error_from_pydantic, field_name
 from services.intake.ratelimit import SlidingWindow
 
 
@@ -29,6 +29,6 @@ def test_pydantic_locations_are_named_like_the_domain_names_fields():
 
 
 def test_schema_errors_get_a_chinese_message_with_the_limit():
-    problem = problem_from_pydantic({"type": "string_too_long", "loc": ("body", "hall"), "msg": "too long",
-                                     "ctx": {"max_length": 6}})
+    problem = field_error_from_pydantic({"type": "string_too_long", "loc": ("body", "hall"), "msg": "too long",
+                                          "ctx": {"max_length": 6}})
     assert problem.field == "hall" and "6" in problem.zh and problem.en == "hall: too long"

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI, Header, Request
 from pydantic import TypeAdapter
 
-from services.intake.http_errors import install_error_handlers
+from shared import problems
 from services.intake.idempotency import IdempotencyKey
 from services.intake.request_parsing import parse_json_request
 from services.intake.schemas import CaseCreate
@@ -42,7 +42,7 @@ REQUESTS = {
 
 def app() -> FastAPI:
     application = FastAPI()
-    install_error_handlers(application)
+    problems.install(application)
 
     @application.post("/fastapi")
     async def by_fastapi(case_in: CaseCreate, key: IdempotencyKey = None, actor: Actor = None) -> dict:
@@ -64,5 +64,5 @@ async def test_a_request_is_answered_as_fastapis_own_parameters_answer_it(name: 
         theirs = await client.post("/fastapi", content=body, headers=headers)
         ours = await client.post("/own", content=body, headers=headers)
 
-    assert (ours.status_code, ours.json()) == (theirs.status_code, theirs.json())
+    assert (ours.status_code, {**ours.json(), "instance": None}) == (theirs.status_code, {**theirs.json(), "instance": None})
     assert ours.status_code == (200 if name == "valid" else 422)

@@ -1,0 +1,187 @@
+"""Intake's public response models: what the staff API, the citizen lookup and the 12345 webhook answer.
+
+They describe the JSON `views.case_body` builds (the API document and generated clients read them);
+times are UTC with their offset (shared.api_models)."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from shared.api_models import UtcDateTime
+
+
+class ApplicantPublic(BaseModel):
+    """The applicant masked (张*, 138****5678); `POST /cases/{id}/reveal` shows the sealed fields whole."""
+
+    kind: str
+    name: str
+    phone: str
+    email: str | None
+    id_type: str | None
+    id_number: str | None
+    credit_code: str | None
+    contact_name: str
+
+
+class BatchItemPublic(BaseModel):
+    item_no: int
+    label: str
+    state: str
+    updated_at: UtcDateTime | None
+    updated_by: str | None
+    reason: str
+    reference: str = Field(description="The item's own number: the case number and its item number")
+
+
+class ItemProgress(BaseModel):
+    total: int
+    pending: int
+    blocked: int
+    completed: int
+    dropped: int
+
+
+class TransitionPublic(BaseModel):
+    id: int | None
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    at: UtcDateTime
+    reason: str
+
+
+class MissingItemPublic(BaseModel):
+    item_no: int
+    name: str
+    note: str
+    due_on: date
+    state: str
+    resolved_at: UtcDateTime | None
+    resolved_by: str | None
+    resolution_note: str
+
+
+class AttachmentPublic(BaseModel):
+    id: int | None
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str | None
+    description: str
+
+
+class CaseWorkOrderPublic(BaseModel):
+    work_order_id: str
+    department: str
+    role: str
+    state: str
+
+
+class CardPublic(BaseModel):
+    supervision_id: str
+    colour: str
+    subject: str
+    department: str | None
+    reason: str
+    issued_at: UtcDateTime
+
+
+class CasePublic(BaseModel):
+    """A case (案件) with its history and everything tracked around it."""
+
+    id: str
+    case_number: str
+    district: str
+    hall: str
+    channel: str
+    problem_kind: str
+    matter_code: str | None
+    description: str
+    complexity_tier: str
+    green_channel: bool
+    applicant: ApplicantPublic
+    state: str
+    state_zh: str
+    allowed_actions: list[str]
+    resume_to: str | None
+    first_responder: str
+    satisfaction: str | None
+    reply: str
+    merged_into: str | None
+    hotline_order_id: str | None
+    hotline_revision: int | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    items: list[BatchItemPublic]
+    item_progress: ItemProgress
+    transitions: list[TransitionPublic]
+    missing_items: list[MissingItemPublic]
+    attachments: list[AttachmentPublic]
+    work_orders: list[CaseWorkOrderPublic]
+    cards: list[CardPublic]
+
+
+class PendingMissingItem(BaseModel):
+    name: str
+    due_on: date
+
+
+class LookupItem(BaseModel):
+    item_no: int
+    label: str
+    state: str
+
+
+class CaseStatusPublic(BaseModel):
+    """What the citizen sees of a case: personal data masked."""
+
+    case_number: str
+    state: str
+    state_zh: str
+    applicant: str
+    phone: str
+    hall: str
+    contact_phone: str
+    registered_at: UtcDateTime
+    updated_at: UtcDateTime
+    reply: str
+    missing_items_pending: list[PendingMissingItem]
+    items: list[LookupItem]
+
+
+class HotlineOrderResult(BaseModel):
+    """What a 12345 delivery did: the case it maps to, whether it was created and whether it changed."""
+
+    case_id: str
+    case_number: str
+    created: bool
+    applied: bool
+
+
+class RevealedApplicant(BaseModel):
+    """The fields asked for, in clear (a field not asked for is absent)."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    id_number: str | None = None
+    credit_code: str | None = None
+    contact_name: str | None = None
+
+
+class RevealedPersonalData(BaseModel):
+    case_id: str
+    case_number: str
+    applicant: RevealedApplicant
+
+
+class ApplicantCase(BaseModel):
+    """A case found by its applicant's phone or ID number, the applicant masked."""
+
+    id: str
+    case_number: str
+    state: str
+    hall: str
+    created_at: UtcDateTime
+    applicant: ApplicantPublic

@@ -1,0 +1,77 @@
+"""The API document and its viewers, served by each service itself.
+
+Halls run on intranets without a CDN, so Swagger UI (`/docs`) and ReDoc (`/redoc`) load their
+scripts and styles from this process (`/docs/assets/...`, the files the `fastapi-offline` package
+ships). The OpenAPI document declares every refusal as a `Problem` (`application/problem+json`):
+what any operation can answer (401, 403, 404, 422), plus 409 and 413 where a request carries a
+body, so a generated client knows the one error shape.
+"""
+
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from shared.problems import MEDIA_TYPE, Problem
+
+ASSETS = "/docs/assets"
+_ASSETS_DIR = files("fastapi_offline") / "static"
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_ALWAYS = {401: "Not authenticated", 403: "Not allowed", 404: "Not found", 422: "Invalid input, by field"}
+_WITH_BODY = {409: "Conflicts with the current state", 413: "Body too large"}
+_BODY_METHODS = {"post", "put", "patch", "delete"}
+
+
+def install(app: FastAPI) -> None:
+    """Serve `/docs`, `/redoc` and their assets locally, and the problem-declaring `/openapi.json`."""
+    app.mount(ASSETS, StaticFiles(directory=str(_ASSETS_DIR)), name="docs-assets")
+
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS}/favicon.png",
+        )
+
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{ASSETS}/redoc.standalone.js", redoc_favicon_url=f"{ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.add_api_route("/docs", swagger_ui, include_in_schema=False)
+    app.add_api_route("/redoc", redoc, include_in_schema=False)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description,
+                                   routes=app.routes)
+            app.openapi_schema = with_problems(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def with_problems(document: dict[str, Any]) -> dict[str, Any]:
+    """Every operation's refusals declared as problems; FastAPI's own 422 shape removed."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["Problem"] = problem_schema
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for methods in document.get("paths", {}).values():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            declared = {**_ALWAYS, **(_WITH_BODY if method in _BODY_METHODS else {})}
+            for status, description in declared.items():
+                responses.setdefault(str(status), {"description": description})
+            for status, response in responses.items():
+                if status[0] == "4":  # a route's own refusals (429, 401...) are problems too
+                    response["content"] = {MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+    return document

@@ -72,6 +72,8 @@ def with_problems(document: dict[str, Any]) -> dict[str, Any]:
             for status, description in declared.items():
                 responses.setdefault(str(status), {"description": description})
             for status, response in responses.items():
-                if status[0] == "4":  # a route's own refusals (429, 401...) are problems too
+                # A route's own refusals (429, 401...) are problems too, unless it declared formats of its own
+                # (Open311 answers its specification's error list, in JSON or XML).
+                if status[0] == "4" and set(response.get("content", {})) <= {"application/json"}:
                     response["content"] = {MEDIA_TYPE: {"schema": _PROBLEM_REF}}
     return document

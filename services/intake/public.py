@@ -111,6 +111,11 @@ class CasePublic(BaseModel):
     merged_into: str | None
     hotline_order_id: str | None
     hotline_revision: int | None
+    # Where the problem is, as a citizen's Open311 client reported it (none for window cases).
+    lat: float | None = None
+    long: float | None = None
+    address: str | None = None
+    media_url: str | None = None
     created_at: UtcDateTime
     updated_at: UtcDateTime
     items: list[BatchItemPublic]

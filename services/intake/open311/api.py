@@ -38,6 +38,20 @@ from services.intake.schemas import ApplicantIn, CaseCreate
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
+# What the routes answer, for the OpenAPI document: the format the path names (`.json` or `.xml`), and the
+# specification's error list (not problem details: GeoReport clients read this shape).
+_ERRORS_SCHEMA = {"type": "array", "items": {"type": "object", "required": ["code", "description"], "properties": {
+    "code": {"type": "integer"}, "description": {"type": "string"}}}}
+_FORMATS = {"application/json": {"schema": {}}, "application/xml": {"schema": {"type": "string"}}}
+_ERROR_FORMATS = {"application/json": {"schema": _ERRORS_SCHEMA}, "application/xml": {"schema": {"type": "string"}}}
+OPEN311_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The answer, in the format the path names", "content": _FORMATS},
+    **{code: {"description": text, "content": _ERROR_FORMATS} for code, text in (
+        (400, "Bad input: the specification's error list names the field"),
+        (403, "A missing, wrong or revoked api_key, or a district the key may not post to"),
+        (404, "No such jurisdiction, service or request"))},
+}
+
 # The window has answered (or the case ended another way); a reopened case is open again.
 CLOSED_STATES = frozenset({
     CaseState.resolved_on_spot, CaseState.replied, CaseState.callback_recorded, CaseState.reviewed,
@@ -106,7 +120,7 @@ async def _requests(runtime: Any, district: District, **filters: Any) -> list[di
     return [_request_entry(root, district, case, leads.get(case.id)) for case in cases]
 
 
-@router.get("/services.{fmt}", openapi_extra=PUBLIC)
+@router.get("/services.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
 async def service_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | None = None) -> Response:
     """The district's services: one per problem kind (问题类型)."""
     async def work(fmt: str) -> Response:
@@ -115,7 +129,7 @@ async def service_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | Non
     return await _guarded(fmt, work)
 
 
-@router.get("/services/{service_code}.{fmt}", openapi_extra=PUBLIC)
+@router.get("/services/{service_code}.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
 async def service_definition(service_code: str, fmt: str, runtime: RuntimeDep,
                              jurisdiction_id: str | None = None) -> Response:
     """A service's attributes: the hall and the matter."""
@@ -143,7 +157,7 @@ def _list_of(value: str | None) -> list[str] | None:
     return items or None
 
 
-@router.get("/requests.{fmt}", openapi_extra=PUBLIC)
+@router.get("/requests.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
 async def request_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | None = None,
                        service_request_id: str | None = None, service_code: str | None = None,
                        start_date: str | None = None, end_date: str | None = None,
@@ -176,7 +190,7 @@ async def request_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | Non
     return await _guarded(fmt, work)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", openapi_extra=PUBLIC)
+@router.get("/requests/{service_request_id}.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
 async def one_request(service_request_id: str, fmt: str, runtime: RuntimeDep,
                       jurisdiction_id: str | None = None) -> Response:
     """One request, by the service_request_id its POST answered with."""
@@ -265,7 +279,7 @@ async def _register(runtime: Any, pending: PendingRegistration) -> Answer:
         return answer
 
 
-@router.post("/requests.{fmt}", openapi_extra=API_KEY)
+@router.post("/requests.{fmt}", openapi_extra=API_KEY, responses=OPEN311_RESPONSES)
 async def create_request(fmt: str, request: Request, runtime: RuntimeDep) -> Response:
     """A report (form-encoded, with an api_key) registered as a case on channel open311; the answer is its
     case number as service_request_id."""

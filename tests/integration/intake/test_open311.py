@@ -89,7 +89,7 @@ async def test_a_form_encoded_report_becomes_a_case_with_its_location_and_no_per
 
     found = await intake.client.post("/cases/by-applicant", json={"phone": NAMES["phone"]})
     assert found.status_code == 200, found.text
-    [listed] = [case for case in found.json() if case["case_number"] == number]
+    [listed] = [case for case in found.json()["items"] if case["case_number"] == number]
     case = await intake.case(listed["id"])
     assert (case["channel"], case["problem_kind"], case["matter_code"], case["state"]) == (
         "open311", "missing_materials", "business_licence", "registered")

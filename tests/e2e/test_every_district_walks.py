@@ -62,7 +62,7 @@ def test_a_case_at_a_hall_of_every_district_is_dispatched_armed_and_notified(sta
     while time.monotonic() < deadline and any(not wanted <= found.get(code, set()) for code in cases):
         for code, case in cases.items():
             auditor = issuer.headers("auditor", district=code)
-            timeline = httpx.get(f"{stack.url('audit')}/cases/{case['id']}/timeline", headers=auditor).json()
+            timeline = httpx.get(f"{stack.url('audit')}/cases/{case['id']}/timeline", headers=auditor).json()["items"]
             found[code] = {entry["type"] for entry in timeline}
         time.sleep(0.2)
 

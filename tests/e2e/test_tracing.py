@@ -41,7 +41,7 @@ def traced(tmp_path, issuer: TokenIssuer) -> Iterator[tuple[Stack, OtlpReceiver]
 def wait_for_trail(stack: Stack, case_id: str, timeout_s: float = 60) -> set[str]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        types = {entry["type"] for entry in call(stack, "GET", "audit", f"/cases/{case_id}/timeline").json()}
+        types = {entry["type"] for entry in call(stack, "GET", "audit", f"/cases/{case_id}/timeline").json()["items"]}
         if set(TRAIL) <= types:
             return types
         time.sleep(0.2)
@@ -112,3 +112,7 @@ def test_one_trace_carries_a_case_through_all_five_services(traced: tuple[Stack,
     audited = next(s for s in consumers if s.service == "audit" and s.attributes["bancheng.event.type"] == "notify.delivered")
     assert any(name.startswith("deliver ") for name in chain_to(audited, by_id, root))
     assert not [s for s in receiver.received() if s.name in ("GET /readyz", "GET /healthz")]  # probes are not traced
+    # Nothing personal in a span: the applicant's name and phone appear in no name, attribute or resource.
+    applicant = case_body(1)["applicant"]
+    exported = repr([(s.name, s.attributes, s.service) for s in receiver.received()])
+    assert applicant["phone"] not in exported and applicant["name"] not in exported

@@ -45,7 +45,7 @@ async def timeline(identity: Identity, audit: Runtime, subject: str, *, until: s
         while time.monotonic() < deadline:
             response = await client.get(f"/cases/{subject}/timeline")
             assert response.status_code == 200, response.text
-            entries = response.json()
+            entries = response.json()["items"]
             if until <= {entry["type"] for entry in entries}:
                 return entries
             await asyncio.sleep(0.2)

@@ -1,0 +1,27 @@
+"""The built Vue app (services/console/web/dist, `npm run build`): its files, and index.html for every other
+page path so the app's router resolves deep links (/cases/FT-…)."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import FileResponse
+
+from shared.auth.http import PUBLIC
+
+router = APIRouter(tags=["web"])
+NOT_PAGES = ("api/", "auth/")
+
+
+@router.get("/{path:path}", openapi_extra=PUBLIC, include_in_schema=False)
+async def page(path: str, request: Request) -> FileResponse:
+    dist: Path = request.app.state.runtime.settings.web_dist.resolve()
+    if path.startswith(NOT_PAGES):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, {"zh": f"没有 /{path}", "en": f"no /{path}"})
+    index = dist / "index.html"
+    if not index.is_file():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            {"zh": "控制台前端尚未构建（make 会构建）", "en": "the console's web app is not built (make builds it)"})
+    wanted = (dist / path).resolve()
+    if path and wanted.is_relative_to(dist) and wanted.is_file():
+        return FileResponse(wanted)
+    return FileResponse(index, headers={"cache-control": "no-cache"})

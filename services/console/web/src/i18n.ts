@@ -17,7 +17,8 @@ const zhCN = {
     at: "时间", event: "事项", actor: "操作人", workOrders: "工单", department: "部门", notFound: "无法读取案件" },
   inbox: { title: "待办工单", empty: "暂无工单", caseNumber: "案件编号", matter: "事项", state: "状态", dueAt: "办理时限",
     actions: "操作", signFor: "签收", reply: "答复", replyText: "答复内容", replyPrompt: "请输入答复内容", refresh: "刷新",
-    signed: "已签收", replied: "已答复" },
+    states: { dispatched: "已派发", signed_for: "已签收", extension_requested: "延期申请中", escalated: "已提级",
+      replied: "已答复", returned: "已退单", cancelled: "已撤销" } },
   errors: { noRole: "当前账号没有本工作台的功能。" },
 };
 
@@ -42,7 +43,9 @@ const en: typeof zhCN = {
     notFound: "The case could not be read" },
   inbox: { title: "Inbox", empty: "No work orders", caseNumber: "Case number", matter: "Matter", state: "State",
     dueAt: "Due", actions: "Actions", signFor: "Sign for", reply: "Reply", replyText: "Reply", replyPrompt: "Enter the reply",
-    refresh: "Refresh", signed: "Signed for", replied: "Replied" },
+    refresh: "Refresh", states: { dispatched: "Dispatched", signed_for: "Signed for",
+      extension_requested: "Extension requested", escalated: "Escalated", replied: "Replied", returned: "Returned",
+      cancelled: "Cancelled" } },
   errors: { noRole: "This account has no console functions yet." },
 };
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from shared import devlogin
 from shared.devbroker import DevBroker, free_port
 from shared.settings import REPO_ROOT
 
@@ -113,8 +114,9 @@ class Stack:
                      for service in SERVICES if service in self.ports} if name == CONSOLE else {})
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
-            if CONSOLE in self.ports:
-                auth["BANCHENG_IDENTITY_CONSOLE_REDIRECT_URIS"] = json.dumps([f"{self.url(CONSOLE)}/auth/callback"])
+            if CONSOLE in self.ports:  # the console on its port, and shared.devlogin's (it reads the redirect)
+                redirects = dict.fromkeys([f"{self.url(CONSOLE)}/auth/callback", devlogin.REDIRECT_URI])
+                auth["BANCHENG_IDENTITY_CONSOLE_REDIRECT_URIS"] = json.dumps(list(redirects))
         elif self.runs_identity and IDENTITY in self.processes:  # a given issuer is in `common` already
             # Only the identity service this stack runs: a service started alone keeps the environment's issuer.
             auth = {"BANCHENG_AUTH_ISSUER": self.url(IDENTITY)}

@@ -61,6 +61,8 @@ def test_a_clerk_registers_a_case_and_the_market_handler_finds_its_work_order(st
     clerk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
     responses: list[Response] = []
     clerk.on("response", lambda response: responses.append(response))
+    blocked: list[str] = []  # the pages' CSP (services/console/web.py) must not block the app's own code
+    clerk.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
     landing = clerk.new_page()
     landing.goto(console)
     landing.get_by_role("link", name="登录").wait_for()
@@ -101,6 +103,7 @@ def test_a_clerk_registers_a_case_and_the_market_handler_finds_its_work_order(st
         assert not JWT.search(body), response.url
         assert not any(JWT.search(value.encode()) for value in response.headers.values()), response.url
     assert not JWT.search(page.evaluate("document.cookie").encode())
+    assert not blocked, blocked
     cookies = {cookie["name"]: cookie for cookie in clerk.cookies(console)}
     assert cookies["bancheng_session"]["httpOnly"] and cookies["bancheng_session"]["sameSite"] == "Lax"
     assert not any(JWT.search(cookie["value"].encode()) for cookie in cookies.values())

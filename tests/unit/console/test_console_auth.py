@@ -21,6 +21,7 @@ from shared.auth.principal import Principal
 
 ISSUER = "http://issuer.test"
 DISCOVERY = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token"}
+BACKEND_SEEN: list[httpx.Request] = []
 
 
 class Verifier:
@@ -30,14 +31,21 @@ class Verifier:
 
 
 def issuer(request: httpx.Request) -> httpx.Response:
+    """The issuer and, on intake's default address, a backend that answers what it was sent."""
+    if request.url.port == 8101:
+        BACKEND_SEEN.append(request)
+        return httpx.Response(201, json={"path": request.url.path}, headers={"set-cookie": "backend=1"})
     if request.url.path == "/.well-known/openid-configuration":
         return httpx.Response(200, json=DISCOVERY)
     if request.url.path == "/token":
         form = parse_qs(request.content.decode())
+        if form["grant_type"] == ["refresh_token"]:
+            return httpx.Response(200, json={"access_token": "refreshed.access.token", "expires_in": 900,
+                                             "refresh_token": "refresh-2"})
         if form["code"] != ["good-code"]:
             return httpx.Response(400, json={"error": "invalid_grant"})
         return httpx.Response(200, json={"access_token": "header.payload.sig", "expires_in": 900,
-                                         "verifier_seen": form["code_verifier"][0]})
+                                         "refresh_token": "refresh-1"})
     return httpx.Response(404)
 
 
@@ -105,6 +113,49 @@ async def test_a_code_the_issuer_refuses_opens_no_session(app: FastAPI) -> None:
         refused = await browser.get("/auth/callback", params={"state": state, "code": "stolen"})
         assert refused.status_code == 400
         assert (await browser.get("/api/me")).status_code == 401
+
+
+async def signed_in(browser: httpx.AsyncClient) -> None:
+    started = await browser.get("/auth/login")
+    state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+    assert (await browser.get("/auth/callback", params={"state": state, "code": "good-code"})).status_code == 302
+
+
+async def test_a_forwarded_request_carries_the_bearer_token_and_the_csrf_header_decides_unsafe_ones(
+    app: FastAPI,
+) -> None:
+    BACKEND_SEEN.clear()
+    async with client(app) as browser:
+        await signed_in(browser)
+        refused = await browser.post("/api/intake/cases", json={"hall": "DEMO"})
+        assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"]["en"]
+        assert not BACKEND_SEEN  # refused before anything was forwarded
+        answer = await browser.post("/api/intake/cases?x=1", json={"hall": "DEMO"},
+                                    headers={"x-csrf-token": browser.cookies["bancheng_csrf"], "idempotency-key": "k1"})
+        assert answer.status_code == 201 and answer.json() == {"path": "/cases"}
+        assert "set-cookie" not in answer.headers  # the backend's headers do not reach the browser
+    seen = BACKEND_SEEN[0]
+    assert seen.headers["authorization"] == "Bearer header.payload.sig"
+    assert seen.headers["idempotency-key"] == "k1" and seen.url.params["x"] == "1"
+    assert "cookie" not in seen.headers  # the session never leaves the console
+
+
+async def test_an_access_token_about_to_expire_is_refreshed_before_it_is_forwarded(app: FastAPI) -> None:
+    BACKEND_SEEN.clear()
+    async with client(app) as browser:
+        await signed_in(browser)
+        session = app.state.runtime.console.sessions.get(browser.cookies["bancheng_session"])
+        session.access_expires_at = time.monotonic() + 5
+        assert (await browser.get("/api/intake/cases/c1")).status_code == 201
+    assert BACKEND_SEEN[0].headers["authorization"] == "Bearer refreshed.access.token"
+    assert session.refresh_token == "refresh-2"
+
+
+async def test_pages_forbid_framing_and_foreign_scripts(app: FastAPI) -> None:
+    async with client(app) as browser:
+        page = await browser.get("/")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
 
 
 def test_a_session_ends_after_its_idle_timeout(monkeypatch: pytest.MonkeyPatch) -> None:

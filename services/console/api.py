@@ -123,14 +123,13 @@ async def callback(request: Request, state: str = "", code: str = "", error: str
 
 @router.post("/auth/logout", openapi_extra=PUBLIC)
 async def logout(request: Request, session: SessionDep) -> Response:
-    """End the session here and revoke its refresh token at the issuer; the page then leaves for the issuer's
-    end-session endpoint, which ends the single sign-on there too."""
+    """End the session here and the login session at the issuer (退出登录): the next sign-in asks for the
+    password again."""
     console = request.app.state.runtime.console
     console.sessions.close(request.cookies.get(SESSION_COOKIE))
     if session.refresh_token:
-        await console.oidc.revoke(session.refresh_token)
-    end_session = (await console.oidc.discovery()).get("end_session_endpoint")
-    response = JSONResponse({"end_session_url": end_session})
+        await console.oidc.end_session(session.refresh_token)
+    response = JSONResponse({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response

@@ -49,12 +49,14 @@ class OidcClient:
     async def refresh(self, refresh_token: str) -> dict[str, Any]:
         return await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
-    async def revoke(self, token: str) -> None:
-        """Best effort: the session is gone from the console whatever the issuer answers."""
-        endpoint = (await self.discovery()).get("revocation_endpoint")
+    async def end_session(self, refresh_token: str) -> None:
+        """End the person's login session at the issuer (its single sign-on, and every refresh token of it): the
+        console holds the refresh token and authenticates as its client. Best effort: the console's own session
+        is gone whatever the issuer answers."""
+        endpoint = (await self.discovery()).get("end_session_endpoint")
         if endpoint:
             try:
-                await self.http.post(endpoint, data={"token": token}, auth=self._client_auth())
+                await self.http.post(endpoint, data={"refresh_token": refresh_token}, auth=self._client_auth())
             except httpx.HTTPError:
                 pass
 

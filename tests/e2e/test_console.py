@@ -145,3 +145,16 @@ def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, brow
     # Without a session nothing is forwarded, safe method or not.
     assert httpx.get(f"{console}/api/me").status_code == 401
     assert httpx.get(f"{console}/api/intake/cases/anything").status_code == 401
+
+
+def test_signing_out_ends_the_session_here_and_at_the_identity_service(stack: Stack, browser: Browser) -> None:
+    console = stack.url(CONSOLE)
+    context = browser.new_context()
+    try:
+        page = sign_in(context, console, "handler.market", "Handle#Market2026")
+        page.get_by_role("button", name="退出登录").click()
+        page.get_by_role("link", name="登录").click()
+        page.locator("#password").wait_for()  # the identity service asks again: its login session ended too
+        assert context.request.get(f"{console}/api/me").status == 401
+    finally:
+        context.close()

@@ -58,6 +58,6 @@ export async function currentUser(): Promise<Me | null> {
 }
 
 export async function logout(): Promise<void> {
-  const answer = await api<{ end_session_url: string | null }>("POST", "/auth/logout");
-  window.location.assign(answer.end_session_url ?? "/");
+  await api("POST", "/auth/logout");
+  window.location.assign("/");
 }

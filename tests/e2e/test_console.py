@@ -1,6 +1,6 @@
 """The staff console in a real browser (Debian's chromium through Playwright): a window clerk signs in at the
-identity service and registers a case; the market department's handler signs in and finds its work order in
-the inbox. The session is CSRF-safe and the browser never holds a token."""
+identity service and registers a case; the market department's handler signs in, finds its work order in
+the inbox, signs for it and replies. The session is CSRF-safe and the browser never holds a token."""
 
 import re
 import time
@@ -55,7 +55,7 @@ def sign_in(context: BrowserContext, console: str, username: str, password: str)
     return page
 
 
-def test_a_clerk_registers_a_case_and_the_market_handler_finds_its_work_order(stack: Stack, browser: Browser) -> None:
+def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_in_the_inbox(stack: Stack, browser: Browser) -> None:
     console = stack.url(CONSOLE)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     clerk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
@@ -121,6 +121,11 @@ def test_a_clerk_registers_a_case_and_the_market_handler_finds_its_work_order(st
     row.get_by_role("button", name="签收").click()
     row.get_by_text("已签收").wait_for()
     page.screenshot(path=SCREENSHOTS / "console-inbox.png")
+    row.get_by_role("button", name="答复").click()
+    page.locator(".el-message-box__input input").fill("已告知申请人经营场所证明可用租赁合同替代")
+    page.get_by_role("button", name="确定").click()
+    row.wait_for(state="detached")  # answered: it leaves the inbox of open orders
+    assert not page.get_by_role("alert").count()
     handler.close()
 
 

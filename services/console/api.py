@@ -69,9 +69,11 @@ async def _refresh(request: Request, session: Session) -> None:
     try:
         tokens = await console.oidc.refresh(session.refresh_token)
         principal = await console.verifier.verify(tokens["access_token"])
-    except (LoginFailed, InvalidToken, httpx.HTTPError):
+    except (LoginFailed, InvalidToken):
         console.sessions.close(request.cookies.get(SESSION_COOKIE))
         raise _problem(status.HTTP_401_UNAUTHORIZED, "会话已过期，请重新登录", "the session expired: sign in again")
+    except (httpx.HTTPError, KeysUnavailable):  # the issuer is down: the session stays, the request waits a retry
+        raise _problem(status.HTTP_503_SERVICE_UNAVAILABLE, "身份认证服务不可用", "the identity provider is unreachable")
     session.principal = principal
     session.access_token = tokens["access_token"]
     session.access_expires_at = tokens["expires_at"]

@@ -7,12 +7,13 @@ import time
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from shared.auth.http import PUBLIC
 from shared.auth.keys import KeysUnavailable
 from shared.auth.tokens import InvalidToken
+from shared.problems import ProblemError
 from services.console.config import ConsoleSettings
 from services.console.oidc import LoginFailed
 from services.console.sessions import Session
@@ -30,8 +31,8 @@ FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "idemp
 FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "location", "retry-after")
 
 
-def _problem(code: int, zh: str, en: str) -> HTTPException:
-    return HTTPException(code, {"zh": zh, "en": en})
+def _problem(code: int, zh: str, en: str) -> ProblemError:
+    return ProblemError(code, zh=zh, en=en)
 
 
 def settings_of(request: Request) -> ConsoleSettings:

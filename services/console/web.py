@@ -3,10 +3,11 @@ page path so the app's router resolves deep links (/cases/FT-…)."""
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import FileResponse
 
 from shared.auth.http import PUBLIC
+from shared.problems import ProblemError, not_found
 
 router = APIRouter(tags=["web"])
 NOT_PAGES = ("api/", "auth/")
@@ -24,11 +25,11 @@ PAGE_HEADERS = {
 async def page(path: str, request: Request) -> FileResponse:
     dist: Path = request.app.state.runtime.settings.web_dist.resolve()
     if path.startswith(NOT_PAGES):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, {"zh": f"没有 /{path}", "en": f"no /{path}"})
+        raise not_found(zh=f"没有 /{path}", en=f"no /{path}")
     index = dist / "index.html"
     if not index.is_file():
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            {"zh": "控制台前端尚未构建（make 会构建）", "en": "the console's web app is not built (make builds it)"})
+        raise ProblemError(status.HTTP_503_SERVICE_UNAVAILABLE, zh="控制台前端尚未构建（make 会构建）",
+                           en="the console's web app is not built (make builds it)")
     wanted = (dist / path).resolve()
     if path and wanted.is_relative_to(dist) and wanted.is_file():
         return FileResponse(wanted, headers=PAGE_HEADERS)

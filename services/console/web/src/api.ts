@@ -10,23 +10,25 @@ export interface Me {
   department: string | null;
 }
 
+export interface Page<T> {
+  items: T[];
+  offset: number;
+  limit: number;
+  next_offset: number | null;
+}
+
 export class ApiError extends Error {
   constructor(public status: number, public detail: unknown) {
     super(describe(detail) || `HTTP ${status}`);
   }
 }
 
+// The services' and the console's refusals are RFC 9457 problems with `zh` and `en`, and per-field `errors`.
 function describe(detail: unknown): string {
-  if (typeof detail === "string") return detail;
-  if (detail && typeof detail === "object") {
-    const d = (detail as { detail?: unknown }).detail ?? detail;
-    if (typeof d === "string") return d;
-    if (Array.isArray(d)) return d.map((e) => describe(e)).join("；");
-    const o = d as Record<string, unknown>;
-    if (typeof o.zh === "string") return o.zh;
-    if (typeof o.msg === "string") return o.msg;
-  }
-  return "";
+  if (!detail || typeof detail !== "object") return typeof detail === "string" ? detail : "";
+  const problem = detail as { zh?: string; errors?: { field: string; zh: string }[] };
+  if (problem.errors?.length) return problem.errors.map((e) => `${e.field}：${e.zh}`).join("；");
+  return problem.zh ?? "";
 }
 
 function csrfToken(): string {

@@ -64,10 +64,10 @@ def first_case_as_the_readme_shows(issuer: str, intake: str, audit: str) -> None
     while time.monotonic() < deadline:
         timeline = httpx.get(f"{audit}/cases/{registered.json()['id']}/timeline", headers=supervisor, timeout=10)
         assert timeline.status_code == 200, timeline.text
-        if "workorder.dispatched" in {entry["type"] for entry in timeline.json()}:
+        if "workorder.dispatched" in {entry["type"] for entry in timeline.json()["items"]}:
             break
         time.sleep(0.2)
-    assert "workorder.dispatched" in {entry["type"] for entry in timeline.json()}
+    assert "workorder.dispatched" in {entry["type"] for entry in timeline.json()["items"]}
     assert httpx.post(f"{intake}/cases", json=case, timeout=10).status_code == 401  # nobody signed in
 
 

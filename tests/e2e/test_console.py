@@ -96,6 +96,7 @@ def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_i
     applicant = page.locator("[data-test=applicant]").inner_text()
     assert "13812345678" not in applicant and "张三" not in applicant  # masked
     page.locator("[data-test=timeline] .el-timeline-item").first.wait_for()
+    assert page.locator("[data-test=state]").inner_text().strip()  # the state's Chinese label
     page.screenshot(path=screenshots / "console-case.png")
 
     # The browser never holds a token: not in any response it received, nor in a cookie it can read.

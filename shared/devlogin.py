@@ -1,5 +1,5 @@
 """`python -m shared.devlogin USERNAME`: sign a demo user in at the development identity service and print an
-access token, for curl until the console serves people (`curl -H "authorization: Bearer $(…)"`).
+access token for curl (`curl -H "authorization: Bearer $(…)"`); people log in at the console (docs/console.md).
 
 It walks the real authorization-code flow with PKCE, as a browser and the console would: the login form,
 the password, the TOTP code where the role needs one (computed from the user's demo secret), then the code

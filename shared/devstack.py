@@ -1,11 +1,13 @@
 """The whole system on one machine: the dev broker and every service as its own process.
 
 The identity provider starts first (seeded with the demo district) and every service is told to trust
-it (`BANCHENG_AUTH_ISSUER`). `make run` uses it in the foreground (`python -m shared.devstack`); the
+it (`BANCHENG_AUTH_ISSUER`); the staff console starts last, told the services' addresses, and is the
+console client's redirect URI at the identity provider. `make run` uses it in the foreground (`python -m shared.devstack`); the
 integration tests use `Stack` to start real processes on free ports, kill and restart them.
 """
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +20,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from shared import devlogin
 from shared.devbroker import DevBroker, free_port
 from shared.settings import REPO_ROOT
 
@@ -32,6 +35,9 @@ IDENTITY_DEMO = REPO_ROOT / "services" / "identity" / "data" / "demo.yaml"
 # The 12345 platform cannot be had here: its simulator speaks the same signed protocol (docs/intake-12345.md).
 HOTLINE_SIMULATOR = "hotline12345_simulator"
 SIMULATOR_PORT = 8110
+# The staff console (backend-for-frontend and the Vue app): where people log in (docs/console.md).
+CONSOLE = "console"
+CONSOLE_PORT = 8106
 
 
 @dataclass
@@ -76,6 +82,10 @@ class Stack:
             if self.hotline_simulator:
                 self.ports.setdefault(HOTLINE_SIMULATOR, free_port())
                 names.append(HOTLINE_SIMULATOR)
+            if CONSOLE in names:  # last: it forwards to the others; its port known before identity's start
+                self.ports.setdefault(CONSOLE, free_port())
+                names.remove(CONSOLE)
+                names.append(CONSOLE)
             for name in names:
                 self.start_service(name, wait=False)
             for name in names:
@@ -100,8 +110,13 @@ class Stack:
         prefix = f"BANCHENG_{name.upper()}_"
         url = self.database_urls.get(name, f"sqlite+aiosqlite:///{self.var_dir / name}.db")
         hotline = {"BANCHENG_NOTIFY_HOTLINE_ENDPOINT": self.url(HOTLINE_SIMULATOR)} if self.hotline_simulator else {}
+        backends = ({f"BANCHENG_CONSOLE_{service.upper()}_URL": self.url(service)
+                     for service in SERVICES if service in self.ports} if name == CONSOLE else {})
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
+            if CONSOLE in self.ports:  # the console on its port, and shared.devlogin's (it reads the redirect)
+                redirects = dict.fromkeys([f"{self.url(CONSOLE)}/auth/callback", devlogin.REDIRECT_URI])
+                auth["BANCHENG_IDENTITY_CONSOLE_REDIRECT_URIS"] = json.dumps(list(redirects))
         elif self.runs_identity and IDENTITY in self.processes:  # a given issuer is in `common` already
             # Only the identity service this stack runs: a service started alone keeps the environment's issuer.
             auth = {"BANCHENG_AUTH_ISSUER": self.url(IDENTITY)}
@@ -114,6 +129,7 @@ class Stack:
             f"{prefix}DATABASE_URL": url,
             **auth,
             **hotline,
+            **backends,
             **self.extra_env,
         }
 
@@ -190,13 +206,14 @@ class Stack:
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description="Run the broker, the identity provider and the five services on this machine")
+        description="Run the broker, the identity provider, the five services and the console on this machine")
     parser.add_argument("--broker-port", type=int, default=int(os.environ.get("BANCHENG_BROKER_PORT", 9092)))
     parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("BANCHENG_VAR_DIR", REPO_ROOT / "var")))
     args = parser.parse_args()
     ports = {name: int(os.environ.get(f"BANCHENG_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
     ports[HOTLINE_SIMULATOR] = int(os.environ.get("BANCHENG_HOTLINE12345_PORT", SIMULATOR_PORT))
     ports[IDENTITY] = int(os.environ.get("BANCHENG_IDENTITY_PORT", IDENTITY_PORT))
+    ports[CONSOLE] = int(os.environ.get("BANCHENG_CONSOLE_PORT", CONSOLE_PORT))
     stack = Stack(var_dir=args.var_dir, ports=ports, broker_port=args.broker_port, hotline_simulator=True)
     # Ctrl-C even when started with SIGINT ignored (a shell's background job: Python then keeps it
     # ignored, and the launcher outlived a test's Ctrl-C with every child running); `kill` stops it too.
@@ -204,8 +221,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     try:
-        stack.start()
+        stack.start([*SERVICES, CONSOLE])
         print(f"\nBancheng is up in {time.monotonic() - started:.1f}s (logs in var/):", flush=True)
+        print(f"  log in here: {stack.url(CONSOLE)}   the staff console (工作台)")
         print(f"  broker   {stack.broker.bootstrap_servers} (Tansu, in memory)")
         for name in SERVICES:
             print(f"  {name:<8} {stack.url(name)}   docs {stack.url(name)}/docs")

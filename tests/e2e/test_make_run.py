@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from shared.devbroker import free_port
-from shared.devstack import DEFAULT_PORTS, IDENTITY
+from shared.devstack import CONSOLE, DEFAULT_PORTS, IDENTITY
 from shared.settings import REPO_ROOT
 
 
@@ -83,7 +83,7 @@ def own_session() -> None:
 def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_child(
     tmp_path, stop_signal, preexec, to_group  # noqa: ANN001
 ) -> None:
-    ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in (IDENTITY, *DEFAULT_PORTS)}
+    ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in (IDENTITY, *DEFAULT_PORTS, CONSOLE)}
     simulator_port = str(free_port())
     environment = {**os.environ, **ports, "BANCHENG_BROKER_PORT": str(free_port()), "BANCHENG_VAR_DIR": str(tmp_path),
                    "BANCHENG_HOTLINE12345_PORT": simulator_port}
@@ -106,8 +106,9 @@ def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_
         assert httpx.get(f"http://127.0.0.1:{simulator_port}/healthz").status_code == 200
         print(f"make run ready in {ready_after:.1f} s")
         children = children_of(launcher.pid)
-        # the broker, the identity provider, five services, the 12345 simulator
-        assert len(children) == 1 + 1 + len(DEFAULT_PORTS) + 1
+        # the broker, the identity provider, five services, the 12345 simulator, the console
+        assert len(children) == 1 + 1 + len(DEFAULT_PORTS) + 1 + 1
+        assert output.index("log in here") < output.index("broker ")  # the console's address comes first
         issuer = f"http://127.0.0.1:{ports['BANCHENG_IDENTITY_PORT']}"
         assert httpx.get(f"{issuer}/.well-known/openid-configuration").json()["issuer"] == issuer
         assert "clerk.demo" in output and "TOTP" in output  # the demo users, second factor where needed

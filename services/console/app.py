@@ -1,0 +1,62 @@
+"""The console's composition root: the staff's backend-for-frontend (工作台). It signs people in at the OIDC
+issuer, keeps their tokens server-side, forwards `/api/<service>/...` with them, and serves the Vue app.
+
+It keeps no tables; the shared Runtime still gives it health, readiness, metrics and logging like every service."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.auth.settings import get_auth_settings
+from shared.auth.tokens import TokenVerifier
+from shared.runtime import Runtime
+from shared.settings import KafkaSettings, get_kafka_settings
+from services.console import api, web
+from services.console.config import ConsoleSettings, get_settings
+from services.console.oidc import OidcClient
+from services.console.sessions import SessionStore
+
+
+@dataclass
+class Console:
+    sessions: SessionStore
+    oidc: OidcClient
+    verifier: TokenVerifier
+    http: httpx.AsyncClient
+
+
+@dataclass
+class ConsoleRuntime(Runtime):
+    console: Console | None = field(default=None)
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self.console is not None:
+            await self.console.http.aclose()
+
+
+def build_console(settings: ConsoleSettings) -> Console:
+    auth = get_auth_settings()
+    http = httpx.AsyncClient(timeout=settings.backend_timeout_s)
+    return Console(
+        sessions=SessionStore(idle_timeout_s=settings.session_idle_timeout_s,
+                              absolute_timeout_s=settings.session_absolute_timeout_s,
+                              login_timeout_s=settings.login_timeout_s),
+        oidc=OidcClient(settings, auth.issuer, http),
+        verifier=TokenVerifier(auth),
+        http=http,
+    )
+
+
+def build_runtime(settings: ConsoleSettings | None = None, kafka: KafkaSettings | None = None) -> Runtime:
+    settings = settings or get_settings()
+    return ConsoleRuntime(
+        settings=settings,
+        kafka=kafka or get_kafka_settings(),
+        migrations_dir=Path(__file__).parent / "migrations",
+        routers=[api.router, web.router],  # the page fallback last: it answers every other GET
+        title="Bancheng console (工作台)",
+        description="The staff console's backend-for-frontend: sign-in, session, and the services' APIs forwarded.",
+        console=build_console(settings),
+    )

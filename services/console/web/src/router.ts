@@ -1,0 +1,15 @@
+import { createRouter, createWebHistory } from "vue-router";
+import CasePage from "./views/CasePage.vue";
+import Home from "./views/Home.vue";
+import Inbox from "./views/Inbox.vue";
+import Register from "./views/Register.vue";
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: "/", component: Home },
+    { path: "/register", component: Register },
+    { path: "/cases/:id", component: CasePage, props: true },
+    { path: "/inbox", component: Inbox },
+  ],
+});

@@ -52,8 +52,10 @@ def stacks(tmp_path: Path):  # noqa: ANN201
     urls = {name: database_url("postgres", name, tmp_path) for name in SERVICES}
     # Both audits sign checkpoints with one key (the first generates it), as replicas mount one secret.
     shared_env = {"BANCHENG_AUDIT_SIGNING_KEY_PATH": str(tmp_path / "audit-signing-key.pem")}
-    first = Stack(var_dir=tmp_path / "a", database_urls=urls, extra_env=shared_env)
-    second = Stack(var_dir=tmp_path / "b", broker_port=first.broker.port, database_urls=urls, extra_env=shared_env)
+    issuer = session_issuer().url  # the suite's: the stacks start no identity service of their own
+    first = Stack(var_dir=tmp_path / "a", database_urls=urls, extra_env=shared_env, issuer=issuer)
+    second = Stack(var_dir=tmp_path / "b", broker_port=first.broker.port, database_urls=urls, extra_env=shared_env,
+                   issuer=issuer)
     first.start()  # migrates every database before the second instances start
     try:
         for name in SERVICES:  # never second.start(): it would start a second broker on the first's port

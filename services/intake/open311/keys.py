@@ -10,8 +10,11 @@ import asyncio
 import hashlib
 import secrets
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from shared import db, migrations
@@ -21,6 +24,8 @@ from services.intake.config import district_catalogue
 from services.intake.open311.catalogue import served
 
 KEY_PREFIX = "o311_"
+WRITE_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 def key_hash(key: str) -> str:
@@ -53,17 +58,31 @@ async def _revoke(runtime: Runtime, *, client: str) -> int:
         return len(keys)
 
 
+async def _written(write: Callable[[], Awaitable[T]]) -> T:
+    """`write` again when SQLite refused it as busy: this command writes beside the running service (a second
+    writer on the file), and a deferred transaction whose snapshot another commit overtook fails at once, past
+    any busy timeout; SQLite's remedy is to run the transaction again."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return await write()
+        except OperationalError as error:
+            if "database is locked" not in str(error) or attempt == WRITE_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 async def _run(runtime: Runtime, args: argparse.Namespace) -> None:
     try:
         if args.action == "add":
-            print(await _add(runtime, client=args.client, districts=args.district))
+            print(await _written(lambda: _add(runtime, client=args.client, districts=args.district)))
             print(f"issued to {args.client} for {', '.join(args.district)}; shown once, keep it safe", file=sys.stderr)
         elif args.action == "list":
             for key in await _list(runtime):
                 state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
                 print(f"{key.client}\t{','.join(key.districts)}\t{key.created_at.isoformat()}\t{state}")
         else:
-            print(f"{await _revoke(runtime, client=args.client)} key(s) of {args.client} revoked")
+            print(f"{await _written(lambda: _revoke(runtime, client=args.client))} key(s) of {args.client} revoked")
     finally:
         await runtime.engine.dispose()
 

@@ -4,13 +4,10 @@ continues the trace — over a real database and the real broker."""
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import select
@@ -18,24 +15,13 @@ from sqlalchemy import select
 from shared import bus, db, inbox, outbox, tracing
 from shared.consuming import BatchApplier, Consumer, Fresh, Unit
 from shared.envelope import Envelope
+from tests.spans import spans  # noqa: F401 - the fixture
 from shared.events.case import CaseAccepted, CaseResumed
 from shared.outbox_relay import OutboxRelay
 from shared.settings import KafkaSettings
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT = f"00-{TRACE_ID}-b7ad6b7169203331-01"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.install(provider)
-    try:
-        yield exporter
-    finally:
-        tracing.install(None)
 
 
 def resumed(offset: int, reason: str, traceparent: str | None = PARENT) -> ConsumerRecord:

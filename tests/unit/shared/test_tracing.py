@@ -1,7 +1,6 @@
 """Tracing follows the standard OTEL_* settings, is off without an exporter, and carries a span's context
 in the envelope (W3C traceparent/tracestate) from where an event is staged to where it is published."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,23 +11,12 @@ from opentelemetry.trace import SpanKind
 
 from shared import tracing
 from shared.envelope import Envelope
+from tests.spans import spans  # noqa: F401 - the fixture
 from shared.events.case import CaseAccepted, CaseRegistered
 from shared.outbox import row
 
 AT = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.install(provider)
-    try:
-        yield exporter
-    finally:
-        tracing.install(None)
 
 
 def registered(**extra: object) -> Envelope:

@@ -71,8 +71,9 @@ class Intake:
         finally:
             await producer.stop()
 
-    async def events(self, topic: str, case_id: str, *, until: set[str], timeout_s: float = 20) -> list[Envelope]:
-        """Every envelope of `case_id` on `topic`, read from the start until all `until` types appear."""
+    async def events(self, topic: str, case_id: str, *, until: set[str], times: int = 1,
+                     timeout_s: float = 20) -> list[Envelope]:
+        """Every envelope of `case_id` on `topic`, read from the start until each `until` type appeared `times`."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.broker.bootstrap_servers, enable_auto_commit=False)
         await consumer.start()
         try:
@@ -82,7 +83,10 @@ class Intake:
             await consumer.seek_to_beginning(*partitions)
             found: list[Envelope] = []
             deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline and not until <= {e.type for e in found}:
+            def seen_all() -> bool:
+                return all(sum(e.type == wanted for e in found) >= times for wanted in until)
+
+            while time.monotonic() < deadline and not seen_all():
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
                     for record in records:

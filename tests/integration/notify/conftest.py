@@ -164,7 +164,7 @@ async def records(broker, topic: str, case_id: str) -> list[tuple[Envelope, dict
         await consumer.stop()
 
 
-async def wait_records(broker, topic: str, case_id: str, *, count: int, timeout_s: float = 15.0) -> list[tuple[Envelope, dict[str, str]]]:
+async def wait_records(broker, topic: str, case_id: str, *, count: int, timeout_s: float = 30.0) -> list[tuple[Envelope, dict[str, str]]]:
     deadline = time.monotonic() + timeout_s
     while len(found := await records(broker, topic, case_id)) < count and time.monotonic() < deadline:
         await asyncio.sleep(0.2)

@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP) $(WEB)/dist/index.html
-	$(PY) -m shared.devstack
+	$(PY) -m shared.dev.stack
 
 test: $(STAMP) promtool chromium $(WEB)/dist/index.html
 	$(PY) -m pytest $(PYTEST_ARGS)

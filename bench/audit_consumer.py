@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.devstack import Stack  # noqa: E402 - after the path above
+from shared.dev.stack import Stack  # noqa: E402 - after the path above
 from shared.envelope import Envelope  # noqa: E402
 from shared.events import case, notification, sla, workorder  # noqa: E402
 from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, SLA_EVENTS, WORKORDER_EVENTS  # noqa: E402

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.notify.config import NotifySettings  # noqa: E402
 from shared import db  # noqa: E402
-from shared.devstack import SERVICES, Stack  # noqa: E402
+from shared.dev.stack import SERVICES, Stack  # noqa: E402
 from tests.e2e.checks import delivered_ids, doubled, outbox_pending, partitions, sink_lines  # noqa: E402
 from tests.e2e.checks import work_orders_per_case  # noqa: E402
 from tests.e2e.load import clerk_token, incomplete_trails, post_case  # noqa: E402

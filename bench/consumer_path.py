@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared import bus, db, inbox, outbox, outbox_relay  # noqa: E402 - after the path above
 from shared.consuming import APPLIED, BatchApplier, Consumer, Unit  # noqa: E402
-from shared.devbroker import DevBroker  # noqa: E402
+from shared.dev.broker import DevBroker  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
 from shared.events.case import CaseAccepted, CaseRegistered  # noqa: E402
 from shared.runtime import Runtime  # noqa: E402

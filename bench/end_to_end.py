@@ -34,8 +34,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from http_load import RawClient  # noqa: E402 - bench/, this script's folder
-from shared.devbroker import free_port  # noqa: E402
-from shared.devstack import SERVICES, Stack  # noqa: E402
+from shared.dev.broker import free_port  # noqa: E402
+from shared.dev.stack import SERVICES, Stack  # noqa: E402
 from shared.settings import REPO_ROOT  # noqa: E402
 from shared.topics import WORKORDER_EVENTS  # noqa: E402
 from tests.e2e.load import case_body, clerk_token  # noqa: E402

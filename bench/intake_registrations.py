@@ -38,7 +38,7 @@ from http_load import RawClient
 from shared import db
 from shared.auth.settings import AuthSettings
 from shared.auth.tokens import TokenVerifier
-from shared.devbroker import DevBroker, free_port
+from shared.dev.broker import DevBroker, free_port
 from tests.issuer import TokenIssuer
 
 BODY = {

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shared import db  # noqa: E402 - after the path above
-from shared.devbroker import DevBroker, free_port  # noqa: E402
+from shared.dev.broker import DevBroker, free_port  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
 from shared.events.notification import (  # noqa: E402
     NotificationDelivered, NotificationRequested, RequestedMessage, seal_message,

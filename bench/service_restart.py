@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 
 
 def answers(url: str) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from shared import db
-from shared.devbroker import DevBroker
+from shared.dev.broker import DevBroker
 from tests.issuer import TokenIssuer, _session
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from shared.devbroker import free_port
+from shared.dev.broker import free_port
 
 AUDIENCE = "bancheng"
 

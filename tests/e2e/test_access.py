@@ -15,7 +15,7 @@ import pytest
 
 from shared.auth.policy import ROLES, Scope, allows, permits
 from shared.auth.principal import Principal
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from tests.issuer import TokenIssuer
 from tests.route_declarations import Route, routes
 

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from shared.settings import REPO_ROOT
 from tests.conftest import DATABASES, database_url
 from tests.e2e.load import TRAIL

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 from tests.e2e.load import TRAIL
 from tests.e2e.test_walking_path import CASE, wait_for_timeline
 from tests.issuer import TokenIssuer, session_issuer

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
 
-from shared.devstack import CONSOLE, SERVICES, Stack
+from shared.dev.stack import CONSOLE, SERVICES, Stack
 from shared.settings import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `make test` where missing

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from tests.e2e.load import TRAIL, incomplete_trails, post_cases
 
 CASES = 1000

@@ -15,7 +15,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared.deadletters import read_dead_letters
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded
 from shared.topics import CASE_EVENTS, dead_letter_topic

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import yaml
 
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 from shared.districts import PACKS_DIR, load_packs
 from tests.issuer import TokenIssuer
 

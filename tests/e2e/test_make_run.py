@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.devbroker import free_port
-from shared.devstack import CONSOLE, DEFAULT_PORTS, IDENTITY
+from shared.dev.broker import free_port
+from shared.dev.stack import CONSOLE, DEFAULT_PORTS, IDENTITY
 from shared.settings import REPO_ROOT
 
 
@@ -44,7 +44,7 @@ def ignoring_sigint() -> None:
 
 
 def devlogin(issuer: str, username: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "shared.devlogin", username, "--issuer", issuer], cwd=REPO_ROOT,
+    done = subprocess.run([sys.executable, "-m", "shared.dev.login", username, "--issuer", issuer], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -88,7 +88,7 @@ def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_
     environment = {**os.environ, **ports, "BANCHENG_BROKER_PORT": str(free_port()), "BANCHENG_VAR_DIR": str(tmp_path),
                    "BANCHENG_HOTLINE12345_PORT": simulator_port}
     started = time.monotonic()
-    launcher = subprocess.Popen([sys.executable, "-m", "shared.devstack"], cwd=REPO_ROOT, env=environment,
+    launcher = subprocess.Popen([sys.executable, "-m", "shared.dev.stack"], cwd=REPO_ROOT, env=environment,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec)
     children: set[int] = set()
     try:

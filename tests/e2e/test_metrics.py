@@ -13,7 +13,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from shared.topics import CASE_EVENTS
 from tests.e2e.load import case_body, clerk_token, post_case
 from tests.issuer import TokenIssuer

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from tests.e2e.load import TRAIL, case_body
 from tests.issuer import TokenIssuer, session_issuer
 from tests.otlp_receiver import OtlpReceiver, ReceivedSpan

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from services.notify.config import NotifySettings
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 from shared.settings import REPO_ROOT
 from tests.conftest import database_url
 from tests.e2e.checks import DOUBLED, delivered_ids, doubled, outbox_pending, partitions, sink_lines, work_orders_per_case

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from shared import tracing
-from shared.devstack import DEFAULT_PORTS, SERVICES
+from shared.dev.stack import DEFAULT_PORTS, SERVICES
 from shared.personal_data import PersonalDataSettings
 from shared.settings import REPO_ROOT, KafkaSettings
 

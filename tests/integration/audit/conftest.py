@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.audit.app import build_runtime
 from shared import db, migrations
-from shared.devbroker import DevBroker
+from shared.dev.broker import DevBroker
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.runtime import Runtime

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.auth.principal import PERSON_ROLES
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 from tests.issuer import TokenIssuer
 
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
                                  status_code_conformance)
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 
 # Valid and invalid requests alike: the five services take about two minutes on 2 busy cores.
 EXAMPLES_PER_OPERATION = 60

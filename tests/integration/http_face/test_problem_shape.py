@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from shared.devstack import SERVICES, Stack
+from shared.dev.stack import SERVICES, Stack
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "zh", "en"}
 # A route of each service that takes a JSON body with a required string field.

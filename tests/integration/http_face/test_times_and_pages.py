@@ -5,7 +5,7 @@ from datetime import datetime
 
 import httpx
 
-from shared.devstack import Stack
+from shared.dev.stack import Stack
 
 WALK_IN = {"hall": "FT", "channel": "walk_in", "problem_kind": "missing_materials", "description": "租赁备案缺银行同意函",
            "forward": False, "applicant": {"kind": "person", "name": "王芳", "phone": "13912345678"}}

@@ -18,7 +18,7 @@ import uvicorn
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from shared.devbroker import DevBroker, free_port
+from shared.dev.broker import DevBroker, free_port
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings
 from services.identity import directory

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from services.audit.app import build_runtime as build_audit
-from shared.devbroker import DevBroker
+from shared.dev.broker import DevBroker
 from shared.runtime import Runtime
 from tests.integration.identity.conftest import HOTLINE_SECRET, Identity
 

@@ -10,7 +10,7 @@ import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from shared.devbroker import DevBroker, free_port
+from shared.dev.broker import DevBroker, free_port
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.settings import KafkaSettings

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from shared.devbroker import free_port
+from shared.dev.broker import free_port
 from shared.settings import REPO_ROOT
 from shared.topics import CASE_EVENTS
 from shared.webhook_signing import signed_headers
@@ -24,7 +24,7 @@ def simulator(intake: Intake, tmp_path) -> Iterator[str]:  # noqa: ANN001
     env = {**os.environ, "BANCHENG_HOTLINE12345_PORT": str(port), "BANCHENG_HOTLINE12345_SECRET": SECRET,
            "BANCHENG_HOTLINE12345_INTAKE_URL": intake.url,
            "BANCHENG_HOTLINE12345_DATABASE_PATH": str(tmp_path / "hotline.db")}
-    process = subprocess.Popen([sys.executable, "-m", "services.hotline12345_simulator"], cwd=REPO_ROOT, env=env)
+    process = subprocess.Popen([sys.executable, "-m", "shared.dev.hotline12345"], cwd=REPO_ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:

@@ -13,8 +13,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.auth.bus import AUTHORIZATION_HEADER
-from shared.devbroker import DevBroker
-from shared.devstack import Stack
+from shared.dev.broker import DevBroker
+from shared.dev.stack import Stack
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CaseForwarded

@@ -8,7 +8,7 @@ import uuid
 from prometheus_client import CollectorRegistry
 
 from shared import bus
-from shared.devbroker import DevBroker
+from shared.dev.broker import DevBroker
 from shared.settings import KafkaSettings
 
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from shared.devbroker import DevBroker
-from shared.devstack import Stack
+from shared.dev.broker import DevBroker
+from shared.dev.stack import Stack
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.topics import SLA_EVENTS

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from shared.devstack import DEFAULT_PORTS
+from shared.dev.stack import DEFAULT_PORTS
 from shared.settings import REPO_ROOT
 from tests.unit.k8s.manifests import (
     OVERLAYS, PORTS, Manifest, Rendered, acls, consumers, container_env, render, service_deployments,

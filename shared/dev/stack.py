@@ -2,7 +2,7 @@
 
 The identity provider starts first (seeded with the demo district) and every service is told to trust
 it (`BANCHENG_AUTH_ISSUER`); the staff console starts last, told the services' addresses, and is the
-console client's redirect URI at the identity provider. `make run` uses it in the foreground (`python -m shared.devstack`); the
+console client's redirect URI at the identity provider. `make run` uses it in the foreground (`python -m shared.dev.stack`); the
 integration tests use `Stack` to start real processes on free ports, kill and restart them.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from shared import devlogin
-from shared.devbroker import DevBroker, free_port
+from shared.dev import login
+from shared.dev.broker import DevBroker, free_port
 from shared.settings import REPO_ROOT
 
 SERVICES = ("intake", "routing", "sla", "notify", "audit")
@@ -34,6 +34,7 @@ IDENTITY_PORT = 8100
 IDENTITY_DEMO = REPO_ROOT / "services" / "identity" / "data" / "demo.yaml"
 # The 12345 platform cannot be had here: its simulator speaks the same signed protocol (docs/intake-12345.md).
 HOTLINE_SIMULATOR = "hotline12345_simulator"
+HOTLINE_SIMULATOR_MODULE = "shared.dev.hotline12345"  # dev tooling, not a service
 SIMULATOR_PORT = 8110
 # The staff console (backend-for-frontend and the Vue app): where people log in (docs/console.md).
 CONSOLE = "console"
@@ -114,8 +115,8 @@ class Stack:
                      for service in SERVICES if service in self.ports} if name == CONSOLE else {})
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
-            if CONSOLE in self.ports:  # the console on its port, and shared.devlogin's (it reads the redirect)
-                redirects = dict.fromkeys([f"{self.url(CONSOLE)}/auth/callback", devlogin.REDIRECT_URI])
+            if CONSOLE in self.ports:  # the console on its port, and shared.dev.login's (it reads the redirect)
+                redirects = dict.fromkeys([f"{self.url(CONSOLE)}/auth/callback", login.REDIRECT_URI])
                 auth["BANCHENG_IDENTITY_CONSOLE_REDIRECT_URIS"] = json.dumps(list(redirects))
         elif self.runs_identity and IDENTITY in self.processes:  # a given issuer is in `common` already
             # Only the identity service this stack runs: a service started alone keeps the environment's issuer.
@@ -136,7 +137,7 @@ class Stack:
     def start_service(self, name: str, *, wait: bool = True, timeout_s: float = 60.0) -> None:
         log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child writes it; ours closes now
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
+            [sys.executable, "-m", HOTLINE_SIMULATOR_MODULE if name == HOTLINE_SIMULATOR else f"services.{name}"],
             cwd=REPO_ROOT,
             env=self.environment(name),
             stdout=log,

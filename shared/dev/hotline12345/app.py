@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers, verify
-from services.hotline12345_simulator.config import SimulatorSettings
-from services.hotline12345_simulator.store import StatusStore
+from shared.dev.hotline12345.config import SimulatorSettings
+from shared.dev.hotline12345.store import StatusStore
 
 
 class StatusSync(BaseModel):

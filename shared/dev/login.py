@@ -1,4 +1,4 @@
-"""`python -m shared.devlogin USERNAME`: sign a demo user in at the development identity service and print an
+"""`python -m shared.dev.login USERNAME`: sign a demo user in at the development identity service and print an
 access token for curl (`curl -H "authorization: Bearer $(…)"`); people log in at the console (docs/console.md).
 
 It walks the real authorization-code flow with PKCE, as a browser and the console would: the login form,
@@ -74,7 +74,7 @@ def _page_error(page: httpx.Response) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m shared.devlogin", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m shared.dev.login", description=__doc__.split("\n\n")[0])
     parser.add_argument("username")
     parser.add_argument("--password", help="default: the demo user's")
     parser.add_argument("--totp-secret", help="default: the demo user's, where the role needs one")

@@ -1,0 +1,42 @@
+"""The runtime library and the services never import the dev tooling (shared/dev/): what runs in production
+does not depend on the dev broker, the dev stack or the 12345 simulator."""
+
+import ast
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEV_PACKAGE = "shared.dev"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Each absolute import's module; `from package import name` counts as `package.name` (it may be a module)."""
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def runtime_modules() -> list[Path]:
+    dev = REPO_ROOT / "shared" / "dev"
+    return [path for folder in ("shared", "services") for path in sorted((REPO_ROOT / folder).rglob("*.py"))
+            if not path.is_relative_to(dev) and "node_modules" not in path.parts]
+
+
+def imports_dev_tooling(path: Path) -> list[str]:
+    return sorted(module for module in imported_modules(path)
+                  if module == DEV_PACKAGE or module.startswith(f"{DEV_PACKAGE}."))
+
+
+def test_runtime_library_and_services_do_not_import_the_dev_tooling() -> None:
+    offenders = {str(path.relative_to(REPO_ROOT)): found for path in runtime_modules()
+                 if (found := imports_dev_tooling(path))}
+    assert offenders == {}
+
+
+def test_an_import_of_the_dev_tooling_is_found(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text("from shared import dev\nfrom shared.dev.broker import free_port\nimport shared.settings\n")
+    assert imports_dev_tooling(module) == ["shared.dev", "shared.dev.broker.free_port"]

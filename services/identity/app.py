@@ -7,9 +7,10 @@ from pathlib import Path
 
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
-from services.identity import authorize_api, demo, discovery_api, keys, token_api
-from services.identity.accounts import sealer_for
+from services.identity import api
 from services.identity.config import IdentitySettings, get_settings
+from services.identity.store import demo, keys
+from services.identity.store.sealing import sealer_for
 
 
 async def prepare(runtime: Runtime) -> None:
@@ -25,7 +26,7 @@ def build_runtime(settings: IdentitySettings | None = None, kafka: KafkaSettings
         settings=settings or get_settings(),
         kafka=kafka or get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        routers=[discovery_api.router, authorize_api.router, token_api.router],
+        routers=[api.router],
         on_start=[prepare],
         title="Bancheng identity (统一身份认证)",
         description="The embedded OpenID Connect provider: users, org units, roles, second factors, sessions, keys.",

@@ -13,11 +13,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import cli, db, migrations
-from services.identity import demo, directory, keys
-from services.identity.accounts import sealer_for
 from services.identity.app import build_runtime
 from services.identity.config import IdentitySettings, get_settings
 from services.identity.domain.problems import Refused
+from services.identity.store import demo, directory, keys
+from services.identity.store.sealing import sealer_for
 
 OPERATOR_COMMANDS = ("rotate-keys", "add-user", "reset-user", "add-client", "add-org-unit", "seed-demo")
 

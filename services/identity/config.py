@@ -6,6 +6,7 @@ from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+from services.identity.domain.sessions import Lockout, Timeouts
 
 # Demo clients' secrets: fine on a laptop, refused in production (set each one).
 DEV_CLIENT_SECRETS = {
@@ -39,6 +40,15 @@ class IdentitySettings(ServiceSettings):
     console_client_secret: str = DEV_CLIENT_SECRETS["console_client_secret"]
     hotline12345_client_secret: str = DEV_CLIENT_SECRETS["hotline12345_client_secret"]
     dept_client_secret: str = DEV_CLIENT_SECRETS["dept_client_secret"]
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return Timeouts(idle=timedelta(seconds=self.session_idle_timeout_s),
+                        absolute=timedelta(seconds=self.session_absolute_timeout_s))
+
+    @property
+    def lockout(self) -> Lockout:
+        return Lockout(threshold=self.lockout_threshold, duration=timedelta(seconds=self.lockout_duration_s))
 
     @property
     def key_kept_after_retirement(self) -> timedelta:

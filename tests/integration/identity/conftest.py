@@ -21,9 +21,9 @@ from joserfc.jwk import KeySet
 from shared.dev.broker import DevBroker, free_port
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings
-from services.identity import directory
 from services.identity.app import build_runtime
 from services.identity.config import IdentitySettings
+from services.identity.store import directory
 from tests.conftest import database_url
 
 SECRET = "identity-integration-test-secret"

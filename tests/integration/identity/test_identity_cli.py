@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from shared.settings import REPO_ROOT
-from services.identity.demo import demo_data
+from services.identity.store.demo import demo_data
 
 
 def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import re
 import httpx
 import pyotp
 
-from services.identity import directory
+from services.identity.store import directory
 from tests.integration.identity.conftest import Identity, Login, hidden_query
 
 

@@ -1,4 +1,4 @@
-"""OpenID Connect discovery and the JWKS: what verifiers fetch over HTTP."""
+"""OpenID Connect discovery and the JWKS (/.well-known/...): what verifiers fetch over HTTP."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -7,19 +7,16 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
-from shared.health import RuntimeDep
-from services.identity import keys
-from services.identity.config import IdentitySettings
-from services.identity.oauth import SCOPES
-from services.identity.token_api import USERINFO_CLAIMS
+from services.identity.api.deps import RuntimeDep, SettingsDep
+from services.identity.domain.oauth import SCOPES, USERINFO_CLAIMS
+from services.identity.store import keys
 
 router = APIRouter(tags=["oidc"])
 
 
 @router.get("/.well-known/openid-configuration", openapi_extra=PUBLIC)
-async def openid_configuration(runtime: RuntimeDep) -> dict[str, Any]:
+async def openid_configuration(settings: SettingsDep) -> dict[str, Any]:
     """OpenID Connect Discovery 1.0 metadata of this issuer."""
-    settings: IdentitySettings = runtime.settings
     issuer = settings.issuer
     return {
         "issuer": issuer,
@@ -44,10 +41,10 @@ async def openid_configuration(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @router.get("/.well-known/jwks.json", openapi_extra=PUBLIC)
-async def jwks(runtime: RuntimeDep) -> JSONResponse:
+async def jwks(runtime: RuntimeDep, settings: SettingsDep) -> JSONResponse:
     """The public keys that sign tokens: the current one, and retired ones while their tokens may live."""
     async with runtime.sessions() as session:
         keyset = await keys.published(session, now=datetime.now(UTC),
-                                      kept_after_retirement=runtime.settings.key_kept_after_retirement)
+                                      kept_after_retirement=settings.key_kept_after_retirement)
     # Verifiers cache it; a new kid makes them fetch again, so a short max-age is enough.
     return JSONResponse(keyset, headers={"Cache-Control": "public, max-age=60"})

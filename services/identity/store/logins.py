@@ -1,71 +1,36 @@
 """Logging a person in: password, then TOTP where the role needs it; lockout; login sessions; their events.
 
 Every outcome is an event on `bancheng.identity.events` (staged in the caller's transaction, so a refusal
-is recorded as surely as a success). No event carries a password, a code or a token.
+is recorded as surely as a success). No event carries a password, a code or a token. The decisions are
+domain/logins.py's; this module reads and writes the rows they are made on.
 """
 
 import asyncio
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 
 import pyotp
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.auth.principal import Principal
 from shared.consuming import Unit
-from shared.events.base import Event
 from shared.events.identity import AccountLocked, LoggedOut, LoginFailed, LoginSucceeded
-from shared.topics import IDENTITY_EVENTS
 from services.identity.config import IdentitySettings
 from services.identity.domain import passwords
+from services.identity.domain.logins import person, refusal_before_checking
 from services.identity.domain.problems import FieldProblem
-from services.identity.domain.roles import needs_second_factor
-from services.identity.domain.sessions import Lockout, Timeouts
-from services.identity.sealing import Sealer
-from services.identity.store import Account, LoginSession, RefreshToken, digest
+from services.identity.store.events import emit
+from services.identity.store.sealing import sealer_for
+from services.identity.store.tables import Account, LoginSession, RefreshToken, digest
 
 TOTP_PURPOSE = "totp-secret"
-PENDING_STEP = timedelta(minutes=5)  # how long a passed password waits for the next step
-
-
-@lru_cache(maxsize=4)
-def sealer_for(secret: str) -> Sealer:
-    return Sealer(secret)
-
-
-def timeouts(settings: IdentitySettings) -> Timeouts:
-    return Timeouts(idle=timedelta(seconds=settings.session_idle_timeout_s),
-                    absolute=timedelta(seconds=settings.session_absolute_timeout_s))
-
-
-def lockout(settings: IdentitySettings) -> Lockout:
-    return Lockout(threshold=settings.lockout_threshold, duration=timedelta(seconds=settings.lockout_duration_s))
-
-
-def needs_totp(account: Account) -> bool:
-    return needs_second_factor(account.role) or account.totp_secret_sealed is not None
 
 
 @dataclass
 class Outcome:
     account: Account | None = None
-    refusal: str | None = None  # what the person is told (pages.MESSAGES); None: this step passed
-
-
-def person(account: Account) -> Principal:
-    """The account as the services see it in its tokens (its actor in events: `person:<sub>`)."""
-    return Principal(subject=account.id, name=account.display_name, kind="person", roles=frozenset({account.role}),
-                     district=account.district, hall=account.hall, department=account.department)
-
-
-async def emit(unit: Unit, event: Event, *, subject: str, district: str, actor: Principal | None = None) -> None:
-    """Keyed by `subject`; the actor is the person (or system) concerned, else the service itself (an
-    attempt at an unknown username)."""
-    await unit.emit(event, topic=IDENTITY_EVENTS, case_id=subject, district=district,
-                    actor=actor.actor if actor else None, actor_detail=actor.actor_detail if actor else None)
+    refusal: str | None = None  # what the person is told (api/pages.py MESSAGES); None: this step passed
 
 
 async def check_password(
@@ -78,7 +43,7 @@ async def check_password(
                                      consecutive_failures=0),
                    subject=f"user:{username}", district=settings.district)
         return Outcome(refusal="unknown_user")
-    refusal = _refusal_before_checking(account, settings, now)
+    refusal = refusal_before_checking(account, settings.lockout, now)
     if refusal is None and not await asyncio.to_thread(passwords.verify_password, account.password_hash, password):
         refusal = "bad_password"
     if refusal:
@@ -89,7 +54,7 @@ async def check_password(
 async def check_totp(
     unit: Unit, settings: IdentitySettings, *, account: Account, code: str, client_id: str, now: datetime
 ) -> Outcome:
-    refusal = _refusal_before_checking(account, settings, now)
+    refusal = refusal_before_checking(account, settings.lockout, now)
     if refusal is None:
         secret = totp_secret(settings, account)
         if secret is None or not pyotp.TOTP(secret).verify(code.strip(), for_time=now, valid_window=1):
@@ -99,14 +64,6 @@ async def check_totp(
     return Outcome(account)
 
 
-def _refusal_before_checking(account: Account, settings: IdentitySettings, now: datetime) -> str | None:
-    if account.disabled:
-        return "disabled"
-    if lockout(settings).locked(locked_until=account.locked_until, now=now):
-        return "locked"
-    return None
-
-
 async def fail(unit: Unit, settings: IdentitySettings, account: Account, *, reason: str, client_id: str,
                now: datetime) -> Outcome:
     """A failure counts toward the lockout (one already locked out stays locked, its clock unchanged); the
@@ -114,7 +71,7 @@ async def fail(unit: Unit, settings: IdentitySettings, account: Account, *, reas
     subject, actor = f"user:{account.username}", person(account)
     if reason in ("bad_password", "bad_totp"):
         account.failed_logins += 1
-        locked_until = lockout(settings).after_failure(failures=account.failed_logins, now=now)
+        locked_until = settings.lockout.after_failure(failures=account.failed_logins, now=now)
         if locked_until:
             account.locked_until = locked_until
             await emit(unit, AccountLocked(username=account.username, locked_until=locked_until.isoformat(),
@@ -124,7 +81,7 @@ async def fail(unit: Unit, settings: IdentitySettings, account: Account, *, reas
     await emit(unit, LoginFailed(username=account.username, reason=reason, client_id=client_id,
                                  consecutive_failures=account.failed_logins),
                subject=subject, district=account.district, actor=actor)
-    locked = lockout(settings).locked(locked_until=account.locked_until, now=now)
+    locked = settings.lockout.locked(locked_until=account.locked_until, now=now)
     return Outcome(account, "locked" if locked and reason != "disabled" else reason)
 
 
@@ -164,11 +121,6 @@ async def session_of_cookie(session: AsyncSession, cookie: str | None) -> LoginS
     statement = select(LoginSession).where(LoginSession.cookie_digest == digest(cookie),
                                            col(LoginSession.ended_at).is_(None))
     return (await session.exec(statement)).first()
-
-
-def pending(login: LoginSession, now: datetime) -> bool:
-    """The password passed a short while ago; a step (password change, TOTP) is awaited."""
-    return not login.authenticated and now < login.started_at + PENDING_STEP
 
 
 async def change_password(unit: Unit, account: Account, *, new: str, confirm: str) -> list[FieldProblem]:

@@ -7,14 +7,14 @@ import pyotp
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.identity.accounts import seal_totp_secret
 from services.identity.config import IdentitySettings
 from services.identity.domain.passwords import hash_password, policy_problems
 from services.identity.domain.problems import FieldProblem, Refused
 from services.identity.domain.roles import (
     NEEDS_DEPARTMENT, NEEDS_HALL, PERSON_ROLES, SYSTEM_ROLES, needs_second_factor,
 )
-from services.identity.store import Account, Client, OrgUnit, digest
+from services.identity.store.logins import seal_totp_secret
+from services.identity.store.tables import Account, Client, OrgUnit, digest
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

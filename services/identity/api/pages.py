@@ -1,4 +1,5 @@
-"""The login pages, rendered on the server: Chinese first, English second; no script, no external asset."""
+"""The pages of /authorize and /logout, rendered on the server: Chinese first, English second; no script, no
+external asset."""
 
 from html import escape
 

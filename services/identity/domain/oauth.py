@@ -23,11 +23,12 @@ from authlib.oidc.core import OpenIDCode
 from joserfc.jwk import KeySet
 
 from services.identity.config import IdentitySettings
-from services.identity.domain.sessions import Timeouts
-from services.identity.oauth_models import SECRET_METHODS, Code, OAuthClient, Person, Refresh
-from services.identity.store import Account, AuthorizationCode, Client, LoginSession, RefreshToken, digest
+from services.identity.domain.oauth_models import SECRET_METHODS, Code, OAuthClient, Person, Refresh
+from services.identity.store.tables import Account, AuthorizationCode, Client, LoginSession, RefreshToken, digest
 
 SCOPES = ["openid", "profile"]
+# What /userinfo answers, of an access token's claims.
+USERINFO_CLAIMS = ("sub", "name", "preferred_username", "roles", "district", "hall", "department")
 
 
 class Payload(OAuth2Payload):
@@ -101,8 +102,7 @@ class Server(AuthorizationServer):
         super().__init__(scopes_supported=SCOPES)
         self.settings = settings
         self.loaded = loaded
-        self.timeouts = Timeouts(idle=timedelta(seconds=settings.session_idle_timeout_s),
-                                 absolute=timedelta(seconds=settings.session_absolute_timeout_s))
+        self.timeouts = settings.timeouts
         self.register_token_generator("default", TokenGenerator(self))
         self.register_grant(CodeGrant, [S256Required(required=True), IdToken(self)])
         self.register_grant(RefreshGrant)

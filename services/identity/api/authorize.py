@@ -1,42 +1,31 @@
-"""The authorization endpoint: validate the request (authlib), log the person in, redirect with a code."""
+"""The authorization endpoint (/authorize): validate the request (authlib), log the person in (password, its
+first-login change, TOTP), redirect with a code."""
 
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
-from fastapi import APIRouter, Cookie, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlmodel import select
 
-from shared.consuming import Unit
 from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
-from shared.health import RuntimeDep
-from services.identity import accounts, pages
+from shared.consuming import Unit
+from services.identity.api import pages
+from services.identity.api.deps import COOKIE, LoginCookieDep, RuntimeDep, SettingsDep
 from services.identity.config import IdentitySettings
-from services.identity.transactions import transaction
-from services.identity.oauth import Loaded, Request as OAuthRequest, Server
-from services.identity.oauth_models import Person
-from services.identity.store import Account, AuthorizationCode, Client, LoginSession
+from services.identity.domain import logins as rules
+from services.identity.domain.oauth import Request as OAuthRequest, Server
+from services.identity.domain.oauth_models import Person
+from services.identity.store import logins, oauth_rows
+from services.identity.store.tables import Account, LoginSession
+from services.identity.store.transactions import transaction
 
 router = APIRouter(tags=["oidc"])
-COOKIE = "bancheng_idp_session"
 
 
 def _oauth_request(settings: IdentitySettings, request: Request, pairs: list[tuple[str, str]]) -> OAuthRequest:
     return OAuthRequest("GET", f"{settings.issuer}/authorize?{urlencode(pairs)}", request.headers, pairs)
-
-
-async def _load(unit: Unit, settings: IdentitySettings, pairs: list[tuple[str, str]], now: datetime) -> Loaded:
-    data = dict(pairs)
-    loaded = Loaded(now=now)
-    if client := await unit.session.get(Client, data.get("client_id", "")):
-        loaded.clients[client.client_id] = client
-        if nonce := data.get("nonce"):
-            statement = select(AuthorizationCode).where(AuthorizationCode.client_id == client.client_id,
-                                                        AuthorizationCode.nonce == nonce)
-            loaded.nonce_seen = (await unit.session.exec(statement)).first() is not None
-    return loaded
 
 
 def _error(server: Server, oauth_request: OAuthRequest, error: OAuth2Error) -> Response:
@@ -49,7 +38,7 @@ def _error(server: Server, oauth_request: OAuthRequest, error: OAuth2Error) -> R
 
 async def _issue_code(unit: Unit, settings: IdentitySettings, request: Request, pairs: list[tuple[str, str]],
                       person: Person, now: datetime) -> Response:
-    loaded = await _load(unit, settings, pairs, now)
+    loaded = await oauth_rows.for_authorization(unit.session, pairs=pairs, now=now)
     server = Server(settings, loaded)
     oauth_request = _oauth_request(settings, request, pairs)
     try:
@@ -64,7 +53,7 @@ async def _issue_code(unit: Unit, settings: IdentitySettings, request: Request, 
 async def _validated(unit: Unit, settings: IdentitySettings, request: Request, pairs: list[tuple[str, str]],
                      now: datetime) -> Response | None:
     """None when the authorization request is valid; else the response that refuses it."""
-    server = Server(settings, await _load(unit, settings, pairs, now))
+    server = Server(settings, await oauth_rows.for_authorization(unit.session, pairs=pairs, now=now))
     oauth_request = _oauth_request(settings, request, pairs)
     try:
         server.get_consent_grant(oauth_request)
@@ -80,19 +69,17 @@ def _set_cookie(response: Response, settings: IdentitySettings, value: str) -> R
 
 
 @router.get("/authorize", response_class=Response, openapi_extra=PUBLIC)
-async def authorize(request: Request, runtime: RuntimeDep,
-                    session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
+async def authorize(request: Request, runtime: RuntimeDep, settings: SettingsDep,
+                    session_cookie: LoginCookieDep = None) -> Response:
     """Authorization code + PKCE (S256): a live login session gets its code at once, others the login page."""
-    settings: IdentitySettings = runtime.settings
     pairs, now = list(request.query_params.multi_items()), datetime.now(UTC)
     async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
-        login = await accounts.session_of_cookie(unit.session, session_cookie)
+        login = await logins.session_of_cookie(unit.session, session_cookie)
         if login is not None and login.authenticated:
-            if accounts.timeouts(settings).expired(started_at=login.started_at, last_seen_at=login.last_seen_at,
-                                                   now=now):
-                await accounts.end_session(unit, login, now=now, reason="expired")
+            if settings.timeouts.expired(started_at=login.started_at, last_seen_at=login.last_seen_at, now=now):
+                await logins.end_session(unit, login, now=now, reason="expired")
             elif (account := await unit.session.get(Account, login.account_id)) and not account.disabled:
                 login.last_seen_at = now
                 unit.session.add(login)
@@ -101,22 +88,22 @@ async def authorize(request: Request, runtime: RuntimeDep,
 
 
 @router.post("/authorize", response_class=Response, openapi_extra=PUBLIC)
-async def log_in(request: Request, runtime: RuntimeDep, username: Annotated[str, Form(max_length=150)],
+async def log_in(request: Request, runtime: RuntimeDep, settings: SettingsDep,
+                 username: Annotated[str, Form(max_length=150)],
                  password: Annotated[str, Form(max_length=1024)],
                  authorize_query: Annotated[str, Form(max_length=8192)]) -> Response:
     """The password step; a role that needs TOTP goes on to the code step."""
-    settings: IdentitySettings = runtime.settings
     pairs, now = parse_qsl(authorize_query), datetime.now(UTC)
     client_id = dict(pairs).get("client_id", "")
     async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
-        outcome = await accounts.check_password(unit, settings, username=username.strip(), password=password,
-                                                client_id=client_id, now=now)
+        outcome = await logins.check_password(unit, settings, username=username.strip(), password=password,
+                                              client_id=client_id, now=now)
         if outcome.refusal or outcome.account is None:
             response: Response = pages.login_page(authorize_query, username=username, reason=outcome.refusal)
         else:
-            login, cookie = accounts.new_session(unit, outcome.account, client_id=client_id, now=now)
+            login, cookie = logins.new_session(unit, outcome.account, client_id=client_id, now=now)
             response = await _next_step(unit, settings, request, pairs, outcome.account, login, now)
             _set_cookie(response, settings, cookie)
     return response
@@ -128,53 +115,52 @@ async def _next_step(unit: Unit, settings: IdentitySettings, request: Request, p
     query = urlencode(pairs)
     if account.must_change_password:
         return pages.change_password_page(query)
-    if accounts.needs_totp(account):
+    if rules.needs_totp(account):
         return pages.totp_page(query)
-    await accounts.complete_login(unit, account, login, factors=["password"], now=now)
+    await logins.complete_login(unit, account, login, factors=["password"], now=now)
     return await _issue_code(unit, settings, request, pairs, Person(account, session=login), now)
 
 
 @router.post("/authorize/password", response_class=Response, openapi_extra=PUBLIC)
-async def first_login_password(request: Request, runtime: RuntimeDep,
+async def first_login_password(request: Request, runtime: RuntimeDep, settings: SettingsDep,
                                new_password: Annotated[str, Form(max_length=1024)],
                                confirm_password: Annotated[str, Form(max_length=1024)],
                                authorize_query: Annotated[str, Form(max_length=8192)],
-                               session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
+                               session_cookie: LoginCookieDep = None) -> Response:
     """The password change an account must make at its first login (when so marked)."""
-    settings: IdentitySettings = runtime.settings
     pairs, now = parse_qsl(authorize_query), datetime.now(UTC)
     async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
-        login = await accounts.session_of_cookie(unit.session, session_cookie)
+        login = await logins.session_of_cookie(unit.session, session_cookie)
         account = await unit.session.get(Account, login.account_id) if login else None
-        if login is None or account is None or not accounts.pending(login, now) or not account.must_change_password:
+        if login is None or account is None or not rules.pending(login, now) or not account.must_change_password:
             return pages.login_page(authorize_query, reason="expired")
-        if problems := await accounts.change_password(unit, account, new=new_password, confirm=confirm_password):
+        if problems := await logins.change_password(unit, account, new=new_password, confirm=confirm_password):
             return pages.change_password_page(authorize_query, problems=problems)
         return await _next_step(unit, settings, request, pairs, account, login, now)
 
 
 @router.post("/authorize/totp", response_class=Response, openapi_extra=PUBLIC)
-async def second_factor(request: Request, runtime: RuntimeDep, code: Annotated[str, Form(max_length=16)],
+async def second_factor(request: Request, runtime: RuntimeDep, settings: SettingsDep,
+                        code: Annotated[str, Form(max_length=16)],
                         authorize_query: Annotated[str, Form(max_length=8192)],
-                        session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
+                        session_cookie: LoginCookieDep = None) -> Response:
     """The TOTP step, after the password step of the same browser."""
-    settings: IdentitySettings = runtime.settings
     pairs, now = parse_qsl(authorize_query), datetime.now(UTC)
     async with transaction(runtime) as unit:
         if refused := await _validated(unit, settings, request, pairs, now):
             return refused
-        login = await accounts.session_of_cookie(unit.session, session_cookie)
+        login = await logins.session_of_cookie(unit.session, session_cookie)
         account = await unit.session.get(Account, login.account_id) if login else None
-        if login is None or account is None or not accounts.pending(login, now) or account.must_change_password:
+        if login is None or account is None or not rules.pending(login, now) or account.must_change_password:
             return pages.login_page(authorize_query, reason="expired")
-        outcome = await accounts.check_totp(unit, settings, account=account, code=code,
-                                            client_id=login.client_id, now=now)
+        outcome = await logins.check_totp(unit, settings, account=account, code=code,
+                                          client_id=login.client_id, now=now)
         if outcome.refusal:
             if outcome.refusal == "locked":
                 return pages.login_page(authorize_query, username=account.username, reason="locked")
             return pages.totp_page(authorize_query, reason=outcome.refusal)
-        await accounts.complete_login(unit, account, login, factors=["password", "totp"], now=now)
+        await logins.complete_login(unit, account, login, factors=["password", "totp"], now=now)
         return await _issue_code(unit, settings, request, pairs, Person(account, session=login), now)
 

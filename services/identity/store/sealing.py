@@ -4,6 +4,7 @@ reveals neither."""
 
 import base64
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -24,3 +25,8 @@ class Sealer:
     def open(self, sealed: str, *, purpose: str) -> bytes:
         raw = base64.b64decode(sealed)
         return self._aead.decrypt(raw[:12], raw[12:], purpose.encode())
+
+
+@lru_cache(maxsize=4)
+def sealer_for(secret: str) -> Sealer:
+    return Sealer(secret)

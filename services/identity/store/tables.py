@@ -1,7 +1,7 @@
 """The identity service's tables: org units, accounts, clients, signing keys, codes, sessions, refresh tokens.
 
 Secrets are never stored as given: passwords as argon2id hashes, client secrets, codes and tokens as
-SHA-256 digests (they are long and random), private keys and TOTP secrets sealed (services/identity/sealing.py).
+SHA-256 digests (they are long and random), private keys and TOTP secrets sealed (store/sealing.py).
 """
 
 import hashlib

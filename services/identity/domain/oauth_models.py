@@ -7,7 +7,7 @@ from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, scope_to_list
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from services.identity.domain.sessions import Timeouts
-from services.identity.store import Account, AuthorizationCode, Client, LoginSession, RefreshToken, digest
+from services.identity.store.tables import Account, AuthorizationCode, Client, LoginSession, RefreshToken, digest
 
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 

@@ -10,11 +10,11 @@ import yaml
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.identity import directory
 from services.identity.config import IdentitySettings
-from services.identity.store import Account
+from services.identity.store import directory
+from services.identity.store.tables import Account
 
-DEMO = Path(__file__).parent / "data" / "demo.yaml"
+DEMO = Path(__file__).parents[1] / "data" / "demo.yaml"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.ids import new_id
-from services.identity.sealing import Sealer
-from services.identity.store import SigningKey
+from services.identity.store.sealing import Sealer
+from services.identity.store.tables import SigningKey
 
 ALGORITHM = "RS256"
 KEY_SIZE = 2048

@@ -12,10 +12,10 @@ from shared.auth.settings import get_auth_settings
 from shared.auth.tokens import TokenVerifier
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
-from services.console import api, web
+from services.console import api
+from services.console.api.oidc import OidcClient
 from services.console.config import ConsoleSettings, get_settings
-from services.console.oidc import OidcClient
-from services.console.sessions import SessionStore
+from services.console.store.sessions import SessionStore
 
 
 @dataclass
@@ -55,7 +55,7 @@ def build_runtime(settings: ConsoleSettings | None = None, kafka: KafkaSettings 
         settings=settings,
         kafka=kafka or get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        routers=[api.router, web.router],  # the page fallback last: it answers every other GET
+        routers=[api.router],  # the page fallback last within it: it answers every other GET
         title="Bancheng console (工作台)",
         description="The staff console's backend-for-frontend: sign-in, session, and the services' APIs forwarded.",
         console=build_console(settings),

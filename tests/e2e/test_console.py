@@ -65,7 +65,7 @@ def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_i
     clerk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
     responses: list[Response] = []
     clerk.on("response", lambda response: responses.append(response))
-    blocked: list[str] = []  # the pages' CSP (services/console/web.py) must not block the app's own code
+    blocked: list[str] = []  # the pages' CSP (services/console/api/web.py) must not block the app's own code
     clerk.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
     landing = clerk.new_page()
     landing.goto(console)

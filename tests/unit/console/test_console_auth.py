@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.console import api, web
+from services.console import api
+from services.console.api.oidc import OidcClient
 from services.console.app import Console
 from services.console.config import ConsoleSettings
-from services.console.oidc import OidcClient
-from services.console.sessions import Session, SessionStore
+from services.console.store.sessions import Session, SessionStore
 from shared import problems
 from shared.auth.principal import Principal
 
@@ -62,8 +62,7 @@ def app(tmp_path) -> FastAPI:  # noqa: ANN001
     application = FastAPI()
     problems.install(application)  # as the Runtime does
     application.state.runtime = SimpleNamespace(settings=settings, console=console)
-    application.include_router(api.router)
-    application.include_router(web.router)
+    application.include_router(api.router)  # the page fallback last, as in the service
     return application
 
 

@@ -3,11 +3,12 @@ page path so the app's router resolves deep links (/cases/FT-…)."""
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 from fastapi.responses import FileResponse
 
 from shared.auth.http import PUBLIC
 from shared.problems import ProblemError, not_found
+from services.console.api.deps import SettingsDep
 
 router = APIRouter(tags=["web"])
 NOT_PAGES = ("api/", "auth/")
@@ -22,8 +23,8 @@ PAGE_HEADERS = {
 
 
 @router.get("/{path:path}", openapi_extra=PUBLIC, include_in_schema=False)
-async def page(path: str, request: Request) -> FileResponse:
-    dist: Path = request.app.state.runtime.settings.web_dist.resolve()
+async def page(path: str, settings: SettingsDep) -> FileResponse:
+    dist: Path = settings.web_dist.resolve()
     if path.startswith(NOT_PAGES):
         raise not_found(zh=f"没有 /{path}", en=f"no /{path}")
     index = dist / "index.html"

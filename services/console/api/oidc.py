@@ -1,7 +1,7 @@
 """The console as an OIDC client of the issuer: authorization code with PKCE (S256), refresh, end session.
 
 The console is a confidential client (`console`): the code is exchanged server-side with its secret, and
-the tokens stay in this process (services.console.sessions)."""
+the tokens stay in this process (store/sessions.py)."""
 
 import base64
 import hashlib

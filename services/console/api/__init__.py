@@ -1,0 +1,9 @@
+"""The console's HTTP face: the sign-in, who is signed in, the services' APIs forwarded, and the Vue app."""
+
+from fastapi import APIRouter
+
+from services.console.api import auth, forward, me, web
+
+router = APIRouter()
+for module in (auth, me, forward, web):  # the page fallback last: it answers every other GET
+    router.include_router(module.router)

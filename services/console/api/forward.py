@@ -1,0 +1,33 @@
+"""The services' APIs through the console (/api/<service>/...): forwarded with the signed-in person's bearer
+token, which the browser never sees."""
+
+import httpx
+from fastapi import APIRouter, Request, Response, status
+
+from shared.auth.http import PUBLIC
+from services.console.api.deps import ConsoleDep, SessionDep, SettingsDep, problem
+
+router = APIRouter(tags=["console"])
+
+# What is passed on to a service, and back: never the browser's cookies, never the service's auth headers.
+FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "idempotency-key")
+FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "location", "retry-after")
+
+
+@router.api_route("/api/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                  openapi_extra=PUBLIC)
+async def forward(service: str, path: str, request: Request, session: SessionDep, settings: SettingsDep,
+                  console: ConsoleDep) -> Response:
+    """`/api/<service>/<path>` → the service's `/<path>` with the person's bearer token; the service decides."""
+    base = settings.backend_url(service)
+    if base is None:
+        raise problem(status.HTTP_404_NOT_FOUND, f"没有服务 {service}", f"no service {service}")
+    headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
+    headers["authorization"] = f"Bearer {session.access_token}"
+    try:
+        answer = await console.http.request(request.method, f"{base}/{path}", params=request.query_params,
+                                            content=await request.body(), headers=headers)
+    except httpx.HTTPError:
+        raise problem(status.HTTP_502_BAD_GATEWAY, f"服务 {service} 不可用", f"the {service} service is unreachable")
+    kept = {name: answer.headers[name] for name in FORWARDED_RESPONSE_HEADERS if name in answer.headers}
+    return Response(answer.content, status_code=answer.status_code, headers=kept)

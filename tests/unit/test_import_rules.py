@@ -1,5 +1,5 @@
 """The runtime library and the services never import the dev tooling (shared/dev/): what runs in production
-does not depend on the dev broker, the dev stack or the 12345 simulator."""
+does not depend on the dev broker, the dev stack or the 12345 simulator, and the service image leaves them out."""
 
 import ast
 from pathlib import Path
@@ -40,3 +40,8 @@ def test_an_import_of_the_dev_tooling_is_found(tmp_path: Path) -> None:
     module = tmp_path / "module.py"
     module.write_text("from shared import dev\nfrom shared.dev.broker import free_port\nimport shared.settings\n")
     assert imports_dev_tooling(module) == ["shared.dev", "shared.dev.broker.free_port"]
+
+
+def test_the_service_image_leaves_the_dev_tooling_out() -> None:
+    ignored = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert "shared/dev" in ignored

@@ -4,6 +4,7 @@ Tracing is not FastStream's middleware: the subscribers take whole batches (its 
 trace per batch) and the outbox relay publishes outside FastStream; `shared.tracing` traces each event."""
 
 import asyncio
+import contextlib
 import logging
 import random
 from functools import lru_cache
@@ -126,10 +127,8 @@ async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:
             if name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service created it first
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another service created it first
             await _wait_for_topics(admin, {topic.name for topic in missing})
     finally:
         await admin.close()

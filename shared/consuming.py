@@ -173,7 +173,7 @@ class BatchApplier:
                     staged |= await self._with_retries(lambda pair=(record, envelope): self._apply([pair]))
                 except TRANSIENT_ERRORS:
                     raise
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:  # noqa: BLE001 - this record is the poison: dead-lettered with its error
                     dead.append((record, f"{type(error).__name__}: {error}"))
         if dead:
             await self._dead_letter(dead)

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
+from pydantic_core import PydanticUndefined
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
-from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import Session, SessionTransaction, configure_mappers
 from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
 from sqlmodel import SQLModel
@@ -45,7 +45,7 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **_JSON)
 
 
-def sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
+def sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL, and every commit synced to disk before it returns (FULL). A consumed batch is acknowledged to
     the bus, and a registration answered, once its transaction commits: WAL's NORMAL survives a crash of
     the process but may lose the last commits to a power cut, after their offsets were committed. Commits
@@ -181,7 +181,9 @@ async def ensure_postgres_database(url: str) -> None:
     if parsed.get_backend_name() != "postgresql":
         return
     async with _server(parsed) as connection:
-        exists = await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database})
+        exists = await connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+        )
         if not exists:
             await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
 

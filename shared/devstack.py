@@ -1,9 +1,10 @@
 """The whole system on one machine: the dev broker and every service as its own process.
 
-The identity provider starts first (seeded with the demo district) and every service is told to trust
-it (`BANCHENG_AUTH_ISSUER`); the staff console starts last, told the services' addresses, and is the
-console client's redirect URI at the identity provider. `make run` uses it in the foreground (`python -m shared.devstack`); the
-integration tests use `Stack` to start real processes on free ports, kill and restart them.
+The identity provider starts first (seeded with the demo district) and every service is told to trust it
+(`BANCHENG_AUTH_ISSUER`); the staff console starts last, told the services' addresses, and is the console
+client's redirect URI at the identity provider. `make run` uses it in the foreground (`python -m
+shared.devstack`); the integration tests use `Stack` to start real processes on free ports, kill and restart
+them.
 """
 
 import argparse

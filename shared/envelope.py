@@ -10,7 +10,6 @@ from typing import Any, Self
 from uuid import UUID
 
 import orjson
-
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared import tracing

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from sqlalchemy import Connection, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,7 +49,9 @@ async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[st
 
 def _record_new_on_sqlite(connection: Connection, consumer: str, ids: list[str], now: datetime) -> set[str]:
     dialect = connection.dialect
-    processed_at = _TABLE.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)(now)  # as SQLAlchemy stores it
+    processed_at = _TABLE.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)(
+        now
+    )  # as SQLAlchemy stores it
     values = (consumer, processed_at, orjson.dumps(ids).decode())
     return on_sqlite_driver(
         connection, lambda driver: {row[0] for row in driver.execute(_SQLITE_INSERT_NEW, values)},

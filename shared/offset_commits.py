@@ -24,7 +24,9 @@ from aiokafka.errors import KafkaError
 from prometheus_client import Gauge
 
 log = logging.getLogger(__name__)
-ASSIGNED = Gauge("bancheng_consumer_partitions", "Partitions assigned to this process, per consumer group", ["consumer"])
+ASSIGNED = Gauge(
+    "bancheng_consumer_partitions", "Partitions assigned to this process, per consumer group", ["consumer"]
+)
 
 
 class OffsetCommits(ConsumerRebalanceListener):

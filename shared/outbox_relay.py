@@ -6,6 +6,7 @@ there is one writing process per file anyway.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 import zlib
@@ -97,10 +98,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-            except TimeoutError:
-                pass
             await asyncio.sleep(self._linger_s)  # commits close together go out in one pass
             self._wake.clear()
             try:

@@ -8,9 +8,9 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -28,14 +28,14 @@ from shared.health import health_router
 from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
-from shared.request_guard import RequestGuard
 from shared.personal_data import Keyring
 from shared.personal_data.rotation import SealedTable
 from shared.pipeline_gauges import sample_pipeline_gauges
+from shared.request_guard import RequestGuard
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging
-from shared.tracing_http import ServerSpans
 from shared.topics import EVENT_STREAMS, dead_letter_topic
+from shared.tracing_http import ServerSpans
 
 log = logging.getLogger(__name__)
 # Far beyond any redelivery: offsets are committed per batch, and a replayed batch is seconds old.
@@ -235,7 +235,7 @@ async def prune_applied_events(runtime: Runtime) -> None:
         try:
             async with runtime.sessions() as session, session.begin():
                 await inbox.prune(session, older_than=APPLIED_EVENTS_KEPT)
-        except Exception:  # noqa: BLE001 - the next pass tries again
+        except Exception:
             log.exception("pruning applied event ids failed")
         await asyncio.sleep(3600)
 

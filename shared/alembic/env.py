@@ -10,7 +10,7 @@ url = config.attributes["database_url"]
 target_metadata = config.attributes.get("target_metadata")
 
 
-def _run(connection) -> None:  # noqa: ANN001 - a sync Connection inside run_sync
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

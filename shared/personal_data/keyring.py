@@ -156,7 +156,7 @@ class Keyring:
     def blind_index(self, kind: str, value: str) -> str:
         """The keyed hash of a normalised value, for exact lookups: `kind` ("phone", "id_number") keeps
         equal values of different kinds apart."""
-        message = f"{kind}\x00{normalise(kind, value)}".encode("utf-8")
+        message = f"{kind}\x00{normalise(kind, value)}".encode()
         if self._index_hash == "sha256":
             return std_hmac.digest(self._index_key, message, "sha256").hex()
         mac = hmac.HMAC(self._index_key, hashes.SM3())

@@ -70,7 +70,7 @@ def reseal_batch(connection: Connection, spec: SealedTable, keyring: Keyring, *,
     return len(rows), resealed, (rows[-1][spec.key] if len(rows) == batch_size else None)
 
 
-def _opened(keyring: Keyring, spec: SealedTable, row, source: str) -> str | None:  # noqa: ANN001
+def _opened(keyring: Keyring, spec: SealedTable, row, source: str) -> str | None:
     value = row[source]
     if value is None:
         return None

@@ -53,7 +53,7 @@ def reach(principal: str, operation: str, resource: str = "topic", names: set[st
 
 
 def test_committed_acls_are_generated_from_the_ownership_table() -> None:
-    assert COMMITTED == acls(CODES), (
+    assert acls(CODES) == COMMITTED, (
         "deploy/kafka/acls.txt is stale: python -m shared.kafka_acls "
         "shared/districts/packs/demo/catalogue.yaml > deploy/kafka/acls.txt"
     )
@@ -102,7 +102,9 @@ def template(name: str) -> str:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_ownership_names_the_groups_and_topics_the_services_really_consume(service: str) -> None:
-    subscriptions = [(group, group_topics) for owner, group, group_topics in service_subscriptions() if owner == service]
+    subscriptions = [
+        (group, group_topics) for owner, group, group_topics in service_subscriptions() if owner == service
+    ]
     assert {template(group) for group, _ in subscriptions} == set(SERVICE_PRINCIPALS[service].groups)
     consumed = {template(topic) for _, group_topics in subscriptions for topic in group_topics}
     assert consumed == set(SERVICE_PRINCIPALS[service].consumes)

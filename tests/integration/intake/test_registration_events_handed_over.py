@@ -6,13 +6,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from shared import db, migrations, outbox
-from shared.personal_data import get_keyring
 from services.intake.batch_writer import durable_writer
 from services.intake.config import district_catalogue
 from services.intake.registration import Origin, validate_registration
 from services.intake.registration_batch import PendingRegistration, write_registrations
 from services.intake.schemas import CaseCreate
+from shared import db, migrations, outbox
+from shared.personal_data import get_keyring
 from tests.integration.intake.conftest import walk_in
 
 MIGRATIONS = Path(__file__).parents[3] / "services" / "intake" / "migrations"
@@ -25,7 +25,7 @@ def pending(description: str) -> PendingRegistration:
     return PendingRegistration(valid=valid, origin=Origin(actor="staff:window"), now=now)
 
 
-async def test_a_batchs_outbox_rows_are_handed_over_with_the_ids_they_were_written_under(tmp_path) -> None:  # noqa: ANN001
+async def test_a_batchs_outbox_rows_are_handed_over_with_the_ids_they_were_written_under(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
     await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
     engine = db.create_engine(url)

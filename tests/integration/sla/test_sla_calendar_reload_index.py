@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from shared import db
 from services.sla import store
+from shared import db
 from tests.conftest import DATABASES
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 
@@ -43,8 +43,13 @@ async def test_a_calendar_reload_pages_through_the_open_deadlines_by_their_index
         pages, after = [], ""
         with captured_selects(engine) as statements:
             async with sessions() as session:
-                while page := await store.open_deadlines_over(session, first=year + timedelta(days=60),
-                                                              last=year + timedelta(days=330), after_id=after, limit=PAGE):
+                while page := await store.open_deadlines_over(
+                    session,
+                    first=year + timedelta(days=60),
+                    last=year + timedelta(days=330),
+                    after_id=after,
+                    limit=PAGE,
+                ):
                     pages.append([row.id for row in page])
                     after = page[-1].id
 

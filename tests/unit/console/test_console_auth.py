@@ -51,14 +51,14 @@ def issuer(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def app(tmp_path) -> FastAPI:  # noqa: ANN001
+def app(tmp_path) -> FastAPI:
     settings = ConsoleSettings(web_dist=tmp_path / "dist", database_url="sqlite+aiosqlite:///:memory:")
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "index.html").write_text("<html>console</html>")
     (tmp_path / "secret.txt").write_text("outside dist")
     http = httpx.AsyncClient(transport=httpx.MockTransport(issuer))
     console = Console(sessions=SessionStore(idle_timeout_s=60, absolute_timeout_s=600, login_timeout_s=60),
-                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http)  # type: ignore[arg-type]
+                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http)  # type: ignore[arg-type]  # a fake verifier
     application = FastAPI()
     problems.install(application)  # as the Runtime does
     application.state.runtime = SimpleNamespace(settings=settings, console=console)

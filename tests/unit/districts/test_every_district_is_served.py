@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.districts import load_packs
 from services.intake.domain.districts import Channel, classify_case, load_district_catalogue
 from services.notify.domain.config_files import load_notify_config
 from services.notify.domain.model import Audience, NotificationContext
@@ -18,6 +17,7 @@ from services.routing.domain.decision import Outcome, RoutingRequest
 from services.routing.domain.loader import load_districts
 from services.routing.domain.router import Router
 from services.sla.domain.policy import load_policies
+from shared.districts import load_packs
 
 PACKS = load_packs()
 INTAKE = load_district_catalogue()
@@ -36,7 +36,10 @@ def test_the_articles_districts_and_demo_are_shipped() -> None:
 def test_each_district_has_a_realistic_catalogue(code: str) -> None:
     pack = PACKS[code]
     assert len(pack.matters) >= 30
-    assert len({m.lead_department for m in pack.matters} | {d for m in pack.matters for d in m.assisting_departments}) >= 12
+    assert (
+        len({m.lead_department for m in pack.matters} | {d for m in pack.matters for d in m.assisting_departments})
+        >= 12
+    )
     assert len(pack.departments) >= 12
 
 

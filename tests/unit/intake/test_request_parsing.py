@@ -8,10 +8,10 @@ import pytest
 from fastapi import FastAPI, Header, Request
 from pydantic import TypeAdapter
 
-from shared import problems
 from services.intake.idempotency import IdempotencyKey
 from services.intake.request_parsing import parse_json_request
 from services.intake.schemas import CaseCreate
+from shared import problems
 
 Actor = Annotated[str | None, Header(alias="X-Example-Tag", min_length=1, max_length=64)]
 HEADERS = {"Idempotency-Key": TypeAdapter(IdempotencyKey), "X-Example-Tag": TypeAdapter(Actor)}
@@ -64,5 +64,8 @@ async def test_a_request_is_answered_as_fastapis_own_parameters_answer_it(name: 
         theirs = await client.post("/fastapi", content=body, headers=headers)
         ours = await client.post("/own", content=body, headers=headers)
 
-    assert (ours.status_code, {**ours.json(), "instance": None}) == (theirs.status_code, {**theirs.json(), "instance": None})
+    assert (ours.status_code, {**ours.json(), "instance": None}) == (
+        theirs.status_code,
+        {**theirs.json(), "instance": None},
+    )
     assert ours.status_code == (200 if name == "valid" else 422)

@@ -48,9 +48,13 @@ def claimed(case: str, number: int) -> Claimed:
 
 
 def dispatcher(adapter: Channel, *, concurrency: int) -> Dispatcher:
-    return Dispatcher(adapters={ChannelName.webhook: adapter}, policy=RetryPolicy(), limiter=ChannelRateLimiter(limits={}),
-                      new_breaker=lambda: CircuitBreaker(failure_threshold=1000, reset_timeout=1.0),
-                      concurrency=concurrency)
+    return Dispatcher(
+        adapters={ChannelName.webhook: adapter},
+        policy=RetryPolicy(),
+        limiter=ChannelRateLimiter(limits={}),
+        new_breaker=lambda: CircuitBreaker(failure_threshold=1000, reset_timeout=1.0),
+        concurrency=concurrency,
+    )
 
 
 async def test_sends_in_flight_on_a_channel_never_exceed_its_concurrency():

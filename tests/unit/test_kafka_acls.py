@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from services.asyncapi import SERVICES, service_subscriptions
 from services.notify.domain.model import ChannelName
 from shared import topics
-from shared.asyncapi import SERVICES, service_subscriptions, streams_of
+from shared.asyncapi import streams_of
 from shared.events import registered_events
 from shared.kafka_acls import Acl, acls, department_codes
 from shared.settings import REPO_ROOT

@@ -110,7 +110,8 @@ def key_partitioner(key: bytes | None, all_partitions: list[int], available: lis
 
 @lru_cache(maxsize=16384)
 def _key_hash(key: bytes) -> int:
-    return murmur2(key) & 0x7FFFFFFF
+    hashed: int = murmur2(key) & 0x7FFFFFFF
+    return hashed
 
 
 async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:

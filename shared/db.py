@@ -90,7 +90,7 @@ def insert_at_commit(session: AsyncSession, row: SQLModel) -> None:
 def rows_to_insert(session: AsyncSession, model: type[SQLModel]) -> list[Any]:
     """The rows of `model`'s table this transaction will insert at commit (`insert_at_commit`): what a
     later event of the same batch must see, and a query does not find."""
-    return [row for row in session.sync_session.info.get(_INSERTS, ()) if _table(row) is _table(model)]
+    return [row for row in session.sync_session.info.get(_INSERTS, ()) if table_of(row) is table_of(model)]
 
 
 def plain_row(model: type[SQLModel], **values: Any) -> Any:
@@ -114,14 +114,15 @@ class _PlainRow:
 
 @cache
 def _plain_class(model: type[SQLModel]) -> type[_PlainRow]:
-    table = _table(model)
+    table = table_of(model)
     columns = frozenset(column.name for column in table.columns)
     return type(f"Plain{model.__name__}", (_PlainRow,), {"__table__": table, "_columns": columns})
 
 
-def _table(model: type[SQLModel] | SQLModel) -> Table:
-    """A table model's table (SQLModel declares `__table__` only on the classes it maps)."""
-    table: Table = model.__table__  # type: ignore[union-attr]  # every model given here is a table model
+def table_of(model: Any) -> Table:
+    """The table of a table model, of one of its rows, or of a `plain_row` (SQLModel declares `__table__`
+    only on the classes it maps, so a type checker cannot see it on `SQLModel`)."""
+    table: Table = model.__table__
     return table
 
 
@@ -135,7 +136,7 @@ def _insert_rows(session: Session) -> None:
         return
     by_table: dict[Any, list[SQLModel]] = {}
     for row in rows:
-        by_table.setdefault(_table(row), []).append(row)
+        by_table.setdefault(table_of(row), []).append(row)
     connection = session.connection()
     for table, table_rows in by_table.items():
         names = [column.name for column in table.columns]

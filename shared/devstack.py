@@ -170,6 +170,8 @@ class Stack:
         """CPU time (user + system) the service's process (or "broker"'s) has used so far: benchmarks report
         it per event, a figure that holds when the machine's other load makes wall-clock rates noisy."""
         process = self.broker.process if name == "broker" else self.processes[name]
+        if process is None:
+            raise RuntimeError(f"{name} is not running")
         fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 

@@ -75,7 +75,7 @@ class Envelope(BaseModel):
             raise ValueError(f"an envelope's time must be aware: {moment}")
         event_id = time_ordered_id()
         traced = trace_context or tracing.current()
-        if traced is None and caused_by is not None:
+        if traced is None and caused_by is not None and caused_by.traceparent is not None:
             traced = caused_by.traceparent, caused_by.tracestate
         return cls._assemble(
             id=event_id,

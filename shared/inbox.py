@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.bulk_insert import on_sqlite_driver
+from shared.db import table_of
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -21,7 +22,7 @@ class ProcessedEvent(SQLModel, table=True):
 
 # INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLite >= 3.35, PostgreSQL): an id recorded before is
 # skipped, and only the ids the statement recorded come back.
-_TABLE = ProcessedEvent.__table__
+_TABLE = table_of(ProcessedEvent)
 _INSERT_NEW = postgresql.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.event_id)
 # SQLite: the ids as one JSON array parameter, so a batch's ids are one statement of three values, run by
 # the driver in one hop (`shared.bulk_insert`); WHERE true lets the parser tell ON CONFLICT from a join's ON.
@@ -49,9 +50,8 @@ async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[st
 
 def _record_new_on_sqlite(connection: Connection, consumer: str, ids: list[str], now: datetime) -> set[str]:
     dialect = connection.dialect
-    processed_at = _TABLE.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)(
-        now
-    )  # as SQLAlchemy stores it
+    process = _TABLE.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)
+    processed_at = process(now) if process is not None else now  # as SQLAlchemy stores it
     values = (consumer, processed_at, orjson.dumps(ids).decode())
     return on_sqlite_driver(
         connection, lambda driver: {row[0] for row in driver.execute(_SQLITE_INSERT_NEW, values)},

@@ -29,7 +29,7 @@ ASSIGNED = Gauge(
 )
 
 
-class OffsetCommits(ConsumerRebalanceListener):
+class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no type information
     """One subscriber's applied offsets; give it as the subscriber's rebalance listener."""
 
     def __init__(self, *, interval_s: float, timeout_s: float, group: str = "") -> None:

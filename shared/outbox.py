@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.bulk_insert import insert_many
+from shared.db import table_of
 from shared.envelope import Envelope
 
 
@@ -30,11 +31,11 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
-OUTBOX = OutboxMessage.__table__
+OUTBOX = table_of(OutboxMessage)
 _STAGED = "outbox_staged"
 _COMMITTING = "outbox_committing"  # session.info: the rows inserted, with their ids, until the commit is done
 # A written row as the relay publishes it: id, topic, key, value, headers, staged at.
-Row = tuple[int, str, bytes, bytes, list, datetime]
+Row = tuple[int, str, bytes, bytes, list[list[str]], datetime]
 Receiver = Callable[[list[Row]], None]
 # SQLite: who takes the rows each database's commits wrote in this process (its relay), by engine.
 _RECEIVERS: dict[Engine, Receiver] = {}
@@ -96,7 +97,7 @@ def _insert_staged(session: Session) -> None:
         # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
         for channel in sorted(staged.channels):
             connection.execute(text(f"NOTIFY {channel}"))
-    elif session.bind in _RECEIVERS:
+    elif session.bind in _RECEIVERS and last_id is not None:  # SQLite answers the last id of the rows written
         session.info[_COMMITTING] = written_rows(staged.rows, last_id=last_id)
 
 
@@ -119,7 +120,7 @@ def hand_over_commits(engine: Engine, receiver: Receiver | None) -> None:
 @event.listens_for(Session, "after_commit")
 def _hand_over_committed(session: Session) -> None:
     rows = session.info.pop(_COMMITTING, None)
-    receiver = _RECEIVERS.get(session.bind) if rows else None
+    receiver = _RECEIVERS.get(session.bind) if rows and isinstance(session.bind, Engine) else None
     if receiver is not None:
         receiver(rows)
 

@@ -138,8 +138,10 @@ class OutboxRelay:
         else:
             if self._deletion_due():
                 await self.delete_published()
-            rows = self._continuing_handed_over()
-            if rows is None:
+            handed_over = self._continuing_handed_over()
+            if handed_over is not None:
+                rows = handed_over
+            else:
                 async with self._engine.connect() as connection:
                     rows = await self._read(connection, after=self._published_up_to)
             if rows:
@@ -264,6 +266,7 @@ class OutboxRelay:
             await connection.close()
             return False
         raw = await connection.get_raw_connection()
+        assert raw.driver_connection is not None  # a connection just opened
         await raw.driver_connection.add_listener(notify_channel(self._service), lambda *_: self.wake())
         self._leader_connection = connection
         log.info("outbox relay of %s is the leader", self._service)

@@ -108,7 +108,7 @@ def _check_url(scope: Scope) -> None:
 
 
 def _is_json(scope: Scope) -> bool:
-    content_type = dict(scope.get("headers") or ()).get(b"content-type", b"").split(b";")[0].strip().lower()
+    content_type: bytes = dict(scope.get("headers") or ()).get(b"content-type", b"").split(b";")[0].strip().lower()
     return content_type == b"application/json" or (content_type.startswith(b"application/")
                                                     and content_type.endswith(b"+json"))
 

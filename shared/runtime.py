@@ -7,11 +7,12 @@ and routes, and hands `runtime.app()` to uvicorn.
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
@@ -52,7 +53,7 @@ class Runtime:
     routers: Sequence[APIRouter] = ()
     # Background loops (a timer sweep, a retry queue, checkpoints): each gets the runtime, runs until
     # cancelled at shutdown, and should catch and log its own errors so one bad pass does not end it.
-    background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
+    background: Sequence[Callable[["Runtime"], Coroutine[Any, Any, None]]] = ()
     # Run once after the migrations, before the bus and before the service reports ready (a first signing
     # key, seed data): an error stops the start.
     on_start: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()

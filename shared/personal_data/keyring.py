@@ -99,7 +99,7 @@ def parse_key(kid: str, spec: str) -> Key:
         secret = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as error:
         raise KeyringError(f"key {kid}: not base64 ({error})") from None
-    return Key(kid=kid, algorithm=algorithm, secret=secret)  # type: ignore[arg-type]
+    return Key(kid=kid, algorithm=algorithm, secret=secret)  # type: ignore[arg-type]  # checked in __post_init__
 
 
 class Keyring:

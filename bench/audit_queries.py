@@ -30,11 +30,11 @@ sys.path.insert(
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared import db, migrations
 from services.audit import log_store, reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Dimension, Period
-from shared import db, migrations
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 EVENTS_PER_CASE = 7

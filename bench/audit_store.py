@@ -24,11 +24,11 @@ sys.path.insert(
     0, str(Path(__file__).resolve().parent.parent)
 )  # this checkout, not the one the shared venv's editable install names
 
+from shared import db, migrations
+from shared.ids import new_id
 from services.audit.domain.signing import generate_signing_key
 from services.audit.log_store import IncomingEvent, Signer, append_events
 from services.audit.log_verification import verify_database
-from shared import db, migrations
-from shared.ids import new_id
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 BATCH = 500  # the consumer's batch: one transaction per batch

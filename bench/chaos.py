@@ -26,9 +26,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.notify.config import NotifySettings
 from shared import db
 from shared.devstack import SERVICES, Stack
+from services.notify.config import NotifySettings
 from tests.e2e.checks import (
     delivered_ids,
     doubled,

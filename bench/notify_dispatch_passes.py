@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from notify_throughput import store_history
 
+from shared import db, migrations
 from services.notify import store
 from services.notify.adapters import build_dispatcher
 from services.notify.config import NotifySettings
 from services.notify.domain.model import ChannelName
-from shared import db, migrations
 
 PASSES = 20
 

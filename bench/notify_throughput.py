@@ -44,7 +44,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
 sys.path.insert(0, str(ROOT))
 
-from services.notify.personal_data import notify_keyring, seal_request
 from shared import db
 from shared.devbroker import DevBroker, free_port
 from shared.envelope import Envelope
@@ -56,6 +55,7 @@ from shared.events.notification import (
 )
 from shared.events.workorder import WorkOrderDispatched
 from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS
+from services.notify.personal_data import notify_keyring, seal_request
 
 IDLE_S = 3.0
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables

@@ -21,12 +21,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.routing_decisions import build_requests
-from services.routing.domain.loader import load_districts
 from shared.devstack import Stack
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
+from bench.routing_decisions import build_requests
+from services.routing.domain.loader import load_districts
 
 
 def forwarded_cases(n: int) -> list[Envelope]:

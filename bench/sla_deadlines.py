@@ -27,16 +27,16 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from shared import db, migrations
+from shared.consuming import Unit
+from shared.envelope import Envelope
+from shared.events.workorder import WorkOrderDispatched
 from services.sla import context, store
 from services.sla.config import SlaSettings
 from services.sla.domain.schedule import compute_schedule
 from services.sla.domain.sweep import next_firing_at
 from services.sla.handlers import on_work_order_dispatched_arm_deadline
 from services.sla.sweeper import sweep_once
-from shared import db, migrations
-from shared.consuming import Unit
-from shared.envelope import Envelope
-from shared.events.workorder import WorkOrderDispatched
 
 SH = ZoneInfo("Asia/Shanghai")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "sla" / "migrations"

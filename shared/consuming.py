@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -24,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox, tracing
 from shared.auth.principal import Principal
+from shared.clock import now_utc
 from shared.db import SessionFactory
 from shared.envelope import Envelope, MalformedMessage
 from shared.events.base import Event
@@ -257,7 +257,7 @@ class BatchApplier:
                 ("dlq_partition", str(record.partition).encode()),
                 ("dlq_offset", str(record.offset).encode()),
                 ("dlq_consumer_group", self.consumer.group.encode()),
-                ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+                ("dlq_failed_at", now_utc().isoformat().encode()),
             ]
             sent.append(await self.producer().send(topic, record.value, key=record.key, headers=headers))
         await asyncio.gather(*sent)

@@ -1,6 +1,6 @@
 """Idempotent consumption: the ids of applied events, stored in the effect's own transaction."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from sqlalchemy import Connection, delete
@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.bulk_insert import on_sqlite_driver
+from shared.clock import now_utc
 from shared.db import table_of
 
 
@@ -17,7 +18,7 @@ class ProcessedEvent(SQLModel, table=True):
 
     consumer: str = Field(primary_key=True)
     event_id: str = Field(primary_key=True)
-    processed_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True)
+    processed_at: datetime = Field(default_factory=now_utc, index=True)
 
 
 # INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLite >= 3.35, PostgreSQL): an id recorded before is
@@ -39,7 +40,7 @@ async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[st
     if not event_ids:
         return set()
     connection = await session.connection()
-    ids, now = list(dict.fromkeys(event_ids)), datetime.now(UTC)
+    ids, now = list(dict.fromkeys(event_ids)), now_utc()
     if connection.dialect.name == "sqlite":
         return await connection.run_sync(_record_new_on_sqlite, consumer, ids, now)
     rows = await connection.execute(
@@ -61,5 +62,5 @@ def _record_new_on_sqlite(connection: Connection, consumer: str, ids: list[str],
 
 async def prune(session: AsyncSession, *, older_than: timedelta) -> None:
     """Forget ids past the redelivery horizon, so the table does not grow forever."""
-    cutoff = datetime.now(UTC) - older_than
+    cutoff = now_utc() - older_than
     await session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.processed_at) < cutoff))

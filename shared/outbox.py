@@ -7,7 +7,7 @@ transaction; `shared.outbox_relay` publishes them.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Engine, LargeBinary, event, func, select, text
@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.bulk_insert import insert_many
+from shared.clock import now_utc
 from shared.db import table_of
 from shared.envelope import Envelope
 
@@ -28,7 +29,7 @@ class OutboxMessage(SQLModel, table=True):
     key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     headers: list[list[str]] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 OUTBOX = table_of(OutboxMessage)
@@ -83,7 +84,7 @@ def row(
     if extra_headers:
         headers += extra_headers.items()
     return {"topic": topic, "key": key, "value": value, "headers": headers,
-            "created_at": staged_at or datetime.now(UTC)}
+            "created_at": staged_at or now_utc()}
 
 
 @event.listens_for(Session, "before_commit")

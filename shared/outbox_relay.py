@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import tracing
+from shared.clock import now_utc
 from shared.db import is_postgres
 from shared.outbox import OUTBOX, Row, hand_over_commits, notify_channel
 
@@ -151,7 +152,7 @@ class OutboxRelay:
                 self._handed_over = [row for row in self._handed_over if row[0] > self._published_up_to]
         if not rows:
             return False
-        now = datetime.now(UTC)
+        now = now_utc()
         lag = LAG.labels(self._service)
         for row in rows:
             lag.observe((now - _aware(row[5])).total_seconds())

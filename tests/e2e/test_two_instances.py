@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from services.notify.config import NotifySettings
 from shared.devstack import SERVICES, Stack
 from shared.settings import REPO_ROOT
+from services.notify.config import NotifySettings
 from tests.conftest import database_url
 from tests.e2e.checks import (
     DOUBLED,

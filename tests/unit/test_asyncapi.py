@@ -2,10 +2,10 @@
 
 import json
 
-from services.asyncapi import service_subscriptions
 from shared.asyncapi import document, message_name
 from shared.events import registered_events
 from shared.settings import REPO_ROOT
+from services.asyncapi import service_subscriptions
 
 SUBSCRIPTIONS = service_subscriptions()
 GENERATED = document(SUBSCRIPTIONS)

@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from services.asyncapi import SERVICES, service_subscriptions
-from services.notify.domain.model import ChannelName
 from shared import topics
 from shared.asyncapi import streams_of
 from shared.events import registered_events
 from shared.kafka_acls import Acl, acls, department_codes
 from shared.settings import REPO_ROOT
 from shared.topics import CHANNEL, DEPARTMENT, DEPARTMENT_SYSTEM, SERVICE_PRINCIPALS
+from services.asyncapi import SERVICES, service_subscriptions
+from services.notify.domain.model import ChannelName
 
 DEPARTMENTS_FILE = REPO_ROOT / "shared" / "districts" / "packs" / "demo" / "catalogue.yaml"
 CODES = department_codes(DEPARTMENTS_FILE)

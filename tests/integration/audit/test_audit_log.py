@@ -5,6 +5,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
+from shared.events.case import CaseAccepted, CaseForwarded, CaseRegistered
+from shared.events.sla import DeadlineArmed
+from shared.events.workorder import WorkOrderDispatched
+from shared.topics import CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
 from services.audit import log_store
 from services.audit.config import get_settings
 from services.audit.domain.case_bundle import verify_case_bundle
@@ -12,10 +16,6 @@ from services.audit.keys import load_signing_key
 from services.audit.log_verification import verify_database
 from services.audit.store import CheckpointRow, LogEntry
 from services.audit.tools import export_case
-from shared.events.case import CaseAccepted, CaseForwarded, CaseRegistered
-from shared.events.sla import DeadlineArmed
-from shared.events.workorder import WorkOrderDispatched
-from shared.topics import CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
 from tests.integration.audit.conftest import AuditService, with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)

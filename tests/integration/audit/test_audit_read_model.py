@@ -6,6 +6,10 @@ from types import SimpleNamespace
 
 from sqlmodel import select
 
+from shared.envelope import Envelope
+from shared.events import case, sla, workorder
+from shared.runtime import Runtime
+from shared.topics import CASE_EVENTS
 from services.audit import reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
@@ -13,10 +17,6 @@ from services.audit.domain.signing import generate_signing_key
 from services.audit.handlers import append_and_apply
 from services.audit.log_store import Signer
 from services.audit.store import CaseFactsRow
-from shared.envelope import Envelope
-from shared.events import case, sla, workorder
-from shared.runtime import Runtime
-from shared.topics import CASE_EVENTS
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)

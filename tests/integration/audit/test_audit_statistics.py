@@ -12,6 +12,11 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func
 from sqlmodel import select
 
+from shared.envelope import Envelope
+from shared.events.case import CaseAccepted, CaseRegistered
+from shared.events.workorder import WorkOrderDispatched
+from shared.runtime import Runtime
+from shared.topics import CASE_EVENTS
 from services.audit import reports, tallies
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.signing import generate_signing_key
@@ -20,11 +25,6 @@ from services.audit.gauges import refresh_gauges
 from services.audit.handlers import append_and_apply
 from services.audit.log_store import Signer
 from services.audit.store import CaseFactsRow, CaseTallyRow, LogEntry
-from shared.envelope import Envelope
-from shared.events.case import CaseAccepted, CaseRegistered
-from shared.events.workorder import WorkOrderDispatched
-from shared.runtime import Runtime
-from shared.topics import CASE_EVENTS
 from tests.integration.audit.conftest import AuditService, with_databases
 from tests.integration.audit.seed_district import SEPTEMBER, district_plan, seed_district
 

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from shared.runtime import Runtime
 from services.audit import log_store
 from services.audit.config import get_settings
 from services.audit.domain.verification import FaultKind
 from services.audit.keys import load_signing_key
 from services.audit.log_store import IncomingEvent, Signer
 from services.audit.log_verification import verify_database
-from shared.runtime import Runtime
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from shared.runtime import Runtime
 from services.audit import log_store
 from services.audit.config import get_settings
 from services.audit.keys import load_signing_key
 from services.audit.log_store import IncomingEvent, Signer
 from services.audit.log_verification import verify_database
-from shared.runtime import Runtime
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)

@@ -18,12 +18,12 @@ import uvicorn
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from services.identity import directory
-from services.identity.app import build_runtime
-from services.identity.config import IdentitySettings
 from shared.devbroker import DevBroker, free_port
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings
+from services.identity import directory
+from services.identity.app import build_runtime
+from services.identity.config import IdentitySettings
 from tests.conftest import database_url
 
 SECRET = "identity-integration-test-secret"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.identity.demo import demo_data
 from shared.settings import REPO_ROOT
+from services.identity.demo import demo_data
 
 
 def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

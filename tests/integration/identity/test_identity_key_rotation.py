@@ -8,8 +8,8 @@ import time
 
 from sqlmodel import select
 
-from services.identity.store import SigningKey
 from shared.settings import REPO_ROOT
+from services.identity.store import SigningKey
 from tests.integration.identity.conftest import HOTLINE_SECRET, SECRET, Identity, StartIdentity
 
 SYSTEM = ({"grant_type": "client_credentials"}, ("hotline12345", HOTLINE_SECRET))

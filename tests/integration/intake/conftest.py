@@ -10,12 +10,12 @@ import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from services.intake.app import build_runtime
-from services.intake.config import IntakeSettings
 from shared.devbroker import DevBroker, free_port
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.settings import KafkaSettings
+from services.intake.app import build_runtime
+from services.intake.config import IntakeSettings
 from tests.conftest import DATABASES, database_url
 from tests.issuer import TokenIssuer
 

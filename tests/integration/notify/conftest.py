@@ -18,15 +18,15 @@ import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlmodel import select
 
-from services.notify import store
-from services.notify.config import NotifySettings, get_settings
-from services.notify.domain.config_files import DATA_DIR
-from services.notify.handlers import notify_config
 from shared.envelope import Envelope
 from shared.events import case
 from shared.events.base import Event
 from shared.personal_data import get_keyring
 from shared.runtime import Runtime
+from services.notify import store
+from services.notify.config import NotifySettings, get_settings
+from services.notify.domain.config_files import DATA_DIR
+from services.notify.handlers import notify_config
 from tests.conftest import database_url
 from tests.unit.notify import conftest as unit_fixtures
 from tests.unit.notify.conftest import HttpReceiver

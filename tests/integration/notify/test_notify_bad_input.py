@@ -2,9 +2,9 @@
 
 import httpx
 
-from services.notify.app import build_runtime
 from shared.events import case
 from shared.topics import CASE_CONTACTS, CASE_EVENTS, NOTIFY_RESULTS
+from services.notify.app import build_runtime
 from tests.unit.notify.conftest import Reply
 
 from .conftest import CaseScript, settled, wait_records

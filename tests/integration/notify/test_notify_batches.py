@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from sqlalchemy import delete
 
-from services.notify.app import build_runtime
 from shared import inbox
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
+from services.notify.app import build_runtime
 from tests.conftest import DATABASES
 from tests.unit.notify.conftest import Reply
 

@@ -7,11 +7,11 @@ from email import message_from_bytes, policy
 
 from sqlmodel import select
 
-from services.notify import store
-from services.notify.app import build_runtime
 from shared.events import case, workorder
 from shared.runtime import Runtime
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
+from services.notify import store
+from services.notify.app import build_runtime
 
 from .conftest import CaseScript, settled
 

@@ -6,10 +6,10 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from services.notify.app import build_runtime
 from shared.events import case, sla, workorder
 from shared.topics import CASE_CONTACTS, CASE_EVENTS, NOTIFY_RESULTS, SLA_EVENTS, WORKORDER_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from services.notify.app import build_runtime
 from tests.conftest import DATABASES
 
 from .conftest import HOTLINE_SECRET, WEBHOOK_SECRET, CaseScript, settled, wait_records

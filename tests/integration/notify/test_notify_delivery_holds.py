@@ -4,16 +4,16 @@ import asyncio
 
 from sqlmodel import col, select
 
+from shared import inbox
+from shared.events import case, workorder
+from shared.events.notification import NotificationRequested, open_message, seal_message
+from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
 from services.notify import store
 from services.notify.app import build_channel_worker_runtime, build_runtime
 from services.notify.config import NotifySettings
 from services.notify.dispatch import DELIVERIES
 from services.notify.domain.model import ChannelName
 from services.notify.personal_data import notify_keyring
-from shared import inbox
-from shared.events import case, workorder
-from shared.events.notification import NotificationRequested, open_message, seal_message
-from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
 from tests.unit.notify.conftest import Reply
 
 from .conftest import CaseScript, settled, wait_records

@@ -13,14 +13,14 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import insert
 
+from shared import db
+from shared.envelope import Envelope
+from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
 from services.notify import store
 from services.notify.adapters import build_dispatcher
 from services.notify.config import NotifySettings
 from services.notify.domain.model import ChannelName
 from services.notify.personal_data import notify_keyring, seal_request
-from shared import db
-from shared.envelope import Envelope
-from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
 from tests.conftest import DATABASES
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 

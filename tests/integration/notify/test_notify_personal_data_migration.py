@@ -6,9 +6,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 
-from services.notify.personal_data import contact_context, open_request
 from shared import migrations
 from shared.personal_data import get_keyring
+from services.notify.personal_data import contact_context, open_request
 
 MIGRATIONS = Path(__file__).parents[3] / "services" / "notify" / "migrations"
 

@@ -28,12 +28,12 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.notify import store
-from services.notify.domain.config_files import DATA_DIR
 from shared.envelope import Envelope
 from shared.events.workorder import WorkOrderDispatched
 from shared.topics import WORKORDER_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER
+from services.notify import store
+from services.notify.domain.config_files import DATA_DIR
 from tests.conftest import database_url
 from tests.unit.notify.conftest import HttpReceiver, Reply, free_port
 from tests.unit.notify.packs import webhook_dispatch_packs

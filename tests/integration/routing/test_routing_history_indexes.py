@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from shared import db
 from services.routing import store
 from services.routing.domain.work_order import WorkOrderState
-from shared import db
 from tests.conftest import DATABASES
 from tests.integration.routing.rows import START, routed_case, work_order
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index

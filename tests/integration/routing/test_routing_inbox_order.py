@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import insert
 
+from shared import db
 from services.routing import store
 from services.routing.domain.work_order import WorkOrderState
-from shared import db
 from tests.conftest import DATABASES
 from tests.integration.routing.conftest import staff
 from tests.integration.routing.rows import work_order as order

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from shared import db
 from services.routing import store
 from services.routing.suggestions import Suggestions
-from shared import db
 from tests.conftest import DATABASES
 from tests.integration.routing.rows import routed_case
 from tests.query_plans import migrated_engine

@@ -10,13 +10,13 @@ from aiokafka import ConsumerRecord
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 
-from services.audit.handlers import build_consumer
-from services.audit.log_store import Signer
 from shared import db, inbox, migrations, outbox
 from shared.consuming import BatchApplier, Consumer
 from shared.envelope import Envelope
 from shared.events.case import CaseAccepted, CaseRegistered, CaseResumed
 from shared.topics import CASE_EVENTS
+from services.audit.handlers import build_consumer
+from services.audit.log_store import Signer
 from tests.conftest import DATABASES, database_url
 
 AUDIT_MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "audit" / "migrations"

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.sla.config import DATA
 from shared.events.case import CaseRegistered
 from shared.topics import CASE_EVENTS
+from services.sla.config import DATA
 
 SH = ZoneInfo("Asia/Shanghai")
 # Complex (10 working days) from Thursday 2026-12-24: the count runs into January 2027.

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from services.sla import store
 from shared import db
+from services.sla import store
 from tests.conftest import DATABASES
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 

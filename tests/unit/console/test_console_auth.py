@@ -12,13 +12,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from shared import problems
+from shared.auth.principal import Principal
 from services.console import api, web
 from services.console.app import Console
 from services.console.config import ConsoleSettings
 from services.console.oidc import OidcClient
 from services.console.sessions import Session, SessionStore
-from shared import problems
-from shared.auth.principal import Principal
 
 ISSUER = "http://issuer.test"
 DISCOVERY = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token"}

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.districts import load_packs
 from services.intake.domain.districts import Channel, classify_case, load_district_catalogue
 from services.notify.domain.config_files import load_notify_config
 from services.notify.domain.model import Audience, NotificationContext
@@ -17,7 +18,6 @@ from services.routing.domain.decision import Outcome, RoutingRequest
 from services.routing.domain.loader import load_districts
 from services.routing.domain.router import Router
 from services.sla.domain.policy import load_policies
-from shared.districts import load_packs
 
 PACKS = load_packs()
 INTAKE = load_district_catalogue()

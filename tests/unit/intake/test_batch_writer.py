@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 from sqlalchemy import Connection, text
 
-from services.intake.batch_writer import ThreadWriter, durable_writer
 from shared import db
+from services.intake.batch_writer import ThreadWriter, durable_writer
 
 
 @pytest.fixture

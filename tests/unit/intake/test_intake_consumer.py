@@ -8,13 +8,13 @@ import pytest
 from aiokafka import ConsumerRecord
 from sqlmodel import select
 
-from services.intake import handlers, personal_data, store
 from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
 from shared.ids import new_id
 from shared.personal_data import get_keyring
+from services.intake import handlers, personal_data, store
 from tests.conftest import DATABASES, fresh_sessions
 
 

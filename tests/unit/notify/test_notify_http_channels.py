@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
+from shared.webhook_signing import verify
 from services.notify.channels.dingtalk import DingTalkRobotChannel
 from services.notify.channels.hotline import HotlineChannel
 from services.notify.channels.http import HttpClient
@@ -16,7 +17,6 @@ from services.notify.channels.webhook import WebhookChannel
 from services.notify.channels.wecom import WeComRobotChannel
 from services.notify.domain.model import ChannelName
 from services.notify.domain.results import Outcome
-from shared.webhook_signing import verify
 
 from .conftest import Reply
 from .messages import message

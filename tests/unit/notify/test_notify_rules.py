@@ -2,10 +2,10 @@ from datetime import UTC, datetime, time
 
 import pytest
 
+from shared.districts import load_packs
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.quiet_hours import QuietHours
 from services.notify.domain.rules import ConfigError, parse_district_rules, rule_book
-from shared.districts import load_packs
 
 RULE_EVENTS = {
     "case.registered", "case.accepted", "case.replied", "case.archived", "case.callback_recorded",

@@ -8,13 +8,13 @@ import pytest
 from aiokafka import ConsumerRecord
 from sqlmodel import select
 
-from services.routing import handlers, store
 from shared import outbox
 from shared.consuming import BatchApplier
 from shared.db import plain_row
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded
 from shared.topics import WORKORDER_EVENTS
+from services.routing import handlers, store
 from tests.conftest import DATABASES, fresh_sessions
 
 

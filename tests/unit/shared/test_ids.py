@@ -3,10 +3,10 @@
 import time
 import uuid
 
+from shared.ids import new_id, time_ordered_id
 from services.intake import store as intake_store
 from services.routing import store as routing_store
 from services.sla import store as sla_store
-from shared.ids import new_id, time_ordered_id
 
 
 def test_ids_are_uuid7_and_an_id_made_later_sorts_later_as_text() -> None:

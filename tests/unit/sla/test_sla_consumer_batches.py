@@ -10,14 +10,14 @@ import pytest
 from aiokafka import ConsumerRecord
 from sqlmodel import select
 
-from services.sla import context, handlers, store
-from services.sla.config import SlaSettings
 from shared import outbox
 from shared.consuming import BatchApplier
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CasePaused, CaseRegistered, CaseResumed, CaseWithdrawn
 from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied
+from services.sla import context, handlers, store
+from services.sla.config import SlaSettings
 from tests.conftest import DATABASES, fresh_sessions
 
 SH = ZoneInfo("Asia/Shanghai")

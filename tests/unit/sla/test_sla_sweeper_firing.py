@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from shared import db, outbox
 from services.sla import store
 from services.sla.calendars import Rules
 from services.sla.config import DATA
 from services.sla.sweeper import sweep_once
 from services.sla.tracking import refresh
-from shared import db, outbox
 from tests.conftest import DATABASES, fresh_sessions
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -9,15 +9,16 @@ from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
-from shared.consuming import Unit
 from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
+from shared.consuming import Unit
 from shared.health import RuntimeDep
 from services.identity import accounts, pages
 from services.identity.config import IdentitySettings
-from services.identity.transactions import transaction
-from services.identity.oauth import Loaded, Request as OAuthRequest, Server
+from services.identity.oauth import Loaded, Server
+from services.identity.oauth import Request as OAuthRequest
 from services.identity.oauth_models import Person
 from services.identity.store import Account, AuthorizationCode, Client, LoginSession
+from services.identity.transactions import transaction
 
 router = APIRouter(tags=["oidc"])
 COOKIE = "bancheng_idp_session"

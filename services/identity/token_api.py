@@ -14,19 +14,20 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
 from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.events.identity import SystemTokenIssued
-from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
 from shared.health import RuntimeDep
 from services.identity import accounts, keys, pages
 from services.identity.authorize_api import COOKIE
 from services.identity.config import IdentitySettings
-from services.identity.transactions import transaction
-from services.identity.sealing import Sealer
-from services.identity.oauth import Loaded, Request as OAuthRequest, Server
+from services.identity.oauth import Loaded, Server
+from services.identity.oauth import Request as OAuthRequest
 from services.identity.oauth_models import OAuthClient
+from services.identity.sealing import Sealer
 from services.identity.store import Account, AuthorizationCode, Client, LoginSession, RefreshToken, digest
+from services.identity.transactions import transaction
 
 router = APIRouter(tags=["oidc"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -55,7 +55,7 @@ migrate: $(STAMP)
 	for service in identity intake routing sla notify audit; do $(PY) -m services.$$service migrate || exit 1; done
 
 docs: $(STAMP)
-	$(PY) -m shared.asyncapi > docs/asyncapi.json
+	$(PY) -m services.asyncapi > docs/asyncapi.json
 
 clean:
 	rm -rf var .pytest_cache

@@ -7,12 +7,14 @@ Usage: python bench/audit_chain.py [entries]
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not the one the shared venv's editable install names
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent)
+)  # this checkout, not the one the shared venv's editable install names
 from services.audit.domain.case_bundle import ProofRun, build_case_bundle, verify_case_bundle
 from services.audit.domain.checkpoints import checkpoint_due, sign_checkpoint
 from services.audit.domain.entries import AuditEntry, ChainHead, append_entry
@@ -37,12 +39,21 @@ def main(count: int) -> None:
             occurred_at=start + timedelta(milliseconds=i),
             case_id=f"case-{i // 10}",
             payload={
-                "case_id": f"case-{i // 10}", "hall": "深圳市南山区沙河街道政务服务中心", "channel": "walk_in",
-                "kind": "资料不齐", "matter": "房屋租赁登记备案", "description": "租赁备案材料不齐，需一次性告知所缺材料",
-                "actor": {"id": "staff-12", "role": "window_staff"}, "schema_version": 1,
+                "case_id": f"case-{i // 10}",
+                "hall": "深圳市南山区沙河街道政务服务中心",
+                "channel": "walk_in",
+                "kind": "资料不齐",
+                "matter": "房屋租赁登记备案",
+                "description": "租赁备案材料不齐，需一次性告知所缺材料",
+                "actor": {"id": "staff-12", "role": "window_staff"},
+                "schema_version": 1,
             },
-            headers={"ce_specversion": "1.0", "ce_source": "intake", "ce_type": "case.registered",
-                     "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+            headers={
+                "ce_specversion": "1.0",
+                "ce_source": "intake",
+                "ce_type": "case.registered",
+                "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            },
         )
         for i in range(count)
     ]
@@ -77,8 +88,10 @@ def main(count: int) -> None:
     built = time.perf_counter() - began
     began = time.perf_counter()
     verdict = verify_case_bundle(bundle, public_key=key.public_key())
-    print(f"case bundle                build {built * 1000:.1f} ms, verify {(time.perf_counter() - began) * 1000:.1f} ms,"
-          f" {len(bundle['segments'][0]['links'])} links, ok={verdict.ok}")
+    print(
+        f"case bundle                build {built * 1000:.1f} ms, verify {(time.perf_counter() - began) * 1000:.1f} ms,"
+        f" {len(bundle['segments'][0]['links'])} links, ok={verdict.ok}"
+    )
 
 
 if __name__ == "__main__":

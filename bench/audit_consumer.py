@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.dev.stack import Stack  # noqa: E402 - after the path above
-from shared.envelope import Envelope  # noqa: E402
-from shared.events import case, notification, sla, workorder  # noqa: E402
-from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, SLA_EVENTS, WORKORDER_EVENTS  # noqa: E402
+from shared.dev.stack import Stack
+from shared.envelope import Envelope
+from shared.events import case, notification, sla, workorder
+from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, SLA_EVENTS, WORKORDER_EVENTS
 
 IDLE_S = 3.0
 
@@ -141,8 +141,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as var:
         url = args.database_url or f"sqlite+aiosqlite:///{var}/audit.db"
-        stack = Stack(var_dir=Path(var), database_urls={"audit": url},
-                      extra_env={"BANCHENG_AUDIT_SIGNING_KEY_PATH": f"{var}/audit-key.pem", "BANCHENG_AUDIT_LOG_LEVEL": "WARNING"})
+        stack = Stack(
+            var_dir=Path(var),
+            database_urls={"audit": url},
+            extra_env={
+                "BANCHENG_AUDIT_SIGNING_KEY_PATH": f"{var}/audit-key.pem",
+                "BANCHENG_AUDIT_LOG_LEVEL": "WARNING",
+            },
+        )
         try:
             stack.start(["audit"])
             print(f"audit pid {stack.processes['audit'].pid}", flush=True)

@@ -24,15 +24,17 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not the one the shared venv's editable install names
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent)
+)  # this checkout, not the one the shared venv's editable install names
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared import db, migrations
 from services.audit import log_store, reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Dimension, Period
-from shared import db, migrations
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 EVENTS_PER_CASE = 7
@@ -45,7 +47,12 @@ DESCRIPTIONS = [
     "居住证签注要求房东到场", "农民工工资拖欠投诉转了三个部门", "出租屋消防检查标准不一",
     "职称评审材料退回理由不清楚", "道路占用挖掘许可审批部门不明确",
 ]
-STATES = ["resolved"] * 5 + ["archived"] * 6 + ["out_of_scope"] * 4 + ["dispatched", "replied", "accepted", "in_coordination", "registered"]
+STATES = (
+    ["resolved"] * 5
+    + ["archived"] * 6
+    + ["out_of_scope"] * 4
+    + ["dispatched", "replied", "accepted", "in_coordination", "registered"]
+)
 
 
 async def generate(url: str, events: int) -> int:
@@ -76,30 +83,42 @@ async def generate(url: str, events: int) -> int:
             FROM generate_series(0, :last) AS g"""), {"last": events - 1})
         print(f"generated {events:,} log entries in {time.perf_counter() - began:.0f} s")
         began = time.perf_counter()
-        await connection.execute(text("""
-            INSERT INTO audit_case (case_id, case_number, received_at, hall, district, department, channel, kind, matter,
-                state, accepted, resolved_on_the_spot, out_of_scope, dispatched, replied, on_time, yellow_cards,
+        await connection.execute(
+            text("""
+            INSERT INTO audit_case (case_id, case_number, received_at, hall, district, department, channel, kind,
+                matter, state, accepted, resolved_on_the_spot, out_of_scope, dispatched, replied, on_time, yellow_cards,
                 red_cards, returns, extensions, satisfaction, exemplary, description, replies, solution, search_tokens,
                 period_day, period_week, period_month, period_quarter, period_year)
             SELECT 'case-' || g, 'N-' || g, t, 'H' || (g % 200), 'd' || (g % 10),
                    CASE WHEN s IN ('out_of_scope', 'registered', 'accepted') THEN NULL ELSE 'dept' || (g % 30) END,
                    (ARRAY['walk_in','phone','web','hotline_12345','terminal'])[g % 5 + 1],
                    'kind' || (g % 8), 'm' || (g % 50), s,
-                   s <> 'registered', g % 9 = 0, s = 'out_of_scope', s NOT IN ('out_of_scope', 'registered', 'accepted'),
+                   s <> 'registered', g % 9 = 0, s = 'out_of_scope',
+                   s NOT IN ('out_of_scope', 'registered', 'accepted'),
                    s IN ('replied', 'resolved', 'archived'),
                    CASE WHEN s IN ('resolved', 'archived') THEN g % 13 <> 0 END,
                    (g % 13 = 0)::int, (g % 97 = 0)::int, (g % 31 = 0)::int, (g % 41 = 0)::int,
                    CASE WHEN s IN ('resolved', 'archived') THEN
                         (ARRAY['satisfied','satisfied','basically_satisfied','dissatisfied'])[g % 4 + 1] END,
                    s = 'archived' AND g % 500 = 0,
-                   (CAST(:descriptions AS text[]))[g % 20 + 1], '', CASE WHEN g % 500 = 0 THEN '容缺受理，承诺后补' ELSE '' END,
+                   (CAST(:descriptions AS text[]))[g % 20 + 1], '',
+                   CASE WHEN g % 500 = 0 THEN '容缺受理，承诺后补' ELSE '' END,
                    (CAST(:tokens AS text[]))[g % 20 + 1],
-                   to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), to_char(t AT TIME ZONE 'Asia/Shanghai', 'IYYY-"W"IW'),
-                   to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-"Q"Q'),
+                   to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'),
+                   to_char(t AT TIME ZONE 'Asia/Shanghai', 'IYYY-"W"IW'),
+                   to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'),
+                   to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-"Q"Q'),
                    to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY')
             FROM (SELECT g, timestamptz '2025-01-01' + g * interval '40 seconds' AS t,
-                         (CAST(:states AS text[]))[g % 20 + 1] AS s FROM generate_series(0, :last) AS g) AS generated"""),
-            {"last": cases - 1, "descriptions": DESCRIPTIONS, "tokens": [index_tokens(d) for d in DESCRIPTIONS], "states": STATES})
+                         (CAST(:states AS text[]))[g % 20 + 1] AS s
+                  FROM generate_series(0, :last) AS g) AS generated"""),
+            {
+                "last": cases - 1,
+                "descriptions": DESCRIPTIONS,
+                "tokens": [index_tokens(d) for d in DESCRIPTIONS],
+                "states": STATES,
+            },
+        )
         print(f"generated {cases:,} cases in {time.perf_counter() - began:.0f} s")
         began = time.perf_counter()
         for _, definition in indexes:
@@ -146,28 +165,74 @@ async def measure(url: str, cases: int, runs: int) -> None:
             return await work(session)
 
     queries: list[tuple[str, Callable[[int], Awaitable[object]]]] = [
-        ("statistics: one district by department and month", lambda r: run_in_session(
-            lambda s: reports.statistics(s, CaseFilter(district=(f"d{r % 10}",)), dimension=Dimension.DEPARTMENT, period=Period.MONTH))),
-        ("statistics: the city by district, one month", lambda r: run_in_session(
-            lambda s: reports.statistics(s, CaseFilter(received_from=month(r), received_to=month(r) + timedelta(days=28)),
-                                         dimension=Dimension.DISTRICT))),
-        ("statistics: one hall by kind, all time", lambda r: run_in_session(
-            lambda s: reports.statistics(s, CaseFilter(hall=(f"H{r % 200}",)), dimension=Dimension.KIND))),
-        ("statistics: the whole city by hall, all time (full scan)", lambda r: run_in_session(
-            lambda s: reports.statistics(s, CaseFilter(), dimension=Dimension.HALL))),
-        ("search: text '租赁凭证' in one district, 50 newest", lambda r: run_in_session(
-            lambda s: search.search_cases(s, CaseFilter(district=(f"d{r % 10}",), text="租赁凭证"), limit=50))),
-        ("search: text '推诿' city-wide, red cards, 50 newest", lambda r: run_in_session(
-            lambda s: search.search_cases(s, CaseFilter(text="推诿", card_colour=("red",)), limit=50))),
-        ("search: district + department + state, 50 newest", lambda r: run_in_session(
-            lambda s: search.search_cases(s, CaseFilter(district=(f"d{r % 10}",), department=(f"dept{r % 30}",),
-                                                         state=("archived",)), limit=50))),
-        ("case library: text '容缺', 50 newest", lambda r: run_in_session(
-            lambda s: search.search_cases(s, CaseFilter(text="容缺"), limit=50, library_only=True))),
-        ("high-frequency counts: one district, 4 months", lambda r: run_in_session(
-            lambda s: reports.problem_counts(s, CaseFilter(district=(f"d{r % 10}",)), months=["2025-03", "2025-04", "2025-05", "2025-06"]))),
-        ("timeline: one case among all log entries", lambda r: run_in_session(
-            lambda s: log_store.timeline(s, case_id=f"case-{random.randrange(cases)}"))),
+        (
+            "statistics: one district by department and month",
+            lambda r: run_in_session(
+                lambda s: reports.statistics(
+                    s, CaseFilter(district=(f"d{r % 10}",)), dimension=Dimension.DEPARTMENT, period=Period.MONTH
+                )
+            ),
+        ),
+        (
+            "statistics: the city by district, one month",
+            lambda r: run_in_session(
+                lambda s: reports.statistics(
+                    s,
+                    CaseFilter(received_from=month(r), received_to=month(r) + timedelta(days=28)),
+                    dimension=Dimension.DISTRICT,
+                )
+            ),
+        ),
+        (
+            "statistics: one hall by kind, all time",
+            lambda r: run_in_session(
+                lambda s: reports.statistics(s, CaseFilter(hall=(f"H{r % 200}",)), dimension=Dimension.KIND)
+            ),
+        ),
+        (
+            "statistics: the whole city by hall, all time (full scan)",
+            lambda r: run_in_session(lambda s: reports.statistics(s, CaseFilter(), dimension=Dimension.HALL)),
+        ),
+        (
+            "search: text '租赁凭证' in one district, 50 newest",
+            lambda r: run_in_session(
+                lambda s: search.search_cases(s, CaseFilter(district=(f"d{r % 10}",), text="租赁凭证"), limit=50)
+            ),
+        ),
+        (
+            "search: text '推诿' city-wide, red cards, 50 newest",
+            lambda r: run_in_session(
+                lambda s: search.search_cases(s, CaseFilter(text="推诿", card_colour=("red",)), limit=50)
+            ),
+        ),
+        (
+            "search: district + department + state, 50 newest",
+            lambda r: run_in_session(
+                lambda s: search.search_cases(
+                    s,
+                    CaseFilter(district=(f"d{r % 10}",), department=(f"dept{r % 30}",), state=("archived",)),
+                    limit=50,
+                )
+            ),
+        ),
+        (
+            "case library: text '容缺', 50 newest",
+            lambda r: run_in_session(
+                lambda s: search.search_cases(s, CaseFilter(text="容缺"), limit=50, library_only=True)
+            ),
+        ),
+        (
+            "high-frequency counts: one district, 4 months",
+            lambda r: run_in_session(
+                lambda s: reports.problem_counts(
+                    s, CaseFilter(district=(f"d{r % 10}",)), months=["2025-03", "2025-04", "2025-05", "2025-06"]
+                )
+            ),
+        ),
+        (
+            "timeline: one case among all log entries",
+            lambda r: run_in_session(lambda s: log_store.timeline(s, case_id=f"case-{random.randrange(cases)}")),
+        ),
     ]
     for label, query in queries:
         await timed(label, runs, query)

@@ -20,13 +20,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not the one the shared venv's editable install names
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent)
+)  # this checkout, not the one the shared venv's editable install names
 
+from shared import db, migrations
+from shared.ids import new_id
 from services.audit.domain.signing import generate_signing_key
 from services.audit.log_store import IncomingEvent, Signer, append_events
 from services.audit.log_verification import verify_database
-from shared import db, migrations
-from shared.ids import new_id
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 BATCH = 500  # the consumer's batch: one transaction per batch
@@ -47,16 +49,38 @@ def events(count: int) -> list[IncomingEvent]:
     made = []
     for i in range(count):
         event_id, case_id, at = new_id(), cases[i // 7], start + timedelta(milliseconds=i)
-        made.append(IncomingEvent(
-            topic="bancheng.case.events", partition=i % PARTITIONS, event_id=event_id,
-            event_type="case.registered", occurred_at=at, case_id=case_id,
-            payload={"case_number": f"SS-{i // 7:08d}", "hall": "沙河街道政务服务中心", "channel": "walk_in",
-                     "problem_kind": "missing_materials", "matter_code": "lease_filing",
-                     "description": "租赁备案材料不齐，需一次性告知所缺材料", "applicant_kind": "person", "applicant_masked": "张*"},
-            headers={"ce_specversion": "1.0", "ce_id": event_id, "ce_type": "case.registered", "ce_source": "intake",
-                     "ce_time": at.isoformat(), "ce_subject": case_id,
-                     "ce_district": "nanshan", "ce_actor": "staff:12", "ce_hall": "H1", "content-type": "application/json"},
-        ))
+        made.append(
+            IncomingEvent(
+                topic="bancheng.case.events",
+                partition=i % PARTITIONS,
+                event_id=event_id,
+                event_type="case.registered",
+                occurred_at=at,
+                case_id=case_id,
+                payload={
+                    "case_number": f"SS-{i // 7:08d}",
+                    "hall": "沙河街道政务服务中心",
+                    "channel": "walk_in",
+                    "problem_kind": "missing_materials",
+                    "matter_code": "lease_filing",
+                    "description": "租赁备案材料不齐，需一次性告知所缺材料",
+                    "applicant_kind": "person",
+                    "applicant_masked": "张*",
+                },
+                headers={
+                    "ce_specversion": "1.0",
+                    "ce_id": event_id,
+                    "ce_type": "case.registered",
+                    "ce_source": "intake",
+                    "ce_time": at.isoformat(),
+                    "ce_subject": case_id,
+                    "ce_district": "nanshan",
+                    "ce_actor": "staff:12",
+                    "ce_hall": "H1",
+                    "content-type": "application/json",
+                },
+            )
+        )
     return made
 
 
@@ -78,8 +102,12 @@ async def bench(url: str, label: str, count: int) -> None:
             tenths.append((min(offset + BATCH, count), time.perf_counter()))
     appended, append_cpu = time.perf_counter() - began, cpu_seconds() - cpu
     await engine.dispose()
-    rates = [(size - before) / (at - then) for (before, then), (size, at) in zip([(0, began), *tenths], tenths)]
-    print(f"{label:10} append by log size:       " + "  ".join(f"{size // 1000:,}k {rate:,.0f}/s" for (size, _), rate in zip(tenths, rates)))
+    after = zip([(0, began), *tenths], tenths, strict=False)  # each tenth beside the one before it
+    rates = [(size - before) / (at - then) for (before, then), (size, at) in after]
+    print(
+        f"{label:10} append by log size:       "
+        + "  ".join(f"{size // 1000:,}k {rate:,.0f}/s" for (size, _), rate in zip(tenths, rates, strict=True))
+    )
 
     began, cpu = time.perf_counter(), cpu_seconds()
     report = await verify_database(url, key.public_key())

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.auth.settings import AuthSettings  # noqa: E402
-from shared.auth.tokens import TokenVerifier  # noqa: E402
-from tests.issuer import TokenIssuer  # noqa: E402
+from shared.auth.settings import AuthSettings
+from shared.auth.tokens import TokenVerifier
+from tests.issuer import TokenIssuer
 
 
 async def cpu_per_verification(verifier: TokenVerifier, token: str, count: int) -> float:

@@ -26,13 +26,19 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.notify.config import NotifySettings  # noqa: E402
-from shared import db  # noqa: E402
-from shared.dev.stack import SERVICES, Stack  # noqa: E402
-from tests.e2e.checks import delivered_ids, doubled, outbox_pending, partitions, sink_lines  # noqa: E402
-from tests.e2e.checks import work_orders_per_case  # noqa: E402
-from tests.e2e.load import clerk_token, incomplete_trails, post_case  # noqa: E402
-from tests.issuer import TokenIssuer  # noqa: E402
+from shared import db
+from shared.dev.stack import SERVICES, Stack
+from services.notify.config import NotifySettings
+from tests.e2e.checks import (
+    delivered_ids,
+    doubled,
+    outbox_pending,
+    partitions,
+    sink_lines,
+    work_orders_per_case,
+)
+from tests.e2e.load import clerk_token, incomplete_trails, post_case
+from tests.issuer import TokenIssuer
 
 
 @dataclass
@@ -123,14 +129,20 @@ def report(stack: Stack, case_ids: list[str], kills: list[Kill], args: argparse.
     repeats = sum(sink.values()) - len(sink)
     checks = [
         ("cases posted (distinct ids)", f"{len(set(case_ids))} of {args.cases}", len(set(case_ids)) == args.cases),
-        ("cases with the whole trail in audit", f"{len(case_ids) - len(short)} ({settled_s:.0f} s after the last post)",
-         not short),
+        (
+            "cases with the whole trail in audit",
+            f"{len(case_ids) - len(short)} ({settled_s:.0f} s after the last post)",
+            not short,
+        ),
         ("cases with work orders", str(len(per_case)), set(per_case) == set(case_ids)),
         *[(name, str(len(rows)), not rows) for name, rows in twice.items()],
         ("outbox rows unsent", ", ".join(f"{s} {n}" for s, n in pending.items()), not any(pending.values())),
         ("deliveries recorded / in the file sink", f"{len(delivered)} / {len(sink)}", set(sink) == delivered),
-        ("file-sink lines written again (killed notify's sends in flight)", str(repeats), repeats <= NotifySettings().send_concurrency * sum(
-            kill.service == "notify" for kill in kills)),
+        (
+            "file-sink lines written again (killed notify's sends in flight)",
+            str(repeats),
+            repeats <= NotifySettings().send_concurrency * sum(kill.service == "notify" for kill in kills),
+        ),
     ]
     print(f"\n{args.cases} cases at {args.rate}/s ({posted_s:.0f} s of posting), a random service killed every "
           f"{args.kill_every} s, {'PostgreSQL' if args.postgres else 'SQLite'}; load average "

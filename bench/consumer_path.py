@@ -33,20 +33,19 @@ import uuid
 from pathlib import Path
 
 import uvloop
-
 from aiokafka import AIOKafkaProducer
 from sqlmodel import Field, SQLModel
 
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared import bus, db, inbox, outbox, outbox_relay  # noqa: E402 - after the path above
-from shared.consuming import APPLIED, BatchApplier, Consumer, Unit  # noqa: E402
-from shared.dev.broker import DevBroker  # noqa: E402
-from shared.envelope import Envelope  # noqa: E402
-from shared.events.case import CaseAccepted, CaseRegistered  # noqa: E402
-from shared.runtime import Runtime  # noqa: E402
-from shared.settings import KafkaSettings, ServiceSettings  # noqa: E402
+from shared import bus, db, inbox, outbox, outbox_relay
+from shared.consuming import APPLIED, BatchApplier, Consumer, Unit
+from shared.dev.broker import DevBroker
+from shared.envelope import Envelope
+from shared.events.case import CaseAccepted, CaseRegistered
+from shared.runtime import Runtime
+from shared.settings import KafkaSettings, ServiceSettings
 
 INPUT, OUTPUT = "bench.consumer_path.in", "bench.consumer_path.out"
 SERVICE = "bench"
@@ -123,7 +122,7 @@ def count_batches() -> list[int]:
     sizes: list[int] = []
     apply = BatchApplier.__call__
 
-    async def noted(self: BatchApplier, records) -> None:  # noqa: ANN001
+    async def noted(self: BatchApplier, records) -> None:
         sizes.append(len(records))
         await apply(self, records)
 
@@ -131,7 +130,7 @@ def count_batches() -> list[int]:
     return sizes
 
 
-def counted(metric, **labels: str) -> float:  # noqa: ANN001 - a prometheus_client metric
+def counted(metric, **labels: str) -> float:
     """The sum of a counter's samples with these labels (however many label sets it has)."""
     return sum(
         sample.value for family in metric.collect() for sample in family.samples
@@ -194,8 +193,12 @@ async def run(args: argparse.Namespace, work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL database at 127.0.0.1:5432 instead of SQLite")
-    parser.add_argument("--profile", metavar="FILE", help="record a py-spy profile of the consuming (.svg: flame graph)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL database at 127.0.0.1:5432 instead of SQLite"
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="record a py-spy profile of the consuming (.svg: flame graph)"
+    )
     parser.add_argument("--hold", type=float, default=0.0, metavar="S", help="print the pid, wait S s, then consume")
     parser.add_argument("--rate", type=float, default=0.0, help="offer the events at this many a second "
                         "(from another process) while consuming, instead of publishing them all beforehand")

@@ -33,13 +33,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from http_load import RawClient  # noqa: E402 - bench/, this script's folder
-from shared.dev.broker import free_port  # noqa: E402
-from shared.dev.stack import SERVICES, Stack  # noqa: E402
-from shared.settings import REPO_ROOT  # noqa: E402
-from shared.topics import WORKORDER_EVENTS  # noqa: E402
-from tests.e2e.load import case_body, clerk_token  # noqa: E402
-from tests.issuer import TokenIssuer  # noqa: E402
+from http_load import RawClient
+
+from shared.dev.broker import free_port
+from shared.dev.stack import SERVICES, Stack
+from shared.settings import REPO_ROOT
+from shared.topics import WORKORDER_EVENTS
+from tests.e2e.load import case_body, clerk_token
+from tests.issuer import TokenIssuer
 
 
 async def raw_bus_baseline(servers: str, *, count: int, size: int) -> tuple[float, float]:
@@ -149,7 +150,9 @@ class SpanSink:
 
     def environment(self, ratio: float | None = None) -> dict[str, str]:
         """OTEL_* settings exporting here; with `ratio`, that share of the cases' traces sampled."""
-        sampler = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": str(ratio)} if ratio else {}
+        sampler = (
+            {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": str(ratio)} if ratio else {}
+        )
         return {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.port}",
                 "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", **sampler}
 
@@ -215,9 +218,12 @@ async def run(
         by_post = sorted(done, key=posted.__getitem__)
         fifth = len(by_post) // 5
         early, late = ([(audited[c] - posted[c]) * 1000 for c in part] for part in (by_post[:fifth], by_post[-fifth:]))
-        print(f"completing at {(len(finished) - 1) / (finished[-1] - finished[0]):,.1f} cases/s from the first to the last; "
-              f"register→audited p50 {statistics.median(early):.0f} ms in the first fifth posted, "
-              f"{statistics.median(late):.0f} ms in the last")
+        print(
+            f"completing at {(len(finished) - 1) / (finished[-1] - finished[0]):,.1f} cases/s "
+            "from the first to the last; "
+            f"register→audited p50 {statistics.median(early):.0f} ms in the first fifth posted, "
+            f"{statistics.median(late):.0f} ms in the last"
+        )
     if to_dispatch:
         print(f"register→dispatched p50 {percentile(to_dispatch, 50):.0f} ms  p99 {percentile(to_dispatch, 99):.0f} ms")
     if to_audit:
@@ -244,7 +250,9 @@ async def run(
     if sink:
         await asyncio.sleep(6)  # spans still in the services' batch processors (OTEL_BSP_SCHEDULE_DELAY, 5 s)
         counts = sink.counts()
-        summary.update(spans=counts["spans"], traces=counts["traces"], sink_cpu_ms=sink_cpu * 1000 / max(len(posted), 1))
+        summary.update(
+            spans=counts["spans"], traces=counts["traces"], sink_cpu_ms=sink_cpu * 1000 / max(len(posted), 1)
+        )
         print(f"traced: {counts['spans']:,} spans in {counts['traces']:,} traces received by OTLP "
               f"({counts['spans'] / max(len(posted), 1):.1f} a case); the receiver "
               f"{summary['sink_cpu_ms']:.2f} ms CPU per case")

@@ -32,9 +32,9 @@ from itertools import count
 from pathlib import Path
 
 import httpx
-
 from auth_verify import cpu_per_verification  # bench/, this script's folder
 from http_load import RawClient
+
 from shared import db
 from shared.auth.settings import AuthSettings
 from shared.auth.tokens import TokenVerifier

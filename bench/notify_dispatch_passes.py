@@ -22,12 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's notify, not the one the virtualenv's install points at
 sys.path.insert(0, str(ROOT / "bench"))
 
-from notify_throughput import store_history  # noqa: E402 - after the path above
-from shared import db, migrations  # noqa: E402
-from services.notify import store  # noqa: E402
-from services.notify.adapters import build_dispatcher  # noqa: E402
-from services.notify.config import NotifySettings  # noqa: E402
-from services.notify.domain.model import ChannelName  # noqa: E402
+from notify_throughput import store_history
+
+from shared import db, migrations
+from services.notify import store
+from services.notify.adapters import build_dispatcher
+from services.notify.config import NotifySettings
+from services.notify.domain.model import ChannelName
 
 PASSES = 20
 

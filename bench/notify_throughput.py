@@ -44,15 +44,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # Measure the checkout this file lives in, not the one the virtualenv's editable install points at.
 sys.path.insert(0, str(ROOT))
 
-from shared import db  # noqa: E402 - after the path above
-from shared.dev.broker import DevBroker, free_port  # noqa: E402
-from shared.envelope import Envelope  # noqa: E402
-from shared.events.notification import (  # noqa: E402
-    NotificationDelivered, NotificationRequested, RequestedMessage, seal_message,
+from shared import db
+from shared.dev.broker import DevBroker, free_port
+from shared.envelope import Envelope
+from shared.events.notification import (
+    NotificationDelivered,
+    NotificationRequested,
+    RequestedMessage,
+    seal_message,
 )
-from shared.events.workorder import WorkOrderDispatched  # noqa: E402
-from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS  # noqa: E402
-from services.notify.personal_data import notify_keyring, seal_request  # noqa: E402
+from shared.events.workorder import WorkOrderDispatched
+from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS
+from services.notify.personal_data import notify_keyring, seal_request
 
 IDLE_S = 3.0
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
@@ -92,7 +95,7 @@ def packs_dir(root: Path, sink_url: str) -> Path:
     return root
 
 
-def delivery_table():  # noqa: ANN201 - imported late: the checkout's notify, after the path above
+def delivery_table():
     from services.notify import store
 
     return store.Delivery.__table__
@@ -147,11 +150,16 @@ async def store_history(url: str, count: int) -> None:
             rows = []
             for number in range(first, min(first + 10_000, count)):
                 delivery_id = f"history-{number}"
-                request = NotificationRequested(delivery_id=delivery_id, channel="webhook", recipient="department:market",
-                                                template="workorder_dispatched_department",
-                                                sealed_message=seal_message(notify_keyring(), RequestedMessage(
-                                                    subject="s", body="b"), delivery_id=delivery_id),
-                                                trigger_event_id=f"history-event-{number}")
+                request = NotificationRequested(
+                    delivery_id=delivery_id,
+                    channel="webhook",
+                    recipient="department:market",
+                    template="workorder_dispatched_department",
+                    sealed_message=seal_message(
+                        notify_keyring(), RequestedMessage(subject="s", body="b"), delivery_id=delivery_id
+                    ),
+                    trigger_event_id=f"history-event-{number}",
+                )
                 envelope = Envelope.wrap(request, source="notify", case_id=f"history-{number}", district="demo",
                                         actor="service:notify")
                 rows.append({"delivery_id": delivery_id, "case_id": envelope.case_id, "channel": "webhook",
@@ -260,7 +268,7 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
         log = (work / f"notify-{index}.log").open("wb")
         notify.append(subprocess.Popen([sys.executable, "-m", "services.notify", "serve"], cwd=ROOT,
                                        env={**env, "BANCHENG_NOTIFY_PORT": str(port)}, stdout=log, stderr=log))
-        notify[-1].port = port  # type: ignore[attr-defined]
+        notify[-1].port = port  # type: ignore[attr-defined]  # the port kept beside its process
     engine = create_async_engine(env["BANCHENG_NOTIFY_DATABASE_URL"])
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, linger_ms=5)
     delivered = Delivered(broker.bootstrap_servers)
@@ -312,9 +320,19 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
     print(f"  attempts: {attempts} for {WARM_UP_EVENTS + args.events} deliveries; last errors seen: {errors or 'none'}")
     per = max(done, 1)
     each = [seconds for name, seconds in cpu.items() if name.startswith("notify-")]
-    figures = {"notify": sum(each), **{name: seconds for name, seconds in cpu.items() if not name.startswith("notify-")}}
-    print("  CPU per notification: " + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in figures.items())
-          + (f" (notify's processes: {' + '.join(f'{1000 * seconds / per:.2f}' for seconds in each)})" if len(each) > 1 else ""))
+    figures = {
+        "notify": sum(each),
+        **{name: seconds for name, seconds in cpu.items() if not name.startswith("notify-")},
+    }
+    print(
+        "  CPU per notification: "
+        + ", ".join(f"{name} {1000 * seconds / per:.2f} ms" for name, seconds in figures.items())
+        + (
+            f" (notify's processes: {' + '.join(f'{1000 * seconds / per:.2f}' for seconds in each)})"
+            if len(each) > 1
+            else ""
+        )
+    )
     print(f"  idle, before the run: notify {1000 * idle:.0f} ms CPU a second")
     print(f"  machine's pace (machine_pace): {pace_before:.1f} µs before the run, {pace_after:.1f} after; "
           f"the host took {100 * steal / max(ticks, 1):.0f} % of this machine's CPU time during the run (steal)")

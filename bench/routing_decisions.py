@@ -17,7 +17,13 @@ from services.routing.domain.router import Router
 from services.routing.domain.similarity import ResolvedCase, SimilarCaseIndex
 
 PREFIXES = ["您好，我想咨询一下", "我们公司", "本人", "家里老人", "上周在窗口", "网上申请了好几次"]
-SUFFIXES = ["一直办不下来，材料不知道缺什么", "窗口说不归他们管", "急着用，能不能加快", "系统总是提示失败", "政策看不懂"]
+SUFFIXES = [
+    "一直办不下来，材料不知道缺什么",
+    "窗口说不归他们管",
+    "急着用，能不能加快",
+    "系统总是提示失败",
+    "政策看不懂",
+]
 OUT_OF_SCOPE = ["小区楼下车位被占，乱停车没人管", "物业公司乱收物业费", "楼下广场舞噪音扰民", "老板拖欠工资三个月"]
 NOTHING = ["我想问问这个事情怎么弄", "上次来过一次，还是不清楚", "请帮忙看看"]
 

@@ -21,12 +21,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.routing_decisions import build_requests  # noqa: E402
-from services.routing.domain.loader import load_districts  # noqa: E402
-from shared.dev.stack import Stack  # noqa: E402
-from shared.envelope import Envelope  # noqa: E402
-from shared.events.case import CaseForwarded  # noqa: E402
-from shared.topics import CASE_EVENTS, WORKORDER_EVENTS  # noqa: E402
+from shared.dev.stack import Stack
+from shared.envelope import Envelope
+from shared.events.case import CaseForwarded
+from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
+from bench.routing_decisions import build_requests
+from services.routing.domain.loader import load_districts
 
 
 def forwarded_cases(n: int) -> list[Envelope]:

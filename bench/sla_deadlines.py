@@ -27,16 +27,16 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared import db, migrations  # noqa: E402
-from shared.consuming import Unit  # noqa: E402
-from shared.envelope import Envelope  # noqa: E402
-from shared.events.workorder import WorkOrderDispatched  # noqa: E402
-from services.sla import context, store  # noqa: E402
-from services.sla.config import SlaSettings  # noqa: E402
-from services.sla.domain.schedule import compute_schedule  # noqa: E402
-from services.sla.domain.sweep import next_firing_at  # noqa: E402
-from services.sla.handlers import on_work_order_dispatched_arm_deadline  # noqa: E402
-from services.sla.sweeper import sweep_once  # noqa: E402
+from shared import db, migrations
+from shared.consuming import Unit
+from shared.envelope import Envelope
+from shared.events.workorder import WorkOrderDispatched
+from services.sla import context, store
+from services.sla.config import SlaSettings
+from services.sla.domain.schedule import compute_schedule
+from services.sla.domain.sweep import next_firing_at
+from services.sla.handlers import on_work_order_dispatched_arm_deadline
+from services.sla.sweeper import sweep_once
 
 SH = ZoneInfo("Asia/Shanghai")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "sla" / "migrations"
@@ -48,9 +48,11 @@ COLUMNS = (
 )
 
 
-def row_for(rules, start: datetime, tier: str) -> tuple:  # noqa: ANN001
+def row_for(rules, start: datetime, tier: str) -> tuple:
     """A deadline row as the service writes it, its schedule computed by the domain."""
-    s = compute_schedule(clock_started_at=start, tier=tier, policy=rules.policy("demo"), calendar=rules.calendar("demo"))
+    s = compute_schedule(
+        clock_started_at=start, tier=tier, policy=rules.policy("demo"), calendar=rules.calendar("demo")
+    )
     wid = str(uuid.uuid4())
     return (
         wid, f"case-{wid}", "work_order", wid, "market", "demo", "DEMO", tier, "open",
@@ -59,7 +61,7 @@ def row_for(rules, start: datetime, tier: str) -> tuple:  # noqa: ANN001
     )
 
 
-def open_rows(rules, n: int):  # noqa: ANN001, ANN201
+def open_rows(rules, n: int):
     """n open deadlines started after SWEEP_AT (so none is due then), from 500 distinct schedules."""
     templates = [
         row_for(rules, SWEEP_AT + timedelta(days=1, minutes=7 * i), random.choice(["simple", "general", "complex"]))
@@ -70,7 +72,7 @@ def open_rows(rules, n: int):  # noqa: ANN001, ANN201
         yield (wid, f"case-{wid}", "work_order", wid, *templates[i % 500][4:])
 
 
-async def bulk_insert(url: str, rows) -> None:  # noqa: ANN001
+async def bulk_insert(url: str, rows) -> None:
     if db.is_postgres(url):
         import asyncpg
 
@@ -84,7 +86,7 @@ async def bulk_insert(url: str, rows) -> None:  # noqa: ANN001
     connection = sqlite3.connect(url.split("///", 1)[1])
     connection.execute("PRAGMA cache_size=-262144")  # 256 MB: random uuid keys touch the whole index
 
-    def sqlite_value(v):  # noqa: ANN001, ANN202 - as SQLAlchemy stores them: naive UTC text
+    def sqlite_value(v):
         return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
 
     with connection:
@@ -95,7 +97,7 @@ async def bulk_insert(url: str, rows) -> None:  # noqa: ANN001
     connection.close()
 
 
-async def count_open(sessions) -> int:  # noqa: ANN001
+async def count_open(sessions) -> int:
     from sqlalchemy import func
     from sqlmodel import select
 
@@ -103,11 +105,13 @@ async def count_open(sessions) -> int:  # noqa: ANN001
         return (await session.exec(select(func.count()).select_from(store.Deadline))).one()
 
 
-async def sweep_costs(url: str, sessions, rules, label: str) -> list[dict]:  # noqa: ANN001
+async def sweep_costs(url: str, sessions, rules, label: str) -> list[dict]:
     """Insert k deadlines already past their deadline, time the sweep that fires them, for several k."""
     results = []
     for k in (0, 10, 100, 1000):
-        late = [row_for(rules, SWEEP_AT - timedelta(days=10, minutes=random.randint(0, 600)), "simple") for _ in range(k)]
+        late = [
+            row_for(rules, SWEEP_AT - timedelta(days=10, minutes=random.randint(0, 600)), "simple") for _ in range(k)
+        ]
         await bulk_insert(url, late)
         started, cpu_started = time.perf_counter(), time.process_time()
         lags = await sweep_once(sessions=sessions, rules=rules, now=SWEEP_AT, batch=500)
@@ -119,7 +123,7 @@ async def sweep_costs(url: str, sessions, rules, label: str) -> list[dict]:  # n
     return results
 
 
-async def firing_lag(url: str, sessions, rules, m: int, interval_s: float) -> dict:  # noqa: ANN001
+async def firing_lag(url: str, sessions, rules, m: int, interval_s: float) -> dict:
     """m half-time warnings spread over 20 s of clock; the sweeper loop fires them; lag at commit."""
     # Immediate tier from 09:00 + x: half time at 13:15 + x/2, so x = i*40/m spreads them over 20 s.
     day = datetime(2026, 3, 4, 9, 0, tzinfo=SH)
@@ -140,7 +144,7 @@ async def firing_lag(url: str, sessions, rules, m: int, interval_s: float) -> di
             "lag_max_s": round(lags[-1], 3)}
 
 
-async def arming_rate(sessions, n: int) -> tuple[float, float]:  # noqa: ANN001
+async def arming_rate(sessions, n: int) -> tuple[float, float]:
     """Work orders dispatched through the consumer's handler, 500 per transaction as the applier does:
     timers armed per second, and CPU ms per timer (which holds when the machine is shared)."""
     started, cpu_started = time.perf_counter(), time.process_time()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from end_to_end import bench  # noqa: E402 - bench/, this script's folder
+from end_to_end import bench
 
 FIGURES = [
     ("cases_per_s", "completed end to end, cases/s"),
@@ -33,7 +33,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1, help="off/on runs, alternated")
     parser.add_argument("--sample-ratio", type=float, help="also a run recording this share of the traces")
     args = parser.parse_args()
-    modes = {"off": None, "otlp": None} | ({f"otlp {args.sample_ratio:g}": args.sample_ratio} if args.sample_ratio else {})
+    modes = {"off": None, "otlp": None} | (
+        {f"otlp {args.sample_ratio:g}": args.sample_ratio} if args.sample_ratio else {}
+    )
     runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     for pair in range(args.pairs):
         for mode, ratio in modes.items():
@@ -45,8 +47,12 @@ def main() -> None:
     for key, label in FIGURES:
         values = {mode: [run[key] for run in runs[mode]] for mode in modes}
         base = statistics.mean(values["off"])
-        changes = " ".join(f"{(statistics.mean(v) - base) / base * 100:+.1f}%" for mode, v in values.items() if mode != "off")
-        print(f"{label:42}" + "".join(f"{' '.join(f'{x:.1f}' for x in v):>22}" for v in values.values()) + f"  {changes}")
+        changes = " ".join(
+            f"{(statistics.mean(v) - base) / base * 100:+.1f}%" for mode, v in values.items() if mode != "off"
+        )
+        print(
+            f"{label:42}" + "".join(f"{' '.join(f'{x:.1f}' for x in v):>22}" for v in values.values()) + f"  {changes}"
+        )
     for mode in modes:
         if mode == "off":
             continue

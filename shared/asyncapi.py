@@ -1,15 +1,11 @@
 """The AsyncAPI 3.0 document of every topic and event, generated from the contracts and the consumers.
 
-    python -m shared.asyncapi > docs/asyncapi.json     (or `make docs`)
-
 Messages come from the registered event classes (JSON Schema from the pydantic models, CloudEvents
-headers, the case id as key); channels from `shared.topics`; receive operations from each service's
-consumers, found by building each service's runtime by name (the one place that lists the services).
+headers, the case id as key); channels from `shared.topics`; receive operations from the consumers it is
+given. Those are each service's, found by services/asyncapi.py (`make docs`), which builds every service's
+runtime: shared/ imports no service.
 """
 
-import importlib
-import json
-import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +14,6 @@ from shared.events import registered_events
 from shared.events.base import Event
 from shared.settings import KafkaSettings
 
-SERVICES = ("intake", "routing", "sla", "notify", "audit")
 # The stream each contract module's events travel on, and the exceptions by event type.
 MODULE_STREAMS = {
     "case": ("intake", topics.CASE_EVENTS),
@@ -139,16 +134,3 @@ def document(subscriptions: Iterable[tuple[str, str, tuple[str, ...]]]) -> dict[
 def _matches(pattern_address: str, address: str) -> bool:
     head, _, tail = pattern_address.partition("{")
     return address.startswith(head) and address.endswith(tail.partition("}")[2])
-
-
-def service_subscriptions() -> list[tuple[str, str, tuple[str, ...]]]:
-    found = []
-    for service in SERVICES:
-        runtime = importlib.import_module(f"services.{service}.app").build_runtime()
-        found += [(service, consumer.group, consumer.topics) for consumer in runtime.consumers]
-    return found
-
-
-if __name__ == "__main__":
-    json.dump(document(service_subscriptions()), sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")

@@ -36,7 +36,8 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
 
     def write(driver: sqlite3.Connection) -> int:
         driver.executemany(statement, values)
-        return driver.execute("SELECT last_insert_rowid()").fetchone()[0]
+        last_id: int = driver.execute("SELECT last_insert_rowid()").fetchone()[0]
+        return last_id
 
     return on_sqlite_driver(connection, write, statement=statement)
 
@@ -46,11 +47,12 @@ def on_sqlite_driver(connection: Connection, work: Callable[[sqlite3.Connection]
     one hop to its thread (on its queue, as SQLAlchemy's adapter does), with the synchronous driver at once.
     A driver error is raised as SQLAlchemy would raise it (IntegrityError, OperationalError, ...), so
     callers retry or give up on it as on any statement's."""
-    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection: Any = connection.connection.dbapi_connection  # aiosqlite's adapter, or sqlite3's own
     dbapi = connection.dialect.loaded_dbapi
     try:
         if connection.dialect.is_async:
-            return dbapi_connection.run_async(lambda driver: driver._execute(work, driver._conn))
+            done: T = dbapi_connection.run_async(lambda driver: driver._execute(work, driver._conn))
+            return done
         return work(dbapi_connection)
     except dbapi.Error as error:
         raise DBAPIError.instance(statement, None, error, dbapi.Error, dialect=connection.dialect) from error
@@ -68,4 +70,4 @@ def _insert_plan(
         raise ValueError(f"rows for {table.name} lack {', '.join(sorted(missing))}")
     compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
     processors = {column.name: column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns}
-    return compiled.string, tuple((name, processors[name]) for name in compiled.positiontup)
+    return compiled.string, tuple((name, processors[name]) for name in compiled.positiontup or ())

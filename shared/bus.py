@@ -4,6 +4,7 @@ Tracing is not FastStream's middleware: the subscribers take whole batches (its 
 trace per batch) and the outbox relay publishes outside FastStream; `shared.tracing` traces each event."""
 
 import asyncio
+import contextlib
 import logging
 import random
 from functools import lru_cache
@@ -109,7 +110,8 @@ def key_partitioner(key: bytes | None, all_partitions: list[int], available: lis
 
 @lru_cache(maxsize=16384)
 def _key_hash(key: bytes) -> int:
-    return murmur2(key) & 0x7FFFFFFF
+    hashed: int = murmur2(key) & 0x7FFFFFFF
+    return hashed
 
 
 async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:
@@ -126,10 +128,8 @@ async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:
             if name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service created it first
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another service created it first
             await _wait_for_topics(admin, {topic.name for topic in missing})
     finally:
         await admin.close()

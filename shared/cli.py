@@ -12,7 +12,7 @@ import uvicorn
 from sqlmodel import SQLModel
 
 from shared import backup, db, migrations
-from shared.personal_data.rotation import reseal_committing
+from shared.personal_data.rotation import Progress, reseal_committing
 from shared.runtime import Runtime
 
 
@@ -78,11 +78,13 @@ async def rotate_personal_data(runtime: Runtime, *, batch_size: int, reindex: bo
     assert keyring is not None
     try:
         for spec in runtime.sealed_tables:
+
+            def report(p: Progress, table: str = spec.table) -> None:
+                print(f"{table}: {p.rows_read} rows read, {p.values_resealed} values re-sealed, up to {p.last_key}",
+                      flush=True)
+
             progress = await reseal_committing(
-                runtime.engine, spec, keyring, batch_size=batch_size, reindex=reindex,
-                report=lambda p, table=spec.table: print(
-                    f"{table}: {p.rows_read} rows read, {p.values_resealed} values re-sealed, up to {p.last_key}",
-                    flush=True))
+                runtime.engine, spec, keyring, batch_size=batch_size, reindex=reindex, report=report)
             print(f"{spec.table}: done under key {keyring.current} ({progress.values_resealed} values re-sealed)")
     finally:
         await runtime.engine.dispose()

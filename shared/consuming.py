@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import inbox, outbox, tracing
 from shared.auth.principal import Principal
+from shared.clock import now_utc
 from shared.db import SessionFactory
 from shared.envelope import Envelope, MalformedMessage
 from shared.events.base import Event
@@ -170,10 +171,10 @@ class BatchApplier:
             staged = False
             for record, envelope in decoded:
                 try:
-                    staged |= await self._with_retries(lambda pair=(record, envelope): self._apply([pair]))
+                    staged |= await self._with_retries(partial(self._apply, [(record, envelope)]))
                 except TRANSIENT_ERRORS:
                     raise
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:  # noqa: BLE001 - this record is the poison: dead-lettered with its error
                     dead.append((record, f"{type(error).__name__}: {error}"))
         if dead:
             await self._dead_letter(dead)
@@ -206,7 +207,7 @@ class BatchApplier:
                 fresh.append((envelope, record))
             if self.consumer.every_batch is not None:
                 if fresh:
-                    await self._apply_every_batch(fresh, session)
+                    await self._apply_every_batch(self.consumer.every_batch, fresh, session)
                 for envelope, _record in fresh:
                     APPLIED.labels(group, envelope.type).inc()
                 return outbox.has_staged(session)
@@ -221,25 +222,27 @@ class BatchApplier:
                     APPLIED.labels(group, envelope.type).inc()
             return outbox.has_staged(session)
 
-    async def _apply_every_batch(self, fresh: Fresh, session: AsyncSession) -> None:
+    async def _apply_every_batch(self, handler: BatchHandler, fresh: Fresh, session: AsyncSession) -> None:
         """The batch handler, each event in a CONSUMER span of its own spanning the call (none current:
         the handler acts for the whole batch)."""
         spans = tracing.consumer_spans(fresh, group=self.consumer.group)
         try:
-            await self.consumer.every_batch(fresh, Unit(session=session, service=self.service))
+            await handler(fresh, Unit(session=session, service=self.service))
         except BaseException as error:
             tracing.end_all(spans, error)
             raise
         tracing.end_all(spans)
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        for number in range(1, self.retry_attempts + 1):
+        number = 1
+        while True:
             try:
                 return await attempt()
             except RETRYABLE_ERRORS:
-                if number == self.retry_attempts:
+                if number >= self.retry_attempts:
                     raise
                 await asyncio.sleep(self.retry_backoff_s * 2 ** (number - 1))
+                number += 1
 
     async def _dead_letter(self, dead: list[tuple[ConsumerRecord, str]]) -> None:
         topic = dead_letter_topic(self.consumer.group)
@@ -254,7 +257,7 @@ class BatchApplier:
                 ("dlq_partition", str(record.partition).encode()),
                 ("dlq_offset", str(record.offset).encode()),
                 ("dlq_consumer_group", self.consumer.group.encode()),
-                ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+                ("dlq_failed_at", now_utc().isoformat().encode()),
             ]
             sent.append(await self.producer().send(topic, record.value, key=record.key, headers=headers))
         await asyncio.gather(*sent)

@@ -1,23 +1,23 @@
 """Database engines and sessions: SQLite (embedded default) or PostgreSQL, from one URL."""
 
-import copy
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import orjson
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
-from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import Session, SessionTransaction, configure_mappers
 from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.bulk_insert import insert_many
+from shared.rows import row_values
 
 SessionFactory = async_sessionmaker[AsyncSession]
 M = TypeVar("M", bound=SQLModel)
@@ -45,7 +45,7 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **_JSON)
 
 
-def sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
+def sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
     """WAL, and every commit synced to disk before it returns (FULL). A consumed batch is acknowledged to
     the bus, and a registration answered, once its transaction commits: WAL's NORMAL survives a crash of
     the process but may lose the last commits to a power cut, after their offsets were committed. Commits
@@ -59,38 +59,20 @@ def sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI h
 
 
 def new_row(model: type[M], **values: Any) -> M:
-    """A new table row of `model`: its defaults, then `values` (any other name is refused).
+    """A new table row of `model` holding `shared.rows.row_values`, tracked like any other: `session.add`
+    inserts what it holds, and changes after this are tracked.
 
     Made as SQLModel makes a table row (no validation), but its values go straight into the instance's
-    dict instead of through an instrumented `setattr` each, and the default factories are called here:
-    building a row was a quarter of routing's CPU in the end-to-end profile. The row is like any other:
-    `session.add` inserts what it holds, and changes after this are tracked."""
-    fields, names = _row_fields(model)
-    unknown = values.keys() - names
-    if unknown:
-        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-    row = _mapped_class(model).new_instance()  # with its ORM state; __init__ and its events skipped
-    data = row.__dict__
-    for name, default, make in fields:
-        if name in values:
-            data[name] = values[name]
-        elif make is not None:
-            data[name] = make()
-        elif default is not PydanticUndefined:
-            data[name] = copy.deepcopy(default) if isinstance(default, (list, dict, set)) else default
+    dict instead of through an instrumented `setattr` each: building a row was a quarter of routing's CPU
+    in the end-to-end profile."""
+    row = cast(M, _mapped_class(model).new_instance())  # with its ORM state; __init__ and its events skipped
+    row.__dict__.update(row_values(model, **values))
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     return row
 
 
 @cache
-def _row_fields(model: type[SQLModel]) -> tuple[tuple[tuple[str, Any, Callable[[], Any] | None], ...], frozenset[str]]:
-    """Each field's name, default and default factory, and the names."""
-    fields = tuple((name, field.default, field.default_factory) for name, field in model.model_fields.items())
-    return fields, frozenset(name for name, _default, _make in fields)
-
-
-@cache
-def _mapped_class(model: type[SQLModel]) -> ClassManager:
+def _mapped_class(model: type[SQLModel]) -> "ClassManager[SQLModel]":
     configure_mappers()  # what a model's first __init__ does: its attributes get their implementations
     return manager_of_class(model)
 
@@ -108,33 +90,40 @@ def insert_at_commit(session: AsyncSession, row: SQLModel) -> None:
 def rows_to_insert(session: AsyncSession, model: type[SQLModel]) -> list[Any]:
     """The rows of `model`'s table this transaction will insert at commit (`insert_at_commit`): what a
     later event of the same batch must see, and a query does not find."""
-    return [row for row in session.sync_session.info.get(_INSERTS, ()) if row.__table__ is model.__table__]
+    return [row for row in session.sync_session.info.get(_INSERTS, ()) if table_of(row) is table_of(model)]
 
 
 def plain_row(model: type[SQLModel], **values: Any) -> Any:
-    """A new row of `model`'s table as plain attributes, defaults filled in, for `insert_at_commit` (which
-    reads the table's columns off it): a table instance costs ~30–150 µs to build (pydantic and the ORM's
-    instrumentation, per column), this a few µs. It is not in the session: a query does not find it."""
-    row_class, defaults = _plain(model)
-    for name, default, factory in defaults:
-        if name not in values:
-            if factory is not None:
-                values[name] = factory()
-            elif default is PydanticUndefined:
-                raise TypeError(f"{model.__name__} row without {name}")
-            else:
-                values[name] = default
-    row = row_class()
-    for name, value in values.items():
-        setattr(row, name, value)  # AttributeError for a name that is not a column (the class has slots)
+    """`shared.rows.row_values` read as attributes, for `insert_at_commit` (which reads the table's columns
+    off it): a table instance costs ~30–150 µs to build, this a few µs. It is not in the session: a query
+    does not find it. Setting an attribute the table has no column for fails, as on a table instance."""
+    row = object.__new__(_plain_class(model))
+    object.__setattr__(row, "__dict__", row_values(model, **values))  # the dict itself: no copy, no per-name set
     return row
 
 
+class _PlainRow:
+    __table__: ClassVar[Table]
+    _columns: ClassVar[frozenset[str]]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._columns:
+            raise AttributeError(f"{type(self).__name__} has no column {name}")
+        object.__setattr__(self, name, value)
+
+
 @cache
-def _plain(model: type[SQLModel]) -> tuple[type, tuple[tuple[str, Any, Callable[[], Any] | None], ...]]:
-    columns = tuple(column.name for column in model.__table__.columns)
-    row_class = type(f"Plain{model.__name__}", (), {"__slots__": columns, "__table__": model.__table__})
-    return row_class, tuple((name, f.default, f.default_factory) for name, f in model.model_fields.items())
+def _plain_class(model: type[SQLModel]) -> type[_PlainRow]:
+    table = table_of(model)
+    columns = frozenset(column.name for column in table.columns)
+    return type(f"Plain{model.__name__}", (_PlainRow,), {"__table__": table, "_columns": columns})
+
+
+def table_of(model: Any) -> Table:
+    """The table of a table model, of one of its rows, or of a `plain_row` (SQLModel declares `__table__`
+    only on the classes it maps, so a type checker cannot see it on `SQLModel`)."""
+    table: Table = model.__table__
+    return table
 
 
 _INSERTS = "db.inserts_at_commit"
@@ -147,7 +136,7 @@ def _insert_rows(session: Session) -> None:
         return
     by_table: dict[Any, list[SQLModel]] = {}
     for row in rows:
-        by_table.setdefault(row.__table__, []).append(row)
+        by_table.setdefault(table_of(row), []).append(row)
     connection = session.connection()
     for table, table_rows in by_table.items():
         names = [column.name for column in table.columns]
@@ -160,7 +149,7 @@ def _forget_rows(session: Session, previous_transaction: SessionTransaction) -> 
         session.info.pop(_INSERTS, None)
 
 
-def no_items() -> list:
+def no_items() -> list[Any]:
     """A default factory for list columns. Not `list`: pydantic inspects a default factory's signature on
     every construction, and a builtin's costs ~150 µs against ~12 µs for a Python function."""
     return []
@@ -181,7 +170,9 @@ async def ensure_postgres_database(url: str) -> None:
     if parsed.get_backend_name() != "postgresql":
         return
     async with _server(parsed) as connection:
-        exists = await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database})
+        exists = await connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+        )
         if not exists:
             await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
 

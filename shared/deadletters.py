@@ -71,7 +71,9 @@ async def replay(bootstrap_servers: str, letters: list[DeadLetter], *, security:
     await producer.start()
     try:
         sent = [
-            await producer.send(letter.header("dlq_topic"), letter.value, key=letter.key, headers=letter.original_headers)
+            await producer.send(
+                letter.header("dlq_topic"), letter.value, key=letter.key, headers=letter.original_headers
+            )
             for letter in letters
             if letter.header("dlq_topic")
         ]

@@ -5,15 +5,15 @@ payload is the event's JSON; the attributes travel as `ce_*` headers, trace cont
 `traceparent`/`tracestate` headers.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
 
 import orjson
-
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared import tracing
+from shared.clock import now_utc
 from shared.events.base import Event, event_class
 from shared.ids import time_ordered_id
 
@@ -71,12 +71,12 @@ class Envelope(BaseModel):
         do not make: a case id, and an aware time. Validating cost more than the rest of emitting."""
         if not case_id:
             raise ValueError(f"an envelope for {event.type} needs a case id")
-        moment = occurred_at or datetime.now(UTC)
+        moment = occurred_at or now_utc()
         if moment.tzinfo is None:
             raise ValueError(f"an envelope's time must be aware: {moment}")
         event_id = time_ordered_id()
         traced = trace_context or tracing.current()
-        if traced is None and caused_by is not None:
+        if traced is None and caused_by is not None and caused_by.traceparent is not None:
             traced = caused_by.traceparent, caused_by.tracestate
         return cls._assemble(
             id=event_id,

@@ -18,7 +18,8 @@ health_router = APIRouter(tags=["operations"])
 
 async def get_runtime(request: Request) -> "Runtime":
     # async: FastAPI runs a sync dependency in its thread pool, a thread hop per request.
-    return request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 RuntimeDep = Annotated["Runtime", Depends(get_runtime)]

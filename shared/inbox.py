@@ -1,14 +1,16 @@
 """Idempotent consumption: the ids of applied events, stored in the effect's own transaction."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from sqlalchemy import Connection, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.bulk_insert import on_sqlite_driver
+from shared.clock import now_utc
+from shared.db import table_of
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -16,12 +18,12 @@ class ProcessedEvent(SQLModel, table=True):
 
     consumer: str = Field(primary_key=True)
     event_id: str = Field(primary_key=True)
-    processed_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True)
+    processed_at: datetime = Field(default_factory=now_utc, index=True)
 
 
 # INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLite >= 3.35, PostgreSQL): an id recorded before is
 # skipped, and only the ids the statement recorded come back.
-_TABLE = ProcessedEvent.__table__
+_TABLE = table_of(ProcessedEvent)
 _INSERT_NEW = postgresql.insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.event_id)
 # SQLite: the ids as one JSON array parameter, so a batch's ids are one statement of three values, run by
 # the driver in one hop (`shared.bulk_insert`); WHERE true lets the parser tell ON CONFLICT from a join's ON.
@@ -38,7 +40,7 @@ async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[st
     if not event_ids:
         return set()
     connection = await session.connection()
-    ids, now = list(dict.fromkeys(event_ids)), datetime.now(UTC)
+    ids, now = list(dict.fromkeys(event_ids)), now_utc()
     if connection.dialect.name == "sqlite":
         return await connection.run_sync(_record_new_on_sqlite, consumer, ids, now)
     rows = await connection.execute(
@@ -49,7 +51,8 @@ async def record_new(session: AsyncSession, *, consumer: str, event_ids: list[st
 
 def _record_new_on_sqlite(connection: Connection, consumer: str, ids: list[str], now: datetime) -> set[str]:
     dialect = connection.dialect
-    processed_at = _TABLE.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)(now)  # as SQLAlchemy stores it
+    process = _TABLE.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)
+    processed_at = process(now) if process is not None else now  # as SQLAlchemy stores it
     values = (consumer, processed_at, orjson.dumps(ids).decode())
     return on_sqlite_driver(
         connection, lambda driver: {row[0] for row in driver.execute(_SQLITE_INSERT_NEW, values)},
@@ -59,5 +62,5 @@ def _record_new_on_sqlite(connection: Connection, consumer: str, ids: list[str],
 
 async def prune(session: AsyncSession, *, older_than: timedelta) -> None:
     """Forget ids past the redelivery horizon, so the table does not grow forever."""
-    cutoff = datetime.now(UTC) - older_than
+    cutoff = now_utc() - older_than
     await session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.processed_at) < cutoff))

@@ -24,10 +24,12 @@ from aiokafka.errors import KafkaError
 from prometheus_client import Gauge
 
 log = logging.getLogger(__name__)
-ASSIGNED = Gauge("bancheng_consumer_partitions", "Partitions assigned to this process, per consumer group", ["consumer"])
+ASSIGNED = Gauge(
+    "bancheng_consumer_partitions", "Partitions assigned to this process, per consumer group", ["consumer"]
+)
 
 
-class OffsetCommits(ConsumerRebalanceListener):
+class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no type information
     """One subscriber's applied offsets; give it as the subscriber's rebalance listener."""
 
     def __init__(self, *, interval_s: float, timeout_s: float, group: str = "") -> None:

@@ -7,7 +7,7 @@ transaction; `shared.outbox_relay` publishes them.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Engine, LargeBinary, event, func, select, text
@@ -16,6 +16,8 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.bulk_insert import insert_many
+from shared.clock import now_utc
+from shared.db import table_of
 from shared.envelope import Envelope
 
 
@@ -27,14 +29,14 @@ class OutboxMessage(SQLModel, table=True):
     key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     headers: list[list[str]] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = Field(default_factory=now_utc)
 
 
-OUTBOX = OutboxMessage.__table__
+OUTBOX = table_of(OutboxMessage)
 _STAGED = "outbox_staged"
 _COMMITTING = "outbox_committing"  # session.info: the rows inserted, with their ids, until the commit is done
 # A written row as the relay publishes it: id, topic, key, value, headers, staged at.
-Row = tuple[int, str, bytes, bytes, list, datetime]
+Row = tuple[int, str, bytes, bytes, list[list[str]], datetime]
 Receiver = Callable[[list[Row]], None]
 # SQLite: who takes the rows each database's commits wrote in this process (its relay), by engine.
 _RECEIVERS: dict[Engine, Receiver] = {}
@@ -82,7 +84,7 @@ def row(
     if extra_headers:
         headers += extra_headers.items()
     return {"topic": topic, "key": key, "value": value, "headers": headers,
-            "created_at": staged_at or datetime.now(UTC)}
+            "created_at": staged_at or now_utc()}
 
 
 @event.listens_for(Session, "before_commit")
@@ -96,7 +98,7 @@ def _insert_staged(session: Session) -> None:
         # NOTIFY is delivered on commit, so a relay in another process wakes exactly then.
         for channel in sorted(staged.channels):
             connection.execute(text(f"NOTIFY {channel}"))
-    elif session.bind in _RECEIVERS:
+    elif session.bind in _RECEIVERS and last_id is not None:  # SQLite answers the last id of the rows written
         session.info[_COMMITTING] = written_rows(staged.rows, last_id=last_id)
 
 
@@ -119,7 +121,7 @@ def hand_over_commits(engine: Engine, receiver: Receiver | None) -> None:
 @event.listens_for(Session, "after_commit")
 def _hand_over_committed(session: Session) -> None:
     rows = session.info.pop(_COMMITTING, None)
-    receiver = _RECEIVERS.get(session.bind) if rows else None
+    receiver = _RECEIVERS.get(session.bind) if rows and isinstance(session.bind, Engine) else None
     if receiver is not None:
         receiver(rows)
 

@@ -6,6 +6,7 @@ there is one writing process per file anyway.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 import zlib
@@ -18,6 +19,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import tracing
+from shared.clock import now_utc
 from shared.db import is_postgres
 from shared.outbox import OUTBOX, Row, hand_over_commits, notify_channel
 
@@ -97,10 +99,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-            except TimeoutError:
-                pass
             await asyncio.sleep(self._linger_s)  # commits close together go out in one pass
             self._wake.clear()
             try:
@@ -139,8 +139,10 @@ class OutboxRelay:
         else:
             if self._deletion_due():
                 await self.delete_published()
-            rows = self._continuing_handed_over()
-            if rows is None:
+            handed_over = self._continuing_handed_over()
+            if handed_over is not None:
+                rows = handed_over
+            else:
                 async with self._engine.connect() as connection:
                     rows = await self._read(connection, after=self._published_up_to)
             if rows:
@@ -150,7 +152,7 @@ class OutboxRelay:
                 self._handed_over = [row for row in self._handed_over if row[0] > self._published_up_to]
         if not rows:
             return False
-        now = datetime.now(UTC)
+        now = now_utc()
         lag = LAG.labels(self._service)
         for row in rows:
             lag.observe((now - _aware(row[5])).total_seconds())
@@ -265,6 +267,7 @@ class OutboxRelay:
             await connection.close()
             return False
         raw = await connection.get_raw_connection()
+        assert raw.driver_connection is not None  # a connection just opened
         await raw.driver_connection.add_listener(notify_channel(self._service), lambda *_: self.wake())
         self._leader_connection = connection
         log.info("outbox relay of %s is the leader", self._service)

@@ -13,7 +13,6 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -21,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
 from shared.bus import client_security
+from shared.clock import now_utc
 from shared.outbox_relay import OLDEST_UNSENT_AGE
 from shared.settings import KafkaSettings
 
@@ -93,9 +93,9 @@ async def sample_pipeline_gauges(runtime: "Runtime") -> None:
         while True:
             try:
                 oldest = await runtime.relay.oldest_unsent_at()
-                age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+                age = (now_utc() - oldest).total_seconds() if oldest else 0.0
                 OLDEST_UNSENT_AGE.labels(runtime.name).set(max(age, 0.0))
-            except Exception:  # noqa: BLE001 - the database is away; the next pass tries again
+            except Exception:
                 log.exception("outbox age not sampled")
             try:
                 if reader is None:
@@ -105,7 +105,7 @@ async def sample_pipeline_gauges(runtime: "Runtime") -> None:
                     for topic, count in lag.items():
                         CONSUMER_LAG.labels(consumer.group, topic).set(count)
                     LAG_SAMPLED_AT.labels(consumer.group).set_to_current_time()
-            except Exception:  # noqa: BLE001 - the broker is away; the next pass tries again
+            except Exception:
                 log.exception("consumer lag not sampled")
             await asyncio.sleep(runtime.settings.gauge_interval_s)
     finally:
@@ -131,7 +131,7 @@ def sampled(refresh: Callable[["Runtime"], Awaitable[None]], *, name: str) -> Ca
         while True:
             try:
                 await refresh(runtime)
-            except Exception:  # noqa: BLE001 - the next pass may succeed (database back)
+            except Exception:
                 log.exception("%s not refreshed", name)
             await asyncio.sleep(runtime.settings.gauge_interval_s)
 

@@ -1,12 +1,12 @@
 """Malformed input is refused before a route sees it, as a 4xx problem naming the field.
 
-An ASGI middleware in front of every service: a body over the service's size limit is refused with
-413 (by its Content-Length, or as it streams in); a JSON body must be UTF-8, nested at most
-`MAX_DEPTH` deep, hold no control characters in its strings (tab, line feed and carriage return
-aside), no lone surrogate and no number beyond 64 bits (nor an infinite one, nor NaN); the path and query string must hold no control characters
-either. What the databases cannot store (PostgreSQL refuses NUL in text, both refuse integers past
-64 bits) and what would exhaust the parser's recursion is stopped here, once for all services,
-instead of failing deep inside a route as a 500. Schema errors proper stay FastAPI's (422).
+An ASGI middleware in front of every service: a body over the service's size limit is refused with 413 (by its
+Content-Length, or as it streams in); a JSON body must be UTF-8, nested at most `MAX_DEPTH` deep, hold no
+control characters in its strings (tab, line feed and carriage return aside), no lone surrogate and no number
+beyond 64 bits (nor an infinite one, nor NaN); the path and query string must hold no control characters
+either. What the databases cannot store (PostgreSQL refuses NUL in text, both refuse integers past 64 bits)
+and what would exhaust the parser's recursion is stopped here, once for all services, instead of failing deep
+inside a route as a 500. Schema errors proper stay FastAPI's (422).
 """
 
 import json
@@ -102,11 +102,13 @@ def _check_url(scope: Scope) -> None:
         name = unquote(name.replace("+", " "), errors="replace")
         if _CONTROL.search(name) or _CONTROL.search(unquote(value.replace("+", " "), errors="replace")):
             field = name if not _CONTROL.search(name) else "query"
-            raise invalid(FieldError(field=field, zh=f"{field}:含有控制字符", en=f"{field}: contains control characters"))
+            raise invalid(
+                FieldError(field=field, zh=f"{field}:含有控制字符", en=f"{field}: contains control characters")
+            )
 
 
 def _is_json(scope: Scope) -> bool:
-    content_type = dict(scope.get("headers") or ()).get(b"content-type", b"").split(b";")[0].strip().lower()
+    content_type: bytes = dict(scope.get("headers") or ()).get(b"content-type", b"").split(b";")[0].strip().lower()
     return content_type == b"application/json" or (content_type.startswith(b"application/")
                                                     and content_type.endswith(b"+json"))
 
@@ -171,8 +173,13 @@ def _walk(document: Any) -> None:
             if _CONTROL.search(value):
                 raise _control(field or "body")
             if _SURROGATE.search(value):
-                raise invalid(FieldError(field=field or "body", zh=f"{field or 'body'}:含有无效的 Unicode 字符(孤立代理项)",
-                                         en=f"{field or 'body'}: contains an invalid Unicode character (a lone surrogate)"))
+                raise invalid(
+                    FieldError(
+                        field=field or "body",
+                        zh=f"{field or 'body'}:含有无效的 Unicode 字符(孤立代理项)",
+                        en=f"{field or 'body'}: contains an invalid Unicode character (a lone surrogate)",
+                    )
+                )
 
 
 def _control(field: str) -> ProblemError:

@@ -7,11 +7,12 @@ and routes, and hands `runtime.app()` to uvicorn.
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
@@ -28,14 +29,14 @@ from shared.health import health_router
 from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
-from shared.request_guard import RequestGuard
 from shared.personal_data import Keyring
 from shared.personal_data.rotation import SealedTable
 from shared.pipeline_gauges import sample_pipeline_gauges
+from shared.request_guard import RequestGuard
 from shared.settings import KafkaSettings, ServiceSettings
 from shared.telemetry import configure_logging
-from shared.tracing_http import ServerSpans
 from shared.topics import EVENT_STREAMS, dead_letter_topic
+from shared.tracing_http import ServerSpans
 
 log = logging.getLogger(__name__)
 # Far beyond any redelivery: offsets are committed per batch, and a replayed batch is seconds old.
@@ -52,7 +53,7 @@ class Runtime:
     routers: Sequence[APIRouter] = ()
     # Background loops (a timer sweep, a retry queue, checkpoints): each gets the runtime, runs until
     # cancelled at shutdown, and should catch and log its own errors so one bad pass does not end it.
-    background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
+    background: Sequence[Callable[["Runtime"], Coroutine[Any, Any, None]]] = ()
     # Run once after the migrations, before the bus and before the service reports ready (a first signing
     # key, seed data): an error stops the start.
     on_start: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
@@ -235,7 +236,7 @@ async def prune_applied_events(runtime: Runtime) -> None:
         try:
             async with runtime.sessions() as session, session.begin():
                 await inbox.prune(session, older_than=APPLIED_EVENTS_KEPT)
-        except Exception:  # noqa: BLE001 - the next pass tries again
+        except Exception:
             log.exception("pruning applied event ids failed")
         await asyncio.sleep(3600)
 

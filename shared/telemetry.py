@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from shared.masking import mask_text
 
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, personal data masked in the message and any traceback."""
 

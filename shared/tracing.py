@@ -103,7 +103,8 @@ def configure(service: str, environ: Mapping[str, str] = os.environ) -> TracerPr
 
 
 def resource(service: str) -> Resource:
-    """The service's name in the `bancheng` namespace, unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say otherwise."""
+    """The service's name in the `bancheng` namespace, unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say
+    otherwise."""
     given = OTELResourceDetector().detect().attributes
     return Resource.create({"service.name": service, "service.namespace": "bancheng", **given})
 

@@ -1,4 +1,7 @@
-"""Bancheng's webhook signature, both ways (12345 in, webhooks and 12345 status out): hex HMAC-SHA256 over `timestamp + "." + raw body`."""
+"""Bancheng's webhook signature, both ways (12345 in, webhooks and 12345 status out).
+
+A hex HMAC-SHA256 over `timestamp + "." + raw body`.
+"""
 
 from __future__ import annotations
 

@@ -15,6 +15,9 @@ from shared import db
 from shared.dev.broker import DevBroker
 from tests.issuer import TokenIssuer, _session
 
+# The in-memory span fixture (`spans`) of the tracing tests, unit and over the broker alike.
+pytest_plugins = ["tests.spans"]
+
 
 def postgres_reachable() -> bool:
     try:

@@ -65,7 +65,7 @@ class TokenIssuer:
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 if self.path == "/.well-known/openid-configuration":
                     self._json({"issuer": issuer.url, "jwks_uri": f"{issuer.url}/.well-known/jwks.json",
                                 "id_token_signing_alg_values_supported": ["RS256"]})

@@ -50,12 +50,18 @@ def decode(body: bytes) -> list[ReceivedSpan]:
         resource = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                spans.append(ReceivedSpan(
-                    trace_id=span.trace_id.hex(), span_id=span.span_id.hex(), parent_span_id=span.parent_span_id.hex(),
-                    name=span.name, kind=KINDS.get(span.kind, str(span.kind)), service=str(resource.get("service.name")),
-                    attributes={a.key: _value(a.value) for a in span.attributes},
-                    links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
-                ))
+                spans.append(
+                    ReceivedSpan(
+                        trace_id=span.trace_id.hex(),
+                        span_id=span.span_id.hex(),
+                        parent_span_id=span.parent_span_id.hex(),
+                        name=span.name,
+                        kind=KINDS.get(span.kind, str(span.kind)),
+                        service=str(resource.get("service.name")),
+                        attributes={a.key: _value(a.value) for a in span.attributes},
+                        links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
+                    )
+                )
     return spans
 
 
@@ -87,7 +93,7 @@ class OtlpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 if self.path != "/v1/traces":
                     self.send_error(404)
                     return
@@ -106,7 +112,7 @@ class OtlpReceiver:
                 self.end_headers()
                 self.wfile.write(reply)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path != "/count":
                     self.send_error(404)
                     return

@@ -38,7 +38,7 @@ def captured_selects(engine: AsyncEngine) -> Iterator[list[Statement]]:
     """The SELECT statements run on `engine` inside the block."""
     statements: list[Statement] = []
 
-    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001 - SQLAlchemy hook
+    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append((statement, parameters))
 

@@ -1,4 +1,4 @@
-from services.audit.app import build_runtime
 from shared.cli import main
+from services.audit.app import build_runtime
 
 main(build_runtime)

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.audit.domain.entries import ChainHead
 from services.audit.store import LogEntry
 
-
 ENTRY_FIELDS = (
     "topic", "partition", "sequence", "event_id", "event_type", "occurred_at", "case_id",
     "payload", "headers", "prev_hash", "entry_hash",

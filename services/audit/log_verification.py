@@ -18,13 +18,13 @@ from contextlib import nullcontext
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import func, select
 
+from shared import db
 from services.audit import log_scan, log_store
 from services.audit.domain.checkpoints import SignedCheckpoint
 from services.audit.domain.signing import VerifyingKeys
 from services.audit.domain.slice_check import SliceReport, join_slices
 from services.audit.domain.verification import ChainCheck, VerificationReport, authentic_checkpoints
 from services.audit.store import ChainHeadRow
-from shared import db
 
 SPLIT_FROM = 40_000  # entries: below this a fork costs more than it saves
 

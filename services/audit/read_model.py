@@ -21,13 +21,13 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.envelope import Envelope
+from shared.events import case, sla, workorder
 from services.audit import tallies
 from services.audit.domain.case_facts import CaseState
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Period, period_label
 from services.audit.store import CaseFactsRow
-from shared.envelope import Envelope
-from shared.events import case, sla, workorder
 
 _TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]
 _NEW_CASE = {name: field.default for name, field in CaseFactsRow.model_fields.items()}

@@ -1,7 +1,7 @@
 import sys
 
-from services.intake.app import build_runtime
 from shared.cli import main
+from services.intake.app import build_runtime
 
 if sys.argv[1:2] == ["open311-key"]:  # intake's own command; the rest is every service's (shared/cli.py)
     from services.intake.open311 import keys

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from shared.consuming import Unit
-from shared.masking import mask_text
 from shared.events import case as events
 from shared.events.base import Event
+from shared.masking import mask_text
 from shared.topics import CASE_EVENTS
 from services.intake import store
 from services.intake.domain.errors import DomainConflict, InvalidInput

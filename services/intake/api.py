@@ -12,17 +12,17 @@ from shared.auth.http import Authorize, bounded, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
 from shared.consuming import Unit
-from shared.problems import ProblemError
 from shared.health import RuntimeDep
+from shared.problems import ProblemError
 from services.intake import store
 from services.intake.actions import act_on_case
 from services.intake.config import district_catalogue
 from services.intake.domain.errors import InvalidInput
 from services.intake.idempotency import IdempotencyKey, claim_for, run_once, stored_answer
+from services.intake.public import CasePublic
 from services.intake.registration import Origin, validate_registration
 from services.intake.registration_batch import PendingRegistration
 from services.intake.request_parsing import parse_json_request
-from services.intake.public import CasePublic
 from services.intake.schemas import ActionIn, CaseCreate
 from services.intake.views import case_view
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path, Response, status
 from shared.auth.http import Authorize
 from shared.auth.principal import Principal
 from shared.consuming import Unit
-from shared.problems import ProblemError, not_found
 from shared.events.case import BatchItemMoved, MissingItemSupplied
 from shared.health import RuntimeDep
+from shared.problems import ProblemError, not_found
 from shared.topics import CASE_EVENTS
 from services.intake import store
 from services.intake.api import load_case

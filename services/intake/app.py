@@ -7,20 +7,19 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-
 from shared import outbox
 from shared.personal_data import get_keyring
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.intake import api, api_personal_data, api_tracking, hotline, lookup, personal_data, printouts, store
-from services.intake.open311 import api as open311_api
-from services.intake.config import IntakeSettings, get_settings
 from services.intake.batch_writer import durable_writer
-from services.intake.group_commit import GroupCommit
+from services.intake.config import IntakeSettings, get_settings
 from services.intake.gauges import publish_intake_gauges
+from services.intake.group_commit import GroupCommit
 from services.intake.handlers import consumer
 from services.intake.http_errors import DOMAIN_ERRORS
 from services.intake.idempotency import Answer
+from services.intake.open311 import api as open311_api
 from services.intake.registration_batch import PendingRegistration, write_registrations
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,13 @@ from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, new_row
 from shared.envelope import Envelope
 from shared.events.sla import CardIssued
-from shared.events.workorder import (CaseReplyComposed, WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied,
-                                     WorkOrderReturned)
+from shared.events.workorder import (
+    CaseReplyComposed,
+    WorkOrderCancelled,
+    WorkOrderDispatched,
+    WorkOrderReplied,
+    WorkOrderReturned,
+)
 from shared.topics import SLA_EVENTS, WORKORDER_EVENTS
 from services.intake import store
 from services.intake.actions import act_on_case

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.auth.http import SIGNED_WEBHOOK
 from shared.consuming import Unit
-from shared.masking import mask_text
 from shared.events.case import CaseDescriptionUpdated
 from shared.health import RuntimeDep
+from shared.masking import mask_text
 from shared.problems import ProblemError, from_validation
 from shared.topics import CASE_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify

@@ -18,8 +18,8 @@ from services.intake.domain.case_number import parse_case_number
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
 from services.intake.domain.phone import phone_last_four
 from services.intake.personal_data import opened
-from services.intake.ratelimit import SlidingWindow
 from services.intake.public import CaseStatusPublic, LookupItem, PendingMissingItem
+from services.intake.ratelimit import SlidingWindow
 from services.intake.schemas import StatusLookupIn
 
 router = APIRouter(tags=["citizen"])

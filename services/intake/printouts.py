@@ -5,7 +5,6 @@ applicant's name is the masked one (printouts leave the window and are photograp
 from datetime import UTC, datetime
 from html import escape
 from string import Template
-
 from typing import Annotated
 
 from fastapi import APIRouter

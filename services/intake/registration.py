@@ -28,7 +28,12 @@ from services.intake.domain.batch import BatchItem, open_batch_items
 from services.intake.domain.case_number import case_number_for
 from services.intake.domain.clock import local_date
 from services.intake.domain.districts import (
-    Classification, ComplexityTier, District, DistrictCatalogue, Hall, classify_case,
+    Classification,
+    ComplexityTier,
+    District,
+    DistrictCatalogue,
+    Hall,
+    classify_case,
 )
 from services.intake.domain.errors import FieldProblem, InvalidInput
 from services.intake.domain.lifecycle import ActionKind

@@ -2,18 +2,17 @@
 problem kinds, text limits) is checked by the domain, so both give the same bilingual 422."""
 
 from datetime import date
-
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.events.case import RevealedField
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState
 from services.intake.domain.districts import Channel, ComplexityTier
 from services.intake.domain.identity import IdType
 from services.intake.domain.lifecycle import ActionKind, Satisfaction
 from services.intake.personal_data import SEALED_FIELDS
-from shared.events.case import RevealedField
 
 # Raw strings are bounded well above the domain's limits, so the domain names the real limit
 # while a megabyte of junk is still refused before it is parsed further.

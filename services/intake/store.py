@@ -7,8 +7,8 @@ orders and SLA cards it has heard of — lives in child tables keyed by the case
 """
 
 from collections.abc import Callable
-from functools import cache
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from pydantic_core import PydanticUndefined

@@ -16,8 +16,8 @@ statement over the pass, and each claimed request is parsed once. Sends go over 
 import asyncio
 import logging
 import random
-from contextlib import contextmanager, nullcontext
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -27,25 +27,29 @@ from prometheus_client import Counter
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared import outbox, tracing
 from shared.consuming import Unit
 from shared.envelope import Envelope
 from shared.events.notification import (
-    NotificationDelivered, NotificationFailed, NotificationRequested, RequestedMessage, open_message,
+    NotificationDelivered,
+    NotificationFailed,
+    NotificationRequested,
+    RequestedMessage,
+    open_message,
 )
-from shared import outbox, tracing
+from shared.masking import mask_text
+from shared.personal_data import SealedValueError
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
 from services.notify import store
 from services.notify.channels.base import Channel
 from services.notify.channels.http import HttpClient
 from services.notify.domain.circuit_breaker import CircuitBreaker
-from shared.masking import mask_text
 from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
 from services.notify.personal_data import notify_keyring, open_request
-from shared.personal_data import SealedValueError
 
 log = logging.getLogger(__name__)
 DELIVERY = store.Delivery.__table__

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.consuming import Unit
 from shared.envelope import Envelope
 from shared.events.notification import NotificationFailed, NotificationRequested, RequestedMessage, seal_message
+from shared.personal_data import Keyring
 from shared.topics import NOTIFY_RESULTS, channel_topic
 from services.notify import store
 from services.notify.casebook import Row
@@ -27,7 +28,6 @@ from services.notify.domain.model import CitizenContact, Delivery, NotificationC
 from services.notify.domain.planner import plan
 from services.notify.domain.templates import TemplateError
 from services.notify.personal_data import CONTACT_FIELDS, contact_context, notify_keyring, seal_request
-from shared.personal_data import Keyring
 from services.notify.triggers import Trigger
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-from services.routing.app import build_runtime
 from shared.cli import main
+from services.routing.app import build_runtime
 
 main(build_runtime)

@@ -13,9 +13,18 @@ from shared.db import rows_to_insert
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CaseMerged, CaseWithdrawn
-from shared.events.workorder import (CaseReplyComposed, CoordinationMeetingRecorded, ExtensionDecided,
-                                     ExtensionRequested, ReplyContribution, WorkOrderCancelled, WorkOrderEscalated,
-                                     WorkOrderReplied, WorkOrderReturned, WorkOrderSignedFor)
+from shared.events.workorder import (
+    CaseReplyComposed,
+    CoordinationMeetingRecorded,
+    ExtensionDecided,
+    ExtensionRequested,
+    ReplyContribution,
+    WorkOrderCancelled,
+    WorkOrderEscalated,
+    WorkOrderReplied,
+    WorkOrderReturned,
+    WorkOrderSignedFor,
+)
 from shared.topics import WORKORDER_EVENTS, department_topic
 from services.routing import store
 from services.routing.catalogues import get_catalogues

@@ -8,8 +8,14 @@ from shared.db import insert_at_commit, new_row, plain_row
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CaseForwarded
-from shared.events.workorder import (ManualTriageRequired, OutOfScopeReferralAdvised, PingPongDetected,
-                                     ReferralTarget, SupervisorReviewRequired, WorkOrderDispatched)
+from shared.events.workorder import (
+    ManualTriageRequired,
+    OutOfScopeReferralAdvised,
+    PingPongDetected,
+    ReferralTarget,
+    SupervisorReviewRequired,
+    WorkOrderDispatched,
+)
 from shared.topics import WORKORDER_EVENTS, department_topic
 from services.routing import store
 from services.routing.catalogues import InForce, get_catalogues

@@ -13,8 +13,13 @@ from shared.auth.policy import Scope
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
 from shared.events.case import CaseForwarded, CaseMerged, CaseWithdrawn
-from shared.events.commands import (ComposeCaseReply, ReplyToWorkOrder, RequestExtension, ReturnWorkOrder,
-                                    SignForWorkOrder)
+from shared.events.commands import (
+    ComposeCaseReply,
+    ReplyToWorkOrder,
+    RequestExtension,
+    ReturnWorkOrder,
+    SignForWorkOrder,
+)
 from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS
 from services.routing import actions, store
 from services.routing.dispatching import route_forwarded_case

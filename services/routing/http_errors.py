@@ -8,8 +8,15 @@ from typing import NoReturn
 from sqlalchemy.exc import IntegrityError
 
 from shared.problems import FieldError, ProblemError, invalid, invalid_field
-from services.routing.domain.errors import (CatalogueInvalid, InvalidRequest, InvalidTransition, NotFound,
-                                            RoutingError, SelfApproval, WrongDepartment)
+from services.routing.domain.errors import (
+    CatalogueInvalid,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+    RoutingError,
+    SelfApproval,
+    WrongDepartment,
+)
 
 _STATUS: dict[type[RoutingError], int] = {
     NotFound: 404, WrongDepartment: 403, SelfApproval: 403, InvalidTransition: 409, InvalidRequest: 422, CatalogueInvalid: 422,

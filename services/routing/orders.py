@@ -6,8 +6,14 @@ from typing import Any
 
 from services.routing import store
 from services.routing.domain.catalogue import Level
-from services.routing.domain.work_order import (CoordinationMeeting, Escalation, Extension, Role, WorkOrder,
-                                                WorkOrderState)
+from services.routing.domain.work_order import (
+    CoordinationMeeting,
+    Escalation,
+    Extension,
+    Role,
+    WorkOrder,
+    WorkOrderState,
+)
 
 
 def to_domain(row: store.WorkOrder) -> WorkOrder:

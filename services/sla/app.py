@@ -8,8 +8,8 @@ from shared.settings import get_kafka_settings
 from services.sla import api, calendar_api, test_clock_api
 from services.sla.config import get_settings
 from services.sla.context import install
-from services.sla.handlers import consumer
 from services.sla.gauges import publish_sla_gauges
+from services.sla.handlers import consumer
 from services.sla.sweeper import sweep_deadlines
 
 

@@ -7,9 +7,9 @@ sends an urging notice (催办) to the responsible department, each an event on 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
-from zoneinfo import ZoneInfo
 
 from shared.consuming import Unit
 from shared.db import new_row, plain_row

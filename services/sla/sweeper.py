@@ -19,9 +19,9 @@ from shared.db import SessionFactory
 from services.sla import store
 from services.sla.calendars import Rules
 from services.sla.cards import NewRows, fire_due
+from services.sla.context import current
 from services.sla.domain.schedule import Firing
 from services.sla.tracking import refresh
-from services.sla.context import current
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime

@@ -4,26 +4,26 @@ Every service's first migration calls `create()` and its downgrade `drop()`, so 
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 
 def create() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("topic", AutoString(), nullable=False),
         sa.Column("key", sa.LargeBinary(), nullable=False),
         sa.Column("value", sa.LargeBinary(), nullable=False),
         sa.Column("headers", sa.JSON(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "processed_event",
-        sa.Column("consumer", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("processed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("consumer", AutoString(), nullable=False),
+        sa.Column("event_id", AutoString(), nullable=False),
+        sa.Column("processed_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
     with op.batch_alter_table("processed_event", schema=None) as batch_op:

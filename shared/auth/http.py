@@ -1,12 +1,11 @@
 """FastAPI's side of access: the bearer token → the principal, and each route's declared permission.
 
-A route declares what it needs with one typed dependency, `Annotated[Principal, Authorize("case.read")]`;
-the permission is checked against the roles here and, once the route knows the resource's org unit,
-against the scope with `require(...)`. Routes open to anyone say so with `openapi_extra=PUBLIC` (or
-`SIGNED_WEBHOOK` when an HMAC signature stands in for a token, `API_KEY` when a client's key does); lists kept within the caller's bounds
-declare `NARROWED`. `declare_permissions` writes each
-route's declaration into the OpenAPI document as `x-permission`, where tests/unit/test_route_permissions.py
-checks that no route is left undeclared.
+A route declares what it needs with one typed dependency, `Annotated[Principal, Authorize("case.read")]`; the
+permission is checked against the roles here and, once the route knows the resource's org unit, against the
+scope with `require(...)`. Routes open to anyone say so with `openapi_extra=PUBLIC` (or `SIGNED_WEBHOOK` when
+an HMAC signature stands in for a token, `API_KEY` when a client's key does); lists kept within the caller's
+bounds declare `NARROWED`. `declare_permissions` writes each route's declaration into the OpenAPI document as
+`x-permission`, where tests/unit/test_route_permissions.py checks that no route is left undeclared.
 """
 
 from typing import Annotated, Any
@@ -47,13 +46,19 @@ async def current_principal(
 ) -> Principal:
     """The verified principal of the request's bearer token; 401 without a valid one."""
     if credentials is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, {"zh": "请先登录:缺少访问令牌", "en": "a bearer token is required"},
-                            headers=_CHALLENGE)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            {"zh": "请先登录:缺少访问令牌", "en": "a bearer token is required"},
+            headers=_CHALLENGE,
+        )
     try:
         return await verifier_of(request.app).verify(credentials.credentials)
     except InvalidToken as error:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, {"zh": "访问令牌无效或已过期", "en": f"invalid token: {error}"},
-                            headers={"WWW-Authenticate": 'Bearer realm="bancheng", error="invalid_token"'}) from None
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            {"zh": "访问令牌无效或已过期", "en": f"invalid token: {error}"},
+            headers={"WWW-Authenticate": 'Bearer realm="bancheng", error="invalid_token"'},
+        ) from None
     except KeysUnavailable as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             {"zh": "暂时无法验证访问令牌,请稍后再试", "en": str(error)}) from None

@@ -59,7 +59,9 @@ class IssuerKeys:
         try:
             async with httpx.AsyncClient(timeout=self._settings.http_timeout_s) as client:
                 if self._jwks_url is None:
-                    discovery = await client.get(f"{self._settings.issuer.rstrip('/')}/.well-known/openid-configuration")
+                    discovery = await client.get(
+                        f"{self._settings.issuer.rstrip('/')}/.well-known/openid-configuration"
+                    )
                     discovery.raise_for_status()
                     self._jwks_url = discovery.json()["jwks_uri"]
                 response = await client.get(self._jwks_url)

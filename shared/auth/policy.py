@@ -14,7 +14,11 @@ from shared.auth.principal import PERSON_ROLES, SYSTEM_ROLES, Principal
 ScopeKind = Literal["hall", "department", "district", "any"]
 ROLES = PERSON_ROLES | SYSTEM_ROLES
 
-_DISTRICT_READERS: dict[str, ScopeKind] = {"supervisor": "district", "district_admin": "district", "auditor": "district"}
+_DISTRICT_READERS: dict[str, ScopeKind] = {
+    "supervisor": "district",
+    "district_admin": "district",
+    "auditor": "district",
+}
 _DEPARTMENT: dict[str, ScopeKind] = {"dept_handler": "department", "dept_head": "department",
                                      "dept_system": "department"}
 

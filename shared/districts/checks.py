@@ -61,7 +61,10 @@ def _problems(pack: DistrictPack) -> Iterator[str]:
     for level in pack.routing.escalation_levels:
         if level not in coordinators:
             yield f'routing.escalation_levels: no coordinator department at level "{level}"'
-    if any(k.routing and k.routing.lead == "coordinator" for k in pack.problem_kinds) and "district" not in coordinators:
+    if (
+        any(k.routing and k.routing.lead == "coordinator" for k in pack.problem_kinds)
+        and "district" not in coordinators
+    ):
         yield 'problem_kinds: a kind led by the coordinator needs a coordinator department at level "district"'
     targets = {t.code for t in pack.routing.referral_targets}
     for i, rule in enumerate(pack.routing.out_of_scope):

@@ -1,6 +1,6 @@
 """The base of every event contract, and the registry consumers decode by (type, version)."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,7 +15,7 @@ class Event(BaseModel):
     type: ClassVar[str]
     version: ClassVar[int] = 1
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "type" in cls.__dict__:
             _REGISTRY[(cls.type, cls.version)] = cls

@@ -33,7 +33,9 @@ class CaseRegistered(Event):
     green_channel: bool = False
     applicant_kind: Literal["person", "enterprise"]
     applicant_masked: str = Field(description="e.g. 张* / 深圳市某某有限公司")
-    hotline_order_id: str | None = Field(default=None, description="The 12345 platform's order id, if it came from there")
+    hotline_order_id: str | None = Field(
+        default=None, description="The 12345 platform's order id, if it came from there"
+    )
     batch_items: int = Field(default=0, description="How many items a batch registration holds (0: not a batch)")
     attachments: int = Field(default=0, description="How many attachments were described at registration")
 

@@ -25,7 +25,7 @@ class RequestedMessage(BaseModel):
 class NotificationRequested(Event):
     """One message for one recipient on one channel; the channel's worker delivers it.
 
-    Version 2: the address, recipient name and message are sealed (`sealed_message`); version 1 carried them in clear."""
+    Version 2: the address, recipient name and message are sealed (`sealed_message`); version 1 had them in clear."""
 
     type = "notify.requested"
     version = 2

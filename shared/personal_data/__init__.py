@@ -2,7 +2,12 @@
 exact lookups, and re-encryption under the current key. Masking for display is `shared.masking`."""
 
 from shared.personal_data.keyring import (
-    Key, Keyring, KeyringError, SealedValueError, UnknownKeyError, is_sealed,
+    Key,
+    Keyring,
+    KeyringError,
+    SealedValueError,
+    UnknownKeyError,
+    is_sealed,
 )
 from shared.personal_data.settings import PersonalDataSettings, build_keyring, get_keyring
 

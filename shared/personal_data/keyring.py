@@ -99,7 +99,7 @@ def parse_key(kid: str, spec: str) -> Key:
         secret = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as error:
         raise KeyringError(f"key {kid}: not base64 ({error})") from None
-    return Key(kid=kid, algorithm=algorithm, secret=secret)  # type: ignore[arg-type]
+    return Key(kid=kid, algorithm=algorithm, secret=secret)  # type: ignore[arg-type]  # checked in __post_init__
 
 
 class Keyring:
@@ -156,7 +156,7 @@ class Keyring:
     def blind_index(self, kind: str, value: str) -> str:
         """The keyed hash of a normalised value, for exact lookups: `kind` ("phone", "id_number") keeps
         equal values of different kinds apart."""
-        message = f"{kind}\x00{normalise(kind, value)}".encode("utf-8")
+        message = f"{kind}\x00{normalise(kind, value)}".encode()
         if self._index_hash == "sha256":
             return std_hmac.digest(self._index_key, message, "sha256").hex()
         mac = hmac.HMAC(self._index_key, hashes.SM3())

@@ -10,7 +10,7 @@ recomputed (after the index key changed).
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, column, select, table, update
+from sqlalchemy import Connection, RowMapping, column, select, table, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.personal_data.keyring import Keyring, is_sealed
@@ -70,7 +70,7 @@ def reseal_batch(connection: Connection, spec: SealedTable, keyring: Keyring, *,
     return len(rows), resealed, (rows[-1][spec.key] if len(rows) == batch_size else None)
 
 
-def _opened(keyring: Keyring, spec: SealedTable, row, source: str) -> str | None:  # noqa: ANN001
+def _opened(keyring: Keyring, spec: SealedTable, row: RowMapping, source: str) -> str | None:
     value = row[source]
     if value is None:
         return None

@@ -21,12 +21,12 @@ DOUBLED = {
     },
     "audit": {
         "deadlines armed twice": "SELECT payload->>'subject', payload->>'subject_id' FROM audit_entry"
-                                 " WHERE event_type = 'sla.deadline_armed' AND payload->>'change' IS NULL"
-                                 " GROUP BY 1, 2 HAVING count(*) > 1",
+        " WHERE event_type = 'sla.deadline_armed' AND payload->>'change' IS NULL"
+        " GROUP BY 1, 2 HAVING count(*) > 1",
         "work orders dispatched twice (log)": "SELECT payload->>'work_order_id' FROM audit_entry"
-                                              " WHERE event_type = 'workorder.dispatched' GROUP BY 1 HAVING count(*) > 1",
+        " WHERE event_type = 'workorder.dispatched' GROUP BY 1 HAVING count(*) > 1",
         "deliveries recorded twice": "SELECT payload->>'delivery_id' FROM audit_entry"
-                                     " WHERE event_type = 'notify.delivered' GROUP BY 1 HAVING count(*) > 1",
+        " WHERE event_type = 'notify.delivered' GROUP BY 1 HAVING count(*) > 1",
     },
 }
 
@@ -47,7 +47,9 @@ async def _rows(url: str, query: str) -> list[tuple]:
 
 async def doubled(urls: dict[str, str]) -> dict[str, list[tuple]]:
     """Per check, the rows that show an effect applied twice (all empty when nothing was)."""
-    return {name: await _rows(urls[service], query) for service, named in DOUBLED.items() for name, query in named.items()}
+    return {
+        name: await _rows(urls[service], query) for service, named in DOUBLED.items() for name, query in named.items()
+    }
 
 
 async def outbox_pending(urls: dict[str, str]) -> dict[str, int]:

@@ -11,7 +11,14 @@ import httpx
 from tests.issuer import TokenIssuer
 
 # The walking path: every case shows at least these (the services add more, e.g. the case-reply deadline).
-TRAIL = ["case.registered", "case.accepted", "case.forwarded", "workorder.dispatched", "sla.deadline_armed", "notify.delivered"]
+TRAIL = [
+    "case.registered",
+    "case.accepted",
+    "case.forwarded",
+    "workorder.dispatched",
+    "sla.deadline_armed",
+    "notify.delivered",
+]
 
 
 def case_body(number: int) -> dict:
@@ -71,7 +78,9 @@ def incomplete_trails(audit_url: str, case_ids: list[str], *, issuer: TokenIssue
         while pending and time.monotonic() < stop:
             for case_id in list(pending):
                 try:
-                    types = [entry["type"] for entry in client.get(f"{audit_url}/cases/{case_id}/timeline").json()["items"]]
+                    types = [
+                        entry["type"] for entry in client.get(f"{audit_url}/cases/{case_id}/timeline").json()["items"]
+                    ]
                 except httpx.TransportError:
                     break  # audit is restarting
                 if set(TRAIL) <= set(types):

@@ -43,7 +43,7 @@ class World:
         return httpx.post(f"{self.stack.url(service)}{path}", headers=headers, timeout=10, **kwargs)
 
 
-def eventually(probe, timeout_s: float = 60):  # noqa: ANN001, ANN201
+def eventually(probe, timeout_s: float = 60):
     deadline = time.monotonic() + timeout_s
     while not (found := probe()) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -63,7 +63,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer) -> Iter
         supervisor = issuer.headers("supervisor")
 
         def dispatched() -> dict[str, dict[str, Any]] | None:
-            found = httpx.get(f"{stack.url('routing')}/cases/{case['id']}/work-orders", headers=supervisor).json()["items"]
+            found = httpx.get(f"{stack.url('routing')}/cases/{case['id']}/work-orders", headers=supervisor).json()[
+                "items"
+            ]
             return {o["department"]: o for o in found} if len(found) == 2 else None
 
         yield World(stack=stack, issuer=issuer, case=case, orders=eventually(dispatched))
@@ -138,8 +140,9 @@ def test_departments_act_on_their_own_work_orders_and_the_timeline_names_every_p
 
     assert world.get("routing", f"/work-orders/{lead}", street).status_code == 403
     assert world.post("routing", f"/work-orders/{lead}/sign-for", street).status_code == 403
-    assert [o["department"] for o in world.get("routing", f"/cases/{case['id']}/work-orders", street).json()["items"]] == [
-        ASSISTING]
+    assert [
+        o["department"] for o in world.get("routing", f"/cases/{case['id']}/work-orders", street).json()["items"]
+    ] == [ASSISTING]
     assert world.post("routing", f"/work-orders/{lead}/sign-for", housing).status_code == 200
     asked = world.post("routing", f"/work-orders/{lead}/extension", head, json={
         "requested_due_at": "2030-01-31T09:00:00+08:00", "legal_basis": "经联社公示期15日", "reason": "等待公示期满"})

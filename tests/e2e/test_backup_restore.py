@@ -25,7 +25,7 @@ def service_command(name: str, *arguments: str, database: str) -> subprocess.Com
 
 @pytest.mark.parametrize("kind", DATABASES)
 def test_a_case_and_its_audit_chain_come_back_from_a_backup_restored_into_new_databases(
-    kind: str, tmp_path, issuer: TokenIssuer  # noqa: ANN001
+    kind: str, tmp_path, issuer: TokenIssuer
 ) -> None:
     clerk, auditor = issuer.headers("window_clerk", hall="DEMO"), issuer.headers("auditor")
     first = {name: database_url(kind, name, tmp_path / "first") for name in SERVICES}
@@ -69,7 +69,7 @@ def test_a_case_and_its_audit_chain_come_back_from_a_backup_restored_into_new_da
         restored.stop()
 
 
-def test_restoring_a_file_that_is_not_a_backup_exits_with_one_line(tmp_path) -> None:  # noqa: ANN001
+def test_restoring_a_file_that_is_not_a_backup_exits_with_one_line(tmp_path) -> None:
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database")
     done = service_command("sla", "restore", str(bogus), database=f"sqlite+aiosqlite:///{tmp_path / 'sla.db'}")

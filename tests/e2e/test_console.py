@@ -66,7 +66,9 @@ def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_i
     responses: list[Response] = []
     clerk.on("response", lambda response: responses.append(response))
     blocked: list[str] = []  # the pages' CSP (services/console/api/web.py) must not block the app's own code
-    clerk.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+    clerk.on(
+        "console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None
+    )
     landing = clerk.new_page()
     landing.goto(console)
     landing.get_by_role("link", name="登录").wait_for()
@@ -139,8 +141,14 @@ def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, brow
     context = browser.new_context()
     try:
         sign_in(context, console, "clerk.demo", "Window#Desk2026")
-        case = {"hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": MATTER,
-                "description": "营业执照办理受阻", "applicant": {"kind": "person", "name": "李四", "phone": "13912345678"}}
+        case = {
+            "hall": "DEMO",
+            "channel": "walk_in",
+            "problem_kind": "missing_materials",
+            "matter_code": MATTER,
+            "description": "营业执照办理受阻",
+            "applicant": {"kind": "person", "name": "李四", "phone": "13912345678"},
+        }
         refused = context.request.post(f"{console}/api/intake/cases", data=case)
         assert refused.status == 403, refused.text()
         assert "CSRF" in refused.text()

@@ -15,7 +15,7 @@ CASES = 1000
 
 @pytest.mark.slow
 @pytest.mark.parametrize("victim", SERVICES)
-def test_every_case_completes_once_after_kill_9_and_restart(victim: str, tmp_path, issuer) -> None:  # noqa: ANN001
+def test_every_case_completes_once_after_kill_9_and_restart(victim: str, tmp_path, issuer) -> None:
     stack = Stack(var_dir=tmp_path, issuer=issuer.url).start()
     try:
         killed = threading.Event()

@@ -40,7 +40,7 @@ MALFORMED = {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, issuer):  # noqa: ANN001, ANN201
+def stack(tmp_path_factory: pytest.TempPathFactory, issuer):
     running = Stack(var_dir=tmp_path_factory.mktemp("stack"), issuer=issuer.url).start()
     yield running
     running.stop()
@@ -77,7 +77,9 @@ def test_malformed_record_on_every_consumed_topic_is_dead_lettered_with_its_reas
         assert any("not JSON" in reason for reason in reasons)
 
     case_id = post_case(stack.url("intake"), 1, token=clerk_token(session_issuer()))
-    assert incomplete_trails(stack.url("audit"), [case_id], issuer=session_issuer(), timeout_s=30) == {}, f"trail after poison: {TRAIL}"
+    assert incomplete_trails(stack.url("audit"), [case_id], issuer=session_issuer(), timeout_s=30) == {}, (
+        f"trail after poison: {TRAIL}"
+    )
 
 
 def test_replayed_dead_letter_is_applied_by_its_consumer(stack: Stack) -> None:

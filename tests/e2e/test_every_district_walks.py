@@ -32,7 +32,7 @@ def file_sink_packs(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer):  # noqa: ANN201
+def stack(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer):
     var_dir = tmp_path_factory.mktemp("districts")
     packs = file_sink_packs(var_dir / "packs")
     running = Stack(var_dir=var_dir, extra_env={"BANCHENG_DISTRICTS_DIR": str(packs)}, issuer=issuer.url).start()

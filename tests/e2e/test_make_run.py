@@ -81,7 +81,7 @@ def own_session() -> None:
     pytest.param(signal.SIGTERM, None, False, id="kill, after a newcomer's first case"),
 ])
 def test_launcher_prints_where_everything_listens_and_a_stop_signal_stops_every_child(
-    tmp_path, stop_signal, preexec, to_group  # noqa: ANN001
+    tmp_path, stop_signal, preexec, to_group
 ) -> None:
     ports = {f"BANCHENG_{name.upper()}_PORT": str(free_port()) for name in (IDENTITY, *DEFAULT_PORTS, CONSOLE)}
     simulator_port = str(free_port())

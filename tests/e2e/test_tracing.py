@@ -20,11 +20,11 @@ def call(stack: Stack, method: str, service: str, path: str, **kwargs: object) -
     """Every HTTP call of this test, with a token of the suite's issuer for the role the route wants."""
     role, claims = ROLES[service]
     return httpx.request(method, f"{stack.url(service)}{path}", timeout=10,
-                         headers=session_issuer().headers(role, **claims), **kwargs)  # type: ignore[arg-type]
+                         headers=session_issuer().headers(role, **claims), **kwargs)  # type: ignore[arg-type]  # httpx's keywords, passed through
 
 
 @pytest.fixture
-def traced(tmp_path, issuer: TokenIssuer) -> Iterator[tuple[Stack, OtlpReceiver]]:  # noqa: ANN001
+def traced(tmp_path, issuer: TokenIssuer) -> Iterator[tuple[Stack, OtlpReceiver]]:
     with OtlpReceiver() as receiver:
         env = {
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
@@ -104,12 +104,16 @@ def test_one_trace_carries_a_case_through_all_five_services(traced: tuple[Stack,
         # Each consumer's parent is the PRODUCER span that sent its record.
         assert by_id[span.parent_span_id].kind == "PRODUCER"
     # Routing's work order, dispatched from the case it consumed, is consumed by sla in the same trace.
-    dispatched = [s for s in consumers if s.service == "sla" and s.attributes["bancheng.event.type"] == "workorder.dispatched"]
+    dispatched = [
+        s for s in consumers if s.service == "sla" and s.attributes["bancheng.event.type"] == "workorder.dispatched"
+    ]
     assert dispatched, "sla's consumption of the work order is not in the case's trace"
     chain = chain_to(dispatched[0], by_id, root)
     assert chain[-1] == "POST /cases" and "process bancheng.case.events" in chain
     # The notification: planned from an event, sent by the dispatcher, its result audited, one chain.
-    audited = next(s for s in consumers if s.service == "audit" and s.attributes["bancheng.event.type"] == "notify.delivered")
+    audited = next(
+        s for s in consumers if s.service == "audit" and s.attributes["bancheng.event.type"] == "notify.delivered"
+    )
     assert any(name.startswith("deliver ") for name in chain_to(audited, by_id, root))
     assert not [s for s in receiver.received() if s.name in ("GET /readyz", "GET /healthz")]  # probes are not traced
     # Nothing personal in a span: the applicant's name and phone appear in no name, attribute or resource.

@@ -17,11 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from services.notify.config import NotifySettings
 from shared.dev.stack import SERVICES, Stack
 from shared.settings import REPO_ROOT
+from services.notify.config import NotifySettings
 from tests.conftest import database_url
-from tests.e2e.checks import DOUBLED, delivered_ids, doubled, outbox_pending, partitions, sink_lines, work_orders_per_case
+from tests.e2e.checks import (
+    DOUBLED,
+    delivered_ids,
+    doubled,
+    outbox_pending,
+    partitions,
+    sink_lines,
+    work_orders_per_case,
+)
 from tests.e2e.load import TRAIL, clerk_token, incomplete_trails, post_case
 from tests.issuer import session_issuer
 
@@ -34,7 +42,7 @@ KILL_ORDER = ("routing", "sla", "notify", "audit", "intake")  # intake last: pos
 SEND_CONCURRENCY = NotifySettings().send_concurrency
 
 
-def wait_until(check, timeout_s: float, message: str) -> None:  # noqa: ANN001
+def wait_until(check, timeout_s: float, message: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
         assert time.monotonic() < deadline, message()
@@ -48,7 +56,7 @@ def shared_groups(first: Stack, second: Stack, name: str) -> bool:
 
 
 @pytest.fixture
-def stacks(tmp_path: Path):  # noqa: ANN201
+def stacks(tmp_path: Path):
     urls = {name: database_url("postgres", name, tmp_path) for name in SERVICES}
     # Both audits sign checkpoints with one key (the first generates it), as replicas mount one secret.
     shared_env = {"BANCHENG_AUDIT_SIGNING_KEY_PATH": str(tmp_path / "audit-signing-key.pem")}

@@ -23,7 +23,7 @@ CASE = {
 
 
 @pytest.fixture(params=DATABASES)
-def stack(request: pytest.FixtureRequest, tmp_path, issuer):  # noqa: ANN001, ANN201
+def stack(request: pytest.FixtureRequest, tmp_path, issuer):
     urls = {name: database_url(request.param, name, tmp_path) for name in SERVICES}
     running = Stack(var_dir=tmp_path, database_urls=urls, issuer=issuer.url).start()
     yield running
@@ -47,7 +47,7 @@ def wait_for_timeline(stack: Stack, case_id: str, timeout_s: float = 30) -> list
     return timeline
 
 
-def eventually(check, timeout_s: float = 10) -> bool:  # noqa: ANN001
+def eventually(check, timeout_s: float = 10) -> bool:
     deadline = time.monotonic() + timeout_s
     while not (ok := check()) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -67,6 +67,8 @@ def test_registered_case_is_dispatched_armed_notified_and_audited(stack: Stack) 
     dispatched = [entry for entry in timeline if entry["type"] == "workorder.dispatched"]
     assert all(entry["data"]["case_number"] == case["case_number"] for entry in dispatched)
     assert armed_subjects(timeline) == {"case", "work_order"}
-    assert eventually(lambda: httpx.get(f"{stack.url('intake')}/cases/{case['id']}", headers=clerk).json()["state"] == "dispatched")
+    assert eventually(
+        lambda: httpx.get(f"{stack.url('intake')}/cases/{case['id']}", headers=clerk).json()["state"] == "dispatched"
+    )
     sink = (stack.var_dir / "notify-file-sink.jsonl").read_text(encoding="utf-8")
     assert case["case_number"] in sink

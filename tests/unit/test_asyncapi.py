@@ -2,9 +2,10 @@
 
 import json
 
-from shared.asyncapi import document, message_name, service_subscriptions
+from shared.asyncapi import document, message_name
 from shared.events import registered_events
 from shared.settings import REPO_ROOT
+from services.asyncapi import service_subscriptions
 
 SUBSCRIPTIONS = service_subscriptions()
 GENERATED = document(SUBSCRIPTIONS)

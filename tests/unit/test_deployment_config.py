@@ -140,7 +140,9 @@ def test_brokers_authenticate_clients_and_authorize_every_request() -> None:
     for name, definition in COMPOSE["services"].items():
         if not re.fullmatch(r"kafka-\d|kafka-init", name):
             assert "kafka-internal" not in definition.get("networks", ()), name
-    servers = {server.partition(":")[0] for server in environment("intake")["BANCHENG_KAFKA_BOOTSTRAP_SERVERS"].split(",")}
+    servers = {
+        server.partition(":")[0] for server in environment("intake")["BANCHENG_KAFKA_BOOTSTRAP_SERVERS"].split(",")
+    }
     assert servers == {"kafka-1", "kafka-2", "kafka-3"}
 
 

@@ -6,13 +6,14 @@ import re
 
 import pytest
 
-from services.notify.domain.model import ChannelName
 from shared import topics
-from shared.asyncapi import SERVICES, service_subscriptions, streams_of
+from shared.asyncapi import streams_of
 from shared.events import registered_events
 from shared.kafka_acls import Acl, acls, department_codes
 from shared.settings import REPO_ROOT
 from shared.topics import CHANNEL, DEPARTMENT, DEPARTMENT_SYSTEM, SERVICE_PRINCIPALS
+from services.asyncapi import SERVICES, service_subscriptions
+from services.notify.domain.model import ChannelName
 
 DEPARTMENTS_FILE = REPO_ROOT / "shared" / "districts" / "packs" / "demo" / "catalogue.yaml"
 CODES = department_codes(DEPARTMENTS_FILE)
@@ -53,7 +54,7 @@ def reach(principal: str, operation: str, resource: str = "topic", names: set[st
 
 
 def test_committed_acls_are_generated_from_the_ownership_table() -> None:
-    assert COMMITTED == acls(CODES), (
+    assert acls(CODES) == COMMITTED, (
         "deploy/kafka/acls.txt is stale: python -m shared.kafka_acls "
         "shared/districts/packs/demo/catalogue.yaml > deploy/kafka/acls.txt"
     )
@@ -102,7 +103,9 @@ def template(name: str) -> str:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_ownership_names_the_groups_and_topics_the_services_really_consume(service: str) -> None:
-    subscriptions = [(group, group_topics) for owner, group, group_topics in service_subscriptions() if owner == service]
+    subscriptions = [
+        (group, group_topics) for owner, group, group_topics in service_subscriptions() if owner == service
+    ]
     assert {template(group) for group, _ in subscriptions} == set(SERVICE_PRINCIPALS[service].groups)
     consumed = {template(topic) for _, group_topics in subscriptions for topic in group_topics}
     assert consumed == set(SERVICE_PRINCIPALS[service].consumes)

@@ -59,7 +59,9 @@ def test_creates_every_user_topic_and_exactly_the_acls_of_the_file(tools: Path) 
     expected_users = [*SERVICE_PRINCIPALS, *(f"dept-{code}" for code in CODES)]
     assert users == {user: f"SCRAM-SHA-512=[iterations=8192,password={password(user)}]" for user in expected_users}
     topics = [c for c in calls if c[0] == "kafka-topics.sh"]
-    assert {option(c, "--topic") for c in topics} == {a.name for a in ACLS if a.resource == "topic" and a.pattern == "literal"}
+    assert {option(c, "--topic") for c in topics} == {
+        a.name for a in ACLS if a.resource == "topic" and a.pattern == "literal"
+    }
     assert all((option(c, "--partitions"), option(c, "--replication-factor")) == ("12", "3") for c in topics)
     assert all("--if-not-exists" in c for c in topics)
     applied = [

@@ -60,7 +60,7 @@ def people() -> list[dict]:
 
 def test_realm_bancheng_holds_every_contract_role() -> None:
     assert REALM["realm"] == "bancheng" and REALM["enabled"] is True
-    assert PERSON_ROLES | SYSTEM_ROLES <= {role["name"] for role in REALM["roles"]["realm"]}
+    assert {role["name"] for role in REALM["roles"]["realm"]} >= PERSON_ROLES | SYSTEM_ROLES
     assert REALM["defaultSignatureAlgorithm"] == "RS256"
 
 
@@ -81,7 +81,9 @@ def test_tokens_name_only_the_roles_the_client_may_carry(client_id: str) -> None
     """With full scope off, Keycloak puts in `roles` only the roles mapped to the client's scope."""
     definition = client(client_id)
     assert definition["fullScopeAllowed"] is False
-    expected = PERSON_ROLES if client_id == "console" else {"hotline12345"} if client_id == "hotline12345" else {"dept_system"}
+    expected = (
+        PERSON_ROLES if client_id == "console" else {"hotline12345"} if client_id == "hotline12345" else {"dept_system"}
+    )
     assert scope_roles(client_id) == expected
     assert definition["defaultClientScopes"] == ["bancheng"] and definition["optionalClientScopes"] == []
 
@@ -90,7 +92,9 @@ def test_console_is_a_confidential_code_flow_client_with_pkce_s256() -> None:
     console = client("console")
     assert console["publicClient"] is False and console["clientAuthenticatorType"] == "client-secret"
     assert console["standardFlowEnabled"] is True
-    assert not (console["implicitFlowEnabled"] or console["directAccessGrantsEnabled"] or console["serviceAccountsEnabled"])
+    assert not (
+        console["implicitFlowEnabled"] or console["directAccessGrantsEnabled"] or console["serviceAccountsEnabled"]
+    )
     assert console["attributes"]["pkce.code.challenge.method"] == "S256"
     assert console["redirectUris"] and all(uri.startswith("${BANCHENG_PUBLIC_URL}/") for uri in console["redirectUris"])
 
@@ -238,7 +242,9 @@ def test_compose_imports_this_realm_into_keycloak_with_its_own_database() -> Non
     keycloak = COMPOSE["services"]["keycloak"]
     assert keycloak["image"].startswith("quay.io/keycloak/keycloak:")
     assert keycloak["command"][0] == "start" and "--import-realm" in keycloak["command"]
-    assert "./deploy/keycloak/bancheng-realm.json:/opt/keycloak/data/import/bancheng-realm.json:ro" in keycloak["volumes"]
+    assert (
+        "./deploy/keycloak/bancheng-realm.json:/opt/keycloak/data/import/bancheng-realm.json:ro" in keycloak["volumes"]
+    )
     env = keycloak["environment"]
     assert env["KC_DB"] == "postgres" and env["KC_DB_URL"] == "jdbc:postgresql://keycloak-db:5432/keycloak"
     assert COMPOSE["services"]["keycloak-db"]["environment"]["POSTGRES_DB"] == "keycloak"

@@ -54,7 +54,7 @@ IDENTITY_ENDPOINTS = {  # the OIDC provider's own: each authenticates by the pro
 
 
 def test_the_identity_service_opens_only_the_oidc_endpoints_and_the_operations_routes(
-    tmp_path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+    tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BANCHENG_IDENTITY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/identity.db")
     declared = {f"{r.method.upper()} {r.path}": r.permission for r in routes("identity")}

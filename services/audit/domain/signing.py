@@ -11,7 +11,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-
 # What verifies: one public key, or several by key id — the current key and the retired ones, whose
 # signatures on older checkpoints and exports stay valid after a rotation.
 VerifyingKeys = Ed25519PublicKey | Mapping[str, Ed25519PublicKey]

@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_is_authentic
 from services.audit.domain.entries import StoredEntry, StoredRow, canonical_bytes, entry_hash, genesis_hash
 from services.audit.domain.signing import VerifyingKeys
-
 
 ChainKey = tuple[str, int]  # (topic, partition): one chain
 

@@ -5,9 +5,9 @@ Revises: 3f1c2b7d9e04
 Create Date: 2026-11-22 03:00:00
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 revision = "8d4e6a1f2c35"
 down_revision = "3f1c2b7d9e04"

@@ -5,12 +5,11 @@ Revises:
 Create Date: 2026-11-21 23:45:58.574687
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from shared.alembic import delivery_tables
-
 
 revision = 'a52d22a877e3'
 down_revision = None

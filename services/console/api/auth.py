@@ -12,7 +12,14 @@ from shared.auth.http import PUBLIC
 from shared.auth.keys import KeysUnavailable
 from shared.auth.tokens import InvalidToken
 from services.console.api.deps import (
-    CSRF_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, ConsoleDep, SessionDep, SettingsDep, problem, set_cookie,
+    CSRF_COOKIE,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    ConsoleDep,
+    SessionDep,
+    SettingsDep,
+    problem,
+    set_cookie,
 )
 from services.console.api.oidc import LoginFailed
 from services.console.store.sessions import Session

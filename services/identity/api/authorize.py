@@ -15,7 +15,8 @@ from services.identity.api import pages
 from services.identity.api.deps import COOKIE, LoginCookieDep, RuntimeDep, SettingsDep
 from services.identity.config import IdentitySettings
 from services.identity.domain import logins as rules
-from services.identity.domain.oauth import Request as OAuthRequest, Server
+from services.identity.domain.oauth import Request as OAuthRequest
+from services.identity.domain.oauth import Server
 from services.identity.domain.oauth_models import Person
 from services.identity.store import logins, oauth_rows
 from services.identity.store.tables import Account, LoginSession

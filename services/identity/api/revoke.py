@@ -7,7 +7,13 @@ from fastapi.responses import JSONResponse, Response
 
 from shared.auth.http import PUBLIC  # an OIDC provider's endpoints authenticate by their own means
 from services.identity.api.deps import (
-    NO_STORE, FormDep, RuntimeDep, SealerDep, SettingsDep, basic_client_id, oauth_request,
+    NO_STORE,
+    FormDep,
+    RuntimeDep,
+    SealerDep,
+    SettingsDep,
+    basic_client_id,
+    oauth_request,
 )
 from services.identity.domain.oauth import Server
 from services.identity.store import oauth_rows

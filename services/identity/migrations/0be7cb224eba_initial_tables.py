@@ -5,10 +5,9 @@ Revises:
 Create Date: 2026-12-07 15:44:03.445954
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0be7cb224eba'
 down_revision = None

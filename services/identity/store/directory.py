@@ -11,7 +11,11 @@ from services.identity.config import IdentitySettings
 from services.identity.domain.passwords import hash_password, policy_problems
 from services.identity.domain.problems import FieldProblem, Refused
 from services.identity.domain.roles import (
-    NEEDS_DEPARTMENT, NEEDS_HALL, PERSON_ROLES, SYSTEM_ROLES, needs_second_factor,
+    NEEDS_DEPARTMENT,
+    NEEDS_HALL,
+    PERSON_ROLES,
+    SYSTEM_ROLES,
+    needs_second_factor,
 )
 from services.identity.store.logins import seal_totp_secret
 from services.identity.store.tables import Account, Client, OrgUnit, digest

@@ -5,12 +5,11 @@ Revises:
 Create Date: 2026-11-21 23:47:10.861023
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from shared.alembic import delivery_tables
-
 
 revision = 'a8ac9a706227'
 down_revision = None

@@ -6,8 +6,9 @@ import logging
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-from ..domain.addresses import address_problem
 from shared.masking import mask_text
+
+from ..domain.addresses import address_problem
 from ..domain.model import ChannelName, Message
 from ..domain.results import DeliveryResult, Outcome
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from shared.webhook_signing import signed_headers
+
 from ..domain.addresses import url_problem
 from ..domain.model import ChannelName, HotlineStatus, Message
 from .base import Channel, DeliveryFailed
 from .http import HttpClient, json_bytes
-from shared.webhook_signing import signed_headers
 
 
 class HotlineChannel(Channel):

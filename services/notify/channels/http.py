@@ -9,7 +9,6 @@ from typing import Any
 
 import httptools
 import orjson
-
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from shared import tracing

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from shared.webhook_signing import signed_headers
+
 from ..domain.model import ChannelName, Message
 from .base import Channel
 from .http import HttpClient, json_bytes
-from shared.webhook_signing import signed_headers
 
 
 def webhook_payload(message: Message) -> dict[str, object]:

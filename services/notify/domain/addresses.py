@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from shared.masking import mask_email, mask_phone, mask_text
+
 from .model import ChannelName
 
 # Mainland mobile numbers, optionally prefixed by +86 / 86.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .model import Audience, ChannelName, Delivery, NotificationContext, TemplateValue
 from .rules import Contact, DistrictRules, RecipientRule, RuleBook
@@ -109,7 +109,7 @@ def _delivery(
     district: DistrictRules,
     now: datetime,
 ) -> Delivery:
-    not_before = now.astimezone(timezone.utc)
+    not_before = now.astimezone(UTC)
     quiet = district.quiet_hours
     if quiet and not context.green_channel and quiet.applies_to(audience=rule.audience, channel=channel):
         not_before = quiet.release_time(now)

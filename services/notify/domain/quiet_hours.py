@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
@@ -46,11 +46,11 @@ class QuietHours(Frozen):
         if moment.tzinfo is None:
             raise ValueError("quiet hours need a timezone-aware datetime")
         if not self.is_quiet(moment):
-            return moment.astimezone(timezone.utc)
+            return moment.astimezone(UTC)
         zone = ZoneInfo(self.timezone)
         local = moment.astimezone(zone)
         end_day = local.date()
         if local.time() >= self.end:
             end_day += timedelta(days=1)
         release = datetime.combine(end_day, self.end, tzinfo=zone)
-        return release.astimezone(timezone.utc)
+        return release.astimezone(UTC)

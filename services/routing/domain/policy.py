@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from .catalogue import Catalogue, Code, DistrictCode, Level, Tier, FrozenModel
+from .catalogue import Catalogue, Code, DistrictCode, FrozenModel, Level, Tier
 from .errors import CatalogueInvalid, NotFound
 
 

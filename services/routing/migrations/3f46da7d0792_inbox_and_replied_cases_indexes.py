@@ -12,7 +12,6 @@ Create Date: 2026-12-05 01:45:43.984301
 
 from alembic import op
 
-
 revision = '3f46da7d0792'
 down_revision = '4065477f3d96'
 branch_labels = None

@@ -5,10 +5,9 @@ Revises: 7738d70ec575
 Create Date: 2026-12-04 18:52:39.593956
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '4065477f3d96'
 down_revision = '7738d70ec575'

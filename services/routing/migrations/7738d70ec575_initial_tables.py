@@ -5,12 +5,11 @@ Revises:
 Create Date: 2026-11-21 23:46:28.238499
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from shared.alembic import delivery_tables
-
 
 revision = '7738d70ec575'
 down_revision = None

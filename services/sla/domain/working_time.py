@@ -2,14 +2,14 @@
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from .policy import OfficeHours
 from .timeutil import require_aware
 from .working_days import WorkingDayCalendar
 
-_END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
 
 
@@ -121,8 +121,8 @@ def _office_window(day: date, hours: OfficeHours) -> tuple[datetime, datetime]:
     """Opening and closing instants (UTC) of a local date; cached, zone arithmetic is the hot spot."""
     zone = hours.zone
     return (
-        datetime.combine(day, hours.opens, tzinfo=zone).astimezone(timezone.utc),
-        datetime.combine(day, hours.closes, tzinfo=zone).astimezone(timezone.utc),
+        datetime.combine(day, hours.opens, tzinfo=zone).astimezone(UTC),
+        datetime.combine(day, hours.closes, tzinfo=zone).astimezone(UTC),
     )
 
 

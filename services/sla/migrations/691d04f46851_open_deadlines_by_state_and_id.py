@@ -11,7 +11,6 @@ Create Date: 2026-12-05 01:45:45.162913
 
 from alembic import op
 
-
 revision = '691d04f46851'
 down_revision = 'aefb34f4e77a'
 branch_labels = None

@@ -5,12 +5,11 @@ Revises:
 Create Date: 2026-11-21 23:46:03.133301
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from shared.alembic import delivery_tables
-
 
 revision = 'aefb34f4e77a'
 down_revision = None

@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -11,9 +12,9 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers, verify
 from shared.dev.hotline12345.config import SimulatorSettings
 from shared.dev.hotline12345.store import StatusStore
+from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers, verify
 
 
 class StatusSync(BaseModel):
@@ -30,7 +31,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
     store = StatusStore(settings.database_path)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):  # noqa: ANN202
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.create()
         yield
 

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from services.audit.app import build_runtime
 from shared import db, migrations
 from shared.dev.broker import DevBroker
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.runtime import Runtime
+from services.audit.app import build_runtime
 from tests.conftest import DATABASES, database_url
 from tests.issuer import session_issuer
 

@@ -26,7 +26,12 @@ def _registered(number: str, kind: str, matter: str | None, description: str) ->
 
 def _dispatched(number: str, department: str) -> workorder.WorkOrderDispatched:
     return workorder.WorkOrderDispatched(
-        work_order_id=f"wo-{number}", case_number=number, department=department, role="lead", tier="general", reason="rule"
+        work_order_id=f"wo-{number}",
+        case_number=number,
+        department=department,
+        role="lead",
+        tier="general",
+        reason="rule",
     )
 
 
@@ -37,7 +42,12 @@ def district_plan(prefix: str) -> dict[str, list[tuple[str, object]]]:
         n = f"{prefix}-oos-{i}"
         plan[n] = [
             (CASE_EVENTS, _registered(n, "out_of_scope_request", None, "咨询民事纠纷如何起诉")),
-            (CASE_EVENTS, case.CaseReferredOutOfScope(case_number=n, referral_target="court", explanation="属于司法程序，已引导至法院")),
+            (
+                CASE_EVENTS,
+                case.CaseReferredOutOfScope(
+                    case_number=n, referral_target="court", explanation="属于司法程序，已引导至法院"
+                ),
+            ),
         ]
     for i, rating in enumerate(["satisfied", "satisfied", "basically_satisfied"]):
         n = f"{prefix}-spot-{i}"
@@ -51,12 +61,25 @@ def district_plan(prefix: str) -> dict[str, list[tuple[str, object]]]:
     for i, (department, rating, on_time) in enumerate(dispatched):
         n = f"{prefix}-wo-{i}"
         events: list[tuple[str, object]] = [
-            (CASE_EVENTS, _registered(n, "missing_materials", "lease_filing", "租赁备案缺银行同意函，孩子入学急需租赁凭证")),
+            (
+                CASE_EVENTS,
+                _registered(n, "missing_materials", "lease_filing", "租赁备案缺银行同意函，孩子入学急需租赁凭证"),
+            ),
             (CASE_EVENTS, case.CaseAccepted(case_number=n)),
             (WORKORDER_EVENTS, _dispatched(n, department)),
-            (WORKORDER_EVENTS, workorder.WorkOrderReplied(work_order_id=f"wo-{n}", case_number=n, department=department,
-                                                          reply="已协调银行出具同意函，可办理租赁备案")),
-            (SLA_EVENTS, sla.DeadlineClosed(subject="work_order", subject_id=f"wo-{n}", department=department, on_time=on_time)),
+            (
+                WORKORDER_EVENTS,
+                workorder.WorkOrderReplied(
+                    work_order_id=f"wo-{n}",
+                    case_number=n,
+                    department=department,
+                    reply="已协调银行出具同意函，可办理租赁备案",
+                ),
+            ),
+            (
+                SLA_EVENTS,
+                sla.DeadlineClosed(subject="work_order", subject_id=f"wo-{n}", department=department, on_time=on_time),
+            ),
             (CASE_EVENTS, case.CaseReplied(case_number=n, reply="租赁凭证已办结")),
         ]
         if not on_time:
@@ -88,6 +111,6 @@ async def seed_district(audit: AuditService, prefix: str) -> int:
     for index, (case_id, events) in enumerate(district_plan(prefix).items()):
         for step, (topic, event) in enumerate(events):
             at = SEPTEMBER + timedelta(days=index % 5, minutes=step)
-            await audit.publish(topic, event, case_id=case_id, at=at)  # type: ignore[arg-type]
+            await audit.publish(topic, event, case_id=case_id, at=at)  # type: ignore[arg-type]  # the plan holds events of every type
             sent += 1
     return sent

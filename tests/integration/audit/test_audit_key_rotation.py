@@ -9,13 +9,13 @@ from pathlib import Path
 
 import orjson
 
+from shared.runtime import Runtime
 from services.audit import log_store
 from services.audit.config import get_settings
 from services.audit.domain.signing import key_id, public_key_to_pem
 from services.audit.keys import load_signing_key
 from services.audit.log_store import IncomingEvent, Signer
 from services.audit.tools import export_case
-from shared.runtime import Runtime
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)

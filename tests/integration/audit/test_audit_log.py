@@ -5,17 +5,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from services.audit import log_store
-from services.audit.config import get_settings
-from services.audit.domain.case_bundle import verify_case_bundle
-from services.audit.keys import load_signing_key
-from services.audit.store import CheckpointRow, LogEntry
-from services.audit.log_verification import verify_database
-from services.audit.tools import export_case
 from shared.events.case import CaseAccepted, CaseForwarded, CaseRegistered
 from shared.events.sla import DeadlineArmed
 from shared.events.workorder import WorkOrderDispatched
 from shared.topics import CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
+from services.audit import log_store
+from services.audit.config import get_settings
+from services.audit.domain.case_bundle import verify_case_bundle
+from services.audit.keys import load_signing_key
+from services.audit.log_verification import verify_database
+from services.audit.store import CheckpointRow, LogEntry
+from services.audit.tools import export_case
 from tests.integration.audit.conftest import AuditService, with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -25,16 +25,44 @@ AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
 async def test_every_event_of_a_walked_case_is_in_the_log_once_and_exports_signed(audit: AuditService) -> None:
     case_id = "case-walk-1"
     steps = [
-        (CASE_EVENTS, CaseRegistered(case_number="N-1", hall="H1", channel="walk_in", problem_kind="missing_materials",
-                                     matter_code="lease_filing", description="租赁备案缺银行同意函", applicant_kind="person",
-                                     applicant_masked="张*")),
+        (
+            CASE_EVENTS,
+            CaseRegistered(
+                case_number="N-1",
+                hall="H1",
+                channel="walk_in",
+                problem_kind="missing_materials",
+                matter_code="lease_filing",
+                description="租赁备案缺银行同意函",
+                applicant_kind="person",
+                applicant_masked="张*",
+            ),
+        ),
         (CASE_EVENTS, CaseAccepted(case_number="N-1")),
-        (CASE_EVENTS, CaseForwarded(case_number="N-1", hall="H1", problem_kind="missing_materials", description="租赁备案")),
-        (WORKORDER_EVENTS, WorkOrderDispatched(work_order_id="wo-1", case_number="N-1", department="housing", role="lead",
-                                               tier="general", reason="catalogue")),
-        (SLA_EVENTS, DeadlineArmed(subject="work_order", subject_id="wo-1", tier="general", due_at=AT + timedelta(days=5))),
+        (
+            CASE_EVENTS,
+            CaseForwarded(case_number="N-1", hall="H1", problem_kind="missing_materials", description="租赁备案"),
+        ),
+        (
+            WORKORDER_EVENTS,
+            WorkOrderDispatched(
+                work_order_id="wo-1",
+                case_number="N-1",
+                department="housing",
+                role="lead",
+                tier="general",
+                reason="catalogue",
+            ),
+        ),
+        (
+            SLA_EVENTS,
+            DeadlineArmed(subject="work_order", subject_id="wo-1", tier="general", due_at=AT + timedelta(days=5)),
+        ),
     ]
-    sent = [await audit.publish(topic, event, case_id=case_id, at=AT + timedelta(minutes=i)) for i, (topic, event) in enumerate(steps)]
+    sent = [
+        await audit.publish(topic, event, case_id=case_id, at=AT + timedelta(minutes=i))
+        for i, (topic, event) in enumerate(steps)
+    ]
     await audit.send(CASE_EVENTS, sent[1])  # redelivered: must not be stored twice
 
     async def all_logged() -> bool:

@@ -6,6 +6,10 @@ from types import SimpleNamespace
 
 from sqlmodel import select
 
+from shared.envelope import Envelope
+from shared.events import case, sla, workorder
+from shared.runtime import Runtime
+from shared.topics import CASE_EVENTS
 from services.audit import reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
@@ -13,10 +17,6 @@ from services.audit.domain.signing import generate_signing_key
 from services.audit.handlers import append_and_apply
 from services.audit.log_store import Signer
 from services.audit.store import CaseFactsRow
-from shared.envelope import Envelope
-from shared.events import case, sla, workorder
-from shared.runtime import Runtime
-from shared.topics import CASE_EVENTS
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -25,16 +25,27 @@ AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
 def walked_case(case_id: str, district: str) -> list[Envelope]:
     """A case from its registration to its archive, a work-order event before its registration."""
     events = [
-        workorder.WorkOrderDispatched(work_order_id="wo-1", case_number="N-1", department="housing", role="lead",
-                                      tier="general", reason="rule"),
-        case.CaseRegistered(case_number="N-1", hall="H1", channel="walk_in", problem_kind="missing_materials",
-                            matter_code="lease_filing", description="租赁备案缺少同意函", applicant_kind="person",
-                            applicant_masked="张*"),
+        workorder.WorkOrderDispatched(
+            work_order_id="wo-1", case_number="N-1", department="housing", role="lead", tier="general", reason="rule"
+        ),
+        case.CaseRegistered(
+            case_number="N-1",
+            hall="H1",
+            channel="walk_in",
+            problem_kind="missing_materials",
+            matter_code="lease_filing",
+            description="租赁备案缺少同意函",
+            applicant_kind="person",
+            applicant_masked="张*",
+        ),
         case.CaseAccepted(case_number="N-1"),
-        workorder.WorkOrderReturned(work_order_id="wo-1", case_number="N-1", department="housing",
-                                    reason="unclear_ownership", return_count=1),
+        workorder.WorkOrderReturned(
+            work_order_id="wo-1", case_number="N-1", department="housing", reason="unclear_ownership", return_count=1
+        ),
         sla.CardIssued(subject="case", subject_id=case_id, colour="yellow", reason="overdue", supervision_id="s-1"),
-        workorder.WorkOrderReplied(work_order_id="wo-1", case_number="N-1", department="housing", reply="银行同意函已出具"),
+        workorder.WorkOrderReplied(
+            work_order_id="wo-1", case_number="N-1", department="housing", reply="银行同意函已出具"
+        ),
         case.CaseReplied(case_number="N-1", reply="已办结"),
         sla.DeadlineClosed(subject="case", subject_id=case_id, on_time=False),
         case.CallbackRecorded(case_number="N-1", satisfaction="basically_satisfied"),
@@ -59,9 +70,14 @@ async def test_a_batch_moving_a_case_through_its_path_ends_where_one_event_per_b
     await apply(migrated, [[envelope] for envelope in apart])
     async with migrated.sessions() as session:
         rows = {row.case_id: row.model_dump(exclude={"case_id"}) for row in await session.exec(select(CaseFactsRow))}
-        rolled = [await reports.statistics(session, CaseFilter(district=(district,))) for district in ("d-together", "d-apart")]
+        rolled = [
+            await reports.statistics(session, CaseFilter(district=(district,)))
+            for district in ("d-together", "d-apart")
+        ]
         found = await search.search_cases(session, CaseFilter(text="同意函模板"), limit=10)
     assert rows["case-together"] | {"district": "d-apart"} == rows["case-apart"]
-    assert rows["case-apart"]["search_tokens"] == index_tokens("租赁备案缺少同意函\n银行同意函已出具\n已办结\n同意函模板入库")
+    assert rows["case-apart"]["search_tokens"] == index_tokens(
+        "租赁备案缺少同意函\n银行同意函已出具\n已办结\n同意函模板入库"
+    )
     assert rolled[0] == rolled[1] and rolled[0][(None, None)].received == 1
     assert {case["case_id"] for case in found} == {"case-together", "case-apart"}

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from shared.runtime import Runtime
 from services.audit import log_store
 from services.audit.config import get_settings
 from services.audit.domain.verification import FaultKind
 from services.audit.keys import load_signing_key
 from services.audit.log_store import IncomingEvent, Signer
 from services.audit.log_verification import verify_database
-from shared.runtime import Runtime
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -101,7 +101,8 @@ async def test_entry_stored_in_another_json_spelling_still_verifies(migrated: Ru
     await seed(migrated)  # as entries appended before payloads were stored canonical: spaces, \u escapes, key order
     faults = await faults_after(
         migrated,
-        "UPDATE audit_entry SET payload = '{\"n\": 4, \"description\": \"\\u79df\\u8d41\\u5907\\u6848\\u6750\\u6599\\u4e0d\\u9f50\"}' "
+        "UPDATE audit_entry SET payload = "
+        '\'{"n": 4, "description": "\\u79df\\u8d41\\u5907\\u6848\\u6750\\u6599\\u4e0d\\u9f50"}\' '
         "WHERE event_id = 'evt-4'",
     )
     assert faults == []
@@ -135,7 +136,8 @@ async def test_forged_checkpoint_is_named_and_its_chain_still_verifies(migrated:
     faults = await faults_after(
         migrated,
         "INSERT INTO audit_checkpoint (topic, partition, sequence, head_hash, signed_at, key_id, signature) "
-        f"SELECT topic, partition, sequence, head_hash, signed_at, key_id, '{'AB' * 32}' FROM audit_checkpoint WHERE partition = 1",
+        f"SELECT topic, partition, sequence, head_hash, signed_at, key_id, '{'AB' * 32}' "
+        "FROM audit_checkpoint WHERE partition = 1",
         f"UPDATE audit_checkpoint SET sequence = 2, head_hash = '{'00' * 32}' WHERE signature = '{'AB' * 32}'",
     )
     assert [(f.kind, f.partition, f.sequence) for f in faults] == [(FaultKind.BAD_CHECKPOINT, 1, 2)]
@@ -163,7 +165,9 @@ async def test_verify_split_over_processes_names_the_same_faults(migrated: Runti
         "UPDATE audit_entry SET payload = '{\"description\": \"已改\", \"n\": 4}' WHERE event_id = 'evt-4'",
         "DELETE FROM audit_entry WHERE event_id = 'evt-5'",
     )
-    split = await verify_database(migrated.settings.database_url, load_signing_key(get_settings()).public_key(), workers=2)
+    split = await verify_database(
+        migrated.settings.database_url, load_signing_key(get_settings()).public_key(), workers=2
+    )
     assert split.entries_checked == 8
     assert sorted(map(str, split.faults)) == sorted(map(str, alone)) and {f.partition for f in alone} == {0, 1}
 
@@ -174,7 +178,11 @@ async def test_verify_command_exits_non_zero_and_names_the_entry(migrated: Runti
     async with migrated.engine.begin() as connection:
         await connection.execute(text("UPDATE audit_entry SET event_type = 'case.accepted' WHERE event_id = 'evt-7'"))
     done = subprocess.run(
-        [sys.executable, "-m", "services.audit.tools", "verify"], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+        [sys.executable, "-m", "services.audit.tools", "verify"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
     )
     assert done.returncode == 1
     assert "altered: bancheng.case.events[1] #4 (event evt-7)" in done.stdout
@@ -185,7 +193,11 @@ def test_missing_key_in_production_is_refused_with_one_line(audit_env: str, monk
     monkeypatch.setenv("BANCHENG_AUDIT_ENVIRONMENT", "production")
     monkeypatch.setenv("BANCHENG_AUDIT_SIGNING_SECRET", "a-real-secret")
     done = subprocess.run(
-        [sys.executable, "-m", "services.audit", "migrate"], capture_output=True, text=True, env=os.environ.copy(), timeout=60
+        [sys.executable, "-m", "services.audit", "migrate"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
     )
     assert done.returncode != 0
     assert done.stderr.strip().startswith("error: audit signing key") and len(done.stderr.strip().splitlines()) == 1

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from shared.runtime import Runtime
 from services.audit import log_store
 from services.audit.config import get_settings
 from services.audit.keys import load_signing_key
 from services.audit.log_store import IncomingEvent, Signer
 from services.audit.log_verification import verify_database
-from shared.runtime import Runtime
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -19,7 +19,9 @@ TOPIC = "bancheng.case.events"
 # Backslashes, tabs, newlines and carriage returns are escaped by PostgreSQL's COPY text (and, inside
 # JSON strings, by JSON); quotes by JSON; Chinese and emoji by neither.
 AWKWARD = 'C:\\材料\\租赁\t凭证\n第二行\r\n"引号" \\n 不是换行 \u0001 \u007f 😀'
-COLUMNS = "topic, partition, sequence, event_id, event_type, occurred_at, case_id, payload, headers, prev_hash, entry_hash"
+COLUMNS = (
+    "topic, partition, sequence, event_id, event_type, occurred_at, case_id, payload, headers, prev_hash, entry_hash"
+)
 
 
 async def seed(runtime: Runtime, count: int = 9) -> None:
@@ -27,8 +29,12 @@ async def seed(runtime: Runtime, count: int = 9) -> None:
     signer = Signer(private_key=load_signing_key(get_settings()), every=3)
     events = [
         IncomingEvent(
-            topic=TOPIC, partition=i % 2, event_id=f'evt-{i}-"\\\t', event_type="case.registered",
-            occurred_at=AT + timedelta(minutes=i, microseconds=i), case_id=None if i == count - 1 else f"case-{i % 4}\\办",
+            topic=TOPIC,
+            partition=i % 2,
+            event_id=f'evt-{i}-"\\\t',
+            event_type="case.registered",
+            occurred_at=AT + timedelta(minutes=i, microseconds=i),
+            case_id=None if i == count - 1 else f"case-{i % 4}\\办",
             payload={"description": AWKWARD, "n": i, "nested": {"path": "a\\b", "list": ["\t", "\n"]}},
             headers={"ce_source": "intake", "ce_actor": "staff:1", "note": AWKWARD},
         )
@@ -38,8 +44,10 @@ async def seed(runtime: Runtime, count: int = 9) -> None:
         await log_store.append_events(session, events, signer=signer, now=AT)
 
 
-async def verify(runtime: Runtime, **options: int):  # noqa: ANN201 - the report
-    return await verify_database(runtime.settings.database_url, load_signing_key(get_settings()).public_key(), **options)
+async def verify(runtime: Runtime, **options: int):
+    return await verify_database(
+        runtime.settings.database_url, load_signing_key(get_settings()).public_key(), **options
+    )
 
 
 @with_databases
@@ -54,7 +62,9 @@ async def test_payload_with_characters_copy_escapes_verifies_from_the_scan_itsel
 async def test_chain_whose_rows_come_back_out_of_order_is_read_again_in_order_and_verifies(migrated: Runtime) -> None:
     await seed(migrated)
     async with migrated.engine.begin() as connection:  # the same row stored again, now after its successors
-        await connection.execute(text("CREATE TABLE moved AS SELECT * FROM audit_entry WHERE sequence = 2 AND partition = 0"))
+        await connection.execute(
+            text("CREATE TABLE moved AS SELECT * FROM audit_entry WHERE sequence = 2 AND partition = 0")
+        )
         await connection.execute(text("DELETE FROM audit_entry WHERE sequence = 2 AND partition = 0"))
         await connection.execute(text(f"INSERT INTO audit_entry ({COLUMNS}) SELECT {COLUMNS} FROM moved"))
         await connection.execute(text("DROP TABLE moved"))
@@ -67,7 +77,9 @@ async def test_chain_whose_rows_come_back_out_of_order_is_read_again_in_order_an
 async def test_altered_entry_in_a_chain_read_out_of_order_is_named_once(migrated: Runtime) -> None:
     await seed(migrated)
     async with migrated.engine.begin() as connection:
-        await connection.execute(text("UPDATE audit_entry SET event_type = 'case.withdrawn' WHERE sequence = 3 AND partition = 1"))
+        await connection.execute(
+            text("UPDATE audit_entry SET event_type = 'case.withdrawn' WHERE sequence = 3 AND partition = 1")
+        )
     report = await verify(migrated)
     assert [(f.kind, f.partition, f.sequence) for f in report.faults] == [("altered", 1, 3)]
     assert report.entries_checked == 9 and report.set_aside == ((TOPIC, 1),)

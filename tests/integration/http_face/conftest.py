@@ -16,8 +16,14 @@ from tests.issuer import TokenIssuer
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer) -> Iterator[Stack]:
     var: Path = tmp_path_factory.mktemp("http-face")
-    running = Stack(var_dir=var, issuer=issuer.url, extra_env={"BANCHENG_AUDIT_SIGNING_KEY_PATH": str(var / "audit-key.pem"),
-                                            "BANCHENG_AUDIT_RETIRED_KEYS_DIR": str(var / "audit-retired-keys")})
+    running = Stack(
+        var_dir=var,
+        issuer=issuer.url,
+        extra_env={
+            "BANCHENG_AUDIT_SIGNING_KEY_PATH": str(var / "audit-key.pem"),
+            "BANCHENG_AUDIT_RETIRED_KEYS_DIR": str(var / "audit-retired-keys"),
+        },
+    )
     running.start()
     try:
         yield running

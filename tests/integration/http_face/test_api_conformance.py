@@ -4,10 +4,14 @@ answer 5xx, and every answer conforms to the document (status, content type, sch
 import hypothesis
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
-                                 status_code_conformance)
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from shared.dev.stack import SERVICES, Stack
 
@@ -36,6 +40,7 @@ def test_generated_requests_never_fail_the_server_and_conform_to_the_document(
                                                                               hypothesis.Phase.generate])
         @hypothesis.given(case=hypothesis.strategies.one_of(
             operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)))
+        # run() is called once, below, in this same iteration: the loop variables it reads are this operation's.
         def run(case: schemathesis.Case) -> None:
             nonlocal examples
             examples += 1
@@ -43,9 +48,9 @@ def test_generated_requests_never_fail_the_server_and_conform_to_the_document(
             try:
                 case.validate_response(response, checks=CHECKS)
             except Exception as error:  # noqa: BLE001 - every failure is collected, then reported together
-                message = f"{operation.label}: {type(error).__name__}: {str(error)[:600]}"
-                if message not in seen:
-                    seen.add(message)
+                message = f"{operation.label}: {type(error).__name__}: {str(error)[:600]}"  # noqa: B023 - see run()
+                if message not in seen:  # noqa: B023 - see run()
+                    seen.add(message)  # noqa: B023 - see run()
                     failures.append(message)
 
         run()

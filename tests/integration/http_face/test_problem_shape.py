@@ -20,7 +20,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
-    assert PROBLEM_FIELDS <= problem.keys(), problem
+    assert problem.keys() >= PROBLEM_FIELDS, problem
     assert problem["status"] == status and problem["zh"] and problem["en"] and problem["detail"] == problem["en"]
     assert problem["zh"] != problem["en"]
     return problem
@@ -38,7 +38,9 @@ def test_a_bad_field_is_a_422_problem_naming_it_in_both_languages(stack: Stack, 
                                                                    auth_headers: dict[str, str]) -> None:
     path, body, field = BODY_ROUTE[service]
     url = f"{stack.url(service)}{path}"
-    response = httpx.get(url, headers=auth_headers) if body is None else httpx.post(url, json=body, headers=auth_headers)
+    response = (
+        httpx.get(url, headers=auth_headers) if body is None else httpx.post(url, json=body, headers=auth_headers)
+    )
     problem = assert_problem(response, 422)
     named = [error for error in problem["errors"] if error["field"] == field]
     assert named and named[0]["zh"] and named[0]["en"], problem

@@ -7,8 +7,14 @@ import httpx
 
 from shared.dev.stack import Stack
 
-WALK_IN = {"hall": "FT", "channel": "walk_in", "problem_kind": "missing_materials", "description": "租赁备案缺银行同意函",
-           "forward": False, "applicant": {"kind": "person", "name": "王芳", "phone": "13912345678"}}
+WALK_IN = {
+    "hall": "FT",
+    "channel": "walk_in",
+    "problem_kind": "missing_materials",
+    "description": "租赁备案缺银行同意函",
+    "forward": False,
+    "applicant": {"kind": "person", "name": "王芳", "phone": "13912345678"},
+}
 
 
 def aware(value: str) -> bool:

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.audit.app import build_runtime as build_audit
 from shared.dev.broker import DevBroker
 from shared.runtime import Runtime
+from services.audit.app import build_runtime as build_audit
 from tests.integration.identity.conftest import HOTLINE_SECRET, Identity
 
 AUDITOR = ("auditor.demo", "Review#Ledger2026")

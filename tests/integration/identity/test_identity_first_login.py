@@ -33,7 +33,11 @@ async def test_a_first_login_changes_the_password_under_the_policy(identity: Ide
         assert "密码至少 8 位" in short.text and "must be at least 8 characters" in short.text
 
         named = await post_new_password(browser, login, "new.clerk#2026A", "new.clerk#2026A")
-        assert named.status_code == 400 and "密码不得包含用户名" in named.text and "must not contain the username" in named.text
+        assert (
+            named.status_code == 400
+            and "密码不得包含用户名" in named.text
+            and "must not contain the username" in named.text
+        )
 
         same = await post_new_password(browser, login, "Initial#Pass2026", "Initial#Pass2026")
         assert same.status_code == 400 and "must differ from the old password" in same.text

@@ -13,7 +13,7 @@ CLERK = ("clerk.demo", "Window#Desk2026")
 CONSOLE = ("console", CONSOLE_SECRET)
 
 
-async def refresh(identity: Identity, token: str):  # noqa: ANN201 - an httpx.Response
+async def refresh(identity: Identity, token: str):
     return await identity.token({"grant_type": "refresh_token", "refresh_token": token}, CONSOLE)
 
 

@@ -100,7 +100,7 @@ class Intake:
 
 @pytest.fixture(scope="module", params=DATABASES)
 async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: TokenIssuer,
-                 tmp_path_factory) -> AsyncIterator[Intake]:  # noqa: ANN001
+                 tmp_path_factory) -> AsyncIterator[Intake]:
     port = free_port()
     settings = IntakeSettings(
         environment="test", port=port, signing_secret=SECRET, log_level="WARNING",

@@ -19,7 +19,7 @@ from tests.integration.intake.conftest import SECRET, Intake
 
 
 @pytest.fixture
-def simulator(intake: Intake, tmp_path) -> Iterator[str]:  # noqa: ANN001
+def simulator(intake: Intake, tmp_path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "BANCHENG_HOTLINE12345_PORT": str(port), "BANCHENG_HOTLINE12345_SECRET": SECRET,
            "BANCHENG_HOTLINE12345_INTAKE_URL": intake.url,

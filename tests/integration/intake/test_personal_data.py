@@ -85,8 +85,11 @@ async def test_reveal_needs_a_reason_and_publishes_who_saw_which_fields_but_not_
 
     missing = await intake.client.post(url, json={})
     short = await intake.client.post(url, json={"reason": "  看 "})
-    revealed = await intake.client.post(url, json={"reason": "回访前核实身份", "fields": ["name", "phone", "id_number"]},
-                                        headers=intake.auth("window_clerk", sub="li", hall="FT"))
+    revealed = await intake.client.post(
+        url,
+        json={"reason": "回访前核实身份", "fields": ["name", "phone", "id_number"]},
+        headers=intake.auth("window_clerk", sub="li", hall="FT"),
+    )
     whole = await intake.client.post(url, json={"reason": "复核 12345 转办工单"})
     other_hall = await intake.client.post(url, json={"reason": "回访前核实身份"},
                                           headers=intake.auth("window_clerk", hall="DEMO"))
@@ -106,7 +109,9 @@ async def test_reveal_needs_a_reason_and_publishes_who_saw_which_fields_but_not_
     assert reveals[0].actor == "person:li"
     assert reveals[0].data["fields"] == ["name", "phone", "id_number"] and reveals[0].data["reason"] == "回访前核实身份"
     assert not any(secret in str(e.data) for e in events for secret in SECRETS)
-    assert (await intake.client.post("/cases/no-such-case/reveal", json={"reason": "回访前核实身份"})).status_code == 404
+    assert (
+        await intake.client.post("/cases/no-such-case/reveal", json={"reason": "回访前核实身份"})
+    ).status_code == 404
 
 
 async def test_cases_are_found_by_phone_or_id_number_through_the_blind_index(intake: Intake) -> None:
@@ -159,7 +164,9 @@ async def test_audit_keeps_the_reveal_and_no_personal_data(
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=audit.app()), base_url="http://audit") as client:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=intake.auth("auditor"))).json()["items"]
+                timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=intake.auth("auditor"))).json()[
+                    "items"
+                ]
                 if any(entry["type"] == PersonalDataRevealed.type for entry in timeline):
                     break
                 await asyncio.sleep(0.2)

@@ -26,42 +26,67 @@ def pii_env(*, keys: str, current: str) -> dict[str, str]:
             "BANCHENG_PII_TRANSPORT_KID": "t", "BANCHENG_PII_INDEX_KEY": INDEX}
 
 
-def keyring(env: dict[str, str]):  # noqa: ANN201
+def keyring(env: dict[str, str]):
     return build_keyring(PersonalDataSettings(**{k.removeprefix("BANCHENG_PII_").lower(): v for k, v in env.items()}),
                          environment="test")
 
 
 def case_row(**applicant: object) -> dict[str, object]:
     now = datetime.now(UTC)
-    return {"id": new_id(), "case_number": f"FT-20261207-{new_id()[-4:]}", "district": "demo", "hall": "FT",
-            "channel": "walk_in", "problem_kind": "missing_materials", "description": "材料", "complexity_tier": "general",
-            "green_channel": False, "state": "registered", "first_responder": "staff:1", "reply": "",
-            "created_at": now, "updated_at": now, **applicant}
+    return {
+        "id": new_id(),
+        "case_number": f"FT-20261207-{new_id()[-4:]}",
+        "district": "demo",
+        "hall": "FT",
+        "channel": "walk_in",
+        "problem_kind": "missing_materials",
+        "description": "材料",
+        "complexity_tier": "general",
+        "green_channel": False,
+        "state": "registered",
+        "first_responder": "staff:1",
+        "reply": "",
+        "created_at": now,
+        "updated_at": now,
+        **applicant,
+    }
 
 
-def test_the_migration_seals_plaintext_rows_and_masks_their_stored_answers(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_the_migration_seals_plaintext_rows_and_masks_their_stored_answers(tmp_path: Path, monkeypatch) -> None:
     env = pii_env(keys=f"k1={OLD}", current="k1")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
-    config = migrations._config(url, MIGRATIONS)  # noqa: SLF001 - to stop at the revision before sealing
+    config = migrations._config(url, MIGRATIONS)
     command.upgrade(config, "a8ac9a706227")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'intake.db'}")
     old = case_row(applicant_kind="person", applicant_name="王芳", applicant_phone="13912345678",
                    applicant_id_type="resident_id", applicant_id_number="11010519491231002X", applicant_contact_name="")
     with engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO \"case\" (id, case_number, district, hall, channel, problem_kind, description, complexity_tier,"
-            " green_channel, applicant_kind, applicant_name, applicant_phone, applicant_id_type, applicant_id_number,"
-            " applicant_contact_name, state, first_responder, reply, created_at, updated_at) VALUES (:id, :case_number,"
-            " :district, :hall, :channel, :problem_kind, :description, :complexity_tier, :green_channel,"
-            " :applicant_kind, :applicant_name, :applicant_phone, :applicant_id_type, :applicant_id_number,"
-            " :applicant_contact_name, :state, :first_responder, :reply, :created_at, :updated_at)"), old)
-        connection.execute(sa.text("INSERT INTO idempotency_record (scope, key, fingerprint, status_code, body, created_at)"
-                                   " VALUES ('POST /cases', 'k', 'f', 201, :body, :at)"),
-                           {"body": '{"id": "x", "applicant": {"kind": "person", "name": "王芳", "phone": "13912345678",'
-                                    ' "email": null, "id_type": null, "id_number": null, "credit_code": null,'
-                                    ' "contact_name": ""}}', "at": datetime.now(UTC)})
+        connection.execute(
+            sa.text(
+                'INSERT INTO "case" (id, case_number, district, hall, channel, problem_kind, description,'
+                " complexity_tier, green_channel, applicant_kind, applicant_name, applicant_phone, applicant_id_type,"
+                " applicant_id_number, applicant_contact_name, state, first_responder, reply, created_at, updated_at)"
+                " VALUES (:id, :case_number,"
+                " :district, :hall, :channel, :problem_kind, :description, :complexity_tier, :green_channel,"
+                " :applicant_kind, :applicant_name, :applicant_phone, :applicant_id_type, :applicant_id_number,"
+                " :applicant_contact_name, :state, :first_responder, :reply, :created_at, :updated_at)"
+            ),
+            old,
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO idempotency_record (scope, key, fingerprint, status_code, body, created_at)"
+                " VALUES ('POST /cases', 'k', 'f', 201, :body, :at)"
+            ),
+            {
+                "body": '{"id": "x", "applicant": {"kind": "person", "name": "王芳", "phone": "13912345678",'
+                ' "email": null, "id_type": null, "id_number": null, "credit_code": null,'
+                ' "contact_name": ""}}',
+                "at": datetime.now(UTC),
+            },
+        )
 
     migrations.upgrade(url, MIGRATIONS)
 

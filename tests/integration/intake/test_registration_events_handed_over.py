@@ -25,7 +25,7 @@ def pending(description: str) -> PendingRegistration:
     return PendingRegistration(valid=valid, origin=Origin(actor="staff:window"), now=now)
 
 
-async def test_a_batchs_outbox_rows_are_handed_over_with_the_ids_they_were_written_under(tmp_path) -> None:  # noqa: ANN001
+async def test_a_batchs_outbox_rows_are_handed_over_with_the_ids_they_were_written_under(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
     await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
     engine = db.create_engine(url)

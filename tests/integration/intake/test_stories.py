@@ -38,7 +38,9 @@ async def test_same_day_lease_certificate_tracks_the_missing_bank_letter_until_s
 
 async def test_parking_problem_out_of_scope_is_explained_referred_and_counted(intake: Intake) -> None:
     before = (await intake.counts()).get("referred_out_of_scope", 0)
-    case = await intake.register(walk_in(problem_kind="no_responsible_department", description="小区停车位被占用,物业不管"))
+    case = await intake.register(
+        walk_in(problem_kind="no_responsible_department", description="小区停车位被占用,物业不管")
+    )
 
     referred = await intake.act(case["id"], "refer_out_of_scope", referral_target="小区物业服务中心及街道城管",
                                 reason="住宅小区停车属物业管理事项,已当面解释并转交")
@@ -77,7 +79,10 @@ async def test_restaurant_licence_blocked_by_previous_tenant_is_replied_after_tw
     replied = await intake.wait_for_state(case["id"], "replied")
 
     assert replied["reply"] == "前租户已注销,可申请食品经营许可"
-    assert {(w["department"], w["state"]) for w in replied["work_orders"]} == {("market", "replied"), ("housing", "replied")}
+    assert {(w["department"], w["state"]) for w in replied["work_orders"]} == {
+        ("market", "replied"),
+        ("housing", "replied"),
+    }
     assert replied["transitions"][-1]["actor"] == "department:market"
     events = await intake.events(CASE_EVENTS, case["id"], until={"case.replied"})
     assert [e.type for e in events] == ["case.registered", "case.accepted", "case.forwarded", "case.replied"]
@@ -109,7 +114,9 @@ async def test_dissatisfied_callback_reopens_the_case_for_redo(intake: Intake) -
     case = await intake.register(walk_in(forward=True, problem_kind="policy_unclear", description="租房补贴政策不清楚"))
     await intake.act(case["id"], "record_reply", reason="不符合租房补贴条件")
 
-    callback = await intake.act(case["id"], "record_callback", satisfaction="dissatisfied", reason="未说明其他可申请的政策")
+    callback = await intake.act(
+        case["id"], "record_callback", satisfaction="dissatisfied", reason="未说明其他可申请的政策"
+    )
 
     assert callback.json()["state"] == "reopened"
     assert set(callback.json()["allowed_actions"]) == {"dispatch", "resolve_on_spot", "pause", "withdraw"}

@@ -10,7 +10,7 @@ import asyncio
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -28,9 +28,14 @@ from services.notify.config import NotifySettings, get_settings
 from services.notify.domain.config_files import DATA_DIR
 from services.notify.handlers import notify_config
 from tests.conftest import database_url
-from tests.unit.notify.conftest import HttpReceiver, MailSink, free_port  # noqa: F401 - fixtures reused below
-from tests.unit.notify.conftest import _running_receiver, http_receiver, smtp_server  # noqa: F401
+from tests.unit.notify import conftest as unit_fixtures
+from tests.unit.notify.conftest import HttpReceiver
 from tests.unit.notify.packs import notify_test_packs
+
+# The unit tests' receivers, reused: pytest finds fixtures among a conftest's names.
+_running_receiver = unit_fixtures._running_receiver
+http_receiver = unit_fixtures.http_receiver
+smtp_server = unit_fixtures.smtp_server
 
 HOTLINE_SECRET = "hotline-test-secret"
 WEBHOOK_SECRET = "webhook-test-secret"
@@ -145,7 +150,10 @@ async def records(broker, topic: str, case_id: str) -> list[tuple[Envelope, dict
     consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
+        partitions = [
+            TopicPartition(topic, p)
+            for p in (consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))
+        ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -164,7 +172,9 @@ async def records(broker, topic: str, case_id: str) -> list[tuple[Envelope, dict
         await consumer.stop()
 
 
-async def wait_records(broker, topic: str, case_id: str, *, count: int, timeout_s: float = 30.0) -> list[tuple[Envelope, dict[str, str]]]:
+async def wait_records(
+    broker, topic: str, case_id: str, *, count: int, timeout_s: float = 30.0
+) -> list[tuple[Envelope, dict[str, str]]]:
     deadline = time.monotonic() + timeout_s
     while len(found := await records(broker, topic, case_id)) < count and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
@@ -172,5 +182,5 @@ async def wait_records(broker, topic: str, case_id: str, *, count: int, timeout_
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+    await consumer._client.force_metadata_update()
     return consumer.partitions_for_topic(topic) or set()

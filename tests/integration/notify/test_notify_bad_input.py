@@ -43,7 +43,11 @@ async def test_a_missing_template_variable_a_malformed_address_and_a_provider_4x
     for script, count in ((unknown_hall, 2), (malformed, 2), (refused, 3)):
         results = await wait_records(broker, NOTIFY_RESULTS, script.case_id, count=count)
         failures = {e.data["delivery_id"]: e.data["reason"] for e, _ in results if e.type == "notify.failed"}
-        recorded = {r.delivery_id: r.last_error for r in await settled(runtime, script.case_id, count=count) if r.state == "failed"}
+        recorded = {
+            r.delivery_id: r.last_error
+            for r in await settled(runtime, script.case_id, count=count)
+            if r.state == "failed"
+        }
         assert failures == recorded
 
 

@@ -36,10 +36,25 @@ async def test_a_case_life_produces_exactly_the_expected_messages_on_each_channe
     # The contact comes after two events it concerns: both are planned again for the citizen.
     await life.publish(CASE_CONTACTS, life.contact(
         case_number=number, name="王五", phone="13900001111", email="wangwu@example.cn"))
-    await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
-        work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"), "routing")
-    await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
-        work_order_id="wo-2", case_number=number, department="housing", role="assisting", tier="general", reason="rule"), "routing")
+    await life.publish(
+        WORKORDER_EVENTS,
+        workorder.WorkOrderDispatched(
+            work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"
+        ),
+        "routing",
+    )
+    await life.publish(
+        WORKORDER_EVENTS,
+        workorder.WorkOrderDispatched(
+            work_order_id="wo-2",
+            case_number=number,
+            department="housing",
+            role="assisting",
+            tier="general",
+            reason="rule",
+        ),
+        "routing",
+    )
     await life.publish(SLA_EVENTS, sla.DeadlineWarned(
         subject="work_order", subject_id="wo-1", department="market", warning="one_day_before", due_at=DUE), "sla")
     await life.publish(CASE_EVENTS, case.CaseReplied(case_number=number, reply="已一次性告知所缺材料"))
@@ -62,7 +77,7 @@ async def test_a_case_life_produces_exactly_the_expected_messages_on_each_channe
     bodies = [json.loads(r.body) for r in hotline]
     assert [b["status"] for b in bodies] == ["accepted", "replied", "callback", "closed"]
     assert {(b["ticket_id"], b["case_number"]) for b in bodies} == {("GD-2026-9", number)}
-    assert all(b["delivery_id"] == r.headers[DELIVERY_HEADER] for b, r in zip(bodies, hotline))
+    assert all(b["delivery_id"] == r.headers[DELIVERY_HEADER] for b, r in zip(bodies, hotline, strict=True))
     webhook = next(r for r in http_receiver.requests if r.path.startswith("/webhook/"))
     assert verify(secret=WEBHOOK_SECRET, timestamp=webhook.headers[TIMESTAMP_HEADER], body=webhook.body,
                   received=webhook.headers[SIGNATURE_HEADER], now=float(webhook.headers[TIMESTAMP_HEADER]))

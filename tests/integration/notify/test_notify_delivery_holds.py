@@ -9,7 +9,7 @@ from shared.events import case, workorder
 from shared.events.notification import NotificationRequested, open_message, seal_message
 from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
 from services.notify import store
-from services.notify.app import build_runtime, build_channel_worker_runtime
+from services.notify.app import build_channel_worker_runtime, build_runtime
 from services.notify.config import NotifySettings
 from services.notify.dispatch import DELIVERIES
 from services.notify.domain.model import ChannelName
@@ -132,13 +132,17 @@ async def test_a_request_planned_before_the_planner_stored_requests_is_still_sen
     rows = await settled(runtime, life.case_id, count=4)
 
     assert [(r.state, r.attempts) for r in rows if r.delivery_id == earlier.delivery_id] == [("delivered", 1)]
-    assert [r.headers["X-Bancheng-Delivery"] for r in http_receiver.requests if r.path == WEBHOOK][-1] == earlier.delivery_id
+    assert [r.headers["X-Bancheng-Delivery"] for r in http_receiver.requests if r.path == WEBHOOK][
+        -1
+    ] == earlier.delivery_id
 
 
 async def test_a_channel_added_at_run_time_is_a_new_subscriber_to_its_topic(
     notify_settings: NotifySettings, start_runtime, producer, http_receiver, tmp_path
 ):
-    without_dingtalk = notify_settings.model_copy(update={"channels": notify_settings.channels - {ChannelName.dingtalk}})
+    without_dingtalk = notify_settings.model_copy(
+        update={"channels": notify_settings.channels - {ChannelName.dingtalk}}
+    )
     runtime = await start_runtime(build_runtime(without_dingtalk))
     life = CaseScript(producer)
     number = await register_and_dispatch(life)

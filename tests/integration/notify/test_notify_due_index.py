@@ -30,10 +30,14 @@ HISTORY = 5000
 
 def delivery(number: int, *, state: str, due_at: datetime | None, channel: str = "webhook") -> dict[str, object]:
     delivery_id, case_id = f"d-{channel}-{state}-{number}", f"case-{number}"
-    request = NotificationRequested(delivery_id=delivery_id, channel=channel, recipient="department:market",
-                                    template="t",
-                                    sealed_message=seal_message(notify_keyring(), RequestedMessage(subject="s", body="b"),
-                                                                delivery_id=delivery_id), trigger_event_id=f"e-{number}")
+    request = NotificationRequested(
+        delivery_id=delivery_id,
+        channel=channel,
+        recipient="department:market",
+        template="t",
+        sealed_message=seal_message(notify_keyring(), RequestedMessage(subject="s", body="b"), delivery_id=delivery_id),
+        trigger_event_id=f"e-{number}",
+    )
     envelope = Envelope.wrap(request, source="notify", case_id=case_id, district="demo", actor="service:notify")
     return {"delivery_id": delivery_id, "case_id": case_id, "channel": channel, "recipient": request.recipient,
             "template": "t", "event_type": "workorder.dispatched", "state": state,

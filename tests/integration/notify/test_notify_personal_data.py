@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from shared.events import case
-from shared.personal_data import Key, Keyring
 from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
+from shared.personal_data import Key, Keyring
 from shared.topics import CASE_CONTACTS, CASE_EVENTS, channel_topic, dead_letter_topic
 from services.notify.app import build_runtime
 

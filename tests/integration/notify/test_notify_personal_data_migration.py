@@ -15,7 +15,7 @@ MIGRATIONS = Path(__file__).parents[3] / "services" / "notify" / "migrations"
 
 def test_the_migration_seals_contacts_and_requests_written_in_plaintext(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'notify.db'}"
-    command.upgrade(migrations._config(url, MIGRATIONS), "5b7e1d9c3a20")  # noqa: SLF001 - the revision before sealing
+    command.upgrade(migrations._config(url, MIGRATIONS), "5b7e1d9c3a20")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'notify.db'}")
     request = '{"type": "notify.requested", "data": {"address": "13711112222"}}'
     with engine.begin() as connection:

@@ -128,7 +128,9 @@ async def publish_work_orders(producer: AIOKafkaProducer, count: int) -> None:
     for number in range(count):
         event = WorkOrderDispatched(work_order_id=f"wo-{run}-{number}", case_number=f"PAIR-{run}-{number}",
                                     department="market", role="lead", tier="general", reason="two processes")
-        envelope = Envelope.wrap(event, source="routing", case_id=f"case-{run}-{number}", district=DISTRICT, actor="test")
+        envelope = Envelope.wrap(
+            event, source="routing", case_id=f"case-{run}-{number}", district=DISTRICT, actor="test"
+        )
         key, value, headers = envelope.to_kafka()
         sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))
     for send in sends:
@@ -233,8 +235,11 @@ async def test_a_notify_killed_mid_delivery_resends_only_its_sends_in_flight_and
 
     sent = received_ids(http_receiver)
     resent = len(sent) - len(set(sent))
-    print(f"kill -9 mid-delivery: {resent} re-sent (at most {SEND_CONCURRENCY} in flight), sending again "
-          f"{resumed_s:.1f} s after the restart was ready, all {len(delivered)} delivered {all_delivered_s:.1f} s after it")
+    print(
+        f"kill -9 mid-delivery: {resent} re-sent (at most {SEND_CONCURRENCY} in flight), sending again "
+        f"{resumed_s:.1f} s after the restart was ready, "
+        f"all {len(delivered)} delivered {all_delivered_s:.1f} s after it"
+    )
     assert set(sent) == delivered
     assert resent <= SEND_CONCURRENCY, f"{resent} re-sent; {at_kill} received before the kill"
     assert resumed_s < 10, f"the restarted process sent again only {resumed_s:.1f} s after it was ready"

@@ -5,8 +5,8 @@ import gc
 import pytest
 from sqlalchemy import text
 
-from services.notify.app import build_runtime
 from shared.runtime import YOUNG_GENERATION
+from services.notify.app import build_runtime
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-def work_order(number: int, *, state: str, department: str = "market", coordinator: str | None = None) -> dict[str, object]:
+def work_order(
+    number: int, *, state: str, department: str = "market", coordinator: str | None = None
+) -> dict[str, object]:
     """Work order `number`, created `number` minutes after START."""
     return {"id": f"wo-{state}-{department}-{number:04d}", "case_id": f"case-{number}", "case_number": f"DEMO-{number}",
             "district": "demo", "department": department, "role": "lead", "tier": "general", "state": state,

@@ -6,8 +6,7 @@ import httpx
 from shared.envelope import Envelope
 from shared.events.case import CaseMerged, CaseWithdrawn
 from shared.topics import WORKORDER_EVENTS, department_topic
-from tests.integration.routing.conftest import (dept, eventually, forwarded, publish, routing_of, staff,
-                                                work_orders)
+from tests.integration.routing.conftest import dept, eventually, forwarded, publish, routing_of, staff, work_orders
 
 
 def ended(case: Envelope, event: CaseWithdrawn | CaseMerged) -> Envelope:
@@ -21,7 +20,9 @@ def withdrawn(case: Envelope) -> Envelope:
 
 async def states(client: httpx.AsyncClient, case_id: str, expected: dict[str, str]) -> dict[str, str]:
     async def probe() -> dict[str, str] | None:
-        found = {o["department"]: o["state"] for o in (await client.get(f"/cases/{case_id}/work-orders")).json()["items"]}
+        found = {
+            o["department"]: o["state"] for o in (await client.get(f"/cases/{case_id}/work-orders")).json()["items"]
+        }
         return found if found == expected else None
 
     return await eventually(probe)
@@ -48,7 +49,9 @@ async def test_a_withdrawn_case_cancels_its_open_work_orders_and_tells_their_dep
                                   "reason": "申请人已自行办结，撤回诉求", "into_case_number": None}
         assert (await civil_affairs.wait_for(type="workorder.cancelled", case_id=case.case_id))[0].id == cancelled.id
         assert (await routing_of(client, case.case_id))["state"] == "withdrawn"
-        late = await client.post(f"/work-orders/{helper['id']}/reply", headers=dept("civil_affairs"), json={"reply": "可申请临时救助"})
+        late = await client.post(
+            f"/work-orders/{helper['id']}/reply", headers=dept("civil_affairs"), json={"reply": "可申请临时救助"}
+        )
         assert late.status_code == 409 and "已撤销" in late.json()["zh"]
         assert len(stream.envelopes(type="workorder.cancelled", case_id=case.case_id)) == 1
 

@@ -6,10 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from shared.envelope import Envelope
 from shared.events.commands import ComposeCaseReply, ReplyToWorkOrder, RequestExtension, SignForWorkOrder
 from shared.topics import DEPARTMENT_COMMANDS, WORKORDER_EVENTS, dead_letter_topic
-from tests.integration.routing.conftest import (command, dept_system_token, eventually, forwarded, publish, staff,
-                                                work_orders)
+from tests.integration.routing.conftest import (
+    command,
+    dept_system_token,
+    eventually,
+    forwarded,
+    publish,
+    staff,
+    work_orders,
+)
 
 
 async def state_of(client: httpx.AsyncClient, order_id: str, state: str) -> dict:
@@ -38,11 +46,21 @@ async def test_a_departments_system_signs_for_replies_and_composes_the_case_repl
         await state_of(client, order["id"], "extension_requested")
         decided = await client.post(f"/work-orders/{order['id']}/extension/decision", json={"approve": True})
         assert decided.status_code == 200, decided.text
-        await publish(broker,
-                      command(ReplyToWorkOrder(work_order_id=order["id"], department="medical_insurance", reply="已报销"),
-                              case_id=case.case_id, actor="ignored"),
-                      command(ComposeCaseReply(department="medical_insurance", reply="医疗费已报销到账"),
-                              case_id=case.case_id, actor="ignored"), topic=DEPARTMENT_COMMANDS, token=token)
+        await publish(
+            broker,
+            command(
+                ReplyToWorkOrder(work_order_id=order["id"], department="medical_insurance", reply="已报销"),
+                case_id=case.case_id,
+                actor="ignored",
+            ),
+            command(
+                ComposeCaseReply(department="medical_insurance", reply="医疗费已报销到账"),
+                case_id=case.case_id,
+                actor="ignored",
+            ),
+            topic=DEPARTMENT_COMMANDS,
+            token=token,
+        )
         composed = (await stream.wait_for(type="workorder.case_reply_composed", case_id=case.case_id))[0]
         assert composed.data["reply"] == "医疗费已报销到账"
         assert composed.actor == "system:medical_insurance-system"  # from the token, not the envelope's claim
@@ -57,8 +75,11 @@ async def test_a_command_without_the_departments_own_token_is_dead_lettered_and_
     async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         order = next(o for o in await work_orders(client, case.case_id) if o["role"] == "lead")
         assert order["department"] == "tax"
-        sign = lambda department: command(SignForWorkOrder(work_order_id=order["id"], department=department),  # noqa: E731
-                                          case_id=case.case_id, actor=f"department:{department}")
+
+        def sign(department: str) -> Envelope:
+            return command(SignForWorkOrder(work_order_id=order["id"], department=department),
+                           case_id=case.case_id, actor=f"department:{department}")
+
         foreign, impostor, unsigned, forged = sign("market"), sign("tax"), sign("tax"), sign("tax")
         await publish(broker, foreign, topic=DEPARTMENT_COMMANDS, token=dept_system_token("market"))
         await publish(broker, impostor, topic=DEPARTMENT_COMMANDS, token=dept_system_token("market"))

@@ -25,13 +25,19 @@ async def test_a_multi_department_case_is_replied_only_when_every_work_order_is(
         assert helper["id"] in {o["id"] for o in inbox}
 
         for order in (lead, helper):
-            signed = await client.post(f"/work-orders/{order['id']}/sign-for", headers=dept(order["department"]), json={})
+            signed = await client.post(
+                f"/work-orders/{order['id']}/sign-for", headers=dept(order["department"]), json={}
+            )
             assert signed.status_code == 200 and signed.json()["signed_at"]
-        await client.post(f"/work-orders/{lead['id']}/reply", headers=dept("housing"), json={"reply": "不符合租赁补贴条件"})
+        await client.post(
+            f"/work-orders/{lead['id']}/reply", headers=dept("housing"), json={"reply": "不符合租赁补贴条件"}
+        )
         early = await client.post(f"/cases/{case.case_id}/reply", headers=dept("housing"), json={"reply": "综合答复"})
         assert early.status_code == 409 and "civil_affairs" in early.json()["en"]
 
-        await client.post(f"/work-orders/{helper['id']}/reply", headers=dept("civil_affairs"), json={"reply": "可申请临时救助"})
+        await client.post(
+            f"/work-orders/{helper['id']}/reply", headers=dept("civil_affairs"), json={"reply": "可申请临时救助"}
+        )
         not_lead = await client.post(f"/cases/{case.case_id}/reply", headers=dept("civil_affairs"), json={"reply": "x"})
         assert not_lead.status_code == 403
         composed = await client.post(f"/cases/{case.case_id}/reply",
@@ -54,7 +60,9 @@ async def test_a_reply_before_sign_for_is_refused_and_changes_nothing(broker, ro
     async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         _, orders = await dispatched(broker, client, "身份证丢了要补办", matter_code="id_card")
         order = orders["public_security"]
-        refused = await client.post(f"/work-orders/{order['id']}/reply", headers=dept("public_security"), json={"reply": "已办"})
+        refused = await client.post(
+            f"/work-orders/{order['id']}/reply", headers=dept("public_security"), json={"reply": "已办"}
+        )
         assert refused.status_code == 409
         assert "尚未签收" in refused.json()["zh"]
         assert (await client.get(f"/work-orders/{order['id']}")).json()["state"] == "dispatched"
@@ -115,10 +123,14 @@ async def test_bouncing_back_to_a_department_that_returned_it_goes_to_a_supervis
         assert decided.status_code == 202 and decided.json()["state"] == "routed"
 
 
-async def test_an_extension_needs_a_supervisors_approval_and_is_visible_on_the_work_order(broker, routing, read_topic) -> None:
+async def test_an_extension_needs_a_supervisors_approval_and_is_visible_on_the_work_order(
+    broker, routing, read_topic
+) -> None:
     stream = read_topic(WORKORDER_EVENTS)
     async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
-        case, orders = await dispatched(broker, client, "住改商需要经联社公示", matter_code="residence_to_business_certificate")
+        case, orders = await dispatched(
+            broker, client, "住改商需要经联社公示", matter_code="residence_to_business_certificate"
+        )
         order = orders["street_office"]
         await client.post(f"/work-orders/{order['id']}/sign-for", headers=dept("street_office"), json={})
         new_due = (datetime.now(UTC) + timedelta(days=20)).isoformat()
@@ -129,7 +141,9 @@ async def test_an_extension_needs_a_supervisors_approval_and_is_visible_on_the_w
         pending = (await client.get(f"/work-orders/{order['id']}")).json()
         assert pending["state"] == "extension_requested" and pending["due_at"] is None
         assert pending["extensions"][0]["approved"] is None
-        early_reply = await client.post(f"/work-orders/{order['id']}/reply", headers=dept("street_office"), json={"reply": "x"})
+        early_reply = await client.post(
+            f"/work-orders/{order['id']}/reply", headers=dept("street_office"), json={"reply": "x"}
+        )
         assert early_reply.status_code == 409
 
         rejected_without_reason = await client.post(f"/work-orders/{order['id']}/extension/decision",
@@ -145,7 +159,9 @@ async def test_an_extension_needs_a_supervisors_approval_and_is_visible_on_the_w
         assert decided.data["approved"] is True and decided.data["supervisor"].startswith("person:")
 
 
-async def test_an_escalation_reaches_the_coordinator_who_records_a_meeting_and_replies(broker, routing, read_topic) -> None:
+async def test_an_escalation_reaches_the_coordinator_who_records_a_meeting_and_replies(
+    broker, routing, read_topic
+) -> None:
     coordinator_feed = read_topic(department_topic("gov_data"))
     async with httpx.AsyncClient(base_url=routing, headers=staff()) as client:
         case, orders = await dispatched(broker, client, "前租户没注销，新饭店办不了食品经营许可",
@@ -170,7 +186,9 @@ async def test_an_escalation_reaches_the_coordinator_who_records_a_meeting_and_r
         down = await client.post(f"/work-orders/{order['id']}/escalate",
                                  headers=dept("gov_data", "dept_head"), json={"level": "district", "reason": "again"})
         assert down.status_code == 409
-        replied = await client.post(f"/work-orders/{order['id']}/reply", headers=dept("gov_data"), json={"reply": "已协调办结"})
+        replied = await client.post(
+            f"/work-orders/{order['id']}/reply", headers=dept("gov_data"), json={"reply": "已协调办结"}
+        )
         assert replied.status_code == 200 and replied.json()["replied_by"] == "gov_data"
 
 

@@ -38,10 +38,16 @@ def case(number: int, *, state: str) -> dict[str, object]:
 async def test_inbox_and_replied_cases_read_their_indexes_not_the_history(kind: str, tmp_path: Path) -> None:
     async with migrated_engine(kind, "routing", tmp_path, MIGRATIONS) as engine:
         async with engine.begin() as connection:
-            await connection.execute(insert(store.WorkOrder.__table__), [
-                *(order(n, state="replied" if n % 10 else "returned") for n in range(HISTORY)),
-                *(order(n, state=("dispatched", "signed_for", "escalated")[n % 3]) for n in range(HISTORY, HISTORY + 100)),
-            ])
+            await connection.execute(
+                insert(store.WorkOrder.__table__),
+                [
+                    *(order(n, state="replied" if n % 10 else "returned") for n in range(HISTORY)),
+                    *(
+                        order(n, state=("dispatched", "signed_for", "escalated")[n % 3])
+                        for n in range(HISTORY, HISTORY + 100)
+                    ),
+                ],
+            )
             await connection.execute(insert(store.RoutedCase.__table__), [
                 *(case(n, state="replied") for n in range(HISTORY)),
                 *(case(n, state="routed") for n in range(HISTORY, HISTORY + 100)),

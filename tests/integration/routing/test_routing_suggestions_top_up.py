@@ -31,7 +31,9 @@ def replied_case(case_id: str, at: datetime) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-async def test_first_view_draws_on_every_replied_case_across_pages_and_shared_instants(kind: str, tmp_path: Path) -> None:
+async def test_first_view_draws_on_every_replied_case_across_pages_and_shared_instants(
+    kind: str, tmp_path: Path
+) -> None:
     async with migrated_engine(kind, "routing", tmp_path, MIGRATIONS) as engine:
         async with engine.begin() as connection:
             await connection.execute(insert(store.RoutedCase.__table__), [replied_case(*row) for row in REPLIED])
@@ -42,7 +44,9 @@ async def test_first_view_draws_on_every_replied_case_across_pages_and_shared_in
         assert {case["case_id"] for case in first["similar_cases"]} == {case_id for case_id, _ in REPLIED}
 
         async with engine.begin() as connection:  # replied later, in the instant the last read one was
-            await connection.execute(insert(store.RoutedCase.__table__), [replied_case("case-f", AT + timedelta(seconds=2))])
+            await connection.execute(
+                insert(store.RoutedCase.__table__), [replied_case("case-f", AT + timedelta(seconds=2))]
+            )
         async with sessions() as session:
             later = await suggestions.for_text(session, district="demo", text="营业执照变更 case-f")
         assert "case-f" in {case["case_id"] for case in later["similar_cases"]}

@@ -64,6 +64,6 @@ async def test_two_instances_share_partitions_and_never_dispatch_a_work_order_tw
         assert len({e.data["work_order_id"] for e in dispatched}) == 1, case.case_id
 
 
-async def _all_dispatched(stream, cases: list) -> bool:  # noqa: ANN001
+async def _all_dispatched(stream, cases: list) -> bool:
     routed = {e.case_id for e in stream.envelopes(type="workorder.dispatched")}
     return all(case.case_id in routed for case in cases)

@@ -23,7 +23,7 @@ def record(offset: int, reason: str) -> ConsumerRecord:
     return ConsumerRecord("test.input", 0, offset, 0, 0, key, value, None, len(key), len(value), headers)
 
 
-async def test_poison_is_dead_lettered_at_once_and_a_lost_race_is_retried(broker, tmp_path) -> None:  # noqa: ANN001
+async def test_poison_is_dead_lettered_at_once_and_a_lost_race_is_retried(broker, tmp_path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'applier.db'}")
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
@@ -36,7 +36,7 @@ async def test_poison_is_dead_lettered_at_once_and_a_lost_race_is_retried(broker
     calls: dict[str, int] = {}
 
     @consumer.on(CaseResumed)
-    async def on_resumed(event: CaseResumed, _envelope: Envelope, _unit) -> None:  # noqa: ANN001
+    async def on_resumed(event: CaseResumed, _envelope: Envelope, _unit) -> None:
         calls[event.reason] = calls.get(event.reason, 0) + 1
         if event.reason == "unknown district":
             raise LookupError("no SLA policy for district 'nowhere'")
@@ -65,7 +65,7 @@ async def test_poison_is_dead_lettered_at_once_and_a_lost_race_is_retried(broker
         await engine.dispose()
 
 
-async def test_the_relay_is_woken_only_after_a_batch_that_staged_events(tmp_path) -> None:  # noqa: ANN001
+async def test_the_relay_is_woken_only_after_a_batch_that_staged_events(tmp_path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'applier.db'}")
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
@@ -73,7 +73,7 @@ async def test_the_relay_is_woken_only_after_a_batch_that_staged_events(tmp_path
     consumer = Consumer("wakes", topics=["test.input"])
 
     @consumer.on(CaseResumed)
-    async def on_resumed(event: CaseResumed, envelope: Envelope, unit) -> None:  # noqa: ANN001
+    async def on_resumed(event: CaseResumed, envelope: Envelope, unit) -> None:
         if event.reason == "emit":
             await unit.forward(envelope, topic="test.output")
 
@@ -89,7 +89,7 @@ async def test_the_relay_is_woken_only_after_a_batch_that_staged_events(tmp_path
         await engine.dispose()
 
 
-async def test_events_no_handler_takes_are_not_recorded_and_open_no_transaction(tmp_path) -> None:  # noqa: ANN001
+async def test_events_no_handler_takes_are_not_recorded_and_open_no_transaction(tmp_path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'applier.db'}")
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
@@ -98,13 +98,13 @@ async def test_events_no_handler_takes_are_not_recorded_and_open_no_transaction(
     applied = []
 
     @consumer.on(CaseResumed)
-    async def on_resumed(event: CaseResumed, _envelope: Envelope, _unit) -> None:  # noqa: ANN001
+    async def on_resumed(event: CaseResumed, _envelope: Envelope, _unit) -> None:
         applied.append(event.reason)
 
     sessions = db.session_factory(engine)
     opened = []
 
-    def counting_sessions():  # noqa: ANN202
+    def counting_sessions():
         opened.append(1)
         return sessions()
 

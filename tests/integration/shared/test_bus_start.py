@@ -1,7 +1,6 @@
 """A service's consumer groups join the bus together, not one after another, so a restarted service
 answers (its /healthz included, which waits for the start) after one join, not the sum of them all."""
 
-import asyncio
 import time
 import uuid
 
@@ -32,7 +31,7 @@ async def test_every_consumer_group_starts_joining_before_the_first_has_joined(b
         await kafka.stop()
 
 
-def timed(start, spans: list[tuple[float, float]]):  # noqa: ANN001, ANN201 - wraps FastStream's bound method
+def timed(start, spans: list[tuple[float, float]]):
     async def wrapper() -> None:
         begun = time.monotonic()
         await start()

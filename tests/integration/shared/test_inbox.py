@@ -10,7 +10,7 @@ from tests.conftest import DATABASES, fresh_sessions
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-async def test_only_ids_not_recorded_before_come_back_once_each(kind: str, tmp_path) -> None:  # noqa: ANN001
+async def test_only_ids_not_recorded_before_come_back_once_each(kind: str, tmp_path) -> None:
     async with fresh_sessions(kind, "inbox", tmp_path) as sessions:
         async with sessions() as session, session.begin():
             assert await inbox.record_new(session, consumer="c", event_ids=["a", "b", "a"]) == {"a", "b"}
@@ -22,20 +22,19 @@ async def test_only_ids_not_recorded_before_come_back_once_each(kind: str, tmp_p
 
 
 @pytest.mark.parametrize("kind", [p for p in DATABASES if p != "sqlite"])
-async def test_a_concurrent_applier_of_the_same_id_waits_and_finds_it_recorded(kind: str, tmp_path) -> None:  # noqa: ANN001
-    async with fresh_sessions(kind, "inbox", tmp_path) as sessions:
-        async with sessions() as first, first.begin():
-            assert await inbox.record_new(first, consumer="c", event_ids=["a"]) == {"a"}
-            async with sessions() as second, second.begin():
-                waiting = asyncio.create_task(inbox.record_new(second, consumer="c", event_ids=["a", "b"]))
-                await asyncio.sleep(0.2)
-                assert not waiting.done()  # blocked on the first transaction's uncommitted row
-                await first.commit()
-                assert await waiting == {"b"}
+async def test_a_concurrent_applier_of_the_same_id_waits_and_finds_it_recorded(kind: str, tmp_path) -> None:
+    async with fresh_sessions(kind, "inbox", tmp_path) as sessions, sessions() as first, first.begin():
+        assert await inbox.record_new(first, consumer="c", event_ids=["a"]) == {"a"}
+        async with sessions() as second, second.begin():
+            waiting = asyncio.create_task(inbox.record_new(second, consumer="c", event_ids=["a", "b"]))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # blocked on the first transaction's uncommitted row
+            await first.commit()
+            assert await waiting == {"b"}
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-async def test_ids_are_forgotten_once_past_the_horizon_and_kept_before_it(kind: str, tmp_path) -> None:  # noqa: ANN001
+async def test_ids_are_forgotten_once_past_the_horizon_and_kept_before_it(kind: str, tmp_path) -> None:
     async with fresh_sessions(kind, "inbox", tmp_path) as sessions:
         async with sessions() as session, session.begin():
             await inbox.record_new(session, consumer="c", event_ids=["a"])

@@ -8,7 +8,7 @@ from tests.conftest import DATABASES, database_url
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-async def test_rows_go_in_at_commit_with_changes_made_before_it_and_not_on_rollback(kind: str, tmp_path) -> None:  # noqa: ANN001
+async def test_rows_go_in_at_commit_with_changes_made_before_it_and_not_on_rollback(kind: str, tmp_path) -> None:
     url = database_url(kind, "inserts", tmp_path)
     await db.ensure_postgres_database(url)
     engine = db.create_engine(url)

@@ -41,7 +41,7 @@ async def committed(servers: str, group: str, topic: str) -> int | None:
         await reader.stop()
 
 
-async def test_only_offsets_past_applied_records_are_committed_and_no_more_often_than_the_interval(broker) -> None:  # noqa: ANN001
+async def test_only_offsets_past_applied_records_are_committed_and_no_more_often_than_the_interval(broker) -> None:
     topic, group = f"test.commits.{uuid.uuid4().hex[:8]}", f"commits-{uuid.uuid4().hex[:6]}"
     kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
     await bus.ensure_topics(kafka, [topic])
@@ -71,7 +71,7 @@ async def test_only_offsets_past_applied_records_are_committed_and_no_more_often
         await consumer.stop()
 
 
-async def test_a_batch_that_fails_is_rewound_and_applied_before_its_offsets_are_committed(broker, tmp_path) -> None:  # noqa: ANN001
+async def test_a_batch_that_fails_is_rewound_and_applied_before_its_offsets_are_committed(broker, tmp_path) -> None:
     topic, group = f"test.rewind.{uuid.uuid4().hex[:8]}", f"rewind-{uuid.uuid4().hex[:6]}"
     url = f"sqlite+aiosqlite:///{tmp_path / 'rewind.db'}"
     engine = db.create_engine(url)

@@ -52,14 +52,18 @@ async def read_all(servers: str, topic: str, expected: int) -> dict[str, list[in
             while sum(map(len, seen.values())) < expected:
                 for records in (await consumer.getmany(timeout_ms=500)).values():
                     for record in records:
-                        seen[record.key.decode()].append(int(Envelope.from_kafka(record.value, record.headers).data["reason"]))
+                        seen[record.key.decode()].append(
+                            int(Envelope.from_kafka(record.value, record.headers).data["reason"])
+                        )
     finally:
         await consumer.stop()
     return seen
 
 
 @pytest.mark.parametrize(("kind", "writers_engine"), [(kind, False) for kind in DATABASES] + [("sqlite", True)])
-async def test_relays_publish_every_staged_event_once_in_case_order(kind: str, writers_engine: bool, broker, tmp_path) -> None:  # noqa: ANN001, E501
+async def test_relays_publish_every_staged_event_once_in_case_order(
+    kind: str, writers_engine: bool, broker, tmp_path
+) -> None:
     """On the writers' own engine (SQLite) the relay is handed the committed rows instead of reading them."""
     url = database_url(kind, "outbox", tmp_path)
     await db.ensure_postgres_database(url)
@@ -104,7 +108,7 @@ async def test_relays_publish_every_staged_event_once_in_case_order(kind: str, w
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-async def test_events_staged_in_a_rolled_back_transaction_are_never_written(kind: str, tmp_path) -> None:  # noqa: ANN001
+async def test_events_staged_in_a_rolled_back_transaction_are_never_written(kind: str, tmp_path) -> None:
     url = database_url(kind, "outbox", tmp_path)
     await db.ensure_postgres_database(url)
     engine = db.create_engine(url)
@@ -138,14 +142,14 @@ class RecordingProducer:
     async def add_topic(self, _topic: str) -> None:
         return None
 
-    async def send(self, _topic: str, value: bytes, *, key: bytes, headers: list) -> asyncio.Future:  # noqa: ARG002
+    async def send(self, _topic: str, value: bytes, *, key: bytes, headers: list) -> asyncio.Future:
         self.sent.append(Envelope.from_kafka(value, headers).data["reason"])
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
 
 
-async def test_sqlite_relay_deletes_published_rows_later_and_never_publishes_one_twice(tmp_path) -> None:  # noqa: ANN001
+async def test_sqlite_relay_deletes_published_rows_later_and_never_publishes_one_twice(tmp_path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
     async with engine.begin() as connection:
         await connection.run_sync(outbox.OutboxMessage.__table__.create)
@@ -186,7 +190,7 @@ async def test_sqlite_relay_deletes_published_rows_later_and_never_publishes_one
         await engine.dispose()
 
 
-async def test_sqlite_relay_publishes_handed_over_rows_unread_and_reads_the_table_after_a_gap(tmp_path) -> None:  # noqa: ANN001
+async def test_sqlite_relay_publishes_handed_over_rows_unread_and_reads_the_table_after_a_gap(tmp_path) -> None:
     """Commits through the relay's engine hand their rows over; a row another writer wrote (intake's group
     commit has an engine of its own) breaks the run of ids, and the relay reads the table from there."""
     path = tmp_path / "outbox.db"
@@ -231,7 +235,7 @@ async def test_sqlite_relay_publishes_handed_over_rows_unread_and_reads_the_tabl
         await engine.dispose()
 
 
-async def test_sqlite_relay_publishes_handed_over_rows_in_id_order_whatever_order_they_come_in(tmp_path) -> None:  # noqa: ANN001
+async def test_sqlite_relay_publishes_handed_over_rows_in_id_order_whatever_order_they_come_in(tmp_path) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
     async with engine.begin() as connection:
         await connection.run_sync(outbox.OutboxMessage.__table__.create)
@@ -257,7 +261,7 @@ async def no_topics(_topics: list[str]) -> None:
 class RecordingIds(RecordingProducer):
     """Remembers each sent record's ce_id header."""
 
-    async def send(self, _topic: str, value: bytes, *, key: bytes, headers: list) -> asyncio.Future:  # noqa: ARG002
+    async def send(self, _topic: str, value: bytes, *, key: bytes, headers: list) -> asyncio.Future:
         self.sent.append(dict(headers)["ce_id"].decode())
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)

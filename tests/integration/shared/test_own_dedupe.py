@@ -10,13 +10,13 @@ from aiokafka import ConsumerRecord
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 
-from services.audit.handlers import build_consumer
-from services.audit.log_store import Signer
 from shared import db, inbox, migrations, outbox
 from shared.consuming import BatchApplier, Consumer
 from shared.envelope import Envelope
 from shared.events.case import CaseAccepted, CaseRegistered, CaseResumed
 from shared.topics import CASE_EVENTS
+from services.audit.handlers import build_consumer
+from services.audit.log_store import Signer
 from tests.conftest import DATABASES, database_url
 
 AUDIT_MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "audit" / "migrations"
@@ -28,17 +28,24 @@ def as_record(envelope: Envelope, offset: int, topic: str = CASE_EVENTS) -> Cons
     return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, len(key), len(value), headers)
 
 
-def applier_for(consumer: Consumer, engine) -> BatchApplier:  # noqa: ANN001 - an AsyncEngine
-    def no_producer():  # noqa: ANN202 - nothing here is dead-lettered
+def applier_for(consumer: Consumer, engine) -> BatchApplier:
+    def no_producer():
         raise AssertionError("no record of these batches should be dead-lettered")
 
     return BatchApplier(consumer=consumer, service="test", sessions=db.session_factory(engine),
                         producer=no_producer, on_commit=lambda: None)
 
 
-async def snapshot(engine) -> dict[str, list]:  # noqa: ANN001
+async def snapshot(engine) -> dict[str, list]:
     """Every row audit keeps, and the applied ids: what a second application would change."""
-    tables = ["audit_entry", "audit_chain_head", "audit_checkpoint", "audit_case", "audit_case_tally", "processed_event"]
+    tables = [
+        "audit_entry",
+        "audit_chain_head",
+        "audit_checkpoint",
+        "audit_case",
+        "audit_case_tally",
+        "processed_event",
+    ]
     async with engine.connect() as connection:
         return {table: sorted(map(tuple, await connection.execute(text(f"SELECT * FROM {table}"))), key=repr)
                 for table in tables}
@@ -83,7 +90,7 @@ async def test_own_dedupe_consumer_sees_a_redelivery_again_and_one_copy_per_batc
         consumer = Consumer(f"group-{name}", topics=["test.input"], own_dedupe=own)
 
         @consumer.on(CaseResumed)
-        async def on_resumed(event: CaseResumed, _envelope: Envelope, _unit, name: str = name) -> None:  # noqa: ANN001
+        async def on_resumed(event: CaseResumed, _envelope: Envelope, _unit, name: str = name) -> None:
             seen[name].append(event.reason)
 
         appliers.append(applier_for(consumer, engine))

@@ -44,7 +44,7 @@ async def consume_and_commit(servers: str, topic: str, group: str, count: int) -
         await consumer.stop()
 
 
-async def test_consumer_lag_is_what_the_group_has_not_committed(broker) -> None:  # noqa: ANN001
+async def test_consumer_lag_is_what_the_group_has_not_committed(broker) -> None:
     kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
     topic, group = f"test.lag.{uuid.uuid4().hex[:8]}", f"lag-{uuid.uuid4().hex[:8]}"
     await bus.ensure_topics(kafka, [topic])
@@ -65,7 +65,7 @@ async def test_consumer_lag_is_what_the_group_has_not_committed(broker) -> None:
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_outbox_age_rises_while_the_relay_is_paused_and_falls_once_it_publishes(
-    kind: str, broker, tmp_path  # noqa: ANN001
+    kind: str, broker, tmp_path
 ) -> None:
     url = database_url(kind, "outbox", tmp_path)
     await db.ensure_postgres_database(url)
@@ -82,21 +82,21 @@ async def test_outbox_age_rises_while_the_relay_is_paused_and_falls_once_it_publ
     runtime = SimpleNamespace(name=service, relay=relay, consumers=[], kafka=kafka,
                               settings=SimpleNamespace(gauge_interval_s=0.1))
     age = outbox_relay.OLDEST_UNSENT_AGE.labels(service)
-    sampler = asyncio.create_task(sample_pipeline_gauges(runtime))  # type: ignore[arg-type]
+    sampler = asyncio.create_task(sample_pipeline_gauges(runtime))  # type: ignore[arg-type]  # a stand-in runtime
     try:
-        await wait_for(lambda: age._value.get() == 0.0)  # noqa: SLF001 - nothing staged yet
+        await wait_for(lambda: age._value.get() == 0.0)
         async with db.session_factory(engine)() as session, session.begin():
             event = CaseResumed(case_number="c-1", reason="r")
             await outbox.stage(session, Envelope.wrap(event, source="test", case_id="c-1", district="demo",
                                                       actor="test", occurred_at=datetime.now(UTC)),
                                topic=f"test.age.{service}", service=service)
-        await wait_for(lambda: age._value.get() >= 1.0)  # noqa: SLF001
-        first = age._value.get()  # noqa: SLF001
-        await wait_for(lambda: age._value.get() >= first + 0.5)  # noqa: SLF001 - still rising
+        await wait_for(lambda: age._value.get() >= 1.0)
+        first = age._value.get()
+        await wait_for(lambda: age._value.get() >= first + 0.5)
 
         while await relay.publish_batch():  # the relay resumes
             pass
-        await wait_for(lambda: age._value.get() == 0.0)  # noqa: SLF001
+        await wait_for(lambda: age._value.get() == 0.0)
     finally:
         sampler.cancel()
         await asyncio.gather(sampler, return_exceptions=True)
@@ -104,7 +104,7 @@ async def test_outbox_age_rises_while_the_relay_is_paused_and_falls_once_it_publ
         await engine.dispose()
 
 
-async def wait_for(condition, timeout_s: float = 30.0) -> None:  # noqa: ANN001
+async def wait_for(condition, timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -112,4 +112,4 @@ async def wait_for(condition, timeout_s: float = 30.0) -> None:  # noqa: ANN001
 
 
 def test_lag_gauge_is_labelled_by_group_and_topic_only() -> None:
-    assert CONSUMER_LAG._labelnames == ("group", "topic")  # noqa: SLF001 - no personal data can get in
+    assert CONSUMER_LAG._labelnames == ("group", "topic")

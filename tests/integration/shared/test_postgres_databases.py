@@ -38,7 +38,7 @@ async def test_a_database_is_created_once_and_dropped_even_with_a_connection_ope
     await db.drop_postgres_database(url)  # gone already: nothing to do, no error
 
 
-async def test_sqlite_urls_are_left_alone(tmp_path) -> None:  # noqa: ANN001
+async def test_sqlite_urls_are_left_alone(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
     await db.ensure_postgres_database(url)
     await db.drop_postgres_database(url)

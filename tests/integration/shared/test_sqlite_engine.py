@@ -5,7 +5,7 @@ from sqlalchemy import text
 from shared.db import create_engine
 
 
-async def test_every_sqlite_connection_commits_in_wal_with_full_synchronous_durability(tmp_path) -> None:  # noqa: ANN001
+async def test_every_sqlite_connection_commits_in_wal_with_full_synchronous_durability(tmp_path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'service.db'}")
     try:
         async with engine.connect() as connection:

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from shared import bus, db, inbox, outbox, tracing
 from shared.consuming import BatchApplier, Consumer, Fresh, Unit
 from shared.envelope import Envelope
-from tests.spans import spans  # noqa: F401 - the fixture
 from shared.events.case import CaseAccepted, CaseResumed
 from shared.outbox_relay import OutboxRelay
 from shared.settings import KafkaSettings
@@ -32,7 +31,7 @@ def resumed(offset: int, reason: str, traceparent: str | None = PARENT) -> Consu
     return ConsumerRecord("test.input", 3, 40 + offset, 0, 0, key, value, None, len(key), len(value), headers)
 
 
-async def fresh_engine(tmp_path):  # noqa: ANN001, ANN201
+async def fresh_engine(tmp_path):
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'traced.db'}")
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: inbox.ProcessedEvent.__table__.create(sync))
@@ -41,7 +40,7 @@ async def fresh_engine(tmp_path):  # noqa: ANN001, ANN201
 
 
 async def test_each_applied_event_is_a_consumer_span_and_what_it_stages_continues_the_trace(
-    spans: InMemorySpanExporter, tmp_path,  # noqa: ANN001
+    spans: InMemorySpanExporter, tmp_path,
 ) -> None:
     engine = await fresh_engine(tmp_path)
     consumer = Consumer("traced", topics=["test.input"])
@@ -75,7 +74,7 @@ async def test_each_applied_event_is_a_consumer_span_and_what_it_stages_continue
 
 
 async def test_a_failing_event_leaves_an_error_span_and_a_batch_handler_gets_a_span_per_event(
-    spans: InMemorySpanExporter, tmp_path,  # noqa: ANN001
+    spans: InMemorySpanExporter, tmp_path,
 ) -> None:
     engine = await fresh_engine(tmp_path)
     failing, batched = Consumer("failing", topics=["test.input"]), Consumer("batched", topics=["test.input"])
@@ -93,7 +92,9 @@ async def test_a_failing_event_leaves_an_error_span_and_a_batch_handler_gets_a_s
         applier = BatchApplier(consumer=failing, service="test", sessions=sessions, producer=lambda: None,
                                on_commit=lambda: None, retry_attempts=1)
         with pytest.raises(ValueError, match="FT-0"):
-            await applier._apply([(resumed(0, "x"), Envelope.from_kafka(resumed(0, "x").value, resumed(0, "x").headers))])
+            await applier._apply(
+                [(resumed(0, "x"), Envelope.from_kafka(resumed(0, "x").value, resumed(0, "x").headers))]
+            )
         (failed,) = spans.get_finished_spans()
         assert failed.status.status_code is StatusCode.ERROR and failed.events[0].name == "exception"
         spans.clear()
@@ -109,7 +110,7 @@ async def test_a_failing_event_leaves_an_error_span_and_a_batch_handler_gets_a_s
 
 
 async def test_the_relay_sends_each_record_in_a_producer_span_whose_context_the_record_carries(
-    spans: InMemorySpanExporter, broker, tmp_path,  # noqa: ANN001
+    spans: InMemorySpanExporter, broker, tmp_path,
 ) -> None:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'relay.db'}")
     async with engine.begin() as connection:

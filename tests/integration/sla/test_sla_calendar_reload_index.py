@@ -43,8 +43,13 @@ async def test_a_calendar_reload_pages_through_the_open_deadlines_by_their_index
         pages, after = [], ""
         with captured_selects(engine) as statements:
             async with sessions() as session:
-                while page := await store.open_deadlines_over(session, first=year + timedelta(days=60),
-                                                              last=year + timedelta(days=330), after_id=after, limit=PAGE):
+                while page := await store.open_deadlines_over(
+                    session,
+                    first=year + timedelta(days=60),
+                    last=year + timedelta(days=330),
+                    after_id=after,
+                    limit=PAGE,
+                ):
                     pages.append([row.id for row in page])
                     after = page[-1].id
 

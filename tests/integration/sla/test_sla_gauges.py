@@ -12,19 +12,19 @@ from services.sla.context import install
 from tests.conftest import DATABASES, fresh_sessions
 
 
-def sample(gauge, *labels: str) -> float:  # noqa: ANN001
-    return (gauge.labels(*labels) if labels else gauge)._value.get()  # noqa: SLF001
+def sample(gauge, *labels: str) -> float:
+    return (gauge.labels(*labels) if labels else gauge)._value.get()
 
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_a_due_firing_left_unfired_shows_its_wait_and_cards_count_until_their_deadline_closes(
-    kind: str, tmp_path  # noqa: ANN001
+    kind: str, tmp_path
 ) -> None:
     context = install(SlaSettings(environment="test"))
     now = context.clock.now()
     async with fresh_sessions(kind, "sla", tmp_path) as sessions:
         runtime = SimpleNamespace(sessions=sessions)
-        await gauges.refresh_gauges(runtime)  # type: ignore[arg-type]
+        await gauges.refresh_gauges(runtime)  # type: ignore[arg-type]  # a stand-in runtime
         assert sample(gauges.FIRING_OVERDUE) == 0.0
         assert sample(gauges.CARDS, "demo", "red") == 0.0
 
@@ -36,7 +36,7 @@ async def test_a_due_firing_left_unfired_shows_its_wait_and_cards_count_until_th
                                        tier="simple", state="waiting"))
             session.add(store.SupervisionItem(deadline_id=late.id, case_id="c-1", colour="red", reason="overdue",
                                               department="housing", hall="DEMO", district="demo", opened_at=now))
-        await gauges.refresh_gauges(runtime)  # type: ignore[arg-type]
+        await gauges.refresh_gauges(runtime)  # type: ignore[arg-type]  # a stand-in runtime
         assert 600 <= sample(gauges.FIRING_OVERDUE) < 660  # the sweeper did not fire it: as if stuck
         assert sample(gauges.DEADLINES, "demo", "open") == 1.0
         assert sample(gauges.DEADLINES, "demo", "waiting") == 1.0
@@ -46,7 +46,7 @@ async def test_a_due_firing_left_unfired_shows_its_wait_and_cards_count_until_th
         async with sessions() as session, session.begin():
             row = await session.get(store.Deadline, late.id)
             row.state, row.next_firing_at, row.closed_at = "closed", None, datetime.now(UTC)
-        await gauges.refresh_gauges(runtime)  # type: ignore[arg-type]
+        await gauges.refresh_gauges(runtime)  # type: ignore[arg-type]  # a stand-in runtime
         assert sample(gauges.FIRING_OVERDUE) == 0.0
         assert sample(gauges.DEADLINES, "demo", "open") == 0.0
         assert sample(gauges.CARDS, "demo", "red") == 0.0

@@ -28,12 +28,12 @@ def registered(tier: str = "simple") -> CaseRegistered:
     )
 
 
-def kinds(events) -> list[tuple]:  # noqa: ANN001
+def kinds(events) -> list[tuple]:
     """What a reader cares about: type, and which warning or card."""
     return [(e.type, e.data.get("warning") or e.data.get("colour") or e.data.get("change")) for e in events]
 
 
-def has(kind: tuple):  # noqa: ANN201
+def has(kind: tuple):
     return lambda events: kind in kinds(events)
 
 
@@ -59,7 +59,9 @@ def test_unanswered_case_is_warned_then_carded_yellow_then_red_in_order(sla_fact
         ("sla.card_issued", "yellow"),
         ("sla.card_issued", "red"),
     ]
-    board = httpx.get(f"{sla.url}/supervision/board", params={"by": ["colour", "hall"]}, headers=sla.supervisor).json()["items"]
+    board = httpx.get(f"{sla.url}/supervision/board", params={"by": ["colour", "hall"]}, headers=sla.supervisor).json()[
+        "items"
+    ]
     assert [(g["key"], g["count"]) for g in board] == [({"colour": "red", "hall": "DEMO"}, 1)]
     assert len(board[0]["items"][0]["urging_notices"]) == 2  # one at the yellow card, one at the red
 
@@ -97,7 +99,9 @@ def test_a_pause_and_an_approved_extension_shift_the_cards(sla_factory, new_case
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-def test_a_restart_between_warning_and_deadline_loses_nothing_and_repeats_nothing(sla_factory, new_case_id, kind) -> None:
+def test_a_restart_between_warning_and_deadline_loses_nothing_and_repeats_nothing(
+    sla_factory, new_case_id, kind
+) -> None:
     sla = sla_factory(kind, REGISTERED_AT + timedelta(minutes=1))
     sla.publish(CASE_EVENTS, registered(), case_id=new_case_id, at=REGISTERED_AT)
     sla.wait_for(new_case_id, has(("sla.deadline_armed", None)))
@@ -133,12 +137,17 @@ def test_a_third_return_cards_the_case_red_and_the_reply_closes_it_on_time(sla_f
     events = sla.wait_for(new_case_id, has(("sla.card_issued", "red")))
     card = next(e for e in events if e.type == "sla.card_issued")
     assert (card.data["subject"], card.data["reason"]) == ("case", "repeated_returns")
-    [item] = httpx.get(f"{sla.url}/supervision", params={"department": "housing"}, headers=sla.supervisor).json()["items"]
+    [item] = httpx.get(f"{sla.url}/supervision", params={"department": "housing"}, headers=sla.supervisor).json()[
+        "items"
+    ]
     assert item["colour"] == "red" and item["urging_notices"][0]["text"].startswith("【督办·红牌】")
 
     sla.publish(CASE_EVENTS, CaseReplied(case_number="DEMO-1", reply="已办结"),
                 case_id=new_case_id, at=REGISTERED_AT + timedelta(days=1))
     closed = sla.wait_for(new_case_id, has(("sla.closed", None)))[-1]
     assert (closed.data["subject"], closed.data["on_time"]) == ("case", True)
-    states = {d["subject"]: d["state"] for d in httpx.get(f"{sla.url}/cases/{new_case_id}/deadlines", headers=sla.supervisor).json()["items"]}
+    states = {
+        d["subject"]: d["state"]
+        for d in httpx.get(f"{sla.url}/cases/{new_case_id}/deadlines", headers=sla.supervisor).json()["items"]
+    }
     assert states == {"case": "closed", "work_order": "returned"}

@@ -22,7 +22,9 @@ CASES = 40
 
 def firings(url: str) -> float:
     """Warnings and cards this process fired (`bancheng_sla_firings_total`, every stage)."""
-    return sum(float(n) for n in re.findall(r"bancheng_sla_firings_total\{[^}]*\} (\S+)", httpx.get(f"{url}/metrics").text))
+    return sum(
+        float(n) for n in re.findall(r"bancheng_sla_firings_total\{[^}]*\} (\S+)", httpx.get(f"{url}/metrics").text)
+    )
 
 
 def test_two_sla_processes_on_one_database_fire_each_warning_and_card_once(sla_factory, tmp_path) -> None:
@@ -34,11 +36,11 @@ def test_two_sla_processes_on_one_database_fire_each_warning_and_card_once(sla_f
     for case_id in case_ids:
         first.publish(CASE_EVENTS, registered(), case_id=case_id, at=REGISTERED_AT)
 
-    def fired(events) -> Counter:  # noqa: ANN001
+    def fired(events) -> Counter:
         return Counter((e.case_id, *kind) for e, kind in zip(events, kinds(events), strict=True)
                        if e.case_id in case_ids and kind[0] != "sla.urging_notice_sent")
 
-    def all_fired(kind: tuple):  # noqa: ANN202
+    def all_fired(kind: tuple):
         return lambda events: sum(key[1:] == kind for key in fired(events)) == CASES
 
     first.wait_for(None, all_fired(("sla.deadline_armed", None)), timeout_s=60)

@@ -16,7 +16,9 @@ ChainBuilder = Callable[..., list[AuditEntry]]
 def build_chain() -> ChainBuilder:
     """A partition's chain of `length` entries; `case_of(i)` picks each entry's case id."""
 
-    def build(length: int, *, partition: int = 0, case_of: Callable[[int], str] = lambda i: f"case-{i % 3}") -> list[AuditEntry]:
+    def build(
+        length: int, *, partition: int = 0, case_of: Callable[[int], str] = lambda i: f"case-{i % 3}"
+    ) -> list[AuditEntry]:
         head = ChainHead.genesis(topic=TOPIC, partition=partition)
         entries = []
         for i in range(length):
@@ -36,6 +38,10 @@ def build_chain() -> ChainBuilder:
     return build
 
 
-def links_of(entries: list[AuditEntry], *, intact: Callable[[AuditEntry], bool] = lambda entry: True) -> list[ChainLink]:
+def links_of(
+    entries: list[AuditEntry], *, intact: Callable[[AuditEntry], bool] = lambda entry: True
+) -> list[ChainLink]:
     """The links a reader hashing `entries` would feed a check."""
-    return [ChainLink(e.topic, e.partition, e.sequence, e.event_id, e.prev_hash, e.entry_hash, intact(e)) for e in entries]
+    return [
+        ChainLink(e.topic, e.partition, e.sequence, e.event_id, e.prev_hash, e.entry_hash, intact(e)) for e in entries
+    ]

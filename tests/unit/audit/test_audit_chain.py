@@ -40,7 +40,10 @@ def test_same_instant_in_another_zone_hashes_the_same(build_chain):
 @pytest.mark.parametrize("microsecond", [0, 1, 9, 10, 999_999, 123_456, 500_000])
 def test_occurred_at_is_spelled_with_six_fraction_digits_in_utc(build_chain, microsecond):
     entry = build_chain(1)[0]
-    for moment in (datetime(2026, 3, 2, 1, 2, 3, microsecond, tzinfo=UTC), datetime(1, 1, 1, 0, 0, 0, microsecond, tzinfo=UTC)):
+    for moment in (
+        datetime(2026, 3, 2, 1, 2, 3, microsecond, tzinfo=UTC),
+        datetime(1, 1, 1, 0, 0, 0, microsecond, tzinfo=UTC),
+    ):
         text = canonical_bytes(entry._replace(occurred_at=moment))
         assert f'"occurred_at":"{utc_timestamp(moment)}"'.encode() in text
         assert utc_timestamp(moment).endswith(f".{microsecond:06d}+00:00")
@@ -62,7 +65,7 @@ def test_first_entry_links_to_its_partitions_genesis(build_chain):
 
 def test_untouched_log_of_interleaved_partitions_verifies(build_chain):
     left, right = build_chain(50, partition=0), build_chain(50, partition=1)
-    interleaved = [entry for pair in zip(left, right) for entry in pair]
+    interleaved = [entry for pair in zip(left, right, strict=True) for entry in pair]
     report = verify_log(interleaved)
     assert report.ok and report.entries_checked == 100 and report.faults == ()
 
@@ -71,7 +74,7 @@ def test_untouched_log_of_interleaved_partitions_verifies(build_chain):
     {"payload": {"description": "已办结", "n": 4}},
     {"case_id": "case-other"},
     {"event_type": "CaseResolved"},
-    {"occurred_at": datetime(2026, 3, 3, tzinfo=timezone.utc)},
+    {"occurred_at": datetime(2026, 3, 3, tzinfo=UTC)},
     {"headers": {"ce_source": "routing"}},
 ])
 def test_edited_entry_is_named_as_altered(build_chain, change):
@@ -144,7 +147,8 @@ def test_entries_read_back_with_their_json_as_stored_verify_without_decoding(bui
                   canonical_json(e.payload).decode(), canonical_json(e.headers).decode(), e.prev_hash, e.entry_hash)
         for e in build_chain(20)
     ]
-    assert all(canonical_bytes(row) == canonical_bytes(entry) for row, entry in zip(stored, build_chain(20)))
+    built = build_chain(20)
+    assert all(canonical_bytes(row) == canonical_bytes(entry) for row, entry in zip(stored, built, strict=True))
     assert verify_log(stored).ok
 
 
@@ -161,8 +165,14 @@ def test_ordered_check_fed_in_chunks_names_what_verify_log_names(build_chain):
 def test_canonical_bytes_built_from_stored_text_equal_the_encoders(build_chain, case_id):
     entry = build_chain(3)[2]._replace(case_id=case_id, event_id='evt-\\"\r', payload={"d": "租赁\n\\\t", "n": 1.5})
     stored = stored_canonical_bytes(
-        entry.topic.encode(), entry.event_id.encode(), entry.event_type.encode(), None if case_id is None else case_id.encode(),
-        str(entry.partition).encode(), str(entry.sequence).encode(), entry.occurred_at.isoformat(timespec="microseconds").encode(),
-        canonical_json(entry.payload), canonical_json(entry.headers),
+        entry.topic.encode(),
+        entry.event_id.encode(),
+        entry.event_type.encode(),
+        None if case_id is None else case_id.encode(),
+        str(entry.partition).encode(),
+        str(entry.sequence).encode(),
+        entry.occurred_at.isoformat(timespec="microseconds").encode(),
+        canonical_json(entry.payload),
+        canonical_json(entry.headers),
     )
     assert stored == canonical_bytes(entry)

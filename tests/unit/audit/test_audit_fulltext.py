@@ -19,7 +19,9 @@ def fts5():
     db.execute("CREATE VIRTUAL TABLE docs USING fts5(tokens)")  # default unicode61 tokenizer
     db.executemany("INSERT INTO docs(rowid, tokens) VALUES (?, ?)",
                    [(rowid, index_tokens(text)) for rowid, text in DOCUMENTS.items()])
-    yield lambda query: sorted(r for (r,) in db.execute("SELECT rowid FROM docs WHERE docs MATCH ?", (fts5_match(query),)))
+    yield lambda query: sorted(
+        r for (r,) in db.execute("SELECT rowid FROM docs WHERE docs MATCH ?", (fts5_match(query),))
+    )
     db.close()
 
 

@@ -28,7 +28,7 @@ def joined(slices, checkpoints=(), *, intact=lambda entry: True):
 
 
 def interleaved(*chains):
-    return [entry for row in zip(*chains) for entry in row]
+    return [entry for row in zip(*chains, strict=True) for entry in row]
 
 
 def test_chains_cut_anywhere_by_slices_join_whole_past_their_signed_heads(build_chain):

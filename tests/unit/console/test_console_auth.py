@@ -12,13 +12,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from shared import problems
+from shared.auth.principal import Principal
 from services.console import api
 from services.console.api.oidc import OidcClient
 from services.console.app import Console
 from services.console.config import ConsoleSettings
 from services.console.store.sessions import Session, SessionStore
-from shared import problems
-from shared.auth.principal import Principal
 
 ISSUER = "http://issuer.test"
 DISCOVERY = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token"}
@@ -51,7 +51,7 @@ def issuer(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def app(tmp_path) -> FastAPI:  # noqa: ANN001
+def app(tmp_path) -> FastAPI:
     settings = ConsoleSettings(web_dist=tmp_path / "dist", database_url="sqlite+aiosqlite:///:memory:")
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "index.html").write_text("<html>console</html>")

@@ -17,7 +17,7 @@ def packs(tmp_path: Path) -> Path:
     return Path(shutil.copytree(PACKS_DIR, tmp_path / "packs"))
 
 
-def edit(path: Path, change) -> None:  # noqa: ANN001 - a function of the parsed document
+def edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -79,7 +79,10 @@ def test_a_hall_code_of_two_districts_is_refused(packs: Path) -> None:
 
 
 def test_a_district_without_a_dispatch_notification_is_refused(packs: Path) -> None:
-    edit(packs / "demo" / "notify.yaml", lambda n: n.update(rules=[r for r in n["rules"] if r["event"] != "workorder.dispatched"]))
+    edit(
+        packs / "demo" / "notify.yaml",
+        lambda n: n.update(rules=[r for r in n["rules"] if r["event"] != "workorder.dispatched"]),
+    )
     (problem,) = problems_of(packs / "demo")
     assert 'notify.yaml: notify.rules: no rule tells the lead department of "workorder.dispatched"' in problem
 

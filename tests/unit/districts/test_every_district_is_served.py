@@ -36,7 +36,10 @@ def test_the_articles_districts_and_demo_are_shipped() -> None:
 def test_each_district_has_a_realistic_catalogue(code: str) -> None:
     pack = PACKS[code]
     assert len(pack.matters) >= 30
-    assert len({m.lead_department for m in pack.matters} | {d for m in pack.matters for d in m.assisting_departments}) >= 12
+    assert (
+        len({m.lead_department for m in pack.matters} | {d for m in pack.matters for d in m.assisting_departments})
+        >= 12
+    )
     assert len(pack.departments) >= 12
 
 

@@ -18,13 +18,13 @@ def access_logger() -> Iterator[logging.Logger]:
     logger.setLevel(level)
 
 
-def test_the_access_log_is_on_unless_the_environment_turns_it_off(monkeypatch) -> None:  # noqa: ANN001
+def test_the_access_log_is_on_unless_the_environment_turns_it_off(monkeypatch) -> None:
     assert IntakeSettings().access_log is True
     monkeypatch.setenv("BANCHENG_INTAKE_ACCESS_LOG", "false")
     assert IntakeSettings().access_log is False
 
 
-def test_dropping_the_access_log_stops_uvicorn_request_lines_but_not_its_warnings(access_logger, caplog) -> None:  # noqa: ANN001
+def test_dropping_the_access_log_stops_uvicorn_request_lines_but_not_its_warnings(access_logger, caplog) -> None:
     drop_access_log()
 
     with caplog.at_level(logging.NOTSET):

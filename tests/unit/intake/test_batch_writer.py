@@ -12,7 +12,7 @@ from services.intake.batch_writer import ThreadWriter, durable_writer
 
 
 @pytest.fixture
-async def shared_engine_and_writer(tmp_path) -> AsyncIterator[tuple[object, ThreadWriter]]:  # noqa: ANN001
+async def shared_engine_and_writer(tmp_path) -> AsyncIterator[tuple[object, ThreadWriter]]:
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}")
     async with engine.begin() as connection:
         await connection.execute(text("CREATE TABLE row (name TEXT PRIMARY KEY)"))
@@ -29,12 +29,14 @@ def insert_names(connection: Connection, names: Sequence[str]) -> list[str]:
     return [threading.current_thread().name] * len(names)
 
 
-async def committed_names(engine) -> list[str]:  # noqa: ANN001
+async def committed_names(engine) -> list[str]:
     async with engine.connect() as connection:
         return list((await connection.execute(text("SELECT name FROM row ORDER BY name"))).scalars())
 
 
-async def test_a_batch_is_written_in_the_writer_thread_and_committed_when_transact_returns(shared_engine_and_writer) -> None:  # noqa: ANN001
+async def test_a_batch_is_written_in_the_writer_thread_and_committed_when_transact_returns(
+    shared_engine_and_writer,
+) -> None:
     engine, writer = shared_engine_and_writer
 
     threads = await writer.transact(insert_names, ["a", "b"])
@@ -43,7 +45,7 @@ async def test_a_batch_is_written_in_the_writer_thread_and_committed_when_transa
     assert await committed_names(engine) == ["a", "b"]  # seen through the shared engine's own connection
 
 
-async def test_a_batch_that_raises_is_rolled_back_whole(shared_engine_and_writer) -> None:  # noqa: ANN001
+async def test_a_batch_that_raises_is_rolled_back_whole(shared_engine_and_writer) -> None:
     engine, writer = shared_engine_and_writer
     await writer.transact(insert_names, ["a"])
 
@@ -53,7 +55,7 @@ async def test_a_batch_that_raises_is_rolled_back_whole(shared_engine_and_writer
     assert await committed_names(engine) == ["a"]
 
 
-async def test_the_writer_commits_with_synchronous_full_to_survive_a_power_cut(shared_engine_and_writer) -> None:  # noqa: ANN001
+async def test_the_writer_commits_with_synchronous_full_to_survive_a_power_cut(shared_engine_and_writer) -> None:
     _, writer = shared_engine_and_writer
 
     def pragmas(connection: Connection, _: Sequence[str]) -> list[object]:

@@ -52,7 +52,7 @@ async def database_and_commit() -> AsyncIterator[tuple[FakeDatabase, GroupCommit
     await commits.stop()
 
 
-async def test_concurrent_members_are_committed_in_one_transaction_and_answered_after_it(database_and_commit) -> None:  # noqa: ANN001
+async def test_concurrent_members_are_committed_in_one_transaction_and_answered_after_it(database_and_commit) -> None:
     database, commits = database_and_commit
 
     async def submit(member: str) -> tuple[str, list[str]]:
@@ -66,7 +66,7 @@ async def test_concurrent_members_are_committed_in_one_transaction_and_answered_
     assert database.committed == [[f"m{n}" for n in range(5)]]
 
 
-async def test_a_member_that_breaks_the_batch_gets_its_error_and_the_others_are_committed(database_and_commit) -> None:  # noqa: ANN001
+async def test_a_member_that_breaks_the_batch_gets_its_error_and_the_others_are_committed(database_and_commit) -> None:
     database, commits = database_and_commit
 
     results = await asyncio.gather(*(commits.submit(m) for m in ("a", "poison", "c")), return_exceptions=True)
@@ -76,7 +76,7 @@ async def test_a_member_that_breaks_the_batch_gets_its_error_and_the_others_are_
     assert sorted(database.rows()) == ["a", "c"]
 
 
-async def test_a_member_refused_by_the_writer_fails_alone_within_the_committed_batch(database_and_commit) -> None:  # noqa: ANN001
+async def test_a_member_refused_by_the_writer_fails_alone_within_the_committed_batch(database_and_commit) -> None:
     database, commits = database_and_commit
 
     results = await asyncio.gather(*(commits.submit(m) for m in ("a", "refused", "c")), return_exceptions=True)

@@ -19,12 +19,12 @@ from tests.conftest import DATABASES, fresh_sessions
 
 
 @pytest.fixture(params=DATABASES)
-async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
+async def sessions(request, tmp_path):
     async with fresh_sessions(request.param, "intake", tmp_path) as factory:
         yield factory
 
 
-async def a_case(sessions) -> str:  # noqa: ANN001
+async def a_case(sessions) -> str:
     now, case_id = datetime.now(UTC), new_id()
     applicant = personal_data.sealed_columns(get_keyring(environment="test"), case_id=case_id, applicant={
         "kind": "person", "name": "张三", "phone": "13812345678", "email": None, "id_type": None, "id_number": None,
@@ -49,21 +49,21 @@ def dispatched(work_order_id: str, department: str, role: str = "lead") -> WorkO
                                tier="general", reason="rule")
 
 
-def applier(sessions) -> BatchApplier:  # noqa: ANN001
-    def no_producer():  # noqa: ANN202 - nothing here is dead-lettered
+def applier(sessions) -> BatchApplier:
+    def no_producer():
         raise AssertionError("a record was dead-lettered")
 
     return BatchApplier(consumer=handlers.consumer, service="intake", sessions=sessions, producer=no_producer,
                         on_commit=lambda: None)
 
 
-async def work_orders(sessions) -> dict[str, tuple[str, str, str]]:  # noqa: ANN001
+async def work_orders(sessions) -> dict[str, tuple[str, str, str]]:
     async with sessions() as session:
         rows = (await session.exec(select(store.CaseWorkOrder))).all()
     return {row.work_order_id: (row.case_id, row.department, row.state) for row in rows}
 
 
-async def test_a_batch_with_several_events_for_one_case_applies_them_in_order(sessions) -> None:  # noqa: ANN001
+async def test_a_batch_with_several_events_for_one_case_applies_them_in_order(sessions) -> None:
     case_id = await a_case(sessions)
     await applier(sessions)([
         record(0, dispatched("wo-lead", "market"), case_id),
@@ -84,7 +84,7 @@ async def test_a_batch_with_several_events_for_one_case_applies_them_in_order(se
     }
 
 
-async def test_work_orders_stored_before_are_moved_by_a_later_batch(sessions) -> None:  # noqa: ANN001
+async def test_work_orders_stored_before_are_moved_by_a_later_batch(sessions) -> None:
     case_id = await a_case(sessions)
     await applier(sessions)([record(0, dispatched("wo-1", "market"), case_id),
                              record(1, dispatched("wo-2", "tax"), case_id)])
@@ -99,7 +99,7 @@ async def test_work_orders_stored_before_are_moved_by_a_later_batch(sessions) ->
                                            "wo-2": (case_id, "tax", "replied")}
 
 
-async def test_work_orders_cancelled_with_a_withdrawn_case_are_shown_cancelled(sessions) -> None:  # noqa: ANN001
+async def test_work_orders_cancelled_with_a_withdrawn_case_are_shown_cancelled(sessions) -> None:
     case_id = await a_case(sessions)
     await applier(sessions)([record(0, dispatched("wo-1", "market"), case_id)])
     await applier(sessions)([
@@ -114,7 +114,7 @@ async def test_work_orders_cancelled_with_a_withdrawn_case_are_shown_cancelled(s
                                            "wo-2": (case_id, "tax", "cancelled")}
 
 
-async def test_work_orders_of_cases_intake_does_not_hold_are_ignored(sessions) -> None:  # noqa: ANN001
+async def test_work_orders_of_cases_intake_does_not_hold_are_ignored(sessions) -> None:
     case_id = await a_case(sessions)
     await applier(sessions)([
         record(0, dispatched("wo-elsewhere", "market"), "a-case-of-another-intake"),

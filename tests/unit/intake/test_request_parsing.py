@@ -64,5 +64,8 @@ async def test_a_request_is_answered_as_fastapis_own_parameters_answer_it(name: 
         theirs = await client.post("/fastapi", content=body, headers=headers)
         ours = await client.post("/own", content=body, headers=headers)
 
-    assert (ours.status_code, {**ours.json(), "instance": None}) == (theirs.status_code, {**theirs.json(), "instance": None})
+    assert (ours.status_code, {**ours.json(), "instance": None}) == (
+        theirs.status_code,
+        {**theirs.json(), "instance": None},
+    )
     assert ours.status_code == (200 if name == "valid" else 422)

@@ -8,8 +8,18 @@ import pytest
 
 from shared import kafka_acls, topics
 from tests.unit.k8s.manifests import (
-    OVERLAYS, PORTS, Manifest, Rendered, acls, channels, consumers, department_codes, has_code, render,
-    topics_the_code_knows, written_by_code,
+    OVERLAYS,
+    PORTS,
+    Manifest,
+    Rendered,
+    acls,
+    channels,
+    consumers,
+    department_codes,
+    has_code,
+    render,
+    topics_the_code_knows,
+    written_by_code,
 )
 
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -45,7 +55,9 @@ def test_every_topic_the_code_knows_has_a_kafka_topic(overlay: str) -> None:
     known = topics_the_code_knows()
     # what the code knows covers each family: streams, commands, contacts, channels, departments, dead letters
     assert {*topics.EVENT_STREAMS, topics.DEPARTMENT_COMMANDS, topics.CASE_CONTACTS} <= known
-    assert {topics.channel_topic(c) for c in channels()} | {topics.dead_letter_topic(f"notify.{c}") for c in channels()} <= known
+    assert {topics.channel_topic(c) for c in channels()} | {
+        topics.dead_letter_topic(f"notify.{c}") for c in channels()
+    } <= known
     assert topics.department_topic("market") in known and topics.dead_letter_topic("routing-commands") in known
     missing = known - render(overlay).topics().keys()
     assert missing == set()
@@ -73,7 +85,11 @@ def test_each_service_writes_exactly_the_topics_its_code_produces(overlay: str) 
             owned = {topic for topic, writers in written_by_code().items() if service in writers}
             assert writes == owned, service
         for topic in writes:  # no topic has two writing services
-            others = [s for s in PORTS if s != service and topic in granted(rendered, service_user(rendered, s), "topic", "Write")]
+            others = [
+                s
+                for s in PORTS
+                if s != service and topic in granted(rendered, service_user(rendered, s), "topic", "Write")
+            ]
             assert others == [], topic
 
 
@@ -86,7 +102,9 @@ def test_each_service_reads_what_it_consumes_in_its_own_groups(overlay: str) -> 
         assert group_granted(granted(rendered, user, "group", "Read"), consumer.group), consumer
         for other in PORTS:
             if other != consumer.service:
-                assert not group_granted(granted(rendered, service_user(rendered, other), "group", "Read"), consumer.group)
+                assert not group_granted(
+                    granted(rendered, service_user(rendered, other), "group", "Read"), consumer.group
+                )
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -135,5 +153,7 @@ def test_the_hand_written_acls_are_those_the_ownership_table_generates(overlay: 
         for acl in acls(service_user(rendered, principal)):
             resource = acl["resource"]
             pattern = {"literal": "literal", "prefix": "prefixed"}[resource["patternType"]]
-            written |= {(principal, op.upper(), resource["type"], pattern, resource["name"]) for op in acl["operations"]}
+            written |= {
+                (principal, op.upper(), resource["type"], pattern, resource["name"]) for op in acl["operations"]
+            }
     assert essential(written) == essential({g for g in generated if g[0] in principals})

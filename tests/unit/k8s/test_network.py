@@ -72,7 +72,9 @@ def reaches(policies: list[Manifest], source: Pod, target: Pod, port: int) -> bo
 
 
 def pods(rendered: Rendered) -> dict[str, Pod]:
-    return {d["metadata"]["name"]: Pod(HERE, d["spec"]["template"]["metadata"]["labels"]) for d in rendered.of("Deployment")}
+    return {
+        d["metadata"]["name"]: Pod(HERE, d["spec"]["template"]["metadata"]["labels"]) for d in rendered.of("Deployment")
+    }
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -9,7 +9,15 @@ import pytest
 from shared.dev.stack import DEFAULT_PORTS
 from shared.settings import REPO_ROOT
 from tests.unit.k8s.manifests import (
-    OVERLAYS, PORTS, Manifest, Rendered, acls, consumers, container_env, render, service_deployments,
+    OVERLAYS,
+    PORTS,
+    Manifest,
+    Rendered,
+    acls,
+    consumers,
+    container_env,
+    render,
+    service_deployments,
 )
 
 
@@ -48,9 +56,15 @@ def test_every_deployment_has_probes_resources_and_a_locked_down_pod(overlay: st
         tmp = [v["name"] for v in pod["volumes"] if "emptyDir" in v]
         for container in pod["containers"]:
             where = f"{name}/{container['name']}"
-            paths = {kind: container[kind]["httpGet"]["path"] for kind in ("startupProbe", "livenessProbe", "readinessProbe")}
+            paths = {
+                kind: container[kind]["httpGet"]["path"] for kind in ("startupProbe", "livenessProbe", "readinessProbe")
+            }
             if name in PORTS:
-                assert paths == {"startupProbe": "/healthz", "livenessProbe": "/healthz", "readinessProbe": "/readyz"}, where
+                assert paths == {
+                    "startupProbe": "/healthz",
+                    "livenessProbe": "/healthz",
+                    "readinessProbe": "/readyz",
+                }, where
             else:
                 assert set(paths) == {"startupProbe", "livenessProbe", "readinessProbe"}, where
             for bound in ("requests", "limits"):

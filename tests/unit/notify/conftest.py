@@ -46,7 +46,7 @@ class HttpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 route = self.path.split("?")[0]
                 receiver.requests.append(Received(self.path, dict(self.headers), body))
@@ -108,7 +108,7 @@ class MailSink:
     def __init__(self) -> None:
         self.envelopes: list[tuple[list[str], bytes]] = []
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
         if address.startswith("refused@"):
             return "550 5.1.1 no such mailbox"
         if address.startswith("busy@"):
@@ -116,7 +116,7 @@ class MailSink:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.envelopes.append((list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted"
 

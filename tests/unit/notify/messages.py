@@ -1,6 +1,6 @@
 """Messages as compose() would make them, for channel tests."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.notify.domain.model import ChannelName, Message
 
@@ -13,7 +13,7 @@ def message(channel: ChannelName, address: str | None, **changes: object) -> Mes
         "recipient_name": "住建局",
         "subject": "【办成】新工单 BC-1 / New work order",
         "text": "住建局：收到工单 BC-1。\nZJJ: new work order BC-1.",
-        "not_before": datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc),
+        "not_before": datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
         "metadata": {"case_id": "case-1", "case_number": "BC-1", "event_type": "workorder.dispatched"},
     }
     return Message.model_validate({**values, **changes})

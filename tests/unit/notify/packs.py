@@ -31,13 +31,13 @@ HALL_SUPERVISOR = {"name": "区政务服务中心督办专员", "email": "duban@
                    "wecom": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=example-hall-01"}
 
 
-def _edit(path: Path, change) -> None:  # noqa: ANN001 - a function of the parsed document
+def _edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def notify_test_packs(root: Path, *, url=None) -> Path:  # noqa: ANN001 - url(path) -> str, or None
+def notify_test_packs(root: Path, *, url=None) -> Path:
     """Copy the shipped packs to `root`; the demo pack gets full rules and contacts (robots and webhooks
     pointed at `url(...)` when given)."""
     shutil.copytree(PACKS_DIR, root)

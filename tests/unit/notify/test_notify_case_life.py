@@ -3,7 +3,7 @@
 import json
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.notify.channels.file import FileSinkChannel
 from services.notify.channels.recording import RecordingChannel
@@ -16,7 +16,7 @@ from services.notify.domain.retry import RetryPolicy, Verdict
 
 from .messages import message
 
-START = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)  # 09:30 in Shanghai
+START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 VARIABLES = {
     "deadline": START + timedelta(days=3), "contact": "李工 0755-83000000", "hall_name": "示例区政务服务中心",
     "window_name": "3号窗口", "summary": "租赁备案材料不齐", "reply": "已补齐并办结", "satisfaction": "满意",

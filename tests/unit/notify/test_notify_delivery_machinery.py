@@ -41,7 +41,7 @@ def test_retryable_failure_is_retried_until_the_last_attempt_then_dead_lettered(
     rng = random.Random(1)
     verdicts = [policy.decide(failed(), attempt=n, rng=rng).verdict for n in range(1, 5)]
     assert verdicts == [Verdict.retry, Verdict.retry, Verdict.retry, Verdict.dead_letter]
-    assert "gave up after 4 attempts: HTTP 503" == policy.decide(failed(), attempt=4, rng=rng).reason
+    assert policy.decide(failed(), attempt=4, rng=rng).reason == "gave up after 4 attempts: HTTP 503"
 
 
 def test_permanent_failure_goes_straight_to_dead_letter_with_its_reason():

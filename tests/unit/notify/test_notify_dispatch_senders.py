@@ -2,6 +2,9 @@
 
 import asyncio
 
+from shared.envelope import Envelope
+from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
+from shared.personal_data import get_keyring
 from services.notify.channels.base import Channel, DeliveryFailed
 from services.notify.dispatch import Claimed, Dispatcher, GroupCommit, Held
 from services.notify.domain.circuit_breaker import CircuitBreaker
@@ -9,9 +12,6 @@ from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import Outcome
 from services.notify.domain.retry import RetryPolicy
-from shared.envelope import Envelope
-from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
-from shared.personal_data import get_keyring
 
 
 class SlowWebhook(Channel):
@@ -48,9 +48,13 @@ def claimed(case: str, number: int) -> Claimed:
 
 
 def dispatcher(adapter: Channel, *, concurrency: int) -> Dispatcher:
-    return Dispatcher(adapters={ChannelName.webhook: adapter}, policy=RetryPolicy(), limiter=ChannelRateLimiter(limits={}),
-                      new_breaker=lambda: CircuitBreaker(failure_threshold=1000, reset_timeout=1.0),
-                      concurrency=concurrency)
+    return Dispatcher(
+        adapters={ChannelName.webhook: adapter},
+        policy=RetryPolicy(),
+        limiter=ChannelRateLimiter(limits={}),
+        new_breaker=lambda: CircuitBreaker(failure_threshold=1000, reset_timeout=1.0),
+        concurrency=concurrency,
+    )
 
 
 async def test_sends_in_flight_on_a_channel_never_exceed_its_concurrency():

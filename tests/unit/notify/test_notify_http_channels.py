@@ -8,11 +8,11 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
+from shared.webhook_signing import verify
 from services.notify.channels.dingtalk import DingTalkRobotChannel
 from services.notify.channels.hotline import HotlineChannel
 from services.notify.channels.http import HttpClient
 from services.notify.channels.sms import SmsChannel, SmsGatewaySettings
-from shared.webhook_signing import verify
 from services.notify.channels.webhook import WebhookChannel
 from services.notify.channels.wecom import WeComRobotChannel
 from services.notify.domain.model import ChannelName
@@ -172,27 +172,35 @@ def test_sms_settings_refuse_an_unknown_placeholder():
 
 async def test_server_error_is_retryable_and_carries_retry_after(http_receiver, client):
     http_receiver.script("/hook", Reply(status=503, body=b"busy", headers={"Retry-After": "7"}))
-    result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))
+    result = await WebhookChannel(client=client, secret="k").send(
+        message(ChannelName.webhook, http_receiver.url("/hook"))
+    )
     assert (result.outcome, result.status_code, result.retry_after) == (Outcome.retryable, 503, 7.0)
 
 
 async def test_client_error_is_permanent_with_the_providers_reason(http_receiver, client):
     http_receiver.script("/hook", Reply(status=422, body=b'{"error":"unknown department"}'))
-    result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))
+    result = await WebhookChannel(client=client, secret="k").send(
+        message(ChannelName.webhook, http_receiver.url("/hook"))
+    )
     assert result.outcome is Outcome.permanent
     assert result.reason == 'HTTP 422: {"error":"unknown department"}'
 
 
 async def test_redirect_is_not_followed_and_fails_permanently(http_receiver, client):
     http_receiver.script("/hook", Reply(status=302, body=b"", headers={"Location": http_receiver.url("/elsewhere")}))
-    result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))
+    result = await WebhookChannel(client=client, secret="k").send(
+        message(ChannelName.webhook, http_receiver.url("/hook"))
+    )
     assert (result.outcome, result.status_code) == (Outcome.permanent, 302)
     assert [request.path for request in http_receiver.requests] == ["/hook"]
 
 
 async def test_rate_limited_by_the_provider_is_retryable(http_receiver, client):
     http_receiver.script("/hook", Reply(status=429, body=b""))
-    result = await WebhookChannel(client=client, secret="k").send(message(ChannelName.webhook, http_receiver.url("/hook")))
+    result = await WebhookChannel(client=client, secret="k").send(
+        message(ChannelName.webhook, http_receiver.url("/hook"))
+    )
     assert (result.outcome, result.reason) == (Outcome.retryable, "HTTP 429")
 
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -6,8 +6,8 @@ from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.model import Audience, ChannelName, CitizenContact, HotlineStatus, NotificationContext
 from services.notify.domain.planner import delivery_id_for, plan
 
-DAYTIME = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
-NIGHT = datetime(2026, 11, 23, 15, 30, tzinfo=timezone.utc)  # 23:30 in Shanghai
+DAYTIME = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+NIGHT = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
 
 
 def context(**changes: object) -> NotificationContext:
@@ -51,7 +51,9 @@ def test_delivery_id_differs_by_event_recipient_and_channel():
     base = delivery_id_for(event_id="e1", recipient_id="department:housing", channel=ChannelName.email)
     assert base == delivery_id_for(event_id="e1", recipient_id="department:housing", channel=ChannelName.email)
     assert base != delivery_id_for(event_id="e2", recipient_id="department:housing", channel=ChannelName.email)
-    assert base != delivery_id_for(event_id="e1", recipient_id="department:medical_insurance", channel=ChannelName.email)
+    assert base != delivery_id_for(
+        event_id="e1", recipient_id="department:medical_insurance", channel=ChannelName.email
+    )
     assert base != delivery_id_for(event_id="e1", recipient_id="department:housing", channel=ChannelName.wecom)
 
 
@@ -64,7 +66,7 @@ def test_department_both_lead_and_assisting_is_notified_once_per_channel(config:
 def test_citizen_sms_at_night_waits_for_the_end_of_quiet_hours(config: NotifyConfig):
     deliveries = plan(rules=config.rules, event_type="case.accepted", context=context(), now=NIGHT)
     by_channel = {d.channel: d for d in deliveries if d.audience is Audience.citizen}
-    assert by_channel[ChannelName.sms].not_before == datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
+    assert by_channel[ChannelName.sms].not_before == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
     assert by_channel[ChannelName.email].not_before == NIGHT
 
 

@@ -1,11 +1,11 @@
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import pytest
 
+from shared.districts import load_packs
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.quiet_hours import QuietHours
 from services.notify.domain.rules import ConfigError, parse_district_rules, rule_book
-from shared.districts import load_packs
 
 RULE_EVENTS = {
     "case.registered", "case.accepted", "case.replied", "case.archived", "case.callback_recorded",
@@ -41,7 +41,10 @@ def test_hotline_rule_without_a_status_is_refused():
 
 
 def test_two_rules_for_one_event_are_refused():
-    warning = {"event": "sla.warning", "notify": [{"audience": "lead_department", "channels": ["email"], "template": "t"}]}
+    warning = {
+        "event": "sla.warning",
+        "notify": [{"audience": "lead_department", "channels": ["email"], "template": "t"}],
+    }
     with pytest.raises(ConfigError, match="sla.warning has two rules"):
         parse_district_rules(rules(warning, warning), where="x")
 
@@ -59,9 +62,9 @@ def test_an_event_of_a_district_without_a_pack_is_an_error(config: NotifyConfig)
 
 def test_quiet_hours_across_midnight_release_at_their_end_next_morning():
     quiet = QuietHours(start=time(21), end=time(8))
-    evening = datetime(2026, 11, 23, 13, 5, tzinfo=timezone.utc)  # 21:05 Shanghai
-    early = datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)  # 06:00 Shanghai next day
-    morning = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)  # 08:00 Shanghai
+    evening = datetime(2026, 11, 23, 13, 5, tzinfo=UTC)  # 21:05 Shanghai
+    early = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)  # 06:00 Shanghai next day
+    morning = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # 08:00 Shanghai
     assert quiet.release_time(evening) == morning
     assert quiet.release_time(early) == morning
     assert quiet.release_time(morning) == morning
@@ -69,6 +72,6 @@ def test_quiet_hours_across_midnight_release_at_their_end_next_morning():
 
 def test_quiet_hours_within_one_day():
     quiet = QuietHours(start=time(12), end=time(14))  # a lunch break
-    lunch = datetime(2026, 11, 23, 4, 30, tzinfo=timezone.utc)  # 12:30 Shanghai
-    assert quiet.release_time(lunch) == datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
-    assert not quiet.is_quiet(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))
+    lunch = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)  # 12:30 Shanghai
+    assert quiet.release_time(lunch) == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    assert not quiet.is_quiet(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))

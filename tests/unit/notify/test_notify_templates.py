@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ from services.notify.domain.planner import plan
 from services.notify.domain.rules import ConfigError
 from services.notify.domain.templates import TemplateError, load_templates, preview, render, required_variables
 
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def test_every_template_previews_on_every_channel(config: NotifyConfig):
@@ -27,7 +27,7 @@ def test_citizen_templates_carry_case_number_deadline_and_contact_in_both_langua
 
 
 def test_deadline_renders_in_shanghai_time(config: NotifyConfig):
-    deadline = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+    deadline = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     rendered = preview(config.templates, "sla_warning_department", variables={"deadline": deadline})
     assert "2026-11-25 17:30" in rendered.text
 

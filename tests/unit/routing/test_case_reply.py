@@ -37,7 +37,9 @@ def test_case_is_not_replied_while_an_assisting_order_is_open(orders: list[WorkO
 def test_lead_composes_the_reply_once_all_orders_are_replied(orders: list[WorkOrder]) -> None:
     orders = [answered(o, f"{o.department} 意见") for o in orders]
     assert is_ready_for_case_reply(orders)
-    case_reply = compose_case_reply(orders=orders, department="housing", text="经住建、医保、民政会商，已办理临时救助", at=AT)
+    case_reply = compose_case_reply(
+        orders=orders, department="housing", text="经住建、医保、民政会商，已办理临时救助", at=AT
+    )
     assert case_reply.lead_department == "housing"
     assert [c.department for c in case_reply.contributions] == ["housing", "medical_insurance", "civil_affairs"]
 

@@ -36,7 +36,9 @@ def test_lookups_of_unknown_codes_raise_not_found(demo: District) -> None:
 
 
 def test_added_department_and_matter_are_routed_without_code_change(demo: District) -> None:
-    catalogue = demo.catalogue.with_department(Department(code="veterans", name="退役军人事务局", aliases=("退役军人局",)))
+    catalogue = demo.catalogue.with_department(
+        Department(code="veterans", name="退役军人事务局", aliases=("退役军人局",))
+    )
     catalogue = catalogue.with_matter(Matter(code="veteran_preferential", name="优抚对象抚恤补助", lead="veterans",
                                              tier=Tier.general, keywords=("优抚", "抚恤补助", "退役军人")))
     assert catalogue.version == demo.catalogue.version + 2

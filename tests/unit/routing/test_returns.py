@@ -5,8 +5,13 @@ import pytest
 from services.routing.domain.decision import Outcome, RoutingDecision, RoutingRequest
 from services.routing.domain.errors import InvalidRequest, InvalidTransition
 from services.routing.domain.returns import (
-    ReturnReason, SupervisorReferral, check_reroute, detect_ping_pong, return_window_open, return_work_order,
+    ReturnReason,
+    SupervisorReferral,
+    check_reroute,
+    detect_ping_pong,
     reroute_after_return,
+    return_window_open,
+    return_work_order,
 )
 from services.routing.domain.work_order import Role, WorkOrder, WorkOrderState, dispatch, reply, sign_for
 

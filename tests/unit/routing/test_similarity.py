@@ -8,11 +8,17 @@ from services.routing.domain.similarity import ResolvedCase, SimilarCaseIndex
 def index() -> SimilarCaseIndex:
     index = SimilarCaseIndex()
     for case in (
-        ResolvedCase(case_id="c1", text="租赁备案材料缺少银行同意函，容缺受理当天出具租赁凭证", lead="housing",
-                     resolution="容缺受理，材料后补"),
+        ResolvedCase(
+            case_id="c1",
+            text="租赁备案材料缺少银行同意函，容缺受理当天出具租赁凭证",
+            lead="housing",
+            resolution="容缺受理，材料后补",
+        ),
         ResolvedCase(case_id="c2", text="租赁备案失败，一次性告知所缺材料后办结", lead="housing"),
         ResolvedCase(case_id="c3", text="个体户网上地址变更多次失败，线下帮办", lead="market"),
-        ResolvedCase(case_id="c4", text="营业性演出许可每场需提交五十到一百页材料，改为全程网办", lead="culture_tourism"),
+        ResolvedCase(
+            case_id="c4", text="营业性演出许可每场需提交五十到一百页材料，改为全程网办", lead="culture_tourism"
+        ),
     ):
         index.add(case)
     return index

@@ -5,8 +5,17 @@ import pytest
 from services.routing.domain.catalogue import Level
 from services.routing.domain.errors import InvalidRequest, InvalidTransition, WrongDepartment
 from services.routing.domain.work_order import (
-    Role, WorkOrder, WorkOrderState, cancel, decide_extension, dispatch, escalate, record_meeting, reply,
-    request_extension, sign_for,
+    Role,
+    WorkOrder,
+    WorkOrderState,
+    cancel,
+    decide_extension,
+    dispatch,
+    escalate,
+    record_meeting,
+    reply,
+    request_extension,
+    sign_for,
 )
 
 from .conftest import utc

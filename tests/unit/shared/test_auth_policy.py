@@ -72,5 +72,6 @@ def test_the_documented_matrix_is_the_policy() -> None:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         if line.startswith("| `") and len(cells) == len(roles) + 1:
             kinds = {"hall": "hall", "dept": "department", "district": "district", "any": "any"}
-            documented[cells[0].strip("`")] = {role: kinds[cell] for role, cell in zip(roles, cells[1:]) if cell}
+            scopes = zip(roles, cells[1:], strict=True)
+            documented[cells[0].strip("`")] = {role: kinds[cell] for role, cell in scopes if cell}
     assert documented == POLICY

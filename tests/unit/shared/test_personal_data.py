@@ -7,7 +7,14 @@ import pytest
 from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
 
 from shared.personal_data import (
-    Key, Keyring, KeyringError, PersonalDataSettings, SealedValueError, UnknownKeyError, build_keyring, is_sealed,
+    Key,
+    Keyring,
+    KeyringError,
+    PersonalDataSettings,
+    SealedValueError,
+    UnknownKeyError,
+    build_keyring,
+    is_sealed,
 )
 from shared.personal_data.rotation import SealedTable, reseal, reseal_batch
 
@@ -45,7 +52,7 @@ def test_a_value_under_a_key_the_ring_does_not_hold_is_a_clear_error() -> None:
     lambda s: s[:-2] + ("A" if s[-2] != "A" else "B") + s[-1],  # a ciphertext or tag byte
     lambda s: s.replace(":", ":A", 2).replace("v1:A", "v1:", 1),  # the nonce changed
 ], ids=["ciphertext", "nonce"])
-def test_a_tampered_value_does_not_open(tamper) -> None:  # noqa: ANN001
+def test_a_tampered_value_does_not_open(tamper) -> None:
     ring = keyring(OLD, current="k2025")
     sealed = ring.seal("110105194912310021", context="c")
 
@@ -106,14 +113,14 @@ SPEC = SealedTable(table="person", key="id", columns=("phone", "name"), context=
 
 
 @pytest.fixture
-def engine(tmp_path):  # noqa: ANN001, ANN201
+def engine(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'people.db'}")
     ROWS.metadata.create_all(engine)
     yield engine
     engine.dispose()
 
 
-def test_rotation_reseals_old_keys_and_plaintext_once_and_a_second_run_changes_nothing(engine) -> None:  # noqa: ANN001
+def test_rotation_reseals_old_keys_and_plaintext_once_and_a_second_run_changes_nothing(engine) -> None:
     old = keyring(OLD, current="k2025")
     rows = [{"id": f"p{n:02d}", "phone": old.seal(f"138000000{n:02d}", context=f"phone:p{n:02d}"),
              "name": old.seal("张三", context=f"name:p{n:02d}"),

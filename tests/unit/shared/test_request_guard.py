@@ -61,19 +61,33 @@ async def test_a_well_formed_body_passes_through_unchanged(note: dict) -> None:
     assert response.status_code == 200 and response.json() == note
 
 
-@pytest.mark.parametrize("body, field", [
-    (b'{"text": "\xff"}', "body"),
-    (json.dumps({"text": "a\u0000b"}).encode(), "text"),
-    (json.dumps({"text": "x", "tags": [{"v": "\u001b[31m"}]}).encode(), "tags[0].v"),
-    (b'{"text": "x", "count": 123456789012345678901234567890}', "count"),
-    (b'{"text": "a\\ud800b"}', "text"),
-    (b'{"text": "x", "count": ' + b"9" * 5000 + b"}", "count"),
-    (b'{"text": "x", "count": 1e999}', "count"),
-    (b'{"text": "x", "count": NaN}', "count"),
-    (b'{"a":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1), "body"),
-    (b"[" * 100_000 + b"]" * 100_000, "body"),
-], ids=["invalid UTF-8", "NUL", "escape in a nested list", "past 64 bits", "a lone surrogate", "past Python's digit limit",
-        "infinite", "NaN", "too deep", "deep enough to exhaust recursion"])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (b'{"text": "\xff"}', "body"),
+        (json.dumps({"text": "a\u0000b"}).encode(), "text"),
+        (json.dumps({"text": "x", "tags": [{"v": "\u001b[31m"}]}).encode(), "tags[0].v"),
+        (b'{"text": "x", "count": 123456789012345678901234567890}', "count"),
+        (b'{"text": "a\\ud800b"}', "text"),
+        (b'{"text": "x", "count": ' + b"9" * 5000 + b"}", "count"),
+        (b'{"text": "x", "count": 1e999}', "count"),
+        (b'{"text": "x", "count": NaN}', "count"),
+        (b'{"a":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1), "body"),
+        (b"[" * 100_000 + b"]" * 100_000, "body"),
+    ],
+    ids=[
+        "invalid UTF-8",
+        "NUL",
+        "escape in a nested list",
+        "past 64 bits",
+        "a lone surrogate",
+        "past Python's digit limit",
+        "infinite",
+        "NaN",
+        "too deep",
+        "deep enough to exhaust recursion",
+    ],
+)
 async def test_malformed_json_is_a_422_naming_the_field(body: bytes, field: str) -> None:
     response = await send("POST", "/notes", content=body, headers=JSON, limit=max(LIMIT, len(body)))
     assert response.status_code == 422, response.text
@@ -85,7 +99,7 @@ async def test_malformed_json_is_a_422_naming_the_field(body: bytes, field: str)
 async def test_a_body_over_the_limit_is_a_413_by_its_length_or_as_it_streams() -> None:
     declared = await send("POST", "/notes", content=b"x" * (LIMIT + 1), headers=JSON)
 
-    async def chunks():  # noqa: ANN202 - no Content-Length: sent chunked
+    async def chunks():
         for _ in range(3):
             yield b"x" * (LIMIT // 2)
 

@@ -11,7 +11,6 @@ from opentelemetry.trace import SpanKind
 
 from shared import tracing
 from shared.envelope import Envelope
-from tests.spans import spans  # noqa: F401 - the fixture
 from shared.events.case import CaseAccepted, CaseRegistered
 from shared.outbox import row
 
@@ -83,7 +82,9 @@ def test_an_event_staged_in_a_span_carries_that_span_context(spans: InMemorySpan
     assert registered(trace_context=(PARENT, "vendor=1")).tracestate == "vendor=1"
 
 
-def test_the_relay_sends_each_record_in_a_producer_span_child_of_the_staged_context(spans: InMemorySpanExporter) -> None:
+def test_the_relay_sends_each_record_in_a_producer_span_child_of_the_staged_context(
+    spans: InMemorySpanExporter,
+) -> None:
     staged = row(registered(trace_context=(PARENT, None)), topic="bancheng.case.events")
     before = list(staged["headers"])
     rows = [(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)]
@@ -127,7 +128,9 @@ def test_a_sampled_out_trace_makes_no_span_and_passes_its_context_on() -> None:
         with tracing.consuming(cause, Record(), group="routing"):
             effect = registered()  # staged by a handler: the context it came in
         staged = row(effect, topic="bancheng.workorder.events")
-        spans, headers = tracing.send_spans([(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)])
+        spans, headers = tracing.send_spans(
+            [(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)]
+        )
         assert tracing.consumer_spans([(cause, Record())], group="audit") == []
         sampled = row(registered(trace_context=(PARENT, None)), topic="t")  # a sampled parent is followed too
         recorded, _ = tracing.send_spans([(2, "t", sampled["key"], sampled["value"], sampled["headers"], AT)])

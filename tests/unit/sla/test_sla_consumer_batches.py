@@ -25,7 +25,7 @@ START = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 
 
 @pytest.fixture(params=DATABASES)
-async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
+async def sessions(request, tmp_path):
     async with fresh_sessions(request.param, "sla", tmp_path) as factory:
         context.install(SlaSettings())  # the rules and clock; the database is the fixture's
         yield factory
@@ -48,12 +48,12 @@ def dispatched(work_order_id: str) -> WorkOrderDispatched:
                                tier="simple", reason="rule")
 
 
-def applier(sessions) -> BatchApplier:  # noqa: ANN001
+def applier(sessions) -> BatchApplier:
     return BatchApplier(consumer=handlers.consumer, service="sla", sessions=sessions,
                         producer=lambda: pytest.fail("a record was dead-lettered"), on_commit=lambda: None)
 
 
-async def stored(sessions) -> tuple[dict[str, store.Deadline], Counter]:  # noqa: ANN001
+async def stored(sessions) -> tuple[dict[str, store.Deadline], Counter]:
     async with sessions() as session:
         rows = {row.subject_id: row for row in (await session.exec(select(store.Deadline))).all()}
         staged = (await session.exec(select(outbox.OutboxMessage))).all()
@@ -61,7 +61,7 @@ async def stored(sessions) -> tuple[dict[str, store.Deadline], Counter]:  # noqa
     return rows, sent
 
 
-async def test_deadlines_armed_and_paused_in_one_batch_are_stored_paused(sessions) -> None:  # noqa: ANN001
+async def test_deadlines_armed_and_paused_in_one_batch_are_stored_paused(sessions) -> None:
     await applier(sessions)([record(0, registered("c1"), "c1"), record(1, dispatched("w1"), "c1", minutes=1),
                              record(2, CasePaused(case_number="DEMO-c1", reason="公示期"), "c1", minutes=2)])
 
@@ -77,7 +77,7 @@ async def test_deadlines_armed_and_paused_in_one_batch_are_stored_paused(session
     assert sent[("c1", "sla.deadline_armed")] == sent[("w1", "sla.deadline_armed")] == 2
 
 
-async def test_a_case_withdrawn_in_the_batch_that_armed_it_closes_its_new_deadlines(sessions) -> None:  # noqa: ANN001
+async def test_a_case_withdrawn_in_the_batch_that_armed_it_closes_its_new_deadlines(sessions) -> None:
     await applier(sessions)([record(0, registered("c2"), "c2"), record(1, dispatched("w2"), "c2", minutes=1),
                              record(2, CaseWithdrawn(case_number="DEMO-c2", reason="撤回"), "c2", minutes=2),
                              record(3, registered("c3"), "c3")])
@@ -88,7 +88,7 @@ async def test_a_case_withdrawn_in_the_batch_that_armed_it_closes_its_new_deadli
     assert sent[("c2", "sla.closed")] == sent[("w2", "sla.closed")] == 1 and ("c3", "sla.closed") not in sent
 
 
-async def test_a_deadline_armed_in_one_batch_is_closed_by_the_next(sessions) -> None:  # noqa: ANN001
+async def test_a_deadline_armed_in_one_batch_is_closed_by_the_next(sessions) -> None:
     await applier(sessions)([record(0, dispatched("w4"), "c4"), record(1, dispatched("w4"), "c4")])  # twice: once
     await applier(sessions)([record(2, WorkOrderReplied(work_order_id="w4", case_number="DEMO-4", department="market",
                                                         reply="ok"), "c4", minutes=30)])
@@ -99,7 +99,7 @@ async def test_a_deadline_armed_in_one_batch_is_closed_by_the_next(sessions) -> 
 
 
 async def test_a_work_order_dispatched_after_its_case_was_withdrawn_is_closed_by_its_cancellation(
-        sessions) -> None:  # noqa: ANN001
+        sessions) -> None:
     """The case and work-order streams are read in no fixed order: the withdrawal may come first."""
     await applier(sessions)([record(0, registered("c5"), "c5"),
                              record(1, CaseWithdrawn(case_number="DEMO-c5", reason="撤回"), "c5", minutes=1)])

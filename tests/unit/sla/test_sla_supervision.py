@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from services.sla.domain.supervision import (
     turn_red,
 )
 
-OPENED = datetime(2026, 2, 27, 9, 30, tzinfo=timezone.utc)
+OPENED = datetime(2026, 2, 27, 9, 30, tzinfo=UTC)
 
 
 def item(case_id: str, *, colour=CardColour.YELLOW, department="市场监管局", hall="区政务服务中心",
@@ -31,7 +31,7 @@ def test_red_card_after_the_configured_number_of_returns(policy):
 
 
 def test_a_yellow_item_turns_red_in_place_and_a_replay_changes_nothing():
-    red_at = datetime(2026, 3, 5, 9, 30, tzinfo=timezone.utc)
+    red_at = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
     red = turn_red(item("c1"), reason=CardReason.OVERDUE_MARGIN, at=red_at)
     assert (red.colour, red.reason, red.red_at, red.opened_at) == (
         CardColour.RED, CardReason.OVERDUE_MARGIN, red_at, OPENED,

@@ -22,7 +22,7 @@ NOW = datetime(2026, 3, 20, 12, 0, tzinfo=SH)
 
 
 @pytest.fixture(params=DATABASES)
-async def sessions(request, tmp_path):  # noqa: ANN001, ANN201
+async def sessions(request, tmp_path):
     async with fresh_sessions(request.param, "sla", tmp_path) as factory:
         yield factory
 
@@ -32,7 +32,7 @@ def rules() -> Rules:
     return Rules.load(overrides_path=DATA / "calendar_overrides.yaml")
 
 
-async def open_deadline(sessions, rules: Rules, subject_id: str, *, started: datetime, tier: str) -> None:  # noqa: ANN001
+async def open_deadline(sessions, rules: Rules, subject_id: str, *, started: datetime, tier: str) -> None:
     row = db.new_row(store.Deadline, case_id=f"case-{subject_id}", subject="work_order", subject_id=subject_id,
                      department="market", district="demo", hall="DEMO", tier=tier, state="open",
                      clock_started_at=started, clock_start="dispatched")
@@ -41,7 +41,7 @@ async def open_deadline(sessions, rules: Rules, subject_id: str, *, started: dat
         session.add(row)
 
 
-async def test_a_fired_batch_gives_each_deadline_its_warning_or_cards_once(sessions, rules) -> None:  # noqa: ANN001
+async def test_a_fired_batch_gives_each_deadline_its_warning_or_cards_once(sessions, rules) -> None:
     # Due 03-05, red 03-12: both cards due. Due 03-23: only the half-time warning. Due 03-17: the yellow card.
     await open_deadline(sessions, rules, "both-cards", started=datetime(2026, 3, 2, 10, tzinfo=SH), tier="simple")
     await open_deadline(sessions, rules, "warned", started=datetime(2026, 3, 16, 10, tzinfo=SH), tier="general")
@@ -71,7 +71,7 @@ async def test_a_fired_batch_gives_each_deadline_its_warning_or_cards_once(sessi
     }
 
 
-async def test_a_yellow_item_from_an_earlier_sweep_turns_red_in_place(sessions, rules) -> None:  # noqa: ANN001
+async def test_a_yellow_item_from_an_earlier_sweep_turns_red_in_place(sessions, rules) -> None:
     await open_deadline(sessions, rules, "late", started=datetime(2026, 3, 2, 10, tzinfo=SH), tier="simple")
     await sweep_once(sessions=sessions, rules=rules, now=datetime(2026, 3, 6, 9, 0, tzinfo=SH))  # yellow only
     await sweep_once(sessions=sessions, rules=rules, now=NOW)  # red

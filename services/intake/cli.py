@@ -22,7 +22,8 @@ async def _run(runtime: Runtime, args: argparse.Namespace) -> None:
                 state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
                 print(f"{key.client}\t{','.join(key.districts)}\t{key.created_at.isoformat()}\t{state}")
         else:
-            print(f"{await keys.written(lambda: keys.revoke(runtime, client=args.client))} key(s) of {args.client} revoked")
+            revoked = await keys.written(lambda: keys.revoke(runtime, client=args.client))
+            print(f"{revoked} key(s) of {args.client} revoked")
     finally:
         await runtime.engine.dispose()
 

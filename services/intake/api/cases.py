@@ -97,7 +97,8 @@ async def read_case(case_id: str, runtime: RuntimeDep, principal: CaseReader) ->
 
 @router.post("/{case_id}/actions", response_model=CasePublic)
 async def act(
-    case_id: str, action_in: ActionIn, runtime: RuntimeDep, principal: CaseActor, idempotency_key: IdempotencyKey = None,
+    case_id: str, action_in: ActionIn, runtime: RuntimeDep, principal: CaseActor,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """One lifecycle step; 409 names the actions allowed now when the state forbids it."""
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:

@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 RuntimeDep = Annotated["IntakeRuntime", Depends(get_runtime)]
 
 
-async def get_settings(runtime: RuntimeDep) -> IntakeSettings:
+async def get_runtime_settings(runtime: RuntimeDep) -> IntakeSettings:
     # async, as every dependency here: FastAPI runs a sync one in its thread pool, a thread hop per request.
     return runtime.settings
 
 
-SettingsDep = Annotated[IntakeSettings, Depends(get_settings)]
+SettingsDep = Annotated[IntakeSettings, Depends(get_runtime_settings)]
 
 
 async def get_catalogue(settings: SettingsDep) -> DistrictCatalogue:

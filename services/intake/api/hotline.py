@@ -1,4 +1,5 @@
-"""The 12345 hotline in, POST /hotline/12345/orders: a signed webhook that creates or updates a case, once per order revision.
+"""The 12345 hotline in, POST /hotline/12345/orders: a signed webhook that creates or updates a case, once per
+order revision.
 
 Signature (shared.webhook_signing): hex HMAC-SHA256 over `timestamp + "." + raw body`, 300 s
 tolerance, constant-time compare; a delivery id seen before is a replay. Both → 401, nothing
@@ -59,7 +60,9 @@ def _case_create(order: HotlineOrder) -> CaseCreate:
     )
 
 
-async def _apply(unit: Unit, order: HotlineOrder, *, catalogue: DistrictCatalogue, keyring: Keyring) -> HotlineOrderResult:
+async def _apply(
+    unit: Unit, order: HotlineOrder, *, catalogue: DistrictCatalogue, keyring: Keyring,
+) -> HotlineOrderResult:
     now = datetime.now(UTC)
     case = await store.find_case_by_hotline_order(unit.session, order_id=order.order_id)
     created = case is None

@@ -11,7 +11,6 @@ with its case number as the service_request_id at once (no token flow is needed)
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,16 +20,14 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import tracing
 from shared.auth.http import API_KEY, PUBLIC
-from shared.masking import mask_text
 from services.intake import store
 from services.intake.api.deps import CatalogueDep, IdempotencyKey, RuntimeDep
 from services.intake.commands import ApplicantIn, CaseCreate, Origin
 from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.districts import District
 from services.intake.domain.errors import InvalidInput
-from services.intake.domain.lifecycle import CaseState
 from services.intake.domain.registration import validate_registration
-from services.intake.open311 import catalogue
+from services.intake.open311 import catalogue, requests
 from services.intake.open311.formats import Open311Error, answer, error_answer, response_format
 from services.intake.open311.keys import key_hash
 from services.intake.store.idempotency import Answer, claim_for, stored_answer
@@ -52,15 +49,8 @@ OPEN311_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "No such jurisdiction, service or request"))},
 }
 
-# The window has answered (or the case ended another way); a reopened case is open again.
-CLOSED_STATES = frozenset({
-    CaseState.resolved_on_spot, CaseState.replied, CaseState.callback_recorded, CaseState.reviewed,
-    CaseState.archived, CaseState.referred_out_of_scope, CaseState.withdrawn, CaseState.merged_as_duplicate,
-})
-OPEN_STATES = frozenset(CaseState) - CLOSED_STATES
 MAX_SPAN = timedelta(days=90)  # the specification's default window and widest range
 MAX_REQUESTS = 1000  # the specification's largest answer
-DESCRIPTION_MAX = 4000  # the request schema's limit
 # Our names of fields → the specification's, so an error names what the client sent.
 _FIELDS = {"applicant.name": "first_name/last_name", "applicant.phone": "phone", "applicant.email": "email",
            "problem_kind": "service_code", "matter_code": f"attribute[{catalogue.MATTER}]",
@@ -79,45 +69,12 @@ def _invalid(problems: list[tuple[str, str, str]]) -> Open311Error:
     return Open311Error(400, *(f"{_FIELDS.get(field, field)}: {en} ({zh})" for field, en, zh in problems))
 
 
-def _datetime(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_ZONE).isoformat(timespec="seconds")
-
-
-def _request_entry(root: Path, district: District, case: store.Case, lead: str | None) -> dict[str, Any]:
-    kinds = {kind.code: kind.name_zh for kind in district.problem_kinds}
-    closed = CaseState(case.state) in CLOSED_STATES
-    return {
-        "service_request_id": case.case_number,
-        "status": "closed" if closed else "open",
-        "status_notes": mask_text(case.reply) if case.reply else None,
-        "service_name": kinds.get(case.problem_kind),
-        "service_code": case.problem_kind,
-        "description": mask_text(case.description)[:DESCRIPTION_MAX],
-        "agency_responsible": catalogue.agency(root, district=case.district, lead_department=lead,
-                                               matter_code=case.matter_code),
-        "service_notice": None,
-        "requested_datetime": _datetime(case.created_at),
-        "updated_datetime": _datetime(case.updated_at),
-        "expected_datetime": None,
-        "address": case.address,
-        "address_id": None,
-        "zipcode": None,
-        "lat": case.lat,
-        "long": case.long,
-        "media_url": case.media_url,
-    }
-
-
 async def _requests(runtime: RuntimeDep, district: District, **filters: Any) -> list[dict[str, Any]]:
     root = runtime.settings.districts_dir
     async with runtime.sessions() as session:
         cases = await store.open311_cases(session, district=district.code, limit=MAX_REQUESTS, **filters)
         leads = await store.lead_departments(session, case_ids=[case.id for case in cases]) if cases else {}
-    return [_request_entry(root, district, case, leads.get(case.id)) for case in cases]
+    return [requests.request_entry(root, district, case, leads.get(case.id)) for case in cases]
 
 
 @router.get("/services.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
@@ -182,8 +139,8 @@ async def request_list(fmt: str, runtime: RuntimeDep, districts: CatalogueDep, j
             raise Open311Error(400, "end_date: must not be before start_date (结束时间早于开始时间)")
         if end - start > MAX_SPAN:
             raise Open311Error(400, "start_date/end_date: the range may span at most 90 days (查询区间不得超过90天)")
-        states = {s.value for s in (OPEN_STATES if "open" in statuses else set())
-                  | (CLOSED_STATES if "closed" in statuses else set())}
+        states = {s.value for s in (requests.OPEN_STATES if "open" in statuses else set())
+                  | (requests.CLOSED_STATES if "closed" in statuses else set())}
         found = await _requests(runtime, district, problem_kinds=codes, states=states,
                                 since=start.astimezone(UTC), until=end.astimezone(UTC))
         return answer(fmt, "service_requests", found)

@@ -1,8 +1,8 @@
 """The citizen's status lookup, POST /status-lookup: case number plus the phone's last four digits, no login.
 
 An unknown number and a wrong phone get the same 404, so the answer never tells whether a number
-exists; both count against the limits (`deps.LookupLimits`, `domain/ratelimit.py`). Only masked personal data is shown; the one
-case's phone is opened to compare its last digits.
+exists; both count against the limits (`deps.LookupLimits`, `domain/ratelimit.py`). Only masked personal
+data is shown; the one case's phone is opened to compare its last digits.
 """
 
 from hmac import compare_digest

@@ -2,10 +2,11 @@
 
 `RegistrationCommit` is the write path the routes submit to (the runtime starts and stops it);
 `write_registrations` is synchronous: the batch writer (`batch_writer.py`) runs it whole, in one
-hand-off to the database's side. Each member was validated on its own request; here the batch takes its case numbers (one counter
-update per hall and day), inserts every table's rows in one statement (SQLAlchemy Core: the rows
-are new, so the session's unit of work and autoflush would only add cost) and answers each member
-with the case as just written — the same body `GET /cases/{id}` reads back, without reading it.
+hand-off to the database's side. Each member was validated on its own request; here the batch takes
+its case numbers (one counter update per hall and day), inserts every table's rows in one statement
+(SQLAlchemy Core: the rows are new, so the session's unit of work and autoflush would only add cost)
+and answers each member with the case as just written — the same body `GET /cases/{id}` reads back,
+without reading it.
 """
 
 from collections import defaultdict

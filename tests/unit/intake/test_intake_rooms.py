@@ -35,7 +35,8 @@ def reaching(found: set[str], *prefixes: str) -> set[str]:
 
 def test_only_the_rooms_sit_at_the_top_level_of_intake() -> None:
     files = {path.name for path in ROOT.glob("*.py")}
-    folders = {path.name for path in ROOT.iterdir() if path.is_dir() and path.name != "__pycache__" and not path.name.startswith(".")}
+    folders = {path.name for path in ROOT.iterdir()
+               if path.is_dir() and path.name != "__pycache__" and not path.name.startswith(".")}
     assert files <= TOP_LEVEL, f"loose modules: {sorted(files - TOP_LEVEL)}"
     assert folders <= ROOMS, f"folders beyond the rooms: {sorted(folders - ROOMS)}"
 

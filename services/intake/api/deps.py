@@ -1,4 +1,4 @@
-"""What intake's routes depend on, as typed `Annotated` aliases: the runtime and its settings as it was built
+"""What intake's routes depend on, as typed `Annotated` aliases: the runtime and the settings it was built with
 (tests build it with their own), the district catalogue those settings name, the caller by the permission the
 route declares, an Idempotency-Key; and the helpers every resource shares: the case a route acts on, the
 answer an idempotent route sends."""

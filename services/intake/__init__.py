@@ -1,0 +1,1 @@
+"""Intake (受理): registers cases from every channel and follows them through the closed loop."""

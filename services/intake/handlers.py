@@ -23,9 +23,9 @@ from shared.events.workorder import (
 )
 from shared.topics import SLA_EVENTS, WORKORDER_EVENTS
 from services.intake import store
-from services.intake.actions import act_on_case
+from services.intake.commands import ActionIn
 from services.intake.domain.lifecycle import ActionKind
-from services.intake.schemas import ActionIn
+from services.intake.store.actions import act_on_case
 
 consumer = Consumer("intake", topics=[WORKORDER_EVENTS, SLA_EVENTS])
 KNOWN_CASES = "intake.known_cases"  # session.info: (case ids asked, those intake holds) in this transaction

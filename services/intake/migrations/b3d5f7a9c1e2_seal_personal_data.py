@@ -17,7 +17,7 @@ from alembic import op
 
 from shared.personal_data import get_keyring
 from shared.personal_data.rotation import reseal
-from services.intake.personal_data import APPLICANT_FIELDS, CASE_TABLE, masked
+from services.intake.store.personal_data import APPLICANT_FIELDS, CASE_TABLE, masked
 
 revision = 'b3d5f7a9c1e2'
 down_revision = 'a8ac9a706227'

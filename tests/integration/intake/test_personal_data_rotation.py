@@ -15,7 +15,8 @@ from shared import migrations
 from shared.ids import new_id
 from shared.personal_data import PersonalDataSettings, build_keyring
 from shared.settings import REPO_ROOT
-from services.intake import personal_data, store
+from services.intake import store
+from services.intake.store import personal_data
 
 MIGRATIONS = REPO_ROOT / "services" / "intake" / "migrations"
 OLD, NEW, TRANSPORT, INDEX = (base64.b64encode(os.urandom(32)).decode() for _ in range(4))

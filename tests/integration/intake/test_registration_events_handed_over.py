@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from shared import db, migrations, outbox
 from shared.personal_data import get_keyring
-from services.intake.batch_writer import durable_writer
+from services.intake.commands import CaseCreate, Origin
 from services.intake.config import district_catalogue
-from services.intake.registration import Origin, validate_registration
-from services.intake.registration_batch import PendingRegistration, write_registrations
-from services.intake.schemas import CaseCreate
+from services.intake.domain.registration import validate_registration
+from services.intake.store.batch_writer import durable_writer
+from services.intake.store.registration_batch import PendingRegistration, write_registrations
 from tests.integration.intake.conftest import walk_in
 
 MIGRATIONS = Path(__file__).parents[3] / "services" / "intake" / "migrations"

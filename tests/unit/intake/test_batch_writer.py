@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from shared import db
-from services.intake.batch_writer import ThreadWriter, durable_writer
+from services.intake.store.batch_writer import ThreadWriter, durable_writer
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from services.intake.group_commit import GroupCommit
+from services.intake.store.group_commit import GroupCommit
 
 
 class FakeDatabase:

@@ -14,7 +14,8 @@ from shared.events.base import Event
 from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied, WorkOrderReturned
 from shared.ids import new_id
 from shared.personal_data import get_keyring
-from services.intake import handlers, personal_data, store
+from services.intake import handlers, store
+from services.intake.store import personal_data
 from tests.conftest import DATABASES, fresh_sessions
 
 

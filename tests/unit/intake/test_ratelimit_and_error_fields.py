@@ -1,5 +1,5 @@
 from shared.problems import field_error_from_pydantic, field_name
-from services.intake.ratelimit import SlidingWindow
+from services.intake.domain.ratelimit import SlidingWindow
 
 
 class FakeClock:

@@ -9,9 +9,9 @@ from fastapi import FastAPI, Header, Request
 from pydantic import TypeAdapter
 
 from shared import problems
-from services.intake.idempotency import IdempotencyKey
-from services.intake.request_parsing import parse_json_request
-from services.intake.schemas import CaseCreate
+from services.intake.api.cases import parse_json_request
+from services.intake.api.deps import IdempotencyKey
+from services.intake.commands import CaseCreate
 
 Actor = Annotated[str | None, Header(alias="X-Example-Tag", min_length=1, max_length=64)]
 HEADERS = {"Idempotency-Key": TypeAdapter(IdempotencyKey), "X-Example-Tag": TypeAdapter(Actor)}

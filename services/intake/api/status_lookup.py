@@ -1,8 +1,8 @@
-"""The citizen's status lookup: case number plus the phone's last four digits, no login.
+"""The citizen's status lookup, POST /status-lookup: case number plus the phone's last four digits, no login.
 
 An unknown number and a wrong phone get the same 404, so the answer never tells whether a number
-exists; both count against the limits in `ratelimit`. Only masked personal data is shown; the one
-case's phone is opened to compare its last digits.
+exists; both count against the limits (`deps.LookupLimits`, `domain/ratelimit.py`). Only masked personal
+data is shown; the one case's phone is opened to compare its last digits.
 """
 
 from hmac import compare_digest
@@ -10,33 +10,16 @@ from hmac import compare_digest
 from fastapi import APIRouter, Request, status
 
 from shared.auth.http import PUBLIC
-from shared.health import RuntimeDep
 from shared.problems import ProblemError, not_found
 from services.intake import store
-from services.intake.config import IntakeSettings, district_catalogue
+from services.intake.api.deps import CatalogueDep, LookupLimitsDep, RuntimeDep
+from services.intake.api.models import CaseStatusPublic, LookupItem, PendingMissingItem, StatusLookupIn
 from services.intake.domain.case_number import parse_case_number
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
 from services.intake.domain.phone import phone_last_four
-from services.intake.personal_data import opened
-from services.intake.public import CaseStatusPublic, LookupItem, PendingMissingItem
-from services.intake.ratelimit import SlidingWindow
-from services.intake.schemas import StatusLookupIn
+from services.intake.store.personal_data import opened
 
 router = APIRouter(tags=["citizen"])
-
-
-class LookupLimits:
-    def __init__(self, settings: IntakeSettings) -> None:
-        self.per_client = SlidingWindow(limit=settings.lookup_requests_per_minute, window_s=60)
-        self.failures_per_case = SlidingWindow(
-            limit=settings.lookup_failures_per_case, window_s=settings.lookup_failure_window_s)
-
-
-def _limits(request: Request, runtime: RuntimeDep) -> LookupLimits:
-    state = request.app.state
-    if not hasattr(state, "lookup_limits"):
-        state.lookup_limits = LookupLimits(runtime.settings)
-    return state.lookup_limits
 
 
 def _too_many(retry_after: int) -> ProblemError:
@@ -46,9 +29,9 @@ def _too_many(retry_after: int) -> ProblemError:
 
 @router.post("/status-lookup", response_model=CaseStatusPublic, openapi_extra=PUBLIC,
              responses={429: {"description": "Too many lookups from this client or for this case"}})
-async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep) -> CaseStatusPublic:
+async def status_lookup(body: StatusLookupIn, request: Request, runtime: RuntimeDep, limits: LookupLimitsDep,
+                        catalogue: CatalogueDep) -> CaseStatusPublic:
     """Where my case stands (no login): case number and the last four digits of the phone."""
-    limits = _limits(request, runtime)
     client = request.client.host if request.client else "unknown"
     if limits.per_client.exhausted(client):
         raise _too_many(limits.per_client.retry_after_s(client))
@@ -64,7 +47,7 @@ async def status_lookup(body: StatusLookupIn, request: Request, runtime: Runtime
             raise not_found(zh="案件编号或手机号后四位不正确", en="no case matches this number and phone")
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
         items = await store.batch_items(session, case_id=case.id)
-    hall, _district = district_catalogue(runtime.settings.districts_dir).hall(case.hall)
+    hall, _district = catalogue.hall(case.hall)
     return CaseStatusPublic(
         case_number=case.case_number,
         state=case.state,

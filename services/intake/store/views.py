@@ -10,9 +10,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake import store
-from services.intake.actions import status_of
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
+from services.intake.store.actions import status_of
 
 Row = Mapping[str, Any]
 

@@ -1,4 +1,5 @@
-"""The Open311 GeoReport v2 routes (docs/open311.md), under /open311/v2.
+"""The Open311 GeoReport v2 routes (docs/open311.md), under /open311/v2; the standard's catalogue, answer formats
+and api keys are in `services/intake/open311/`.
 
 Reading is open to anyone (declared PUBLIC): the specification's clients read services and requests
 without a key, and the answers carry no personal data: no name, phone or e-mail, the description and
@@ -10,7 +11,6 @@ with its case number as the service_request_id at once (no token flow is needed)
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,21 +20,18 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import tracing
 from shared.auth.http import API_KEY, PUBLIC
-from shared.health import RuntimeDep
-from shared.masking import mask_text
 from services.intake import store
-from services.intake.config import district_catalogue
+from services.intake.api.deps import CatalogueDep, IdempotencyKey, RuntimeDep
+from services.intake.commands import ApplicantIn, CaseCreate, Origin
 from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.districts import District
 from services.intake.domain.errors import InvalidInput
-from services.intake.domain.lifecycle import CaseState
-from services.intake.idempotency import Answer, IdempotencyKey, claim_for, stored_answer
-from services.intake.open311 import catalogue
+from services.intake.domain.registration import validate_registration
+from services.intake.open311 import catalogue, requests
 from services.intake.open311.formats import Open311Error, answer, error_answer, response_format
 from services.intake.open311.keys import key_hash
-from services.intake.registration import Origin, validate_registration
-from services.intake.registration_batch import PendingRegistration
-from services.intake.schemas import ApplicantIn, CaseCreate
+from services.intake.store.idempotency import Answer, claim_for, stored_answer
+from services.intake.store.registration_batch import PendingRegistration
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
@@ -52,15 +49,8 @@ OPEN311_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "No such jurisdiction, service or request"))},
 }
 
-# The window has answered (or the case ended another way); a reopened case is open again.
-CLOSED_STATES = frozenset({
-    CaseState.resolved_on_spot, CaseState.replied, CaseState.callback_recorded, CaseState.reviewed,
-    CaseState.archived, CaseState.referred_out_of_scope, CaseState.withdrawn, CaseState.merged_as_duplicate,
-})
-OPEN_STATES = frozenset(CaseState) - CLOSED_STATES
 MAX_SPAN = timedelta(days=90)  # the specification's default window and widest range
 MAX_REQUESTS = 1000  # the specification's largest answer
-DESCRIPTION_MAX = 4000  # the request schema's limit
 # Our names of fields → the specification's, so an error names what the client sent.
 _FIELDS = {"applicant.name": "first_name/last_name", "applicant.phone": "phone", "applicant.email": "email",
            "problem_kind": "service_code", "matter_code": f"attribute[{catalogue.MATTER}]",
@@ -79,62 +69,29 @@ def _invalid(problems: list[tuple[str, str, str]]) -> Open311Error:
     return Open311Error(400, *(f"{_FIELDS.get(field, field)}: {en} ({zh})" for field, en, zh in problems))
 
 
-def _datetime(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_ZONE).isoformat(timespec="seconds")
-
-
-def _request_entry(root: Path, district: District, case: store.Case, lead: str | None) -> dict[str, Any]:
-    kinds = {kind.code: kind.name_zh for kind in district.problem_kinds}
-    closed = CaseState(case.state) in CLOSED_STATES
-    return {
-        "service_request_id": case.case_number,
-        "status": "closed" if closed else "open",
-        "status_notes": mask_text(case.reply) if case.reply else None,
-        "service_name": kinds.get(case.problem_kind),
-        "service_code": case.problem_kind,
-        "description": mask_text(case.description)[:DESCRIPTION_MAX],
-        "agency_responsible": catalogue.agency(root, district=case.district, lead_department=lead,
-                                               matter_code=case.matter_code),
-        "service_notice": None,
-        "requested_datetime": _datetime(case.created_at),
-        "updated_datetime": _datetime(case.updated_at),
-        "expected_datetime": None,
-        "address": case.address,
-        "address_id": None,
-        "zipcode": None,
-        "lat": case.lat,
-        "long": case.long,
-        "media_url": case.media_url,
-    }
-
-
-async def _requests(runtime: Any, district: District, **filters: Any) -> list[dict[str, Any]]:
+async def _requests(runtime: RuntimeDep, district: District, **filters: Any) -> list[dict[str, Any]]:
     root = runtime.settings.districts_dir
     async with runtime.sessions() as session:
         cases = await store.open311_cases(session, district=district.code, limit=MAX_REQUESTS, **filters)
         leads = await store.lead_departments(session, case_ids=[case.id for case in cases]) if cases else {}
-    return [_request_entry(root, district, case, leads.get(case.id)) for case in cases]
+    return [requests.request_entry(root, district, case, leads.get(case.id)) for case in cases]
 
 
 @router.get("/services.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
-async def service_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | None = None) -> Response:
+async def service_list(fmt: str, districts: CatalogueDep, jurisdiction_id: str | None = None) -> Response:
     """The district's services: one per problem kind (问题类型)."""
     async def work(fmt: str) -> Response:
-        district = catalogue.jurisdiction(district_catalogue(runtime.settings.districts_dir), jurisdiction_id)
+        district = catalogue.jurisdiction(districts, jurisdiction_id)
         return answer(fmt, "services", [catalogue.service_entry(district, kind) for kind in district.problem_kinds])
     return await _guarded(fmt, work)
 
 
 @router.get("/services/{service_code}.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
-async def service_definition(service_code: str, fmt: str, runtime: RuntimeDep,
+async def service_definition(service_code: str, fmt: str, districts: CatalogueDep,
                              jurisdiction_id: str | None = None) -> Response:
     """A service's attributes: the hall and the matter."""
     async def work(fmt: str) -> Response:
-        district = catalogue.jurisdiction(district_catalogue(runtime.settings.districts_dir), jurisdiction_id)
+        district = catalogue.jurisdiction(districts, jurisdiction_id)
         kind = catalogue.service(district, service_code)
         return answer(fmt, "service_definition",
                       {"service_code": kind.code, "attributes": catalogue.attributes(district)})
@@ -158,14 +115,14 @@ def _list_of(value: str | None) -> list[str] | None:
 
 
 @router.get("/requests.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
-async def request_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | None = None,
+async def request_list(fmt: str, runtime: RuntimeDep, districts: CatalogueDep, jurisdiction_id: str | None = None,
                        service_request_id: str | None = None, service_code: str | None = None,
                        start_date: str | None = None, end_date: str | None = None,
                        status: str | None = None) -> Response:
     """Requests of the district, newest first: by id (the other filters are then ignored, as the
     specification says) or by service, status and a range of at most 90 days (the last 90 by default)."""
     async def work(fmt: str) -> Response:
-        district = catalogue.jurisdiction(district_catalogue(runtime.settings.districts_dir), jurisdiction_id)
+        district = catalogue.jurisdiction(districts, jurisdiction_id)
         if ids := _list_of(service_request_id):
             return answer(fmt, "service_requests", await _requests(runtime, district, case_numbers=ids[:MAX_REQUESTS]))
         codes = _list_of(service_code)
@@ -182,8 +139,8 @@ async def request_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | Non
             raise Open311Error(400, "end_date: must not be before start_date (结束时间早于开始时间)")
         if end - start > MAX_SPAN:
             raise Open311Error(400, "start_date/end_date: the range may span at most 90 days (查询区间不得超过90天)")
-        states = {s.value for s in (OPEN_STATES if "open" in statuses else set())
-                  | (CLOSED_STATES if "closed" in statuses else set())}
+        states = {s.value for s in (requests.OPEN_STATES if "open" in statuses else set())
+                  | (requests.CLOSED_STATES if "closed" in statuses else set())}
         found = await _requests(runtime, district, problem_kinds=codes, states=states,
                                 since=start.astimezone(UTC), until=end.astimezone(UTC))
         return answer(fmt, "service_requests", found)
@@ -191,11 +148,11 @@ async def request_list(fmt: str, runtime: RuntimeDep, jurisdiction_id: str | Non
 
 
 @router.get("/requests/{service_request_id}.{fmt}", openapi_extra=PUBLIC, responses=OPEN311_RESPONSES)
-async def one_request(service_request_id: str, fmt: str, runtime: RuntimeDep,
+async def one_request(service_request_id: str, fmt: str, runtime: RuntimeDep, districts: CatalogueDep,
                       jurisdiction_id: str | None = None) -> Response:
     """One request, by the service_request_id its POST answered with."""
     async def work(fmt: str) -> Response:
-        district = catalogue.jurisdiction(district_catalogue(runtime.settings.districts_dir), jurisdiction_id)
+        district = catalogue.jurisdiction(districts, jurisdiction_id)
         found = await _requests(runtime, district, case_numbers=[service_request_id])
         if not found:
             raise Open311Error(404, f"service_request_id {service_request_id!r} is not a request of {district.code} "
@@ -245,7 +202,7 @@ def _attributes(form: dict[str, str], district: District) -> dict[str, str]:
     return given
 
 
-async def _key_districts(runtime: Any, api_key: str) -> tuple[str, list[str]]:
+async def _key_districts(runtime: RuntimeDep, api_key: str) -> tuple[str, list[str]]:
     if not api_key:
         raise Open311Error(403, "api_key is required to post a request (缺少 api_key)")
     async with runtime.sessions() as session:
@@ -266,7 +223,7 @@ def _idempotency_key(request: Request) -> str | None:
 _IDEMPOTENCY_KEY = TypeAdapter(IdempotencyKey)
 
 
-async def _register(runtime: Any, pending: PendingRegistration) -> Answer:
+async def _register(runtime: RuntimeDep, pending: PendingRegistration) -> Answer:
     """Through the window's group commit; a key seen before answers with the case it registered."""
     try:
         return await runtime.registrations.submit(pending)
@@ -280,13 +237,12 @@ async def _register(runtime: Any, pending: PendingRegistration) -> Answer:
 
 
 @router.post("/requests.{fmt}", openapi_extra=API_KEY, responses=OPEN311_RESPONSES)
-async def create_request(fmt: str, request: Request, runtime: RuntimeDep) -> Response:
+async def create_request(fmt: str, request: Request, runtime: RuntimeDep, districts: CatalogueDep) -> Response:
     """A report (form-encoded, with an api_key) registered as a case on channel open311; the answer is its
     case number as service_request_id."""
     async def work(fmt: str) -> Response:
         form = await _form(request)
         client, allowed = await _key_districts(runtime, form.get("api_key", ""))
-        districts = district_catalogue(runtime.settings.districts_dir)
         district = catalogue.jurisdiction(districts, form.get("jurisdiction_id") or None)
         if district.code not in allowed:
             raise Open311Error(403, f"jurisdiction_id: this api_key may not post to {district.code} "

@@ -1,4 +1,4 @@
-"""Registration (登记): validate a case against the domain and its district, store it, announce it.
+"""Registration (登记): a case validated (`domain/registration.py`) is stored and announced.
 
 Validation needs no database, so it runs on the request alone; the rows and events are built once
 the case number is taken (`case_write`). The window's route writes them through the group commit
@@ -20,63 +20,14 @@ from shared.ids import new_id
 from shared.masking import mask_text
 from shared.personal_data import Keyring
 from shared.topics import CASE_CONTACTS, CASE_EVENTS
-from shared.tracing import TraceHeaders
-from services.intake import personal_data, store
-from services.intake.actions import take_step
-from services.intake.domain.applicant import Applicant, validate_applicant
-from services.intake.domain.batch import BatchItem, open_batch_items
-from services.intake.domain.case_number import case_number_for
+from services.intake import store
+from services.intake.commands import ActionIn, CaseCreate, Origin
 from services.intake.domain.clock import local_date
-from services.intake.domain.districts import (
-    Classification,
-    ComplexityTier,
-    District,
-    DistrictCatalogue,
-    Hall,
-    classify_case,
-)
-from services.intake.domain.errors import FieldProblem, InvalidInput
+from services.intake.domain.districts import DistrictCatalogue
 from services.intake.domain.lifecycle import ActionKind
-from services.intake.domain.text import validate_description
-from services.intake.schemas import ActionIn, CaseCreate
-
-
-@dataclass(frozen=True, kw_only=True)
-class Origin:
-    """Who registered the case, for hotline cases the 12345 order it came from, and the request's trace
-    context (its events are built by the group commit, outside the request's span)."""
-
-    actor: str
-    actor_detail: str | None = None  # the token's name, roles and org unit (shared/auth/principal.py)
-    hotline_order_id: str | None = None
-    hotline_revision: int | None = None
-    trace_context: TraceHeaders | None = None
-
-
-def _default_tier(district: District) -> ComplexityTier:
-    tiers = district.complexity_tiers
-    return ComplexityTier.general if ComplexityTier.general in tiers else tiers[0]
-
-
-def _collect(problems: list[FieldProblem], check, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-    try:
-        return check(*args, **kwargs)
-    except InvalidInput as error:
-        problems.extend(error.problems)
-        return None
-
-
-@dataclass(frozen=True, kw_only=True)
-class ValidRegistration:
-    """A registration every field of which passed; only its case number is still to be taken."""
-
-    case_in: CaseCreate
-    hall: Hall
-    district: District
-    applicant: Applicant
-    description: str
-    items: tuple[BatchItem, ...]
-    classification: Classification
+from services.intake.domain.registration import ValidRegistration, case_number, validate_registration
+from services.intake.store import personal_data
+from services.intake.store.actions import take_step
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,38 +39,6 @@ class CaseWrite:
     items: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
     events: list[tuple[str, Envelope]]
-
-
-def validate_registration(*, catalogue: DistrictCatalogue, case_in: CaseCreate, now: datetime) -> ValidRegistration:
-    """Check every field at once, raising `InvalidInput` listing all problems."""
-    problems: list[FieldProblem] = []
-    hall_district = _collect(problems, catalogue.hall, case_in.hall)
-    applicant_in = case_in.applicant
-    applicant = _collect(
-        problems, validate_applicant, kind=applicant_in.kind, name=applicant_in.name,
-        phone=applicant_in.phone, today=local_date(now), id_type=applicant_in.id_type,
-        id_number=applicant_in.id_number, credit_code=applicant_in.credit_code,
-        contact_name=applicant_in.contact_name,
-    )
-    description = _collect(problems, validate_description, case_in.description)
-    items = _collect(problems, open_batch_items, labels=case_in.items) if case_in.items else ()
-    classification = None
-    if hall_district is not None:
-        hall, district = hall_district
-        classification = _collect(
-            problems, classify_case, district=district, channel=case_in.channel,
-            problem_kind=case_in.problem_kind,
-            complexity_tier=case_in.complexity_tier or _default_tier(district),
-            green_channel_requested=case_in.green_channel, matter_code=case_in.matter_code,
-        )
-    if problems:
-        raise InvalidInput(*problems)
-    return ValidRegistration(case_in=case_in, hall=hall, district=district, applicant=applicant,
-                             description=description, items=items, classification=classification)
-
-
-def case_number(valid: ValidRegistration, *, sequence: int, now: datetime) -> str:
-    return str(case_number_for(hall_prefix=valid.hall.prefix, registered_at=now, sequence=sequence))
 
 
 def case_write(

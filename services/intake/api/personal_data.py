@@ -1,22 +1,24 @@
 """Staff routes over the applicant's personal data: find cases by phone or ID number (blind index), and
 reveal a case's personal data whole, with a reason, as an audited event (`PersonalDataRevealed`)."""
 
-from typing import Annotated
-
 from fastapi import APIRouter, Response
 
 from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, slice_page
-from shared.auth.http import Authorize, bounded
-from shared.auth.principal import Principal
+from shared.auth.http import bounded
 from shared.events.case import PersonalDataRevealed
-from shared.health import RuntimeDep
 from shared.masking import mask_text
 from shared.topics import CASE_EVENTS
 from services.intake import store
-from services.intake.api import load_case
-from services.intake.personal_data import opened
-from services.intake.public import ApplicantCase, ApplicantPublic, RevealedApplicant, RevealedPersonalData
-from services.intake.schemas import ApplicantLookupIn, RevealIn
+from services.intake.api.deps import ApplicantSearcher, Revealer, RuntimeDep, load_case
+from services.intake.api.models import (
+    ApplicantCase,
+    ApplicantLookupIn,
+    ApplicantPublic,
+    RevealedApplicant,
+    RevealedPersonalData,
+    RevealIn,
+)
+from services.intake.store.personal_data import opened
 
 router = APIRouter(prefix="/cases", tags=["personal data"])
 # Never kept by a browser or a proxy: the answer holds personal data in clear.
@@ -25,8 +27,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 @router.post("/{case_id}/reveal", response_model=RevealedPersonalData, response_model_exclude_unset=True)
 async def reveal_personal_data(
-    case_id: str, body: RevealIn, runtime: RuntimeDep, response: Response,
-    principal: Annotated[Principal, Authorize("personal_data.reveal")],
+    case_id: str, body: RevealIn, runtime: RuntimeDep, response: Response, principal: Revealer,
 ) -> RevealedPersonalData:
     """The applicant's personal data unmasked, for the fields asked (all by default); needs a reason,
     recorded with who asked as a `case.personal_data_revealed` event."""
@@ -44,8 +45,7 @@ async def reveal_personal_data(
 
 @router.post("/by-applicant", response_model=Page[ApplicantCase])
 async def cases_by_applicant(
-    body: ApplicantLookupIn, runtime: RuntimeDep,
-    principal: Annotated[Principal, Authorize("case.find_by_applicant")], offset: Offset = 0,
+    body: ApplicantLookupIn, runtime: RuntimeDep, principal: ApplicantSearcher, offset: Offset = 0,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[ApplicantCase]:
     """A citizen's cases by phone and/or ID number (exact, through blind indexes), newest first, masked;

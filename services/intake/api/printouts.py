@@ -5,26 +5,23 @@ applicant's name is the masked one (printouts leave the window and are photograp
 from datetime import UTC, datetime
 from html import escape
 from string import Template
-from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from shared import problems
-from shared.auth.http import Authorize
 from shared.auth.principal import Principal
-from shared.health import RuntimeDep
 from services.intake import store
-from services.intake.api import not_found, require_case
-from services.intake.config import district_catalogue
+from services.intake.api.deps import CasePrinter, CatalogueDep, RuntimeDep, SettingsDep, require_case
+from services.intake.api.errors import case_not_found
 from services.intake.domain.batch import item_reference
 from services.intake.domain.clock import LOCAL_ZONE
+from services.intake.domain.districts import DistrictCatalogue
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
 from services.intake.domain.missing_items import MissingItem, MissingItemState
 from services.intake.domain.one_time_notice import build_one_time_notice
 
 router = APIRouter(prefix="/cases", tags=["printouts"])
-Printer = Annotated[Principal, Authorize("case.print")]
 
 _PAGE = Template("""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>$title</title>
@@ -56,20 +53,22 @@ def _spaced(case_number: str) -> str:
     return f"{prefix} - {day[:4]} {day[4:]} - {sequence}"
 
 
-async def _case_and_hall(runtime: RuntimeDep, session, case_id: str, principal: Principal):  # noqa: ANN001, ANN202
+async def _case_and_hall(catalogue: DistrictCatalogue, session, case_id: str,  # noqa: ANN001, ANN202
+                         principal: Principal):
     case = await store.get_case(session, case_id=case_id)
     if case is None:
-        raise not_found(case_id)
+        raise case_not_found(case_id)
     require_case(principal, "case.print", case)
-    hall, district = district_catalogue(runtime.settings.districts_dir).hall(case.hall)
+    hall, district = catalogue.hall(case.hall)
     return case, hall, district
 
 
 @router.get("/{case_id}/tracking-card", response_class=HTMLResponse)
-async def tracking_card(case_id: str, runtime: RuntimeDep, principal: Printer) -> HTMLResponse:
+async def tracking_card(case_id: str, runtime: RuntimeDep, settings: SettingsDep, catalogue: CatalogueDep,
+                        principal: CasePrinter) -> HTMLResponse:
     """The service tracking card: case number, the window and the contact for the next visit."""
     async with runtime.sessions() as session:
-        case, hall, district = await _case_and_hall(runtime, session, case_id, principal)
+        case, hall, district = await _case_and_hall(catalogue, session, case_id, principal)
         items = await store.batch_items(session, case_id=case.id)
     kind = district.problem_kind(case.problem_kind)
     registered = case.created_at.astimezone(LOCAL_ZONE)
@@ -79,7 +78,7 @@ async def tracking_card(case_id: str, runtime: RuntimeDep, principal: Printer) -
         ("问题类型", kind.name_zh),
         ("当前状态", STATE_LABELS_ZH[CaseState(case.state)]),
         ("承办大厅", hall.name_zh),
-        ("再次来访请到", f"{hall.address_zh} {runtime.settings.handling_window}"),
+        ("再次来访请到", f"{hall.address_zh} {settings.handling_window}"),
         ("联系电话", hall.contact_phone),
         ("首问负责人", case.first_responder),
     ]
@@ -95,16 +94,17 @@ async def tracking_card(case_id: str, runtime: RuntimeDep, principal: Printer) -
 
 
 @router.get("/{case_id}/one-time-notice", response_class=HTMLResponse)
-async def one_time_notice(case_id: str, runtime: RuntimeDep, principal: Printer) -> HTMLResponse:
+async def one_time_notice(case_id: str, runtime: RuntimeDep, settings: SettingsDep, catalogue: CatalogueDep,
+                          principal: CasePrinter) -> HTMLResponse:
     """The one-time notice (一次性告知书): every missing item at once, with its due date and state."""
     async with runtime.sessions() as session:
-        case, hall, _district = await _case_and_hall(runtime, session, case_id, principal)
+        case, hall, _district = await _case_and_hall(catalogue, session, case_id, principal)
         rows = await store.missing_items(session, case_id=case.id)
     if not rows:
         raise problems.not_found(zh="本案没有容缺材料", en="this case has no missing items")
     notice = build_one_time_notice(
         case_number=case.case_number, applicant_name=case.applicant_masked["name"], hall_name=hall.name_zh,
-        window=runtime.settings.handling_window, contact_phone=hall.contact_phone, issued_at=datetime.now(UTC),
+        window=settings.handling_window, contact_phone=hall.contact_phone, issued_at=datetime.now(UTC),
         items=[MissingItem(item_no=r.item_no, name=r.name, due_on=r.due_on, note=r.note,
                            state=MissingItemState(r.state)) for r in rows],
     )

@@ -1,29 +1,38 @@
-"""Registrations from the window, written a batch at a time by the group commit.
+"""Registrations from the window and Open311, written a batch at a time by the group commit.
 
+`RegistrationCommit` is the write path the routes submit to (the runtime starts and stops it);
 `write_registrations` is synchronous: the batch writer (`batch_writer.py`) runs it whole, in one
-hand-off to the database's side. Each member was validated on its own request; here the batch takes its case numbers (one counter
-update per hall and day), inserts every table's rows in one statement (SQLAlchemy Core: the rows
-are new, so the session's unit of work and autoflush would only add cost) and answers each member
-with the case as just written — the same body `GET /cases/{id}` reads back, without reading it.
+hand-off to the database's side. Each member was validated on its own request; here the batch takes
+its case numbers (one counter update per hall and day), inserts every table's rows in one statement
+(SQLAlchemy Core: the rows are new, so the session's unit of work and autoflush would only add cost)
+and answers each member with the case as just written — the same body `GET /cases/{id}` reads back,
+without reading it.
 """
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
+from http import HTTPStatus
 
-from fastapi import status
 from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import outbox
 from shared.bulk_insert import insert_many
+from shared.outbox_relay import OutboxRelay
 from shared.personal_data import Keyring
 from services.intake import store
+from services.intake.commands import Origin
 from services.intake.domain.clock import local_date
 from services.intake.domain.errors import InvalidInput
-from services.intake.idempotency import Answer, Claim
-from services.intake.registration import CaseWrite, Origin, ValidRegistration, case_number, case_write
-from services.intake.views import case_body
+from services.intake.domain.registration import ValidRegistration, case_number
+from services.intake.store.batch_writer import durable_writer
+from services.intake.store.group_commit import GroupCommit
+from services.intake.store.idempotency import Answer, Claim
+from services.intake.store.registration import CaseWrite, case_write
+from services.intake.store.views import case_body
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +104,7 @@ def write_registrations(
     for index, write in zip(fresh, writes, strict=True):
         body = case_body(write.case, items=write.items, transitions=write.transitions, missing_items=[],
                          attachments=write.attachments, work_orders=[], cards=[])
-        outcomes[index] = Answer(status_code=status.HTTP_201_CREATED, body=body)
+        outcomes[index] = Answer(status_code=HTTPStatus.CREATED.value, body=body)
     records = {key: members[index].claim.record(outcomes[index]) for key, index in first_claimant.items()}
     store.insert_values(connection, store.IdempotencyRecord.__table__,
                               [record.model_dump() for record in records.values()])
@@ -106,3 +115,32 @@ def write_registrations(
         # A relay in another process wakes on commit (see shared/outbox.py's stage).
         connection.execute(text(f"NOTIFY {outbox.notify_channel(service)}"))
     return outcomes
+
+
+class RegistrationCommit:
+    """The group commit of registrations: `submit` answers once the member's batch has committed. Once it has,
+    the batch's outbox rows go to the relay as they are (on SQLite the group commit writes through an engine of
+    its own, whose commits the relay is not handed otherwise)."""
+
+    def __init__(self, *, engine: AsyncEngine, service: str, keyring: Keyring, relay: OutboxRelay) -> None:
+        self._writer = durable_writer(engine)
+        self._write = partial(write_registrations, service=service, keyring=keyring)
+        self._relay = relay
+        self._group: GroupCommit[PendingRegistration, Answer] = GroupCommit(transact=self._transact,
+                                                                            on_commit=relay.wake)
+        self.submit = self._group.submit  # the route awaits the group commit itself: no hop in between
+
+    async def start(self) -> None:
+        await self._group.start()
+
+    async def stop(self) -> None:
+        await self._group.stop()
+        await self._writer.close()
+
+    async def _transact(self, members: Sequence[PendingRegistration]) -> Sequence[Answer | BaseException]:
+        """A batch in one transaction."""
+        written: list[outbox.Row] = []
+        outcomes = await self._writer.transact(partial(self._write, written=written), members)
+        if written:
+            self._relay.hand_over(written)
+        return outcomes

@@ -16,10 +16,10 @@ from shared.events.base import Event
 from shared.masking import mask_text
 from shared.topics import CASE_EVENTS
 from services.intake import store
+from services.intake.commands import ActionIn
 from services.intake.domain.errors import DomainConflict, InvalidInput
 from services.intake.domain.lifecycle import ActionKind, CaseAction, CaseState, CaseStatus, Satisfaction, transition
 from services.intake.domain.missing_items import MissingItemRequest, list_missing_items
-from services.intake.schemas import ActionIn
 
 _A = ActionKind
 # Steps whose `reason` is the substance of the event (the resolution, the reply), so required.
@@ -38,7 +38,7 @@ def status_of(*, state: str, resume_to: str | None) -> CaseStatus:
 
 
 async def _check_extras(unit: Unit, case: store.Case, action_in: ActionIn) -> store.Case | None:
-    """The HTTP-level parts the state machine does not see; returns the merge target if any."""
+    """The checks the state machine does not see; returns the merge target if any."""
     kind = action_in.action
     if action_in.missing_items and kind is not _A.accept:
         raise InvalidInput.single(field="missing_items", zh="只有受理时可以列明容缺材料",

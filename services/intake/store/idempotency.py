@@ -8,11 +8,8 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-import orjson
-from fastapi import Header
-from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
@@ -22,11 +19,6 @@ from shared.runtime import Runtime
 from services.intake import store
 from services.intake.domain.errors import InvalidInput
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="Any unique string; a retry with the same key gets the first response"),
-]
 Work = Callable[[Unit], Awaitable[tuple[int, dict[str, Any]]]]
 
 
@@ -36,16 +28,12 @@ def fingerprint(payload: Any) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Answer:
-    """A response to give, and whether it replays one stored for an Idempotency-Key."""
+    """A response to give (its status and JSON body), and whether it replays one stored for an Idempotency-Key;
+    the routes send it (`api/deps.py`'s `respond`)."""
 
     status_code: int
     body: dict[str, Any]
     replayed: bool = False
-
-    def response(self) -> Response:
-        headers = {"Idempotent-Replayed": "true"} if self.replayed else None
-        return Response(orjson.dumps(self.body), status_code=self.status_code, headers=headers,
-                        media_type="application/json")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +71,7 @@ async def stored_answer(runtime: Runtime, claim: Claim) -> Answer | None:
 
 
 async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: Any, work: Work,
-                   acting: Principal | None = None) -> Response:
+                   acting: Principal | None = None) -> Answer:
     """Run `work` in one unit of work by `acting`, or replay the response stored for (`scope`, `key`) by the
     same principal: another principal's key never replays its answer."""
     if acting is not None:
@@ -94,7 +82,7 @@ async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: An
             if claim is not None:
                 found = await store.find_idempotency_record(unit.session, scope=scope, key=claim.key)
                 if found is not None:
-                    return claim.replay(found).response()
+                    return claim.replay(found)
             status_code, body = await work(unit)
             answer = Answer(status_code=status_code, body=body)
             if claim is not None:
@@ -104,5 +92,5 @@ async def run_once(runtime: Runtime, *, key: str | None, scope: str, payload: An
         replay = await stored_answer(runtime, claim) if claim is not None else None
         if replay is None:
             raise
-        return replay.response()
-    return answer.response()
+        return replay
+    return answer

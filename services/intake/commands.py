@@ -1,18 +1,22 @@
-"""HTTP request bodies. Shapes and enums are checked here; meaning (ID check digits, the district's
-problem kinds, text limits) is checked by the domain, so both give the same bilingual 422."""
+"""Intake's commands: what registering a case or taking a lifecycle step asks for, the same whoever asks (the
+window's routes, the 12345 webhook, Open311, a subscriber). No HTTP here: the routes take these as their bodies,
+the handlers build them from events.
 
+Shapes and enums are checked here; meaning (ID check digits, the district's problem kinds, text limits) is
+checked by the domain, so both give the same bilingual 422. Class names are those of the API document's schemas
+(`CaseCreate`, `ActionIn`), which generated clients read."""
+
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.events.case import RevealedField
+from shared.tracing import TraceHeaders
 from services.intake.domain.applicant import ApplicantKind
-from services.intake.domain.batch import BatchItemState
 from services.intake.domain.districts import Channel, ComplexityTier
 from services.intake.domain.identity import IdType
 from services.intake.domain.lifecycle import ActionKind, Satisfaction
-from services.intake.personal_data import SEALED_FIELDS
 
 # Raw strings are bounded well above the domain's limits, so the domain names the real limit
 # while a megabyte of junk is still refused before it is parsed further.
@@ -97,37 +101,13 @@ class ActionIn(_Body):
     exemplary: bool = False
 
 
-class MissingItemResolutionIn(_Body):
-    note: str = Field(default="", max_length=RAW_TEXT_MAX)
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """Who registered the case, for hotline cases the 12345 order it came from, and the request's trace
+    context (its events are built by the group commit, outside the request's span)."""
 
-
-class BatchItemMoveIn(_Body):
-    to: BatchItemState
-    reason: str = Field(default="", max_length=RAW_TEXT_MAX)
-
-
-class StatusLookupIn(_Body):
-    case_number: str = Field(max_length=40, examples=["FT-20261121-0042"])
-    phone_last4: str = Field(pattern=r"^\d{4}$", examples=["5678"])
-
-
-class RevealIn(_Body):
-    """Why the whole personal data is needed; recorded, with who asked, in the audit log."""
-
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)] = Field(
-        examples=["回访前核实来电人身份"])
-    fields: list[RevealedField] = Field(
-        default_factory=lambda: list(SEALED_FIELDS), min_length=1, description="Which fields to show; all by default")
-
-
-class ApplicantLookupIn(_Body):
-    """Cases of one applicant, found by blind index (in the body: a query string would be logged)."""
-
-    phone: str | None = Field(default=None, max_length=40, examples=["13812345678"])
-    id_number: str | None = Field(default=None, max_length=40, examples=["11010519491231002X"])
-
-    @model_validator(mode="after")
-    def _one_of(self) -> "ApplicantLookupIn":
-        if not (self.phone or self.id_number):
-            raise ValueError("give phone or id_number")
-        return self
+    actor: str
+    actor_detail: str | None = None  # the token's name, roles and org unit (shared/auth/principal.py)
+    hotline_order_id: str | None = None
+    hotline_revision: int | None = None
+    trace_context: TraceHeaders | None = None

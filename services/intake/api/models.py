@@ -1,13 +1,21 @@
-"""Intake's public response models: what the staff API, the citizen lookup and the 12345 webhook answer.
+"""Intake's public models: what the staff API, the citizen lookup and the 12345 webhook answer, and the bodies
+only routes take (the commands every channel shares are in commands.py).
 
-They describe the JSON `views.case_body` builds (the API document and generated clients read them);
-times are UTC with their offset (shared.api_models)."""
+The responses describe the JSON `store/views.case_body` builds (the API document and generated clients read
+them); times are UTC with their offset (shared.api_models)."""
 
 from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.api_models import UtcDateTime
+from shared.events.case import RevealedField
+from services.intake.commands import RAW_TEXT_MAX
+from services.intake.domain.applicant import ApplicantKind
+from services.intake.domain.batch import BatchItemState
+from services.intake.domain.identity import IdType
+from services.intake.store.personal_data import SEALED_FIELDS
 
 
 class ApplicantPublic(BaseModel):
@@ -190,3 +198,71 @@ class ApplicantCase(BaseModel):
     hall: str
     created_at: UtcDateTime
     applicant: ApplicantPublic
+
+
+# Request bodies of the routes alone (the commands the domain takes are in commands.py).
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MissingItemResolutionIn(_Body):
+    note: str = Field(default="", max_length=RAW_TEXT_MAX)
+
+
+class BatchItemMoveIn(_Body):
+    to: BatchItemState
+    reason: str = Field(default="", max_length=RAW_TEXT_MAX)
+
+
+class StatusLookupIn(_Body):
+    case_number: str = Field(max_length=40, examples=["FT-20261121-0042"])
+    phone_last4: str = Field(pattern=r"^\d{4}$", examples=["5678"])
+
+
+class RevealIn(_Body):
+    """Why the whole personal data is needed; recorded, with who asked, in the audit log."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)] = Field(
+        examples=["回访前核实来电人身份"])
+    fields: list[RevealedField] = Field(
+        default_factory=lambda: list(SEALED_FIELDS), min_length=1, description="Which fields to show; all by default")
+
+
+class ApplicantLookupIn(_Body):
+    """Cases of one applicant, found by blind index (in the body: a query string would be logged)."""
+
+    phone: str | None = Field(default=None, max_length=40, examples=["13812345678"])
+    id_number: str | None = Field(default=None, max_length=40, examples=["11010519491231002X"])
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "ApplicantLookupIn":
+        if not (self.phone or self.id_number):
+            raise ValueError("give phone or id_number")
+        return self
+
+
+# The 12345 platform's order, as its webhook posts it (docs/intake-12345.md).
+class HotlineCaller(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # the platform may add fields; we read what we map
+
+    kind: ApplicantKind = ApplicantKind.person
+    name: str = Field(max_length=200)
+    phone: str = Field(max_length=40)
+    id_type: IdType | None = None
+    id_number: str | None = Field(default=None, max_length=40)
+    credit_code: str | None = Field(default=None, max_length=40)
+
+
+class HotlineOrder(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    order_id: str = Field(min_length=1, max_length=64, examples=["SZ12345-20261121-000123"])
+    revision: int = Field(ge=1, description="Grows with every change of the order on the 12345 side")
+    status: Literal["open", "withdrawn"] = "open"
+    hall: str = Field(min_length=1, max_length=6, description="Prefix of the hall the order is assigned to")
+    category: str = Field(min_length=1, max_length=64, description="A problem kind of the hall's district")
+    content: str = Field(max_length=20_000)
+    urgent: bool = False
+    matter_code: str | None = Field(default=None, max_length=64)
+    caller: HotlineCaller
+    withdraw_reason: str = Field(default="", max_length=1000)

@@ -1,4 +1,5 @@
-"""The 12345 hotline in: a signed webhook that creates or updates a case, once per order revision.
+"""The 12345 hotline in, POST /hotline/12345/orders: a signed webhook that creates or updates a case, once per
+order revision.
 
 Signature (shared.webhook_signing): hex HMAC-SHA256 over `timestamp + "." + raw body`, 300 s
 tolerance, constant-time compare; a delivery id seen before is a replay. Both → 401, nothing
@@ -8,59 +9,31 @@ changes nothing (12345 retries freely). Field mapping: docs/intake-12345.md.
 
 import time
 from datetime import UTC, datetime
-from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from shared.auth.http import SIGNED_WEBHOOK
 from shared.consuming import Unit
 from shared.events.case import CaseDescriptionUpdated
-from shared.health import RuntimeDep
 from shared.masking import mask_text
+from shared.personal_data import Keyring
 from shared.problems import ProblemError, from_validation
 from shared.topics import CASE_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from services.intake import store
-from services.intake.actions import act_on_case
-from services.intake.config import district_catalogue
-from services.intake.domain.applicant import ApplicantKind
-from services.intake.domain.identity import IdType
+from services.intake.api.deps import CatalogueDep, RuntimeDep
+from services.intake.api.models import HotlineOrder, HotlineOrderResult
+from services.intake.commands import ActionIn, ApplicantIn, CaseCreate, Origin
+from services.intake.domain.districts import DistrictCatalogue
 from services.intake.domain.lifecycle import ActionKind
 from services.intake.domain.text import validate_description
-from services.intake.public import HotlineOrderResult
-from services.intake.registration import Origin, register_case
-from services.intake.schemas import ActionIn, ApplicantIn, CaseCreate
+from services.intake.store.actions import act_on_case
+from services.intake.store.registration import register_case
 
 router = APIRouter(prefix="/hotline/12345", tags=["12345 hotline"])
 HOTLINE_ACTOR = "system:hotline12345"  # the signed webhook stands in for its token
-
-
-class HotlineCaller(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # the platform may add fields; we read what we map
-
-    kind: ApplicantKind = ApplicantKind.person
-    name: str = Field(max_length=200)
-    phone: str = Field(max_length=40)
-    id_type: IdType | None = None
-    id_number: str | None = Field(default=None, max_length=40)
-    credit_code: str | None = Field(default=None, max_length=40)
-
-
-class HotlineOrder(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    order_id: str = Field(min_length=1, max_length=64, examples=["SZ12345-20261121-000123"])
-    revision: int = Field(ge=1, description="Grows with every change of the order on the 12345 side")
-    status: Literal["open", "withdrawn"] = "open"
-    hall: str = Field(min_length=1, max_length=6, description="Prefix of the hall the order is assigned to")
-    category: str = Field(min_length=1, max_length=64, description="A problem kind of the hall's district")
-    content: str = Field(max_length=20_000)
-    urgent: bool = False
-    matter_code: str | None = Field(default=None, max_length=64)
-    caller: HotlineCaller
-    withdraw_reason: str = Field(default="", max_length=1000)
 
 
 def _unauthorised(zh: str, en: str) -> ProblemError:
@@ -88,14 +61,16 @@ def _case_create(order: HotlineOrder) -> CaseCreate:
     )
 
 
-async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> HotlineOrderResult:
+async def _apply(
+    unit: Unit, order: HotlineOrder, *, catalogue: DistrictCatalogue, keyring: Keyring,
+) -> HotlineOrderResult:
     now = datetime.now(UTC)
     case = await store.find_case_by_hotline_order(unit.session, order_id=order.order_id)
     created = case is None
     if created:
         origin = Origin(actor=HOTLINE_ACTOR, hotline_order_id=order.order_id, hotline_revision=order.revision)
-        case = await register_case(unit, catalogue=district_catalogue(runtime.settings.districts_dir),
-                                   case_in=_case_create(order), origin=origin, now=now, keyring=runtime.keyring)
+        case = await register_case(unit, catalogue=catalogue, case_in=_case_create(order), origin=origin, now=now,
+                                   keyring=keyring)
     elif order.revision <= (case.hotline_revision or 0):
         return HotlineOrderResult(case_id=case.id, case_number=case.case_number, created=False, applied=False)
     else:
@@ -121,7 +96,8 @@ async def _apply(unit: Unit, runtime: RuntimeDep, order: HotlineOrder) -> Hotlin
              openapi_extra={**SIGNED_WEBHOOK, "requestBody": {"required": True, "content": {"application/json": {
                  "schema": HotlineOrder.model_json_schema(
                      ref_template="#/paths/~1hotline~112345~1orders/post/requestBody/content/application~1json/schema/$defs/{model}")}}}})
-async def receive_hotline_order(request: Request, response: Response, runtime: RuntimeDep) -> HotlineOrderResult:
+async def receive_hotline_order(request: Request, response: Response, runtime: RuntimeDep,
+                                catalogue: CatalogueDep) -> HotlineOrderResult:
     """A 12345 order, created or changed on the hotline's side (signed webhook)."""
     body = await request.body()
     settings = runtime.settings
@@ -135,7 +111,7 @@ async def receive_hotline_order(request: Request, response: Response, runtime: R
             if await store.delivery_seen(unit.session, delivery_id=delivery):
                 raise _unauthorised("重复投递(重放)", "delivery already received (replay)")
             unit.session.add(store.HotlineDelivery(delivery_id=delivery))
-            result = await _apply(unit, runtime, order)
+            result = await _apply(unit, order, catalogue=catalogue, keyring=runtime.keyring)
     except IntegrityError:
         async with runtime.sessions() as session:
             if not await store.delivery_seen(session, delivery_id=delivery):

@@ -1,0 +1,54 @@
+"""Intake's store: its tables (`tables`), keyword-only queries (`queries`) and plain rows (`rows`), named here
+as `store.Case`, `store.get_case`, `store.plain_row`; and the write machinery beside them: the group commit
+(`group_commit`, `batch_writer`, `registration_batch`), Idempotency-Keys (`idempotency`), a case's lifecycle
+steps (`actions`), registration (`registration`), the sealed personal data (`personal_data`) and the case as
+its JSON body (`views`)."""
+
+from services.intake.store.queries import (
+    attachments,
+    batch_items,
+    cards,
+    case_work_orders,
+    count_by_state,
+    delivery_seen,
+    existing_case_ids,
+    find_case_by_hotline_order,
+    find_case_by_number,
+    find_cases_by_index,
+    find_idempotency_record,
+    get_case,
+    idempotency_records,
+    lead_departments,
+    missing_items,
+    next_sequence,
+    open311_cases,
+    open311_key,
+    prune_before,
+    take_sequence,
+    transitions,
+    work_orders,
+)
+from services.intake.store.rows import insert_values, plain_row
+from services.intake.store.tables import (
+    Attachment,
+    BatchItemRow,
+    Case,
+    CaseCard,
+    CaseNumberSequence,
+    CaseTransition,
+    CaseWorkOrder,
+    HotlineDelivery,
+    IdempotencyRecord,
+    MissingItemRow,
+    Open311Key,
+)
+
+__all__ = [
+    "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseTransition", "CaseWorkOrder",
+    "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
+    "attachments", "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen",
+    "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases_by_index",
+    "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
+    "missing_items", "next_sequence", "open311_cases", "open311_key", "plain_row", "prune_before", "take_sequence",
+    "transitions", "work_orders",
+]

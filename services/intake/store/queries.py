@@ -1,0 +1,193 @@
+"""Intake's keyword-only queries, and the case-number counter."""
+
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Insert, bindparam, delete, func, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.intake.store.tables import (
+    Attachment,
+    BatchItemRow,
+    Case,
+    CaseCard,
+    CaseNumberSequence,
+    CaseTransition,
+    CaseWorkOrder,
+    HotlineDelivery,
+    IdempotencyRecord,
+    MissingItemRow,
+    Open311Key,
+)
+
+
+async def next_sequence(connection: AsyncConnection, *, hall: str, day: date, count: int = 1) -> int:
+    """Atomically take `count` consecutive numbers and answer the first, safe under concurrent
+    registrations on PostgreSQL."""
+    result = await connection.execute(_sequence_update(connection.dialect.name), _sequence_values(hall, day, count))
+    return result.scalar_one() - count + 1
+
+
+def take_sequence(connection: Connection, *, hall: str, day: date, count: int) -> int:
+    """`next_sequence` for the group commit's synchronous batch."""
+    result = connection.execute(_sequence_update(connection.dialect.name), _sequence_values(hall, day, count))
+    return result.scalar_one() - count + 1
+
+
+def _sequence_values(hall: str, day: date, count: int) -> dict[str, Any]:
+    return {"hall": hall, "day": day, "count": count}
+
+
+@cache
+def _sequence_update(dialect: str) -> Insert:
+    """One statement per dialect, its values bound at execution: built and cache-keyed afresh, the
+    upsert was a quarter of a one-registration batch's CPU in the writer thread."""
+    table = CaseNumberSequence.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    count = bindparam("count", type_=table.c.last.type)
+    return (
+        insert(table)
+        .values(hall=bindparam("hall", type_=table.c.hall.type), day=bindparam("day", type_=table.c.day.type),
+                last=count)
+        .on_conflict_do_update(index_elements=["hall", "day"], set_={"last": table.c.last + count})
+        .returning(table.c.last)
+    )
+
+
+async def get_case(session: AsyncSession, *, case_id: str) -> Case | None:
+    return await session.get(Case, case_id)
+
+
+async def existing_case_ids(session: AsyncSession, *, case_ids: set[str]) -> set[str]:
+    """Which of these cases intake holds, in one query."""
+    if not case_ids:
+        return set()
+    return set((await session.exec(select(Case.id).where(col(Case.id).in_(case_ids)))).all())
+
+
+async def case_work_orders(session: AsyncSession, *, ids: set[str]) -> list[CaseWorkOrder]:
+    """The work orders with these ids, in one query."""
+    if not ids:
+        return []
+    return list((await session.exec(select(CaseWorkOrder).where(col(CaseWorkOrder.work_order_id).in_(ids)))).all())
+
+
+async def find_case_by_number(session: AsyncSession, *, case_number: str) -> Case | None:
+    return (await session.exec(select(Case).where(Case.case_number == case_number))).first()
+
+
+async def find_cases_by_index(session: AsyncSession, *, phone_index: str | None = None,
+                              id_number_index: str | None = None, limit: int = 50) -> list[Case]:
+    """Cases whose applicant has this phone or ID number (blind indexes: an indexed equality), newest first."""
+    statement = select(Case).order_by(col(Case.created_at).desc()).limit(limit)
+    if phone_index is not None:
+        statement = statement.where(Case.applicant_phone_index == phone_index)
+    if id_number_index is not None:
+        statement = statement.where(Case.applicant_id_number_index == id_number_index)
+    return list((await session.exec(statement)).all())
+
+
+async def find_case_by_hotline_order(session: AsyncSession, *, order_id: str) -> Case | None:
+    return (await session.exec(select(Case).where(Case.hotline_order_id == order_id))).first()
+
+
+async def _children(session: AsyncSession, model: type, case_id: str, order: Any) -> list:
+    rows = await session.exec(select(model).where(model.case_id == case_id).order_by(order))
+    return list(rows.all())
+
+
+async def transitions(session: AsyncSession, *, case_id: str) -> list[CaseTransition]:
+    return await _children(session, CaseTransition, case_id, col(CaseTransition.id))
+
+
+async def missing_items(session: AsyncSession, *, case_id: str) -> list[MissingItemRow]:
+    return await _children(session, MissingItemRow, case_id, col(MissingItemRow.item_no))
+
+
+async def batch_items(session: AsyncSession, *, case_id: str) -> list[BatchItemRow]:
+    return await _children(session, BatchItemRow, case_id, col(BatchItemRow.item_no))
+
+
+async def attachments(session: AsyncSession, *, case_id: str) -> list[Attachment]:
+    return await _children(session, Attachment, case_id, col(Attachment.id))
+
+
+async def work_orders(session: AsyncSession, *, case_id: str) -> list[CaseWorkOrder]:
+    return await _children(session, CaseWorkOrder, case_id, col(CaseWorkOrder.work_order_id))
+
+
+async def cards(session: AsyncSession, *, case_id: str) -> list[CaseCard]:
+    return await _children(session, CaseCard, case_id, col(CaseCard.issued_at))
+
+
+async def count_by_state(session: AsyncSession, *, district: str | None) -> dict[str, int]:
+    statement = select(Case.state, func.count()).group_by(Case.state)
+    if district:
+        statement = statement.where(Case.district == district)
+    return dict((await session.exec(statement)).all())
+
+
+async def find_idempotency_record(
+    session: AsyncSession, *, scope: str, key: str
+) -> IdempotencyRecord | None:
+    return await session.get(IdempotencyRecord, (scope, key))
+
+
+def idempotency_records(
+    connection: Connection, *, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], IdempotencyRecord]:
+    """The records stored for any of these (scope, key) pairs, in one query."""
+    if not keys:
+        return {}
+    table = IdempotencyRecord.__table__
+    rows = connection.execute(select(table).where(tuple_(table.c.scope, table.c.key).in_(list(keys))))
+    return {(row.scope, row.key): IdempotencyRecord.model_validate(row._mapping) for row in rows}
+
+
+async def delivery_seen(session: AsyncSession, *, delivery_id: str) -> bool:
+    return await session.get(HotlineDelivery, delivery_id) is not None
+
+
+async def prune_before(session: AsyncSession, *, idempotency: datetime, deliveries: datetime) -> None:
+    """Forget idempotency records and delivery ids past their horizons."""
+    await session.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < idempotency))
+    await session.exec(delete(HotlineDelivery).where(col(HotlineDelivery.received_at) < deliveries))
+
+
+async def open311_key(session: AsyncSession, *, key_hash: str) -> Open311Key | None:
+    """The unrevoked key with this hash."""
+    return (await session.exec(select(Open311Key).where(
+        Open311Key.key_hash == key_hash, col(Open311Key.revoked_at).is_(None)))).first()
+
+
+async def open311_cases(
+    session: AsyncSession, *, district: str, case_numbers: list[str] | None = None,
+    problem_kinds: list[str] | None = None, states: set[str] | None = None,
+    since: datetime | None = None, until: datetime | None = None, limit: int = 1000,
+) -> list[Case]:
+    """Cases that came in through Open311 in `district`, newest first, filtered as given."""
+    statement = (select(Case).where(Case.district == district, Case.channel == "open311")
+                 .order_by(col(Case.created_at).desc()).limit(limit))
+    if case_numbers is not None:
+        statement = statement.where(col(Case.case_number).in_(case_numbers))
+    if problem_kinds is not None:
+        statement = statement.where(col(Case.problem_kind).in_(problem_kinds))
+    if states is not None:
+        statement = statement.where(col(Case.state).in_(states))
+    if since is not None:
+        statement = statement.where(Case.created_at >= since)
+    if until is not None:
+        statement = statement.where(Case.created_at <= until)
+    return list((await session.exec(statement)).all())
+
+
+async def lead_departments(session: AsyncSession, *, case_ids: list[str]) -> dict[str, str]:
+    """The lead (主办) department of each case that has a live lead work order."""
+    rows = await session.exec(select(CaseWorkOrder).where(
+        col(CaseWorkOrder.case_id).in_(case_ids), CaseWorkOrder.role == "lead",
+        CaseWorkOrder.state != "cancelled"))
+    return {row.case_id: row.department for row in rows}

@@ -1,0 +1,28 @@
+"""Intake's background loops beside its handlers: forgetting Idempotency-Keys and 12345 delivery ids."""
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from shared.runtime import Runtime
+from services.intake import store
+
+log = logging.getLogger(__name__)
+
+
+async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:
+    """Forget Idempotency-Keys after their TTL and 12345 delivery ids once their timestamps are stale."""
+    settings = runtime.settings
+    while True:
+        now = datetime.now(UTC)
+        try:
+            async with runtime.sessions() as session, session.begin():
+                await store.prune_before(
+                    session,
+                    idempotency=now - timedelta(hours=settings.idempotency_ttl_hours),
+                    # A delivery older than twice the tolerance fails the timestamp check anyway.
+                    deliveries=now - timedelta(seconds=2 * settings.webhook_tolerance_s),
+                )
+        except Exception:  # noqa: BLE001 - the next pass tries again
+            log.exception("pruning idempotency records and delivery ids failed")
+        await asyncio.sleep(600)

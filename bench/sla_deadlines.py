@@ -31,12 +31,13 @@ from shared import db, migrations  # noqa: E402
 from shared.consuming import Unit  # noqa: E402
 from shared.envelope import Envelope  # noqa: E402
 from shared.events.workorder import WorkOrderDispatched  # noqa: E402
-from services.sla import context, store  # noqa: E402
+from services.sla import store  # noqa: E402
+from services.sla.app import build_runtime  # noqa: E402
 from services.sla.config import SlaSettings  # noqa: E402
 from services.sla.domain.schedule import compute_schedule  # noqa: E402
 from services.sla.domain.sweep import next_firing_at  # noqa: E402
 from services.sla.handlers import on_work_order_dispatched_arm_deadline  # noqa: E402
-from services.sla.sweeper import sweep_once  # noqa: E402
+from services.sla.workers import sweep_once  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "sla" / "migrations"
@@ -140,7 +141,7 @@ async def firing_lag(url: str, sessions, rules, m: int, interval_s: float) -> di
             "lag_max_s": round(lags[-1], 3)}
 
 
-async def arming_rate(sessions, n: int) -> tuple[float, float]:  # noqa: ANN001
+async def arming_rate(sessions, rules, n: int) -> tuple[float, float]:  # noqa: ANN001
     """Work orders dispatched through the consumer's handler, 500 per transaction as the applier does:
     timers armed per second, and CPU ms per timer (which holds when the machine is shared)."""
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -156,7 +157,7 @@ async def arming_rate(sessions, n: int) -> tuple[float, float]:  # noqa: ANN001
         async with sessions() as session, session.begin():
             for event, envelope in batch:
                 unit = Unit(session, "sla", cause=envelope, batch=envelopes)
-                await on_work_order_dispatched_arm_deadline(event, envelope, unit)
+                await on_work_order_dispatched_arm_deadline(event, envelope, unit, rules=rules)
     return n / (time.perf_counter() - started), (time.process_time() - cpu_started) * 1000 / n
 
 
@@ -175,12 +176,12 @@ async def main(args: argparse.Namespace) -> None:
 async def measure(args: argparse.Namespace, url: str) -> None:
     await db.ensure_postgres_database(url)
     await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
-    rules = context.install(SlaSettings(database_url=url)).rules
+    rules = build_runtime(SlaSettings(database_url=url)).rules
     engine = db.create_engine(url)
     sessions = db.session_factory(engine)
     print(f"# {args.db}: {url}", flush=True)
 
-    rate, cpu_ms = await arming_rate(sessions, args.arm)
+    rate, cpu_ms = await arming_rate(sessions, rules, args.arm)
     print(json.dumps({"timers_armed_per_s": round(rate), "cpu_ms_per_timer": round(cpu_ms, 3)}), flush=True)
     if args.arm_only:
         return

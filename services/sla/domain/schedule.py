@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from .policy import SlaPolicy
 from .timeutil import require_aware
-from .working_days import WorkingDayCalendar
+from shared.working_days import WorkingDayCalendar
 from .working_time import Pause, WorkingClock
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .policy import OfficeHours
 from .timeutil import require_aware
-from .working_days import WorkingDayCalendar
+from shared.working_days import WorkingDayCalendar
 
 _END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
 _ONE_DAY = timedelta(days=1)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.sla.config import DATA
 from shared.events.case import CaseRegistered
 from shared.topics import CASE_EVENTS
+from shared.working_days import SHIPPED_OVERRIDES
 
 SH = ZoneInfo("Asia/Shanghai")
 # Complex (10 working days) from Thursday 2026-12-24: the count runs into January 2027.
@@ -45,7 +45,7 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
     sla_factory, new_case_id, tmp_path: Path
 ) -> None:
     overrides = tmp_path / "overrides.yaml"
-    overrides.write_text((DATA / "calendar_overrides.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    overrides.write_text(SHIPPED_OVERRIDES.read_text(encoding="utf-8"), encoding="utf-8")
     sla = sla_factory("sqlite", REGISTERED_AT, BANCHENG_SLA_CALENDAR_OVERRIDES_PATH=str(overrides),
                       BANCHENG_SLA_GAUGE_INTERVAL_S="0.1")
     sla.publish(CASE_EVENTS, CaseRegistered(

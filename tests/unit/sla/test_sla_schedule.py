@@ -10,7 +10,7 @@ from services.sla.domain.schedule import (
     extension_to_working_days,
     receipt_day,
 )
-from services.sla.domain.working_days import CalendarOverrides, WorkingDayCalendar, changed_days
+from shared.working_days import CalendarOverrides, WorkingDayCalendar, changed_days
 from services.sla.domain.working_time import Pause
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -4,13 +4,20 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from services.sla.domain.working_days import (
+from shared.working_days import (
+    SHIPPED_OVERRIDES,
     CalendarOverrides,
     DaySource,
     WorkingDayCalendar,
     changed_days,
     load_overrides,
 )
+
+
+@pytest.fixture(scope="module")
+def calendar() -> WorkingDayCalendar:
+    """The installed chinese_calendar with no overrides."""
+    return WorkingDayCalendar.from_chinese_calendar()
 
 
 def write_overrides(tmp_path: Path, text: str) -> Path:
@@ -128,8 +135,8 @@ def test_the_same_date_declared_twice_for_the_same_districts_is_rejected(tmp_pat
         load_overrides(path)
 
 
-def test_the_shipped_overrides_file_loads_and_leaves_2027_assumed(sla_data):
-    overrides = load_overrides(sla_data / "calendar_overrides.yaml")
+def test_the_shipped_overrides_file_loads_and_leaves_2027_assumed():
+    overrides = load_overrides(SHIPPED_OVERRIDES)
     calendar = WorkingDayCalendar.from_chinese_calendar(overrides=overrides)
     assert not calendar.is_working_day(date(2027, 1, 1))
     assert 2027 not in calendar.known_years

@@ -5,10 +5,10 @@ from datetime import date
 
 from shared.consuming import Unit
 from shared.db import SessionFactory
+from shared.working_days import changed_days
 from services.sla import store
-from services.sla.calendars import Rules
-from services.sla.domain.working_days import changed_days
-from services.sla.tracking import announce, refresh
+from services.sla.domain.rules import Rules
+from services.sla.store.tracking import announce, refresh
 
 PAGE = 500
 

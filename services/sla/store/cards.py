@@ -18,7 +18,7 @@ from services.sla import store
 from services.sla.domain.schedule import Firing, Schedule, Stage
 from services.sla.domain.supervision import CardColour, CardReason
 from services.sla.domain.sweep import due_firings, next_firing_at
-from services.sla.tracking import emit
+from services.sla.store.tracking import emit
 
 # The reason as the contract names it (shared/events/sla.py); the supervision table keeps the domain's.
 EVENT_REASON = {

@@ -1,22 +1,25 @@
 """The SLA figures an operator watches, as gauges sampled every `gauge_interval_s`: open deadlines and
 open cards by district, how late the oldest due firing is, and whether next year's working-day
-calendar is known (a December chore: the State Council publishes the holidays late in the year)."""
+calendar is known (a December chore: the State Council publishes the holidays late in the year);
+and the count of schedules that assumed weekdays over a year the calendar does not know."""
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from shared.pipeline_gauges import sampled, set_counts
 from services.sla import store
-from services.sla.context import current
 from services.sla.domain.supervision import CardColour
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from services.sla.app import SlaRuntime
 
+log = logging.getLogger(__name__)
 LIVE_STATES = ("waiting", "open")
 
 DEADLINES = Gauge("bancheng_sla_deadlines", "Deadlines not yet closed, by district and state", ["district", "state"])
@@ -29,11 +32,31 @@ FIRING_OVERDUE = Gauge(
 NEXT_YEAR_KNOWN = Gauge(
     "bancheng_sla_calendar_next_year_known", "1 when every district's working-day calendar knows next year, else 0"
 )
+ASSUMED_SCHEDULES = Counter(
+    "bancheng_sla_assumed_weekday_schedules_total",
+    "Deadlines computed over a year the calendar does not know (weekdays assumed)",
+    ["year"],
+)
+_years_logged: set[int] = set()
 
 
-async def refresh_gauges(runtime: "Runtime") -> None:
-    context = current()
-    now = context.clock.now()
+def report_assumed(years: Iterable[int], *, subject_id: str, overrides_path: object) -> None:
+    """Count a schedule that assumed weekdays for `years`, and log each year once per process."""
+    for year in years:
+        ASSUMED_SCHEDULES.labels(str(year)).inc()
+        if year not in _years_logged:
+            _years_logged.add(year)
+            log.warning(
+                "working-day calendar does not know %s: weekdays assumed (first for %s); "
+                "add the year to %s and POST /calendar/reload",
+                year,
+                subject_id,
+                overrides_path,
+            )
+
+
+async def refresh_gauges(runtime: "SlaRuntime") -> None:
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
         deadlines = (await session.exec(
             select(store.Deadline.district, store.Deadline.state, func.count())
@@ -49,14 +72,14 @@ async def refresh_gauges(runtime: "Runtime") -> None:
         oldest_due = (await session.exec(
             select(func.min(store.Deadline.next_firing_at)).where(col(store.Deadline.next_firing_at) <= now)
         )).one()
-    districts = list(context.rules.policies)
+    districts = list(runtime.rules.policies)
     set_counts(DEADLINES, {(district, state): count for district, state, count in deadlines},
                [(district, state) for district in districts for state in LIVE_STATES])
     set_counts(CARDS, {(district, colour): count for district, colour, count in cards},
                [(district, colour.value) for district in districts for colour in CardColour])
     overdue = (now - _aware(oldest_due, now)).total_seconds() if oldest_due is not None else 0.0
     FIRING_OVERDUE.set(max(overdue, 0.0))
-    NEXT_YEAR_KNOWN.set(0 if now.year + 1 in context.rules.unknown_years_ahead(now.date()) else 1)
+    NEXT_YEAR_KNOWN.set(0 if now.year + 1 in runtime.rules.unknown_years_ahead(now.date()) else 1)
 
 
 def _aware(moment: datetime, like: datetime) -> datetime:

@@ -83,7 +83,7 @@ class DeclaredYear(BaseModel):
 
 
 class CalendarOverrides(BaseModel):
-    """The operator-editable overrides file (`services/sla/data/calendar_overrides.yaml`)."""
+    """The operator-editable overrides file (sla's `calendar_overrides_path`; shipped: `calendar_overrides.yaml` here)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

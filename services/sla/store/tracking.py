@@ -11,11 +11,12 @@ from shared.consuming import Unit
 from shared.events.base import Event
 from shared.events.sla import DeadlineArmed, DeadlineClosed, DeadlinePaused
 from shared.topics import SLA_EVENTS
-from services.sla.calendars import Rules
+from services.sla import metrics
+from services.sla.domain.rules import Rules
 from services.sla.domain.schedule import Schedule, compute_schedule
 from services.sla.domain.sweep import next_firing_at
 from services.sla.domain.working_time import Pause
-from services.sla.store import Deadline
+from services.sla.store.tables import Deadline
 
 LIVE = ("open", "waiting")
 
@@ -53,7 +54,7 @@ def refresh(rules: Rules, row: Deadline) -> Schedule:
     row.calendar_first, row.calendar_last = schedule.calendar_span
     row.next_firing_at = next_firing_at(schedule=schedule, fired=row.fired) if row.state == "open" else None
     if schedule.assumed_years:
-        rules.report_assumed(schedule.assumed_years, subject_id=row.subject_id)
+        metrics.report_assumed(schedule.assumed_years, subject_id=row.subject_id, overrides_path=rules.overrides_path)
     return schedule
 
 

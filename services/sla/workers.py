@@ -1,4 +1,4 @@
-"""Durable timers: a background loop fires what is due, reading only due rows.
+"""Durable timers: a background loop fires what is due, reading only due rows, on the sweeper's clock.
 
 Each pass takes the rows whose `next_firing_at` has come (an index range scan: the cost grows with
 the number due, not the number open), fires their stages in the same transaction as the outbox rows
@@ -9,7 +9,7 @@ overdue stages once (stale warnings superseded, see domain.sweep), not a storm o
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Histogram
@@ -17,14 +17,13 @@ from prometheus_client import Counter, Histogram
 from shared.consuming import Unit
 from shared.db import SessionFactory
 from services.sla import store
-from services.sla.calendars import Rules
-from services.sla.cards import NewRows, fire_due
+from services.sla.domain.rules import Rules
 from services.sla.domain.schedule import Firing
-from services.sla.tracking import refresh
-from services.sla.context import current
+from services.sla.store.cards import NewRows, fire_due
+from services.sla.store.tracking import refresh
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from services.sla.app import SlaRuntime
 
 log = logging.getLogger(__name__)
 RETRY_BROKEN_AFTER = timedelta(hours=1)
@@ -35,6 +34,27 @@ FIRING_LAG = Histogram(
     "From a firing's instant to the commit that fires it",
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 30, 300, 3600, 86400),
 )
+
+
+class Clock:
+    """The sweeper's clock: real time, which tests (and only tests) may move forward or back."""
+
+    def __init__(self, *, offset_s: float = 0.0, movable: bool = False) -> None:
+        self._offset = timedelta(seconds=offset_s)
+        self.movable = movable
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    @property
+    def offset_s(self) -> float:
+        return self._offset.total_seconds()
+
+    def set_now(self, instant: datetime) -> None:
+        """Move the clock so that now() is `instant`; refused unless the clock is movable (tests)."""
+        if not self.movable:
+            raise PermissionError("the clock moves only when environment=test")
+        self._offset = instant - datetime.now(UTC)
 
 
 async def sweep_once(
@@ -74,19 +94,19 @@ async def _fire_one(
     return await fire_due(unit, row, schedule, now=now, item=item, new_rows=new_rows)
 
 
-async def sweep_deadlines(runtime: "Runtime") -> None:
+async def sweep_deadlines(runtime: "SlaRuntime") -> None:
     """The Runtime background loop: sweep, wake the relay, sleep `sweep_interval_s`."""
-    context = current()
+    settings = runtime.settings
     while True:
         try:
             lags = await sweep_once(
                 sessions=runtime.sessions,
-                rules=context.rules,
-                now=context.clock.now(),
-                batch=context.settings.sweep_batch,
+                rules=runtime.rules,  # read each pass: a calendar reload replaces them
+                now=runtime.clock.now(),
+                batch=settings.sweep_batch,
             )
             if lags:
                 runtime.relay.wake()
         except Exception:  # noqa: BLE001 - the next pass tries again; nothing was committed
             log.exception("deadline sweep failed")
-        await asyncio.sleep(context.settings.sweep_interval_s)
+        await asyncio.sleep(settings.sweep_interval_s)

@@ -1,44 +1,27 @@
-"""Calendar routes: the status the console shows as a banner, and the reload after an edit."""
+"""Calendar routes (/calendar): the status the console shows as a banner, and the reload after an edit, which
+also announces the overrides to routing (shared.events.calendar)."""
 
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
-from shared.api_models import UtcDateTime
 from shared.auth.http import Authorize
 from shared.auth.principal import Principal
-from shared.health import RuntimeDep
 from shared.problems import invalid_field
 from services.sla import store
-from services.sla.context import current
-from services.sla.recalendar import recompute_open_deadlines
+from services.sla.api.deps import RulesDep, SlaRuntimeDep
+from services.sla.api.models import CalendarStatus, ReloadResult
+from services.sla.store.calendar import announce_overrides
+from services.sla.store.recalendar import recompute_open_deadlines
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 
 
-class CalendarStatus(BaseModel):
-    known_years: dict[str, list[int]]  # by district
-    unknown_years_ahead: list[int]  # this year and next, if a calendar does not know them
-    open_deadlines_assumed: int  # open deadlines counted over assumed weekdays
-    overrides_path: str
-    loaded_at: UtcDateTime
-    banner_zh: str | None
-    banner_en: str | None
-
-
-class ReloadResult(BaseModel):
-    changed_days: dict[str, list[str]]
-    recomputed: int
-    rearmed: int
-
-
 @router.get("/status", response_model=CalendarStatus)
-async def calendar_status(runtime: RuntimeDep,
+async def calendar_status(runtime: SlaRuntimeDep, rules: RulesDep,
                           _principal: Annotated[Principal, Authorize("calendar.read")]) -> CalendarStatus:
     """Which years the working-day calendar knows, and how many open deadlines assumed weekdays."""
-    rules = current().rules
     unknown = rules.unknown_years_ahead(datetime.now(UTC).date())
     async with runtime.sessions() as session:
         assumed = await store.count_assumed_open(session)
@@ -56,17 +39,20 @@ async def calendar_status(runtime: RuntimeDep,
 
 
 @router.post("/reload", response_model=ReloadResult)
-async def reload_calendar(runtime: RuntimeDep,
+async def reload_calendar(runtime: SlaRuntimeDep,
                           _principal: Annotated[Principal, Authorize("calendar.reload")]) -> ReloadResult:
-    """Re-read the overrides file; recompute and announce the open deadlines its changes affect."""
-    context = current()
-    old = context.rules
+    """Re-read the overrides file; recompute and announce the open deadlines its changes affect, and announce
+    the overrides themselves when they changed."""
+    old = runtime.rules
     try:
         new = old.reloaded()
     except (ValueError, OSError) as error:  # pydantic's ValidationError is a ValueError
         raise invalid_field("calendar_overrides", zh=f"日历覆盖文件 {old.overrides_path} 无效，未加载；请修正后重试。",
                             en=f"the calendar overrides file {old.overrides_path} is invalid, not loaded: {error}") from None
-    context.rules = new
+    runtime.rules = new
+    if new.overrides != old.overrides:
+        async with runtime.unit() as unit:
+            await announce_overrides(unit, new.overrides)
     result = await recompute_open_deadlines(sessions=runtime.sessions, old=old, new=new)
     runtime.relay.wake()
     return ReloadResult(

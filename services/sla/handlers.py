@@ -188,7 +188,7 @@ async def on_extension_approved_move_deadline(
 
 
 async def on_work_order_returned_stop_it_and_card_repeats(
-    event: WorkOrderReturned, envelope: Envelope, unit: Unit
+    event: WorkOrderReturned, envelope: Envelope, unit: Unit, *, rules: Rules,
 ) -> None:
     """A returned order's clock stops (routing re-dispatches); too many returns earn the case a red card."""
     row = await _deadline(unit, "work_order", event.work_order_id)
@@ -202,7 +202,8 @@ async def on_work_order_returned_stop_it_and_card_repeats(
     if colour is not None:
         item = await store.supervision_of_deadline(unit.session, deadline_id=target.id)
         await issue_card(
-            unit, target, item, colour=colour, reason=CardReason.REPEATED_RETURNS, at=envelope.occurred_at, department=event.department
+            unit, target, item, colour=colour, reason=CardReason.REPEATED_RETURNS, at=envelope.occurred_at,
+            department=event.department,
         )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from shared.pipeline_gauges import sampled, set_counts
-from services.routing.store import RoutedCase
+from services.routing.store.tables import RoutedCase
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime

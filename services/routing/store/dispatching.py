@@ -12,12 +12,12 @@ from shared.events.workorder import (ManualTriageRequired, OutOfScopeReferralAdv
                                      ReferralTarget, SupervisorReviewRequired, WorkOrderDispatched)
 from shared.topics import WORKORDER_EVENTS, department_topic
 from services.routing import store
-from services.routing.catalogues import InForce, get_catalogues
 from services.routing.domain.catalogue import Level, Tier
 from services.routing.domain.decision import Outcome, RoutingDecision, RoutingRequest
 from services.routing.domain.errors import InvalidTransition, NotFound
 from services.routing.domain.returns import ReturnReason, SupervisorReferral, check_reroute, reroute_after_return
 from services.routing.domain.work_order import OPEN, Role, WorkOrderState
+from services.routing.store.catalogues import InForce, get_catalogues
 
 ROUTING = "service:routing"
 ROUTED_CASES = "routing.routed_cases"  # session.info: (case ids looked up, those routed) in this transaction

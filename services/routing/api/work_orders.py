@@ -13,14 +13,15 @@ from shared.auth.http import NARROWED, Authorize, forbidden, require
 from shared.auth.policy import Scope, allows
 from shared.auth.principal import Principal
 from shared.consuming import Unit
-from shared.health import RuntimeDep
-from services.routing import actions, store
-from services.routing.catalogues import get_catalogues
+from services.routing import store
+from services.routing.api.deps import RuntimeDep
+from services.routing.api.errors import domain_errors, field_error
+from services.routing.api.models import RoutedCasePublic, WorkOrderPublic
 from services.routing.domain.catalogue import Level
 from services.routing.domain.returns import ReturnReason
 from services.routing.domain.work_order import WorkOrderState
-from services.routing.http_errors import domain_errors, field_error
-from services.routing.public import RoutedCasePublic, WorkOrderPublic
+from services.routing.store import actions
+from services.routing.store.catalogues import get_catalogues
 
 router = APIRouter(tags=["work orders"])
 Reader = Annotated[Principal, Authorize("workorder.read")]

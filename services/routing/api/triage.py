@@ -11,13 +11,13 @@ from shared.api_models import Limit, Offset, Page, page_of
 from shared.auth.http import Authorize, bounded, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
-from shared.health import RuntimeDep
 from services.routing import store
-from services.routing.dispatching import assign
+from services.routing.api.deps import RuntimeDep
+from services.routing.api.errors import domain_errors
+from services.routing.api.models import CaseRoutingPublic, RoutedCasePublic
 from services.routing.domain.errors import NotFound
-from services.routing.http_errors import domain_errors
-from services.routing.public import CaseRoutingPublic, RoutedCasePublic
-from services.routing.suggestions import get_suggestions
+from services.routing.store.dispatching import assign
+from services.routing.store.suggestions import get_suggestions
 
 router = APIRouter(tags=["triage"])
 TriageReader = Annotated[Principal, Authorize("triage.read")]

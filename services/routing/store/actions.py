@@ -4,7 +4,7 @@ coordination meeting, and the lead's case reply; and cancelling (撤销) a case'
 case is withdrawn or merged. Each loads the order, lets the domain decide (raising a RoutingError
 changes nothing), saves the new state and stages the event in the caller's transaction."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,16 +18,16 @@ from shared.events.workorder import (CaseReplyComposed, CoordinationMeetingRecor
                                      WorkOrderReplied, WorkOrderReturned, WorkOrderSignedFor)
 from shared.topics import WORKORDER_EVENTS, department_topic
 from services.routing import store
-from services.routing.catalogues import get_catalogues
-from services.routing.dispatching import reroute
 from services.routing.domain import work_order as domain
 from services.routing.domain.case_reply import compose_case_reply as compose
 from services.routing.domain.catalogue import Level
 from services.routing.domain.errors import NotFound
 from services.routing.domain.returns import return_work_order
 from services.routing.domain.work_order import Role
-from services.routing.orders import apply, to_domain
-from services.routing.working_days import count_working_days
+from services.routing.store.calendar import calendars
+from services.routing.store.catalogues import get_catalogues
+from services.routing.store.dispatching import reroute
+from services.routing.store.orders import apply, to_domain
 
 
 async def sign_for(unit: Unit, *, work_order_id: str, department: str, actor: str) -> store.WorkOrder:
@@ -53,6 +53,11 @@ async def return_order(unit: Unit, *, work_order_id: str, department: str, reaso
     row = await _load(unit, work_order_id)
     case = await _case(unit, row.case_id)
     in_force = await get_catalogues().current(unit.session, district=row.district)
+    calendar = await calendars(unit.session)  # with sla's overrides: the days its deadlines count
+
+    def count_working_days(start: date, end: date) -> int:
+        return calendar.count_working_days(row.district, start, end)
+
     returned = return_work_order(to_domain(row), department=department, reason=reason, note=note, at=_now(),
                                  count_working_days=count_working_days,
                                  window_working_days=in_force.district.policy.returns.window_working_days)

@@ -14,13 +14,14 @@ from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, slice_page
 from shared.auth.http import Authorize, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
-from shared.health import RuntimeDep
+
 from shared.topics import department_topic
 from services.routing import store
-from services.routing.catalogues import InForce, get_catalogues
+from services.routing.api.deps import RuntimeDep
+from services.routing.api.errors import domain_errors, field_error
+from services.routing.api.models import CatalogueDocument, CatalogueVersionPublic, DepartmentPublic
 from services.routing.domain.catalogue import Department, Matter
-from services.routing.http_errors import domain_errors, field_error
-from services.routing.public import CatalogueDocument, CatalogueVersionPublic, DepartmentPublic
+from services.routing.store.catalogues import InForce, get_catalogues
 
 router = APIRouter(tags=["catalogue"])
 

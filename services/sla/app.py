@@ -1,10 +1,11 @@
 """The SLA service's composition root: settings → rules and clock → runtime (bus, database, consumers,
 the deadline sweeper) → HTTP app. The test clock route exists only when environment=test."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.consuming import Unit
+from shared.consuming import Consumer, Unit
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
 from services.sla import api, handlers
@@ -23,7 +24,7 @@ class SlaRuntime(Runtime):
     settings: SlaSettings
     rules: Rules
     clock: Clock
-    consumers: list = field(init=False, default_factory=list)
+    consumers: Sequence[Consumer] = field(init=False, default=())  # built in __post_init__, with the runtime
 
     def __post_init__(self) -> None:
         self.consumers = [handlers.subscribers(self)]

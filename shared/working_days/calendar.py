@@ -83,7 +83,7 @@ class DeclaredYear(BaseModel):
 
 
 class CalendarOverrides(BaseModel):
-    """The operator-editable overrides file (sla's `calendar_overrides_path`; shipped: `calendar_overrides.yaml` here)."""
+    """The operator-editable overrides file (sla's `calendar_overrides_path`; shipped: calendar_overrides.yaml)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -8,7 +8,6 @@ system subscribes there and answers on ``bancheng.dept.commands``.
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, slice_page
 from shared.auth.http import Authorize, require
@@ -19,8 +18,8 @@ from shared.topics import department_topic
 from services.routing import store
 from services.routing.api.deps import RuntimeDep
 from services.routing.api.errors import domain_errors, field_error
-from services.routing.api.models import CatalogueDocument, CatalogueVersionPublic, DepartmentPublic
-from services.routing.domain.catalogue import Department, Matter
+from services.routing.api.models import (CatalogueDocument, CatalogueVersionPublic, DepartmentIn, DepartmentPublic,
+                                         MatterIn)
 from services.routing.store.catalogues import InForce, get_catalogues
 
 router = APIRouter(tags=["catalogue"])
@@ -28,14 +27,6 @@ router = APIRouter(tags=["catalogue"])
 
 Reader = Annotated[Principal, Authorize("catalogue.read")]
 Editor = Annotated[Principal, Authorize("catalogue.change")]
-
-
-class DepartmentIn(BaseModel):
-    department: Department
-
-
-class MatterIn(BaseModel):
-    matter: Matter
 
 
 def _document(in_force: InForce) -> CatalogueDocument:

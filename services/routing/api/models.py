@@ -1,11 +1,12 @@
-"""Routing's public response models: work orders, routed cases with suggestions, the catalogue.
+"""Routing's public request and response models: work orders, routed cases with suggestions, the catalogue.
 
 Read from the rows (`from_attributes`); times are UTC with their offset (shared.api_models)."""
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.api_models import PublicModel, UtcDateTime
-from services.routing.domain.catalogue import Department, Matter
+from services.routing.domain.catalogue import Department, Level, Matter
+from services.routing.domain.returns import ReturnReason
 
 
 class ExtensionPublic(BaseModel):
@@ -143,3 +144,47 @@ class CatalogueVersionPublic(PublicModel):
     change: str
     changed_by: str
     created_at: UtcDateTime
+
+
+class ReplyIn(BaseModel):
+    reply: str = Field(min_length=1)
+
+
+class ReturnIn(BaseModel):
+    reason: ReturnReason | None = Field(None, description="属地不符 / 权属不清 / 职能交叉 / 其他")
+    note: str = ""
+
+
+class ExtensionIn(BaseModel):
+    requested_due_at: AwareDatetime
+    legal_basis: str
+    reason: str
+
+
+class ExtensionDecisionIn(BaseModel):
+    approve: bool
+    comment: str = ""
+
+
+class EscalationIn(BaseModel):
+    level: Level
+    reason: str
+
+
+class MeetingIn(BaseModel):
+    convened_by: str = Field(min_length=1, description="the coordinating unit that held the meeting")
+    participants: list[str]
+    decision: str
+
+
+class DepartmentIn(BaseModel):
+    department: Department
+
+
+class MatterIn(BaseModel):
+    matter: Matter
+
+
+class AssignIn(BaseModel):
+    lead: str = Field(min_length=1, examples=["market"])
+    assisting: list[str] = Field(default_factory=list)

@@ -5,7 +5,6 @@ returns), and assigning a case by hand."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from shared.api_models import Limit, Offset, Page, page_of
 from shared.auth.http import Authorize, bounded, require
@@ -14,18 +13,13 @@ from shared.auth.principal import Principal
 from services.routing import store
 from services.routing.api.deps import RuntimeDep
 from services.routing.api.errors import domain_errors
-from services.routing.api.models import CaseRoutingPublic, RoutedCasePublic
+from services.routing.api.models import AssignIn, CaseRoutingPublic, RoutedCasePublic
 from services.routing.domain.errors import NotFound
 from services.routing.store.dispatching import assign
 from services.routing.store.suggestions import get_suggestions
 
 router = APIRouter(tags=["triage"])
 TriageReader = Annotated[Principal, Authorize("triage.read")]
-
-
-class AssignIn(BaseModel):
-    lead: str = Field(min_length=1, examples=["market"])
-    assisting: list[str] = Field(default_factory=list)
 
 
 async def _view(session: Any, case: store.RoutedCase) -> CaseRoutingPublic:

@@ -6,7 +6,6 @@ the order's district who did not request it."""
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, page_of, slice_page
 from shared.auth.http import NARROWED, Authorize, forbidden, require
@@ -16,9 +15,8 @@ from shared.consuming import Unit
 from services.routing import store
 from services.routing.api.deps import RuntimeDep
 from services.routing.api.errors import domain_errors, field_error
-from services.routing.api.models import RoutedCasePublic, WorkOrderPublic
-from services.routing.domain.catalogue import Level
-from services.routing.domain.returns import ReturnReason
+from services.routing.api.models import (EscalationIn, ExtensionDecisionIn, ExtensionIn, MeetingIn, ReplyIn, ReturnIn,
+                                         RoutedCasePublic, WorkOrderPublic)
 from services.routing.domain.work_order import WorkOrderState
 from services.routing.store import actions
 from services.routing.store.catalogues import get_catalogues
@@ -26,37 +24,6 @@ from services.routing.store.catalogues import get_catalogues
 router = APIRouter(tags=["work orders"])
 Reader = Annotated[Principal, Authorize("workorder.read")]
 Handler = Annotated[Principal, Authorize("workorder.handle")]
-
-
-class ReplyIn(BaseModel):
-    reply: str = Field(min_length=1)
-
-
-class ReturnIn(BaseModel):
-    reason: ReturnReason | None = Field(None, description="属地不符 / 权属不清 / 职能交叉 / 其他")
-    note: str = ""
-
-
-class ExtensionIn(BaseModel):
-    requested_due_at: AwareDatetime
-    legal_basis: str
-    reason: str
-
-
-class ExtensionDecisionIn(BaseModel):
-    approve: bool
-    comment: str = ""
-
-
-class EscalationIn(BaseModel):
-    level: Level
-    reason: str
-
-
-class MeetingIn(BaseModel):
-    convened_by: str = Field(min_length=1, description="the coordinating unit that held the meeting")
-    participants: list[str]
-    decision: str
 
 
 def order_scopes(row: store.WorkOrder) -> list[Scope]:

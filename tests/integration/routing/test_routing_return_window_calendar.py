@@ -51,8 +51,10 @@ async def test_a_holiday_set_at_sla_opens_routings_return_window_as_it_moves_sla
     overrides = tmp_path / "overrides.yaml"
     overrides.write_text(SHIPPED_OVERRIDES.read_text(encoding="utf-8"), encoding="utf-8")
     routing_db = database_url("sqlite", "routing", tmp_path)
-    stack = Stack(var_dir=tmp_path, database_urls={"sla": database_url("sqlite", "sla", tmp_path), "routing": routing_db},
-                  extra_env={"BANCHENG_SLA_ENVIRONMENT": "test", "BANCHENG_SLA_CALENDAR_OVERRIDES_PATH": str(overrides)})
+    stack = Stack(var_dir=tmp_path,
+                  database_urls={"sla": database_url("sqlite", "sla", tmp_path), "routing": routing_db},
+                  extra_env={"BANCHENG_SLA_ENVIRONMENT": "test",
+                             "BANCHENG_SLA_CALENDAR_OVERRIDES_PATH": str(overrides)})
     stack.broker = broker  # the session's broker: started already, so Stack does not start another
     stack.start_service("sla")
     stack.start_service("routing")
@@ -82,7 +84,8 @@ async def test_a_holiday_set_at_sla_opens_routings_return_window_as_it_moves_sla
             # The operator closes every day since the dispatch (a local emergency, say) and reloads.
             closure = [dispatched_on + timedelta(days=n) for n in range(1, 15)]
             overrides.write_text(holidays_yaml(closure), encoding="utf-8")
-            reloaded = httpx.post(f"{stack.url('sla')}/calendar/reload", headers=session_issuer().headers("system_admin"))
+            operator = session_issuer().headers("system_admin")
+            reloaded = httpx.post(f"{stack.url('sla')}/calendar/reload", headers=operator)
             assert reloaded.status_code == 200, reloaded.text
 
             moved = await sla_stream.wait_for(type="sla.deadline_armed", subject_id=work_order_id,

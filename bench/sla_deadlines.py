@@ -31,12 +31,13 @@ from shared import db, migrations
 from shared.consuming import Unit
 from shared.envelope import Envelope
 from shared.events.workorder import WorkOrderDispatched
-from services.sla import context, store
+from services.sla import store
+from services.sla.app import build_runtime
 from services.sla.config import SlaSettings
 from services.sla.domain.schedule import compute_schedule
 from services.sla.domain.sweep import next_firing_at
 from services.sla.handlers import on_work_order_dispatched_arm_deadline
-from services.sla.sweeper import sweep_once
+from services.sla.workers import sweep_once
 
 SH = ZoneInfo("Asia/Shanghai")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "sla" / "migrations"
@@ -50,9 +51,8 @@ COLUMNS = (
 
 def row_for(rules, start: datetime, tier: str) -> tuple:
     """A deadline row as the service writes it, its schedule computed by the domain."""
-    s = compute_schedule(
-        clock_started_at=start, tier=tier, policy=rules.policy("demo"), calendar=rules.calendar("demo")
-    )
+    s = compute_schedule(clock_started_at=start, tier=tier, policy=rules.policy("demo"),
+                         calendar=rules.calendar("demo"))
     wid = str(uuid.uuid4())
     return (
         wid, f"case-{wid}", "work_order", wid, "market", "demo", "DEMO", tier, "open",
@@ -109,9 +109,8 @@ async def sweep_costs(url: str, sessions, rules, label: str) -> list[dict]:
     """Insert k deadlines already past their deadline, time the sweep that fires them, for several k."""
     results = []
     for k in (0, 10, 100, 1000):
-        late = [
-            row_for(rules, SWEEP_AT - timedelta(days=10, minutes=random.randint(0, 600)), "simple") for _ in range(k)
-        ]
+        late = [row_for(rules, SWEEP_AT - timedelta(days=10, minutes=random.randint(0, 600)), "simple")
+                for _ in range(k)]
         await bulk_insert(url, late)
         started, cpu_started = time.perf_counter(), time.process_time()
         lags = await sweep_once(sessions=sessions, rules=rules, now=SWEEP_AT, batch=500)
@@ -144,7 +143,7 @@ async def firing_lag(url: str, sessions, rules, m: int, interval_s: float) -> di
             "lag_max_s": round(lags[-1], 3)}
 
 
-async def arming_rate(sessions, n: int) -> tuple[float, float]:
+async def arming_rate(sessions, rules, n: int) -> tuple[float, float]:
     """Work orders dispatched through the consumer's handler, 500 per transaction as the applier does:
     timers armed per second, and CPU ms per timer (which holds when the machine is shared)."""
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -160,7 +159,7 @@ async def arming_rate(sessions, n: int) -> tuple[float, float]:
         async with sessions() as session, session.begin():
             for event, envelope in batch:
                 unit = Unit(session, "sla", cause=envelope, batch=envelopes)
-                await on_work_order_dispatched_arm_deadline(event, envelope, unit)
+                await on_work_order_dispatched_arm_deadline(event, envelope, unit, rules=rules)
     return n / (time.perf_counter() - started), (time.process_time() - cpu_started) * 1000 / n
 
 
@@ -179,12 +178,12 @@ async def main(args: argparse.Namespace) -> None:
 async def measure(args: argparse.Namespace, url: str) -> None:
     await db.ensure_postgres_database(url)
     await asyncio.to_thread(migrations.upgrade, url, MIGRATIONS)
-    rules = context.install(SlaSettings(database_url=url)).rules
+    rules = build_runtime(SlaSettings(database_url=url)).rules
     engine = db.create_engine(url)
     sessions = db.session_factory(engine)
     print(f"# {args.db}: {url}", flush=True)
 
-    rate, cpu_ms = await arming_rate(sessions, args.arm)
+    rate, cpu_ms = await arming_rate(sessions, rules, args.arm)
     print(json.dumps({"timers_armed_per_s": round(rate), "cpu_ms_per_timer": round(cpu_ms, 3)}), flush=True)
     if args.arm_only:
         return

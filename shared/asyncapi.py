@@ -20,11 +20,15 @@ MODULE_STREAMS = {
     "workorder": ("routing", topics.WORKORDER_EVENTS),
     "commands": ("departments", topics.DEPARTMENT_COMMANDS),
     "sla": ("sla", topics.SLA_EVENTS),
+    "calendar": ("sla", topics.SLA_EVENTS),
     "notification": ("notify", topics.NOTIFY_RESULTS),
     "identity": ("identity", topics.IDENTITY_EVENTS),
 }
 # What a contract module's events are keyed by, where it is not the case id.
-MODULE_KEYS = {"identity": "the subject: user:<username> or client:<client id>"}
+MODULE_KEYS = {
+    "identity": "the subject: user:<username> or client:<client id>",
+    "calendar": "`calendar`: the events concern no case",
+}
 TYPE_STREAMS = {
     "case.contact_recorded": [topics.CASE_CONTACTS],
     "workorder.dispatched": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
@@ -40,7 +44,9 @@ CLOUDEVENT_HEADERS = {
         "ce_type": {"type": "string"},
         "ce_source": {"type": "string", "description": "The producing service"},
         "ce_time": {"type": "string", "format": "date-time"},
-        "ce_subject": {"type": "string", "description": "The case id (also the key); identity events: their subject"},
+        "ce_subject": {"type": "string",
+                       "description": "The case id (also the key); identity events: their subject; "
+                                      "calendar ones: `calendar`"},
         "ce_schemaversion": {"type": "string"},
         "ce_district": {"type": "string"},
         "ce_hall": {"type": "string"},

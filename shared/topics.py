@@ -6,7 +6,7 @@ PREFIX = "bancheng"
 
 CASE_EVENTS = f"{PREFIX}.case.events"  # intake → everyone
 WORKORDER_EVENTS = f"{PREFIX}.workorder.events"  # routing → intake, sla, notify, audit
-SLA_EVENTS = f"{PREFIX}.sla.events"  # sla → intake, notify, audit
+SLA_EVENTS = f"{PREFIX}.sla.events"  # sla → intake, routing (the calendar), notify, audit
 NOTIFY_RESULTS = f"{PREFIX}.notify.results"  # notify → audit
 DEPARTMENT_COMMANDS = f"{PREFIX}.dept.commands"  # departments' own systems → routing
 CASE_CONTACTS = f"{PREFIX}.case.contacts"  # intake → notify only: personal data for delivery
@@ -58,8 +58,8 @@ SERVICE_PRINCIPALS = {
     ),
     "routing": Principal(
         produces=(WORKORDER_EVENTS, department_topic(DEPARTMENT)),
-        consumes=(CASE_EVENTS, DEPARTMENT_COMMANDS),
-        groups=("routing", "routing-commands"),
+        consumes=(CASE_EVENTS, DEPARTMENT_COMMANDS, SLA_EVENTS),
+        groups=("routing", "routing-commands", "routing-calendar"),
     ),
     "sla": Principal(produces=(SLA_EVENTS,), consumes=(CASE_EVENTS, WORKORDER_EVENTS), groups=("sla",)),
     "notify": Principal(

@@ -4,19 +4,19 @@ from pathlib import Path
 
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
-from services.routing import api, api_catalogue, api_triage
-from services.routing.config import get_settings
-from services.routing.gauges import publish_routing_gauges
-from services.routing.handlers import commands, consumer
+from services.routing import api
+from services.routing.config import RoutingSettings, get_settings
+from services.routing.handlers import subscribers
+from services.routing.metrics import publish_routing_gauges
 
 
-def build_runtime() -> Runtime:
+def build_runtime(settings: RoutingSettings | None = None) -> Runtime:
     return Runtime(
-        settings=get_settings(),
+        settings=settings or get_settings(),
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        consumers=[consumer, commands],
-        routers=[api.router, api_triage.router, api_catalogue.router],
+        consumers=subscribers(),
+        routers=api.routers(),
         background=[publish_routing_gauges],
         title="Bancheng routing (转办)",
         description="Turns cases into work orders for the right departments and keeps them moving.",

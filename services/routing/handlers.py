@@ -6,12 +6,15 @@
   ask for extensions and compose case replies. Each command carries its sender's access token in the
   record's `authorization` header; a command without a valid one, or about another department's work
   order, raises (CommandRefused, WrongDepartment), so it is dead-lettered with the reason and nothing changes.
+- ``routing-calendar`` on the SLA stream: the working-day overrides sla announces, stored so the return window
+  (退单时限) counts the days sla's deadlines count.
 """
 
 from shared.auth.bus import CommandRefused, command_sender, require_command
 from shared.auth.policy import Scope
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
+from shared.events.calendar import WorkingDayOverridesChanged
 from shared.events.case import CaseForwarded, CaseMerged, CaseWithdrawn
 from shared.events.commands import (
     ComposeCaseReply,
@@ -20,22 +23,18 @@ from shared.events.commands import (
     ReturnWorkOrder,
     SignForWorkOrder,
 )
-from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS
-from services.routing import actions, store
-from services.routing.dispatching import route_forwarded_case
+from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS, SLA_EVENTS
+from services.routing import store
+from services.routing.store import actions
+from services.routing.store.calendar import store_overrides
+from services.routing.store.dispatching import route_forwarded_case
 
-consumer = Consumer("routing", topics=[CASE_EVENTS])
-commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
 
-
-@consumer.on(CaseForwarded)
 async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope: Envelope, unit: Unit) -> None:
     await route_forwarded_case(unit, event=event, case_id=envelope.case_id, district=envelope.district,
                                hall=envelope.hall)
 
 
-@consumer.on(CaseWithdrawn)
-@consumer.on(CaseMerged)
 async def on_case_withdrawn_or_merged_cancel_open_work_orders(event: CaseWithdrawn | CaseMerged, envelope: Envelope,
                                                               unit: Unit) -> None:
     await actions.cancel_case(unit, case_id=envelope.case_id, ended=event, actor=envelope.actor,
@@ -60,27 +59,23 @@ async def sender(unit: Unit, *, department: str, work_order_id: str | None = Non
     return principal.actor
 
 
-@commands.on(SignForWorkOrder)
 async def on_sign_for_command_sign_for_work_order(event: SignForWorkOrder, envelope: Envelope, unit: Unit) -> None:
     actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.sign_for(unit, work_order_id=event.work_order_id, department=event.department, actor=actor)
 
 
-@commands.on(ReplyToWorkOrder)
 async def on_reply_command_reply_to_work_order(event: ReplyToWorkOrder, envelope: Envelope, unit: Unit) -> None:
     actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.reply(unit, work_order_id=event.work_order_id, department=event.department, text=event.reply,
                         actor=actor)
 
 
-@commands.on(ReturnWorkOrder)
 async def on_return_command_return_and_reroute(event: ReturnWorkOrder, envelope: Envelope, unit: Unit) -> None:
     actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.return_order(unit, work_order_id=event.work_order_id, department=event.department,
                                reason=event.reason, note=event.note, actor=actor)
 
 
-@commands.on(RequestExtension)
 async def on_extension_command_ask_a_supervisor(event: RequestExtension, envelope: Envelope, unit: Unit) -> None:
     actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.request_extension(unit, work_order_id=event.work_order_id, department=event.department,
@@ -88,8 +83,29 @@ async def on_extension_command_ask_a_supervisor(event: RequestExtension, envelop
                                     reason=event.reason, actor=actor)
 
 
-@commands.on(ComposeCaseReply)
 async def on_compose_command_reply_to_the_case(event: ComposeCaseReply, envelope: Envelope, unit: Unit) -> None:
     actor = await sender(unit, department=event.department)
     await actions.compose_case_reply(unit, case_id=envelope.case_id, department=event.department, text=event.reply,
                                      actor=actor)
+
+
+async def on_working_day_overrides_changed_count_with_them(event: WorkingDayOverridesChanged, envelope: Envelope,
+                                                            unit: Unit) -> None:
+    await store_overrides(unit.session, event, announced_at=envelope.occurred_at)
+
+
+def subscribers() -> list[Consumer]:
+    """Routing's consumer groups, each with its handlers."""
+    cases = Consumer("routing", topics=[CASE_EVENTS])
+    commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
+    calendar = Consumer("routing-calendar", topics=[SLA_EVENTS])
+    cases.on(CaseForwarded)(on_case_forwarded_dispatch_work_orders)
+    cases.on(CaseMerged)(on_case_withdrawn_or_merged_cancel_open_work_orders)
+    cases.on(CaseWithdrawn)(on_case_withdrawn_or_merged_cancel_open_work_orders)
+    commands.on(SignForWorkOrder)(on_sign_for_command_sign_for_work_order)
+    commands.on(ReplyToWorkOrder)(on_reply_command_reply_to_work_order)
+    commands.on(ReturnWorkOrder)(on_return_command_return_and_reroute)
+    commands.on(RequestExtension)(on_extension_command_ask_a_supervisor)
+    commands.on(ComposeCaseReply)(on_compose_command_reply_to_the_case)
+    calendar.on(WorkingDayOverridesChanged)(on_working_day_overrides_changed_count_with_them)
+    return [cases, commands, calendar]

@@ -1,31 +1,55 @@
 """The SLA service's composition root: settings → rules and clock → runtime (bus, database, consumers,
 the deadline sweeper) → HTTP app. The test clock route exists only when environment=test."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.consuming import Consumer, Unit
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
-from services.sla import api, calendar_api, test_clock_api
-from services.sla.config import get_settings
-from services.sla.context import install
-from services.sla.gauges import publish_sla_gauges
-from services.sla.handlers import consumer
-from services.sla.sweeper import sweep_deadlines
+from services.sla import api, handlers
+from services.sla.config import SlaSettings, get_settings
+from services.sla.domain.rules import Rules
+from services.sla.metrics import publish_sla_gauges
+from services.sla.store.calendar import announce_overrides
+from services.sla.workers import Clock, sweep_deadlines
 
 
-def build_runtime() -> Runtime:
-    settings = get_settings()
-    install(settings)
-    routers = [api.router, calendar_api.router]
-    if settings.environment == "test":
-        routers.append(test_clock_api.router)
-    return Runtime(
+@dataclass(kw_only=True)
+class SlaRuntime(Runtime):
+    """The runtime with what sla's handlers, sweeper and routes share: the rules (a calendar reload replaces
+    them) and the sweeper's clock."""
+
+    settings: SlaSettings
+    rules: Rules
+    clock: Clock
+    consumers: Sequence[Consumer] = field(init=False, default=())  # built in __post_init__, with the runtime
+
+    def __post_init__(self) -> None:
+        self.consumers = [handlers.subscribers(self)]
+        super().__post_init__()
+
+
+async def announce_calendar(runtime: SlaRuntime) -> None:
+    """At each start: routing counts with the overrides this process read, even if it missed a reload."""
+    async with runtime.sessions() as session, session.begin():
+        unit = Unit(session=session, service=runtime.name)
+        await announce_overrides(unit, runtime.rules.overrides)
+
+
+def build_runtime(settings: SlaSettings | None = None) -> SlaRuntime:
+    settings = settings or get_settings()
+    return SlaRuntime(
         settings=settings,
+        # Raises ValueError on a bad policy or overrides file: the process does not start on it.
+        rules=Rules.load(packs_dir=settings.districts_dir, overrides_path=settings.calendar_overrides_path),
+        clock=Clock(offset_s=settings.clock_offset_s, movable=settings.environment == "test"),
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        consumers=[consumer],
-        routers=routers,
+        routers=api.routers(settings),
         background=[sweep_deadlines, publish_sla_gauges],
+        on_start=[announce_calendar],
         title="Bancheng SLA (时限)",
         description="Deadlines in working days, warnings, yellow/red cards and supervision (督办).",
     )

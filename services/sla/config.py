@@ -7,8 +7,7 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.districts import packs_dir
 from shared.settings import ServiceSettings
-
-DATA = Path(__file__).resolve().parent / "data"
+from shared.working_days import SHIPPED_OVERRIDES
 
 
 class SlaSettings(ServiceSettings):
@@ -19,7 +18,7 @@ class SlaSettings(ServiceSettings):
     # The district packs (shared/districts): BANCHENG_DISTRICTS_DIR, as every service reads them.
     districts_dir: Path = Field(default_factory=packs_dir)
     # Operator-editable working-day overrides; POST /calendar/reload re-reads it.
-    calendar_overrides_path: Path = DATA / "calendar_overrides.yaml"
+    calendar_overrides_path: Path = SHIPPED_OVERRIDES
     # The sweeper looks for due timers this often; the firing lag is at most about this.
     sweep_interval_s: float = 0.5
     sweep_batch: int = 500

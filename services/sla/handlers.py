@@ -7,7 +7,12 @@ Clock starts (policy `clock_start`):
   `signed_for` (签收) that is provisional: a department that never signs for is still on the clock;
   the sign-for re-arms it from the sign-for instant (DeadlineArmed, change="signed_for").
 Event instants are the envelopes' `occurred_at`, so a replay or a late delivery computes the same.
+Each handler takes the rules it counts with; `subscribers(runtime)` hands it the runtime's rules in force
+(a calendar reload replaces them).
 """
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, plain_row
@@ -32,14 +37,17 @@ from shared.events.workorder import (
     WorkOrderSignedFor,
 )
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
-from services.sla import store, tracking
-from services.sla.cards import issue_card
-from services.sla.context import current
+from services.sla import store
 from services.sla.domain.policy import ClockStart, DeadlineSubject
+from services.sla.domain.rules import Rules
 from services.sla.domain.schedule import extension_to_working_days
 from services.sla.domain.supervision import CardReason, card_for_returns
+from services.sla.store import tracking
+from services.sla.store.cards import issue_card
 
-consumer = Consumer("sla", topics=[CASE_EVENTS, WORKORDER_EVENTS])
+if TYPE_CHECKING:
+    from services.sla.app import SlaRuntime
+
 DEADLINES = "sla.deadlines"  # session.info: this transaction's deadlines by (subject, subject id), None if none
 NEW_DEADLINES = "sla.new_deadlines"  # session.info: the deadlines armed in this transaction, in order
 
@@ -79,11 +87,11 @@ async def _live_deadlines_of_case(unit: Unit, case_id: str) -> list[store.Deadli
     return [*stored, *(row for row in armed if row.case_id == case_id and row.state in tracking.LIVE)]
 
 
-@consumer.on(CaseRegistered)
-async def on_case_registered_arm_reply_deadline(event: CaseRegistered, envelope: Envelope, unit: Unit) -> None:
+async def on_case_registered_arm_reply_deadline(
+    event: CaseRegistered, envelope: Envelope, unit: Unit, *, rules: Rules,
+) -> None:
     if await _deadline(unit, "case", envelope.case_id):
         return
-    rules = current().rules
     starts = rules.policy(envelope.district).clock_starts_on(DeadlineSubject.CASE_REPLY)
     rules.policy(envelope.district).tier(event.tier)  # an unknown tier is refused now, not at acceptance
     row = plain_row(
@@ -96,16 +104,18 @@ async def on_case_registered_arm_reply_deadline(event: CaseRegistered, envelope:
         await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.REGISTERED)
 
 
-@consumer.on(CaseAccepted)
-async def on_case_accepted_start_reply_clock(event: CaseAccepted, envelope: Envelope, unit: Unit) -> None:
+async def on_case_accepted_start_reply_clock(
+    event: CaseAccepted, envelope: Envelope, unit: Unit, *, rules: Rules,
+) -> None:
     row = await _deadline(unit, "case", envelope.case_id)
     if row is None or row.state != "waiting":
         return
-    await tracking.start_clock(unit, current().rules, row, at=envelope.occurred_at, by=ClockStart.ACCEPTED)
+    await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.ACCEPTED)
 
 
-@consumer.on(WorkOrderDispatched)
-async def on_work_order_dispatched_arm_deadline(event: WorkOrderDispatched, envelope: Envelope, unit: Unit) -> None:
+async def on_work_order_dispatched_arm_deadline(
+    event: WorkOrderDispatched, envelope: Envelope, unit: Unit, *, rules: Rules,
+) -> None:
     if await _deadline(unit, "work_order", event.work_order_id):
         return
     row = plain_row(
@@ -114,13 +124,13 @@ async def on_work_order_dispatched_arm_deadline(event: WorkOrderDispatched, enve
         department=event.department, district=envelope.district, hall=envelope.hall, tier=event.tier,
     )
     _add(unit, row)
-    await tracking.start_clock(unit, current().rules, row, at=envelope.occurred_at, by=ClockStart.DISPATCHED)
+    await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.DISPATCHED)
 
 
-@consumer.on(WorkOrderSignedFor)
-async def on_work_order_signed_for_restart_clock(event: WorkOrderSignedFor, envelope: Envelope, unit: Unit) -> None:
+async def on_work_order_signed_for_restart_clock(
+    event: WorkOrderSignedFor, envelope: Envelope, unit: Unit, *, rules: Rules,
+) -> None:
     row = await _deadline(unit, "work_order", event.work_order_id)
-    rules = current().rules
     if row is None or row.state != "open" or row.clock_start == ClockStart.SIGNED_FOR:
         return
     if rules.policy(row.district).clock_starts_on(DeadlineSubject.WORK_ORDER) is not ClockStart.SIGNED_FOR:
@@ -128,47 +138,37 @@ async def on_work_order_signed_for_restart_clock(event: WorkOrderSignedFor, enve
     await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.SIGNED_FOR)
 
 
-@consumer.on(WorkOrderReplied)
-@consumer.on(WorkOrderCancelled)
 async def on_work_order_replied_or_cancelled_close_deadline(event: WorkOrderReplied | WorkOrderCancelled,
-                                                            envelope: Envelope, unit: Unit) -> None:
+                                                            envelope: Envelope, unit: Unit, *, rules: Rules) -> None:
     row = await _deadline(unit, "work_order", event.work_order_id)
     if row is not None:
         await tracking.close(unit, row, at=envelope.occurred_at)
 
 
-@consumer.on(CaseReplied)
-@consumer.on(CaseResolvedOnSpot)
-async def on_case_answered_close_reply_deadline(event: object, envelope: Envelope, unit: Unit) -> None:
+async def on_case_answered_close_reply_deadline(event: object, envelope: Envelope, unit: Unit, *, rules: Rules) -> None:
     row = await _deadline(unit, "case", envelope.case_id)
     if row is not None:
         await tracking.close(unit, row, at=envelope.occurred_at)
 
 
-@consumer.on(CaseWithdrawn)
-@consumer.on(CaseMerged)
-@consumer.on(CaseReferredOutOfScope)
-async def on_case_ended_close_every_deadline(event: object, envelope: Envelope, unit: Unit) -> None:
+async def on_case_ended_close_every_deadline(event: object, envelope: Envelope, unit: Unit, *, rules: Rules) -> None:
     for row in await _live_deadlines_of_case(unit, envelope.case_id):
         await tracking.close(unit, row, at=envelope.occurred_at)
 
 
-@consumer.on(CasePaused)
-async def on_case_paused_stop_clocks(event: CasePaused, envelope: Envelope, unit: Unit) -> None:
-    rules = current().rules
+async def on_case_paused_stop_clocks(event: CasePaused, envelope: Envelope, unit: Unit, *, rules: Rules) -> None:
     for row in await _live_deadlines_of_case(unit, envelope.case_id):
         await tracking.pause(unit, rules, row, at=envelope.occurred_at, reason=event.reason)
 
 
-@consumer.on(CaseResumed)
-async def on_case_resumed_restart_clocks(event: CaseResumed, envelope: Envelope, unit: Unit) -> None:
-    rules = current().rules
+async def on_case_resumed_restart_clocks(event: CaseResumed, envelope: Envelope, unit: Unit, *, rules: Rules) -> None:
     for row in await _live_deadlines_of_case(unit, envelope.case_id):
         await tracking.resume(unit, rules, row, at=envelope.occurred_at)
 
 
-@consumer.on(ExtensionDecided)
-async def on_extension_approved_move_deadline(event: ExtensionDecided, envelope: Envelope, unit: Unit) -> None:
+async def on_extension_approved_move_deadline(
+    event: ExtensionDecided, envelope: Envelope, unit: Unit, *, rules: Rules,
+) -> None:
     if not event.approved:
         return
     row = await _deadline(unit, "work_order", event.work_order_id)
@@ -178,7 +178,6 @@ async def on_extension_approved_move_deadline(event: ExtensionDecided, envelope:
         raise ValueError(f"approved extension of {event.work_order_id} has no new_due_at")
     if row.due_at is None:
         raise ValueError(f"work order {event.work_order_id} is paused: resume it before extending")
-    rules = current().rules
     zone = rules.policy(row.district).office_hours.zone
     days = extension_to_working_days(
         calendar=rules.calendar(row.district),
@@ -188,9 +187,8 @@ async def on_extension_approved_move_deadline(event: ExtensionDecided, envelope:
     await tracking.extend(unit, rules, row, working_days=days)
 
 
-@consumer.on(WorkOrderReturned)
 async def on_work_order_returned_stop_it_and_card_repeats(
-    event: WorkOrderReturned, envelope: Envelope, unit: Unit
+    event: WorkOrderReturned, envelope: Envelope, unit: Unit, *, rules: Rules,
 ) -> None:
     """A returned order's clock stops (routing re-dispatches); too many returns earn the case a red card."""
     row = await _deadline(unit, "work_order", event.work_order_id)
@@ -200,9 +198,42 @@ async def on_work_order_returned_stop_it_and_card_repeats(
     target = case_row or row
     if target is None:
         return
-    colour = card_for_returns(return_count=event.return_count, policy=current().rules.policy(target.district))
+    colour = card_for_returns(return_count=event.return_count, policy=rules.policy(target.district))
     if colour is not None:
         item = await store.supervision_of_deadline(unit.session, deadline_id=target.id)
         await issue_card(
-            unit, target, item, colour=colour, reason=CardReason.REPEATED_RETURNS, at=envelope.occurred_at, department=event.department
+            unit, target, item, colour=colour, reason=CardReason.REPEATED_RETURNS, at=envelope.occurred_at,
+            department=event.department,
         )
+
+
+HANDLERS: list[tuple[tuple[type, ...], Callable[..., Awaitable[None]]]] = [
+    ((CaseRegistered,), on_case_registered_arm_reply_deadline),
+    ((CaseAccepted,), on_case_accepted_start_reply_clock),
+    ((WorkOrderDispatched,), on_work_order_dispatched_arm_deadline),
+    ((WorkOrderSignedFor,), on_work_order_signed_for_restart_clock),
+    ((WorkOrderCancelled, WorkOrderReplied), on_work_order_replied_or_cancelled_close_deadline),
+    ((CaseResolvedOnSpot, CaseReplied), on_case_answered_close_reply_deadline),
+    ((CaseReferredOutOfScope, CaseMerged, CaseWithdrawn), on_case_ended_close_every_deadline),
+    ((CasePaused,), on_case_paused_stop_clocks),
+    ((CaseResumed,), on_case_resumed_restart_clocks),
+    ((ExtensionDecided,), on_extension_approved_move_deadline),
+    ((WorkOrderReturned,), on_work_order_returned_stop_it_and_card_repeats),
+]
+
+
+def subscribers(runtime: "SlaRuntime") -> Consumer:
+    """sla's consumer group: each handler given the rules the runtime holds when the event arrives."""
+    consumer = Consumer("sla", topics=[CASE_EVENTS, WORKORDER_EVENTS])
+    for event_classes, handler in HANDLERS:
+        for event_class in event_classes:
+            consumer.on(event_class)(_with_rules(handler, runtime))
+    return consumer
+
+
+def _with_rules(handler: Callable[..., Awaitable[None]], runtime: "SlaRuntime") -> Callable[..., Awaitable[None]]:
+    async def handle(event: Any, envelope: Envelope, unit: Unit) -> None:
+        await handler(event, envelope, unit, rules=runtime.rules)
+
+    handle.__name__ = handler.__name__
+    return handle

@@ -1,6 +1,7 @@
 """Returns (退单), re-routing after a return, and ping-pong detection.
 
-Working days are counted by a callable so sla's calendar (statutory holidays, adjusted days) plugs in.
+Working days are counted by a callable: the shared calendar (shared.working_days: statutory holidays, adjusted
+days, the overrides sla announces) plugs in.
 """
 
 from collections.abc import Callable, Sequence

@@ -1,7 +1,8 @@
 """Pure SLA decisions: no Kafka, no database, no HTTP.
 
-- `working_days`: the working-day calendar (statutory holidays, 调休, operator overrides).
 - `policy`: per-district SLA policy loaded from YAML.
+- `rules`: the policies and the district calendars (`shared.working_days`: statutory holidays, 调休,
+  operator overrides) one process runs on.
 - `working_time`: office-hours clock arithmetic with pauses.
 - `schedule`: a deadline's due instant and its firings (warnings, yellow and red cards).
 - `sweep`: which firings are due now, once each, after downtime too.

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from shared.working_days import WorkingDayCalendar
+
 from .policy import SlaPolicy
 from .timeutil import require_aware
-from .working_days import WorkingDayCalendar
 from .working_time import Pause, WorkingClock
 
 

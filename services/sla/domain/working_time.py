@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from shared.working_days import WorkingDayCalendar
+
 from .policy import OfficeHours
 from .timeutil import require_aware
-from .working_days import WorkingDayCalendar
 
 _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.routing import gauges
+from services.routing import metrics as gauges
 from services.routing.store import RoutedCase
 from tests.conftest import DATABASES, fresh_sessions
 

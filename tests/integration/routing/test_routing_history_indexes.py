@@ -19,7 +19,7 @@ from tests.conftest import DATABASES
 from tests.integration.routing.rows import START, routed_case, work_order
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 
-MIGRATIONS = Path(store.__file__).parent / "migrations"
+MIGRATIONS = Path(store.__file__).parents[1] / "migrations"  # store/ is a package of the service
 HISTORY = 5000
 DEPARTMENTS = ("market", "housing", "tax", "civil_affairs", "street_office")
 

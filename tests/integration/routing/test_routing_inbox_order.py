@@ -18,7 +18,7 @@ from tests.integration.routing.conftest import staff
 from tests.integration.routing.rows import work_order as order
 from tests.query_plans import migrated_engine
 
-MIGRATIONS = Path(store.__file__).parent / "migrations"
+MIGRATIONS = Path(store.__file__).parents[1] / "migrations"  # store/ is a package of the service
 
 
 @pytest.fixture(params=DATABASES)

@@ -12,12 +12,12 @@ from sqlalchemy import insert
 
 from shared import db
 from services.routing import store
-from services.routing.suggestions import Suggestions
+from services.routing.store.suggestions import Suggestions
 from tests.conftest import DATABASES
 from tests.integration.routing.rows import routed_case
 from tests.query_plans import migrated_engine
 
-MIGRATIONS = Path(store.__file__).parent / "migrations"
+MIGRATIONS = Path(store.__file__).parents[1] / "migrations"  # store/ is a package of the service
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 # Every description shares "营业执照", so each case is similar to the question below.
 REPLIED = [  # (case id, reply time): two pairs replied in the same instant, across the pages of two

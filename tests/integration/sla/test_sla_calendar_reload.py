@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.events.case import CaseRegistered
 from shared.topics import CASE_EVENTS
-from services.sla.config import DATA
+from shared.working_days import SHIPPED_OVERRIDES
 
 SH = ZoneInfo("Asia/Shanghai")
 # Complex (10 working days) from Thursday 2026-12-24: the count runs into January 2027.
@@ -45,7 +45,7 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
     sla_factory, new_case_id, tmp_path: Path
 ) -> None:
     overrides = tmp_path / "overrides.yaml"
-    overrides.write_text((DATA / "calendar_overrides.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    overrides.write_text(SHIPPED_OVERRIDES.read_text(encoding="utf-8"), encoding="utf-8")
     sla = sla_factory("sqlite", REGISTERED_AT, BANCHENG_SLA_CALENDAR_OVERRIDES_PATH=str(overrides),
                       BANCHENG_SLA_GAUGE_INTERVAL_S="0.1")
     sla.publish(CASE_EVENTS, CaseRegistered(
@@ -60,14 +60,10 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
     assert 2027 in status["unknown_years_ahead"] and status["open_deadlines_assumed"] >= 1
     assert "2027" in status["banner_zh"]
     assert 'bancheng_sla_assumed_weekday_schedules_total{year="2027"}' in httpx.get(f"{sla.url}/metrics").text
-    def next_year_known() -> float | None:
-        return gauge(sla.url, "bancheng_sla_calendar_next_year_known")
-
+    next_year_known = lambda: gauge(sla.url, "bancheng_sla_calendar_next_year_known")  # noqa: E731
     assert eventually_equal(next_year_known, 0.0) == 0.0  # December 2026, 2027 unknown: the alert's case
     # At least this case's: the process reads the session's whole case stream, other tests' demo cases too.
-    def open_deadlines() -> float:
-        return gauge(sla.url, "bancheng_sla_deadlines", district="demo", state="open") or 0
-
+    open_deadlines = lambda: gauge(sla.url, "bancheng_sla_deadlines", district="demo", state="open") or 0  # noqa: E731
     deadline = time.monotonic() + 30
     while open_deadlines() < 1 and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -17,7 +17,7 @@ from services.sla import store
 from tests.conftest import DATABASES
 from tests.query_plans import captured_selects, full_scans, gather_statistics, migrated_engine, plans, sorts, uses_index
 
-MIGRATIONS = Path(store.__file__).parent / "migrations"
+MIGRATIONS = Path(store.__file__).parents[1] / "migrations"  # store/ is a package of the service
 HISTORY = 5000
 PAGE = 30
 

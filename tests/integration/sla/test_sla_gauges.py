@@ -2,13 +2,13 @@
 open deadlines and cards count by district and colour, and closing a deadline takes it and its card out."""
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
-from services.sla import gauges, store
+from services.sla import metrics as gauges
+from services.sla import store
+from services.sla.app import build_runtime
 from services.sla.config import SlaSettings
-from services.sla.context import install
 from tests.conftest import DATABASES, fresh_sessions
 
 
@@ -20,10 +20,10 @@ def sample(gauge, *labels: str) -> float:
 async def test_a_due_firing_left_unfired_shows_its_wait_and_cards_count_until_their_deadline_closes(
     kind: str, tmp_path
 ) -> None:
-    context = install(SlaSettings(environment="test"))
-    now = context.clock.now()
+    runtime = build_runtime(SlaSettings(environment="test"))
+    now = runtime.clock.now()
     async with fresh_sessions(kind, "sla", tmp_path) as sessions:
-        runtime = SimpleNamespace(sessions=sessions)
+        runtime.sessions = sessions  # the fixture's database
         await gauges.refresh_gauges(runtime)  # type: ignore[arg-type]  # a stand-in runtime
         assert sample(gauges.FIRING_OVERDUE) == 0.0
         assert sample(gauges.CARDS, "demo", "red") == 0.0

@@ -42,13 +42,13 @@ def test_a_plain_row_has_every_column_with_its_defaults_and_refuses_unknown_ones
     assert row.__table__ is store.WorkOrder.__table__
     with pytest.raises(TypeError, match="without case_number"):
         plain_row(store.WorkOrder, case_id="c")
-    with pytest.raises(TypeError, match="no field colour"):
+    with pytest.raises(AttributeError):
         plain_row(store.WorkOrder, case_id="c", case_number="FT-1", district="demo", department="housing",
                   role="lead", tier="simple", state="dispatched", reason="r", colour="red")
 
 
 async def test_new_cases_and_their_first_work_orders_are_stored_at_commit_once_each(sessions) -> None:
-    applier = BatchApplier(consumer=handlers.consumer, service="routing", sessions=sessions,
+    applier = BatchApplier(consumer=handlers.subscribers()[0], service="routing", sessions=sessions,
                            producer=lambda: pytest.fail("a record was dead-lettered"), on_commit=lambda: None)
     await applier([forwarded(0, "case-a", "lease_filing"), forwarded(1, "case-b", None),
                    forwarded(2, "case-a", "lease_filing")])  # case-a forwarded twice: routed once

@@ -5,7 +5,7 @@ from datetime import timedelta
 from services.routing import store
 from services.routing.domain import work_order as domain
 from services.routing.domain.catalogue import Level
-from services.routing.orders import apply, to_domain
+from services.routing.store.orders import apply, to_domain
 from tests.unit.routing.conftest import utc
 
 

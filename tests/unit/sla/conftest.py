@@ -1,16 +1,7 @@
-from pathlib import Path
-
 import pytest
 
+from shared.working_days import WorkingDayCalendar
 from services.sla.domain.policy import SlaPolicy, load_policies
-from services.sla.domain.working_days import WorkingDayCalendar
-
-SLA_DATA = Path(__file__).resolve().parents[3] / "services" / "sla" / "data"
-
-
-@pytest.fixture(scope="session")
-def sla_data() -> Path:
-    return SLA_DATA
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,8 @@ from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.events.case import CasePaused, CaseRegistered, CaseResumed, CaseWithdrawn
 from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, WorkOrderReplied
-from services.sla import context, handlers, store
+from services.sla import handlers, store
+from services.sla.app import build_runtime
 from services.sla.config import SlaSettings
 from tests.conftest import DATABASES, fresh_sessions
 
@@ -27,7 +28,6 @@ START = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 @pytest.fixture(params=DATABASES)
 async def sessions(request, tmp_path):
     async with fresh_sessions(request.param, "sla", tmp_path) as factory:
-        context.install(SlaSettings())  # the rules and clock; the database is the fixture's
         yield factory
 
 
@@ -49,7 +49,7 @@ def dispatched(work_order_id: str) -> WorkOrderDispatched:
 
 
 def applier(sessions) -> BatchApplier:
-    return BatchApplier(consumer=handlers.consumer, service="sla", sessions=sessions,
+    return BatchApplier(consumer=handlers.subscribers(build_runtime(SlaSettings())), service="sla", sessions=sessions,
                         producer=lambda: pytest.fail("a record was dead-lettered"), on_commit=lambda: None)
 
 

@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from shared.working_days import CalendarOverrides, WorkingDayCalendar, changed_days
 from services.sla.domain.policy import UnknownTier
 from services.sla.domain.schedule import (
     Stage,
@@ -10,7 +11,6 @@ from services.sla.domain.schedule import (
     extension_to_working_days,
     receipt_day,
 )
-from services.sla.domain.working_days import CalendarOverrides, WorkingDayCalendar, changed_days
 from services.sla.domain.working_time import Pause
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,17 +7,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from prometheus_client import REGISTRY
 
-from services.sla.calendars import Rules, UnknownDistrict
-from services.sla.clock import Clock
-from services.sla.config import DATA, SlaSettings
+from shared.working_days import SHIPPED_OVERRIDES
+from services.sla import metrics
+from services.sla.config import SlaSettings
+from services.sla.domain.rules import Rules, UnknownDistrict
 from services.sla.domain.schedule import compute_schedule
+from services.sla.workers import Clock
 
 SH = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
 def rules() -> Rules:
-    return Rules.load(overrides_path=DATA / "calendar_overrides.yaml")
+    return Rules.load(overrides_path=SHIPPED_OVERRIDES)
 
 
 def due(rules: Rules, start: datetime, tier: str) -> datetime:
@@ -43,9 +45,9 @@ def test_an_event_from_a_district_without_policy_is_refused(rules) -> None:
 
 def test_an_assumed_year_is_logged_once_and_counted_every_time(rules, caplog) -> None:
     before = REGISTRY.get_sample_value("bancheng_sla_assumed_weekday_schedules_total", {"year": "2031"}) or 0
-    with caplog.at_level(logging.WARNING, logger="services.sla.calendars"):
-        rules.report_assumed(frozenset({2031}), subject_id="wo-1")
-        rules.report_assumed(frozenset({2031}), subject_id="wo-2")
+    with caplog.at_level(logging.WARNING, logger="services.sla.metrics"):
+        metrics.report_assumed(frozenset({2031}), subject_id="wo-1", overrides_path=rules.overrides_path)
+        metrics.report_assumed(frozenset({2031}), subject_id="wo-2", overrides_path=rules.overrides_path)
     assert len([r for r in caplog.records if "2031" in r.getMessage()]) == 1
     after = REGISTRY.get_sample_value("bancheng_sla_assumed_weekday_schedules_total", {"year": "2031"})
     assert after == before + 2

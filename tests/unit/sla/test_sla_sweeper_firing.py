@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import select
 
 from shared import db, outbox
+from shared.working_days import SHIPPED_OVERRIDES
 from services.sla import store
-from services.sla.calendars import Rules
-from services.sla.config import DATA
-from services.sla.sweeper import sweep_once
-from services.sla.tracking import refresh
+from services.sla.domain.rules import Rules
+from services.sla.store.tracking import refresh
+from services.sla.workers import sweep_once
 from tests.conftest import DATABASES, fresh_sessions
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -29,7 +29,7 @@ async def sessions(request, tmp_path):
 
 @pytest.fixture(scope="module")
 def rules() -> Rules:
-    return Rules.load(overrides_path=DATA / "calendar_overrides.yaml")
+    return Rules.load(overrides_path=SHIPPED_OVERRIDES)
 
 
 async def open_deadline(sessions, rules: Rules, subject_id: str, *, started: datetime, tier: str) -> None:

@@ -1,0 +1,18 @@
+"""What routing's routes depend on, as typed `Annotated` aliases: the runtime as built and its settings."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.health import RuntimeDep
+from services.routing.config import RoutingSettings
+
+
+async def get_settings(runtime: RuntimeDep) -> RoutingSettings:
+    """The settings the runtime was built with (tests build it with their own)."""
+    return runtime.settings  # type: ignore[return-value]
+
+
+SettingsDep = Annotated[RoutingSettings, Depends(get_settings)]
+
+__all__ = ["RuntimeDep", "SettingsDep"]

@@ -1,0 +1,35 @@
+"""Routing's storage: the tables, the queries, and the write machinery shared by routes and handlers (dispatching,
+department actions, the catalogues in force, the similar-case index, the working-day overrides)."""
+
+from services.routing.store.queries import (
+    cases_in_state,
+    catalogue_history,
+    catalogue_version,
+    inbox_of,
+    latest_catalogue_version,
+    replied_cases_since,
+    routed_case,
+    routed_case_ids,
+    work_order,
+    work_orders_of_case,
+    working_day_overrides,
+)
+from services.routing.store.tables import CatalogueVersion, RoutedCase, WorkingDayOverrides, WorkOrder
+
+__all__ = [
+    "CatalogueVersion",
+    "RoutedCase",
+    "WorkOrder",
+    "WorkingDayOverrides",
+    "catalogue_history",
+    "catalogue_version",
+    "cases_in_state",
+    "inbox_of",
+    "latest_catalogue_version",
+    "replied_cases_since",
+    "routed_case",
+    "routed_case_ids",
+    "work_order",
+    "work_orders_of_case",
+    "working_day_overrides",
+]

@@ -1,0 +1,195 @@
+"""Turning decisions into work orders: first routing of a forwarded case, staff and supervisor assignment,
+and re-routing after a return (退单). Every effect is staged in the caller's unit (one transaction)."""
+
+from collections.abc import Sequence
+
+from shared.consuming import Unit
+from shared.db import insert_at_commit, new_row, plain_row
+from shared.envelope import Envelope
+from shared.events.base import Event
+from shared.events.case import CaseForwarded
+from shared.events.workorder import (
+    ManualTriageRequired,
+    OutOfScopeReferralAdvised,
+    PingPongDetected,
+    ReferralTarget,
+    SupervisorReviewRequired,
+    WorkOrderDispatched,
+)
+from shared.topics import WORKORDER_EVENTS, department_topic
+from services.routing import store
+from services.routing.domain.catalogue import Level, Tier
+from services.routing.domain.decision import Outcome, RoutingDecision, RoutingRequest
+from services.routing.domain.errors import InvalidTransition, NotFound
+from services.routing.domain.returns import ReturnReason, SupervisorReferral, check_reroute, reroute_after_return
+from services.routing.domain.work_order import OPEN, Role, WorkOrderState
+from services.routing.store.catalogues import InForce, get_catalogues
+
+ROUTING = "service:routing"
+ROUTED_CASES = "routing.routed_cases"  # session.info: (case ids looked up, those routed) in this transaction
+
+
+async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str, district: str,
+                               hall: str | None) -> None:
+    """Decide and dispatch a forwarded case once; an unknown district raises (the record is dead-lettered).
+
+    The case and its work orders go in at commit, with the batch's others (another instance routing the
+    same case under another event id fails that commit on the key; the retry finds the case routed).
+    """
+    routed = await _routed_cases_of_batch(unit, case_id)
+    if case_id in routed:
+        return  # routed already, under another event id (e.g. the case was forwarded twice)
+    routed.add(case_id)
+    in_force = await get_catalogues().current(unit.session, district=district)
+    case = plain_row(
+        store.RoutedCase,
+        case_id=case_id, case_number=event.case_number, district=district, hall=hall,
+        problem_kind=event.problem_kind, matter_code=event.matter_code, description=event.description,
+        suggested_departments=list(event.suggested_departments), state="new", reason="",
+        catalogue_version=in_force.version)
+    insert_at_commit(unit.session, case)  # with the batch's other new cases, in one statement
+    try:
+        decision = in_force.router.decide(request_of(case))
+    except NotFound as unknown:  # an unknown matter or problem kind: staff decide, told why
+        case.state, case.reason = "manual_triage", unknown.message_zh
+        await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=None, confidence=0.0,
+                                                     reason=unknown.message_zh))
+        return
+    await apply_decision(unit, case=case, in_force=in_force, decision=decision, first=True)
+
+
+async def _routed_cases_of_batch(unit: Unit, case_id: str) -> set[str]:
+    """Cases routed already, the batch's forwarded cases looked up in one query the first time (a query
+    per case cost a round trip each); the caller adds the cases it routes in this transaction."""
+    asked, routed = unit.session.info.setdefault(ROUTED_CASES, (set(), set()))
+    if case_id not in asked:
+        wanted = {case_id} | {e.case_id for e in unit.batch if e.type == CaseForwarded.type}
+        routed |= await store.routed_case_ids(unit.session, case_ids=sorted(wanted - asked))
+        asked |= wanted
+    return routed
+
+
+def request_of(case: store.RoutedCase) -> RoutingRequest:
+    return RoutingRequest(district=case.district, problem_kind=case.problem_kind, description=case.description,
+                          matter_code=case.matter_code)
+
+
+async def apply_decision(unit: Unit, *, case: store.RoutedCase, in_force: InForce,
+                         decision: RoutingDecision | SupervisorReferral, work_order_id: str = "",
+                         first: bool = False) -> None:
+    if isinstance(decision, SupervisorReferral):
+        await refer_to_supervisor(unit, case=case, referral=decision, work_order_id=work_order_id)
+        return
+    case.reason, case.confidence, case.best_guess = decision.reason_zh, decision.confidence, decision.lead
+    case.tier = decision.tier.value
+    if decision.outcome is Outcome.routed:
+        assert decision.lead is not None  # a routed decision always names its lead
+        await dispatch(unit, case=case, in_force=in_force, lead=decision.lead, assisting=decision.assisting,
+                       reason=decision.reason_zh, first=first)
+    elif decision.outcome is Outcome.manual_triage:
+        case.state = "manual_triage"
+        await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=decision.lead,
+                                                     confidence=decision.confidence, reason=decision.reason_zh))
+    else:
+        case.state = "referred"
+        targets = [ReferralTarget(code=t.code, name=t.name, kind=t.kind.value) for t in decision.referral_targets]
+        case.referral = [t.model_dump() for t in targets]
+        await _emit(unit, case, OutOfScopeReferralAdvised(
+            case_number=case.case_number, targets=targets, explanation=decision.reasons[0].zh,
+            reason=decision.reason_en))
+
+
+async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lead: str,
+                   assisting: Sequence[str], reason: str, first: bool = False) -> list[store.WorkOrder]:
+    """Work orders for the lead and the assisting departments that have no live order of the case yet
+    (``first``: the case is new in this transaction, has no order at all, so there is nothing to look
+    up, and its orders go in at commit with the batch's others, in one statement)."""
+    for code in (lead, *assisting):
+        in_force.catalogue.department(code)  # NotFound for a department the directory lacks
+    existing = [] if first else await store.work_orders_of_case(unit.session, case_id=case.case_id)
+    live = {o.department: o for o in existing if o.state in OPEN}
+    if lead in live and live[lead].role == Role.lead:
+        raise InvalidTransition(en=f"{lead} already leads case {case.case_number}",
+                                zh=f"{lead} 已是案件 {case.case_number} 的主办部门")
+    case.state = "routed"
+    case.route = [*case.route, lead]
+    tier = Tier.complex.value if assisting else case.tier
+    matter = case.matter_code if case.matter_code in {m.code for m in in_force.catalogue.matters} else None
+    orders = []
+    for code, role in [(lead, Role.lead), *((c, Role.assisting) for c in assisting if c not in live and c != lead)]:
+        order = (plain_row if first else new_row)(
+            store.WorkOrder, case_id=case.case_id, case_number=case.case_number,
+            district=case.district, hall=case.hall, department=code, role=role.value, matter_code=matter,
+            tier=tier, state=WorkOrderState.dispatched.value, reason=reason)
+        if first:
+            insert_at_commit(unit.session, order)
+        else:
+            unit.session.add(order)
+        dispatched = await _emit(unit, case, WorkOrderDispatched(
+            work_order_id=order.id, case_number=case.case_number, department=code, role=role.value,
+            matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version))
+        await unit.forward(dispatched, topic=department_topic(code))
+        orders.append(order)
+    return orders
+
+
+async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Sequence[str], actor: str,
+                 supervisor: bool) -> None:
+    """Staff resolve manual triage (人工研判), or a supervisor decides a bounced case.
+
+    Staff sending the case back to a department it already left is ping-pong: a supervisor decides instead.
+    """
+    allowed = ("manual_triage", "supervisor") if supervisor else ("manual_triage",)
+    if case.state not in allowed:
+        raise InvalidTransition(en=f"case {case.case_number} is {case.state}, not waiting for "
+                                   f"{'a supervisor' if supervisor else 'manual triage'}",
+                                zh=f"案件 {case.case_number} 当前状态为 {case.state}，无需{'督办' if supervisor else '人工研判'}派单")
+    in_force = await get_catalogues().current(unit.session, district=case.district)
+    for code in (lead, *assisting):
+        in_force.catalogue.department(code)
+    if not supervisor:
+        referral = check_reroute(route=case.route, proposed=lead)
+        if referral is not None:
+            await refer_to_supervisor(unit, case=case, referral=referral, work_order_id="")
+            return
+    who = "督办专员" if supervisor else "窗口人员"
+    await dispatch(unit, case=case, in_force=in_force, lead=lead, assisting=assisting,
+                   reason=f"{who} {actor} 指定 {in_force.catalogue.department(lead).name} 主办")
+
+
+async def reroute(unit: Unit, *, case: store.RoutedCase, returned: store.WorkOrder) -> None:
+    """After the lead's return: another department, the coordinator, staff, or a supervisor (ping-pong)."""
+    in_force = await get_catalogues().current(unit.session, district=case.district)
+    known = {m.code for m in in_force.catalogue.matters}
+    request = request_of(case)
+    if case.matter_code not in known:
+        request = RoutingRequest(district=case.district, problem_kind=case.problem_kind,
+                                 description=case.description)
+    try:
+        decision = reroute_after_return(
+            router=in_force.router, request=request, route=case.route,
+            returns=[ReturnReason(r) for r in case.returns],
+            coordinator=in_force.catalogue.coordinator(Level.district).code, policy=in_force.district.policy.returns)
+    except NotFound as unknown:
+        case.state, case.reason = "manual_triage", unknown.message_zh
+        await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=None,
+                                                     confidence=0.0, reason=unknown.message_zh))
+        return
+    await apply_decision(unit, case=case, in_force=in_force, decision=decision, work_order_id=returned.id)
+
+
+async def refer_to_supervisor(unit: Unit, *, case: store.RoutedCase, referral: SupervisorReferral,
+                              work_order_id: str) -> None:
+    case.state, case.reason = "supervisor", referral.reason.zh
+    if referral.reason.code == "ping_pong":
+        event = PingPongDetected(work_order_id=work_order_id, case_number=case.case_number,
+                                 departments=list(referral.route))
+    else:
+        event = SupervisorReviewRequired(work_order_id=work_order_id, case_number=case.case_number,
+                                         departments=list(referral.route), reason=referral.reason.zh)
+    await _emit(unit, case, event)
+
+
+async def _emit(unit: Unit, case: store.RoutedCase, event: Event, actor: str = ROUTING) -> Envelope:
+    return await unit.emit(event, topic=WORKORDER_EVENTS, case_id=case.case_id, district=case.district,
+                           hall=case.hall, actor=actor)

@@ -1,0 +1,95 @@
+"""Routing's keyword-only queries; the rows are store.tables'."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, union_all
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.routing.domain.work_order import ENDED, OPEN, WorkOrderState
+from services.routing.store.tables import CatalogueVersion, RoutedCase, WorkingDayOverrides, WorkOrder
+
+
+async def routed_case(session: AsyncSession, *, case_id: str, for_update: bool = False) -> RoutedCase | None:
+    query = select(RoutedCase).where(RoutedCase.case_id == case_id)
+    return (await session.exec(query.with_for_update() if for_update else query)).first()
+
+
+async def routed_case_ids(session: AsyncSession, *, case_ids: list[str]) -> set[str]:
+    """Which of `case_ids` are routed already: one query for a whole batch of forwarded cases."""
+    query = select(RoutedCase.case_id).where(col(RoutedCase.case_id).in_(case_ids))
+    return set((await session.exec(query)).all())
+
+
+async def cases_in_state(session: AsyncSession, *, state: str, district: str | None = None,
+                         offset: int = 0, limit: int = 200) -> list[RoutedCase]:
+    query = select(RoutedCase).where(RoutedCase.state == state)
+    if district:
+        query = query.where(RoutedCase.district == district)
+    return list((await session.exec(query.order_by(RoutedCase.created_at).offset(offset).limit(limit))).all())
+
+
+async def replied_cases_since(session: AsyncSession, *, since: tuple[datetime, str] | None,
+                              limit: int = 5000) -> list[RoutedCase]:
+    """Replied cases after `since` (the last one seen: its reply time and id) in that order, `limit` at most;
+    the id orders cases replied in the same instant, so a page ending among them loses none."""
+    query = select(RoutedCase).where(RoutedCase.state == "replied")
+    if since is not None:
+        at, case_id = since
+        query = query.where(col(RoutedCase.replied_at) >= at,
+                            (col(RoutedCase.replied_at) > at) | (col(RoutedCase.case_id) > case_id))
+    return list((await session.exec(query.order_by(RoutedCase.replied_at, RoutedCase.case_id).limit(limit))).all())
+
+
+async def work_order(session: AsyncSession, *, work_order_id: str, for_update: bool = False) -> WorkOrder | None:
+    query = select(WorkOrder).where(WorkOrder.id == work_order_id)
+    return (await session.exec(query.with_for_update() if for_update else query)).first()
+
+
+async def work_orders_of_case(session: AsyncSession, *, case_id: str) -> list[WorkOrder]:
+    query = select(WorkOrder).where(WorkOrder.case_id == case_id).order_by(WorkOrder.created_at)
+    return list((await session.exec(query)).all())
+
+
+async def inbox_of(session: AsyncSession, *, department: str, state: WorkOrderState | None = None,
+                   offset: int = 0, limit: int = 200) -> list[WorkOrder]:
+    """A department's inbox: orders addressed to it, and orders escalated to it as coordinator.
+
+    With no state, its open orders. Open states read oldest first (the most urgent), ended ones newest first
+    (history is looked back through). Each half reads its own index up to `limit`, so a page costs the
+    same however many orders the department has finished. A later page (`offset`) reads what it skips.
+    """
+    states = [state] if state else list(OPEN)
+    newest_first = state in ENDED
+
+    def half(*where: Any) -> Any:
+        query = select(WorkOrder).where(col(WorkOrder.state).in_(states), *where)
+        ordered = query.order_by(col(WorkOrder.created_at).desc() if newest_first else col(WorkOrder.created_at))
+        return ordered.limit(offset + limit).subquery().select()
+
+    both = union_all(half(WorkOrder.department == department),
+                     half(WorkOrder.coordinator == department, WorkOrder.department != department)).subquery()
+    row = aliased(WorkOrder, both)
+    query = select(row).order_by(both.c.created_at.desc() if newest_first else both.c.created_at)
+    return list((await session.exec(query.offset(offset).limit(limit))).all())
+
+
+async def latest_catalogue_version(session: AsyncSession, *, district: str) -> int | None:
+    query = select(func.max(CatalogueVersion.version)).where(CatalogueVersion.district == district)
+    return (await session.exec(query)).first()
+
+
+async def catalogue_version(session: AsyncSession, *, district: str, version: int) -> CatalogueVersion | None:
+    return await session.get(CatalogueVersion, (district, version))
+
+
+async def catalogue_history(session: AsyncSession, *, district: str) -> list[CatalogueVersion]:
+    query = select(CatalogueVersion).where(CatalogueVersion.district == district)
+    return list((await session.exec(query.order_by(CatalogueVersion.version))).all())
+
+
+async def working_day_overrides(session: AsyncSession, *, for_update: bool = False) -> WorkingDayOverrides | None:
+    query = select(WorkingDayOverrides).where(WorkingDayOverrides.id == 1)
+    return (await session.exec(query.with_for_update() if for_update else query)).first()

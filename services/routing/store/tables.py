@@ -1,0 +1,106 @@
+"""Routing's tables: routed cases, work orders (工单), catalogue versions and the working-day overrides sla announced."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+from shared.db import no_items
+from shared.ids import new_id
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RoutedCase(SQLModel, table=True):
+    """A forwarded case as routing sees it: what was asked, what was decided, where its lead has been."""
+
+    __tablename__ = "routed_case"
+    # The suggestions' top-up (once per case view) reads the cases replied since its last look, in order.
+    __table_args__ = (Index("ix_routed_case_state_replied_at", "state", "replied_at", "case_id"),)
+
+    case_id: str = Field(primary_key=True)
+    case_number: str
+    district: str = Field(index=True)
+    hall: str | None = None
+    problem_kind: str
+    matter_code: str | None = None
+    description: str
+    tier: str = "general"  # the decision's tier; a manual assignment keeps it
+    suggested_departments: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外) | replied | withdrawn | merged
+    state: str
+    reason: str  # the rule's reason, shown to staff (zh)
+    best_guess: str | None = None
+    confidence: float = 0.0
+    catalogue_version: int
+    route: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))  # lead departments in order
+    returns: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))  # return reasons in order
+    referral: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    reply: str | None = None
+    replied_at: datetime | None = None
+    created_at: datetime = Field(default_factory=_now)
+
+
+class WorkOrder(SQLModel, table=True):
+    __tablename__ = "work_order"
+    # A department's inbox reads one state (or the few open ones) in creation order, as holder and as
+    # coordinator: a page of it, not the department's history. They also serve lookups by department alone.
+    __table_args__ = (
+        Index("ix_work_order_department_state_created_at", "department", "state", "created_at"),
+        Index("ix_work_order_coordinator_state_created_at", "coordinator", "state", "created_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    case_id: str = Field(index=True)
+    case_number: str
+    district: str
+    hall: str | None = None
+    department: str
+    role: str  # lead 主办 / assisting 协办
+    matter_code: str | None = None
+    tier: str
+    state: str = Field(index=True)
+    reason: str
+    created_at: datetime = Field(default_factory=_now)  # dispatched at
+    due_at: datetime | None = None
+    signed_at: datetime | None = None
+    reply: str | None = None
+    replied_by: str | None = None
+    replied_at: datetime | None = None
+    return_reason: str | None = None
+    return_note: str = ""
+    returned_at: datetime | None = None
+    cancelled_at: datetime | None = None  # 撤销: the case was withdrawn or merged
+    coordinator: str | None = None  # who holds it after an escalation 提级
+    extensions: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    escalations: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    meetings: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+
+
+class CatalogueVersion(SQLModel, table=True):
+    """One version of a district's catalogue (departments and matters); the highest version is in force."""
+
+    __tablename__ = "catalogue_version"
+
+    district: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    change: str  # what changed, e.g. "seeded from data files", "department archives added"
+    changed_by: str
+    created_at: datetime = Field(default_factory=_now)
+
+
+class WorkingDayOverrides(SQLModel, table=True):
+    """The working-day overrides sla announced last (shared.events.calendar), as routing counts with them: one row,
+    replaced by each newer announcement, so a return window counts the days a deadline does."""
+
+    __tablename__ = "working_day_overrides"
+
+    id: int = Field(default=1, primary_key=True)
+    years: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    days: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    announced_at: datetime  # the announcement's occurred_at: an older one arriving late changes nothing

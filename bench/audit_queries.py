@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.audit import log_store, reports, search
+from services.audit.store import audit_log, reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Dimension, Period
@@ -167,7 +167,7 @@ async def measure(url: str, cases: int, runs: int) -> None:
         ("high-frequency counts: one district, 4 months", lambda r: run_in_session(
             lambda s: reports.problem_counts(s, CaseFilter(district=(f"d{r % 10}",)), months=["2025-03", "2025-04", "2025-05", "2025-06"]))),
         ("timeline: one case among all log entries", lambda r: run_in_session(
-            lambda s: log_store.timeline(s, case_id=f"case-{random.randrange(cases)}"))),
+            lambda s: audit_log.timeline(s, case_id=f"case-{random.randrange(cases)}"))),
     ]
     for label, query in queries:
         await timed(label, runs, query)

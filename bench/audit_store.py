@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, not the one the shared venv's editable install names
 
 from services.audit.domain.signing import generate_signing_key
-from services.audit.log_store import IncomingEvent, Signer, append_events
-from services.audit.log_verification import verify_database
+from services.audit.store.audit_log import IncomingEvent, Signer, append_events
+from services.audit.store.verification import verify_database
 from shared import db, migrations
 from shared.ids import new_id
 

@@ -6,13 +6,13 @@ from types import SimpleNamespace
 
 from sqlmodel import select
 
-from services.audit import reports, search
+from services.audit.store import reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.signing import generate_signing_key
 from services.audit.handlers import append_and_apply
-from services.audit.log_store import Signer
-from services.audit.store import CaseFactsRow
+from services.audit.store.audit_log import Signer
+from services.audit.store.tables import CaseFactsRow
 from shared.envelope import Envelope
 from shared.events import case, sla, workorder
 from shared.runtime import Runtime

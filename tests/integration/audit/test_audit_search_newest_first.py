@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.audit import search
+from services.audit.store import search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
-from services.audit.store import CaseFactsRow
+from services.audit.store.tables import CaseFactsRow
 from shared.runtime import Runtime
 from tests.integration.audit.conftest import with_databases
 

@@ -12,14 +12,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func
 from sqlmodel import select
 
-from services.audit import reports, tallies
+from services.audit.store import reports, tallies
 from services.audit.domain.signing import generate_signing_key
 from services.audit.handlers import append_and_apply
-from services.audit.log_store import Signer
+from services.audit.store.audit_log import Signer
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.statistics import SHANGHAI, Dimension, Period
-from services.audit.gauges import refresh_gauges
-from services.audit.store import CaseFactsRow, CaseTallyRow, LogEntry
+from services.audit.metrics import refresh_gauges
+from services.audit.store.tables import CaseFactsRow, CaseTallyRow, LogEntry
 from shared.envelope import Envelope
 from shared.events.case import CaseAccepted, CaseRegistered
 from shared.events.workorder import WorkOrderDispatched

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 
 from services.audit.handlers import build_consumer
-from services.audit.log_store import Signer
+from services.audit.store.audit_log import Signer
 from shared import db, inbox, migrations, outbox
 from shared.consuming import BatchApplier, Consumer
 from shared.envelope import Envelope

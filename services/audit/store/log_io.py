@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit.domain.entries import ChainHead
-from services.audit.store import LogEntry
+from services.audit.store.tables import LogEntry
 
 
 ENTRY_FIELDS = (

@@ -21,11 +21,11 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.audit import tallies
+from services.audit.store import tallies
 from services.audit.domain.case_facts import CaseState
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Period, period_label
-from services.audit.store import CaseFactsRow
+from services.audit.store.tables import CaseFactsRow
 from shared.envelope import Envelope
 from shared.events import case, sla, workorder
 

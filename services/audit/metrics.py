@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import Gauge
 
-from services.audit import reports
-from services.audit.api import policy_at
 from services.audit.domain.assessment import assess_tallies
 from services.audit.domain.filters import CaseFilter
+from services.audit.domain.policy import policy_at
 from services.audit.domain.statistics import SHANGHAI, Dimension, Period, Tally, period_label
+from services.audit.store import reports
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.audit.domain.case_facts import CardColour
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import fts5_match, tsquery
-from services.audit.store import CaseFactsRow
+from services.audit.store.tables import CaseFactsRow
 
 C = CaseFactsRow.__table__.c  # type: ignore[attr-defined]
 _NAME_COLUMNS = ("hall", "district", "department", "channel", "kind", "matter")

@@ -22,7 +22,7 @@ from services.audit.domain.case_facts import CaseFacts, CaseState, Satisfaction
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.frequency import ProblemCount
 from services.audit.domain.statistics import COUNTED, SHANGHAI, Dimension, Period, Tally, contributions
-from services.audit.store import CaseTallyRow
+from services.audit.store.tables import CaseTallyRow
 
 T = CaseTallyRow.__table__.c  # type: ignore[attr-defined]
 NAMES = ("hall", "district", "department", "channel", "kind", "matter")

@@ -17,10 +17,10 @@ from sqlalchemy import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.audit import log_io
+from services.audit.store import log_io
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_due, sign_checkpoint
 from services.audit.domain.entries import ChainHead, append_entry, canonical_json
-from services.audit.store import ChainHeadRow, CheckpointRow, LogEntry
+from services.audit.store.tables import ChainHeadRow, CheckpointRow, LogEntry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,13 +10,13 @@ from sqlalchemy import and_, case, delete, func, insert, literal, select, union_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.audit import tallies
+from services.audit.store import tallies
 from services.audit.domain.case_facts import CLOSED_STATES
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.frequency import ProblemCount
 from services.audit.domain.statistics import Dimension, Period, Tally
-from services.audit.search import C, conditions
-from services.audit.store import CaseTallyRow
+from services.audit.store.search import C, conditions
+from services.audit.store.tables import CaseTallyRow
 
 
 def _flag(condition) -> object:  # noqa: ANN001 - a SQL boolean expression

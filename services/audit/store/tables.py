@@ -1,6 +1,6 @@
 """Audit's tables: the hash-chained log, its chain heads and signed checkpoints, and the case read model.
 
-Queries live beside them by concern: `log_store` (append, read, timeline), `read_model` (case facts from
+Queries live beside them by concern: `audit_log` (append, read, timeline), `read_model` (case facts from
 events), `search` (filters and full text), `reports` (statistics, assessment, frequency).
 """
 

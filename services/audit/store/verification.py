@@ -18,12 +18,12 @@ from contextlib import nullcontext
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import func, select
 
-from services.audit import log_scan, log_store
+from services.audit.store import audit_log, log_scan
 from services.audit.domain.checkpoints import SignedCheckpoint
 from services.audit.domain.signing import VerifyingKeys
 from services.audit.domain.slice_check import SliceReport, join_slices
 from services.audit.domain.verification import ChainCheck, VerificationReport, authentic_checkpoints
-from services.audit.store import ChainHeadRow
+from services.audit.store.tables import ChainHeadRow
 from shared import db
 
 SPLIT_FROM = 40_000  # entries: below this a fork costs more than it saves
@@ -38,7 +38,7 @@ async def verify_database(
     engine = create_async_engine(url)
     try:
         async with db.session_factory(engine)() as session:
-            checkpoints = await log_store.checkpoints(session)
+            checkpoints = await audit_log.checkpoints(session)
             entries = (await session.exec(select(func.coalesce(func.sum(ChainHeadRow.sequence), 0)))).one()
     finally:
         await engine.dispose()

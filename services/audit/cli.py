@@ -1,4 +1,4 @@
-"""`python -m services.audit.tools verify|export|verify-bundle|public-key|rotate-key`: the auditor's command line.
+"""`python -m services.audit tools verify|export|verify-bundle|public-key|rotate-key`: the auditor's command line.
 
 - verify: stream the whole log in chain order and check every link and signed checkpoint; prints one
   line per fault (naming the chain, sequence and event), exits 1 when any is found.
@@ -20,12 +20,12 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shared import db
-from services.audit import log_store
 from services.audit.config import AuditSettings, get_settings
 from services.audit.domain.case_bundle import BundleError, ProofRun, build_case_bundle, verify_case_bundle
 from services.audit.domain.signing import keyring, load_public_key_pem, public_key_to_pem
-from services.audit.keys import load_signing_key, rotate_signing_key, verifying_keys
-from services.audit.log_verification import verify_database
+from services.audit.store import audit_log
+from services.audit.store.keys import load_signing_key, rotate_signing_key, verifying_keys
+from services.audit.store.verification import verify_database
 
 
 def _public_keys(settings: AuditSettings, paths: list[Path] | None) -> dict[str, Ed25519PublicKey]:
@@ -40,19 +40,19 @@ async def export_case(settings: AuditSettings, case_id: str) -> dict[str, object
     try:
         sessions = db.session_factory(engine)
         async with sessions() as session, session.begin():
-            await log_store.sign_heads(session, private_key=private_key, now=datetime.now(UTC))
+            await audit_log.sign_heads(session, private_key=private_key, now=datetime.now(UTC))
         async with sessions() as session:
-            runs = await log_store.case_runs(session, case_id=case_id)
+            runs = await audit_log.case_runs(session, case_id=case_id)
         if not runs:
             raise BundleError(f"no log entries for case {case_id}")
-        proofs = [ProofRun(entries=entries, checkpoint=log_store.signed_checkpoint(cp)) for entries, cp in runs if cp]
+        proofs = [ProofRun(entries=entries, checkpoint=audit_log.signed_checkpoint(cp)) for entries, cp in runs if cp]
         return build_case_bundle(case_id=case_id, runs=proofs, private_key=private_key, exported_at=datetime.now(UTC))
     finally:
         await engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.audit.tools", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m services.audit tools", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="check every entry and signed checkpoint of the log")
     verify.add_argument("--public-key", type=Path, action="append",
@@ -92,7 +92,3 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(public_key_to_pem(load_signing_key(settings).public_key()).decode())
     except (ValueError, OSError) as error:  # bad settings, key, file or case: one clear line
         sys.exit("error: " + " ".join(str(error).split()))
-
-
-if __name__ == "__main__":
-    main()

@@ -52,7 +52,9 @@ from shared.events.notification import (  # noqa: E402
 )
 from shared.events.workorder import WorkOrderDispatched  # noqa: E402
 from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS  # noqa: E402
-from services.notify.personal_data import notify_keyring, seal_request  # noqa: E402
+from shared.personal_data import get_keyring  # noqa: E402
+from services.notify.config import NotifySettings  # noqa: E402
+from services.notify.store.personal_data import seal_request  # noqa: E402
 
 IDLE_S = 3.0
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
@@ -93,9 +95,9 @@ def packs_dir(root: Path, sink_url: str) -> Path:
 
 
 def delivery_table():  # noqa: ANN201 - imported late: the checkout's notify, after the path above
-    from services.notify import store
+    from services.notify.store import tables
 
-    return store.Delivery.__table__
+    return tables.Delivery.__table__
 
 
 class Delivered:
@@ -142,6 +144,7 @@ async def attempt_figures(engine: AsyncEngine) -> tuple[int, list[str]]:
 async def store_history(url: str, count: int) -> None:
     """`count` delivered notifications of earlier cases, as months in service leave them."""
     table, now, engine = delivery_table(), datetime.now(UTC), create_async_engine(url)
+    keyring = get_keyring(environment=NotifySettings().environment)  # as the notify processes read it
     try:
         for first in range(0, count, 10_000):
             rows = []
@@ -149,7 +152,7 @@ async def store_history(url: str, count: int) -> None:
                 delivery_id = f"history-{number}"
                 request = NotificationRequested(delivery_id=delivery_id, channel="webhook", recipient="department:market",
                                                 template="workorder_dispatched_department",
-                                                sealed_message=seal_message(notify_keyring(), RequestedMessage(
+                                                sealed_message=seal_message(keyring, RequestedMessage(
                                                     subject="s", body="b"), delivery_id=delivery_id),
                                                 trigger_event_id=f"history-event-{number}")
                 envelope = Envelope.wrap(request, source="notify", case_id=f"history-{number}", district="demo",
@@ -158,7 +161,7 @@ async def store_history(url: str, count: int) -> None:
                              "recipient": request.recipient, "template": request.template,
                              "event_type": "workorder.dispatched", "state": "delivered", "attempts": 1, "due_at": None,
                              "last_error": None, "created_at": now,
-                             "request": seal_request(notify_keyring(), envelope.model_dump_json(),
+                             "request": seal_request(keyring, envelope.model_dump_json(),
                                                      delivery_id=delivery_id),
                              "delivered_at": now})
             async with engine.begin() as connection:

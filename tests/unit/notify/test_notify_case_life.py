@@ -5,8 +5,8 @@ import random
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from services.notify.channels.file import FileSinkChannel
-from services.notify.channels.recording import RecordingChannel
+from services.notify.workers.channels.file import FileSinkChannel
+from services.notify.workers.channels.recording import RecordingChannel
 from services.notify.domain.compose import compose
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.model import ChannelName, CitizenContact, NotificationContext

@@ -2,8 +2,9 @@
 
 import asyncio
 
-from services.notify.channels.base import Channel, DeliveryFailed
-from services.notify.dispatch import Claimed, Dispatcher, GroupCommit, Held
+from services.notify.workers.channels.base import Channel, DeliveryFailed
+from services.notify.store.group_commit import GroupCommit
+from services.notify.workers.dispatch import Claimed, Dispatcher, Held
 from services.notify.domain.circuit_breaker import CircuitBreaker
 from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
@@ -50,7 +51,7 @@ def claimed(case: str, number: int) -> Claimed:
 def dispatcher(adapter: Channel, *, concurrency: int) -> Dispatcher:
     return Dispatcher(adapters={ChannelName.webhook: adapter}, policy=RetryPolicy(), limiter=ChannelRateLimiter(limits={}),
                       new_breaker=lambda: CircuitBreaker(failure_threshold=1000, reset_timeout=1.0),
-                      concurrency=concurrency)
+                      keyring=KEYRING, concurrency=concurrency)
 
 
 async def test_sends_in_flight_on_a_channel_never_exceed_its_concurrency():

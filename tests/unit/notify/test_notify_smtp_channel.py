@@ -2,7 +2,7 @@
 
 from email import message_from_bytes, policy
 
-from services.notify.channels.smtp import EmailChannel, SmtpSettings
+from services.notify.workers.channels.smtp import EmailChannel, SmtpSettings
 from services.notify.domain.model import ChannelName
 from services.notify.domain.results import Outcome
 

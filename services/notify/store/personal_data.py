@@ -6,11 +6,8 @@ delivery's stored request (its envelope, with the address and the rendered messa
 bound to its delivery id. Both are opened only to plan and to send.
 """
 
-from functools import cache
-
-from shared.personal_data import Keyring, get_keyring
+from shared.personal_data import Keyring
 from shared.personal_data.rotation import SealedTable
-from services.notify.config import get_settings
 
 CONTACT_FIELDS = ("name", "phone", "email")
 
@@ -26,12 +23,6 @@ def request_context(column: str, delivery_id: str) -> str:
 CONTACT_TABLE = SealedTable(table="citizencontact", key="case_id", columns=CONTACT_FIELDS, context=contact_context)
 DELIVERY_TABLE = SealedTable(table="delivery", key="delivery_id", columns=("request",), context=request_context)
 SEALED_TABLES = (CONTACT_TABLE, DELIVERY_TABLE)
-
-
-@cache
-def notify_keyring() -> Keyring:
-    """The keyring of this process's environment (BANCHENG_PII_*), read once, as the rules are."""
-    return get_keyring(environment=get_settings().environment)
 
 
 def seal_request(keyring: Keyring, envelope_json: str, *, delivery_id: str) -> str:

@@ -1,16 +1,17 @@
 """The channel adapters and the dispatcher this process runs, from its settings."""
 
-from services.notify.channels.base import Channel
-from services.notify.channels.dingtalk import DingTalkRobotChannel
-from services.notify.channels.file import FileSinkChannel
-from services.notify.channels.hotline import HotlineChannel
-from services.notify.channels.http import HttpClient
-from services.notify.channels.sms import SmsChannel, load_sms_gateway
-from services.notify.channels.smtp import EmailChannel, SmtpSettings
-from services.notify.channels.webhook import WebhookChannel
-from services.notify.channels.wecom import WeComRobotChannel
+from services.notify.workers.channels.base import Channel
+from services.notify.workers.channels.dingtalk import DingTalkRobotChannel
+from services.notify.workers.channels.file import FileSinkChannel
+from services.notify.workers.channels.hotline import HotlineChannel
+from services.notify.workers.channels.http import HttpClient
+from services.notify.workers.channels.sms import SmsChannel, load_sms_gateway
+from services.notify.workers.channels.smtp import EmailChannel, SmtpSettings
+from services.notify.workers.channels.webhook import WebhookChannel
+from services.notify.workers.channels.wecom import WeComRobotChannel
+from shared.personal_data import Keyring
 from services.notify.config import NotifySettings
-from services.notify.dispatch import Dispatcher
+from services.notify.workers.dispatch import Dispatcher
 from services.notify.domain.circuit_breaker import CircuitBreaker
 from services.notify.domain.model import ChannelName
 from services.notify.domain.rate_limit import ChannelRateLimiter, RateLimit
@@ -39,7 +40,7 @@ def build_adapters(settings: NotifySettings, channels: set[ChannelName], *, clie
     return {channel: builders[channel]() for channel in sorted(channels)}
 
 
-def build_dispatcher(settings: NotifySettings, channels: set[ChannelName]) -> Dispatcher:
+def build_dispatcher(settings: NotifySettings, channels: set[ChannelName], *, keyring: Keyring) -> Dispatcher:
     limits = {c: RateLimit(per_second=rate, burst=settings.rate_burst) for c, rate in settings.rate_limits.items()}
     # One keep-alive pool for every HTTP channel, room for each channel's sends in flight (the
     # dispatcher bounds those per channel).
@@ -50,6 +51,7 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName]) -> Di
         policy=RetryPolicy(max_attempts=settings.retry_max_attempts, base=settings.retry_base_s, cap=settings.retry_cap_s),
         limiter=ChannelRateLimiter(limits=limits),
         new_breaker=lambda: CircuitBreaker(failure_threshold=settings.breaker_failures, reset_timeout=settings.breaker_reset_s),
+        keyring=keyring,
         concurrency=settings.send_concurrency,
         claim_batch=settings.claim_batch,
         poll_s=settings.dispatch_poll_s,

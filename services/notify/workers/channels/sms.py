@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from ..domain.addresses import normalise_phone, url_problem
-from ..domain.model import ChannelName, Message
+from services.notify.domain.addresses import normalise_phone, url_problem
+from services.notify.domain.model import ChannelName, Message
 from .base import Channel, DeliveryFailed
 from .http import HttpClient, json_bytes, response_json
 

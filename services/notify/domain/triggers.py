@@ -2,16 +2,17 @@
 
 Each event contributes facts (case number, hall, lead department, deadlines) and, when a rule may apply,
 a Trigger: the rule key to look up (the event's `type`, or `type:variant` for cards), the departments it
-concerns, and the event's own template variables.
+concerns, and the event's own template variables. `facts` is the case's row as the planner holds it
+(`store.casebook.Row`: its columns as attributes).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from shared.events import case, sla, workorder
 from shared.events.base import Event
-from services.notify.casebook import Row
 
 SATISFACTION = {"satisfied": "满意 / satisfied", "basically_satisfied": "基本满意 / basically satisfied",
                 "dissatisfied": "不满意 / dissatisfied"}
@@ -44,7 +45,7 @@ class Trigger:
                    only_departments=raw["only_departments"], variables=variables)
 
 
-def learn(facts: Row, event: Event) -> None:
+def learn(facts: SimpleNamespace, event: Event) -> None:
     """Update what notify knows of the case from `event` (any stream)."""
     if number := getattr(event, "case_number", None):
         facts.case_number = number
@@ -64,7 +65,7 @@ def learn(facts: Row, event: Event) -> None:
             facts.work_order_due_at = event.due_at
 
 
-def trigger_for(event: Event, facts: Row) -> Trigger | None:
+def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
     """The Trigger `event` raises, or None for events no rule is about."""
     match event:
         case case.CaseRegistered() | case.CaseArchived():

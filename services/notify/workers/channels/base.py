@@ -6,10 +6,10 @@ import logging
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-from ..domain.addresses import address_problem
+from services.notify.domain.addresses import address_problem
 from shared.masking import mask_text
-from ..domain.model import ChannelName, Message
-from ..domain.results import DeliveryResult, Outcome
+from services.notify.domain.model import ChannelName, Message
+from services.notify.domain.results import DeliveryResult, Outcome
 
 log = logging.getLogger(__name__)
 

@@ -19,21 +19,21 @@ from shared.consuming import Unit
 from shared.envelope import Envelope
 from shared.events.notification import NotificationFailed, NotificationRequested, RequestedMessage, seal_message
 from shared.topics import NOTIFY_RESULTS, channel_topic
-from services.notify import store
-from services.notify.casebook import Row
+from services.notify.store import tables
+from services.notify.store.casebook import Row
 from services.notify.domain.compose import compose
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.model import CitizenContact, Delivery, NotificationContext, TemplateValue
 from services.notify.domain.planner import plan
 from services.notify.domain.templates import TemplateError
-from services.notify.personal_data import CONTACT_FIELDS, contact_context, notify_keyring, seal_request
+from services.notify.store.personal_data import CONTACT_FIELDS, contact_context, seal_request
 from shared.personal_data import Keyring
-from services.notify.triggers import Trigger
+from services.notify.domain.triggers import Trigger
 
 log = logging.getLogger(__name__)
 SUMMARY_CHARS = 80
 DEADLINE_UNKNOWN = "待定 / to be set"
-DELIVERY = store.Delivery.__table__
+DELIVERY = tables.Delivery.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,9 @@ def plan_trigger(
     return [Planned(delivery, cause, facts.district, facts.hall) for delivery in deliveries]
 
 
-async def request_new(session: AsyncSession, service: str, planned: list[Planned], config: NotifyConfig) -> int:
+async def request_new(
+    session: AsyncSession, service: str, planned: list[Planned], config: NotifyConfig, *, keyring: Keyring
+) -> int:
     """Stage the requests of the deliveries not in the table yet, in order; returns how many were new."""
     if not planned:
         return 0
@@ -79,13 +81,14 @@ async def request_new(session: AsyncSession, service: str, planned: list[Planned
     for item in planned:
         if item.delivery.delivery_id not in known:
             known.add(item.delivery.delivery_id)
-            rows.append(await _request(Unit(session=session, service=service, cause=item.cause), item, config, now))
+            unit = Unit(session=session, service=service, cause=item.cause)
+            rows.append(await _request(unit, item, config, now, keyring=keyring))
     if rows:
         await connection.execute(insert(DELIVERY), rows)
     return len(rows)
 
 
-async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetime) -> dict[str, Any]:
+async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetime, *, keyring: Keyring) -> dict[str, Any]:
     """Stage the delivery's request (or its failure to compose); returns its row."""
     delivery = item.delivery
     row = {
@@ -110,7 +113,7 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
         NotificationRequested(
             delivery_id=delivery.delivery_id, channel=delivery.channel.value, recipient=delivery.recipient_id,
             template=delivery.template, trigger_event_id=delivery.event_id, trigger_event_type=delivery.event_type,
-            sealed_message=seal_message(notify_keyring(), RequestedMessage(
+            sealed_message=seal_message(keyring, RequestedMessage(
                 address=delivery.address, recipient_name=delivery.recipient_name, subject=message.subject,
                 body=message.text, markdown=message.markdown), delivery_id=delivery.delivery_id),
             case_number=str(delivery.variables["case_number"]),
@@ -120,7 +123,7 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
         topic=channel_topic(delivery.channel.value), **where,
     )
     # Due when the request says (its order among a recipient's messages); the worker's queueing makes it sendable.
-    sealed = seal_request(notify_keyring(), request.model_dump_json(), delivery_id=delivery.delivery_id)
+    sealed = seal_request(keyring, request.model_dump_json(), delivery_id=delivery.delivery_id)
     return {**row, "due_at": delivery.not_before, "request": sealed}
 
 

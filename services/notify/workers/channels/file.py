@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..domain.model import ChannelName, Message
+from services.notify.domain.model import ChannelName, Message
 from .base import Channel
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
-from services.notify import store
+from services.notify.store import tables
 
 
 class Row(SimpleNamespace):
@@ -26,9 +26,9 @@ class Row(SimpleNamespace):
 
 @dataclass
 class CaseBook:
-    facts: dict[str, Row]  # store.CaseFacts rows by case
-    contacts: dict[str, Row]  # store.CitizenContact rows by case
-    triggers: dict[str, list[Row]]  # store.TriggerRecord rows by case, oldest first
+    facts: dict[str, Row]  # tables.CaseFacts rows by case
+    contacts: dict[str, Row]  # tables.CitizenContact rows by case
+    triggers: dict[str, list[Row]]  # tables.TriggerRecord rows by case, oldest first
     _new: set[int] = field(default_factory=set)  # id() of rows to insert
     _changed: set[int] = field(default_factory=set)  # id() of rows read, then changed: to update
     _trigger_ids: set[str] = field(default_factory=set)
@@ -36,9 +36,9 @@ class CaseBook:
     @classmethod
     async def load(cls, connection: AsyncConnection, case_ids: Iterable[str]) -> "CaseBook":
         ids = sorted(set(case_ids))
-        facts = await _rows(connection, store.CaseFacts.__table__, ids)
-        contacts = await _rows(connection, store.CitizenContact.__table__, ids)
-        triggers = await _rows(connection, store.TriggerRecord.__table__, ids)
+        facts = await _rows(connection, tables.CaseFacts.__table__, ids)
+        contacts = await _rows(connection, tables.CitizenContact.__table__, ids)
+        triggers = await _rows(connection, tables.TriggerRecord.__table__, ids)
         book = cls(facts={f.case_id: f for f in facts}, contacts={c.case_id: c for c in contacts}, triggers={})
         for record in sorted(triggers, key=lambda r: r.occurred_at):
             book.triggers.setdefault(record.case_id, []).append(record)
@@ -53,12 +53,12 @@ class CaseBook:
     def facts_of(self, case_id: str, district: str) -> Row:
         """The case's facts, new ones when the case is not known yet."""
         if case_id not in self.facts:
-            self.facts[case_id] = self._added(new_row(store.CaseFacts, case_id=case_id, district=district))
+            self.facts[case_id] = self._added(new_row(tables.CaseFacts, case_id=case_id, district=district))
         return self.facts[case_id]
 
     def contact_of(self, case_id: str) -> Row:
         if case_id not in self.contacts:
-            self.contacts[case_id] = self._added(new_row(store.CitizenContact, case_id=case_id))
+            self.contacts[case_id] = self._added(new_row(tables.CitizenContact, case_id=case_id))
         return self.contacts[case_id]
 
     def has_trigger(self, event_id: str) -> bool:
@@ -77,8 +77,8 @@ class CaseBook:
     async def save(self, connection: AsyncConnection) -> None:
         """Insert the new rows and update the changed ones, a statement per table and kind."""
         triggers = [record for records in self.triggers.values() for record in records]
-        for model, rows in ((store.CaseFacts, self.facts.values()), (store.CitizenContact, self.contacts.values()),
-                            (store.TriggerRecord, triggers)):
+        for model, rows in ((tables.CaseFacts, self.facts.values()), (tables.CitizenContact, self.contacts.values()),
+                            (tables.TriggerRecord, triggers)):
             await _write(connection, model.__table__,
                          new=[row for row in rows if id(row) in self._new],
                          changed=[row for row in rows if id(row) in self._changed])

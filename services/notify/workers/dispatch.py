@@ -16,8 +16,8 @@ statement over the pass, and each claimed request is parsed once. Sends go over 
 import asyncio
 import logging
 import random
-from contextlib import contextmanager, nullcontext
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -35,20 +35,21 @@ from shared.events.notification import (
 from shared import outbox, tracing
 from shared.runtime import Runtime
 from shared.topics import NOTIFY_RESULTS, dead_letter_topic
-from services.notify import store
-from services.notify.channels.base import Channel
-from services.notify.channels.http import HttpClient
+from services.notify.store import tables
+from services.notify.store.group_commit import GroupCommit
+from services.notify.workers.channels.base import Channel
+from services.notify.workers.channels.http import HttpClient
 from services.notify.domain.circuit_breaker import CircuitBreaker
 from shared.masking import mask_text
 from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import DeliveryResult, Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
-from services.notify.personal_data import notify_keyring, open_request
-from shared.personal_data import SealedValueError
+from services.notify.store.personal_data import open_request
+from shared.personal_data import Keyring, SealedValueError
 
 log = logging.getLogger(__name__)
-DELIVERY = store.Delivery.__table__
+DELIVERY = tables.Delivery.__table__
 # result: delivered, retrying (a retry is scheduled) or failed (for good, dead-lettered). Attempts put off
 # by a breaker, a rate limit or an earlier message waiting are not attempts and are not counted.
 DELIVERIES = Counter("bancheng_notify_deliveries_total", "Delivery attempts recorded, by channel and result",
@@ -68,7 +69,6 @@ class Held:
 
 
 Outcome_ = DeliveryResult | Deferred | Held
-Record = Callable[[list[tuple["Claimed", Outcome_]]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,7 @@ class Dispatcher:
     policy: RetryPolicy
     limiter: ChannelRateLimiter
     new_breaker: Callable[[], CircuitBreaker]
+    keyring: Keyring  # opens the stored requests
     http: HttpClient | None = None  # the adapters' shared pool: closed when the loop ends
     concurrency: int = 16  # sends in flight per channel
     claim_batch: int = 64
@@ -164,7 +165,7 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - the next renewal may pass; a lapsed lease costs a re-send, no loss
                 log.exception("lease renewal failed")
 
-    async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit | None" = None) -> list[Outcome_]:
+    async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit[tuple[Claimed, Outcome_]] | None" = None) -> list[Outcome_]:
         """Attempt each claimed delivery: each queue in order, `concurrency` queues at a time per channel.
 
         With `commits`, each attempt (with the rest of its queue, held, when it stops the queue) is
@@ -209,13 +210,13 @@ class Dispatcher:
             due = (
                 select(DELIVERY.c.delivery_id, DELIVERY.c.request, DELIVERY.c.attempts, DELIVERY.c.last_error)
                 .where(DELIVERY.c.channel.in_([c.value for c in self.adapters]))
-                .where(store.IS_DUE, DELIVERY.c.due_at <= now, DELIVERY.c.request.is_not(None))
+                .where(tables.IS_DUE, DELIVERY.c.due_at <= now, DELIVERY.c.request.is_not(None))
                 .order_by(DELIVERY.c.due_at, DELIVERY.c.created_at)
                 .limit(self.claim_batch)
                 .with_for_update(skip_locked=True)  # several notify replicas on PostgreSQL
             )
             rows = (await connection.execute(due)).all()
-            claimed, keyring = [], notify_keyring()
+            claimed, keyring = [], self.keyring
             for row in rows:
                 try:
                     envelope = Envelope.model_validate_json(
@@ -322,7 +323,7 @@ class Dispatcher:
     async def _until_next_due(self, runtime: Runtime) -> float:
         async with runtime.sessions() as session:
             query = select(func.min(DELIVERY.c.due_at)).where(
-                DELIVERY.c.channel.in_([c.value for c in self.adapters]), store.IS_DUE
+                DELIVERY.c.channel.in_([c.value for c in self.adapters]), tables.IS_DUE
             )
             due = await session.scalar(query)
         if due is None:
@@ -336,60 +337,6 @@ class Dispatcher:
         if key not in self._breakers:
             self._breakers[key] = self.new_breaker()
         return self._breakers[key]
-
-
-class GroupCommit:
-    """Attempts recorded together: each `add` waits until its own are written. A write waits, a moment at
-    most (`linger_s`), until every sender still sending has added its attempt, so one write records a
-    round of sends: a write per attempt or two cost more CPU than the sends themselves (docs/notify.md)."""
-
-    def __init__(self, write: Record, *, linger_s: float = 0.02) -> None:
-        self._write = write
-        self._linger_s = linger_s
-        self._senders = 0
-        self._waiting: list[tuple[list[tuple[Claimed, Outcome_]], asyncio.Future[None]]] = []
-        self._all_in = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
-
-    @contextmanager
-    def sender(self) -> Iterator[None]:
-        """Around a sender's run: while it runs, a write waits for its attempt (up to `linger_s`)."""
-        self._senders += 1
-        try:
-            yield
-        finally:
-            self._senders -= 1
-            self._note()
-
-    async def add(self, settled: list[tuple[Claimed, Outcome_]]) -> None:
-        written = asyncio.get_running_loop().create_future()
-        self._waiting.append((settled, written))
-        self._note()
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain())
-        await written
-
-    def _note(self) -> None:
-        if len(self._waiting) >= self._senders:
-            self._all_in.set()
-
-    async def _drain(self) -> None:
-        while self._waiting:
-            if len(self._waiting) < self._senders:
-                self._all_in.clear()
-                try:
-                    await asyncio.wait_for(self._all_in.wait(), self._linger_s)
-                except TimeoutError:
-                    pass  # a slow send: the others are written without it
-            batch, self._waiting = self._waiting, []
-            try:
-                await self._write([pair for settled, _written in batch for pair in settled])
-            except Exception as error:  # noqa: BLE001 - each waiting sender's pass fails with it
-                for _settled, written in batch:
-                    written.set_exception(error)
-            else:
-                for _settled, written in batch:
-                    written.set_result(None)
 
 
 def _message(item: Claimed) -> Message:

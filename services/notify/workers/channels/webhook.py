@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..domain.model import ChannelName, Message
+from services.notify.domain.model import ChannelName, Message
 from .base import Channel
 from .http import HttpClient, json_bytes
 from shared.webhook_signing import signed_headers

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..domain.addresses import url_problem
-from ..domain.model import ChannelName, HotlineStatus, Message
+from services.notify.domain.addresses import url_problem
+from services.notify.domain.model import ChannelName, HotlineStatus, Message
 from .base import Channel, DeliveryFailed
 from .http import HttpClient, json_bytes
 from shared.webhook_signing import signed_headers

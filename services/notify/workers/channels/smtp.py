@@ -9,7 +9,7 @@ from email.utils import formataddr, formatdate
 
 from pydantic import BaseModel, ConfigDict
 
-from ..domain.model import ChannelName, Message
+from services.notify.domain.model import ChannelName, Message
 from .base import Channel, DeliveryFailed
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain.model import ChannelName, Message
+from services.notify.domain.model import ChannelName, Message
 from .base import Channel
 from .http import HttpClient, json_bytes
 from .robots import check_errcode, truncate_utf8

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from ..domain.model import ChannelName, Message
-from ..domain.results import Outcome
+from services.notify.domain.model import ChannelName, Message
+from services.notify.domain.results import Outcome
 from .base import Channel, DeliveryFailed
 
 

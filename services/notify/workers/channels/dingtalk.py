@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
-from ..domain.model import ChannelName, Message
+from services.notify.domain.model import ChannelName, Message
 from .base import Channel
 from .http import HttpClient, json_bytes
 from .robots import check_errcode, truncate_utf8

@@ -19,8 +19,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.audit.store import log_io
 from services.audit.domain.checkpoints import SignedCheckpoint, checkpoint_due, sign_checkpoint
-from services.audit.domain.entries import ChainHead, append_entry, canonical_json
+from services.audit.domain.entries import ENTRY_FIELDS, ChainHead, append_entry, canonical_json
 from services.audit.store.tables import ChainHeadRow, CheckpointRow, LogEntry
+
+
+# A stored row is the entry with payload and headers (adjacent fields) as the JSON text hashed (`log_io`).
+_PAYLOAD, _AFTER_HEADERS = ENTRY_FIELDS.index("payload"), ENTRY_FIELDS.index("headers") + 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,10 +85,7 @@ async def append_events(
             payload=orjson.Fragment(payload),
             headers=orjson.Fragment(headers),
         )
-        rows.append((
-            entry.topic, entry.partition, entry.sequence, entry.event_id, entry.event_type, entry.occurred_at,
-            entry.case_id, payload.decode(), headers.decode(), entry.prev_hash, entry.entry_hash,
-        ))
+        rows.append(entry[:_PAYLOAD] + (payload.decode(), headers.decode()) + entry[_AFTER_HEADERS:])
         heads[key] = entry.head
         if checkpoint_due(sequence=entry.sequence, every=signer.every):
             signed = sign_checkpoint(head=entry.head, private_key=signer.private_key, signed_at=now)

@@ -4,7 +4,7 @@ Through the ORM or Core each row costs more than hashing it: per-row parameter p
 re-encoding, and on PostgreSQL one INSERT per row. Here a batch goes in as one COPY (PostgreSQL) or one
 `executemany` (SQLite), with payload and headers already encoded.
 
-Rows are tuples in `ENTRY_FIELDS` order; `payload` and `headers` are JSON text.
+Rows are tuples in `ENTRY_FIELDS` order (`domain.entries`); `payload` and `headers` are JSON text.
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,14 +13,9 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.audit.domain.entries import ChainHead
+from services.audit.domain.entries import ENTRY_FIELDS, ChainHead
 from services.audit.store.tables import LogEntry
 
-
-ENTRY_FIELDS = (
-    "topic", "partition", "sequence", "event_id", "event_type", "occurred_at", "case_id",
-    "payload", "headers", "prev_hash", "entry_hash",
-)
 _OCCURRED_AT = ENTRY_FIELDS.index("occurred_at")
 _OCCURRED_AT_TYPE = LogEntry.__table__.c.occurred_at.type  # type: ignore[attr-defined]
 _COLUMNS = ", ".join(f'"{name}"' for name in ENTRY_FIELDS)

@@ -5,36 +5,36 @@ events), `search` (filters and full text), `reports` (statistics, assessment, fr
 """
 
 from datetime import datetime
-from typing import Any
+from typing import get_type_hints
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+from services.audit.domain.entries import ENTRY_FIELDS, AuditEntry
+
+_ENTRY_TYPES = get_type_hints(AuditEntry)
 
 
 class LogEntry(SQLModel, table=True):
     """One event as it travelled, linked to the entry before it in its (topic, partition) chain.
 
-    Attribute names match `domain.entries.StoredEntry`, so rows go straight to `verify_log`.
-    Everything the timeline shows (source, actor) is read from the hashed headers, never a side column.
+    Its columns after `id` are the fields of `domain.entries.AuditEntry`, in their order and of their types
+    (topic, partition, sequence, event_id, event_type, occurred_at, case_id, payload, headers, prev_hash,
+    entry_hash): defined there once, so rows go straight to `verify_log` and to exports. Below, only what a
+    column adds (keys, indexes, JSON storage). Everything the timeline shows (source, actor) is read from the
+    hashed headers, never a side column.
     """
 
     __tablename__ = "audit_entry"
     __table_args__ = (UniqueConstraint("topic", "partition", "sequence", name="uq_audit_entry_chain_position"),)
+    __annotations__ = {"id": int | None, **{name: _ENTRY_TYPES[name] for name in ENTRY_FIELDS}}
 
-    id: int | None = Field(default=None, primary_key=True)
-    topic: str
-    partition: int
-    sequence: int
-    event_id: str = Field(unique=True)
-    event_type: str
-    occurred_at: datetime
-    case_id: str | None = Field(default=None, index=True)
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    headers: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
-    prev_hash: str
-    entry_hash: str
+    id = Field(default=None, primary_key=True)
+    event_id = Field(unique=True)
+    case_id = Field(default=None, index=True)
+    payload = Field(sa_column=Column(JSON, nullable=False))
+    headers = Field(sa_column=Column(JSON, nullable=False))
 
 
 class ChainHeadRow(SQLModel, table=True):

@@ -31,10 +31,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared import db, migrations
-from services.audit import log_store, reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Dimension, Period
+from services.audit.store import audit_log, reports, search
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 EVENTS_PER_CASE = 7
@@ -231,7 +231,7 @@ async def measure(url: str, cases: int, runs: int) -> None:
         ),
         (
             "timeline: one case among all log entries",
-            lambda r: run_in_session(lambda s: log_store.timeline(s, case_id=f"case-{random.randrange(cases)}")),
+            lambda r: run_in_session(lambda s: audit_log.timeline(s, case_id=f"case-{random.randrange(cases)}")),
         ),
     ]
     for label, query in queries:

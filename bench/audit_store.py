@@ -27,8 +27,8 @@ sys.path.insert(
 from shared import db, migrations
 from shared.ids import new_id
 from services.audit.domain.signing import generate_signing_key
-from services.audit.log_store import IncomingEvent, Signer, append_events
-from services.audit.log_verification import verify_database
+from services.audit.store.audit_log import IncomingEvent, Signer, append_events
+from services.audit.store.verification import verify_database
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "audit" / "migrations"
 BATCH = 500  # the consumer's batch: one transaction per batch

@@ -25,10 +25,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from notify_throughput import store_history
 
 from shared import db, migrations
-from services.notify import store
-from services.notify.adapters import build_dispatcher
+from shared.personal_data import get_keyring
 from services.notify.config import NotifySettings
 from services.notify.domain.model import ChannelName
+from services.notify.store import tables
+from services.notify.workers.adapters import build_dispatcher
 
 PASSES = 20
 
@@ -37,7 +38,8 @@ async def time_passes(url: str, channels: set[ChannelName]) -> tuple[float, floa
     """Milliseconds a claim and a next-due query take, on average over `PASSES`."""
     engine = db.create_engine(url)
     try:
-        dispatcher = build_dispatcher(NotifySettings(database_url=url), channels)
+        settings = NotifySettings(database_url=url)
+        dispatcher = build_dispatcher(settings, channels, keyring=get_keyring(environment=settings.environment))
         runtime = SimpleNamespace(sessions=db.session_factory(engine))
         figures = []
         for query in (dispatcher._claim, dispatcher._until_next_due):
@@ -57,7 +59,7 @@ async def main(args: argparse.Namespace) -> None:
                if args.postgres else f"sqlite+aiosqlite:///{work}/notify.db")
         await db.ensure_postgres_database(url)
         try:
-            await asyncio.to_thread(migrations.upgrade, url, Path(store.__file__).parent / "migrations")
+            await asyncio.to_thread(migrations.upgrade, url, Path(tables.__file__).parent.parent / "migrations")
             await store_history(url, args.history)
             every = NotifySettings(database_url=url).enabled_channels()
             for label, channels in (("every default channel", every), ("one channel (webhook)", {ChannelName.webhook})):

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shared import db
-from shared.dev.broker import DevBroker, free_port
+from shared.devbroker import DevBroker, free_port
 from shared.envelope import Envelope
 from shared.events.notification import (
     NotificationDelivered,
@@ -54,8 +54,10 @@ from shared.events.notification import (
     seal_message,
 )
 from shared.events.workorder import WorkOrderDispatched
+from shared.personal_data import get_keyring
 from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS
-from services.notify.personal_data import notify_keyring, seal_request
+from services.notify.config import NotifySettings
+from services.notify.store.personal_data import seal_request
 
 IDLE_S = 3.0
 WARM_UP_EVENTS = 64  # over every partition: each process has joined its groups and touched its tables
@@ -96,9 +98,9 @@ def packs_dir(root: Path, sink_url: str) -> Path:
 
 
 def delivery_table():
-    from services.notify import store
+    from services.notify.store import tables
 
-    return store.Delivery.__table__
+    return tables.Delivery.__table__
 
 
 class Delivered:
@@ -145,6 +147,7 @@ async def attempt_figures(engine: AsyncEngine) -> tuple[int, list[str]]:
 async def store_history(url: str, count: int) -> None:
     """`count` delivered notifications of earlier cases, as months in service leave them."""
     table, now, engine = delivery_table(), datetime.now(UTC), create_async_engine(url)
+    keyring = get_keyring(environment=NotifySettings().environment)  # as the notify processes read it
     try:
         for first in range(0, count, 10_000):
             rows = []
@@ -156,19 +159,30 @@ async def store_history(url: str, count: int) -> None:
                     recipient="department:market",
                     template="workorder_dispatched_department",
                     sealed_message=seal_message(
-                        notify_keyring(), RequestedMessage(subject="s", body="b"), delivery_id=delivery_id
+                        keyring, RequestedMessage(subject="s", body="b"), delivery_id=delivery_id
                     ),
                     trigger_event_id=f"history-event-{number}",
                 )
-                envelope = Envelope.wrap(request, source="notify", case_id=f"history-{number}", district="demo",
-                                        actor="service:notify")
-                rows.append({"delivery_id": delivery_id, "case_id": envelope.case_id, "channel": "webhook",
-                             "recipient": request.recipient, "template": request.template,
-                             "event_type": "workorder.dispatched", "state": "delivered", "attempts": 1, "due_at": None,
-                             "last_error": None, "created_at": now,
-                             "request": seal_request(notify_keyring(), envelope.model_dump_json(),
-                                                     delivery_id=delivery_id),
-                             "delivered_at": now})
+                envelope = Envelope.wrap(
+                    request, source="notify", case_id=f"history-{number}", district="demo", actor="service:notify"
+                )
+                rows.append(
+                    {
+                        "delivery_id": delivery_id,
+                        "case_id": envelope.case_id,
+                        "channel": "webhook",
+                        "recipient": request.recipient,
+                        "template": request.template,
+                        "event_type": "workorder.dispatched",
+                        "state": "delivered",
+                        "attempts": 1,
+                        "due_at": None,
+                        "last_error": None,
+                        "created_at": now,
+                        "request": seal_request(keyring, envelope.model_dump_json(), delivery_id=delivery_id),
+                        "delivered_at": now,
+                    }
+                )
             async with engine.begin() as connection:
                 await connection.execute(insert(table), rows)
     finally:
@@ -178,8 +192,14 @@ async def store_history(url: str, count: int) -> None:
 async def publish(producer: AIOKafkaProducer, first: int, count: int) -> None:
     sends = []
     for number in range(first, first + count):
-        event = WorkOrderDispatched(work_order_id=f"wo-{number}", case_number=f"BENCH-{number:06d}",
-                                    department="market", role="lead", tier="general", reason="bench")
+        event = WorkOrderDispatched(
+            work_order_id=f"wo-{number}",
+            case_number=f"BENCH-{number:06d}",
+            department="market",
+            role="lead",
+            tier="general",
+            reason="bench",
+        )
         envelope = Envelope.wrap(event, source="routing", case_id=f"case-{number}", district="demo", actor="bench")
         key, value, headers = envelope.to_kafka()
         sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))
@@ -217,8 +237,14 @@ def machine_pace() -> float:
     what the machine gave at the time of a run. Within one hour on 2026-12-05 the same tree's
     bench/consumer_path.py read 83 and 139 µs of CPU an event on this 2-core machine (the host's other
     tenants), and notify's throughput moved with it."""
-    event = WorkOrderDispatched(work_order_id="wo-pace", case_number="PACE-000001", department="market", role="lead",
-                                tier="general", reason="pace")
+    event = WorkOrderDispatched(
+        work_order_id="wo-pace",
+        case_number="PACE-000001",
+        department="market",
+        role="lead",
+        tier="general",
+        reason="pace",
+    )
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
@@ -266,9 +292,16 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
     for index in range(args.processes):
         port = free_port()
         log = (work / f"notify-{index}.log").open("wb")
-        notify.append(subprocess.Popen([sys.executable, "-m", "services.notify", "serve"], cwd=ROOT,
-                                       env={**env, "BANCHENG_NOTIFY_PORT": str(port)}, stdout=log, stderr=log))
-        notify[-1].port = port  # type: ignore[attr-defined]  # the port kept beside its process
+        notify.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "services.notify", "serve"],
+                cwd=ROOT,
+                env={**env, "BANCHENG_NOTIFY_PORT": str(port)},
+                stdout=log,
+                stderr=log,
+            )
+        )
+        notify[-1].port = port  # type: ignore[attr-defined]
     engine = create_async_engine(env["BANCHENG_NOTIFY_DATABASE_URL"])
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, linger_ms=5)
     delivered = Delivered(broker.bootstrap_servers)
@@ -283,9 +316,12 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
             logs = "".join(log.read_text(errors="replace")[-2000:] for log in sorted(work.glob("notify-*.log")))
             raise SystemExit(f"warm-up not delivered; notify's logs end:\n{logs}")
         database = env["BANCHENG_NOTIFY_DATABASE_URL"].rsplit("/", 1)[1]
-        others = {"sink": lambda: cpu_seconds(sink_pid(work)), "broker": lambda: cpu_seconds(broker.process.pid),
-                  "bench": lambda: cpu_seconds(os.getpid()),
-                  **{f"notify-{index}": lambda p=process: cpu_seconds(p.pid) for index, process in enumerate(notify)}}
+        others = {
+            "sink": lambda: cpu_seconds(sink_pid(work)),
+            "broker": lambda: cpu_seconds(broker.process.pid),
+            "bench": lambda: cpu_seconds(os.getpid()),
+            **{f"notify-{index}": lambda p=process: cpu_seconds(p.pid) for index, process in enumerate(notify)},
+        }
         if args.postgres:
             others["postgres"] = lambda: postgres_backends_cpu(database)
         idle = await idle_cpu([process.pid for process in notify], seconds=IDLE_S)
@@ -314,9 +350,12 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
                 process.kill()
                 process.wait()
     kind = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"notify: {done} of {args.events} notifications event → delivered (webhook) in {elapsed:.2f} s: "
-          f"{done / elapsed:,.0f}/s ({kind}, {args.processes} notify process(es), dev broker"
-          + (f", {args.history:,} delivered before" if args.history else "") + ")")
+    print(
+        f"notify: {done} of {args.events} notifications event → delivered (webhook) in {elapsed:.2f} s: "
+        f"{done / elapsed:,.0f}/s ({kind}, {args.processes} notify process(es), dev broker"
+        + (f", {args.history:,} delivered before" if args.history else "")
+        + ")"
+    )
     print(f"  attempts: {attempts} for {WARM_UP_EVENTS + args.events} deliveries; last errors seen: {errors or 'none'}")
     per = max(done, 1)
     each = [seconds for name, seconds in cpu.items() if name.startswith("notify-")]
@@ -334,8 +373,10 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
         )
     )
     print(f"  idle, before the run: notify {1000 * idle:.0f} ms CPU a second")
-    print(f"  machine's pace (machine_pace): {pace_before:.1f} µs before the run, {pace_after:.1f} after; "
-          f"the host took {100 * steal / max(ticks, 1):.0f} % of this machine's CPU time during the run (steal)")
+    print(
+        f"  machine's pace (machine_pace): {pace_before:.1f} µs before the run, {pace_after:.1f} after; "
+        f"the host took {100 * steal / max(ticks, 1):.0f} % of this machine's CPU time during the run (steal)"
+    )
     print(f"  load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
 
@@ -352,21 +393,42 @@ async def main(args: argparse.Namespace) -> None:
     port = free_port()
     # A bare ASGI app on uvicorn's C parser: its CPU is printed below, a fraction of notify's. Connections
     # are kept alive past any pause in the run, so the sink never closes one just as notify reuses it.
-    sink = subprocess.Popen([sys.executable, "-m", "uvicorn", "sink:app", "--port", str(port), "--http", "httptools",
-                             "--timeout-keep-alive", "300", "--log-level", "warning", "--no-access-log"], cwd=work)
+    sink = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "sink:app",
+            "--port",
+            str(port),
+            "--http",
+            "httptools",
+            "--timeout-keep-alive",
+            "300",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=work,
+    )
     (work / "sink.pid").write_text(str(sink.pid))
     database = f"bancheng_bench_notify_{uuid.uuid4().hex[:8]}"
-    url = (f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}" if args.postgres
-           else f"sqlite+aiosqlite:///{work}/notify.db")
+    url = (
+        f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+        if args.postgres
+        else f"sqlite+aiosqlite:///{work}/notify.db"
+    )
     try:
         if args.postgres:
             await db.ensure_postgres_database(url)
-        env = {**os.environ,
-               "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-               "BANCHENG_NOTIFY_DATABASE_URL": url,
-               "BANCHENG_NOTIFY_DATA_DIR": str(data_dir(work / "data")),
-               "BANCHENG_DISTRICTS_DIR": str(packs_dir(work / "packs", f"http://127.0.0.1:{port}/hook")),
-               "BANCHENG_NOTIFY_LOG_LEVEL": os.environ.get("BANCHENG_NOTIFY_LOG_LEVEL", "WARNING")}
+        env = {
+            **os.environ,
+            "BANCHENG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+            "BANCHENG_NOTIFY_DATABASE_URL": url,
+            "BANCHENG_NOTIFY_DATA_DIR": str(data_dir(work / "data")),
+            "BANCHENG_DISTRICTS_DIR": str(packs_dir(work / "packs", f"http://127.0.0.1:{port}/hook")),
+            "BANCHENG_NOTIFY_LOG_LEVEL": os.environ.get("BANCHENG_NOTIFY_LOG_LEVEL", "WARNING"),
+        }
         wait_http(f"http://127.0.0.1:{port}/hook", timeout_s=30, process=sink)
         await run(args, work, broker, port, env)
     finally:

@@ -17,8 +17,8 @@ class AuditSettings(ServiceSettings):
     # development and test; in production it must exist (kept outside the database it vouches for).
     signing_key_path: Path = REPO_ROOT / "var" / "audit-signing-key.pem"
     signing_key_password: str | None = None
-    # The public keys of retired signing keys (`<key id>.pem`), written by `tools rotate-key`: checkpoints and
-    # exports signed before a rotation still verify with them.
+    # The public keys of retired signing keys (`<key id>.pem`), written by `python -m services.audit tools
+    # rotate-key`: checkpoints and exports signed before a rotation still verify with them.
     retired_keys_dir: Path = REPO_ROOT / "var" / "audit-retired-keys"
     policy_path: Path = DEFAULT_POLICY_PATH
     metrics_interval_s: float = 60.0  # how often the assessment gauges are recomputed

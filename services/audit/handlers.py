@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
 from shared.topics import EVENT_STREAMS
-from services.audit import log_store, read_model
-from services.audit.log_store import IncomingEvent, Signer
+from services.audit.store import audit_log, read_model
+from services.audit.store.audit_log import IncomingEvent, Signer
 
 
 async def append_and_apply(session: AsyncSession, fresh: Sequence[tuple[Envelope, Any]], *, signer: Signer) -> None:
@@ -29,7 +29,7 @@ async def append_and_apply(session: AsyncSession, fresh: Sequence[tuple[Envelope
         )
         for envelope, record in fresh
     ]
-    appended = await log_store.append_events(session, incoming, signer=signer, now=datetime.now(UTC))
+    appended = await audit_log.append_events(session, incoming, signer=signer, now=datetime.now(UTC))
     await read_model.apply_to_cases(session, [envelope for envelope, _record in fresh if str(envelope.id) in appended])
 
 

@@ -2,44 +2,44 @@
 
 from pathlib import Path
 
+from shared.personal_data import Keyring, get_keyring
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
-from services.notify.adapters import build_dispatcher
-from services.notify.api import router
+from services.notify.api import routers
 from services.notify.config import NotifySettings, get_settings
-from services.notify.domain.config_files import load_notify_config
+from services.notify.domain.config_files import NotifyConfig, load_notify_config
 from services.notify.domain.model import ChannelName
-from services.notify.handlers import consumer
-from services.notify.personal_data import SEALED_TABLES, notify_keyring
-from services.notify.workers import channel_worker
+from services.notify.handlers import build_planner, channel_worker
+from services.notify.store.personal_data import SEALED_TABLES
+from services.notify.workers.adapters import build_dispatcher
 
 
 def build_runtime(settings: NotifySettings | None = None) -> Runtime:
     """The notify service: the planner plus a worker and dispatcher for every enabled channel."""
     settings = settings or get_settings()
-    load_notify_config(settings.data_dir, settings.districts_dir)  # a broken rule or template file stops the start, naming the fault
-    return _runtime(settings, settings.enabled_channels(), planner=True)
+    config = load_notify_config(settings.data_dir, settings.districts_dir)  # a broken rule or template file stops the start, naming the fault
+    return _runtime(settings, settings.enabled_channels(), config=config)
 
 
 def build_channel_worker_runtime(settings: NotifySettings, channels: set[ChannelName]) -> Runtime:
     """Workers for `channels` alone (with their own database): how a new channel joins a running system."""
-    return _runtime(settings, channels, planner=False)
+    return _runtime(settings, channels, config=None)
 
 
-def _runtime(settings: NotifySettings, channels: set[ChannelName], *, planner: bool) -> Runtime:
-    dispatcher = build_dispatcher(settings, channels)
-    workers = [channel_worker(channel.value, on_queued=dispatcher.wake) for channel in sorted(channels)]
-    runtime = Runtime(
+def _runtime(settings: NotifySettings, channels: set[ChannelName], *, config: NotifyConfig | None) -> Runtime:
+    """With `config`, the planner too (planning by its rules and templates)."""
+    keyring: Keyring = get_keyring(environment=settings.environment)  # BANCHENG_PII_*, read once per runtime
+    dispatcher = build_dispatcher(settings, channels, keyring=keyring)
+    workers = [channel_worker(channel.value, keyring=keyring, on_queued=dispatcher.wake) for channel in sorted(channels)]
+    return Runtime(
         settings=settings,
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        consumers=[consumer, *workers] if planner else workers,
-        routers=[router],
+        consumers=[build_planner(config, keyring), *workers] if config is not None else workers,
+        routers=routers,
         background=[dispatcher.run],
         title="Bancheng notify (通知)",
         description="Who must hear what, on which channel: planner, channel workers, delivery with retries.",
-        keyring=notify_keyring(),
+        keyring=keyring,
         sealed_tables=SEALED_TABLES,
     )
-    return runtime
-

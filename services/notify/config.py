@@ -5,7 +5,6 @@ WeCom and DingTalk need nothing but the recipient's URL). Requests for a channel
 in its topic until one subscribes.
 """
 
-from functools import cache
 from pathlib import Path
 
 from pydantic import Field
@@ -66,6 +65,5 @@ class NotifySettings(ServiceSettings):
         return set(self.channels) | {channel for channel, ready in configured.items() if ready}
 
 
-@cache
 def get_settings() -> NotifySettings:
     return NotifySettings()

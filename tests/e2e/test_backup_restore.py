@@ -50,7 +50,7 @@ def test_a_case_and_its_audit_chain_come_back_from_a_backup_restored_into_new_da
         assert done.returncode == 0, done.stderr
 
     verified = subprocess.run(
-        [sys.executable, "-m", "services.audit.tools", "verify"], cwd=REPO_ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "services.audit", "tools", "verify"], cwd=REPO_ROOT, capture_output=True, text=True,
         env={**os.environ, "BANCHENG_AUDIT_DATABASE_URL": second["audit"]}, timeout=120)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert " 0 faults" in verified.stdout

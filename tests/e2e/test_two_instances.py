@@ -110,7 +110,7 @@ def test_two_instances_of_every_service_lose_nothing_and_double_nothing_when_one
           f"survivors hold {sum(sum(groups.values()) for groups in totals.values())} partitions")
 
     verify = subprocess.run(
-        [sys.executable, "-m", "services.audit.tools", "verify"], cwd=REPO_ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "services.audit", "tools", "verify"], cwd=REPO_ROOT, capture_output=True, text=True,
         env={**os.environ, "BANCHENG_AUDIT_DATABASE_URL": urls["audit"],
              "BANCHENG_AUDIT_SIGNING_KEY_PATH": str(tmp_path / "audit-signing-key.pem")})
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from operator import attrgetter
 from types import SimpleNamespace
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, get_type_hints
 
 import orjson
 
@@ -29,8 +30,10 @@ class NaiveDatetimeError(ValueError):
     """An entry's occurred-at has no timezone: its instant would be ambiguous."""
 
 
-class EntryContent(Protocol):
-    """What the chain hashes; SQLModel rows with these attributes qualify."""
+class AuditEntry(NamedTuple):
+    """An entry of the log, and the one definition of its fields: their names and order are the table's
+    columns (`store.tables.LogEntry`), what the hash covers, what an export holds and what a verifier reads
+    back (`StoredRow`)."""
 
     topic: str
     partition: int
@@ -41,11 +44,20 @@ class EntryContent(Protocol):
     case_id: str | None
     payload: Mapping[str, Any]
     headers: Mapping[str, str]
-
-
-class StoredEntry(EntryContent, Protocol):
     prev_hash: str
     entry_hash: str
+
+    @property
+    def head(self) -> ChainHead:
+        return ChainHead(self.topic, self.partition, self.sequence, self.entry_hash)
+
+
+ENTRY_FIELDS: tuple[str, ...] = AuditEntry._fields
+CONTENT_FIELDS = ENTRY_FIELDS[: ENTRY_FIELDS.index("prev_hash")]  # what the chain hashes: all but the two hashes
+# An entry as a reader holds it: an AuditEntry, a StoredRow or a table row, each with ENTRY_FIELDS as attributes.
+StoredEntry = Any
+_content = attrgetter(*CONTENT_FIELDS)
+_values = attrgetter(*ENTRY_FIELDS)
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -62,7 +74,7 @@ def canonical_json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def canonical_bytes(entry: EntryContent) -> bytes:
+def canonical_bytes(entry: StoredEntry) -> bytes:
     """Canonical JSON: sorted keys, no whitespace, UTF-8 (not \\u-escaped).
 
     Payload and headers must be JSON values (as decoded from the event); floats are spelled by orjson's
@@ -70,16 +82,15 @@ def canonical_bytes(entry: EntryContent) -> bytes:
     be an `orjson.Fragment` of its `canonical_json` text, embedded as is: the same bytes, without decoding
     and re-encoding stored JSON.
     """
-    return _canonical(
-        entry.topic, entry.partition, entry.sequence, entry.event_id, entry.event_type, entry.occurred_at,
-        entry.case_id, entry.payload, entry.headers,
-    )
+    return _canonical(*_content(entry))
 
 
 def _canonical(
     topic: str, partition: int, sequence: int, event_id: str, event_type: str, occurred_at: datetime,
     case_id: str | None, payload: Any, headers: Any,
 ) -> bytes:
+    # The hash input's keys are the content fields' names (`event_type` spelled `type`): fixed with the chain, so
+    # they are written out here, where the dict is built fastest; a test holds them to CONTENT_FIELDS.
     # orjson spells an aware UTC datetime as `utc_timestamp` does, but drops a zero fraction: given the
     # datetime in the usual case, it spells it in a tenth of the time `isoformat` takes.
     return orjson.dumps(
@@ -135,7 +146,7 @@ def _json_string(text: bytes) -> bytes:
     return b'"' + text + b'"' if _NEEDS_ESCAPE.search(text) is None else orjson.dumps(text.decode())
 
 
-def content_digest(entry: EntryContent) -> str:
+def content_digest(entry: StoredEntry) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
 
 
@@ -159,8 +170,8 @@ def genesis_hash(topic: str, partition: int) -> str:
     return hashlib.sha256(seed).hexdigest()
 
 
-# ChainHead and AuditEntry are named tuples, not frozen dataclasses: appending makes one of each per
-# event, and a frozen dataclass of eleven fields took 1.8 µs to build (0.4 µs as a tuple).
+# ChainHead is a named tuple, as AuditEntry is, not a frozen dataclass: appending makes one of each per
+# event, and a frozen dataclass costs several times a tuple to build.
 class ChainHead(NamedTuple):
     """The last entry of a partition's chain (sequence 0 and the genesis hash when empty)."""
 
@@ -174,55 +185,29 @@ class ChainHead(NamedTuple):
         return cls(topic=topic, partition=partition, sequence=0, entry_hash=genesis_hash(topic, partition))
 
 
-class AuditEntry(NamedTuple):
-    """An entry of the log; its fields in the stored column order."""
+class StoredRow(AuditEntry):
+    """An entry as read back for verification: its payload and headers fields hold the JSON stored (UTF-8
+    bytes or text), hashed as they are (embedded as `orjson.Fragment`), so verifying decodes no JSON unless
+    the hash differs."""
 
-    topic: str
-    partition: int
-    sequence: int
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    case_id: str | None
-    payload: Mapping[str, Any]
-    headers: Mapping[str, str]
-    prev_hash: str
-    entry_hash: str
+    __slots__ = ()
 
     @property
-    def head(self) -> ChainHead:
-        return ChainHead(self.topic, self.partition, self.sequence, self.entry_hash)
-
-
-class StoredRow(NamedTuple):
-    """An entry as read back for verification: payload and headers are the JSON stored (UTF-8 bytes or
-    text), hashed as they are (embedded as `orjson.Fragment`), so verifying decodes no JSON unless the
-    hash differs."""
-
-    topic: str
-    partition: int
-    sequence: int
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    case_id: str | None
-    payload_json: bytes | str
-    headers_json: bytes | str
-    prev_hash: str
-    entry_hash: str
+    def payload(self) -> orjson.Fragment:  # type: ignore[override]
+        return orjson.Fragment(self[_PAYLOAD])
 
     @property
-    def payload(self) -> orjson.Fragment:
-        return orjson.Fragment(self.payload_json)
-
-    @property
-    def headers(self) -> orjson.Fragment:
-        return orjson.Fragment(self.headers_json)
+    def headers(self) -> orjson.Fragment:  # type: ignore[override]
+        return orjson.Fragment(self[_HEADERS])
 
     def respelled(self) -> SimpleNamespace:
         """The same entry with its JSON decoded, for text stored in another spelling (entries appended
         before payloads were stored in canonical form). Raises ValueError for text that is not JSON."""
-        return SimpleNamespace(**self._asdict(), payload=orjson.loads(self.payload_json), headers=orjson.loads(self.headers_json))
+        return SimpleNamespace(**{**self._asdict(), "payload": orjson.loads(self[_PAYLOAD]),
+                                  "headers": orjson.loads(self[_HEADERS])})
+
+
+_PAYLOAD, _HEADERS = ENTRY_FIELDS.index("payload"), ENTRY_FIELDS.index("headers")
 
 
 def append_entry(
@@ -249,34 +234,19 @@ def append_entry(
 
 
 def entry_to_json(entry: StoredEntry) -> dict[str, Any]:
-    """A stored entry as plain JSON values (for exports)."""
-    return {
-        "topic": entry.topic,
-        "partition": entry.partition,
-        "sequence": entry.sequence,
-        "event_id": entry.event_id,
-        "event_type": entry.event_type,
-        "occurred_at": utc_timestamp(entry.occurred_at),
-        "case_id": entry.case_id,
-        "payload": entry.payload,
-        "headers": entry.headers,
-        "prev_hash": entry.prev_hash,
-        "entry_hash": entry.entry_hash,
-    }
+    """A stored entry as plain JSON values (for exports): its ENTRY_FIELDS, occurred-at as `utc_timestamp`."""
+    return dict(zip(ENTRY_FIELDS, _values(entry), strict=True)) | {"occurred_at": utc_timestamp(entry.occurred_at)}
+
+
+def _from_json(kind: Any) -> Callable[[Any], Any]:
+    """How an exported field of this type is read back: text, integers and instants checked, the rest (an
+    optional case id, payload, headers) kept as the JSON gave them."""
+    return {str: str, int: int, datetime: datetime.fromisoformat}.get(kind, lambda value: value)
+
+
+_READ_BACK = tuple(_from_json(kind) for kind in get_type_hints(AuditEntry).values())
 
 
 def entry_from_json(data: Mapping[str, Any]) -> AuditEntry:
     """Inverse of `entry_to_json`; raises KeyError / ValueError on malformed input."""
-    return AuditEntry(
-        topic=str(data["topic"]),
-        partition=int(data["partition"]),
-        sequence=int(data["sequence"]),
-        event_id=str(data["event_id"]),
-        event_type=str(data["event_type"]),
-        occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        case_id=data["case_id"],
-        payload=data["payload"],
-        headers=data["headers"],
-        prev_hash=str(data["prev_hash"]),
-        entry_hash=str(data["entry_hash"]),
-    )
+    return AuditEntry(*(read(data[name]) for name, read in zip(ENTRY_FIELDS, _READ_BACK, strict=True)))

@@ -138,7 +138,7 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-# Full text over Chinese (see services/audit/search.py): the application stores CJK bigram tokens in
+# Full text over Chinese (see services/audit/store/search.py): the application stores CJK bigram tokens in
 # audit_case.search_tokens; the engine indexes them split on spaces. Autogenerate does not know these.
 _FTS_TRIGGERS = {
     "audit_case_fts_insert": "AFTER INSERT ON audit_case BEGIN "

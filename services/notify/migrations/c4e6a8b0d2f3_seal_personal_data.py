@@ -15,7 +15,7 @@ from alembic import op
 
 from shared.personal_data import get_keyring
 from shared.personal_data.rotation import reseal
-from services.notify.personal_data import SEALED_TABLES
+from services.notify.store.personal_data import SEALED_TABLES
 
 revision = "c4e6a8b0d2f3"
 down_revision = "5b7e1d9c3a20"

@@ -10,12 +10,12 @@ from pathlib import Path
 import orjson
 
 from shared.runtime import Runtime
-from services.audit import log_store
+from services.audit.cli import export_case
 from services.audit.config import get_settings
 from services.audit.domain.signing import key_id, public_key_to_pem
-from services.audit.keys import load_signing_key
-from services.audit.log_store import IncomingEvent, Signer
-from services.audit.tools import export_case
+from services.audit.store import audit_log
+from services.audit.store.audit_log import IncomingEvent, Signer
+from services.audit.store.keys import load_signing_key
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -31,11 +31,11 @@ async def append(runtime: Runtime, first: int, count: int) -> None:
         for i in range(first, first + count)
     ]
     async with runtime.sessions() as session, session.begin():
-        await log_store.append_events(session, events, signer=signer, now=AT)
+        await audit_log.append_events(session, events, signer=signer, now=AT)
 
 
 def tools(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "services.audit.tools", *arguments], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "services.audit", "tools", *arguments], capture_output=True, text=True,
                           env=os.environ.copy(), timeout=120)
 
 

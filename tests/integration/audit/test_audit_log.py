@@ -9,13 +9,13 @@ from shared.events.case import CaseAccepted, CaseForwarded, CaseRegistered
 from shared.events.sla import DeadlineArmed
 from shared.events.workorder import WorkOrderDispatched
 from shared.topics import CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
-from services.audit import log_store
+from services.audit.cli import export_case
 from services.audit.config import get_settings
 from services.audit.domain.case_bundle import verify_case_bundle
-from services.audit.keys import load_signing_key
-from services.audit.log_verification import verify_database
-from services.audit.store import CheckpointRow, LogEntry
-from services.audit.tools import export_case
+from services.audit.store import audit_log
+from services.audit.store.keys import load_signing_key
+from services.audit.store.tables import CheckpointRow, LogEntry
+from services.audit.store.verification import verify_database
 from tests.integration.audit.conftest import AuditService, with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -67,11 +67,11 @@ async def test_every_event_of_a_walked_case_is_in_the_log_once_and_exports_signe
 
     async def all_logged() -> bool:
         async with audit.runtime.sessions() as session:
-            return len(await log_store.timeline(session, case_id=case_id)) >= len(sent)
+            return len(await audit_log.timeline(session, case_id=case_id)) >= len(sent)
 
     await audit.wait_until(all_logged)
     async with audit.runtime.sessions() as session:
-        timeline = await log_store.timeline(session, case_id=case_id)
+        timeline = await audit_log.timeline(session, case_id=case_id)
         stored_ids = list(await session.exec(select(LogEntry.event_id).where(LogEntry.case_id == case_id)))
         checkpoints = await session.scalar(select(func.count()).select_from(CheckpointRow))
     assert sorted(stored_ids) == sorted(str(envelope.id) for envelope in sent)

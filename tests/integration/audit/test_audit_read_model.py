@@ -10,13 +10,13 @@ from shared.envelope import Envelope
 from shared.events import case, sla, workorder
 from shared.runtime import Runtime
 from shared.topics import CASE_EVENTS
-from services.audit import reports, search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.signing import generate_signing_key
 from services.audit.handlers import append_and_apply
-from services.audit.log_store import Signer
-from services.audit.store import CaseFactsRow
+from services.audit.store import reports, search
+from services.audit.store.audit_log import Signer
+from services.audit.store.tables import CaseFactsRow
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -51,8 +51,12 @@ def walked_case(case_id: str, district: str) -> list[Envelope]:
         case.CallbackRecorded(case_number="N-1", satisfaction="basically_satisfied"),
         case.CaseArchived(case_number="N-1", exemplary=True, solution="同意函模板入库"),
     ]
-    return [Envelope.wrap(event, source="test", case_id=case_id, district=district, actor="staff:1", hall="H1",
-                          occurred_at=AT) for event in events]
+    return [
+        Envelope.wrap(
+            event, source="test", case_id=case_id, district=district, actor="staff:1", hall="H1", occurred_at=AT
+        )
+        for event in events
+    ]
 
 
 async def apply(runtime: Runtime, batches: list[list[Envelope]]) -> None:

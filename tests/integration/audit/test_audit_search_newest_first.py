@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.runtime import Runtime
-from services.audit import search
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
-from services.audit.store import CaseFactsRow
+from services.audit.store import search
+from services.audit.store.tables import CaseFactsRow
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)

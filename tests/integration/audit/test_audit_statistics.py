@@ -17,14 +17,14 @@ from shared.events.case import CaseAccepted, CaseRegistered
 from shared.events.workorder import WorkOrderDispatched
 from shared.runtime import Runtime
 from shared.topics import CASE_EVENTS
-from services.audit import reports, tallies
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.signing import generate_signing_key
 from services.audit.domain.statistics import SHANGHAI, Dimension, Period
-from services.audit.gauges import refresh_gauges
 from services.audit.handlers import append_and_apply
-from services.audit.log_store import Signer
-from services.audit.store import CaseFactsRow, CaseTallyRow, LogEntry
+from services.audit.metrics import refresh_gauges
+from services.audit.store import reports, tallies
+from services.audit.store.audit_log import Signer
+from services.audit.store.tables import CaseFactsRow, CaseTallyRow, LogEntry
 from tests.integration.audit.conftest import AuditService, with_databases
 from tests.integration.audit.seed_district import SEPTEMBER, district_plan, seed_district
 
@@ -58,8 +58,14 @@ async def test_statistics_reproduce_the_articles_district_by_hand(audit: AuditSe
     await seeded(audit, audit.district)
     async with audit.client() as http:
         [total] = (await http.get("/statistics", params={"district": audit.district})).json()["items"]
-        by_department = {row["value"]: row for row in (await http.get(
-            "/statistics", params={"district": audit.district, "by": "department", "period": "month"})).json()["items"]}
+        by_department = {
+            row["value"]: row
+            for row in (
+                await http.get(
+                    "/statistics", params={"district": audit.district, "by": "department", "period": "month"}
+                )
+            ).json()["items"]
+        }
         csv_export = await http.get("/assessment", params={"district": audit.district, "format": "csv"})
         xlsx_export = await http.get("/assessment", params={"district": audit.district, "format": "xlsx"})
 
@@ -85,9 +91,25 @@ async def test_statistics_reproduce_the_articles_district_by_hand(audit: AuditSe
             "satisfied",
         )
     }
-    assert counted == {"received": 16, "accepted": 6, "resolved_on_the_spot": 3, "out_of_scope": 7, "dispatched": 6,
-                       "replied": 5, "responded": 16, "resolved": 8, "closed": 15, "on_time": 4, "overdue": 1,
-                       "yellow_cards": 1, "red_cards": 1, "returns": 1, "extensions": 0, "rated": 7, "satisfied": 6}
+    assert counted == {
+        "received": 16,
+        "accepted": 6,
+        "resolved_on_the_spot": 3,
+        "out_of_scope": 7,
+        "dispatched": 6,
+        "replied": 5,
+        "responded": 16,
+        "resolved": 8,
+        "closed": 15,
+        "on_time": 4,
+        "overdue": 1,
+        "yellow_cards": 1,
+        "red_cards": 1,
+        "returns": 1,
+        "extensions": 0,
+        "rated": 7,
+        "satisfied": 6,
+    }
     assert total["in_progress"] == 1
     assert rate(total["response_rate"]) == 1  # 16 / 16
     assert rate(total["resolution_rate"]) == Fraction(8, 9)  # out-of-scope left out of both sides
@@ -155,12 +177,15 @@ async def test_search_library_and_frequency_report_over_the_district(audit: Audi
 async def test_unknown_filter_or_reversed_range_gets_422_naming_the_field(audit: AuditService) -> None:
     async with audit.client() as http:
         unknown = await http.get("/cases", params={"colour": "red"})
-        reversed_range = await http.get("/statistics", params={"received_from": "2026-09-02T00:00:00+08:00",
-                                                               "received_to": "2026-09-01T00:00:00+08:00"})
+        reversed_range = await http.get(
+            "/statistics",
+            params={"received_from": "2026-09-02T00:00:00+08:00", "received_to": "2026-09-01T00:00:00+08:00"},
+        )
         empty_text = await http.get("/cases", params={"text": "，。！"})
         bad_format = await http.get("/assessment", params={"format": "pdf"})
     assert unknown.status_code == 422 and unknown.json()["errors"] == [
-        {"field": "colour", "zh": "colour:未知的筛选条件", "en": "colour: unknown filter"}]
+        {"field": "colour", "zh": "colour:未知的筛选条件", "en": "colour: unknown filter"}
+    ]
     assert reversed_range.status_code == 422
     assert reversed_range.json()["errors"] == [
         {

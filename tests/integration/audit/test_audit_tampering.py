@@ -12,12 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from shared.runtime import Runtime
-from services.audit import log_store
 from services.audit.config import get_settings
 from services.audit.domain.verification import FaultKind
-from services.audit.keys import load_signing_key
-from services.audit.log_store import IncomingEvent, Signer
-from services.audit.log_verification import verify_database
+from services.audit.store import audit_log
+from services.audit.store.audit_log import IncomingEvent, Signer
+from services.audit.store.keys import load_signing_key
+from services.audit.store.verification import verify_database
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ async def seed(runtime: Runtime, count: int = 9) -> None:
         for i in range(count)
     ]
     async with runtime.sessions() as session, session.begin():
-        await log_store.append_events(session, events, signer=signer, now=AT)
+        await audit_log.append_events(session, events, signer=signer, now=AT)
 
 
 async def faults_after(runtime: Runtime, *statements: str) -> list:
@@ -70,11 +70,11 @@ async def test_two_writers_of_one_chain_append_one_after_the_other_never_forking
 
     async def append(events: list[IncomingEvent]) -> None:
         async with migrated.sessions() as session, session.begin():
-            await log_store.append_events(session, events, signer=signer, now=AT)
+            await audit_log.append_events(session, events, signer=signer, now=AT)
 
     await append(started)
     async with migrated.sessions() as holding, holding.begin():
-        await log_store.append_events(holding, first, signer=signer, now=AT)  # the head moved, not committed yet
+        await audit_log.append_events(holding, first, signer=signer, now=AT)  # the head moved, not committed yet
         waiting = asyncio.create_task(append(second))
         await asyncio.sleep(0.3)  # long enough for the second writer to reach the head
         assert not waiting.done()
@@ -178,7 +178,7 @@ async def test_verify_command_exits_non_zero_and_names_the_entry(migrated: Runti
     async with migrated.engine.begin() as connection:
         await connection.execute(text("UPDATE audit_entry SET event_type = 'case.accepted' WHERE event_id = 'evt-7'"))
     done = subprocess.run(
-        [sys.executable, "-m", "services.audit.tools", "verify"],
+        [sys.executable, "-m", "services.audit", "tools", "verify"],
         capture_output=True,
         text=True,
         env=os.environ.copy(),

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from shared.runtime import Runtime
-from services.audit import log_store
 from services.audit.config import get_settings
-from services.audit.keys import load_signing_key
-from services.audit.log_store import IncomingEvent, Signer
-from services.audit.log_verification import verify_database
+from services.audit.store import audit_log
+from services.audit.store.audit_log import IncomingEvent, Signer
+from services.audit.store.keys import load_signing_key
+from services.audit.store.verification import verify_database
 from tests.integration.audit.conftest import with_databases
 
 AT = datetime(2026, 9, 8, 2, 0, tzinfo=UTC)
@@ -41,7 +41,7 @@ async def seed(runtime: Runtime, count: int = 9) -> None:
         for i in range(count)
     ]
     async with runtime.sessions() as session, session.begin():
-        await log_store.append_events(session, events, signer=signer, now=AT)
+        await audit_log.append_events(session, events, signer=signer, now=AT)
 
 
 async def verify(runtime: Runtime, **options: int):

@@ -23,10 +23,9 @@ from shared.events import case
 from shared.events.base import Event
 from shared.personal_data import get_keyring
 from shared.runtime import Runtime
-from services.notify import store
 from services.notify.config import NotifySettings, get_settings
 from services.notify.domain.config_files import DATA_DIR
-from services.notify.handlers import notify_config
+from services.notify.store import tables
 from tests.conftest import database_url
 from tests.unit.notify import conftest as unit_fixtures
 from tests.unit.notify.conftest import HttpReceiver
@@ -72,11 +71,7 @@ def notify_settings(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    notify_config.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
-    notify_config.cache_clear()
+    return get_settings()
 
 
 @pytest.fixture
@@ -126,14 +121,14 @@ class CaseScript:
         return envelope
 
 
-async def deliveries(runtime: Runtime, case_id: str) -> list[store.Delivery]:
+async def deliveries(runtime: Runtime, case_id: str) -> list[tables.Delivery]:
     async with runtime.sessions() as session:
-        return list((await session.exec(select(store.Delivery).where(store.Delivery.case_id == case_id))).all())
+        return list((await session.exec(select(tables.Delivery).where(tables.Delivery.case_id == case_id))).all())
 
 
 async def settled(
     runtime: Runtime, case_id: str, *, count: int, timeout_s: float = 30.0, ignore: frozenset[str] = frozenset()
-) -> list[store.Delivery]:
+) -> list[tables.Delivery]:
     """The case's deliveries (but on channels in `ignore`) once `count` exist and none is in flight."""
     deadline = time.monotonic() + timeout_s
     while True:

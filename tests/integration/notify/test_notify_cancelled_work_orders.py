@@ -10,8 +10,8 @@ from sqlmodel import select
 from shared.events import case, workorder
 from shared.runtime import Runtime
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
-from services.notify import store
 from services.notify.app import build_runtime
+from services.notify.store import tables
 
 from .conftest import CaseScript, settled
 
@@ -67,7 +67,9 @@ async def summary_learned(runtime: Runtime, case_id: str, timeout_s: float = 30.
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         async with runtime.sessions() as session:
-            if (await session.exec(select(store.CaseFacts.summary).where(store.CaseFacts.case_id == case_id))).first():
+            if (
+                await session.exec(select(tables.CaseFacts.summary).where(tables.CaseFacts.case_id == case_id))
+            ).first():
                 return
         await asyncio.sleep(0.1)
     raise AssertionError(f"notify never learned case {case_id}'s registration")

@@ -8,12 +8,11 @@ from shared import inbox
 from shared.events import case, workorder
 from shared.events.notification import NotificationRequested, open_message, seal_message
 from shared.topics import CASE_EVENTS, NOTIFY_RESULTS, WORKORDER_EVENTS, channel_topic, dead_letter_topic
-from services.notify import store
 from services.notify.app import build_channel_worker_runtime, build_runtime
 from services.notify.config import NotifySettings
-from services.notify.dispatch import DELIVERIES
 from services.notify.domain.model import ChannelName
-from services.notify.personal_data import notify_keyring
+from services.notify.store import tables
+from services.notify.workers.dispatch import DELIVERIES
 from tests.unit.notify.conftest import Reply
 
 from .conftest import CaseScript, settled, wait_records
@@ -120,12 +119,12 @@ async def test_a_request_planned_before_the_planner_stored_requests_is_still_sen
     row = webhook_row(await settled(runtime, life.case_id, count=3))
     [(request, _)] = await wait_records(broker, channel_topic("webhook"), life.case_id, count=1)
     # A row as the planner wrote it before it stored requests (and due times); its request in flight.
-    sent, keyring = NotificationRequested.model_validate(request.data), notify_keyring()
+    sent, keyring = NotificationRequested.model_validate(request.data), runtime.keyring
     earlier_id = f"{row.delivery_id}-earlier"  # the message is sealed for its delivery id: sealed again for this one
     earlier = sent.model_copy(update={"delivery_id": earlier_id, "sealed_message": seal_message(
         keyring, open_message(keyring, sent), delivery_id=earlier_id)})
     async with runtime.sessions() as session, session.begin():
-        session.add(store.Delivery(delivery_id=earlier.delivery_id, case_id=life.case_id, channel="webhook",
+        session.add(tables.Delivery(delivery_id=earlier.delivery_id, case_id=life.case_id, channel="webhook",
                                    recipient=row.recipient, template=row.template, state="requested"))
     await life.publish(channel_topic("webhook"), life.envelope(earlier, "notify"))
 

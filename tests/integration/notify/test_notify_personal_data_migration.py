@@ -8,7 +8,7 @@ from alembic import command
 
 from shared import migrations
 from shared.personal_data import get_keyring
-from services.notify.personal_data import contact_context, open_request
+from services.notify.store.personal_data import contact_context, open_request
 
 MIGRATIONS = Path(__file__).parents[3] / "services" / "notify" / "migrations"
 

@@ -32,8 +32,8 @@ from shared.envelope import Envelope
 from shared.events.workorder import WorkOrderDispatched
 from shared.topics import WORKORDER_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER
-from services.notify import store
 from services.notify.domain.config_files import DATA_DIR
+from services.notify.store import tables
 from tests.conftest import database_url
 from tests.unit.notify.conftest import HttpReceiver, Reply, free_port
 from tests.unit.notify.packs import webhook_dispatch_packs
@@ -145,7 +145,7 @@ async def delivered_ids(database: str) -> set[str]:
     engine = create_async_engine(database)
     try:
         async with engine.connect() as connection:
-            table = store.Delivery.__table__
+            table = tables.Delivery.__table__
             return set((await connection.execute(
                 select(table.c.delivery_id).where(table.c.state == "delivered"))).scalars())
     finally:

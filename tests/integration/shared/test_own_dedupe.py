@@ -16,7 +16,7 @@ from shared.envelope import Envelope
 from shared.events.case import CaseAccepted, CaseRegistered, CaseResumed
 from shared.topics import CASE_EVENTS
 from services.audit.handlers import build_consumer
-from services.audit.log_store import Signer
+from services.audit.store.audit_log import Signer
 from tests.conftest import DATABASES, database_url
 
 AUDIT_MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "audit" / "migrations"
@@ -47,8 +47,10 @@ async def snapshot(engine) -> dict[str, list]:
         "processed_event",
     ]
     async with engine.connect() as connection:
-        return {table: sorted(map(tuple, await connection.execute(text(f"SELECT * FROM {table}"))), key=repr)
-                for table in tables}
+        return {
+            table: sorted(map(tuple, await connection.execute(text(f"SELECT * FROM {table}"))), key=repr)
+            for table in tables
+        }
 
 
 @pytest.mark.parametrize("kind", DATABASES)
@@ -61,11 +63,31 @@ async def test_redelivered_batch_changes_nothing_twice_in_audit_without_applied_
     assert consumer.own_dedupe
     applier = applier_for(consumer, engine)
     registered = Envelope.wrap(
-        CaseRegistered(case_number="N-1", hall="H1", channel="walk_in", problem_kind="missing_materials",
-                       description="租赁备案缺银行同意函", applicant_kind="person", applicant_masked="张*"),
-        source="intake", case_id="case-1", district="demo", actor="staff:7", hall="H1", occurred_at=AT)
-    accepted = Envelope.wrap(CaseAccepted(case_number="N-1"), source="intake", case_id="case-1", district="demo",
-                             actor="staff:7", caused_by=registered, occurred_at=AT + timedelta(minutes=1))
+        CaseRegistered(
+            case_number="N-1",
+            hall="H1",
+            channel="walk_in",
+            problem_kind="missing_materials",
+            description="租赁备案缺银行同意函",
+            applicant_kind="person",
+            applicant_masked="张*",
+        ),
+        source="intake",
+        case_id="case-1",
+        district="demo",
+        actor="staff:7",
+        hall="H1",
+        occurred_at=AT,
+    )
+    accepted = Envelope.wrap(
+        CaseAccepted(case_number="N-1"),
+        source="intake",
+        case_id="case-1",
+        district="demo",
+        actor="staff:7",
+        caused_by=registered,
+        occurred_at=AT + timedelta(minutes=1),
+    )
     batch = [as_record(registered, 0), as_record(accepted, 1), as_record(accepted, 1)]  # a copy inside it too
     try:
         await applier(batch)
@@ -94,8 +116,14 @@ async def test_own_dedupe_consumer_sees_a_redelivery_again_and_one_copy_per_batc
             seen[name].append(event.reason)
 
         appliers.append(applier_for(consumer, engine))
-    envelope = Envelope.wrap(CaseResumed(case_number="FT-1", reason="once"), source="test", case_id="c-1",
-                             district="demo", actor="test", occurred_at=AT)
+    envelope = Envelope.wrap(
+        CaseResumed(case_number="FT-1", reason="once"),
+        source="test",
+        case_id="c-1",
+        district="demo",
+        actor="test",
+        occurred_at=AT,
+    )
     try:
         for applier in appliers:
             await applier([as_record(envelope, 0, "test.input"), as_record(envelope, 0, "test.input")])

@@ -4,7 +4,7 @@ import pytest
 
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.statistics import SHANGHAI, Period
-from services.audit.tallies import grain_for
+from services.audit.store.tallies import grain_for
 
 SEPTEMBER = datetime(2026, 9, 1, tzinfo=SHANGHAI)
 

@@ -5,14 +5,14 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from services.notify.channels.file import FileSinkChannel
-from services.notify.channels.recording import RecordingChannel
 from services.notify.domain.compose import compose
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.model import ChannelName, CitizenContact, NotificationContext
 from services.notify.domain.planner import plan
 from services.notify.domain.results import Outcome
 from services.notify.domain.retry import RetryPolicy, Verdict
+from services.notify.workers.channels.file import FileSinkChannel
+from services.notify.workers.channels.recording import RecordingChannel
 
 from .messages import message
 

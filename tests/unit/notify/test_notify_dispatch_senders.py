@@ -5,13 +5,14 @@ import asyncio
 from shared.envelope import Envelope
 from shared.events.notification import NotificationRequested, RequestedMessage, seal_message
 from shared.personal_data import get_keyring
-from services.notify.channels.base import Channel, DeliveryFailed
-from services.notify.dispatch import Claimed, Dispatcher, GroupCommit, Held
 from services.notify.domain.circuit_breaker import CircuitBreaker
 from services.notify.domain.model import ChannelName, Message
 from services.notify.domain.rate_limit import ChannelRateLimiter
 from services.notify.domain.results import Outcome
 from services.notify.domain.retry import RetryPolicy
+from services.notify.store.group_commit import GroupCommit
+from services.notify.workers.channels.base import Channel, DeliveryFailed
+from services.notify.workers.dispatch import Claimed, Dispatcher, Held
 
 
 class SlowWebhook(Channel):
@@ -53,6 +54,7 @@ def dispatcher(adapter: Channel, *, concurrency: int) -> Dispatcher:
         policy=RetryPolicy(),
         limiter=ChannelRateLimiter(limits={}),
         new_breaker=lambda: CircuitBreaker(failure_threshold=1000, reset_timeout=1.0),
+        keyring=KEYRING,
         concurrency=concurrency,
     )
 
@@ -88,8 +90,9 @@ async def test_a_sender_takes_its_next_row_only_once_its_last_attempt_is_recorde
         await asyncio.sleep(0.002)  # the write's round trip, while the other senders go on
         recorded.extend(item.request.delivery_id for item, _outcome in settled)
 
-    await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)],
-                                                      commits=GroupCommit(record))
+    await dispatcher(adapter, concurrency=4).send_all(
+        [claimed(f"case-{n}", 0) for n in range(40)], commits=GroupCommit(record)
+    )
 
     assert sorted(recorded) == sorted(adapter.sent) and len(recorded) == 40
     assert 1 <= most_unrecorded <= 4
@@ -102,11 +105,14 @@ async def test_a_retry_is_recorded_with_the_rest_of_its_queue_held_behind_it():
     async def record(settled: list) -> None:
         writes.append([(item.request.delivery_id, outcome) for item, outcome in settled])
 
-    await dispatcher(adapter, concurrency=1).send_all([claimed("case-a", n) for n in range(4)],
-                                                      commits=GroupCommit(record))
+    await dispatcher(adapter, concurrency=1).send_all(
+        [claimed("case-a", n) for n in range(4)], commits=GroupCommit(record)
+    )
 
     assert [[delivery_id for delivery_id, _ in write] for write in writes] == [
-        ["case-a-0"], ["case-a-1", "case-a-2", "case-a-3"]]
+        ["case-a-0"],
+        ["case-a-1", "case-a-2", "case-a-3"],
+    ]
     assert writes[1][1:] == [("case-a-2", Held()), ("case-a-3", Held())]
 
 
@@ -117,8 +123,9 @@ async def test_one_write_records_a_round_of_sends_when_the_senders_finish_togeth
     async def record(settled: list) -> None:
         writes.append(len(settled))
 
-    await dispatcher(adapter, concurrency=4).send_all([claimed(f"case-{n}", 0) for n in range(40)],
-                                                      commits=GroupCommit(record, linger_s=1.0))
+    await dispatcher(adapter, concurrency=4).send_all(
+        [claimed(f"case-{n}", 0) for n in range(40)], commits=GroupCommit(record, linger_s=1.0)
+    )
 
     assert sum(writes) == 40 and len(writes) <= 12  # rounds of 4, not a write per send
 

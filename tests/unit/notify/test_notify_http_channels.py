@@ -9,14 +9,14 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 import pytest
 
 from shared.webhook_signing import verify
-from services.notify.channels.dingtalk import DingTalkRobotChannel
-from services.notify.channels.hotline import HotlineChannel
-from services.notify.channels.http import HttpClient
-from services.notify.channels.sms import SmsChannel, SmsGatewaySettings
-from services.notify.channels.webhook import WebhookChannel
-from services.notify.channels.wecom import WeComRobotChannel
 from services.notify.domain.model import ChannelName
 from services.notify.domain.results import Outcome
+from services.notify.workers.channels.dingtalk import DingTalkRobotChannel
+from services.notify.workers.channels.hotline import HotlineChannel
+from services.notify.workers.channels.http import HttpClient
+from services.notify.workers.channels.sms import SmsChannel, SmsGatewaySettings
+from services.notify.workers.channels.webhook import WebhookChannel
+from services.notify.workers.channels.wecom import WeComRobotChannel
 
 from .conftest import Reply
 from .messages import message

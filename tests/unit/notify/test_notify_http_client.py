@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from services.notify.channels.base import DeliveryFailed
-from services.notify.channels.http import HttpClient
+from services.notify.workers.channels.base import DeliveryFailed
+from services.notify.workers.channels.http import HttpClient
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 

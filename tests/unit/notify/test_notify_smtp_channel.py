@@ -2,9 +2,9 @@
 
 from email import message_from_bytes, policy
 
-from services.notify.channels.smtp import EmailChannel, SmtpSettings
 from services.notify.domain.model import ChannelName
 from services.notify.domain.results import Outcome
+from services.notify.workers.channels.smtp import EmailChannel, SmtpSettings
 
 from .conftest import free_port
 from .messages import message

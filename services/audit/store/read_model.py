@@ -1,0 +1,210 @@
+"""The case read model: each event moves its case's facts (`audit_case`) along.
+
+Events are applied as they arrive; topics are read independently, so a case's row is created by
+whichever of its events comes first and registration fills in the rest. `state` follows the latest
+step; counters (cards, returns, extensions) and flags (accepted, dispatched…) only ever grow.
+Withdrawn and merged cases (撤回 / 并单) keep their last state: they are neither resolved nor counted
+as closed, which `docs/audit.md` notes as an open question for the assessment.
+
+A batch is applied in bulk: its cases are read in one query, moved in memory as plain attribute bags
+(an ORM object per event, and a query and flush per event, cost more than everything else audit does),
+then written with one statement per set of changed columns. Per case and batch, not per event: the
+search tokens are recomputed only when the case's text changed, and the rollup moves from the case's
+contribution before the batch to its contribution after it (the per-event moves in between cancel out).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.envelope import Envelope
+from shared.events import case, sla, workorder
+from services.audit.domain.case_facts import CaseState
+from services.audit.domain.fulltext import index_tokens
+from services.audit.domain.statistics import Period, period_label
+from services.audit.store import tallies
+from services.audit.store.tables import CaseFactsRow
+
+_TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]
+_NEW_CASE = {name: field.default for name, field in CaseFactsRow.model_fields.items()}
+_TEXT = ("description", "replies", "solution")  # what the search tokens are made of
+
+CaseValues = tallies.CaseValues  # moved in place by a projection
+Projection = Callable[[CaseValues, Any, Envelope], None]
+_PROJECTIONS: dict[str, Projection] = {}
+
+
+def _on(event_class: type) -> Callable[[Projection], Projection]:
+    def register(projection: Projection) -> Projection:
+        _PROJECTIONS[event_class.type] = projection
+        return projection
+
+    return register
+
+
+def _add_text(row: CaseValues, text: str) -> None:
+    if text:
+        row.replies = f"{row.replies}\n{text}" if row.replies else text
+
+
+@_on(case.CaseRegistered)
+def _registered(row: CaseValues, event: case.CaseRegistered, envelope: Envelope) -> None:
+    row.case_number, row.hall, row.district = event.case_number, event.hall, envelope.district
+    row.channel, row.kind, row.matter, row.description = event.channel, event.problem_kind, event.matter_code, event.description
+    row.received_at = envelope.occurred_at
+    for period in Period:
+        setattr(row, f"period_{period.value}", period_label(envelope.occurred_at, period))
+    row.state = row.state or CaseState.REGISTERED
+
+
+@_on(case.CaseAccepted)
+def _accepted(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    row.accepted = True
+    if row.state in (None, CaseState.REGISTERED):
+        row.state = CaseState.ACCEPTED
+
+
+@_on(case.CaseResolvedOnSpot)
+def _resolved_on_spot(row: CaseValues, event: case.CaseResolvedOnSpot, _envelope: Envelope) -> None:
+    row.resolved_on_the_spot, row.state = True, CaseState.RESOLVED
+    _add_text(row, event.resolution)
+
+
+@_on(case.CaseReferredOutOfScope)
+def _out_of_scope(row: CaseValues, event: case.CaseReferredOutOfScope, _envelope: Envelope) -> None:
+    row.out_of_scope, row.state = True, CaseState.OUT_OF_SCOPE
+    _add_text(row, event.explanation)
+
+
+@_on(workorder.WorkOrderDispatched)
+def _dispatched(row: CaseValues, event: workorder.WorkOrderDispatched, _envelope: Envelope) -> None:
+    row.dispatched = True
+    if event.role == "lead":
+        row.department = event.department
+    if row.state in (None, CaseState.REGISTERED, CaseState.ACCEPTED):
+        row.state = CaseState.DISPATCHED
+
+
+def _in_coordination(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    if row.state not in (CaseState.REPLIED, CaseState.RESOLVED, CaseState.ARCHIVED):
+        row.state = CaseState.IN_COORDINATION
+
+
+_PROJECTIONS[workorder.WorkOrderEscalated.type] = _in_coordination
+_PROJECTIONS[workorder.CoordinationMeetingRecorded.type] = _in_coordination
+
+
+@_on(workorder.WorkOrderReplied)
+def _work_order_replied(row: CaseValues, event: workorder.WorkOrderReplied, _envelope: Envelope) -> None:
+    _add_text(row, event.reply)
+
+
+def _case_replied(row: CaseValues, event: Any, _envelope: Envelope) -> None:
+    row.replied = True
+    if row.state not in (CaseState.RESOLVED, CaseState.ARCHIVED):
+        row.state = CaseState.REPLIED
+    _add_text(row, event.reply)
+
+
+_PROJECTIONS[case.CaseReplied.type] = _case_replied
+_PROJECTIONS[workorder.CaseReplyComposed.type] = _case_replied
+
+
+@_on(workorder.WorkOrderReturned)
+def _returned(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    row.returns += 1
+
+
+@_on(workorder.ExtensionDecided)
+def _extension_decided(row: CaseValues, event: workorder.ExtensionDecided, _envelope: Envelope) -> None:
+    row.extensions += int(event.approved)  # 延期: only granted extensions count
+
+
+@_on(sla.CardIssued)
+def _card(row: CaseValues, event: sla.CardIssued, _envelope: Envelope) -> None:
+    if event.colour == "yellow":
+        row.yellow_cards += 1
+    else:
+        row.red_cards += 1
+
+
+@_on(sla.DeadlineClosed)
+def _deadline_closed(row: CaseValues, event: sla.DeadlineClosed, _envelope: Envelope) -> None:
+    """On time only when every deadline of the case was met."""
+    row.on_time = event.on_time if row.on_time is None else row.on_time and event.on_time
+
+
+@_on(case.CallbackRecorded)
+def _callback(row: CaseValues, event: case.CallbackRecorded, _envelope: Envelope) -> None:
+    row.satisfaction = event.satisfaction
+    if event.satisfaction != "dissatisfied" and row.state == CaseState.REPLIED:
+        row.state = CaseState.RESOLVED
+
+
+@_on(case.CaseReopened)
+def _reopened(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    row.state = CaseState.DISPATCHED if row.dispatched else CaseState.ACCEPTED
+
+
+@_on(case.CaseArchived)
+def _archived(row: CaseValues, event: case.CaseArchived, _envelope: Envelope) -> None:
+    if row.state != CaseState.OUT_OF_SCOPE:  # an archived referral stays a referral in the rates
+        row.state = CaseState.ARCHIVED
+    row.exemplary, row.solution = event.exemplary, event.solution
+
+
+async def apply_to_cases(session: AsyncSession, envelopes: Iterable[Envelope]) -> None:
+    """Move each event's case along, then write the batch's cases and the rollup's deltas once.
+
+    Events that say nothing about a case are ignored. Raises MalformedMessage when a known event's data
+    is invalid (the consumer dead-letters it).
+    """
+    moving = [(envelope, projection) for envelope in envelopes if (projection := _PROJECTIONS.get(envelope.type))]
+    if not moving:
+        return
+    connection = await session.connection()
+    stored = await _load(connection, {envelope.case_id for envelope, _ in moving})
+    cases: dict[str, CaseValues] = {}
+    for envelope, projection in moving:
+        values = cases.get(envelope.case_id)
+        if values is None:
+            values = cases[envelope.case_id] = CaseValues(**stored.get(envelope.case_id, _NEW_CASE | {"case_id": envelope.case_id}))
+        projection(values, envelope.event(), envelope)
+    for case_id, values in cases.items():
+        was = CaseValues(**stored.get(case_id, _NEW_CASE))
+        if _text(values) != _text(was):
+            values.search_tokens = index_tokens("\n".join(_text(values)))
+        tallies.record_change(session, tallies.contribution(was), tallies.contribution(values))
+    await _save(connection, stored, cases)
+    await tallies.save(session)
+
+
+def _text(values: CaseValues) -> tuple[str, ...]:
+    return tuple(getattr(values, name) for name in _TEXT)
+
+
+async def _load(connection: AsyncConnection, case_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows of these cases, by id; locked on PostgreSQL, in id order (as two consumers of
+    other topics would lock them), so a case moved by both at once is moved by one after the other."""
+    statement = select(_TABLE).where(_TABLE.c.case_id.in_(case_ids)).order_by(_TABLE.c.case_id).with_for_update()
+    return {row.case_id: dict(row._mapping) for row in await connection.execute(statement)}
+
+
+async def _save(connection: AsyncConnection, stored: dict[str, dict[str, Any]], cases: dict[str, CaseValues]) -> None:
+    """New cases in one insert; moved ones in one update per set of changed columns, so an unchanged
+    column (the search tokens above all: SQLite's FTS5 trigger fires on them) is never rewritten."""
+    new = [vars(values) for case_id, values in cases.items() if case_id not in stored]
+    if new:
+        await connection.execute(insert(_TABLE), new)
+    moved: defaultdict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for case_id, before in stored.items():
+        after = vars(cases[case_id])
+        changed = tuple(name for name, value in after.items() if value != before[name])
+        if changed:
+            moved[changed].append({"key": case_id} | {name: after[name] for name in changed})
+    for rows in moved.values():
+        await connection.execute(update(_TABLE).where(_TABLE.c.case_id == bindparam("key")), rows)

@@ -1,0 +1,123 @@
+"""Statistics, the assessment and the high-frequency counts, computed in SQL over the read model.
+
+`domain.statistics` holds the definitions; here the same sums run in the database (one GROUP BY) so a
+district's ten million events never travel to Python. Integration tests check both agree. What the
+rollup (`tallies`) can answer is read from it; `recount` and `recount_problems` count the case rows,
+and `rebuild_tallies` recounts the rollup itself.
+"""
+
+from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.audit.domain.case_facts import CLOSED_STATES
+from services.audit.domain.filters import CaseFilter
+from services.audit.domain.frequency import ProblemCount
+from services.audit.domain.statistics import Dimension, Period, Tally
+from services.audit.store import tallies
+from services.audit.store.search import C, conditions
+from services.audit.store.tables import CaseTallyRow
+
+
+def _flag(condition) -> object:  # noqa: ANN001 - a SQL boolean expression
+    return func.sum(case((condition, 1), else_=0))
+
+
+_closed = C.state.in_([state.value for state in CLOSED_STATES])
+_SUMS = {
+    "received": func.count(),
+    "accepted": _flag(C.accepted.is_(True)),
+    "resolved_on_the_spot": _flag(C.resolved_on_the_spot.is_(True)),
+    "out_of_scope": _flag(C.out_of_scope.is_(True)),
+    "dispatched": _flag(C.dispatched.is_(True)),
+    "replied": _flag(C.replied.is_(True)),
+    "responded": _flag((C.accepted.is_(True)) | (C.resolved_on_the_spot.is_(True)) | (C.out_of_scope.is_(True))),
+    "resolved": _flag(and_(_closed, C.out_of_scope.is_(False))),
+    "closed": _flag(_closed),
+    "on_time": _flag(C.on_time.is_(True)),
+    "overdue": _flag(C.on_time.is_(False)),
+    "yellow_cards": func.sum(C.yellow_cards),
+    "red_cards": func.sum(C.red_cards),
+    "returns": func.sum(C.returns),
+    "extensions": func.sum(C.extensions),
+    "rated": _flag(C.satisfaction.is_not(None)),
+    "satisfied": _flag(C.satisfaction.in_(["satisfied", "basically_satisfied"])),
+}
+
+
+async def statistics(
+    session: AsyncSession,
+    case_filter: CaseFilter,
+    *,
+    dimension: Dimension | None = None,
+    period: Period | None = None,
+) -> dict[tuple[str | None, str | None], Tally]:
+    """Tallies keyed like `domain.statistics.tally_by`: (dimension value, period label), from the rollup
+    when it can answer, else from the case rows. Raises EmptyQueryError."""
+    grain = tallies.grain_for(case_filter, period)
+    if grain is not None:
+        return await tallies.statistics(session, case_filter, grain=grain, dimension=dimension, period=period)
+    return await recount(session, case_filter, dimension=dimension, period=period)
+
+
+async def recount(
+    session: AsyncSession,
+    case_filter: CaseFilter,
+    *,
+    dimension: Dimension | None = None,
+    period: Period | None = None,
+) -> dict[tuple[str | None, str | None], Tally]:
+    """`statistics` from the case rows themselves: any filter, one GROUP BY over every matching case."""
+    keys = [C[dimension.value] if dimension else None, C[f"period_{period.value}"] if period else None]
+    grouping = [key for key in keys if key is not None]
+    statement = (
+        select(*grouping, *(total.label(name) for name, total in _SUMS.items()))
+        .where(and_(*conditions(case_filter, dialect=session.bind.dialect.name)))
+        .group_by(*grouping)
+        .order_by(*grouping)
+    )
+    result: dict[tuple[str | None, str | None], Tally] = {}
+    for row in await session.exec(statement):
+        values = iter(row)
+        key = tuple(next(values) if column is not None else None for column in keys)
+        result[key] = Tally(**{name: int(value or 0) for name, value in zip(_SUMS, values, strict=True)})  # type: ignore[index]
+    return result
+
+
+async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, months: list[str]) -> list[ProblemCount]:
+    """Cases per (matter, kind, hall, month) for the high-frequency analysis, from the rollup when it can
+    answer, else from the case rows; cases without a matter are grouped under their kind alone (matter '-')."""
+    grain = tallies.grain_for(case_filter, Period.MONTH)
+    if grain is not None:
+        return await tallies.problem_counts(session, case_filter, grain=grain, months=months)
+    return await recount_problems(session, case_filter, months=months)
+
+
+async def recount_problems(session: AsyncSession, case_filter: CaseFilter, *, months: list[str]) -> list[ProblemCount]:
+    """`problem_counts` from the case rows themselves."""
+    matter = func.coalesce(C.matter, "-")
+    statement = (
+        select(matter, C.kind, C.hall, C.period_month, func.count())
+        .where(and_(*conditions(case_filter, dialect=session.bind.dialect.name), C.period_month.in_(months)))
+        .group_by(matter, C.kind, C.hall, C.period_month)
+    )
+    return [
+        ProblemCount(matter=m, kind=k, hall=h, month=month, count=n)
+        for m, k, h, month, n in await session.exec(statement)
+    ]
+
+
+async def rebuild_tallies(connection: AsyncConnection) -> None:
+    """Recount the statistics rollup from the case rows (after a bulk load, or to repair it)."""
+    names = [func.coalesce(C[name], "") for name in tallies.NAMES]
+    sums = [total.label(name) for name, total in _SUMS.items()]
+    day = [C.period_week, C.period_month, C.period_quarter, C.period_year]
+    month = [literal(""), C.period_month, C.period_quarter, C.period_year]
+    registered = C.received_at.is_not(None)
+    by_day = select(literal("day"), C.period_day, *names, *day, *sums).where(registered).group_by(C.period_day, *names, *day)
+    by_month = select(literal("month"), C.period_month, *names, *month, *sums).where(registered).group_by(*names, *month)
+    table = CaseTallyRow.__table__  # type: ignore[attr-defined]
+    await connection.execute(delete(table))
+    await connection.execute(
+        insert(table).from_select(["grain", "period", *tallies.NAMES, *tallies.LABELS, *_SUMS], union_all(by_day, by_month))
+    )

@@ -1,0 +1,99 @@
+"""From a stream event to what notify learns of the case and what it must tell (a Trigger).
+
+Each event contributes facts (case number, hall, lead department, deadlines) and, when a rule may apply,
+a Trigger: the rule key to look up (the event's `type`, or `type:variant` for cards), the departments it
+concerns, and the event's own template variables. `facts` is the case's row as the planner holds it
+(`store.casebook.Row`: its columns as attributes).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from shared.events import case, sla, workorder
+from shared.events.base import Event
+
+SATISFACTION = {"satisfied": "满意 / satisfied", "basically_satisfied": "基本满意 / basically satisfied",
+                "dissatisfied": "不满意 / dissatisfied"}
+RETURN_REASONS = {"wrong_locality": "不属本地 / wrong locality", "unclear_ownership": "职责不清 / unclear ownership",
+                  "overlapping_duties": "职责交叉 / overlapping duties", "other": "其他 / other"}
+CANCEL_CAUSES = {"withdrawn": "办事人撤回 / withdrawn by the applicant", "merged": "并单 / merged as a duplicate"}
+DATETIME_VARIABLES = frozenset({"deadline"})  # stored as ISO text, rendered in local time
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    rule_key: str
+    lead_department: str | None = None  # None: the case's lead department, if known
+    assisting_departments: tuple[str, ...] = ()
+    only_departments: bool = False  # the event names its department: do not add the case's lead
+    variables: dict[str, Any] = field(default_factory=dict)
+
+    def dump(self) -> dict[str, Any]:
+        variables = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in self.variables.items()}
+        return {"rule_key": self.rule_key, "lead_department": self.lead_department,
+                "assisting_departments": list(self.assisting_departments),
+                "only_departments": self.only_departments, "variables": variables}
+
+    @classmethod
+    def load(cls, raw: dict[str, Any]) -> "Trigger":
+        variables = {k: datetime.fromisoformat(v) if k in DATETIME_VARIABLES and isinstance(v, str) else v
+                     for k, v in raw["variables"].items()}
+        return cls(rule_key=raw["rule_key"], lead_department=raw["lead_department"],
+                   assisting_departments=tuple(raw["assisting_departments"]),
+                   only_departments=raw["only_departments"], variables=variables)
+
+
+def learn(facts: SimpleNamespace, event: Event) -> None:
+    """Update what notify knows of the case from `event` (any stream)."""
+    if number := getattr(event, "case_number", None):
+        facts.case_number = number
+    match event:
+        case case.CaseRegistered():
+            facts.hall, facts.green_channel = event.hall, event.green_channel
+            facts.hotline_ticket_id = event.hotline_order_id
+            facts.summary = facts.summary or event.description
+        case case.CaseForwarded():
+            facts.hall, facts.green_channel = event.hall, facts.green_channel or event.green_channel
+            facts.summary = event.description
+        case workorder.WorkOrderDispatched() if event.role == "lead":
+            facts.lead_department = event.department
+        case sla.DeadlineArmed(subject="case"):
+            facts.case_due_at = event.due_at
+        case sla.DeadlineArmed(subject="work_order"):
+            facts.work_order_due_at = event.due_at
+
+
+def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
+    """The Trigger `event` raises, or None for events no rule is about."""
+    match event:
+        case case.CaseRegistered() | case.CaseArchived():
+            return Trigger(event.type)
+        case case.CaseAccepted():
+            return Trigger(event.type, variables={"deadline": facts.case_due_at} if facts.case_due_at else {})
+        case case.CaseReplied():
+            return Trigger(event.type, variables={"reply": event.reply})
+        case case.CallbackRecorded():
+            return Trigger(event.type, variables={"satisfaction": SATISFACTION[event.satisfaction]})
+        case workorder.WorkOrderDispatched():
+            lead, assisting = (event.department, ()) if event.role == "lead" else (None, (event.department,))
+            return Trigger(event.type, lead_department=lead, assisting_departments=assisting, only_departments=True)
+        case workorder.WorkOrderReturned():
+            reason = RETURN_REASONS[event.reason] + (f"（{event.note}）" if event.note else "")
+            return Trigger(event.type, lead_department=event.department, only_departments=True,
+                           variables={"return_reason": reason})
+        case workorder.WorkOrderCancelled():
+            cause = CANCEL_CAUSES[event.cause] + (f"，并入 {event.into_case_number}" if event.into_case_number else "")
+            return Trigger(event.type, lead_department=event.department, only_departments=True,
+                           variables={"cancel_reason": f"{cause}（{event.reason}）"})
+        case workorder.WorkOrderEscalated():
+            return Trigger(event.type, variables={"escalation_reason": event.reason})
+        case workorder.PingPongDetected():
+            return Trigger(event.type, variables={"pingpong_count": len(event.departments)})
+        case sla.DeadlineWarned():
+            return Trigger(event.type, lead_department=event.department, variables={"deadline": event.due_at})
+        case sla.CardIssued():
+            variables = {"deadline": event.due_at} if event.due_at else {}
+            return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables)
+    return None

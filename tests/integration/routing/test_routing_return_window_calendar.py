@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy import update
 
 from shared import db
-from shared.devbroker import DevBroker
-from shared.devstack import Stack
+from shared.dev.broker import DevBroker
+from shared.dev.stack import Stack
 from shared.envelope import Envelope
 from shared.events.workorder import WorkOrderDispatched
 from shared.topics import SLA_EVENTS, WORKORDER_EVENTS

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shared import db
-from shared.devbroker import DevBroker, free_port
+from shared.dev.broker import DevBroker, free_port
 from shared.envelope import Envelope
 from shared.events.notification import (
     NotificationDelivered,

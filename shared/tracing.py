@@ -74,8 +74,8 @@ def exporter(name: str, environ: Mapping[str, str] = os.environ) -> SpanExporter
         protocol = (environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
                     or "http/protobuf").strip().lower()
         if protocol == "http/protobuf":
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-            return OTLPSpanExporter()
+            from shared.otlp_encoding import OtlpHttpSpanExporter
+            return OtlpHttpSpanExporter()
         if protocol == "grpc":
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
             return GrpcExporter()

@@ -14,6 +14,9 @@ provider exists, nothing is recorded, and the hot paths only test `enabled()`.
 """
 
 import os
+import re
+import time
+import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -21,10 +24,12 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
-from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode, TraceFlags, Tracer, TraceState
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 if TYPE_CHECKING:  # shared.envelope imports this module
@@ -45,6 +50,9 @@ _provider: TracerProvider | None = None
 # a flag test, not a span, a header rewrite and an attach per event).
 _follow_unsampled = False
 _UNSAMPLED = frozenset(f"{flags:02x}" for flags in range(0, 256, 2))  # trace flags without the sampled bit
+_TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")  # version 00, as every service writes
+_SAMPLED, _SAMPLED_RANDOM = TraceFlags(TraceFlags.SAMPLED), TraceFlags(TraceFlags.SAMPLED | 0x02)
+_lean: "_LeanTracer | None" = None
 
 
 class TracingConfigError(ValueError):
@@ -111,10 +119,11 @@ def resource(service: str) -> Resource:
 
 def install(provider: TracerProvider | None) -> None:
     """Trace through `provider` from now on (None: off). Tests install one with an in-memory exporter."""
-    global _tracer, _provider, _follow_unsampled
+    global _tracer, _provider, _follow_unsampled, _lean
     _provider = provider
     _tracer = provider.get_tracer(INSTRUMENTATION) if provider is not None else None
     _follow_unsampled = provider is not None and isinstance(provider.sampler, ParentBased)
+    _lean = _LeanTracer(_tracer) if _follow_unsampled and isinstance(_tracer, SdkTracer) else None
 
 
 def enabled() -> bool:
@@ -144,7 +153,7 @@ def current() -> TraceHeaders | None:
 
 def headers_of(span_context: SpanContext) -> TraceHeaders:
     traceparent = f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{span_context.trace_flags:02x}"
-    return traceparent, span_context.trace_state.to_header() or None
+    return traceparent, (span_context.trace_state.to_header() or None) if span_context.trace_state else None
 
 
 def parent(traceparent: str | None, tracestate: str | None) -> otel_context.Context:
@@ -156,6 +165,106 @@ def parent(traceparent: str | None, tracestate: str | None) -> otel_context.Cont
     if tracestate:
         carrier["tracestate"] = tracestate
     return _PROPAGATOR.extract(carrier, context=otel_context.Context())
+
+
+def remote(traceparent: str | None, tracestate: str | None) -> SpanContext | None:
+    """The remote span `traceparent` names, or None when it is absent or malformed (as `parent` reads it;
+    version 00, which every service writes, without the propagator's general parsing)."""
+    if not traceparent:
+        return None
+    match = _TRACEPARENT.fullmatch(traceparent)
+    if match is None:
+        context = trace.get_current_span(parent(traceparent, tracestate)).get_span_context()
+        return context if context.is_valid else None
+    trace_id, span_id = int(match[1], 16), int(match[2], 16)
+    if not trace_id or not span_id:
+        return None
+    state = TraceState.from_header([tracestate]) if tracestate else None
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(int(match[3], 16)), trace_state=state)
+
+
+class _LeanTracer:
+    """Starts the relay's and the consumers' spans (two in three of a case's spans are theirs) as `LeanSpan`s
+    when the SDK's own start would only follow a sampled parent: the installed provider's sampler is
+    parent-based, whose default for a sampled remote parent is to record and sample."""
+
+    def __init__(self, tracer: SdkTracer) -> None:
+        self.processor: SpanProcessor = tracer.span_processor
+        self.resource = tracer.resource
+        self.scope = getattr(tracer, "_instrumentation_scope", None) or InstrumentationScope(INSTRUMENTATION)
+        self.new_span_id = tracer.id_generator.generate_span_id
+
+
+class LeanSpan(trace.Span, ReadableSpan):
+    """A recording span, its own finished form: ended, it goes to the provider's span processors as it is.
+
+    The SDK's `Span` costs several times more to start and end (the sampler, attributes cleaned one by one
+    into a locked mapping, a copy at the end); these spans take the attributes they are given, which the
+    callers here build from strings. Span processors' `on_start` is not called (the batch and simple
+    processors do nothing there)."""
+
+    def __init__(self, lean: _LeanTracer, name: str, parent: SpanContext, kind: SpanKind,
+                 attributes: dict[str, Any]) -> None:
+        context = SpanContext(parent.trace_id, lean.new_span_id(), is_remote=False,
+                              trace_flags=_SAMPLED_RANDOM if parent.trace_flags & 0x02 else _SAMPLED,
+                              trace_state=parent.trace_state)
+        ReadableSpan.__init__(self, name, context, parent, lean.resource, attributes, [], (), kind,
+                              start_time=time.time_ns(), instrumentation_scope=lean.scope)
+        self._processor = lean.processor
+
+    def get_span_context(self) -> SpanContext:
+        return self._context
+
+    def is_recording(self) -> bool:
+        return self._end_time is None
+
+    def end(self, end_time: int | None = None) -> None:
+        if self._end_time is None:
+            self._end_time = end_time or time.time_ns()
+            self._processor.on_end(self)
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        if self._end_time is None:
+            self._attributes[key] = value
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        if self._end_time is None:
+            self._attributes.update(attributes)
+
+    def add_event(self, name: str, attributes: Mapping[str, Any] | None = None, timestamp: int | None = None) -> None:
+        if self._end_time is None:
+            self._events.append(Event(name, attributes, timestamp))
+
+    def add_link(self, context: SpanContext, attributes: Mapping[str, Any] | None = None) -> None:
+        if self._end_time is None:
+            self._links = (*self._links, Link(context, attributes))
+
+    def update_name(self, name: str) -> None:
+        if self._end_time is None:
+            self._name = name
+
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        if self._end_time is None and self._status.status_code is not StatusCode.OK:
+            self._status = status if isinstance(status, Status) else Status(status, description)
+
+    def record_exception(self, exception: BaseException, attributes: Mapping[str, Any] | None = None,
+                         timestamp: int | None = None, escaped: bool = False) -> None:
+        """As the SDK's span records it: an `exception` event."""
+        kind = type(exception)
+        qualified = kind.__qualname__ if kind.__module__ in (None, "builtins") else f"{kind.__module__}.{kind.__qualname__}"
+        self.add_event("exception", {
+            "exception.type": qualified, "exception.message": str(exception),
+            "exception.stacktrace": "".join(traceback.format_exception(exception)), "exception.escaped": str(escaped),
+            **(attributes or {}),
+        }, timestamp)
+
+
+def _start(name: str, kind: SpanKind, staged: SpanContext | None, attributes: dict[str, Any]) -> Span:
+    """A span, child of `staged` (a new trace when None): lean when the sampler would only follow it."""
+    if _lean is not None and staged is not None and staged.trace_flags.sampled:
+        return LeanSpan(_lean, name, staged, kind, attributes)
+    context = trace.set_span_in_context(trace.NonRecordingSpan(staged)) if staged is not None else otel_context.Context()
+    return tracer().start_span(name, context=context, kind=kind, attributes=attributes)
 
 
 def _kafka_attributes(operation: str, topic: str, key: bytes | None, message_id: str | None) -> dict[str, Any]:
@@ -178,10 +287,8 @@ def consumer_span(envelope: "Envelope", record: "ConsumerRecord", *, group: str)
     attributes = _kafka_attributes("process", record.topic, record.key, str(envelope.id))
     attributes["messaging.consumer.group.name"] = group
     attributes["bancheng.event.type"] = envelope.type
-    return tracer().start_span(
-        f"process {record.topic}", context=parent(envelope.traceparent, envelope.tracestate),
-        kind=SpanKind.CONSUMER, attributes=attributes,
-    )
+    return _start(f"process {record.topic}", SpanKind.CONSUMER, remote(envelope.traceparent, envelope.tracestate),
+                  attributes)
 
 
 def consuming(envelope: "Envelope", record: "ConsumerRecord | None", *, group: str) -> Any:
@@ -234,10 +341,26 @@ def resumed(span_context: SpanContext | None) -> Any:
     return trace.use_span(trace.NonRecordingSpan(span_context), end_on_exit=False)
 
 
-@contextmanager
-def _current(span: Span) -> Iterator[Span]:
-    with trace.use_span(span, end_on_exit=True, record_exception=True, set_status_on_exception=True):
-        yield span
+class _current:  # noqa: N801 - used as a function
+    """`trace.use_span(span, end_on_exit=True)` without a generator: `span` current while the block runs, an
+    `Exception` recorded on it (and raised), ended at the exit."""
+
+    __slots__ = ("span", "token")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+
+    def __enter__(self) -> Span:
+        self.token = otel_context.attach(trace.set_span_in_context(self.span))
+        return self.span
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _traceback: Any) -> None:
+        span = self.span
+        otel_context.detach(self.token)
+        if isinstance(error, Exception) and span.is_recording():
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+        span.end()
 
 
 def end_all(spans: Sequence[Span], error: BaseException | None = None) -> None:
@@ -255,17 +378,14 @@ def send_spans(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Span], list[list[t
 
     Rows are (id, topic, key, value, headers as [name, text] pairs, staged at), as the relay reads them."""
     spans, all_headers = [], []
-    start_span = tracer().start_span
     for _id, topic, key, _value, headers, _staged_at in rows:
         staged = {name: content for name, content in headers if name in _STAGED_HEADERS}
         if _sampled_out(staged.get("traceparent")):
             all_headers.append([(name, content.encode()) for name, content in headers])
             continue
         attributes = _kafka_attributes("send", topic, key, staged.get("ce_id"))
-        span = start_span(
-            f"send {topic}", context=parent(staged.get("traceparent"), staged.get("tracestate")),
-            kind=SpanKind.PRODUCER, attributes=attributes,
-        )
+        span = _start(f"send {topic}", SpanKind.PRODUCER, remote(staged.get("traceparent"), staged.get("tracestate")),
+                      attributes)
         traceparent, tracestate = headers_of(span.get_span_context())
         record_headers = [(name, content.encode()) for name, content in headers
                           if name not in ("traceparent", "tracestate")]

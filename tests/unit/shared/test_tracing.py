@@ -7,6 +7,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from shared import tracing
@@ -140,3 +141,54 @@ def test_a_sampled_out_trace_makes_no_span_and_passes_its_context_on() -> None:
     assert (effect.traceparent, effect.tracestate) == (unsampled, "vendor=1")
     assert spans == [] and dict(headers[0])["traceparent"] == unsampled.encode()
     assert [span.name for span in exporter.get_finished_spans()] == ["send t"]
+
+
+def test_a_staged_context_is_read_as_the_w3c_propagator_reads_it() -> None:
+    sampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    for traceparent, tracestate in [(sampled, None), (sampled, "vendor=a,other=b"), (sampled[:-2] + "03", None),
+                                    ("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra", None)]:
+        read = tracing.remote(traceparent, tracestate)
+        expected = trace.get_current_span(tracing.parent(traceparent, tracestate)).get_span_context()
+        assert read == expected and read.is_remote and read.trace_state == expected.trace_state
+    for malformed in [None, "", "00-not-a-context", sampled.upper(), "00-" + "0" * 32 + sampled[35:],
+                      sampled[:36] + "0" * 16 + "-01", "ff" + sampled[2:]]:
+        assert tracing.remote(malformed, None) is None
+
+
+def test_a_consumer_span_of_a_sampled_record_is_the_one_the_sdk_would_record(spans: InMemorySpanExporter) -> None:
+    class Record:
+        topic, key, partition, offset = "bancheng.case.events", b"case-1", 0, 7
+
+    cause = registered(trace_context=(PARENT, "vendor=a"))
+    with tracing.consuming(cause, Record(), group="routing") as lean:
+        effect = registered()  # staged by the handler: continues the consumer span
+    sdk = tracing.tracer().start_span("process bancheng.case.events", context=tracing.parent(PARENT, "vendor=a"),
+                                      kind=SpanKind.CONSUMER)
+    sdk.end()
+    recorded, expected = spans.get_finished_spans()
+    assert isinstance(lean, tracing.LeanSpan) and recorded is lean
+    assert (recorded.kind, recorded.parent, recorded.resource, recorded.instrumentation_scope) == (
+        expected.kind, expected.parent, expected.resource, expected.instrumentation_scope)
+    assert recorded.context.trace_id == expected.context.trace_id
+    assert recorded.context.trace_flags == expected.context.trace_flags
+    assert recorded.context.trace_state == expected.context.trace_state
+    assert recorded.start_time <= recorded.end_time
+    assert recorded.attributes["messaging.consumer.group.name"] == "routing"
+    assert effect.traceparent == tracing.headers_of(recorded.context)[0] and effect.tracestate == "vendor=a"
+
+
+def test_a_record_staged_without_a_context_starts_a_trace_through_the_sampler() -> None:
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(ALWAYS_OFF))  # roots never sampled, parents followed
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    try:
+        timer = row(registered(), topic="bancheng.sla.events")  # a sweeper's event: no request, no record
+        sent, headers = tracing.send_spans([(1, timer["topic"], timer["key"], timer["value"], timer["headers"], AT)])
+        tracing.end_all(sent)
+    finally:
+        tracing.install(None)
+    assert exporter.get_finished_spans() == () and not sent[0].is_recording()
+    assert int(dict(headers[0])["traceparent"][-2:], 16) & 1 == 0  # not sampled: the decision travels on

@@ -104,10 +104,21 @@ def configure(service: str, environ: Mapping[str, str] = os.environ) -> TracerPr
         return None
     exporters = [exporter(name, environ) for name in names]
     provider = TracerProvider(resource=resource(service))
+    batch = batching(environ)
     for span_exporter in exporters:
-        provider.add_span_processor(BatchSpanProcessor(span_exporter))
+        provider.add_span_processor(BatchSpanProcessor(span_exporter, **batch))
     install(provider)
     return provider
+
+
+def batching(environ: Mapping[str, str] = os.environ) -> dict[str, int]:
+    """The batch processor's sizes where OTEL_BSP_* leave them to the SDK: batches of up to 2,048 spans (the
+    SDK's 512 make four requests where one does) in a queue of 8,192 (a few seconds of a busy service's
+    spans). A size that is set is read by the processor itself."""
+    sizes = {"max_export_batch_size": 2048, "max_queue_size": 8192}
+    if "OTEL_BSP_MAX_EXPORT_BATCH_SIZE" in environ or "OTEL_BSP_MAX_QUEUE_SIZE" in environ:
+        return {}  # the two must agree (a batch no larger than the queue): both the SDK's then
+    return sizes
 
 
 def resource(service: str) -> Resource:

@@ -192,3 +192,9 @@ def test_a_record_staged_without_a_context_starts_a_trace_through_the_sampler() 
         tracing.install(None)
     assert exporter.get_finished_spans() == () and not sent[0].is_recording()
     assert int(dict(headers[0])["traceparent"][-2:], 16) & 1 == 0  # not sampled: the decision travels on
+
+
+def test_the_batch_processor_sends_bigger_batches_unless_otel_bsp_sizes_are_set() -> None:
+    assert tracing.batching({}) == {"max_export_batch_size": 2048, "max_queue_size": 8192}
+    assert tracing.batching({"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"}) == {}
+    assert tracing.batching({"OTEL_BSP_MAX_QUEUE_SIZE": "100"}) == {}

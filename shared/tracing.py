@@ -4,10 +4,10 @@ The trace context travels in the envelope (`traceparent`/`tracestate`, W3C Trace
 outbox row and Kafka record. Where it is made and read:
 - an HTTP request is a SERVER span (`shared.tracing_http`), continuing the caller's `traceparent`;
 - an event staged while a span is current carries that span's context (`Envelope.wrap`);
-- the relay publishes each record in a PRODUCER span ("send <topic>"), child of the context staged with
-  it, and writes its own context into the record's headers (`send_spans`);
-- a consumer applies each event in a CONSUMER span ("process <topic>"), child of the record's context
-  (`consuming`), so what the handler stages continues the same trace.
+- the relay publishes a pass's records in one PRODUCER span ("send <topic>") linked to each record's
+  staged context, which the record carries on (`send_spans`);
+- a consumer applies each event in a CONSUMER span ("process <topic>"), child of the record's context, so
+  of the span that staged it (`consuming`), and what the handler stages continues the same trace.
 
 Off unless an exporter is configured by the standard OpenTelemetry variables (`configure`): then no
 provider exists, nothing is recorded, and the hot paths only test `enabled()`.
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
-from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
@@ -103,7 +103,9 @@ def configure(service: str, environ: Mapping[str, str] = os.environ) -> TracerPr
         install(None)
         return None
     exporters = [exporter(name, environ) for name in names]
-    provider = TracerProvider(resource=resource(service))
+    # A relay pass of up to 500 records links to each (the SDK keeps 128 links a span unless told).
+    links = None if "OTEL_SPAN_LINK_COUNT_LIMIT" in environ else 512
+    provider = TracerProvider(resource=resource(service), span_limits=SpanLimits(max_links=links))
     batch = batching(environ)
     for span_exporter in exporters:
         provider.add_span_processor(BatchSpanProcessor(span_exporter, **batch))
@@ -204,6 +206,8 @@ class _LeanTracer:
         self.resource = tracer.resource
         self.scope = getattr(tracer, "_instrumentation_scope", None) or InstrumentationScope(INSTRUMENTATION)
         self.new_span_id = tracer.id_generator.generate_span_id
+        self.new_trace_id = tracer.id_generator.generate_trace_id
+        self.random_trace_ids = getattr(tracer.id_generator, "is_trace_id_random", lambda: False)()
 
 
 class LeanSpan(trace.Span, ReadableSpan):
@@ -214,12 +218,16 @@ class LeanSpan(trace.Span, ReadableSpan):
     callers here build from strings. Span processors' `on_start` is not called (the batch and simple
     processors do nothing there)."""
 
-    def __init__(self, lean: _LeanTracer, name: str, parent: SpanContext, kind: SpanKind,
-                 attributes: dict[str, Any]) -> None:
-        context = SpanContext(parent.trace_id, lean.new_span_id(), is_remote=False,
-                              trace_flags=_SAMPLED_RANDOM if parent.trace_flags & 0x02 else _SAMPLED,
-                              trace_state=parent.trace_state)
-        ReadableSpan.__init__(self, name, context, parent, lean.resource, attributes, [], (), kind,
+    def __init__(self, lean: _LeanTracer, name: str, parent: SpanContext | None, kind: SpanKind,
+                 attributes: dict[str, Any], links: Sequence[Link] = ()) -> None:
+        if parent is None:  # a new trace, sampled: the caller decided (`send_spans`)
+            context = SpanContext(lean.new_trace_id(), lean.new_span_id(), is_remote=False,
+                                  trace_flags=_SAMPLED_RANDOM if lean.random_trace_ids else _SAMPLED)
+        else:
+            context = SpanContext(parent.trace_id, lean.new_span_id(), is_remote=False,
+                                  trace_flags=_SAMPLED_RANDOM if parent.trace_flags & 0x02 else _SAMPLED,
+                                  trace_state=parent.trace_state)
+        ReadableSpan.__init__(self, name, context, parent, lean.resource, attributes, [], links, kind,
                               start_time=time.time_ns(), instrumentation_scope=lean.scope)
         self._processor = lean.processor
 
@@ -383,26 +391,51 @@ def end_all(spans: Sequence[Span], error: BaseException | None = None) -> None:
 
 
 def send_spans(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Span], list[list[tuple[str, bytes]]]]:
-    """A PRODUCER span per outbox row the relay sends ("send <topic>", child of the context staged with
-    the row), and each row's record headers with `traceparent`/`tracestate` set to its span's context
-    (a row of a sampled-out trace: no span, its headers as staged).
+    """The relay's spans for one pass, and each row's record headers.
 
-    Rows are (id, topic, key, value, headers as [name, text] pairs, staged at), as the relay reads them."""
-    spans, all_headers = [], []
+    One PRODUCER span for the pass ("send <topic>", or "send" over several topics), from the first send to
+    the last acknowledgement, linked to the context staged with each row of a sampled trace; those records
+    keep the staged context, so a consumer continues the span that staged the event (the case's trace goes
+    from one service's handling to the next). A row staged without a context (a timer's event) gets a
+    PRODUCER span of its own, starting a trace its consumers continue. A row of a sampled-out trace: no
+    span, no link. Rows are (id, topic, key, value, headers as [name, text] pairs, staged at), as the relay
+    reads them."""
+    spans: list[Span] = []
+    links: list[Link] = []
+    topics: set[str] = set()
+    all_headers = []
     for _id, topic, key, _value, headers, _staged_at in rows:
-        staged = {name: content for name, content in headers if name in _STAGED_HEADERS}
-        if _sampled_out(staged.get("traceparent")):
-            all_headers.append([(name, content.encode()) for name, content in headers])
-            continue
-        attributes = _kafka_attributes("send", topic, key, staged.get("ce_id"))
-        span = _start(f"send {topic}", SpanKind.PRODUCER, remote(staged.get("traceparent"), staged.get("tracestate")),
-                      attributes)
-        traceparent, tracestate = headers_of(span.get_span_context())
-        record_headers = [(name, content.encode()) for name, content in headers
-                          if name not in ("traceparent", "tracestate")]
-        record_headers.append(("traceparent", traceparent.encode()))
-        if tracestate:
-            record_headers.append(("tracestate", tracestate.encode()))
-        spans.append(span)
+        record_headers = [(name, content.encode()) for name, content in headers]
         all_headers.append(record_headers)
+        staged = {name: content for name, content in headers if name in _STAGED_HEADERS}
+        traceparent = staged.get("traceparent")
+        if _sampled_out(traceparent):
+            continue
+        context = remote(traceparent, staged.get("tracestate"))
+        if context is not None:
+            if context.trace_flags.sampled:
+                links.append(Link(context))
+                topics.add(topic)
+            continue
+        span = _start(f"send {topic}", SpanKind.PRODUCER, None, _kafka_attributes("send", topic, key, staged.get("ce_id")))
+        spans.append(span)
+        if span.get_span_context().is_valid:
+            traceparent, tracestate = headers_of(span.get_span_context())
+            record_headers[:] = [(name, content) for name, content in record_headers
+                                 if name not in ("traceparent", "tracestate")]
+            record_headers.append(("traceparent", traceparent.encode()))
+            if tracestate:
+                record_headers.append(("tracestate", tracestate.encode()))
+    if links:
+        attributes: dict[str, Any] = {"messaging.system": "kafka", "messaging.operation.type": "send",
+                                      "messaging.batch.message_count": len(links)}
+        (only,) = topics if len(topics) == 1 else (None,)
+        if only is not None:
+            attributes["messaging.destination.name"] = only
+        name = "send" if only is None else f"send {only}"
+        if _lean is not None:  # recorded as the records it carries are, not by the sampler's roll for a root
+            spans.append(LeanSpan(_lean, name, None, SpanKind.PRODUCER, attributes, links))
+        else:
+            spans.append(tracer().start_span(name, context=otel_context.Context(), kind=SpanKind.PRODUCER,
+                                             attributes=attributes, links=links))
     return spans, all_headers

@@ -83,27 +83,41 @@ def test_an_event_staged_in_a_span_carries_that_span_context(spans: InMemorySpan
     assert registered(trace_context=(PARENT, "vendor=1")).tracestate == "vendor=1"
 
 
-def test_the_relay_sends_each_record_in_a_producer_span_child_of_the_staged_context(
+def test_the_relay_sends_a_pass_in_one_producer_span_linked_to_each_staged_context(
     spans: InMemorySpanExporter,
 ) -> None:
-    staged = row(registered(trace_context=(PARENT, None)), topic="bancheng.case.events")
+    staged = row(registered(trace_context=(PARENT, "vendor=a")), topic="bancheng.case.events")
+    other = row(registered(trace_context=(PARENT[:36] + "00f067aa0ba902b7-01", None)), topic="bancheng.case.events")
     before = list(staged["headers"])
-    rows = [(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)]
+    rows = [(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT),
+            (2, other["topic"], other["key"], other["value"], other["headers"], AT)]
     sent, headers = tracing.send_spans(rows)
     tracing.end_all(sent)
     (span,) = spans.get_finished_spans()
     assert span.kind is SpanKind.PRODUCER and span.name == "send bancheng.case.events"
-    assert span.parent.span_id == int("b7ad6b7169203331", 16)
-    assert span.context.trace_id == int("0af7651916cd43dd8448eb211c80319c", 16)
+    assert [(link.context.trace_id, link.context.span_id) for link in span.links] == [
+        (int("0af7651916cd43dd8448eb211c80319c", 16), int("b7ad6b7169203331", 16)),
+        (int("0af7651916cd43dd8448eb211c80319c", 16), int("00f067aa0ba902b7", 16))]
     assert span.attributes["messaging.system"] == "kafka"
     assert span.attributes["messaging.destination.name"] == "bancheng.case.events"
     assert span.attributes["messaging.operation.type"] == "send"
-    assert span.attributes["messaging.kafka.message.key"] == "case-1"
-    record_headers = dict(headers[0])
-    assert record_headers["traceparent"] == tracing.headers_of(span.context)[0].encode()
-    assert [name for name, _ in headers[0]].count("traceparent") == 1
-    assert record_headers["ce_type"] == b"case.registered"  # the envelope's own headers are kept
+    assert span.attributes["messaging.batch.message_count"] == 2
+    # The records carry the staged context on: their consumers continue the span that staged them.
+    assert headers[0] == [(name, content.encode()) for name, content in before]
+    assert dict(headers[0])["traceparent"] == PARENT.encode() and dict(headers[0])["tracestate"] == b"vendor=a"
     assert staged["headers"] == before  # the row is left as staged (a failed send is retried from it)
+
+
+def test_a_record_staged_without_a_context_gets_a_producer_span_of_its_own(spans: InMemorySpanExporter) -> None:
+    timer = row(registered(), topic="bancheng.sla.events")  # a sweeper's event: no request, no record
+    sent, headers = tracing.send_spans([(1, timer["topic"], timer["key"], timer["value"], timer["headers"], AT)])
+    tracing.end_all(sent)
+    (span,) = spans.get_finished_spans()
+    assert span.kind is SpanKind.PRODUCER and span.name == "send bancheng.sla.events" and span.parent is None
+    assert span.attributes["messaging.kafka.message.key"] == "case-1"
+    assert dict(headers[0])["traceparent"] == tracing.headers_of(span.context)[0].encode()
+    assert [name for name, _ in headers[0]].count("traceparent") == 1
+    assert dict(headers[0])["ce_type"] == b"case.registered"  # the envelope's own headers are kept
 
 
 def test_a_malformed_traceparent_starts_a_new_trace_rather_than_failing(spans: InMemorySpanExporter) -> None:
@@ -140,7 +154,7 @@ def test_a_sampled_out_trace_makes_no_span_and_passes_its_context_on() -> None:
         tracing.install(None)
     assert (effect.traceparent, effect.tracestate) == (unsampled, "vendor=1")
     assert spans == [] and dict(headers[0])["traceparent"] == unsampled.encode()
-    assert [span.name for span in exporter.get_finished_spans()] == ["send t"]
+    assert [(span.name, len(span.links)) for span in exporter.get_finished_spans()] == [("send t", 1)]
 
 
 def test_a_staged_context_is_read_as_the_w3c_propagator_reads_it() -> None:

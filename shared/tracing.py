@@ -348,8 +348,13 @@ def active_span(
 ) -> Any:
     """A context manager yielding a new span made current: a child of the current span, or with
     `parent_of` (an envelope) of the context that envelope carries. Tracing must be on."""
-    context = parent(parent_of.traceparent, parent_of.tracestate) if parent_of is not None else None
-    return _current(tracer().start_span(name, context=context, kind=kind, attributes=attributes))
+    if parent_of is not None:
+        staged = remote(parent_of.traceparent, parent_of.tracestate)
+    else:
+        staged = trace.get_current_span().get_span_context()
+        staged = staged if staged.is_valid else None
+    tracer()  # raises when tracing is off
+    return _current(_start(name, kind, staged, dict(attributes or {})))
 
 
 def resumed(span_context: SpanContext | None) -> Any:

@@ -2,9 +2,10 @@
 
 Per simulated case: the `POST /cases` SERVER span, a relay pass of 10 records (`tracing.send_spans`), 20
 consumer spans (`tracing.consuming`), exported by the configured OTLP/HTTP exporter through the batch
-processor to `tests/otlp_receiver.py` in a process of its own, a case every 2 ms. Prints the CPU of this process per case
-(both threads: the spans' start and end on the caller's, encoding and sending on the processor's) for
-tracing off, for spans recorded but dropped by a null exporter, and for spans exported. Asserts nothing.
+processor to `tests/otlp_receiver.py` in a process of its own, a case every 2 ms. Prints the CPU of this
+process per case (both threads: the spans' start and end on the caller's, encoding and sending on the
+processor's) for tracing off, for spans recorded but dropped by a null exporter, and for spans exported.
+Asserts nothing.
 
     .venv/bin/python bench/tracing_spans.py --cases 3000
 """
@@ -20,15 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult  # noqa: E402
-from opentelemetry.trace import SpanKind  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import SpanKind
 
-from shared import tracing  # noqa: E402
-from shared.devbroker import free_port  # noqa: E402
-from shared.envelope import Envelope  # noqa: E402
-from shared.events.case import CaseRegistered  # noqa: E402
-from shared.settings import REPO_ROOT  # noqa: E402
+from shared import tracing
+from shared.devbroker import free_port
+from shared.envelope import Envelope
+from shared.events.case import CaseRegistered
+from shared.settings import REPO_ROOT
 
 
 class Record:

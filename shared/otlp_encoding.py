@@ -133,10 +133,9 @@ class SpanEncoder:
             out += (b"\x70", _varint(span.dropped_links))
         status = span.status
         if status.description or status.status_code.value:
-            payload = _field(b"\x12", status.description.encode()) if status.description else b""
-            if status.status_code.value:
-                payload += b"\x18" + _varint(status.status_code.value)
-            out.append(_field(b"\x7a", payload))
+            described = _field(b"\x12", status.description.encode()) if status.description else b""
+            code = b"\x18" + _varint(status.status_code.value) if status.status_code.value else b""
+            out.append(_field(b"\x7a", described + code))
         else:
             out.append(_UNSET_STATUS)
         out.append(_FLAGS_REMOTE if parent is not None and parent.is_remote else _FLAGS_LOCAL)

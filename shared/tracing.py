@@ -108,7 +108,8 @@ def configure(service: str, environ: Mapping[str, str] = os.environ) -> TracerPr
     provider = TracerProvider(resource=resource(service), span_limits=SpanLimits(max_links=links))
     batch = batching(environ)
     for span_exporter in exporters:
-        provider.add_span_processor(BatchSpanProcessor(span_exporter, **batch))
+        provider.add_span_processor(BatchSpanProcessor(span_exporter, max_queue_size=batch.get("max_queue_size"),
+                                                       max_export_batch_size=batch.get("max_export_batch_size")))
     install(provider)
     return provider
 
@@ -227,12 +228,14 @@ class LeanSpan(trace.Span, ReadableSpan):
             context = SpanContext(parent.trace_id, lean.new_span_id(), is_remote=False,
                                   trace_flags=_SAMPLED_RANDOM if parent.trace_flags & 0x02 else _SAMPLED,
                                   trace_state=parent.trace_state)
-        ReadableSpan.__init__(self, name, context, parent, lean.resource, attributes, [], links, kind,
+        # The same mapping and list as the finished span's: typed here for what is added while it runs.
+        self._span_context, self._recorded, self._event_list = context, attributes, list[Event]()
+        ReadableSpan.__init__(self, name, context, parent, lean.resource, attributes, self._event_list, links, kind,
                               start_time=time.time_ns(), instrumentation_scope=lean.scope)
         self._processor = lean.processor
 
     def get_span_context(self) -> SpanContext:
-        return self._context
+        return self._span_context
 
     def is_recording(self) -> bool:
         return self._end_time is None
@@ -244,15 +247,15 @@ class LeanSpan(trace.Span, ReadableSpan):
 
     def set_attribute(self, key: str, value: Any) -> None:
         if self._end_time is None:
-            self._attributes[key] = value
+            self._recorded[key] = value
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         if self._end_time is None:
-            self._attributes.update(attributes)
+            self._recorded.update(attributes)
 
     def add_event(self, name: str, attributes: Mapping[str, Any] | None = None, timestamp: int | None = None) -> None:
         if self._end_time is None:
-            self._events.append(Event(name, attributes, timestamp))
+            self._event_list.append(Event(name, attributes, timestamp))
 
     def add_link(self, context: SpanContext, attributes: Mapping[str, Any] | None = None) -> None:
         if self._end_time is None:
@@ -270,7 +273,8 @@ class LeanSpan(trace.Span, ReadableSpan):
                          timestamp: int | None = None, escaped: bool = False) -> None:
         """As the SDK's span records it: an `exception` event."""
         kind = type(exception)
-        qualified = kind.__qualname__ if kind.__module__ in (None, "builtins") else f"{kind.__module__}.{kind.__qualname__}"
+        module = kind.__module__
+        qualified = kind.__qualname__ if module in (None, "builtins") else f"{module}.{kind.__qualname__}"
         self.add_event("exception", {
             "exception.type": qualified, "exception.message": str(exception),
             "exception.stacktrace": "".join(traceback.format_exception(exception)), "exception.escaped": str(escaped),
@@ -282,7 +286,7 @@ def _start(name: str, kind: SpanKind, staged: SpanContext | None, attributes: di
     """A span, child of `staged` (a new trace when None): lean when the sampler would only follow it."""
     if _lean is not None and staged is not None and staged.trace_flags.sampled:
         return LeanSpan(_lean, name, staged, kind, attributes)
-    context = trace.set_span_in_context(trace.NonRecordingSpan(staged)) if staged is not None else otel_context.Context()
+    context = otel_context.Context() if staged is None else trace.set_span_in_context(trace.NonRecordingSpan(staged))
     return tracer().start_span(name, context=context, kind=kind, attributes=attributes)
 
 
@@ -422,7 +426,8 @@ def send_spans(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Span], list[list[t
                 links.append(Link(context))
                 topics.add(topic)
             continue
-        span = _start(f"send {topic}", SpanKind.PRODUCER, None, _kafka_attributes("send", topic, key, staged.get("ce_id")))
+        own = _kafka_attributes("send", topic, key, staged.get("ce_id"))
+        span = _start(f"send {topic}", SpanKind.PRODUCER, None, own)
         spans.append(span)
         if span.get_span_context().is_valid:
             traceparent, tracestate = headers_of(span.get_span_context())

@@ -4,10 +4,10 @@ in the envelope (W3C traceparent/tracestate) from where an event is staged to wh
 from datetime import UTC, datetime
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from shared import tracing

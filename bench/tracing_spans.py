@@ -26,7 +26,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.trace import SpanKind
 
 from shared import tracing
-from shared.devbroker import free_port
+from shared.dev.broker import free_port
 from shared.envelope import Envelope
 from shared.events.case import CaseRegistered
 from shared.settings import REPO_ROOT

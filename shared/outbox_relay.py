@@ -195,8 +195,8 @@ class OutboxRelay:
         await asyncio.wait_for(asyncio.gather(*sent), SEND_TIMEOUT_S)
 
     async def _send_traced(self, rows: Sequence[Row]) -> None:
-        """As `_send`, each record in a PRODUCER span from the send to the broker's acknowledgement, its
-        headers carrying that span's context (`shared.tracing.send_spans`)."""
+        """As `_send`, in one PRODUCER span for the pass, from the first send to the last acknowledgement,
+        linked to each record's staged context (`shared.tracing.send_spans`)."""
         spans, all_headers = tracing.send_spans(rows)
         send = self._producer.send
         try:

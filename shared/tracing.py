@@ -4,16 +4,19 @@ The trace context travels in the envelope (`traceparent`/`tracestate`, W3C Trace
 outbox row and Kafka record. Where it is made and read:
 - an HTTP request is a SERVER span (`shared.tracing_http`), continuing the caller's `traceparent`;
 - an event staged while a span is current carries that span's context (`Envelope.wrap`);
-- the relay publishes each record in a PRODUCER span ("send <topic>"), child of the context staged with
-  it, and writes its own context into the record's headers (`send_spans`);
-- a consumer applies each event in a CONSUMER span ("process <topic>"), child of the record's context
-  (`consuming`), so what the handler stages continues the same trace.
+- the relay publishes a pass's records in one PRODUCER span ("send <topic>") linked to each record's
+  staged context, which the record carries on (`send_spans`);
+- a consumer applies each event in a CONSUMER span ("process <topic>"), child of the record's context, so
+  of the span that staged it (`consuming`), and what the handler stages continues the same trace.
 
 Off unless an exporter is configured by the standard OpenTelemetry variables (`configure`): then no
 provider exists, nothing is recorded, and the hot paths only test `enabled()`.
 """
 
 import os
+import re
+import time
+import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -21,10 +24,12 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
-from opentelemetry.trace import Span, SpanContext, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode, TraceFlags, Tracer, TraceState
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 if TYPE_CHECKING:  # shared.envelope imports this module
@@ -45,6 +50,9 @@ _provider: TracerProvider | None = None
 # a flag test, not a span, a header rewrite and an attach per event).
 _follow_unsampled = False
 _UNSAMPLED = frozenset(f"{flags:02x}" for flags in range(0, 256, 2))  # trace flags without the sampled bit
+_TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")  # version 00, as every service writes
+_SAMPLED, _SAMPLED_RANDOM = TraceFlags(TraceFlags.SAMPLED), TraceFlags(TraceFlags.SAMPLED | 0x02)
+_lean: "_LeanTracer | None" = None
 
 
 class TracingConfigError(ValueError):
@@ -74,8 +82,8 @@ def exporter(name: str, environ: Mapping[str, str] = os.environ) -> SpanExporter
         protocol = (environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
                     or "http/protobuf").strip().lower()
         if protocol == "http/protobuf":
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-            return OTLPSpanExporter()
+            from shared.otlp_encoding import OtlpHttpSpanExporter
+            return OtlpHttpSpanExporter()
         if protocol == "grpc":
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
             return GrpcExporter()
@@ -95,11 +103,25 @@ def configure(service: str, environ: Mapping[str, str] = os.environ) -> TracerPr
         install(None)
         return None
     exporters = [exporter(name, environ) for name in names]
-    provider = TracerProvider(resource=resource(service))
+    # A relay pass of up to 500 records links to each (the SDK keeps 128 links a span unless told).
+    links = None if "OTEL_SPAN_LINK_COUNT_LIMIT" in environ else 512
+    provider = TracerProvider(resource=resource(service), span_limits=SpanLimits(max_links=links))
+    batch = batching(environ)
     for span_exporter in exporters:
-        provider.add_span_processor(BatchSpanProcessor(span_exporter))
+        provider.add_span_processor(BatchSpanProcessor(span_exporter, max_queue_size=batch.get("max_queue_size"),
+                                                       max_export_batch_size=batch.get("max_export_batch_size")))
     install(provider)
     return provider
+
+
+def batching(environ: Mapping[str, str] = os.environ) -> dict[str, int]:
+    """The batch processor's sizes where OTEL_BSP_* leave them to the SDK: batches of up to 2,048 spans (the
+    SDK's 512 make four requests where one does) in a queue of 8,192 (a few seconds of a busy service's
+    spans). A size that is set is read by the processor itself."""
+    sizes = {"max_export_batch_size": 2048, "max_queue_size": 8192}
+    if "OTEL_BSP_MAX_EXPORT_BATCH_SIZE" in environ or "OTEL_BSP_MAX_QUEUE_SIZE" in environ:
+        return {}  # the two must agree (a batch no larger than the queue): both the SDK's then
+    return sizes
 
 
 def resource(service: str) -> Resource:
@@ -111,10 +133,11 @@ def resource(service: str) -> Resource:
 
 def install(provider: TracerProvider | None) -> None:
     """Trace through `provider` from now on (None: off). Tests install one with an in-memory exporter."""
-    global _tracer, _provider, _follow_unsampled
+    global _tracer, _provider, _follow_unsampled, _lean
     _provider = provider
     _tracer = provider.get_tracer(INSTRUMENTATION) if provider is not None else None
     _follow_unsampled = provider is not None and isinstance(provider.sampler, ParentBased)
+    _lean = _LeanTracer(_tracer) if _follow_unsampled and isinstance(_tracer, SdkTracer) else None
 
 
 def enabled() -> bool:
@@ -144,7 +167,7 @@ def current() -> TraceHeaders | None:
 
 def headers_of(span_context: SpanContext) -> TraceHeaders:
     traceparent = f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{span_context.trace_flags:02x}"
-    return traceparent, span_context.trace_state.to_header() or None
+    return traceparent, (span_context.trace_state.to_header() or None) if span_context.trace_state else None
 
 
 def parent(traceparent: str | None, tracestate: str | None) -> otel_context.Context:
@@ -156,6 +179,115 @@ def parent(traceparent: str | None, tracestate: str | None) -> otel_context.Cont
     if tracestate:
         carrier["tracestate"] = tracestate
     return _PROPAGATOR.extract(carrier, context=otel_context.Context())
+
+
+def remote(traceparent: str | None, tracestate: str | None) -> SpanContext | None:
+    """The remote span `traceparent` names, or None when it is absent or malformed (as `parent` reads it;
+    version 00, which every service writes, without the propagator's general parsing)."""
+    if not traceparent:
+        return None
+    match = _TRACEPARENT.fullmatch(traceparent)
+    if match is None:
+        context = trace.get_current_span(parent(traceparent, tracestate)).get_span_context()
+        return context if context.is_valid else None
+    trace_id, span_id = int(match[1], 16), int(match[2], 16)
+    if not trace_id or not span_id:
+        return None
+    state = TraceState.from_header([tracestate]) if tracestate else None
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(int(match[3], 16)), trace_state=state)
+
+
+class _LeanTracer:
+    """Starts the relay's and the consumers' spans (two in three of a case's spans are theirs) as `LeanSpan`s
+    when the SDK's own start would only follow a sampled parent: the installed provider's sampler is
+    parent-based, whose default for a sampled remote parent is to record and sample."""
+
+    def __init__(self, tracer: SdkTracer) -> None:
+        self.processor: SpanProcessor = tracer.span_processor
+        self.resource = tracer.resource
+        self.scope = getattr(tracer, "_instrumentation_scope", None) or InstrumentationScope(INSTRUMENTATION)
+        self.new_span_id = tracer.id_generator.generate_span_id
+        self.new_trace_id = tracer.id_generator.generate_trace_id
+        self.random_trace_ids = getattr(tracer.id_generator, "is_trace_id_random", lambda: False)()
+
+
+class LeanSpan(trace.Span, ReadableSpan):
+    """A recording span, its own finished form: ended, it goes to the provider's span processors as it is.
+
+    The SDK's `Span` costs several times more to start and end (the sampler, attributes cleaned one by one
+    into a locked mapping, a copy at the end); these spans take the attributes they are given, which the
+    callers here build from strings. Span processors' `on_start` is not called (the batch and simple
+    processors do nothing there)."""
+
+    def __init__(self, lean: _LeanTracer, name: str, parent: SpanContext | None, kind: SpanKind,
+                 attributes: dict[str, Any], links: Sequence[Link] = ()) -> None:
+        if parent is None:  # a new trace, sampled: the caller decided (`send_spans`)
+            context = SpanContext(lean.new_trace_id(), lean.new_span_id(), is_remote=False,
+                                  trace_flags=_SAMPLED_RANDOM if lean.random_trace_ids else _SAMPLED)
+        else:
+            context = SpanContext(parent.trace_id, lean.new_span_id(), is_remote=False,
+                                  trace_flags=_SAMPLED_RANDOM if parent.trace_flags & 0x02 else _SAMPLED,
+                                  trace_state=parent.trace_state)
+        # The same mapping and list as the finished span's: typed here for what is added while it runs.
+        self._span_context, self._recorded, self._event_list = context, attributes, list[Event]()
+        ReadableSpan.__init__(self, name, context, parent, lean.resource, attributes, self._event_list, links, kind,
+                              start_time=time.time_ns(), instrumentation_scope=lean.scope)
+        self._processor = lean.processor
+
+    def get_span_context(self) -> SpanContext:
+        return self._span_context
+
+    def is_recording(self) -> bool:
+        return self._end_time is None
+
+    def end(self, end_time: int | None = None) -> None:
+        if self._end_time is None:
+            self._end_time = end_time or time.time_ns()
+            self._processor.on_end(self)
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        if self._end_time is None:
+            self._recorded[key] = value
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        if self._end_time is None:
+            self._recorded.update(attributes)
+
+    def add_event(self, name: str, attributes: Mapping[str, Any] | None = None, timestamp: int | None = None) -> None:
+        if self._end_time is None:
+            self._event_list.append(Event(name, attributes, timestamp))
+
+    def add_link(self, context: SpanContext, attributes: Mapping[str, Any] | None = None) -> None:
+        if self._end_time is None:
+            self._links = (*self._links, Link(context, attributes))
+
+    def update_name(self, name: str) -> None:
+        if self._end_time is None:
+            self._name = name
+
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        if self._end_time is None and self._status.status_code is not StatusCode.OK:
+            self._status = status if isinstance(status, Status) else Status(status, description)
+
+    def record_exception(self, exception: BaseException, attributes: Mapping[str, Any] | None = None,
+                         timestamp: int | None = None, escaped: bool = False) -> None:
+        """As the SDK's span records it: an `exception` event."""
+        kind = type(exception)
+        module = kind.__module__
+        qualified = kind.__qualname__ if module in (None, "builtins") else f"{module}.{kind.__qualname__}"
+        self.add_event("exception", {
+            "exception.type": qualified, "exception.message": str(exception),
+            "exception.stacktrace": "".join(traceback.format_exception(exception)), "exception.escaped": str(escaped),
+            **(attributes or {}),
+        }, timestamp)
+
+
+def _start(name: str, kind: SpanKind, staged: SpanContext | None, attributes: dict[str, Any]) -> Span:
+    """A span, child of `staged` (a new trace when None): lean when the sampler would only follow it."""
+    if _lean is not None and staged is not None and staged.trace_flags.sampled:
+        return LeanSpan(_lean, name, staged, kind, attributes)
+    context = otel_context.Context() if staged is None else trace.set_span_in_context(trace.NonRecordingSpan(staged))
+    return tracer().start_span(name, context=context, kind=kind, attributes=attributes)
 
 
 def _kafka_attributes(operation: str, topic: str, key: bytes | None, message_id: str | None) -> dict[str, Any]:
@@ -178,10 +310,8 @@ def consumer_span(envelope: "Envelope", record: "ConsumerRecord", *, group: str)
     attributes = _kafka_attributes("process", record.topic, record.key, str(envelope.id))
     attributes["messaging.consumer.group.name"] = group
     attributes["bancheng.event.type"] = envelope.type
-    return tracer().start_span(
-        f"process {record.topic}", context=parent(envelope.traceparent, envelope.tracestate),
-        kind=SpanKind.CONSUMER, attributes=attributes,
-    )
+    return _start(f"process {record.topic}", SpanKind.CONSUMER, remote(envelope.traceparent, envelope.tracestate),
+                  attributes)
 
 
 def consuming(envelope: "Envelope", record: "ConsumerRecord | None", *, group: str) -> Any:
@@ -222,8 +352,13 @@ def active_span(
 ) -> Any:
     """A context manager yielding a new span made current: a child of the current span, or with
     `parent_of` (an envelope) of the context that envelope carries. Tracing must be on."""
-    context = parent(parent_of.traceparent, parent_of.tracestate) if parent_of is not None else None
-    return _current(tracer().start_span(name, context=context, kind=kind, attributes=attributes))
+    if parent_of is not None:
+        staged = remote(parent_of.traceparent, parent_of.tracestate)
+    else:
+        staged = trace.get_current_span().get_span_context()
+        staged = staged if staged.is_valid else None
+    tracer()  # raises when tracing is off
+    return _current(_start(name, kind, staged, dict(attributes or {})))
 
 
 def resumed(span_context: SpanContext | None) -> Any:
@@ -234,10 +369,26 @@ def resumed(span_context: SpanContext | None) -> Any:
     return trace.use_span(trace.NonRecordingSpan(span_context), end_on_exit=False)
 
 
-@contextmanager
-def _current(span: Span) -> Iterator[Span]:
-    with trace.use_span(span, end_on_exit=True, record_exception=True, set_status_on_exception=True):
-        yield span
+class _current:  # noqa: N801 - used as a function
+    """`trace.use_span(span, end_on_exit=True)` without a generator: `span` current while the block runs, an
+    `Exception` recorded on it (and raised), ended at the exit."""
+
+    __slots__ = ("span", "token")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+
+    def __enter__(self) -> Span:
+        self.token = otel_context.attach(trace.set_span_in_context(self.span))
+        return self.span
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _traceback: Any) -> None:
+        span = self.span
+        otel_context.detach(self.token)
+        if isinstance(error, Exception) and span.is_recording():
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+        span.end()
 
 
 def end_all(spans: Sequence[Span], error: BaseException | None = None) -> None:
@@ -249,29 +400,52 @@ def end_all(spans: Sequence[Span], error: BaseException | None = None) -> None:
 
 
 def send_spans(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Span], list[list[tuple[str, bytes]]]]:
-    """A PRODUCER span per outbox row the relay sends ("send <topic>", child of the context staged with
-    the row), and each row's record headers with `traceparent`/`tracestate` set to its span's context
-    (a row of a sampled-out trace: no span, its headers as staged).
+    """The relay's spans for one pass, and each row's record headers.
 
-    Rows are (id, topic, key, value, headers as [name, text] pairs, staged at), as the relay reads them."""
-    spans, all_headers = [], []
-    start_span = tracer().start_span
+    One PRODUCER span for the pass ("send <topic>", or "send" over several topics), from the first send to
+    the last acknowledgement, linked to the context staged with each row of a sampled trace; those records
+    keep the staged context, so a consumer continues the span that staged the event (the case's trace goes
+    from one service's handling to the next). A row staged without a context (a timer's event) gets a
+    PRODUCER span of its own, starting a trace its consumers continue. A row of a sampled-out trace: no
+    span, no link. Rows are (id, topic, key, value, headers as [name, text] pairs, staged at), as the relay
+    reads them."""
+    spans: list[Span] = []
+    links: list[Link] = []
+    topics: set[str] = set()
+    all_headers = []
     for _id, topic, key, _value, headers, _staged_at in rows:
-        staged = {name: content for name, content in headers if name in _STAGED_HEADERS}
-        if _sampled_out(staged.get("traceparent")):
-            all_headers.append([(name, content.encode()) for name, content in headers])
-            continue
-        attributes = _kafka_attributes("send", topic, key, staged.get("ce_id"))
-        span = start_span(
-            f"send {topic}", context=parent(staged.get("traceparent"), staged.get("tracestate")),
-            kind=SpanKind.PRODUCER, attributes=attributes,
-        )
-        traceparent, tracestate = headers_of(span.get_span_context())
-        record_headers = [(name, content.encode()) for name, content in headers
-                          if name not in ("traceparent", "tracestate")]
-        record_headers.append(("traceparent", traceparent.encode()))
-        if tracestate:
-            record_headers.append(("tracestate", tracestate.encode()))
-        spans.append(span)
+        record_headers = [(name, content.encode()) for name, content in headers]
         all_headers.append(record_headers)
+        staged = {name: content for name, content in headers if name in _STAGED_HEADERS}
+        traceparent = staged.get("traceparent")
+        if _sampled_out(traceparent):
+            continue
+        context = remote(traceparent, staged.get("tracestate"))
+        if context is not None:
+            if context.trace_flags.sampled:
+                links.append(Link(context))
+                topics.add(topic)
+            continue
+        own = _kafka_attributes("send", topic, key, staged.get("ce_id"))
+        span = _start(f"send {topic}", SpanKind.PRODUCER, None, own)
+        spans.append(span)
+        if span.get_span_context().is_valid:
+            traceparent, tracestate = headers_of(span.get_span_context())
+            record_headers[:] = [(name, content) for name, content in record_headers
+                                 if name not in ("traceparent", "tracestate")]
+            record_headers.append(("traceparent", traceparent.encode()))
+            if tracestate:
+                record_headers.append(("tracestate", tracestate.encode()))
+    if links:
+        attributes: dict[str, Any] = {"messaging.system": "kafka", "messaging.operation.type": "send",
+                                      "messaging.batch.message_count": len(links)}
+        (only,) = topics if len(topics) == 1 else (None,)
+        if only is not None:
+            attributes["messaging.destination.name"] = only
+        name = "send" if only is None else f"send {only}"
+        if _lean is not None:  # recorded as the records it carries are, not by the sampler's roll for a root
+            spans.append(LeanSpan(_lean, name, None, SpanKind.PRODUCER, attributes, links))
+        else:
+            spans.append(tracer().start_span(name, context=otel_context.Context(), kind=SpanKind.PRODUCER,
+                                             attributes=attributes, links=links))
     return spans, all_headers

@@ -177,14 +177,16 @@ def test_no_secret_is_written_in_the_compose_file() -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_services_send_traces_through_the_collector_to_jaeger(service: str) -> None:
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    from shared.otlp_encoding import OtlpHttpSpanExporter
 
     env = environment(service)
     assert "otel-collector" in COMPOSE["services"][service]["depends_on"]
     assert tracing.exporter_names(env) == ["otlp"]  # the settings turn tracing on, and name a known protocol
-    assert isinstance(tracing.exporter("otlp", env), OTLPSpanExporter)
+    assert isinstance(tracing.exporter("otlp", env), OtlpHttpSpanExporter)
     endpoint = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
-    assert endpoint == "http://otel-collector:4317"  # gRPC: the collector's grpc receiver below
+    # OTLP/HTTP protobuf, which shared/otlp_encoding.py encodes for less CPU than the gRPC exporter does.
+    assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+    assert endpoint == "http://otel-collector:4318"  # the collector's http receiver below
     # A parent-based sampler: a case is traced in every service or in none, and sampled-out ones cost no spans.
     assert env["OTEL_TRACES_SAMPLER"].startswith("parentbased_") and 0 < float(env["OTEL_TRACES_SAMPLER_ARG"]) <= 1
 
@@ -193,7 +195,7 @@ def test_services_send_traces_through_the_collector_to_jaeger(service: str) -> N
     source, mounted = collector["volumes"][0].removesuffix(":ro").split(":")
     assert source == "./deploy/otel-collector.yaml" and collector["command"] == [f"--config={mounted}"]
     config = yaml.safe_load((REPO_ROOT / "deploy" / "otel-collector.yaml").read_text())
-    assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].endswith(":4317")
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(":4318")
     pipeline = config["service"]["pipelines"]["traces"]
     assert pipeline["receivers"] == ["otlp"]
     assert set(pipeline["processors"]) <= set(config["processors"])

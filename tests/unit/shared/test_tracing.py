@@ -4,6 +4,7 @@ in the envelope (W3C traceparent/tracestate) from where an event is staged to wh
 from datetime import UTC, datetime
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -82,27 +83,41 @@ def test_an_event_staged_in_a_span_carries_that_span_context(spans: InMemorySpan
     assert registered(trace_context=(PARENT, "vendor=1")).tracestate == "vendor=1"
 
 
-def test_the_relay_sends_each_record_in_a_producer_span_child_of_the_staged_context(
+def test_the_relay_sends_a_pass_in_one_producer_span_linked_to_each_staged_context(
     spans: InMemorySpanExporter,
 ) -> None:
-    staged = row(registered(trace_context=(PARENT, None)), topic="bancheng.case.events")
+    staged = row(registered(trace_context=(PARENT, "vendor=a")), topic="bancheng.case.events")
+    other = row(registered(trace_context=(PARENT[:36] + "00f067aa0ba902b7-01", None)), topic="bancheng.case.events")
     before = list(staged["headers"])
-    rows = [(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT)]
+    rows = [(1, staged["topic"], staged["key"], staged["value"], staged["headers"], AT),
+            (2, other["topic"], other["key"], other["value"], other["headers"], AT)]
     sent, headers = tracing.send_spans(rows)
     tracing.end_all(sent)
     (span,) = spans.get_finished_spans()
     assert span.kind is SpanKind.PRODUCER and span.name == "send bancheng.case.events"
-    assert span.parent.span_id == int("b7ad6b7169203331", 16)
-    assert span.context.trace_id == int("0af7651916cd43dd8448eb211c80319c", 16)
+    assert [(link.context.trace_id, link.context.span_id) for link in span.links] == [
+        (int("0af7651916cd43dd8448eb211c80319c", 16), int("b7ad6b7169203331", 16)),
+        (int("0af7651916cd43dd8448eb211c80319c", 16), int("00f067aa0ba902b7", 16))]
     assert span.attributes["messaging.system"] == "kafka"
     assert span.attributes["messaging.destination.name"] == "bancheng.case.events"
     assert span.attributes["messaging.operation.type"] == "send"
-    assert span.attributes["messaging.kafka.message.key"] == "case-1"
-    record_headers = dict(headers[0])
-    assert record_headers["traceparent"] == tracing.headers_of(span.context)[0].encode()
-    assert [name for name, _ in headers[0]].count("traceparent") == 1
-    assert record_headers["ce_type"] == b"case.registered"  # the envelope's own headers are kept
+    assert span.attributes["messaging.batch.message_count"] == 2
+    # The records carry the staged context on: their consumers continue the span that staged them.
+    assert headers[0] == [(name, content.encode()) for name, content in before]
+    assert dict(headers[0])["traceparent"] == PARENT.encode() and dict(headers[0])["tracestate"] == b"vendor=a"
     assert staged["headers"] == before  # the row is left as staged (a failed send is retried from it)
+
+
+def test_a_record_staged_without_a_context_gets_a_producer_span_of_its_own(spans: InMemorySpanExporter) -> None:
+    timer = row(registered(), topic="bancheng.sla.events")  # a sweeper's event: no request, no record
+    sent, headers = tracing.send_spans([(1, timer["topic"], timer["key"], timer["value"], timer["headers"], AT)])
+    tracing.end_all(sent)
+    (span,) = spans.get_finished_spans()
+    assert span.kind is SpanKind.PRODUCER and span.name == "send bancheng.sla.events" and span.parent is None
+    assert span.attributes["messaging.kafka.message.key"] == "case-1"
+    assert dict(headers[0])["traceparent"] == tracing.headers_of(span.context)[0].encode()
+    assert [name for name, _ in headers[0]].count("traceparent") == 1
+    assert dict(headers[0])["ce_type"] == b"case.registered"  # the envelope's own headers are kept
 
 
 def test_a_malformed_traceparent_starts_a_new_trace_rather_than_failing(spans: InMemorySpanExporter) -> None:
@@ -139,4 +154,61 @@ def test_a_sampled_out_trace_makes_no_span_and_passes_its_context_on() -> None:
         tracing.install(None)
     assert (effect.traceparent, effect.tracestate) == (unsampled, "vendor=1")
     assert spans == [] and dict(headers[0])["traceparent"] == unsampled.encode()
-    assert [span.name for span in exporter.get_finished_spans()] == ["send t"]
+    assert [(span.name, len(span.links)) for span in exporter.get_finished_spans()] == [("send t", 1)]
+
+
+def test_a_staged_context_is_read_as_the_w3c_propagator_reads_it() -> None:
+    sampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    for traceparent, tracestate in [(sampled, None), (sampled, "vendor=a,other=b"), (sampled[:-2] + "03", None),
+                                    ("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra", None)]:
+        read = tracing.remote(traceparent, tracestate)
+        expected = trace.get_current_span(tracing.parent(traceparent, tracestate)).get_span_context()
+        assert read == expected and read.is_remote and read.trace_state == expected.trace_state
+    for malformed in [None, "", "00-not-a-context", sampled.upper(), "00-" + "0" * 32 + sampled[35:],
+                      sampled[:36] + "0" * 16 + "-01", "ff" + sampled[2:]]:
+        assert tracing.remote(malformed, None) is None
+
+
+def test_a_consumer_span_of_a_sampled_record_is_the_one_the_sdk_would_record(spans: InMemorySpanExporter) -> None:
+    class Record:
+        topic, key, partition, offset = "bancheng.case.events", b"case-1", 0, 7
+
+    cause = registered(trace_context=(PARENT, "vendor=a"))
+    with tracing.consuming(cause, Record(), group="routing") as lean:
+        effect = registered()  # staged by the handler: continues the consumer span
+    sdk = tracing.tracer().start_span("process bancheng.case.events", context=tracing.parent(PARENT, "vendor=a"),
+                                      kind=SpanKind.CONSUMER)
+    sdk.end()
+    recorded, expected = spans.get_finished_spans()
+    assert isinstance(lean, tracing.LeanSpan) and recorded is lean
+    assert (recorded.kind, recorded.parent, recorded.resource, recorded.instrumentation_scope) == (
+        expected.kind, expected.parent, expected.resource, expected.instrumentation_scope)
+    assert recorded.context.trace_id == expected.context.trace_id
+    assert recorded.context.trace_flags == expected.context.trace_flags
+    assert recorded.context.trace_state == expected.context.trace_state
+    assert recorded.start_time <= recorded.end_time
+    assert recorded.attributes["messaging.consumer.group.name"] == "routing"
+    assert effect.traceparent == tracing.headers_of(recorded.context)[0] and effect.tracestate == "vendor=a"
+
+
+def test_a_record_staged_without_a_context_starts_a_trace_through_the_sampler() -> None:
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(ALWAYS_OFF))  # roots never sampled, parents followed
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    try:
+        timer = row(registered(), topic="bancheng.sla.events")  # a sweeper's event: no request, no record
+        sent, headers = tracing.send_spans([(1, timer["topic"], timer["key"], timer["value"], timer["headers"], AT)])
+        tracing.end_all(sent)
+    finally:
+        tracing.install(None)
+    assert exporter.get_finished_spans() == () and not sent[0].is_recording()
+    assert int(dict(headers[0])["traceparent"][-2:], 16) & 1 == 0  # not sampled: the decision travels on
+
+
+def test_the_batch_processor_sends_bigger_batches_unless_otel_bsp_sizes_are_set() -> None:
+    assert tracing.batching({}) == {"max_export_batch_size": 2048, "max_queue_size": 8192}
+    assert tracing.batching({"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"}) == {}
+    assert tracing.batching({"OTEL_BSP_MAX_QUEUE_SIZE": "100"}) == {}

@@ -19,7 +19,7 @@ from services.audit.store.search import C, conditions
 from services.audit.store.tables import CaseTallyRow
 
 
-def _flag(condition) -> object:  # noqa: ANN001 - a SQL boolean expression
+def _flag(condition) -> object:  # condition: a SQL boolean expression
     return func.sum(case((condition, 1), else_=0))
 
 

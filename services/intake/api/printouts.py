@@ -53,7 +53,7 @@ def _spaced(case_number: str) -> str:
     return f"{prefix} - {day[:4]} {day[4:]} - {sequence}"
 
 
-async def _case_and_hall(catalogue: DistrictCatalogue, session, case_id: str,  # noqa: ANN001, ANN202
+async def _case_and_hall(catalogue: DistrictCatalogue, session, case_id: str,
                          principal: Principal):
     case = await store.get_case(session, case_id=case_id)
     if case is None:

@@ -120,7 +120,7 @@ async def act_on_case(
     return case
 
 
-def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target) -> list[Event]:  # noqa: ANN001
+def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target) -> list[Event]:
     number, kind = case.case_number, action_in.action
     if kind is _A.accept:
         listed = [events.MissingItem(item_no=i.item_no, name=i.name, due_on=i.due_on) for i in missing]

@@ -59,6 +59,6 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName], *, ke
     )
 
 
-def _sms_gateway(settings: NotifySettings):  # noqa: ANN202 - SmsGatewaySettings
+def _sms_gateway(settings: NotifySettings):  # -> SmsGatewaySettings
     headers = {settings.sms_token_header: settings.sms_token} if settings.sms_token else {}
     return load_sms_gateway(settings.sms_gateway, headers=headers)  # type: ignore[arg-type]

@@ -127,7 +127,7 @@ class Dispatcher:
             if await self.dispatch_due(runtime):
                 return
             pause = await self._until_next_due(runtime)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+        except Exception:  # a database hiccup must not end the loop
             log.exception("dispatch pass failed")
             pause = self.poll_s
         try:
@@ -166,7 +166,7 @@ class Dispatcher:
                         update(DELIVERY).where(DELIVERY.c.delivery_id.in_(list(open_ids)), DELIVERY.c.state == "sending")
                         .values(due_at=datetime.now(UTC) + timedelta(seconds=self.lease_s))
                     )
-            except Exception:  # noqa: BLE001 - the next renewal may pass; a lapsed lease costs a re-send, no loss
+            except Exception:  # the next renewal may pass; a lapsed lease costs a re-send, no loss
                 log.exception("lease renewal failed")
 
     async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit[tuple[Claimed, Outcome_]] | None" = None) -> list[Outcome_]:

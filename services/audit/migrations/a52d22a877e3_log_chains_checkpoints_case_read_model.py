@@ -1,7 +1,7 @@
 """log chains, checkpoints, case read model
 
 Revision ID: a52d22a877e3
-Revises: 
+Revises:
 Create Date: 2026-11-21 23:45:58.574687
 """
 

@@ -207,7 +207,7 @@ class ChainCheck:
     def feed(self, links: Iterable[ChainLink]) -> None:
         faults, states, state_of = self.faults, self.states, self._state_of
         checked = 0
-        for topic, partition, sequence, event_id, prev_hash, entry_hash, intact in links:
+        for topic, partition, sequence, event_id, prev_hash, link_hash, intact in links:
             checked += 1
             state = states.get((topic, partition)) or state_of(topic, partition)
             if not intact:
@@ -228,7 +228,7 @@ class ChainCheck:
                     f"prev_hash is not the hash of entry {sequence - 1}: that entry was altered or replaced",
                 )
             state.expected = sequence + 1
-            state.head_hash = entry_hash
+            state.head_hash = link_hash
 
             pending = state.checkpoints
             while pending and pending[0].sequence < sequence:  # fell in a gap already reported as missing
@@ -236,7 +236,7 @@ class ChainCheck:
             if pending and pending[0].sequence == sequence:
                 while pending and pending[0].sequence == sequence:  # a head may be signed twice (inline, then by an export)
                     checkpoint = pending.popleft()
-                    if checkpoint.head_hash != entry_hash:
+                    if checkpoint.head_hash != link_hash:
                         faults.add(
                             FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
                             f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "

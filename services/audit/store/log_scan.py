@@ -130,7 +130,7 @@ class PostgresSnapshot:
         """`count` ranges of pages about as large, the last open-ended (no row beyond is in the snapshot)."""
         pages = await self.connection.fetchval("SELECT pg_relation_size('audit_entry') / current_setting('block_size')::int")
         bounds = [pages * i // count for i in range(count)]
-        return list(zip(bounds, [*bounds[1:], None]))
+        return list(zip(bounds, [*bounds[1:], None], strict=True))
 
     async def read_in_order(self, chains: Iterable[ChainKey], check: ChainCheck) -> None:
         for topic, partition in chains:
@@ -150,7 +150,7 @@ class SqliteSnapshot:
     async def slices(self, count: int) -> list[Slice]:
         """`count` ranges of rowids about as large, together up to `self.end`."""
         bounds = [self.first + (self.end - self.first) * i // count for i in range(count)]
-        return list(zip(bounds, [*bounds[1:], self.end]))
+        return list(zip(bounds, [*bounds[1:], self.end], strict=True))
 
     async def read_in_order(self, chains: Iterable[ChainKey], check: ChainCheck) -> None:
         await asyncio.to_thread(self._read_in_order, list(chains), check)

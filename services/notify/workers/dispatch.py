@@ -17,7 +17,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -130,10 +130,8 @@ class Dispatcher:
         except Exception:  # a database hiccup must not end the loop
             log.exception("dispatch pass failed")
             pause = self.poll_s
-        try:
+        with suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=pause)
-        except TimeoutError:
-            pass
 
     async def dispatch_due(self, runtime: Runtime) -> int:
         self._attempt_spans.clear()

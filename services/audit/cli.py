@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> None:
             document = orjson.dumps(asyncio.run(export_case(settings, args.case_id)), option=orjson.OPT_INDENT_2)
             args.out.write_bytes(document) if args.out else sys.stdout.buffer.write(document + b"\n")
         elif args.command == "verify-bundle":
-            checked = verify_case_bundle(orjson.loads(args.file.read_bytes()), public_key=_public_keys(settings, args.public_key))
+            checked = verify_case_bundle(orjson.loads(args.file.read_bytes()),
+                                         public_key=_public_keys(settings, args.public_key))
             for problem in checked.problems:
                 print(problem)
             print(f"{len(checked.entries)} entries proven, {len(checked.problems)} problems")

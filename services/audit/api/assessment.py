@@ -32,4 +32,5 @@ async def assessment(request: Request, runtime: RuntimeDep, policy: PolicyDep,
         body, media = exports.to_csv(lines), "text/csv; charset=utf-8"
     else:
         body, media = exports.to_xlsx(lines, title="assessment"), XLSX
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="assessment.{format}"'})
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="assessment.{format}"'})

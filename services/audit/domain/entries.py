@@ -127,7 +127,8 @@ def stored_canonical_bytes(
     Raises ValueError for a string that is not UTF-8."""
     if case_id is not None and _NEEDS_ESCAPE.search(b"".join((topic, event_id, event_type, case_id))) is None:
         # The usual entry: nothing to escape (orjson leaves CJK and every other character as it is).
-        return _STORED_CANONICAL % (case_id, event_id, headers, occurred_at, partition, payload, sequence, topic, event_type)
+        return _STORED_CANONICAL % (case_id, event_id, headers, occurred_at, partition, payload, sequence, topic,
+                                    event_type)
     return b"".join((
         b'{"case_id":', b"null" if case_id is None else _json_string(case_id),
         b',"event_id":', _json_string(event_id),

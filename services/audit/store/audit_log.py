@@ -176,7 +176,8 @@ async def case_runs(session: AsyncSession, *, case_id: str) -> list[tuple[list[L
         checkpoint = (
             await session.exec(
                 select(CheckpointRow)
-                .where(CheckpointRow.topic == topic, CheckpointRow.partition == partition, CheckpointRow.sequence >= sequences[-1])
+                .where(CheckpointRow.topic == topic, CheckpointRow.partition == partition,
+                       CheckpointRow.sequence >= sequences[-1])
                 .order_by(CheckpointRow.sequence)
                 .limit(1)
             )
@@ -185,7 +186,8 @@ async def case_runs(session: AsyncSession, *, case_id: str) -> list[tuple[list[L
         entries = (
             await session.exec(
                 select(LogEntry)
-                .where(LogEntry.topic == topic, LogEntry.partition == partition, LogEntry.sequence.between(sequences[0], last))
+                .where(LogEntry.topic == topic, LogEntry.partition == partition,
+                       LogEntry.sequence.between(sequences[0], last))
                 .order_by(LogEntry.sequence)
             )
         ).all()

@@ -70,7 +70,8 @@ _PG_CHAIN = (
 )
 _SQLITE_CHAIN = "SELECT " + ", ".join(
     f"CAST({column} AS BLOB)" for column in (
-        "topic", "event_id", "event_type", "case_id", "partition", "sequence", "replace(occurred_at, ' ', 'T') || '+00:00'",
+        "topic", "event_id", "event_type", "case_id", "partition", "sequence",
+        "replace(occurred_at, ' ', 'T') || '+00:00'",
         "prev_hash", "entry_hash", "iif(json_valid(payload), payload, '')", "iif(json_valid(headers), headers, '')",
     )
 ) + " FROM audit_entry"
@@ -135,7 +136,8 @@ class PostgresSnapshot:
     async def read_in_order(self, chains: Iterable[ChainKey], check: ChainCheck) -> None:
         for topic, partition in chains:
             await _copy(
-                self.connection, f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
+                self.connection,
+                f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
                 lambda lines, chain=(topic, partition): [_link(_fields(line), chain) for line in lines],  # type: ignore[misc]
                 check.feed,
             )
@@ -159,7 +161,8 @@ class SqliteSnapshot:
         with closing(_sqlite_reader(self.url)) as connection:
             for topic, partition in chains:
                 cursor = connection.execute(
-                    f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? AND rowid < ? ORDER BY sequence", (topic, partition, self.end)
+                    f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? AND rowid < ? ORDER BY sequence",
+                    (topic, partition, self.end)
                 )
                 while rows := cursor.fetchmany(_CHUNK):
                     check.feed([_link(row, (topic, partition)) for row in rows])
@@ -237,7 +240,8 @@ def _scanned_links(lines: Iterable[bytes], names: Names) -> list[ChainLink]:
             chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
         prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]
         try:
-            content = canonical(topic, event_id, event_type, case_id, partition, sequence, _utc_spelling(occurred_at), payload, headers)  # type: ignore[arg-type]
+            content = canonical(topic, event_id, event_type, case_id, partition, sequence, _utc_spelling(occurred_at),
+                                payload, headers)  # type: ignore[arg-type]
             intact = sha256(fromhex(prev) + sha256(content).digest()).hexdigest() == entry
         except ValueError:  # a prev_hash that is not hex
             intact = False

@@ -172,7 +172,8 @@ async def apply_to_cases(session: AsyncSession, envelopes: Iterable[Envelope]) -
     for envelope, projection in moving:
         values = cases.get(envelope.case_id)
         if values is None:
-            values = cases[envelope.case_id] = CaseValues(**stored.get(envelope.case_id, _NEW_CASE | {"case_id": envelope.case_id}))
+            values = cases[envelope.case_id] = CaseValues(**stored.get(envelope.case_id,
+                                                                       _NEW_CASE | {"case_id": envelope.case_id}))
         projection(values, envelope.event(), envelope)
     for case_id, values in cases.items():
         was = CaseValues(**stored.get(case_id, _NEW_CASE))

@@ -114,10 +114,13 @@ async def rebuild_tallies(connection: AsyncConnection) -> None:
     day = [C.period_week, C.period_month, C.period_quarter, C.period_year]
     month = [literal(""), C.period_month, C.period_quarter, C.period_year]
     registered = C.received_at.is_not(None)
-    by_day = select(literal("day"), C.period_day, *names, *day, *sums).where(registered).group_by(C.period_day, *names, *day)
-    by_month = select(literal("month"), C.period_month, *names, *month, *sums).where(registered).group_by(*names, *month)
+    by_day = (select(literal("day"), C.period_day, *names, *day, *sums).where(registered)
+              .group_by(C.period_day, *names, *day))
+    by_month = (select(literal("month"), C.period_month, *names, *month, *sums).where(registered)
+                .group_by(*names, *month))
     table = CaseTallyRow.__table__  # type: ignore[attr-defined]
     await connection.execute(delete(table))
     await connection.execute(
-        insert(table).from_select(["grain", "period", *tallies.NAMES, *tallies.LABELS, *_SUMS], union_all(by_day, by_month))
+        insert(table).from_select(["grain", "period", *tallies.NAMES, *tallies.LABELS, *_SUMS],
+                                  union_all(by_day, by_month))
     )

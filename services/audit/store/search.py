@@ -68,15 +68,18 @@ async def search_cases(
     if library_only:
         where.append(C.exemplary.is_(True))
         columns += [C.solution, C.replies]
-    statement = select(*columns).where(and_(*where)).order_by(C.received_at.desc(), C.case_id).limit(limit).offset(offset)
+    statement = (select(*columns).where(and_(*where)).order_by(C.received_at.desc(), C.case_id)
+                 .limit(limit).offset(offset))
     if dialect == "postgresql" and _newest_first_pays(case_filter, library_only, pages_to=offset + limit):
-        found = [dict(row._mapping) for row in await session.exec(_newest_first(case_filter, columns, limit=limit, offset=offset))]
+        newest = _newest_first(case_filter, columns, limit=limit, offset=offset)
+        found = [dict(row._mapping) for row in await session.exec(newest)]
         if len(found) == limit:
             return found
         # Few of the newest cases match: walking the rest in order could read them all (the planner,
         # guessing the text's share from the whole city, may try). Every match, then the newest.
         matches = select(*columns).where(and_(*where)).cte("matches").prefix_with("MATERIALIZED")
-        statement = select(*matches.c).order_by(matches.c.received_at.desc(), matches.c.case_id).limit(limit).offset(offset)
+        statement = (select(*matches.c).order_by(matches.c.received_at.desc(), matches.c.case_id)
+                     .limit(limit).offset(offset))
     return [dict(row._mapping) for row in await session.exec(statement)]
 
 
@@ -100,7 +103,8 @@ def _newest_first(case_filter: CaseFilter, columns: list[Any], *, limit: int, of
     is older than all of them. Otherwise the caller asks the index.
     """
     newest = (
-        select(*columns, literal_column("audit_case.search_vector").label("search_vector"))  # not in the model: see migrations
+        # Not in the model: see migrations.
+        select(*columns, literal_column("audit_case.search_vector").label("search_vector"))
         .where(and_(*conditions(case_filter.model_copy(update={"text": None}), dialect="postgresql")))
         .order_by(C.received_at.desc(), C.case_id)
         .limit(NEWEST_FIRST)

@@ -58,7 +58,8 @@ def contribution(row: CaseValues) -> tuple[list[Key], tuple[int, ...]] | None:
 
 
 def record_change(
-    session: AsyncSession, before: tuple[list[Key], tuple[int, ...]] | None, after: tuple[list[Key], tuple[int, ...]] | None
+    session: AsyncSession, before: tuple[list[Key], tuple[int, ...]] | None,
+    after: tuple[list[Key], tuple[int, ...]] | None
 ) -> None:
     """Move one case's contribution from `before` to `after` in the batch's pending deltas."""
     deltas: defaultdict[Key, list[int]] = session.info.setdefault(_DELTAS, defaultdict(lambda: [0] * len(COUNTED)))
@@ -157,7 +158,8 @@ async def statistics(
     return result
 
 
-async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, grain: str, months: list[str]) -> list[ProblemCount]:
+async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, grain: str,
+                         months: list[str]) -> list[ProblemCount]:
     """Like `reports.problem_counts`, from the rollup at `grain` (from `grain_for` with a monthly period)."""
     statement = (
         select(T.matter, T.kind, T.hall, T.month, func.sum(T.received))

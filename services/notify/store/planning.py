@@ -88,7 +88,8 @@ async def request_new(
     return len(rows)
 
 
-async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetime, *, keyring: Keyring) -> dict[str, Any]:
+async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetime, *,
+                   keyring: Keyring) -> dict[str, Any]:
     """Stage the delivery's request (or its failure to compose); returns its row."""
     delivery = item.delivery
     row = {

@@ -161,13 +161,15 @@ class Dispatcher:
                 async with runtime.sessions() as session, session.begin():
                     connection = await session.connection()
                     await connection.execute(
-                        update(DELIVERY).where(DELIVERY.c.delivery_id.in_(list(open_ids)), DELIVERY.c.state == "sending")
+                        update(DELIVERY).where(DELIVERY.c.delivery_id.in_(list(open_ids)),
+                                               DELIVERY.c.state == "sending")
                         .values(due_at=datetime.now(UTC) + timedelta(seconds=self.lease_s))
                     )
             except Exception:  # the next renewal may pass; a lapsed lease costs a re-send, no loss
                 log.exception("lease renewal failed")
 
-    async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit[tuple[Claimed, Outcome_]] | None" = None) -> list[Outcome_]:
+    async def send_all(self, claimed: list[Claimed], *,
+                       commits: "GroupCommit[tuple[Claimed, Outcome_]] | None" = None) -> list[Outcome_]:
         """Attempt each claimed delivery: each queue in order, `concurrency` queues at a time per channel.
 
         With `commits`, each attempt (with the rest of its queue, held, when it stops the queue) is
@@ -281,7 +283,8 @@ class Dispatcher:
             for item, outcome in attempts:
                 unchanged = {"id": item.request.delivery_id, "n": item.attempts, "error": item.last_error, "at": None}
                 if isinstance(outcome, Held):  # just after the one it waits for, so order holds
-                    change = {**unchanged, "s": "retrying", "due": held_until.get(item.queue, now) + timedelta(milliseconds=1)}
+                    change = {**unchanged, "s": "retrying",
+                              "due": held_until.get(item.queue, now) + timedelta(milliseconds=1)}
                 elif isinstance(outcome, Deferred):
                     change = {**unchanged, "s": "retrying", "due": now + timedelta(seconds=outcome.seconds)}
                 else:
@@ -379,4 +382,5 @@ async def _unopened(
                                            recipient=request.recipient, attempts=0, reason=reason, final=True),
                         topic=NOTIFY_RESULTS)
     await (await session.connection()).execute(
-        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id).values(state="failed", due_at=None, last_error=reason))
+        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id)
+        .values(state="failed", due_at=None, last_error=reason))

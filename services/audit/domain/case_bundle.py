@@ -77,7 +77,8 @@ def _segment(case_id: str, run: ProofRun) -> dict[str, Any]:
             else {"sequence": entry.sequence, "content_digest": digest}
         )
     if entries[-1].sequence != checkpoint.sequence or prev != checkpoint.head_hash:
-        raise BundleError(f"proof run does not end at the checkpoint {checkpoint.topic}[{checkpoint.partition}] #{checkpoint.sequence}")
+        raise BundleError(f"proof run does not end at the checkpoint "
+                          f"{checkpoint.topic}[{checkpoint.partition}] #{checkpoint.sequence}")
     return {
         "topic": checkpoint.topic,
         "partition": checkpoint.partition,

@@ -98,7 +98,8 @@ def _canonical(
             "case_id": case_id,
             "event_id": event_id,
             "headers": headers,
-            "occurred_at": occurred_at if occurred_at.tzinfo is UTC and occurred_at.microsecond else utc_timestamp(occurred_at),
+            "occurred_at": (occurred_at if occurred_at.tzinfo is UTC and occurred_at.microsecond
+                            else utc_timestamp(occurred_at)),
             "partition": partition,
             "payload": payload,
             "sequence": sequence,

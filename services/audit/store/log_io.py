@@ -27,7 +27,8 @@ async def stored_event_ids(connection: AsyncConnection, event_ids: Sequence[str]
     if connection.dialect.name == "postgresql":
         query, parameter = "SELECT event_id FROM audit_entry WHERE event_id = ANY($1::text[])", list(event_ids)
     else:
-        query, parameter = "SELECT event_id FROM audit_entry WHERE event_id IN (SELECT value FROM json_each(?))", orjson.dumps(event_ids).decode()
+        query = "SELECT event_id FROM audit_entry WHERE event_id IN (SELECT value FROM json_each(?))"
+        parameter = orjson.dumps(event_ids).decode()
     return set((await connection.exec_driver_sql(query, (parameter,))).scalars())
 
 

@@ -56,7 +56,8 @@ _SQLITE_CANONICAL = (
     """ AND typeof(case_id) IN ('text', 'null') AND typeof(partition) = 'integer' AND typeof(sequence) = 'integer'"""
     """ AND typeof(occurred_at) = 'text' AND json_valid(payload) AND json_valid(headers),"""
     """ '{"case_id":' || json_quote(case_id) || ',"event_id":' || json_quote(event_id) || ',"headers":' || headers"""
-    """ || ',"occurred_at":' || json_quote(replace(occurred_at, ' ', 'T') || '+00:00') || ',"partition":' || partition"""
+    """ || ',"occurred_at":' || json_quote(replace(occurred_at, ' ', 'T') || '+00:00')"""
+    """ || ',"partition":' || partition"""
     """ || ',"payload":' || payload || ',"sequence":' || sequence || ',"topic":' || json_quote(topic)"""
     """ || ',"type":' || json_quote(event_type) || '}', '')"""
 )
@@ -129,7 +130,8 @@ class PostgresSnapshot:
 
     async def slices(self, count: int) -> list[Slice]:
         """`count` ranges of pages about as large, the last open-ended (no row beyond is in the snapshot)."""
-        pages = await self.connection.fetchval("SELECT pg_relation_size('audit_entry') / current_setting('block_size')::int")
+        pages = await self.connection.fetchval(
+            "SELECT pg_relation_size('audit_entry') / current_setting('block_size')::int")
         bounds = [pages * i // count for i in range(count)]
         return list(zip(bounds, [*bounds[1:], None], strict=True))
 
@@ -180,7 +182,8 @@ async def _postgres_reader(url: str) -> asyncpg.Connection:
 def _rowids(url: str) -> tuple[int, int]:
     """[first, end) of the rowids stored now."""
     with closing(_sqlite_reader(url)) as connection:
-        return connection.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid) + 1, 0) FROM audit_entry").fetchone()
+        return connection.execute(
+            "SELECT coalesce(min(rowid), 0), coalesce(max(rowid) + 1, 0) FROM audit_entry").fetchone()
 
 
 def _sqlite_reader(url: str) -> sqlite3.Connection:
@@ -234,7 +237,8 @@ def _scanned_links(lines: Iterable[bytes], names: Names) -> list[ChainLink]:
     sha256, fromhex, canonical, fields = hashlib.sha256, bytes.fromhex, stored_canonical_bytes, _fields
     links = []
     for line in lines:
-        topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload, headers = fields(line)
+        (topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload,
+         headers) = fields(line)
         chain = names.get((topic, partition))  # type: ignore[arg-type]
         if chain is None:
             chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
@@ -274,7 +278,8 @@ def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:  # type: ig
 def _link(fields: Fields, chain: ChainKey) -> ChainLink:
     """A row of `chain` read again in order, decoded and hashed by the domain's own encoder
     (`entry_is_intact`: old spellings too)."""
-    topic, event_id, event_type, case_id, partition, sequence, occurred_at, prev_hash, entry_hash, payload, headers = fields
+    (topic, event_id, event_type, case_id, partition, sequence, occurred_at, prev_hash, entry_hash, payload,
+     headers) = fields
     prev, entry, event = _text(prev_hash), _text(entry_hash), _text(event_id)
     try:
         position = int(sequence)  # type: ignore[arg-type]

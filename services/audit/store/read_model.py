@@ -54,7 +54,8 @@ def _add_text(row: CaseValues, text: str) -> None:
 @_on(case.CaseRegistered)
 def _registered(row: CaseValues, event: case.CaseRegistered, envelope: Envelope) -> None:
     row.case_number, row.hall, row.district = event.case_number, event.hall, envelope.district
-    row.channel, row.kind, row.matter, row.description = event.channel, event.problem_kind, event.matter_code, event.description
+    row.channel, row.kind = event.channel, event.problem_kind
+    row.matter, row.description = event.matter_code, event.description
     row.received_at = envelope.occurred_at
     for period in Period:
         setattr(row, f"period_{period.value}", period_label(envelope.occurred_at, period))

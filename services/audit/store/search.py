@@ -2,7 +2,8 @@
 
 Full text: the application tokenises (`domain.fulltext`, CJK bigrams) and the engine only splits on
 spaces. SQLite keeps an FTS5 index (`audit_case_fts`, external content, maintained by triggers);
-PostgreSQL a GIN index over the stored column `search_vector = to_tsvector('simple', search_tokens)`. Both are created by the migration.
+PostgreSQL a GIN index over the stored column `search_vector = to_tsvector('simple', search_tokens)`. Both
+are created by the migration.
 """
 
 from typing import Any
@@ -111,7 +112,8 @@ def _newest_first(case_filter: CaseFilter, columns: list[Any], *, limit: int, of
         .cte("newest")
         .prefix_with("MATERIALIZED")  # checked once, in this order: not folded back into one plan
     )
-    matches = text("newest.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(tsquery=tsquery(case_filter.text))
+    matches = text("newest.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(
+        tsquery=tsquery(case_filter.text))
     return (
         select(*(newest.c[column.name] for column in columns))
         .where(matches)

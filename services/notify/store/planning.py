@@ -76,7 +76,8 @@ async def request_new(
         return 0
     connection = await session.connection()
     ids = [p.delivery.delivery_id for p in planned]
-    known = set((await connection.execute(select(DELIVERY.c.delivery_id).where(DELIVERY.c.delivery_id.in_(ids)))).scalars())
+    known = set((await connection.execute(
+        select(DELIVERY.c.delivery_id).where(DELIVERY.c.delivery_id.in_(ids)))).scalars())
     rows, now = [], datetime.now(UTC)
     for item in planned:
         if item.delivery.delivery_id not in known:

@@ -10,7 +10,8 @@ failure, stages the request on the channel's dead-letter topic.
 A sender takes its next row only once its last attempt is recorded, so a kill re-sends no more than the
 sends in flight (`concurrency` per channel). The senders' attempts are written together, one
 transaction and one statement for a round of them (group commit, SQLAlchemy Core); the claim is one
-statement over the pass, and each claimed request is parsed once. Sends go over the adapters' shared keep-alive HTTP pool.
+statement over the pass, and each claimed request is parsed once. Sends go over the adapters' shared
+keep-alive HTTP pool.
 """
 
 import asyncio

@@ -1,4 +1,5 @@
-"""Routing's tables: routed cases, work orders (工单), catalogue versions and the working-day overrides sla announced."""
+"""Routing's tables: routed cases, work orders (工单), catalogue versions and the working-day overrides
+sla announced."""
 
 from datetime import UTC, datetime
 from typing import Any

@@ -58,4 +58,4 @@ async def publish_assessment_gauges(runtime: "Runtime") -> None:
             await refresh_gauges(runtime, now=datetime.now(UTC))
         except Exception:  # the next pass may succeed (database back)
             log.exception("assessment gauges not refreshed")
-        await asyncio.sleep(runtime.settings.metrics_interval_s)  # type: ignore[attr-defined]
+        await asyncio.sleep(runtime.settings.metrics_interval_s)  # type: ignore[attr-defined]  # Runtime types settings as the shared base

@@ -195,11 +195,11 @@ class StoredRow(AuditEntry):
     __slots__ = ()
 
     @property
-    def payload(self) -> orjson.Fragment:  # type: ignore[override]
+    def payload(self) -> orjson.Fragment:  # type: ignore[override]  # the stored JSON, not decoded
         return orjson.Fragment(self[_PAYLOAD])
 
     @property
-    def headers(self) -> orjson.Fragment:  # type: ignore[override]
+    def headers(self) -> orjson.Fragment:  # type: ignore[override]  # the stored JSON, not decoded
         return orjson.Fragment(self[_HEADERS])
 
     def respelled(self) -> SimpleNamespace:

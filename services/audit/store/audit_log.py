@@ -92,7 +92,7 @@ async def append_events(
     await log_io.save_heads(connection, list(heads.values()))
     await log_io.insert_entries(connection, rows)
     if checkpoints:
-        await connection.execute(insert(CheckpointRow.__table__), checkpoints)  # type: ignore[attr-defined]
+        await connection.execute(insert(CheckpointRow.__table__), checkpoints)  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
     return {event.event_id for event in fresh}
 
 

@@ -17,7 +17,7 @@ from services.audit.domain.entries import ENTRY_FIELDS, ChainHead
 from services.audit.store.tables import LogEntry
 
 _OCCURRED_AT = ENTRY_FIELDS.index("occurred_at")
-_OCCURRED_AT_TYPE = LogEntry.__table__.c.occurred_at.type  # type: ignore[attr-defined]
+_OCCURRED_AT_TYPE = LogEntry.__table__.c.occurred_at.type  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
 _COLUMNS = ", ".join(f'"{name}"' for name in ENTRY_FIELDS)
 _SQLITE_INSERT = f"INSERT INTO audit_entry ({_COLUMNS}) VALUES ({', '.join('?' * len(ENTRY_FIELDS))})"
 

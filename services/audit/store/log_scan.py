@@ -140,7 +140,7 @@ class PostgresSnapshot:
             await _copy(
                 self.connection,
                 f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
-                lambda lines, chain=(topic, partition): [_link(_fields(line), chain) for line in lines],  # type: ignore[misc]
+                lambda lines, chain=(topic, partition): [_link(_fields(line), chain) for line in lines],  # type: ignore[misc]  # the default binds the chain
                 check.feed,
             )
 
@@ -239,18 +239,19 @@ def _scanned_links(lines: Iterable[bytes], names: Names) -> list[ChainLink]:
     for line in lines:
         (topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload,
          headers) = fields(line)
-        chain = names.get((topic, partition))  # type: ignore[arg-type]
+        chain = names.get((topic, partition))  # type: ignore[arg-type]  # COPY gives None only for NULL: the chain's columns are NOT NULL
         if chain is None:
-            chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
-        prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]
+            chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type,index]  # NOT NULL, as above
+        prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]  # NOT NULL, as above
         try:
-            content = canonical(topic, event_id, event_type, case_id, partition, sequence, _utc_spelling(occurred_at),
-                                payload, headers)  # type: ignore[arg-type]
+            content = canonical(
+                topic, event_id, event_type, case_id, partition, sequence, _utc_spelling(occurred_at), payload, headers,  # type: ignore[arg-type]  # NOT NULL, as above
+            )
             intact = sha256(fromhex(prev) + sha256(content).digest()).hexdigest() == entry
         except ValueError:  # a prev_hash that is not hex
             intact = False
-        links.append((chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, intact))  # type: ignore[union-attr,arg-type]
-    return links  # type: ignore[return-value]
+        links.append((chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, intact))  # type: ignore[union-attr,arg-type]  # NOT NULL, as above
+    return links  # type: ignore[return-value]  # plain tuples in ChainLink's order, cheaper than named ones
 
 
 def _utc_spelling(stored: bytes) -> bytes:
@@ -262,7 +263,7 @@ def _utc_spelling(stored: bytes) -> bytes:
     return b"%sT%s.%s+00:00" % (stored[:10], stored[11:19], fraction[1:].ljust(6, b"0") if fraction else b"000000")
 
 
-def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:  # type: ignore[type-arg]
+def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:
     """As `_scanned_links`, from the stdlib driver's values (text as str, integers as int)."""
     sha256, fromhex = hashlib.sha256, bytes.fromhex
     links = []
@@ -272,7 +273,7 @@ def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:  # type: ig
         except (ValueError, TypeError):  # a prev_hash that is not hex (or not text: SQLite keeps any value), no content
             intact = False
         links.append((topic, partition, sequence, event_id, prev_hash, entry_hash, intact))
-    return links  # type: ignore[return-value]
+    return links  # type: ignore[return-value]  # plain tuples in ChainLink's order, cheaper than named ones
 
 
 def _link(fields: Fields, chain: ChainKey) -> ChainLink:
@@ -282,14 +283,14 @@ def _link(fields: Fields, chain: ChainKey) -> ChainLink:
      headers) = fields
     prev, entry, event = _text(prev_hash), _text(entry_hash), _text(event_id)
     try:
-        position = int(sequence)  # type: ignore[arg-type]
+        position = int(sequence)  # type: ignore[arg-type]  # sequence is NOT NULL
     except ValueError:  # SQLite keeps any value in any column
         return ChainLink(*chain, -1, event, prev, entry, False)
     try:
         occurred = datetime.fromisoformat(_text(occurred_at))
         row = StoredRow(
             *chain, position, event, _text(event_type), occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC),
-            None if case_id is None else _text(case_id), payload, headers, prev, entry,  # type: ignore[arg-type]
+            None if case_id is None else _text(case_id), payload, headers, prev, entry,  # type: ignore[arg-type]  # payload, headers: NOT NULL
         )
     except ValueError:
         return ChainLink(*chain, position, event, prev, entry, False)

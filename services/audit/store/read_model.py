@@ -29,7 +29,7 @@ from services.audit.domain.statistics import Period, period_label
 from services.audit.store import tallies
 from services.audit.store.tables import CaseFactsRow
 
-_TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]
+_TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
 _NEW_CASE = {name: field.default for name, field in CaseFactsRow.model_fields.items()}
 _TEXT = ("description", "replies", "solution")  # what the search tokens are made of
 

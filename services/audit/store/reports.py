@@ -80,7 +80,7 @@ async def recount(
     for row in await session.exec(statement):
         values = iter(row)
         key = tuple(next(values) if column is not None else None for column in keys)
-        result[key] = Tally(**{name: int(value or 0) for name, value in zip(_SUMS, values, strict=True)})  # type: ignore[index]
+        result[key] = Tally(**{name: int(value or 0) for name, value in zip(_SUMS, values, strict=True)})  # type: ignore[index]  # one str-or-None per grouping column
     return result
 
 
@@ -118,7 +118,7 @@ async def rebuild_tallies(connection: AsyncConnection) -> None:
               .group_by(C.period_day, *names, *day))
     by_month = (select(literal("month"), C.period_month, *names, *month, *sums).where(registered)
                 .group_by(*names, *month))
-    table = CaseTallyRow.__table__  # type: ignore[attr-defined]
+    table = CaseTallyRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
     await connection.execute(delete(table))
     await connection.execute(
         insert(table).from_select(["grain", "period", *tallies.NAMES, *tallies.LABELS, *_SUMS],

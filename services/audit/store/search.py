@@ -16,7 +16,7 @@ from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import fts5_match, tsquery
 from services.audit.store.tables import CaseFactsRow
 
-C = CaseFactsRow.__table__.c  # type: ignore[attr-defined]
+C = CaseFactsRow.__table__.c  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
 _NAME_COLUMNS = ("hall", "district", "department", "channel", "kind", "matter")
 
 

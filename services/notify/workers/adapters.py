@@ -65,4 +65,4 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName], *, ke
 
 def _sms_gateway(settings: NotifySettings):  # -> SmsGatewaySettings
     headers = {settings.sms_token_header: settings.sms_token} if settings.sms_token else {}
-    return load_sms_gateway(settings.sms_gateway, headers=headers)  # type: ignore[arg-type]
+    return load_sms_gateway(settings.sms_gateway, headers=headers)  # type: ignore[arg-type]  # sms is enabled only with a gateway

@@ -74,20 +74,23 @@ def main(argv: list[str] | None = None) -> None:
             for fault in report.faults:
                 print(fault)
             hidden = report.fault_count - len(report.faults)
-            print(f"{report.entries_checked} entries checked, {report.fault_count} faults" + (f" ({hidden} not shown)" if hidden else ""))
+            print(f"{report.entries_checked} entries checked, {report.fault_count} faults"
+                  + (f" ({hidden} not shown)" if hidden else ""))
             sys.exit(1 if report.fault_count else 0)
         if args.command == "export":
             document = orjson.dumps(asyncio.run(export_case(settings, args.case_id)), option=orjson.OPT_INDENT_2)
             args.out.write_bytes(document) if args.out else sys.stdout.buffer.write(document + b"\n")
         elif args.command == "verify-bundle":
-            checked = verify_case_bundle(orjson.loads(args.file.read_bytes()), public_key=_public_keys(settings, args.public_key))
+            checked = verify_case_bundle(orjson.loads(args.file.read_bytes()),
+                                         public_key=_public_keys(settings, args.public_key))
             for problem in checked.problems:
                 print(problem)
             print(f"{len(checked.entries)} entries proven, {len(checked.problems)} problems")
             sys.exit(1 if checked.problems else 0)
         elif args.command == "rotate-key":
             old_id, new_id = rotate_signing_key(settings)
-            print(f"retired key {old_id} (public key kept in {settings.retired_keys_dir}); new key {new_id}: restart audit")
+            print(f"retired key {old_id} (public key kept in {settings.retired_keys_dir}); "
+                  f"new key {new_id}: restart audit")
         else:
             sys.stdout.write(public_key_to_pem(load_signing_key(settings).public_key()).decode())
     except (ValueError, OSError) as error:  # bad settings, key, file or case: one clear line

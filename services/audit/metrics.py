@@ -56,6 +56,6 @@ async def publish_assessment_gauges(runtime: "Runtime") -> None:
     while True:
         try:
             await refresh_gauges(runtime, now=datetime.now(UTC))
-        except Exception:  # noqa: BLE001 - the next pass may succeed (database back)
+        except Exception:  # the next pass may succeed (database back)
             log.exception("assessment gauges not refreshed")
-        await asyncio.sleep(runtime.settings.metrics_interval_s)  # type: ignore[attr-defined]
+        await asyncio.sleep(runtime.settings.metrics_interval_s)  # type: ignore[attr-defined]  # Runtime types settings as the shared base

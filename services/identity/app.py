@@ -14,7 +14,7 @@ from services.identity.store.sealing import sealer_for
 
 
 async def prepare(runtime: Runtime) -> None:
-    settings: IdentitySettings = runtime.settings  # type: ignore[assignment]
+    settings: IdentitySettings = runtime.settings  # type: ignore[assignment]  # Runtime types settings as the shared base class; this service built it with its own
     async with runtime.sessions() as session, session.begin():
         await keys.ensure_signing_key(session, sealer_for(settings.signing_secret), now=datetime.now(UTC))
         if settings.seed_demo:

@@ -28,7 +28,7 @@ STUCK = Gauge(
 
 
 async def refresh_gauges(runtime: "Runtime") -> None:
-    before = datetime.now(UTC) - timedelta(seconds=runtime.settings.stuck_after_s)  # type: ignore[attr-defined]
+    before = datetime.now(UTC) - timedelta(seconds=runtime.settings.stuck_after_s)  # type: ignore[attr-defined]  # Runtime types settings as the shared base
     served = exists().where(CaseWorkOrder.case_id == Case.id)
     async with runtime.sessions() as session:
         rows = (await session.exec(

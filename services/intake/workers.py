@@ -23,6 +23,6 @@ async def prune_idempotency_and_deliveries(runtime: Runtime) -> None:
                     # A delivery older than twice the tolerance fails the timestamp check anyway.
                     deliveries=now - timedelta(seconds=2 * settings.webhook_tolerance_s),
                 )
-        except Exception:  # noqa: BLE001 - the next pass tries again
+        except Exception:  # the next pass tries again
             log.exception("pruning idempotency records and delivery ids failed")
         await asyncio.sleep(600)

@@ -17,7 +17,8 @@ from services.notify.workers.adapters import build_dispatcher
 def build_runtime(settings: NotifySettings | None = None) -> Runtime:
     """The notify service: the planner plus a worker and dispatcher for every enabled channel."""
     settings = settings or get_settings()
-    config = load_notify_config(settings.data_dir, settings.districts_dir)  # a broken rule or template file stops the start, naming the fault
+    # A broken rule or template file stops the start, naming the fault.
+    config = load_notify_config(settings.data_dir, settings.districts_dir)
     return _runtime(settings, settings.enabled_channels(), config=config)
 
 
@@ -30,7 +31,8 @@ def _runtime(settings: NotifySettings, channels: set[ChannelName], *, config: No
     """With `config`, the planner too (planning by its rules and templates)."""
     keyring: Keyring = get_keyring(environment=settings.environment)  # BANCHENG_PII_*, read once per runtime
     dispatcher = build_dispatcher(settings, channels, keyring=keyring)
-    workers = [channel_worker(channel.value, keyring=keyring, on_queued=dispatcher.wake) for channel in sorted(channels)]
+    workers = [channel_worker(channel.value, keyring=keyring, on_queued=dispatcher.wake)
+               for channel in sorted(channels)]
     return Runtime(
         settings=settings,
         kafka=get_kafka_settings(),

@@ -100,7 +100,8 @@ def _on_contact_recorded(
     opened = case.open_contact(keyring, event, case_id=envelope.case_id)  # a wrong key: dead-lettered, named
     contact = book.contact_of(envelope.case_id)
     for name in CONTACT_FIELDS:
-        setattr(contact, name, keyring.seal_optional(getattr(opened, name), context=contact_context(name, envelope.case_id)))
+        setattr(contact, name,
+                keyring.seal_optional(getattr(opened, name), context=contact_context(name, envelope.case_id)))
     book.changed(contact)
     facts = book.facts.get(envelope.case_id)
     if facts is None or facts.case_number is None:

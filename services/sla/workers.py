@@ -107,6 +107,6 @@ async def sweep_deadlines(runtime: "SlaRuntime") -> None:
             )
             if lags:
                 runtime.relay.wake()
-        except Exception:  # noqa: BLE001 - the next pass tries again; nothing was committed
+        except Exception:  # the next pass tries again; nothing was committed
             log.exception("deadline sweep failed")
         await asyncio.sleep(settings.sweep_interval_s)

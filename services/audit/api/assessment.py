@@ -22,7 +22,7 @@ _EXPORTS = {"text/csv": {"schema": {"type": "string"}},
             responses={200: {"content": _EXPORTS, "description": "The export"}})
 async def assessment(request: Request, runtime: RuntimeDep, policy: PolicyDep,
                      principal: Annotated[Principal, Authorize("report.export")],
-                     format: Literal["csv", "xlsx"] = "csv") -> Response:  # noqa: A002 - the query name
+                     format: Literal["csv", "xlsx"] = "csv") -> Response:  # `format`: the query parameter's name
     """The assessment export (考核): one line per lead department with card deductions, as CSV or XLSX."""
     found = case_filter(request, own=frozenset({"format"}), principal=principal, permission="report.export")
     async with runtime.sessions() as session:
@@ -32,4 +32,5 @@ async def assessment(request: Request, runtime: RuntimeDep, policy: PolicyDep,
         body, media = exports.to_csv(lines), "text/csv; charset=utf-8"
     else:
         body, media = exports.to_xlsx(lines, title="assessment"), XLSX
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="assessment.{format}"'})
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="assessment.{format}"'})

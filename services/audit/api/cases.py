@@ -28,7 +28,8 @@ async def case_timeline(case_id: str, runtime: RuntimeDep, principal: Annotated[
 
 
 @router.get("/cases", response_model=Page[CaseSummary], openapi_extra=NARROWED)
-async def search_cases(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("audit.search")],
+async def search_cases(request: Request, runtime: RuntimeDep,
+                       principal: Annotated[Principal, Authorize("audit.search")],
                        limit: SearchLimit = 50, offset: Offset = 0) -> Page[CaseSummary]:
     """Cases in the caller's district matching the filters (hall, district, department, channel, kind, matter,
     state, card_colour, received_from, received_to, text), newest first."""

@@ -14,8 +14,8 @@ from services.audit.domain.filters import CaseFilter, FieldProblem, InvalidFilte
 from services.audit.domain.fulltext import EmptyQueryError
 from services.audit.domain.policy import AuditPolicy, policy_at
 
-__all__ = ["PAGING", "PolicyDep", "ReportReader", "RuntimeDep", "SearchLimit", "SettingsDep", "bad_request", "case_filter",
-           "run_query"]
+__all__ = ["PAGING", "PolicyDep", "ReportReader", "RuntimeDep", "SearchLimit", "SettingsDep", "bad_request",
+           "case_filter", "run_query"]
 
 PAGING = frozenset({"limit", "offset"})
 SearchLimit = Annotated[int, Query(ge=1, le=500)]

@@ -15,7 +15,8 @@ router = APIRouter(tags=["audit"])
 
 
 @router.get("/library", response_model=Page[LibraryCase], openapi_extra=NARROWED)
-async def case_library(request: Request, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("library.read")],
+async def case_library(request: Request, runtime: RuntimeDep,
+                       principal: Annotated[Principal, Authorize("library.read")],
                        limit: SearchLimit = 50, offset: Offset = 0) -> Page[LibraryCase]:
     """The case library (案例库): archived exemplary cases with their solution, open to every department."""
     found = case_filter(request, own=PAGING, principal=principal, permission="library.read")

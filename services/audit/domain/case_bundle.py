@@ -73,10 +73,12 @@ def _segment(case_id: str, run: ProofRun) -> dict[str, Any]:
             raise BundleError(f"{where}: stored chain is broken; run verify before exporting")
         prev = entry.entry_hash
         links.append(
-            {"entry": entry_to_json(entry)} if entry.case_id == case_id else {"sequence": entry.sequence, "content_digest": digest}
+            {"entry": entry_to_json(entry)} if entry.case_id == case_id
+            else {"sequence": entry.sequence, "content_digest": digest}
         )
     if entries[-1].sequence != checkpoint.sequence or prev != checkpoint.head_hash:
-        raise BundleError(f"proof run does not end at the checkpoint {checkpoint.topic}[{checkpoint.partition}] #{checkpoint.sequence}")
+        raise BundleError(f"proof run does not end at the checkpoint "
+                          f"{checkpoint.topic}[{checkpoint.partition}] #{checkpoint.sequence}")
     return {
         "topic": checkpoint.topic,
         "partition": checkpoint.partition,
@@ -100,7 +102,8 @@ def build_case_bundle(
     return body | {"signature": sign(private_key, orjson.dumps(body, option=orjson.OPT_SORT_KEYS))}
 
 
-def _check_segment(case_id: str, segment: Mapping[str, Any], public_key: VerifyingKeys) -> tuple[list[str], list[AuditEntry]]:
+def _check_segment(case_id: str, segment: Mapping[str, Any],
+                   public_key: VerifyingKeys) -> tuple[list[str], list[AuditEntry]]:
     problems: list[str] = []
     proven: list[AuditEntry] = []
     checkpoint = checkpoint_from_json(segment["checkpoint"])

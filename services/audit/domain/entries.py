@@ -98,7 +98,8 @@ def _canonical(
             "case_id": case_id,
             "event_id": event_id,
             "headers": headers,
-            "occurred_at": occurred_at if occurred_at.tzinfo is UTC and occurred_at.microsecond else utc_timestamp(occurred_at),
+            "occurred_at": (occurred_at if occurred_at.tzinfo is UTC and occurred_at.microsecond
+                            else utc_timestamp(occurred_at)),
             "partition": partition,
             "payload": payload,
             "sequence": sequence,
@@ -127,7 +128,8 @@ def stored_canonical_bytes(
     Raises ValueError for a string that is not UTF-8."""
     if case_id is not None and _NEEDS_ESCAPE.search(b"".join((topic, event_id, event_type, case_id))) is None:
         # The usual entry: nothing to escape (orjson leaves CJK and every other character as it is).
-        return _STORED_CANONICAL % (case_id, event_id, headers, occurred_at, partition, payload, sequence, topic, event_type)
+        return _STORED_CANONICAL % (case_id, event_id, headers, occurred_at, partition, payload, sequence, topic,
+                                    event_type)
     return b"".join((
         b'{"case_id":', b"null" if case_id is None else _json_string(case_id),
         b',"event_id":', _json_string(event_id),
@@ -193,11 +195,11 @@ class StoredRow(AuditEntry):
     __slots__ = ()
 
     @property
-    def payload(self) -> orjson.Fragment:  # type: ignore[override]
+    def payload(self) -> orjson.Fragment:  # type: ignore[override]  # the stored JSON, not decoded
         return orjson.Fragment(self[_PAYLOAD])
 
     @property
-    def headers(self) -> orjson.Fragment:  # type: ignore[override]
+    def headers(self) -> orjson.Fragment:  # type: ignore[override]  # the stored JSON, not decoded
         return orjson.Fragment(self[_HEADERS])
 
     def respelled(self) -> SimpleNamespace:

@@ -60,7 +60,8 @@ class FieldProblem:
     zh: str = "取值无效"
 
 
-_ZH_BY_TYPE = {"extra_forbidden": "未知的筛选条件", "value_error": "取值无效", "datetime_parsing": "时间格式不正确,应为 ISO 8601",
+_ZH_BY_TYPE = {"extra_forbidden": "未知的筛选条件", "value_error": "取值无效",
+               "datetime_parsing": "时间格式不正确,应为 ISO 8601",
                "datetime_from_date_parsing": "时间格式不正确,应为 ISO 8601", "timezone_aware": "时间须带时区",
                "enum": "取值不在可选范围内", "literal_error": "取值不在可选范围内"}
 

@@ -22,8 +22,8 @@ class ProblemCount:
     """Cases of one (matter, kind, hall) received in one month (`YYYY-MM`, Shanghai calendar)."""
 
     matter: str
-    kind: str
-    hall: str
+    kind: str | None  # None: not recorded
+    hall: str | None
     month: str
     count: int
 

@@ -55,7 +55,8 @@ class SliceCheck:
     def __init__(self, checkpoints: Iterable[SignedCheckpoint]) -> None:
         self.signed: dict[ChainKey, list[tuple[int, str]]] = {}
         for checkpoint in sorted(checkpoints, key=lambda c: c.sequence, reverse=True):
-            self.signed.setdefault((checkpoint.topic, checkpoint.partition), []).append((checkpoint.sequence, checkpoint.head_hash))
+            chain = (checkpoint.topic, checkpoint.partition)
+            self.signed.setdefault(chain, []).append((checkpoint.sequence, checkpoint.head_hash))
         self.running: dict[ChainKey, _Running] = {}
         self.doubtful: set[ChainKey] = set()
 
@@ -83,12 +84,14 @@ class SliceCheck:
 
     def report(self) -> SliceReport:
         return SliceReport(
-            runs={key: Run(run.first, run.prev_hash, run.expected - 1, run.head_hash) for key, run in self.running.items()},
+            runs={key: Run(run.first, run.prev_hash, run.expected - 1, run.head_hash)
+                  for key, run in self.running.items()},
             doubtful=frozenset(self.doubtful),
         )
 
 
-def join_slices(reports: Sequence[SliceReport], checkpoints: Iterable[SignedCheckpoint]) -> tuple[dict[ChainKey, int], set[ChainKey]]:
+def join_slices(reports: Sequence[SliceReport],
+                checkpoints: Iterable[SignedCheckpoint]) -> tuple[dict[ChainKey, int], set[ChainKey]]:
     """The slices' reports, in storage order, joined: (the chains found whole, with their length; the
     chains to read again in chain order). A chain is whole when its runs follow one another from its
     genesis, and it reaches every signed head of `checkpoints` (authentic ones)."""

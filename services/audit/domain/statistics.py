@@ -163,4 +163,5 @@ def tally_by(
         value = getattr(row, dimension.value) if dimension else None
         label = period_label(row.received_at, period) if period else None
         groups[(value, label)].append(row)
-    return {key: tally(members) for key, members in sorted(groups.items(), key=lambda item: tuple(str(k) for k in item[0]))}
+    return {key: tally(members)
+            for key, members in sorted(groups.items(), key=lambda item: tuple(str(k) for k in item[0]))}

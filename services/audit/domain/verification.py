@@ -87,13 +87,15 @@ class _Faults:
         self.counts: dict[ChainKey, int] = {}
         self.kept: dict[ChainKey, list[ChainFault]] = {}
 
-    def add(self, kind: FaultKind, topic: str, partition: int, sequence: int, event_id: str | None, detail: str) -> None:
+    def add(self, kind: FaultKind, topic: str, partition: int, sequence: int, event_id: str | None,
+            detail: str) -> None:
         key = (topic, partition)
         self.counts[key] = self.counts.get(key, 0) + 1
         kept = self.kept.setdefault(key, [])
         if len(kept) < self.limit:
             kept.append(
-                ChainFault(kind=kind, topic=topic, partition=partition, sequence=sequence, event_id=event_id, detail=detail)
+                ChainFault(kind=kind, topic=topic, partition=partition, sequence=sequence, event_id=event_id,
+                           detail=detail)
             )
 
     def count(self) -> int:
@@ -137,7 +139,8 @@ def _hash_matches(entry: StoredEntry) -> bool:
 def _links(entries: Iterable[StoredEntry]) -> Iterator[ChainLink]:
     for entry in entries:
         yield ChainLink(
-            entry.topic, entry.partition, entry.sequence, entry.event_id, entry.prev_hash, entry.entry_hash, entry_is_intact(entry)
+            entry.topic, entry.partition, entry.sequence, entry.event_id, entry.prev_hash, entry.entry_hash,
+            entry_is_intact(entry)
         )
 
 
@@ -207,7 +210,7 @@ class ChainCheck:
     def feed(self, links: Iterable[ChainLink]) -> None:
         faults, states, state_of = self.faults, self.states, self._state_of
         checked = 0
-        for topic, partition, sequence, event_id, prev_hash, entry_hash, intact in links:
+        for topic, partition, sequence, event_id, prev_hash, link_hash, intact in links:
             checked += 1
             state = states.get((topic, partition)) or state_of(topic, partition)
             if not intact:
@@ -221,22 +224,24 @@ class ChainCheck:
                 continue
             if sequence > state.expected:
                 missing = f"{state.expected}" if sequence == state.expected + 1 else f"{state.expected}..{sequence - 1}"
-                faults.add(FaultKind.MISSING, topic, partition, sequence, event_id, f"entries {missing} are missing before it")
+                faults.add(FaultKind.MISSING, topic, partition, sequence, event_id,
+                           f"entries {missing} are missing before it")
             elif intact and prev_hash != state.head_hash:
                 faults.add(
                     FaultKind.BROKEN_LINK, topic, partition, sequence, event_id,
                     f"prev_hash is not the hash of entry {sequence - 1}: that entry was altered or replaced",
                 )
             state.expected = sequence + 1
-            state.head_hash = entry_hash
+            state.head_hash = link_hash
 
             pending = state.checkpoints
             while pending and pending[0].sequence < sequence:  # fell in a gap already reported as missing
                 pending.popleft()
             if pending and pending[0].sequence == sequence:
-                while pending and pending[0].sequence == sequence:  # a head may be signed twice (inline, then by an export)
+                # A head may be signed twice (inline, then by an export).
+                while pending and pending[0].sequence == sequence:
                     checkpoint = pending.popleft()
-                    if checkpoint.head_hash != entry_hash:
+                    if checkpoint.head_hash != link_hash:
                         faults.add(
                             FaultKind.CHECKPOINT_MISMATCH, topic, partition, sequence, event_id,
                             f"differs from the head signed at {checkpoint.signed_at.isoformat()}: entries "
@@ -254,4 +259,5 @@ class ChainCheck:
                     f"{checkpoint.signed_at.isoformat()}: entries were deleted from the end",
                 )
             state.checkpoints.clear()
-        return VerificationReport(entries_checked=self.checked, fault_count=self.faults.count(), faults=self.faults.first())
+        return VerificationReport(entries_checked=self.checked, fault_count=self.faults.count(),
+                                  faults=self.faults.first())

@@ -26,7 +26,8 @@ SUMS = {
     "dispatched": "sum(CASE WHEN dispatched THEN 1 ELSE 0 END)",
     "replied": "sum(CASE WHEN replied THEN 1 ELSE 0 END)",
     "responded": "sum(CASE WHEN accepted OR resolved_on_the_spot OR out_of_scope THEN 1 ELSE 0 END)",
-    "resolved": "sum(CASE WHEN state IN ('resolved', 'out_of_scope', 'archived') AND NOT out_of_scope THEN 1 ELSE 0 END)",
+    "resolved": "sum(CASE WHEN state IN ('resolved', 'out_of_scope', 'archived') AND NOT out_of_scope"
+                " THEN 1 ELSE 0 END)",
     "closed": "sum(CASE WHEN state IN ('resolved', 'out_of_scope', 'archived') THEN 1 ELSE 0 END)",
     "on_time": "sum(CASE WHEN on_time THEN 1 ELSE 0 END)",
     "overdue": "sum(CASE WHEN NOT on_time THEN 1 ELSE 0 END)",

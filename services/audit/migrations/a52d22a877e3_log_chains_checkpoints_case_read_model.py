@@ -1,7 +1,7 @@
 """log chains, checkpoints, case read model
 
 Revision ID: a52d22a877e3
-Revises: 
+Revises:
 Create Date: 2026-11-21 23:45:58.574687
 """
 
@@ -144,7 +144,8 @@ _FTS_TRIGGERS = {
     "audit_case_fts_insert": "AFTER INSERT ON audit_case BEGIN "
     "INSERT INTO audit_case_fts(rowid, search_tokens) VALUES (new.rowid, new.search_tokens); END",
     "audit_case_fts_delete": "AFTER DELETE ON audit_case BEGIN "
-    "INSERT INTO audit_case_fts(audit_case_fts, rowid, search_tokens) VALUES ('delete', old.rowid, old.search_tokens); END",
+    "INSERT INTO audit_case_fts(audit_case_fts, rowid, search_tokens) "
+    "VALUES ('delete', old.rowid, old.search_tokens); END",
     "audit_case_fts_update": "AFTER UPDATE OF search_tokens ON audit_case BEGIN "
     "INSERT INTO audit_case_fts(audit_case_fts, rowid, search_tokens) VALUES ('delete', old.rowid, old.search_tokens); "
     "INSERT INTO audit_case_fts(rowid, search_tokens) VALUES (new.rowid, new.search_tokens); END",

@@ -92,7 +92,7 @@ async def append_events(
     await log_io.save_heads(connection, list(heads.values()))
     await log_io.insert_entries(connection, rows)
     if checkpoints:
-        await connection.execute(insert(CheckpointRow.__table__), checkpoints)  # type: ignore[attr-defined]
+        await connection.execute(insert(CheckpointRow.__table__), checkpoints)  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
     return {event.event_id for event in fresh}
 
 
@@ -176,7 +176,8 @@ async def case_runs(session: AsyncSession, *, case_id: str) -> list[tuple[list[L
         checkpoint = (
             await session.exec(
                 select(CheckpointRow)
-                .where(CheckpointRow.topic == topic, CheckpointRow.partition == partition, CheckpointRow.sequence >= sequences[-1])
+                .where(CheckpointRow.topic == topic, CheckpointRow.partition == partition,
+                       CheckpointRow.sequence >= sequences[-1])
                 .order_by(CheckpointRow.sequence)
                 .limit(1)
             )
@@ -185,7 +186,8 @@ async def case_runs(session: AsyncSession, *, case_id: str) -> list[tuple[list[L
         entries = (
             await session.exec(
                 select(LogEntry)
-                .where(LogEntry.topic == topic, LogEntry.partition == partition, LogEntry.sequence.between(sequences[0], last))
+                .where(LogEntry.topic == topic, LogEntry.partition == partition,
+                       LogEntry.sequence.between(sequences[0], last))
                 .order_by(LogEntry.sequence)
             )
         ).all()

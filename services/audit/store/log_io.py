@@ -17,7 +17,7 @@ from services.audit.domain.entries import ENTRY_FIELDS, ChainHead
 from services.audit.store.tables import LogEntry
 
 _OCCURRED_AT = ENTRY_FIELDS.index("occurred_at")
-_OCCURRED_AT_TYPE = LogEntry.__table__.c.occurred_at.type  # type: ignore[attr-defined]
+_OCCURRED_AT_TYPE = LogEntry.__table__.c.occurred_at.type  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
 _COLUMNS = ", ".join(f'"{name}"' for name in ENTRY_FIELDS)
 _SQLITE_INSERT = f"INSERT INTO audit_entry ({_COLUMNS}) VALUES ({', '.join('?' * len(ENTRY_FIELDS))})"
 
@@ -27,7 +27,8 @@ async def stored_event_ids(connection: AsyncConnection, event_ids: Sequence[str]
     if connection.dialect.name == "postgresql":
         query, parameter = "SELECT event_id FROM audit_entry WHERE event_id = ANY($1::text[])", list(event_ids)
     else:
-        query, parameter = "SELECT event_id FROM audit_entry WHERE event_id IN (SELECT value FROM json_each(?))", orjson.dumps(event_ids).decode()
+        query = "SELECT event_id FROM audit_entry WHERE event_id IN (SELECT value FROM json_each(?))"
+        parameter = orjson.dumps(event_ids).decode()
     return set((await connection.exec_driver_sql(query, (parameter,))).scalars())
 
 

@@ -56,7 +56,8 @@ _SQLITE_CANONICAL = (
     """ AND typeof(case_id) IN ('text', 'null') AND typeof(partition) = 'integer' AND typeof(sequence) = 'integer'"""
     """ AND typeof(occurred_at) = 'text' AND json_valid(payload) AND json_valid(headers),"""
     """ '{"case_id":' || json_quote(case_id) || ',"event_id":' || json_quote(event_id) || ',"headers":' || headers"""
-    """ || ',"occurred_at":' || json_quote(replace(occurred_at, ' ', 'T') || '+00:00') || ',"partition":' || partition"""
+    """ || ',"occurred_at":' || json_quote(replace(occurred_at, ' ', 'T') || '+00:00')"""
+    """ || ',"partition":' || partition"""
     """ || ',"payload":' || payload || ',"sequence":' || sequence || ',"topic":' || json_quote(topic)"""
     """ || ',"type":' || json_quote(event_type) || '}', '')"""
 )
@@ -70,7 +71,8 @@ _PG_CHAIN = (
 )
 _SQLITE_CHAIN = "SELECT " + ", ".join(
     f"CAST({column} AS BLOB)" for column in (
-        "topic", "event_id", "event_type", "case_id", "partition", "sequence", "replace(occurred_at, ' ', 'T') || '+00:00'",
+        "topic", "event_id", "event_type", "case_id", "partition", "sequence",
+        "replace(occurred_at, ' ', 'T') || '+00:00'",
         "prev_hash", "entry_hash", "iif(json_valid(payload), payload, '')", "iif(json_valid(headers), headers, '')",
     )
 ) + " FROM audit_entry"
@@ -128,15 +130,17 @@ class PostgresSnapshot:
 
     async def slices(self, count: int) -> list[Slice]:
         """`count` ranges of pages about as large, the last open-ended (no row beyond is in the snapshot)."""
-        pages = await self.connection.fetchval("SELECT pg_relation_size('audit_entry') / current_setting('block_size')::int")
+        pages = await self.connection.fetchval(
+            "SELECT pg_relation_size('audit_entry') / current_setting('block_size')::int")
         bounds = [pages * i // count for i in range(count)]
-        return list(zip(bounds, [*bounds[1:], None]))
+        return list(zip(bounds, [*bounds[1:], None], strict=True))
 
     async def read_in_order(self, chains: Iterable[ChainKey], check: ChainCheck) -> None:
         for topic, partition in chains:
             await _copy(
-                self.connection, f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
-                lambda lines, chain=(topic, partition): [_link(_fields(line), chain) for line in lines],  # type: ignore[misc]
+                self.connection,
+                f"{_PG_CHAIN} WHERE topic = {_quote(topic)} AND partition = {int(partition)} ORDER BY sequence",
+                lambda lines, chain=(topic, partition): [_link(_fields(line), chain) for line in lines],  # type: ignore[misc]  # the default binds the chain
                 check.feed,
             )
 
@@ -150,7 +154,7 @@ class SqliteSnapshot:
     async def slices(self, count: int) -> list[Slice]:
         """`count` ranges of rowids about as large, together up to `self.end`."""
         bounds = [self.first + (self.end - self.first) * i // count for i in range(count)]
-        return list(zip(bounds, [*bounds[1:], self.end]))
+        return list(zip(bounds, [*bounds[1:], self.end], strict=True))
 
     async def read_in_order(self, chains: Iterable[ChainKey], check: ChainCheck) -> None:
         await asyncio.to_thread(self._read_in_order, list(chains), check)
@@ -159,7 +163,8 @@ class SqliteSnapshot:
         with closing(_sqlite_reader(self.url)) as connection:
             for topic, partition in chains:
                 cursor = connection.execute(
-                    f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? AND rowid < ? ORDER BY sequence", (topic, partition, self.end)
+                    f"{_SQLITE_CHAIN} WHERE topic = ? AND partition = ? AND rowid < ? ORDER BY sequence",
+                    (topic, partition, self.end)
                 )
                 while rows := cursor.fetchmany(_CHUNK):
                     check.feed([_link(row, (topic, partition)) for row in rows])
@@ -177,7 +182,8 @@ async def _postgres_reader(url: str) -> asyncpg.Connection:
 def _rowids(url: str) -> tuple[int, int]:
     """[first, end) of the rowids stored now."""
     with closing(_sqlite_reader(url)) as connection:
-        return connection.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid) + 1, 0) FROM audit_entry").fetchone()
+        return connection.execute(
+            "SELECT coalesce(min(rowid), 0), coalesce(max(rowid) + 1, 0) FROM audit_entry").fetchone()
 
 
 def _sqlite_reader(url: str) -> sqlite3.Connection:
@@ -231,18 +237,21 @@ def _scanned_links(lines: Iterable[bytes], names: Names) -> list[ChainLink]:
     sha256, fromhex, canonical, fields = hashlib.sha256, bytes.fromhex, stored_canonical_bytes, _fields
     links = []
     for line in lines:
-        topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload, headers = fields(line)
-        chain = names.get((topic, partition))  # type: ignore[arg-type]
+        (topic, partition, sequence, event_id, prev_hash, entry_hash, event_type, case_id, occurred_at, payload,
+         headers) = fields(line)
+        chain = names.get((topic, partition))  # type: ignore[arg-type]  # COPY gives None only for NULL: the chain's columns are NOT NULL
         if chain is None:
-            chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type]
-        prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]
+            chain = names[(topic, partition)] = (topic.decode(), int(partition))  # type: ignore[union-attr,arg-type,index]  # NOT NULL, as above
+        prev, entry = prev_hash.decode(), entry_hash.decode()  # type: ignore[union-attr]  # NOT NULL, as above
         try:
-            content = canonical(topic, event_id, event_type, case_id, partition, sequence, _utc_spelling(occurred_at), payload, headers)  # type: ignore[arg-type]
+            content = canonical(
+                topic, event_id, event_type, case_id, partition, sequence, _utc_spelling(occurred_at), payload, headers,  # type: ignore[arg-type]  # NOT NULL, as above
+            )
             intact = sha256(fromhex(prev) + sha256(content).digest()).hexdigest() == entry
         except ValueError:  # a prev_hash that is not hex
             intact = False
-        links.append((chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, intact))  # type: ignore[union-attr,arg-type]
-    return links  # type: ignore[return-value]
+        links.append((chain[0], chain[1], int(sequence), event_id.decode(), prev, entry, intact))  # type: ignore[union-attr,arg-type]  # NOT NULL, as above
+    return links  # type: ignore[return-value]  # plain tuples in ChainLink's order, cheaper than named ones
 
 
 def _utc_spelling(stored: bytes) -> bytes:
@@ -254,7 +263,7 @@ def _utc_spelling(stored: bytes) -> bytes:
     return b"%sT%s.%s+00:00" % (stored[:10], stored[11:19], fraction[1:].ljust(6, b"0") if fraction else b"000000")
 
 
-def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:  # type: ignore[type-arg]
+def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:
     """As `_scanned_links`, from the stdlib driver's values (text as str, integers as int)."""
     sha256, fromhex = hashlib.sha256, bytes.fromhex
     links = []
@@ -264,23 +273,24 @@ def _sqlite_scanned_links(rows: Iterable[tuple]) -> list[ChainLink]:  # type: ig
         except (ValueError, TypeError):  # a prev_hash that is not hex (or not text: SQLite keeps any value), no content
             intact = False
         links.append((topic, partition, sequence, event_id, prev_hash, entry_hash, intact))
-    return links  # type: ignore[return-value]
+    return links  # type: ignore[return-value]  # plain tuples in ChainLink's order, cheaper than named ones
 
 
 def _link(fields: Fields, chain: ChainKey) -> ChainLink:
     """A row of `chain` read again in order, decoded and hashed by the domain's own encoder
     (`entry_is_intact`: old spellings too)."""
-    topic, event_id, event_type, case_id, partition, sequence, occurred_at, prev_hash, entry_hash, payload, headers = fields
+    (topic, event_id, event_type, case_id, partition, sequence, occurred_at, prev_hash, entry_hash, payload,
+     headers) = fields
     prev, entry, event = _text(prev_hash), _text(entry_hash), _text(event_id)
     try:
-        position = int(sequence)  # type: ignore[arg-type]
+        position = int(sequence)  # type: ignore[arg-type]  # sequence is NOT NULL
     except ValueError:  # SQLite keeps any value in any column
         return ChainLink(*chain, -1, event, prev, entry, False)
     try:
         occurred = datetime.fromisoformat(_text(occurred_at))
         row = StoredRow(
             *chain, position, event, _text(event_type), occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC),
-            None if case_id is None else _text(case_id), payload, headers, prev, entry,  # type: ignore[arg-type]
+            None if case_id is None else _text(case_id), payload, headers, prev, entry,  # type: ignore[arg-type]  # payload, headers: NOT NULL
         )
     except ValueError:
         return ChainLink(*chain, position, event, prev, entry, False)

@@ -29,7 +29,7 @@ from services.audit.domain.statistics import Period, period_label
 from services.audit.store import tallies
 from services.audit.store.tables import CaseFactsRow
 
-_TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]
+_TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
 _NEW_CASE = {name: field.default for name, field in CaseFactsRow.model_fields.items()}
 _TEXT = ("description", "replies", "solution")  # what the search tokens are made of
 
@@ -54,7 +54,8 @@ def _add_text(row: CaseValues, text: str) -> None:
 @_on(case.CaseRegistered)
 def _registered(row: CaseValues, event: case.CaseRegistered, envelope: Envelope) -> None:
     row.case_number, row.hall, row.district = event.case_number, event.hall, envelope.district
-    row.channel, row.kind, row.matter, row.description = event.channel, event.problem_kind, event.matter_code, event.description
+    row.channel, row.kind = event.channel, event.problem_kind
+    row.matter, row.description = event.matter_code, event.description
     row.received_at = envelope.occurred_at
     for period in Period:
         setattr(row, f"period_{period.value}", period_label(envelope.occurred_at, period))
@@ -172,7 +173,8 @@ async def apply_to_cases(session: AsyncSession, envelopes: Iterable[Envelope]) -
     for envelope, projection in moving:
         values = cases.get(envelope.case_id)
         if values is None:
-            values = cases[envelope.case_id] = CaseValues(**stored.get(envelope.case_id, _NEW_CASE | {"case_id": envelope.case_id}))
+            values = cases[envelope.case_id] = CaseValues(**stored.get(envelope.case_id,
+                                                                       _NEW_CASE | {"case_id": envelope.case_id}))
         projection(values, envelope.event(), envelope)
     for case_id, values in cases.items():
         was = CaseValues(**stored.get(case_id, _NEW_CASE))

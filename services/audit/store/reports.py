@@ -19,7 +19,7 @@ from services.audit.store.search import C, conditions
 from services.audit.store.tables import CaseTallyRow
 
 
-def _flag(condition) -> object:  # noqa: ANN001 - a SQL boolean expression
+def _flag(condition) -> object:  # condition: a SQL boolean expression
     return func.sum(case((condition, 1), else_=0))
 
 
@@ -80,7 +80,7 @@ async def recount(
     for row in await session.exec(statement):
         values = iter(row)
         key = tuple(next(values) if column is not None else None for column in keys)
-        result[key] = Tally(**{name: int(value or 0) for name, value in zip(_SUMS, values, strict=True)})  # type: ignore[index]
+        result[key] = Tally(**{name: int(value or 0) for name, value in zip(_SUMS, values, strict=True)})  # type: ignore[index]  # one str-or-None per grouping column
     return result
 
 
@@ -114,10 +114,13 @@ async def rebuild_tallies(connection: AsyncConnection) -> None:
     day = [C.period_week, C.period_month, C.period_quarter, C.period_year]
     month = [literal(""), C.period_month, C.period_quarter, C.period_year]
     registered = C.received_at.is_not(None)
-    by_day = select(literal("day"), C.period_day, *names, *day, *sums).where(registered).group_by(C.period_day, *names, *day)
-    by_month = select(literal("month"), C.period_month, *names, *month, *sums).where(registered).group_by(*names, *month)
-    table = CaseTallyRow.__table__  # type: ignore[attr-defined]
+    by_day = (select(literal("day"), C.period_day, *names, *day, *sums).where(registered)
+              .group_by(C.period_day, *names, *day))
+    by_month = (select(literal("month"), C.period_month, *names, *month, *sums).where(registered)
+                .group_by(*names, *month))
+    table = CaseTallyRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
     await connection.execute(delete(table))
     await connection.execute(
-        insert(table).from_select(["grain", "period", *tallies.NAMES, *tallies.LABELS, *_SUMS], union_all(by_day, by_month))
+        insert(table).from_select(["grain", "period", *tallies.NAMES, *tallies.LABELS, *_SUMS],
+                                  union_all(by_day, by_month))
     )

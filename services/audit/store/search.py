@@ -2,7 +2,8 @@
 
 Full text: the application tokenises (`domain.fulltext`, CJK bigrams) and the engine only splits on
 spaces. SQLite keeps an FTS5 index (`audit_case_fts`, external content, maintained by triggers);
-PostgreSQL a GIN index over the stored column `search_vector = to_tsvector('simple', search_tokens)`. Both are created by the migration.
+PostgreSQL a GIN index over the stored column `search_vector = to_tsvector('simple', search_tokens)`. Both
+are created by the migration.
 """
 
 from typing import Any
@@ -15,7 +16,7 @@ from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import fts5_match, tsquery
 from services.audit.store.tables import CaseFactsRow
 
-C = CaseFactsRow.__table__.c  # type: ignore[attr-defined]
+C = CaseFactsRow.__table__.c  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
 _NAME_COLUMNS = ("hall", "district", "department", "channel", "kind", "matter")
 
 
@@ -68,15 +69,18 @@ async def search_cases(
     if library_only:
         where.append(C.exemplary.is_(True))
         columns += [C.solution, C.replies]
-    statement = select(*columns).where(and_(*where)).order_by(C.received_at.desc(), C.case_id).limit(limit).offset(offset)
+    statement = (select(*columns).where(and_(*where)).order_by(C.received_at.desc(), C.case_id)
+                 .limit(limit).offset(offset))
     if dialect == "postgresql" and _newest_first_pays(case_filter, library_only, pages_to=offset + limit):
-        found = [dict(row._mapping) for row in await session.exec(_newest_first(case_filter, columns, limit=limit, offset=offset))]
+        newest = _newest_first(case_filter, columns, limit=limit, offset=offset)
+        found = [dict(row._mapping) for row in await session.exec(newest)]
         if len(found) == limit:
             return found
         # Few of the newest cases match: walking the rest in order could read them all (the planner,
         # guessing the text's share from the whole city, may try). Every match, then the newest.
         matches = select(*columns).where(and_(*where)).cte("matches").prefix_with("MATERIALIZED")
-        statement = select(*matches.c).order_by(matches.c.received_at.desc(), matches.c.case_id).limit(limit).offset(offset)
+        statement = (select(*matches.c).order_by(matches.c.received_at.desc(), matches.c.case_id)
+                     .limit(limit).offset(offset))
     return [dict(row._mapping) for row in await session.exec(statement)]
 
 
@@ -100,14 +104,16 @@ def _newest_first(case_filter: CaseFilter, columns: list[Any], *, limit: int, of
     is older than all of them. Otherwise the caller asks the index.
     """
     newest = (
-        select(*columns, literal_column("audit_case.search_vector").label("search_vector"))  # not in the model: see migrations
+        # Not in the model: see migrations.
+        select(*columns, literal_column("audit_case.search_vector").label("search_vector"))
         .where(and_(*conditions(case_filter.model_copy(update={"text": None}), dialect="postgresql")))
         .order_by(C.received_at.desc(), C.case_id)
         .limit(NEWEST_FIRST)
         .cte("newest")
         .prefix_with("MATERIALIZED")  # checked once, in this order: not folded back into one plan
     )
-    matches = text("newest.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(tsquery=tsquery(case_filter.text))
+    matches = text("newest.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(
+        tsquery=tsquery(case_filter.text))
     return (
         select(*(newest.c[column.name] for column in columns))
         .where(matches)

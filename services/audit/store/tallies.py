@@ -24,7 +24,7 @@ from services.audit.domain.frequency import ProblemCount
 from services.audit.domain.statistics import COUNTED, SHANGHAI, Dimension, Period, Tally, contributions
 from services.audit.store.tables import CaseTallyRow
 
-T = CaseTallyRow.__table__.c  # type: ignore[attr-defined]
+T = CaseTallyRow.__table__.c  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
 NAMES = ("hall", "district", "department", "channel", "kind", "matter")
 LABELS = ("week", "month", "quarter", "year")
 _DELTAS = "audit_tally_deltas"
@@ -36,13 +36,13 @@ def _keys(row: CaseValues) -> list[Key]:
     names = tuple(getattr(row, name) or "" for name in NAMES)
     day = (row.period_week, row.period_month, row.period_quarter, row.period_year)
     month = ("", row.period_month, row.period_quarter, row.period_year)
-    return [("day", row.period_day, *names, *day), ("month", row.period_month, *names, *month)]  # type: ignore[list-item]
+    return [("day", row.period_day, *names, *day), ("month", row.period_month, *names, *month)]
 
 
 def _facts(row: CaseValues) -> CaseFacts:
     return CaseFacts(
-        case_id=row.case_id, received_at=row.received_at, hall=row.hall, district=row.district,  # type: ignore[arg-type]
-        department=row.department, channel=row.channel, kind=row.kind, matter=row.matter,  # type: ignore[arg-type]
+        case_id=row.case_id, received_at=row.received_at, hall=row.hall, district=row.district,
+        department=row.department, channel=row.channel, kind=row.kind, matter=row.matter,
         state=CaseState(row.state), accepted=row.accepted, resolved_on_the_spot=row.resolved_on_the_spot,
         out_of_scope=row.out_of_scope, dispatched=row.dispatched, replied=row.replied, on_time=row.on_time,
         yellow_cards=row.yellow_cards, red_cards=row.red_cards, returns=row.returns, extensions=row.extensions,
@@ -58,7 +58,8 @@ def contribution(row: CaseValues) -> tuple[list[Key], tuple[int, ...]] | None:
 
 
 def record_change(
-    session: AsyncSession, before: tuple[list[Key], tuple[int, ...]] | None, after: tuple[list[Key], tuple[int, ...]] | None
+    session: AsyncSession, before: tuple[list[Key], tuple[int, ...]] | None,
+    after: tuple[list[Key], tuple[int, ...]] | None
 ) -> None:
     """Move one case's contribution from `before` to `after` in the batch's pending deltas."""
     deltas: defaultdict[Key, list[int]] = session.info.setdefault(_DELTAS, defaultdict(lambda: [0] * len(COUNTED)))
@@ -92,7 +93,7 @@ def _upsert(dialect_name: str) -> Insert:
     """Built once per dialect: building its 17 `count + excluded.count` expressions cost more per batch
     than executing it."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(CaseTallyRow.__table__)  # type: ignore[attr-defined]
+    statement = dialect.insert(CaseTallyRow.__table__)  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
     return statement.on_conflict_do_update(
         index_elements=["grain", "period", *NAMES],
         set_={name: T[name] + statement.excluded[name] for name in COUNTED},
@@ -153,11 +154,12 @@ async def statistics(
     for row in await session.exec(statement):
         values = iter(row)
         key = tuple((next(values) or None) if column is not None else None for column in keys)  # '' is "no value"
-        result[key] = Tally(**{name: int(value or 0) for name, value in zip(COUNTED, values, strict=True)})  # type: ignore[index]
+        result[key] = Tally(**{name: int(value or 0) for name, value in zip(COUNTED, values, strict=True)})  # type: ignore[index]  # one str-or-None per grouping column
     return result
 
 
-async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, grain: str, months: list[str]) -> list[ProblemCount]:
+async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, grain: str,
+                         months: list[str]) -> list[ProblemCount]:
     """Like `reports.problem_counts`, from the rollup at `grain` (from `grain_for` with a monthly period)."""
     statement = (
         select(T.matter, T.kind, T.hall, T.month, func.sum(T.received))
@@ -166,6 +168,6 @@ async def problem_counts(session: AsyncSession, case_filter: CaseFilter, *, grai
         .having(func.sum(T.received) > 0)
     )
     return [
-        ProblemCount(matter=matter or "-", kind=kind or None, hall=hall or None, month=month, count=int(count))  # type: ignore[arg-type]
+        ProblemCount(matter=matter or "-", kind=kind or None, hall=hall or None, month=month, count=int(count))
         for matter, kind, hall, month, count in await session.exec(statement)
     ]

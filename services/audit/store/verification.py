@@ -48,7 +48,8 @@ async def verify_database(
         slices = await snapshot.slices(workers)
         # The readers compare the entries they pass with every signed head, authentic or not: a forged one
         # can only send its chain to be read again. The signatures are checked meanwhile, here.
-        pool = ProcessPoolExecutor(len(slices), mp_context=multiprocessing.get_context("fork")) if len(slices) > 1 else None
+        pool = (ProcessPoolExecutor(len(slices), mp_context=multiprocessing.get_context("fork"))
+                if len(slices) > 1 else None)
         scan = _scan_slice_in_process if pool else log_scan.scan_slice  # else in a thread of this process
         with pool or nullcontext():
             loop = asyncio.get_running_loop()
@@ -57,7 +58,8 @@ async def verify_database(
             reports = await asyncio.gather(*scans)
         whole, doubtful = join_slices(reports, authentic)
         reread = ChainCheck(
-            checkpoints=[c for c in authentic if (c.topic, c.partition) in doubtful], public_key=public_key, max_faults=max_faults
+            checkpoints=[c for c in authentic if (c.topic, c.partition) in doubtful], public_key=public_key,
+            max_faults=max_faults
         )
         await snapshot.read_in_order(sorted(doubtful), reread)
     second = reread.report()

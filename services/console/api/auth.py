@@ -47,7 +47,8 @@ async def callback(request: Request, settings: SettingsDep, console: ConsoleDep,
     if not state or not code:
         raise problem(status.HTTP_400_BAD_REQUEST, "回调缺少 state 或 code", "the callback lacks state or code")
     if not secrets.compare_digest(request.cookies.get(LOGIN_COOKIE, "").encode(), state.encode()):
-        raise problem(status.HTTP_400_BAD_REQUEST, "登录不是由本浏览器发起的", "this browser did not start that sign-in")
+        raise problem(status.HTTP_400_BAD_REQUEST, "登录不是由本浏览器发起的",
+                      "this browser did not start that sign-in")
     pending = console.sessions.finish_login(state)
     if pending is None:
         raise problem(status.HTTP_400_BAD_REQUEST, "登录已过期或已完成，请重新登录",
@@ -57,9 +58,11 @@ async def callback(request: Request, settings: SettingsDep, console: ConsoleDep,
         principal = await console.verifier.verify(tokens["access_token"])
     except (LoginFailed, InvalidToken) as refused:
         log.warning("sign-in refused: %s", refused)
-        raise problem(status.HTTP_400_BAD_REQUEST, "身份认证服务拒绝了登录", "the identity provider refused the sign-in")
-    except (httpx.HTTPError, KeysUnavailable):
-        raise problem(status.HTTP_503_SERVICE_UNAVAILABLE, "身份认证服务不可用", "the identity provider is unreachable")
+        raise problem(status.HTTP_400_BAD_REQUEST, "身份认证服务拒绝了登录",
+                      "the identity provider refused the sign-in") from refused
+    except (httpx.HTTPError, KeysUnavailable) as unreachable:
+        raise problem(status.HTTP_503_SERVICE_UNAVAILABLE, "身份认证服务不可用",
+                      "the identity provider is unreachable") from unreachable
     session = Session(principal=principal, access_token=tokens["access_token"], access_expires_at=tokens["expires_at"],
                       refresh_token=tokens.get("refresh_token"), id_token=tokens.get("id_token"))
     session_id = console.sessions.open(session)

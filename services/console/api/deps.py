@@ -77,11 +77,14 @@ async def _refresh(request: Request, console: "Console", session: Session) -> No
     try:
         tokens = await console.oidc.refresh(session.refresh_token)
         principal = await console.verifier.verify(tokens["access_token"])
-    except (LoginFailed, InvalidToken):
+    except (LoginFailed, InvalidToken) as refused:
         console.sessions.close(request.cookies.get(SESSION_COOKIE))
-        raise problem(status.HTTP_401_UNAUTHORIZED, "会话已过期，请重新登录", "the session expired: sign in again")
-    except (httpx.HTTPError, KeysUnavailable):  # the issuer is down: the session stays, the request waits a retry
-        raise problem(status.HTTP_503_SERVICE_UNAVAILABLE, "身份认证服务不可用", "the identity provider is unreachable")
+        raise problem(status.HTTP_401_UNAUTHORIZED, "会话已过期，请重新登录",
+                      "the session expired: sign in again") from refused
+    except (httpx.HTTPError, KeysUnavailable) as unreachable:
+        # The issuer is down: the session stays, the request waits a retry.
+        raise problem(status.HTTP_503_SERVICE_UNAVAILABLE, "身份认证服务不可用",
+                      "the identity provider is unreachable") from unreachable
     session.principal = principal
     session.access_token = tokens["access_token"]
     session.access_expires_at = tokens["expires_at"]

@@ -27,7 +27,8 @@ async def forward(service: str, path: str, request: Request, session: SessionDep
     try:
         answer = await console.http.request(request.method, f"{base}/{path}", params=request.query_params,
                                             content=await request.body(), headers=headers)
-    except httpx.HTTPError:
-        raise problem(status.HTTP_502_BAD_GATEWAY, f"服务 {service} 不可用", f"the {service} service is unreachable")
+    except httpx.HTTPError as unreachable:
+        raise problem(status.HTTP_502_BAD_GATEWAY, f"服务 {service} 不可用",
+                      f"the {service} service is unreachable") from unreachable
     kept = {name: answer.headers[name] for name in FORWARDED_RESPONSE_HEADERS if name in answer.headers}
     return Response(answer.content, status_code=answer.status_code, headers=kept)

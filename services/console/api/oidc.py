@@ -4,6 +4,7 @@ The console is a confidential client (`console`): the code is exchanged server-s
 the tokens stay in this process (store/sessions.py)."""
 
 import base64
+import contextlib
 import hashlib
 import time
 from typing import Any
@@ -55,10 +56,8 @@ class OidcClient:
         is gone whatever the issuer answers."""
         endpoint = (await self.discovery()).get("end_session_endpoint")
         if endpoint:
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 await self.http.post(endpoint, data={"refresh_token": refresh_token}, auth=self._client_auth())
-            except httpx.HTTPError:
-                pass
 
     async def _token(self, form: dict[str, str]) -> dict[str, Any]:
         endpoint = (await self.discovery())["token_endpoint"]

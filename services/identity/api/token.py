@@ -40,8 +40,8 @@ async def token(request: Request, runtime: RuntimeDep, settings: SettingsDep, se
             claims = {key: value for issued in loaded.issued for key, value in issued.items()}
             await events.system_token_issued(unit, next(iter(loaded.clients.values())), claims=claims,
                                              expires_in=body.get("expires_in", 0))
-        elif status != 200 and loaded.refresh is not None and loaded.refresh.revoked_reason == "rotated":
+        elif (status != 200 and loaded.refresh is not None and loaded.refresh.revoked_reason == "rotated"
+              and (login := loaded.sessions.get(loaded.refresh.session_id))):
             # A rotated refresh token came back: it was copied. End the session it belongs to (RFC 9700 4.14).
-            if login := loaded.sessions.get(loaded.refresh.session_id):
-                await logins.end_session(unit, login, now=loaded.now, reason="reused")
+            await logins.end_session(unit, login, now=loaded.now, reason="reused")
     return JSONResponse(body, status_code=status, headers={**dict(headers), **NO_STORE})

@@ -1,7 +1,7 @@
 """initial tables
 
 Revision ID: 0be7cb224eba
-Revises: 
+Revises:
 Create Date: 2026-12-07 15:44:03.445954
 """
 

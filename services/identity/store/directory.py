@@ -34,7 +34,8 @@ async def add_org_unit(session: AsyncSession, *, district: str, kind: str, code:
     """Idempotent: an existing unit keeps its id and takes the new name."""
     problems = []
     if kind not in ORG_KINDS:
-        problems.append(FieldProblem("kind", f"须为 {'/'.join(ORG_KINDS)} 之一", f"must be one of {', '.join(ORG_KINDS)}"))
+        problems.append(FieldProblem("kind", f"须为 {'/'.join(ORG_KINDS)} 之一",
+                                     f"must be one of {', '.join(ORG_KINDS)}"))
     for field, value in (("district", district), ("code", code)):
         if not CODE.match(value):
             problems.append(FieldProblem(field, "只能包含字母、数字、下划线和连字符", "letters, digits, _ and - only"))
@@ -75,7 +76,8 @@ async def add_user(
     """A new account; returns it and its TOTP secret (generated for a privileged role when not given)."""
     problems = []
     if not USERNAME.match(username):
-        problems.append(FieldProblem("username", "3–64 位小写字母、数字或 . _ -", "3-64 lower-case letters, digits, . _ -"))
+        problems.append(FieldProblem("username", "3–64 位小写字母、数字或 . _ -",
+                                     "3-64 lower-case letters, digits, . _ -"))
     elif await _account(session, username) is not None:
         problems.append(FieldProblem("username", "用户名已存在", "the username is taken"))
     if not display_name.strip():
@@ -86,7 +88,8 @@ async def add_user(
         problems += await _check_org(session, role=role, district=district, hall=hall, department=department)
     problems += policy_problems(password, username=username)
     if totp_secret is not None and not _valid_base32(totp_secret):
-        problems.append(FieldProblem("totp_secret", "须为 Base32 编码且至少 16 位", "must be base32, 16 characters or more"))
+        problems.append(FieldProblem("totp_secret", "须为 Base32 编码且至少 16 位",
+                                     "must be base32, 16 characters or more"))
     if problems:
         raise Refused(problems)
     if totp_secret is None and needs_second_factor(role):
@@ -116,14 +119,16 @@ async def put_client(
     """Add a client, or update an existing one in place (its secret and redirect URIs above all)."""
     problems = []
     if not CODE.match(client_id):
-        problems.append(FieldProblem("client_id", "只能包含字母、数字、下划线和连字符", "letters, digits, _ and - only"))
+        problems.append(FieldProblem("client_id", "只能包含字母、数字、下划线和连字符",
+                                     "letters, digits, _ and - only"))
     if len(secret) < 16:
         problems.append(FieldProblem("secret", "至少 16 位", "must be at least 16 characters"))
     if not grant_types or any(grant not in GRANT_TYPES for grant in grant_types):
         problems.append(FieldProblem("grant_types", f"须为 {', '.join(GRANT_TYPES)} 中的一个或多个",
                                      f"one or more of {', '.join(GRANT_TYPES)}"))
     if "authorization_code" in grant_types and not redirect_uris:
-        problems.append(FieldProblem("redirect_uris", "授权码客户端须登记回调地址", "a code client needs a redirect URI"))
+        problems.append(FieldProblem("redirect_uris", "授权码客户端须登记回调地址",
+                                     "a code client needs a redirect URI"))
     if "client_credentials" in grant_types and role not in SYSTEM_ROLES:
         problems.append(FieldProblem("role", f"系统客户端须为 {'/'.join(sorted(SYSTEM_ROLES))} 角色",
                                      f"a system client needs one of the roles {', '.join(sorted(SYSTEM_ROLES))}"))

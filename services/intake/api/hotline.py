@@ -46,7 +46,8 @@ def _verified(request: Request, body: bytes, *, secret: str, tolerance: float) -
     timestamp, delivery, received = (headers.get(h, "") for h in (TIMESTAMP_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER))
     if not (timestamp and delivery and received) or len(delivery) > 128:
         raise _unauthorised("缺少签名头", "missing signature headers")
-    if not verify(secret=secret, timestamp=timestamp, body=body, received=received, now=time.time(), tolerance=tolerance):
+    if not verify(secret=secret, timestamp=timestamp, body=body, received=received, now=time.time(),
+                  tolerance=tolerance):
         raise _unauthorised("签名无效或已过期", "invalid or expired signature")
     return delivery
 

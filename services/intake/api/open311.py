@@ -130,7 +130,8 @@ async def request_list(fmt: str, runtime: RuntimeDep, districts: CatalogueDep, j
             catalogue.service(district, code)
         statuses = set(_list_of(status) or ("open", "closed"))
         if unknown := statuses - {"open", "closed"}:
-            raise Open311Error(400, f"status: {', '.join(sorted(unknown))} is not open or closed (状态仅限 open、closed)")
+            raise Open311Error(400,
+                               f"status: {', '.join(sorted(unknown))} is not open or closed (状态仅限 open、closed)")
         start, end = _parse_time("start_date", start_date), _parse_time("end_date", end_date)
         if start is None and end is None:
             end = datetime.now(UTC)
@@ -264,7 +265,8 @@ async def create_request(fmt: str, request: Request, runtime: RuntimeDep, distri
                 media_url=form.get("media_url") or None, **_location(form),
             )
         except ValidationError as error:
-            raise _invalid([(".".join(str(p) for p in e["loc"]), e["msg"], "输入无效") for e in error.errors()]) from None
+            raise _invalid([(".".join(str(p) for p in e["loc"]), e["msg"], "输入无效")
+                            for e in error.errors()]) from None
         now = datetime.now(UTC)
         try:
             valid = validate_registration(catalogue=districts, case_in=case_in, now=now)

@@ -53,7 +53,7 @@ def _spaced(case_number: str) -> str:
     return f"{prefix} - {day[:4]} {day[4:]} - {sequence}"
 
 
-async def _case_and_hall(catalogue: DistrictCatalogue, session, case_id: str,  # noqa: ANN001, ANN202
+async def _case_and_hall(catalogue: DistrictCatalogue, session, case_id: str,
                          principal: Principal):
     case = await store.get_case(session, case_id=case_id)
     if case is None:
@@ -108,7 +108,8 @@ async def one_time_notice(case_id: str, runtime: RuntimeDep, settings: SettingsD
         items=[MissingItem(item_no=r.item_no, name=r.name, due_on=r.due_on, note=r.note,
                            state=MissingItemState(r.state)) for r in rows],
     )
-    state_zh = {MissingItemState.pending: "待补正", MissingItemState.supplied: "已补齐", MissingItemState.waived: "免于提交"}
+    state_zh = {MissingItemState.pending: "待补正", MissingItemState.supplied: "已补齐",
+                MissingItemState.waived: "免于提交"}
     lines = "".join(
         f"<tr><td>{line.item_no}</td><td>{escape(line.name)}</td><td>{escape(line.note)}</td>"
         f"<td>{line.due_on:%Y-%m-%d}</td><td>{state_zh[line.state]}</td></tr>"

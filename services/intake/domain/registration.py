@@ -26,7 +26,7 @@ def _default_tier(district: District) -> ComplexityTier:
     return ComplexityTier.general if ComplexityTier.general in tiers else tiers[0]
 
 
-def _collect(problems: list[FieldProblem], check, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+def _collect(problems: list[FieldProblem], check, *args, **kwargs):
     try:
         return check(*args, **kwargs)
     except InvalidInput as error:

@@ -1,7 +1,7 @@
 """initial tables
 
 Revision ID: a8ac9a706227
-Revises: 
+Revises:
 Create Date: 2026-11-21 23:47:10.861023
 """
 

@@ -63,7 +63,8 @@ def attributes(district: District) -> list[dict[str, Any]]:
         "description": "事项: the matter (from the district's catalogue) the problem is about, if known",
     }
     if district.matters:
-        matter |= {"datatype": "singlevaluelist", "values": [{"key": m.code, "name": m.name_zh} for m in district.matters]}
+        matter |= {"datatype": "singlevaluelist",
+                   "values": [{"key": m.code, "name": m.name_zh} for m in district.matters]}
     else:
         matter |= {"datatype": "string"}
     return [hall, matter]

@@ -49,8 +49,10 @@ async def _check_extras(unit: Unit, case: store.Case, action_in: ActionIn) -> st
     if kind in _TEXT_REQUIRED and not action_in.reason.strip():
         zh, en = _TEXT_REQUIRED[kind]
         raise InvalidInput.single(field="reason", zh=f"{zh}不能为空", en=f"the {en} must not be empty")
-    if kind is _A.archive and any(item.state == "pending" for item in await store.missing_items(unit.session, case_id=case.id)):
-        raise DomainConflict(zh="仍有容缺材料未补齐或免交,不能归档", en="missing items are still pending; supply or waive them before archiving")
+    if kind is _A.archive and any(item.state == "pending"
+                                  for item in await store.missing_items(unit.session, case_id=case.id)):
+        raise DomainConflict(zh="仍有容缺材料未补齐或免交,不能归档",
+                             en="missing items are still pending; supply or waive them before archiving")
     if kind is not _A.merge_as_duplicate or not action_in.merged_into:
         return None
     target = await store.find_case_by_number(unit.session, case_number=action_in.merged_into.strip().upper())
@@ -120,7 +122,7 @@ async def act_on_case(
     return case
 
 
-def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target) -> list[Event]:  # noqa: ANN001
+def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target) -> list[Event]:
     number, kind = case.case_number, action_in.action
     if kind is _A.accept:
         listed = [events.MissingItem(item_no=i.item_no, name=i.name, due_on=i.due_on) for i in missing]
@@ -132,7 +134,8 @@ def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target)
             suggested_departments=action_in.suggested_departments, reason=reason,
         )]
     if kind is _A.record_callback:
-        recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value, comment=mask_text(reason))
+        recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value,
+                                           comment=mask_text(reason))
         if action_in.satisfaction is Satisfaction.dissatisfied:
             return [recorded, events.CaseReopened(case_number=number, reason=reason or "回访不满意,重办")]
         return [recorded]

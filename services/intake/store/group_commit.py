@@ -76,7 +76,7 @@ class GroupCommit(Generic[M, R]):
                 batch.append(self._queue.get_nowait())
             try:
                 await self._commit(batch)
-            except Exception as error:  # noqa: BLE001 - never leave a caller waiting
+            except Exception as error:  # never leave a caller waiting
                 log.exception("group commit failed outside any member")
                 _answer(batch, [error] * len(batch))
             finally:

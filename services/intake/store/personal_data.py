@@ -35,7 +35,10 @@ def masked(applicant: Mapping[str, Any]) -> dict[str, Any]:
     """The applicant as responses show it (张*, 138****5678, 110***********1234, z***@example.com).
     An enterprise's registered name and credit code are public record and shown whole."""
     person = applicant["kind"] == "person"
-    optional = lambda value, mask: None if value is None else mask(value)  # noqa: E731
+
+    def optional(value, mask):
+        return None if value is None else mask(value)
+
     return {
         "kind": applicant["kind"],
         "name": mask_name(applicant["name"]) if person else applicant["name"],

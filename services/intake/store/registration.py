@@ -56,7 +56,8 @@ def case_write(
     # Plain rows, not table instances (~60 % of this function's cost); `take_step` reads and moves
     # the case through attributes, so the row sits behind a namespace until it is returned.
     case = SimpleNamespace(**store.plain_row(
-        store.Case, id=case_id, case_number=number, district=valid.district.code, hall=valid.hall.prefix, channel=classification.channel,
+        store.Case, id=case_id, case_number=number, district=valid.district.code, hall=valid.hall.prefix,
+        channel=classification.channel,
         problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
         **sealed, state="registered",

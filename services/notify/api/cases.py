@@ -17,7 +17,8 @@ router = APIRouter()
 
 
 @router.get("/cases/{case_id}/deliveries", response_model=Page[DeliveryPublic], tags=["deliveries"])
-async def list_deliveries(case_id: str, runtime: RuntimeDep, principal: Annotated[Principal, Authorize("delivery.read")],
+async def list_deliveries(case_id: str, runtime: RuntimeDep,
+                          principal: Annotated[Principal, Authorize("delivery.read")],
                           offset: Offset = 0, limit: Limit = DEFAULT_LIMIT) -> Page[DeliveryPublic]:
     """The notifications planned for one case, oldest first, with their delivery state and last error."""
     async with runtime.sessions() as session:

@@ -1,7 +1,7 @@
 """initial tables
 
 Revision ID: ee2c2529ee0a
-Revises: 
+Revises:
 Create Date: 2026-11-21 23:46:30.089958
 """
 

@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -48,10 +48,8 @@ class GroupCommit(Generic[T]):
         while self._waiting:
             if len(self._waiting) < self._senders:
                 self._all_in.clear()
-                try:
+                with suppress(TimeoutError):  # a slow send: the others are written without it
                     await asyncio.wait_for(self._all_in.wait(), self._linger_s)
-                except TimeoutError:
-                    pass  # a slow send: the others are written without it
             batch, self._waiting = self._waiting, []
             try:
                 await self._write([pair for settled, _written in batch for pair in settled])

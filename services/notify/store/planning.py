@@ -76,7 +76,8 @@ async def request_new(
         return 0
     connection = await session.connection()
     ids = [p.delivery.delivery_id for p in planned]
-    known = set((await connection.execute(select(DELIVERY.c.delivery_id).where(DELIVERY.c.delivery_id.in_(ids)))).scalars())
+    known = set((await connection.execute(
+        select(DELIVERY.c.delivery_id).where(DELIVERY.c.delivery_id.in_(ids)))).scalars())
     rows, now = [], datetime.now(UTC)
     for item in planned:
         if item.delivery.delivery_id not in known:
@@ -88,7 +89,8 @@ async def request_new(
     return len(rows)
 
 
-async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetime, *, keyring: Keyring) -> dict[str, Any]:
+async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetime, *,
+                   keyring: Keyring) -> dict[str, Any]:
     """Stage the delivery's request (or its failure to compose); returns its row."""
     delivery = item.delivery
     row = {

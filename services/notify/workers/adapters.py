@@ -17,10 +17,12 @@ from services.notify.workers.channels.webhook import WebhookChannel
 from services.notify.workers.channels.wecom import WeComRobotChannel
 from services.notify.workers.dispatch import Dispatcher
 
-HTTP_CHANNELS = {ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk, ChannelName.sms, ChannelName.hotline_12345}
+HTTP_CHANNELS = {ChannelName.webhook, ChannelName.wecom, ChannelName.dingtalk, ChannelName.sms,
+                 ChannelName.hotline_12345}
 
 
-def build_adapters(settings: NotifySettings, channels: set[ChannelName], *, client: HttpClient) -> dict[ChannelName, Channel]:
+def build_adapters(settings: NotifySettings, channels: set[ChannelName], *,
+                   client: HttpClient) -> dict[ChannelName, Channel]:
     timeout = settings.send_timeout_s
     builders = {
         ChannelName.file: lambda: FileSinkChannel(path=settings.file_sink),
@@ -48,9 +50,11 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName], *, ke
     return Dispatcher(
         adapters=build_adapters(settings, channels, client=client),
         http=client,
-        policy=RetryPolicy(max_attempts=settings.retry_max_attempts, base=settings.retry_base_s, cap=settings.retry_cap_s),
+        policy=RetryPolicy(max_attempts=settings.retry_max_attempts, base=settings.retry_base_s,
+                           cap=settings.retry_cap_s),
         limiter=ChannelRateLimiter(limits=limits),
-        new_breaker=lambda: CircuitBreaker(failure_threshold=settings.breaker_failures, reset_timeout=settings.breaker_reset_s),
+        new_breaker=lambda: CircuitBreaker(failure_threshold=settings.breaker_failures,
+                                           reset_timeout=settings.breaker_reset_s),
         keyring=keyring,
         concurrency=settings.send_concurrency,
         claim_batch=settings.claim_batch,
@@ -59,6 +63,6 @@ def build_dispatcher(settings: NotifySettings, channels: set[ChannelName], *, ke
     )
 
 
-def _sms_gateway(settings: NotifySettings):  # noqa: ANN202 - SmsGatewaySettings
+def _sms_gateway(settings: NotifySettings):  # -> SmsGatewaySettings
     headers = {settings.sms_token_header: settings.sms_token} if settings.sms_token else {}
-    return load_sms_gateway(settings.sms_gateway, headers=headers)  # type: ignore[arg-type]
+    return load_sms_gateway(settings.sms_gateway, headers=headers)  # type: ignore[arg-type]  # sms is enabled only with a gateway

@@ -10,14 +10,15 @@ failure, stages the request on the channel's dead-letter topic.
 A sender takes its next row only once its last attempt is recorded, so a kill re-sends no more than the
 sends in flight (`concurrency` per channel). The senders' attempts are written together, one
 transaction and one statement for a round of them (group commit, SQLAlchemy Core); the claim is one
-statement over the pass, and each claimed request is parsed once. Sends go over the adapters' shared keep-alive HTTP pool.
+statement over the pass, and each claimed request is parsed once. Sends go over the adapters' shared
+keep-alive HTTP pool.
 """
 
 import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -127,13 +128,11 @@ class Dispatcher:
             if await self.dispatch_due(runtime):
                 return
             pause = await self._until_next_due(runtime)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+        except Exception:  # a database hiccup must not end the loop
             log.exception("dispatch pass failed")
             pause = self.poll_s
-        try:
+        with suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=pause)
-        except TimeoutError:
-            pass
 
     async def dispatch_due(self, runtime: Runtime) -> int:
         self._attempt_spans.clear()
@@ -163,13 +162,15 @@ class Dispatcher:
                 async with runtime.sessions() as session, session.begin():
                     connection = await session.connection()
                     await connection.execute(
-                        update(DELIVERY).where(DELIVERY.c.delivery_id.in_(list(open_ids)), DELIVERY.c.state == "sending")
+                        update(DELIVERY).where(DELIVERY.c.delivery_id.in_(list(open_ids)),
+                                               DELIVERY.c.state == "sending")
                         .values(due_at=datetime.now(UTC) + timedelta(seconds=self.lease_s))
                     )
-            except Exception:  # noqa: BLE001 - the next renewal may pass; a lapsed lease costs a re-send, no loss
+            except Exception:  # the next renewal may pass; a lapsed lease costs a re-send, no loss
                 log.exception("lease renewal failed")
 
-    async def send_all(self, claimed: list[Claimed], *, commits: "GroupCommit[tuple[Claimed, Outcome_]] | None" = None) -> list[Outcome_]:
+    async def send_all(self, claimed: list[Claimed], *,
+                       commits: "GroupCommit[tuple[Claimed, Outcome_]] | None" = None) -> list[Outcome_]:
         """Attempt each claimed delivery: each queue in order, `concurrency` queues at a time per channel.
 
         With `commits`, each attempt (with the rest of its queue, held, when it stops the queue) is
@@ -283,7 +284,8 @@ class Dispatcher:
             for item, outcome in attempts:
                 unchanged = {"id": item.request.delivery_id, "n": item.attempts, "error": item.last_error, "at": None}
                 if isinstance(outcome, Held):  # just after the one it waits for, so order holds
-                    change = {**unchanged, "s": "retrying", "due": held_until.get(item.queue, now) + timedelta(milliseconds=1)}
+                    change = {**unchanged, "s": "retrying",
+                              "due": held_until.get(item.queue, now) + timedelta(milliseconds=1)}
                 elif isinstance(outcome, Deferred):
                     change = {**unchanged, "s": "retrying", "due": now + timedelta(seconds=outcome.seconds)}
                 else:
@@ -381,4 +383,5 @@ async def _unopened(
                                            recipient=request.recipient, attempts=0, reason=reason, final=True),
                         topic=NOTIFY_RESULTS)
     await (await session.connection()).execute(
-        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id).values(state="failed", due_at=None, last_error=reason))
+        update(DELIVERY).where(DELIVERY.c.delivery_id == delivery_id)
+        .values(state="failed", due_at=None, last_error=reason))

@@ -69,7 +69,8 @@ async def put_department(district: str, code: str, body: DepartmentIn, runtime: 
     require(principal, "catalogue.change", Scope(district=district))
     if body.department.code != code:
         field_error("department.code", en=f"the body's code {body.department.code!r} differs from the path's "
-                                          f"{code!r}", zh=f"请求体中的部门编码 {body.department.code} 与路径 {code} 不一致")
+                                          f"{code!r}",
+                    zh=f"请求体中的部门编码 {body.department.code} 与路径 {code} 不一致")
     with domain_errors(unknown_is_invalid="department"):
         async with runtime.unit(principal) as unit:
             in_force = await get_catalogues().change(

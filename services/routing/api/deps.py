@@ -10,7 +10,7 @@ from services.routing.config import RoutingSettings
 
 async def get_settings(runtime: RuntimeDep) -> RoutingSettings:
     """The settings the runtime was built with (tests build it with their own)."""
-    return runtime.settings  # type: ignore[return-value]
+    return runtime.settings  # type: ignore[return-value]  # Runtime types settings as the shared base class; this service built it with its own
 
 
 SettingsDep = Annotated[RoutingSettings, Depends(get_settings)]

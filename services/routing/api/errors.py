@@ -19,7 +19,8 @@ from services.routing.domain.errors import (
 )
 
 _STATUS: dict[type[RoutingError], int] = {
-    NotFound: 404, WrongDepartment: 403, SelfApproval: 403, InvalidTransition: 409, InvalidRequest: 422, CatalogueInvalid: 422,
+    NotFound: 404, WrongDepartment: 403, SelfApproval: 403, InvalidTransition: 409, InvalidRequest: 422,
+    CatalogueInvalid: 422,
 }
 
 

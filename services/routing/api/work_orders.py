@@ -125,7 +125,8 @@ async def return_work_order(work_order_id: str, body: ReturnIn, runtime: Runtime
     """退单 with a reason code within the return window; the case is re-routed."""
     if body.reason is None:
         field_error("reason", en="a return needs a reason code: wrong_locality, unclear_ownership, "
-                                 "overlapping_duties or other", zh="退单须选择退单理由：属地不符、权属不清、职能交叉或其他")
+                                 "overlapping_duties or other",
+                    zh="退单须选择退单理由：属地不符、权属不清、职能交叉或其他")
     with domain_errors():
         async with runtime.unit(principal) as unit:
             await order_for(unit, work_order_id, principal, "workorder.handle")

@@ -23,7 +23,8 @@ class ProblemKind(FrozenModel):
     tier_floor: Tier = Tier.simple
     urgent: bool = Field(False, description="green channel 绿色通道 / 特事特办")
     lead: LeadChoice = LeadChoice.matter
-    include_typical_assisting: bool = Field(False, description="also dispatch the matter's typical assisting departments")
+    include_typical_assisting: bool = Field(False,
+                                            description="also dispatch the matter's typical assisting departments")
     add_assisting: tuple[Code, ...] = ()
     manual_triage: bool = Field(False, description="always sent to manual triage 人工研判")
 

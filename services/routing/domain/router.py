@@ -185,7 +185,8 @@ def _lead_from_keywords(d: _CompiledDistrict, candidates: tuple[Candidate, ...],
     if second:
         runner_up = candidates[1]
         reasons.append(Reason(code="competing_match",
-                              zh=f"同时匹配 {_name(d, runner_up.department)}（{d.matters[runner_up.matter_code].name}）",
+                              zh=f"同时匹配 {_name(d, runner_up.department)}"
+                                 f"（{d.matters[runner_up.matter_code].name}）",
                               en=f"also matches {runner_up.department} ({runner_up.matter_code}, score {second})"))
     return top.department, confidence, matter or best_matter
 

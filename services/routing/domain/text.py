@@ -7,7 +7,8 @@ similarity on character bigrams.
 import unicodedata
 
 # Punctuation and symbols carry no routing signal; removing them lets "营业执照，" match "营业执照".
-_DROPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Po", "Ps", "Pe", "Pi", "Pf", "Pd", "Pc", "Sm", "Sc", "Sk", "So"})
+_DROPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Po", "Ps", "Pe", "Pi", "Pf", "Pd", "Pc", "Sm", "Sc",
+                                 "Sk", "So"})
 
 
 def normalise(text: str) -> str:

@@ -25,8 +25,10 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_routed_case_replied_at'))
 
     with op.batch_alter_table('work_order', schema=None) as batch_op:
-        batch_op.create_index('ix_work_order_coordinator_state_created_at', ['coordinator', 'state', 'created_at'], unique=False)
-        batch_op.create_index('ix_work_order_department_state_created_at', ['department', 'state', 'created_at'], unique=False)
+        batch_op.create_index('ix_work_order_coordinator_state_created_at', ['coordinator', 'state', 'created_at'],
+                              unique=False)
+        batch_op.create_index('ix_work_order_department_state_created_at', ['department', 'state', 'created_at'],
+                              unique=False)
         batch_op.drop_index(batch_op.f('ix_work_order_coordinator'))
         batch_op.drop_index(batch_op.f('ix_work_order_department'))
 

@@ -1,7 +1,7 @@
 """initial tables
 
 Revision ID: 7738d70ec575
-Revises: 
+Revises:
 Create Date: 2026-11-21 23:46:28.238499
 """
 

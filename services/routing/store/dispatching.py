@@ -143,7 +143,8 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
     if case.state not in allowed:
         raise InvalidTransition(en=f"case {case.case_number} is {case.state}, not waiting for "
                                    f"{'a supervisor' if supervisor else 'manual triage'}",
-                                zh=f"案件 {case.case_number} 当前状态为 {case.state}，无需{'督办' if supervisor else '人工研判'}派单")
+                                zh=f"案件 {case.case_number} 当前状态为 {case.state}，"
+                                   f"无需{'督办' if supervisor else '人工研判'}派单")
     in_force = await get_catalogues().current(unit.session, district=case.district)
     for code in (lead, *assisting):
         in_force.catalogue.department(code)

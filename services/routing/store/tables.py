@@ -1,4 +1,5 @@
-"""Routing's tables: routed cases, work orders (工单), catalogue versions and the working-day overrides sla announced."""
+"""Routing's tables: routed cases, work orders (工单), catalogue versions and the working-day overrides
+sla announced."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -37,8 +38,10 @@ class RoutedCase(SQLModel, table=True):
     best_guess: str | None = None
     confidence: float = 0.0
     catalogue_version: int
-    route: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))  # lead departments in order
-    returns: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))  # return reasons in order
+    # Lead departments in order.
+    route: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    # Return reasons in order.
+    returns: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     referral: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     reply: str | None = None
     replied_at: datetime | None = None

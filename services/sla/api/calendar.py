@@ -48,7 +48,8 @@ async def reload_calendar(runtime: SlaRuntimeDep,
         new = old.reloaded()
     except (ValueError, OSError) as error:  # pydantic's ValidationError is a ValueError
         raise invalid_field("calendar_overrides", zh=f"日历覆盖文件 {old.overrides_path} 无效，未加载；请修正后重试。",
-                            en=f"the calendar overrides file {old.overrides_path} is invalid, not loaded: {error}") from None
+                            en=f"the calendar overrides file {old.overrides_path} is invalid, "
+                               f"not loaded: {error}") from None
     runtime.rules = new
     if new.overrides != old.overrides:
         async with runtime.unit() as unit:

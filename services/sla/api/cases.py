@@ -23,5 +23,6 @@ async def list_deadlines(case_id: str, runtime: SlaRuntimeDep,
     async with runtime.sessions() as session:
         rows = await store.deadlines_of_case(session, case_id=case_id)
     readable = [DeadlinePublic.model_validate(row) for row in rows
-                if allows(principal, "deadline.read", Scope(district=row.district, hall=row.hall, department=row.department))]
+                if allows(principal, "deadline.read",
+                          Scope(district=row.district, hall=row.hall, department=row.department))]
     return slice_page(readable, offset=offset, limit=limit)

@@ -53,7 +53,7 @@ async def supervision_board(
     shown = {id(domain): item for domain, item in pairs}
     groups = [
         BoardGroupPublic(
-            key={dim.value: value for dim, value in zip(by, group.key)},
+            key={dim.value: value for dim, value in zip(by, group.key, strict=True)},
             count=group.count,
             items=[shown[id(member)] for member in group.items],
         )

@@ -27,7 +27,8 @@ class Rules:
 
     @classmethod
     def load(cls, *, overrides_path: Path, packs_dir: Path | None = None) -> "Rules":
-        """Read the district packs' policies and the overrides; raises ValueError (pydantic's included) on a bad file."""
+        """Read the district packs' policies and the overrides; raises ValueError (pydantic's included) on a
+        bad file."""
         return cls(load_policies(packs_dir), overrides_path, Calendars(load_overrides(overrides_path)))
 
     @property

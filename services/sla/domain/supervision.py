@@ -106,5 +106,5 @@ def _sort_key(key: tuple[str, ...], by: Sequence[BoardDimension]) -> tuple[tuple
     # Red is the more urgent colour, so it sorts first; other dimensions sort by name.
     return tuple(
         (0 if value == CardColour.RED else 1, value) if dim is BoardDimension.COLOUR else (0, value)
-        for dim, value in zip(by, key)
+        for dim, value in zip(by, key, strict=True)
     )

@@ -1,7 +1,7 @@
 """initial tables
 
 Revision ID: aefb34f4e77a
-Revises: 
+Revises:
 Create Date: 2026-11-21 23:46:03.133301
 """
 

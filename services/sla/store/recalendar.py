@@ -1,5 +1,6 @@
 """A calendar update: find the open deadlines whose dates changed status, recompute and announce them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -54,5 +55,5 @@ async def recompute_open_deadlines(*, sessions: SessionFactory, old: Rules, new:
     return Recalculation({d: list(days) for d, days in changed.items()}, recomputed, rearmed)
 
 
-def _covers(row: store.Deadline, days: object) -> bool:
-    return any(row.calendar_first <= day <= row.calendar_last for day in days)  # type: ignore[attr-defined]
+def _covers(row: store.Deadline, days: Iterable[date]) -> bool:
+    return any(row.calendar_first <= day <= row.calendar_last for day in days)  # type: ignore[operator]  # set: the caller checks

@@ -33,11 +33,11 @@ class DeliveryFailed(Exception):
 
     @classmethod
     def retryable(cls, reason: str, **extra: int | float | None) -> DeliveryFailed:
-        return cls(Outcome.retryable, reason, **extra)  # type: ignore[arg-type]
+        return cls(Outcome.retryable, reason, **extra)  # type: ignore[arg-type]  # extra: status_code or retry_after
 
     @classmethod
     def permanent(cls, reason: str, **extra: int | float | None) -> DeliveryFailed:
-        return cls(Outcome.permanent, reason, **extra)  # type: ignore[arg-type]
+        return cls(Outcome.permanent, reason, **extra)  # type: ignore[arg-type]  # extra: status_code or retry_after
 
 
 class Channel(ABC):

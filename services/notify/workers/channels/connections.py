@@ -107,7 +107,7 @@ class _Connection(asyncio.Protocol):
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = transport  # type: ignore[assignment]  # a stream protocol is given a Transport
 
     def data_received(self, data: bytes) -> None:
         if self._reply is None:  # nothing asked: a server that speaks out of turn is not reused

@@ -1,4 +1,5 @@
-"""HTTP posting shared by the HTTP channels, over keep-alive connections (connections.py), provider errors classified."""
+"""HTTP posting shared by the HTTP channels, over keep-alive connections (connections.py), provider
+errors classified."""
 
 from __future__ import annotations
 

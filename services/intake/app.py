@@ -31,12 +31,14 @@ class IntakeRuntime(Runtime):
 
     registrations: GroupCommit[PendingRegistration, Answer]
 
-    async def start(self) -> None:
-        await super().start()
+    async def start_parts(self) -> None:
+        await super().start_parts()
         if not self.settings.access_log:
             drop_access_log()
         self._writer = durable_writer(self.engine)
+        self.stops_at_shutdown(self._writer.close)
         self.registrations = GroupCommit(transact=self._write_registrations, on_commit=self.relay.wake)
+        self.stops_at_shutdown(self.registrations.stop)
         await self.registrations.start()
 
     async def _write_registrations(self, members: Sequence[PendingRegistration]) -> Sequence[Answer | BaseException]:
@@ -48,11 +50,6 @@ class IntakeRuntime(Runtime):
         if written:
             self.relay.hand_over(written)
         return outcomes
-
-    async def stop(self) -> None:
-        await self.registrations.stop()
-        await self._writer.close()
-        await super().stop()
 
 
 def drop_access_log() -> None:

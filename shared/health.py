@@ -27,9 +27,11 @@ OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 @dataclass
 class Startup:
-    """Where a service's start is: the step under way, then done, or the error that ended it."""
+    """Where a service's start is: begun beside the server (the lifespan), the step under way, then done,
+    or the error that ended it."""
 
-    step: str = "starting"
+    step: str = "not begun"
+    begun: bool = False
     done: bool = False
     failure: str | None = None
 
@@ -44,17 +46,19 @@ class Startup:
 
 
 class UntilStarted:
-    """Every route but the operations ones answers 503 (with Retry-After) until the start is done."""
+    """While the start runs beside the server, every route but the operations ones answers 503 (with
+    Retry-After). An app whose runtime was started before it (tests) or never is not held back."""
 
     def __init__(self, app: ASGIApp, *, startup: Startup) -> None:
         self.app = app
         self.startup = startup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.startup.done or scope["type"] != "http" or scope["path"] in OPERATIONS_PATHS:
+        startup = self.startup
+        if startup.done or not startup.begun or scope["type"] != "http" or scope["path"] in OPERATIONS_PATHS:
             await self.app(scope, receive, send)
             return
-        state = self.startup.state
+        state = startup.state
         error = ProblemError(503, zh=f"服务正在启动({state})", en=f"The service is starting ({state})",
                              headers={"Retry-After": "1"})
         await error_response(error, scope.get("path"))(scope, receive, send)

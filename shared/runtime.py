@@ -128,6 +128,7 @@ class Runtime:
     async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         """The server listens (and `/healthz` answers) at once; the start runs beside it."""
         configure_logging(self.name, self.settings.log_level)
+        self.startup.begun = True  # before the server accepts a connection: other routes wait for the start
         starting = asyncio.create_task(self._start_beside_the_server(), name=f"{self.name}-start")
         try:
             yield

@@ -74,8 +74,6 @@ def serve(runtime: Runtime) -> None:
         server.run()
     if runtime.startup.failure is not None:
         sys.exit(f"error: {runtime.name} did not start: {runtime.startup.state}")
-    if not server.started:
-        sys.exit(3)  # uvicorn's own start failed (the port taken): as uvicorn.run exits
 
 
 def _backup_or_restore(command: str, database_url: str, file: Path) -> None:

@@ -42,22 +42,23 @@ def assert_valid(name: str, body: object) -> None:
                 assert datetime.fromisoformat(request[field]).utcoffset() is not None, request[field]
 
 
-def key_cli(intake: Intake, *args: str) -> str:
-    """`python -m services.intake open311-key ...` on the running intake's database; its output."""
+async def key_cli(intake: Intake, *args: str) -> str:
+    """`python -m services.intake open311-key ...` on the running intake's database; its output. Run off the
+    event loop: the intake in this process keeps serving (and finishes its own SQLite writes) meanwhile."""
     env = {**os.environ, "BANCHENG_INTAKE_DATABASE_URL": intake.database_url, "BANCHENG_INTAKE_ENVIRONMENT": "test"}
-    done = subprocess.run([sys.executable, "-m", "services.intake", "open311-key", *args],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "services.intake", "open311-key", *args],
+                                   env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
-def issue_key(intake: Intake, client: str, *districts: str) -> str:
-    return key_cli(intake, "add", "--client", client, *(arg for d in districts for arg in ("--district", d)))
+async def issue_key(intake: Intake, client: str, *districts: str) -> str:
+    return await key_cli(intake, "add", "--client", client, *(arg for d in districts for arg in ("--district", d)))
 
 
 @pytest.fixture(scope="module")
-def demo_key(intake: Intake) -> str:
-    return issue_key(intake, "citizen-app", "demo")
+async def demo_key(intake: Intake) -> str:
+    return await issue_key(intake, "citizen-app", "demo")
 
 
 def report(key: str, **fields: str) -> dict[str, str]:
@@ -190,7 +191,7 @@ async def test_bad_reports_get_the_specifications_error_list_naming_the_field(
 
 
 async def test_a_key_may_post_only_to_its_own_districts(intake: Intake) -> None:
-    other = issue_key(intake, "shahe-app", "shenzhen-shahe")
+    other = await issue_key(intake, "shahe-app", "shenzhen-shahe")
     response = await post(intake, report(other))
     assert response.status_code == 403
     [error] = response.json()
@@ -228,10 +229,10 @@ async def test_a_retried_post_with_the_same_idempotency_key_registers_one_case(i
 
 
 async def test_a_revoked_key_posts_no_more_and_the_list_never_shows_keys(intake: Intake) -> None:
-    key = issue_key(intake, "retired-app", "demo")
+    key = await issue_key(intake, "retired-app", "demo")
     assert (await post(intake, report(key))).status_code == 200
-    assert "1 key(s) of retired-app revoked" in key_cli(intake, "revoke", "--client", "retired-app")
+    assert "1 key(s) of retired-app revoked" in await key_cli(intake, "revoke", "--client", "retired-app")
     refused = await post(intake, report(key))
     assert refused.status_code == 403 and "api_key" in refused.json()[0]["description"]
-    listed = key_cli(intake, "list")
+    listed = await key_cli(intake, "list")
     assert "retired-app\tdemo" in listed and "revoked" in listed and key not in listed

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import murmur2
 from faststream.kafka import KafkaBroker
@@ -114,12 +114,11 @@ def _key_hash(key: bytes) -> int:
     return hashed
 
 
-async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:
-    """Create topics with the partition count we mean (auto-creation would pick the broker's)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, client_id="bancheng-admin", **client_security(settings)
-    )
-    await admin.start()
+async def ensure_topics(settings: KafkaSettings, topics: list[str], *, wait_s: float = 0.0) -> None:
+    """Create topics with the partition count we mean (auto-creation would pick the broker's). A broker
+    that cannot be reached is tried again for up to `wait_s` (a service started before it, or while it
+    restarts), then the connection error is raised."""
+    admin = await _admin_when_reachable(settings, wait_s)
     try:
         existing = set(await admin.list_topics())
         missing = [
@@ -133,6 +132,27 @@ async def ensure_topics(settings: KafkaSettings, topics: list[str]) -> None:
             await _wait_for_topics(admin, {topic.name for topic in missing})
     finally:
         await admin.close()
+
+
+async def _admin_when_reachable(settings: KafkaSettings, wait_s: float) -> AIOKafkaAdminClient:
+    deadline = asyncio.get_running_loop().time() + wait_s
+    tries = 0
+    while True:
+        tries += 1
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.bootstrap_servers, client_id="bancheng-admin", **client_security(settings)
+        )
+        try:
+            await admin.start()
+            return admin
+        except BaseException as error:  # cancelled too: the half-made client is closed
+            await admin.close()
+            if not isinstance(error, KafkaConnectionError) or asyncio.get_running_loop().time() >= deadline:
+                raise
+            if tries == 1:  # once: readiness says it meanwhile (shared/health.py)
+                log.warning("the broker at %s is not reachable yet (%s); trying again for up to %.0f s",
+                            settings.bootstrap_servers, error, wait_s)
+            await asyncio.sleep(0.5)
 
 
 async def _wait_for_topics(admin: AIOKafkaAdminClient, names: set[str]) -> None:

@@ -3,6 +3,7 @@ same entry point for every service (`rotate-pii-key` where the service keeps sea
 
 import argparse
 import asyncio
+import contextlib
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -51,13 +52,28 @@ def main(build_runtime: Callable[[], Runtime], argv: list[str] | None = None) ->
     elif args.command == "revision":
         migrations.revision(runtime.settings.database_url, versions, SQLModel.metadata, args.message)
     else:
-        uvicorn.run(
-            runtime.app(),
-            host=runtime.settings.host,
-            port=runtime.settings.port,
-            log_level=runtime.settings.log_level.lower(),
-            timeout_graceful_shutdown=10,
-        )
+        serve(runtime)
+
+
+def serve(runtime: Runtime) -> None:
+    """Serve until stopped. The runtime starts beside the server (`/healthz` answers meanwhile); a start
+    that fails stops the server, and the process exits non-zero, as when the start ran before serving."""
+    server = uvicorn.Server(uvicorn.Config(
+        runtime.app(),
+        host=runtime.settings.host,
+        port=runtime.settings.port,
+        log_level=runtime.settings.log_level.lower(),
+        timeout_graceful_shutdown=10,
+    ))
+
+    def stop_serving() -> None:
+        server.should_exit = True
+
+    runtime.on_start_failure = stop_serving
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is a clean stop, as in uvicorn.run
+        server.run()
+    if runtime.startup.failure is not None:
+        sys.exit(f"error: {runtime.name} did not start: {runtime.startup.state}")
 
 
 def _backup_or_restore(command: str, database_url: str, file: Path) -> None:

@@ -1,14 +1,15 @@
 """A service's runtime: database, migrations, bus, outbox relay and consumers, in one lifespan.
 
 Each service's `app.py` is its composition root: it builds a Runtime with its settings, consumers
-and routes, and hands `runtime.app()` to uvicorn.
+and routes, and hands `runtime.app()` to uvicorn. The lifespan starts the runtime beside the server,
+so `/healthz` answers while it migrates and joins the bus, and `/readyz` once it has (`shared.health`).
 """
 
 import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from shared import api_docs, bus, db, inbox, migrations, problems, tracing
 from shared.auth.http import declare_permissions
 from shared.auth.principal import Principal
 from shared.consuming import BatchApplier, Consumer, Unit
-from shared.health import health_router
+from shared.health import Startup, UntilStarted, health_router
 from shared.http_metrics import HttpMetrics
 from shared.offset_commits import OffsetCommits
 from shared.outbox_relay import OutboxRelay
@@ -64,12 +65,19 @@ class Runtime:
     # Personal data: the keyring that seals it, and the tables `rotate-pii-key` re-seals (shared/cli.py).
     keyring: Keyring | None = None
     sealed_tables: Sequence[SealedTable] = ()
+    startup: Startup = field(init=False, default_factory=Startup)
+    # Called when the start in the background has failed: the server stops, and the process exits
+    # non-zero (shared/cli.py sets it).
+    on_start_failure: Callable[[], None] = field(init=False, default=lambda: None)
     engine: AsyncEngine = field(init=False)
     sessions: db.SessionFactory = field(init=False)
     broker: KafkaBroker = field(init=False)
     producer: AIOKafkaProducer = field(init=False)
     relay: OutboxRelay = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    # What `start` has started, each with its stop; `stop` runs them last first, so a start cut short
+    # (a SIGTERM during it, a failure) stops just what it had started.
+    _started: AsyncExitStack = field(init=False, default_factory=AsyncExitStack)
     _offset_commits: list[OffsetCommits] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -106,6 +114,7 @@ class Runtime:
         for exception, to_problem in self.domain_errors.items():
             problems.translate(application, exception, to_problem)
         api_docs.install(application)
+        application.add_middleware(UntilStarted, startup=self.startup)
         application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes)
         application.add_middleware(HttpMetrics, service=self.name)
         if tracing.enabled():  # outermost: the server span covers the whole request
@@ -118,19 +127,44 @@ class Runtime:
 
     @asynccontextmanager
     async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        """The server listens (and `/healthz` answers) at once; the start runs beside it."""
         configure_logging(self.name, self.settings.log_level)
-        await self.start()
+        self.startup.begun = True  # before the server accepts a connection: other routes wait for the start
+        starting = asyncio.create_task(self._start_beside_the_server(), name=f"{self.name}-start")
         try:
             yield
         finally:
+            starting.cancel()  # a stop during the start ends it where it is
+            await asyncio.gather(starting, return_exceptions=True)
             await self.stop()
 
+    async def _start_beside_the_server(self) -> None:
+        try:
+            await self.start()
+        except Exception as error:
+            self.startup.failed(error)
+            log.exception("%s did not start (while %s)", self.name, self.startup.step)
+            self.on_start_failure()
+
     async def start(self) -> None:
+        """Start every part; then the service is ready (`startup.done`) and its other routes answer."""
+        await self.start_parts()
+        freeze_startup_objects()
+        self.startup.done = True
+        log.info("%s started on the bus at %s", self.name, self.kafka.bootstrap_servers)
+
+    async def start_parts(self) -> None:
+        """Migrate, prepare, wait for the broker, join it. A subclass starts its own parts after these,
+        each with `stops_at_shutdown`."""
+        self.startup.step = "migrating the database"
         await db.ensure_postgres_database(self.settings.database_url)
         await asyncio.to_thread(migrations.upgrade, self.settings.database_url, self.migrations_dir)
+        self.startup.step = "preparing"
         for prepare in self.on_start:
             await prepare(self)
-        await bus.ensure_topics(self.kafka, self._all_topics())
+        self.startup.step = "waiting for the broker"
+        await bus.ensure_topics(self.kafka, self._all_topics(), wait_s=self.settings.broker_wait_s)
+        self.startup.step = "joining the bus"
         # aiokafka wants the running loop, so the producer and relay are made here.
         self.producer = bus.create_producer(self.kafka, service=self.name)
         self.relay = OutboxRelay(
@@ -141,27 +175,43 @@ class Runtime:
             poll_interval_s=self.settings.outbox_poll_interval_s,
             linger_s=self.settings.outbox_linger_s,
         )
+        # Each stop is registered before its start is awaited: a start cut short is stopped too.
+        self._started.push_async_callback(self.producer.stop)
         await self.producer.start()
+        self._started.push_async_callback(self._stop_relay)
         await self.relay.start()
+        self._started.push_async_callback(self._stop_consuming)
         await self.broker.start()
         loops = (prune_applied_events, sample_pipeline_gauges, *self.background)
         self._tasks = [asyncio.create_task(loop(self), name=loop.__name__) for loop in loops]
+        self._started.push_async_callback(self._stop_loops)
         self.relay.wake()
-        freeze_startup_objects()
-        log.info("%s started on the bus at %s", self.name, self.kafka.bootstrap_servers)
 
     async def stop(self) -> None:
+        """Stop what `start` started, last first: the loops, consuming, the relay, the producer."""
+        try:
+            await self._started.aclose()
+        finally:
+            await self.engine.dispose()
+            tracing.shutdown()  # the last spans are exported, not dropped
+
+    def stops_at_shutdown(self, stop: Callable[[], Awaitable[object]]) -> None:
+        """A subclass's part of the start, stopped before the parts started before it."""
+        self._started.push_async_callback(stop)
+
+    async def _stop_loops(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _stop_consuming(self) -> None:
         for commits in self._offset_commits:  # what was applied is committed, and each batch from now on
             await commits.commit_each_batch()
-        await self.broker.stop()  # stop consuming first
+        await self.broker.stop()
+
+    async def _stop_relay(self) -> None:
         await self.relay.stop()
         await self.relay.drain()  # a clean stop leaves nothing unpublished or undeleted behind
-        await self.producer.stop()
-        await self.engine.dispose()
-        tracing.shutdown()  # the last spans are exported, not dropped
 
     def _all_topics(self) -> list[str]:
         dead_letters = [dead_letter_topic(consumer.group) for consumer in self.consumers]

@@ -82,6 +82,9 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # How often consumer lag, outbox age and the service's queue gauges are sampled (docs/operations.md).
     gauge_interval_s: float = 15.0
+    # A broker not reachable at the start is tried again this long (/healthz answers meanwhile, /readyz
+    # says so); then the process exits non-zero, for its supervisor to restart it.
+    broker_wait_s: float = 60.0
 
     service_name: str = ""
 

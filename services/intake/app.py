@@ -22,17 +22,14 @@ class IntakeRuntime(Runtime):
 
     registrations: RegistrationCommit
 
-    async def start(self) -> None:
-        await super().start()
+    async def start_parts(self) -> None:
+        await super().start_parts()
         if not self.settings.access_log:
             drop_access_log()
         self.registrations = RegistrationCommit(engine=self.engine, service=self.name, keyring=self.keyring,
                                                 relay=self.relay)
+        self.stops_at_shutdown(self.registrations.stop)
         await self.registrations.start()
-
-    async def stop(self) -> None:
-        await self.registrations.stop()
-        await super().stop()
 
 
 def drop_access_log() -> None:

@@ -5,7 +5,6 @@ cannot turn into a flood of requests to the issuer."""
 import asyncio
 import time
 
-import httpx
 from joserfc.jwk import RSAKey
 
 from shared.auth.settings import AuthSettings
@@ -55,6 +54,8 @@ class IssuerKeys:
         return self._fetched_at is None or time.monotonic() - self._fetched_at >= self._settings.refetch_interval_s
 
     async def _fetch(self) -> None:
+        import httpx  # here, not at import: with its command-line tool's imports it slowed every service's start
+
         self._fetched_at = time.monotonic()  # a failed fetch also waits out the interval
         try:
             async with httpx.AsyncClient(timeout=self._settings.http_timeout_s) as client:

@@ -137,9 +137,10 @@ async def serve(settings: IdentitySettings, broker: DevBroker) -> tuple[uvicorn.
     runtime = build_runtime(settings, KafkaSettings(bootstrap_servers=broker.bootstrap_servers))
     server = uvicorn.Server(uvicorn.Config(runtime.app(), host="127.0.0.1", port=settings.port, log_level="warning"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not (server.started and runtime.startup.done):  # the runtime starts beside the server
         if task.done():
             task.result()
+        assert runtime.startup.failure is None, runtime.startup.state
         await asyncio.sleep(0.05)
     return server, task, runtime
 

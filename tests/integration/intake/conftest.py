@@ -110,9 +110,10 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: Toke
     runtime = build_runtime(settings, KafkaSettings(bootstrap_servers=broker.bootstrap_servers))
     server = uvicorn.Server(uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not (server.started and runtime.startup.done):  # the runtime starts beside the server
         if task.done():
             task.result()
+        assert runtime.startup.failure is None, runtime.startup.state
         await asyncio.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     clerk = issuer.headers("window_clerk", sub=CLERK, name="窗口 王敏", hall="FT")

@@ -68,7 +68,7 @@ def read_pack_data(folder: Path) -> dict[str, Any]:
     for part in PART_FILES:
         path = folder / f"{part}.yaml"
         try:
-            loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+            loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except OSError as error:
             problems.append(f"{path}: cannot read: {error.strerror or error}")
             continue

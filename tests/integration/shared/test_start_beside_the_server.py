@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from shared.devbroker import free_port
-from shared.devstack import Stack
+from shared.dev.broker import free_port
+from shared.dev.stack import Stack
 from tests.issuer import TokenIssuer
 
 SERVICE = "routing"  # one with consumer groups to join
@@ -22,7 +22,7 @@ def get(url: str) -> httpx.Response | None:
         return None
 
 
-def poll(stack: Stack, path: str, until, timeout_s: float = 60.0) -> httpx.Response:  # noqa: ANN001
+def poll(stack: Stack, path: str, until, timeout_s: float = 60.0) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     process = stack.processes[SERVICE]
     while time.monotonic() < deadline:

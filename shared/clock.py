@@ -24,6 +24,12 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def stored_utc(value: datetime) -> datetime:
+    """A datetime read back from a column as an instant: columns are written in UTC, and SQLite gives them
+    back without a zone."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def require_aware(value: datetime, *, field: str) -> datetime:
     """`value` itself when it carries a timezone, else NaiveDatetime naming `field`."""
     if value.tzinfo is None or value.utcoffset() is None:

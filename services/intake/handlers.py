@@ -11,7 +11,7 @@ as plain rows, in one statement per batch.
 """
 
 from shared.consuming import Consumer, Unit
-from shared.db import insert_at_commit, new_row
+from shared.db import insert_at_commit, plain_row
 from shared.envelope import Envelope
 from shared.events.sla import CardIssued
 from shared.events.workorder import (
@@ -66,7 +66,7 @@ async def on_work_order_dispatched_list_it_on_the_case(
     if row is not None:
         row.state = "dispatched"
         return
-    row = new_row(
+    row = plain_row(
         store.CaseWorkOrder,
         work_order_id=event.work_order_id, case_id=envelope.case_id, department=event.department,
         role=event.role, state="dispatched",

@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import tracing
 from shared.auth.http import API_KEY, PUBLIC
+from shared.clock import SHANGHAI
 from services.intake import store
 from services.intake.api.deps import CatalogueDep, IdempotencyKey, RuntimeDep
 from services.intake.commands import ApplicantIn, CaseCreate, Origin
-from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.districts import District
 from services.intake.domain.errors import InvalidInput
 from services.intake.domain.registration import validate_registration
@@ -106,7 +106,7 @@ def _parse_time(name: str, value: str | None) -> datetime | None:
     except ValueError:
         raise Open311Error(400, f"{name}: {value!r} is not a W3C date-time such as 2026-12-01T00:00:00Z "
                            f"({name} 时间格式无效)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_ZONE)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 
 
 def _list_of(value: str | None) -> list[str] | None:

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse
 
 from shared import problems
 from shared.auth.principal import Principal
+from shared.clock import local_time, stored_utc
 from services.intake import store
 from services.intake.api.deps import CasePrinter, CatalogueDep, RuntimeDep, SettingsDep, require_case
 from services.intake.api.errors import case_not_found
 from services.intake.domain.batch import item_reference
-from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.districts import DistrictCatalogue
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
 from services.intake.domain.missing_items import MissingItem, MissingItemState
@@ -71,7 +71,7 @@ async def tracking_card(case_id: str, runtime: RuntimeDep, settings: SettingsDep
         case, hall, district = await _case_and_hall(catalogue, session, case_id, principal)
         items = await store.batch_items(session, case_id=case.id)
     kind = district.problem_kind(case.problem_kind)
-    registered = case.created_at.astimezone(LOCAL_ZONE)
+    registered = local_time(stored_utc(case.created_at))
     rows = [
         ("申请人", case.applicant_masked["name"]),
         ("登记时间", f"{registered:%Y-%m-%d %H:%M}"),

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from .clock import require_aware
+from shared.clock import require_aware
+
 from .errors import DomainConflict, FieldProblem, InvalidInput
 from .limits import BATCH_ITEM_LABEL_MAX_CHARS, MAX_BATCH_ITEMS, REASON_MAX_CHARS
 from .text import validate_text
@@ -110,7 +111,7 @@ def move_batch_item(
 ) -> BatchItem:
     """Move one item; blocking and dropping need a reason. Raises `IllegalBatchItemMove` (409)
     from a final state (completed, dropped) or `InvalidInput` for a missing reason."""
-    require_aware(at, name="at")
+    require_aware(at, field="at")
     if to not in _MOVES[item.state]:
         raise IllegalBatchItemMove(item=item, to=to)
     reason = validate_text(reason, field="reason", label_zh="原因", label_en="reason",

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .clock import local_date
+from shared.clock import local_date as local_date_of
+
 from .errors import InvalidInput
 
 HALL_PREFIX_PATTERN = r"[A-Z][A-Z0-9]{1,5}"
@@ -38,7 +39,7 @@ class CaseNumber:
 def case_number_for(*, hall_prefix: str, registered_at: datetime, sequence: int) -> CaseNumber:
     """The number of the `sequence`-th case registered at the hall on its local day."""
     return CaseNumber(
-        hall_prefix=hall_prefix, local_date=local_date(registered_at), sequence=sequence
+        hall_prefix=hall_prefix, local_date=local_date_of(registered_at), sequence=sequence
     )
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .clock import require_aware
+from shared.clock import require_aware
+
 from .errors import DomainConflict, InvalidInput
 from .limits import REASON_MAX_CHARS
 from .text import validate_text
@@ -134,7 +135,7 @@ class CaseAction:
     merged_into: str | None = None  # merge_as_duplicate only: the surviving case's number
 
     def __post_init__(self) -> None:
-        require_aware(self.at, name="CaseAction.at")
+        require_aware(self.at, field="CaseAction.at")
         if not self.actor.strip():
             raise ValueError("CaseAction.actor must name who acted")  # comes from auth, not input
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from .clock import local_date, require_aware
+from shared.clock import local_date, require_aware
+
 from .errors import DomainConflict, FieldProblem, InvalidInput
 from .limits import (
     MAX_MISSING_ITEMS,
@@ -108,7 +109,7 @@ def list_missing_items(
 def _resolve(
     item: MissingItem, *, state: MissingItemState, actor: str, at: datetime, note: str
 ) -> MissingItem:
-    require_aware(at, name="at")
+    require_aware(at, field="at")
     if item.state is not MissingItemState.pending:
         raise MissingItemAlreadyResolved(item)
     return replace(item, state=state, resolved_at=at, resolved_by=actor, resolution_note=note)

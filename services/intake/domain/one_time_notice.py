@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .clock import local_date
+from shared.clock import local_date
+
 from .missing_items import MissingItem, MissingItemState
 
 

@@ -4,11 +4,11 @@ the case number it gets. Pure: the store writes what passed (`store/registration
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.clock import local_date
 from services.intake.commands import CaseCreate
 from services.intake.domain.applicant import Applicant, validate_applicant
 from services.intake.domain.batch import BatchItem, open_batch_items
 from services.intake.domain.case_number import case_number_for
-from services.intake.domain.clock import local_date
 from services.intake.domain.districts import (
     Classification,
     ComplexityTier,

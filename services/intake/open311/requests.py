@@ -1,13 +1,13 @@
 """A case as GeoReport v2 shows a service request: open or closed, its text masked, times in Asia/Shanghai with
 their offset, the agency responsible (the lead department) where one is known."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from shared.clock import local_time, stored_utc
 from shared.masking import mask_text
 from services.intake import store
-from services.intake.domain.clock import LOCAL_ZONE
 from services.intake.domain.districts import District
 from services.intake.domain.lifecycle import CaseState
 from services.intake.open311 import catalogue
@@ -24,9 +24,7 @@ DESCRIPTION_MAX = 4000  # the request schema's limit
 def _datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_ZONE).isoformat(timespec="seconds")
+    return local_time(stored_utc(value)).isoformat(timespec="seconds")
 
 
 def request_entry(root: Path, district: District, case: store.Case, lead: str | None) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Intake's store: its tables (`tables`), keyword-only queries (`queries`) and plain rows (`rows`), named here
-as `store.Case`, `store.get_case`, `store.plain_row`; and the write machinery beside them: the group commit
+"""Intake's store: its tables (`tables`), keyword-only queries (`queries`) and Core inserts of plain rows
+(`rows`), named here as `store.Case`, `store.get_case`, `store.insert_values`; and the write machinery beside them: the group commit
 (`group_commit`, `batch_writer`, `registration_batch`), Idempotency-Keys (`idempotency`), a case's lifecycle
 steps (`actions`), registration (`registration`), the sealed personal data (`personal_data`) and the case as
 its JSON body (`views`)."""
@@ -28,7 +28,7 @@ from services.intake.store.queries import (
     transitions,
     work_orders,
 )
-from services.intake.store.rows import insert_values, plain_row
+from services.intake.store.rows import insert_values
 from services.intake.store.tables import (
     Attachment,
     BatchItemRow,
@@ -49,6 +49,6 @@ __all__ = [
     "attachments", "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen",
     "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases_by_index",
     "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
-    "missing_items", "next_sequence", "open311_cases", "open311_key", "plain_row", "prune_before", "take_sequence",
+    "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "take_sequence",
     "transitions", "work_orders",
 ]

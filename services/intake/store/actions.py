@@ -14,6 +14,7 @@ from shared.consuming import Unit
 from shared.events import case as events
 from shared.events.base import Event
 from shared.masking import mask_text
+from shared.rows import row_values
 from shared.topics import CASE_EVENTS
 from services.intake import store
 from services.intake.commands import ActionIn
@@ -100,8 +101,8 @@ def take_step(
     if target is not None:
         case.merged_into = target.case_number
     return Step(
-        transition=store.plain_row(store.CaseTransition, case_id=case.id, action=action.kind.value,
-                                   from_state=before, to_state=case.state, actor=actor, at=now, reason=reason),
+        transition=row_values(store.CaseTransition, case_id=case.id, action=action.kind.value,
+                              from_state=before, to_state=case.state, actor=actor, at=now, reason=reason),
         missing_items=tuple(store.MissingItemRow(case_id=case.id, item_no=item.item_no, name=item.name,
                                                  note=item.note, due_on=item.due_on) for item in missing),
         events=_events(case, action_in, reason, missing, target),

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import outbox
 from shared.bulk_insert import insert_many
+from shared.clock import local_date
 from shared.outbox_relay import OutboxRelay
 from shared.personal_data import Keyring
 from services.intake import store
 from services.intake.commands import Origin
-from services.intake.domain.clock import local_date
 from services.intake.domain.errors import InvalidInput
 from services.intake.domain.registration import ValidRegistration, case_number
 from services.intake.store.batch_writer import durable_writer

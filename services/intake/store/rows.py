@@ -1,39 +1,12 @@
-"""New rows as plain dicts, inserted with SQLAlchemy Core in one statement per table: the registration
-hot path's way past the session's unit of work."""
+"""New rows as plain dicts (`shared.rows.row_values`), inserted with SQLAlchemy Core in one statement per
+table: the registration hot path's way past the session's unit of work."""
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pydantic_core import PydanticUndefined
 from sqlalchemy import Column, Connection, Insert, Table, insert
-from sqlmodel import SQLModel
 
 from shared.bulk_insert import insert_many
-
-
-def plain_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
-    """A new row of `model`'s table as a plain dict: every column, in the model's order, defaults
-    filled in. The registration hot path writes these with Core; a table instance costs ~40–130 µs
-    (an instrumented attribute set per column), a dict a few µs."""
-    row = {}
-    for name, default, factory in _defaults(model):
-        if name in values:
-            row[name] = values.pop(name)
-        elif factory is not None:
-            row[name] = factory()
-        elif default is PydanticUndefined:
-            raise TypeError(f"{model.__name__} row without {name}")
-        else:
-            row[name] = default
-    if values:
-        raise TypeError(f"{model.__name__} has no column {', '.join(values)}")
-    return row
-
-
-@cache
-def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
-    return tuple((name, field.default, field.default_factory) for name, field in model.model_fields.items())
 
 
 @cache

@@ -6,18 +6,15 @@ the case — its transitions, missing items (容缺), batch items, attachments' 
 orders and SLA cards it has heard of — lives in child tables keyed by the case id.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+from shared.clock import now_utc
 from shared.ids import new_id
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Case(SQLModel, table=True):
@@ -59,8 +56,8 @@ class Case(SQLModel, table=True):
     long: float | None = None
     address: str | None = None
     media_url: str | None = None
-    created_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
+    updated_at: datetime = Field(default_factory=now_utc)
 
 
 class Open311Key(SQLModel, table=True):
@@ -72,7 +69,7 @@ class Open311Key(SQLModel, table=True):
     key_hash: str = Field(primary_key=True)
     client: str = Field(index=True)
     districts: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
     revoked_at: datetime | None = None
 
 
@@ -179,7 +176,7 @@ class IdempotencyRecord(SQLModel, table=True):
     fingerprint: str  # sha256 of the canonical request
     status_code: int
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=_now, index=True)
+    created_at: datetime = Field(default_factory=now_utc, index=True)
 
 
 class HotlineDelivery(SQLModel, table=True):
@@ -188,4 +185,4 @@ class HotlineDelivery(SQLModel, table=True):
     __tablename__ = "hotline_delivery"
 
     delivery_id: str = Field(primary_key=True)
-    received_at: datetime = Field(default_factory=_now, index=True)
+    received_at: datetime = Field(default_factory=now_utc, index=True)

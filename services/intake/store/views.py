@@ -2,13 +2,14 @@
 
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.clock import stored_utc
 from services.intake import store
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
@@ -51,8 +52,7 @@ def case_body(
 
 def _aware(row: SQLModel) -> dict[str, Any]:
     """The row's columns, its times in UTC with their zone (SQLite gives them back without one)."""
-    return {name: value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
-            for name, value in row.model_dump().items()}
+    return {name: stored_utc(value) if isinstance(value, datetime) else value for name, value in row.model_dump().items()}
 
 
 def _plain(rows: list[SQLModel]) -> list[dict[str, Any]]:

@@ -4,16 +4,13 @@ The citizen's contact (personal data) lives only here, sealed (personal_data.py)
 topic that needs it.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, Column, Index, bindparam
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from shared.clock import now_utc
 
 
 class CaseFacts(SQLModel, table=True):
@@ -80,7 +77,7 @@ class Delivery(SQLModel, table=True):
     due_at: datetime | None = None  # the next attempt, durable across restarts
     last_error: str | None = None  # masked
     request: str | None = None  # the request's envelope (JSON), sealed: to send and to dead-letter
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
     delivered_at: datetime | None = None
 
 

@@ -4,10 +4,11 @@ coordination meeting, and the lead's case reply; and cancelling (撤销) a case'
 case is withdrawn or merged. Each loads the order, lets the domain decide (raising a RoutingError
 changes nothing), saves the new state and stages the event in the caller's transaction."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.clock import now_utc
 from shared.consuming import Unit
 from shared.db import rows_to_insert
 from shared.envelope import Envelope
@@ -41,7 +42,7 @@ from services.routing.store.orders import apply, to_domain
 
 async def sign_for(unit: Unit, *, work_order_id: str, department: str, actor: str) -> store.WorkOrder:
     row = await _load(unit, work_order_id)
-    now = _now()
+    now = now_utc()
     apply(row, domain.sign_for(to_domain(row), department=department, at=now))
     await _emit(unit, row, WorkOrderSignedFor(work_order_id=row.id, case_number=row.case_number,
                                               department=department), actor=actor)
@@ -50,7 +51,7 @@ async def sign_for(unit: Unit, *, work_order_id: str, department: str, actor: st
 
 async def reply(unit: Unit, *, work_order_id: str, department: str, text: str, actor: str) -> store.WorkOrder:
     row = await _load(unit, work_order_id)
-    apply(row, domain.reply(to_domain(row), department=department, text=text, at=_now()))
+    apply(row, domain.reply(to_domain(row), department=department, text=text, at=now_utc()))
     await _emit(unit, row, WorkOrderReplied(work_order_id=row.id, case_number=row.case_number,
                                             department=department, reply=text), actor=actor)
     return row
@@ -67,7 +68,7 @@ async def return_order(unit: Unit, *, work_order_id: str, department: str, reaso
     def count_working_days(start: date, end: date) -> int:
         return calendar.count_working_days(row.district, start, end)
 
-    returned = return_work_order(to_domain(row), department=department, reason=reason, note=note, at=_now(),
+    returned = return_work_order(to_domain(row), department=department, reason=reason, note=note, at=now_utc(),
                                  count_working_days=count_working_days,
                                  window_working_days=in_force.district.policy.returns.window_working_days)
     apply(row, returned)
@@ -84,7 +85,7 @@ async def request_extension(unit: Unit, *, work_order_id: str, department: str, 
                             legal_basis: str, reason: str, actor: str) -> store.WorkOrder:
     row = await _load(unit, work_order_id)
     apply(row, domain.request_extension(to_domain(row), department=department, new_due_at=new_due_at,
-                                        legal_basis=legal_basis, reason=reason, at=_now(), requested_by=actor))
+                                        legal_basis=legal_basis, reason=reason, at=now_utc(), requested_by=actor))
     await _emit(unit, row, ExtensionRequested(work_order_id=row.id, case_number=row.case_number,
                                               department=department, requested_due_at=new_due_at,
                                               legal_basis=legal_basis, reason=reason), actor=actor)
@@ -95,7 +96,7 @@ async def decide_extension(unit: Unit, *, work_order_id: str, approve: bool, sup
                            comment: str) -> store.WorkOrder:
     """The decision of `supervisor` (an actor: `person:<sub>`), who must not be the extension's requester."""
     row = await _load(unit, work_order_id)
-    decided = domain.decide_extension(to_domain(row), approve=approve, supervisor=supervisor, at=_now(),
+    decided = domain.decide_extension(to_domain(row), approve=approve, supervisor=supervisor, at=now_utc(),
                                       comment=comment)
     apply(row, decided)
     await _emit(unit, row, ExtensionDecided(
@@ -111,7 +112,7 @@ async def escalate(unit: Unit, *, work_order_id: str, level: Level, actor: str, 
     in_force = await get_catalogues().current(unit.session, district=row.district)
     coordinator = in_force.catalogue.coordinator(level).code
     apply(row, domain.escalate(to_domain(row), level=level, coordinator=coordinator, actor=actor, reason=reason,
-                               at=_now()))
+                               at=now_utc()))
     await _emit(unit, row, WorkOrderEscalated(work_order_id=row.id, case_number=row.case_number, level=level.value,
                                               coordinator=coordinator, reason=reason), actor=actor, feed=coordinator)
     return row
@@ -121,7 +122,7 @@ async def record_meeting(unit: Unit, *, work_order_id: str, convened_by: str, pa
                          decision: str, actor: str) -> store.WorkOrder:
     row = await _load(unit, work_order_id)
     apply(row, domain.record_meeting(to_domain(row), convened_by=convened_by, participants=tuple(participants),
-                                     decision=decision, held_at=_now()))
+                                     decision=decision, held_at=now_utc()))
     await _emit(unit, row, CoordinationMeetingRecorded(work_order_id=row.id, case_number=row.case_number,
                                                        participants=participants, decision=decision),
                 actor=actor)
@@ -133,7 +134,7 @@ async def compose_case_reply(unit: Unit, *, case_id: str, department: str, text:
     """The lead's reply for the whole case, once every live work order is replied (件件有回复)."""
     case = await _case(unit, case_id)
     rows = await store.work_orders_of_case(unit.session, case_id=case_id)
-    composed = compose(orders=[to_domain(r) for r in rows], department=department, text=text, at=_now())
+    composed = compose(orders=[to_domain(r) for r in rows], department=department, text=text, at=now_utc())
     case.state, case.reply, case.replied_at = "replied", composed.text, composed.replied_at
     await unit.emit(CaseReplyComposed(
         case_number=case.case_number, lead_department=composed.lead_department, reply=composed.text,
@@ -198,7 +199,4 @@ async def _emit(unit: Unit, row: store.WorkOrder, event: Event, *, actor: str, f
         await unit.forward(envelope, topic=department_topic(feed))
     return envelope
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 

@@ -1,19 +1,16 @@
 """Routing's tables: routed cases, work orders (工单), catalogue versions and the working-day overrides
 sla announced."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+from shared.clock import now_utc
 from shared.db import no_items
 from shared.ids import new_id
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RoutedCase(SQLModel, table=True):
@@ -45,7 +42,7 @@ class RoutedCase(SQLModel, table=True):
     referral: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     reply: str | None = None
     replied_at: datetime | None = None
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 class WorkOrder(SQLModel, table=True):
@@ -68,7 +65,7 @@ class WorkOrder(SQLModel, table=True):
     tier: str
     state: str = Field(index=True)
     reason: str
-    created_at: datetime = Field(default_factory=_now)  # dispatched at
+    created_at: datetime = Field(default_factory=now_utc)  # dispatched at
     due_at: datetime | None = None
     signed_at: datetime | None = None
     reply: str | None = None
@@ -94,7 +91,7 @@ class CatalogueVersion(SQLModel, table=True):
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     change: str  # what changed, e.g. "seeded from data files", "department archives added"
     changed_by: str
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 class WorkingDayOverrides(SQLModel, table=True):

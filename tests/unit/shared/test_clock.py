@@ -6,7 +6,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.clock import SHANGHAI, NaiveDatetime, as_utc, local_date, local_minute, local_time, now_utc, require_aware
+from shared.clock import (
+    SHANGHAI,
+    NaiveDatetime,
+    as_utc,
+    local_date,
+    local_minute,
+    local_time,
+    now_utc,
+    require_aware,
+    stored_utc,
+)
 
 # 2026-12-07 16:30 UTC is already 2026-12-08 00:30 in Shanghai (UTC+8, no daylight saving).
 LATE_UTC = datetime(2026, 12, 7, 16, 30, tzinfo=UTC)
@@ -49,3 +59,9 @@ def test_a_naive_datetime_is_refused_naming_its_field(helper: Callable[..., obje
 
 def test_require_aware_returns_an_aware_value_unchanged() -> None:
     assert require_aware(LATE_UTC, field="at") is LATE_UTC
+
+
+def test_a_stored_naive_datetime_is_read_as_utc_and_an_aware_one_kept() -> None:
+    assert stored_utc(datetime(2026, 12, 7, 16, 30)) == LATE_UTC
+    shanghai = LATE_UTC.astimezone(SHANGHAI)
+    assert stored_utc(shanghai) is shanghai

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.clock import as_utc
 
 
 class Audience(StrEnum):
@@ -39,11 +40,7 @@ class HotlineStatus(StrEnum):
     callback = "callback"  # 回访 result
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
 """A timezone-aware datetime, normalised to UTC; naive values are rejected."""
 
 TemplateValue = str | int | UtcDatetime

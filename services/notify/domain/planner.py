@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from shared.clock import as_utc, require_aware
 
 from .model import Audience, ChannelName, Delivery, NotificationContext, TemplateValue
 from .rules import Contact, DistrictRules, RecipientRule, RuleBook
@@ -33,8 +35,7 @@ def plan(
     Citizens' channels with nothing on file are skipped (they chose not to give it); staff channels
     with no address are still planned with address None so the gap fails visibly with its reason.
     """
-    if now.tzinfo is None:
-        raise ValueError("plan() needs a timezone-aware `now`")
+    require_aware(now, field="now")
     district = rules.for_district(context.district)
     deliveries: dict[str, Delivery] = {}
     for rule in district.for_event(event_type):
@@ -109,7 +110,7 @@ def _delivery(
     district: DistrictRules,
     now: datetime,
 ) -> Delivery:
-    not_before = now.astimezone(UTC)
+    not_before = as_utc(now, field="now")
     quiet = district.quiet_hours
     if quiet and not context.green_channel and quiet.applies_to(audience=rule.audience, channel=channel):
         not_before = quiet.release_time(now)

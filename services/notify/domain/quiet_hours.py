@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
 
-from .model import Audience, ChannelName, Frozen
+from shared.clock import as_utc, require_aware
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from .model import Audience, ChannelName, Frozen
 
 
 class QuietHours(Frozen):
@@ -43,14 +43,13 @@ class QuietHours(Frozen):
 
     def release_time(self, moment: datetime) -> datetime:
         """`moment` itself outside quiet hours, else the end of the quiet period it falls in (UTC)."""
-        if moment.tzinfo is None:
-            raise ValueError("quiet hours need a timezone-aware datetime")
+        moment = require_aware(moment, field="moment")
         if not self.is_quiet(moment):
-            return moment.astimezone(UTC)
+            return as_utc(moment)
         zone = ZoneInfo(self.timezone)
         local = moment.astimezone(zone)
         end_day = local.date()
         if local.time() >= self.end:
             end_day += timedelta(days=1)
         release = datetime.combine(end_day, self.end, tzinfo=zone)
-        return release.astimezone(UTC)
+        return as_utc(release)

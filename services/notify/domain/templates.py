@@ -7,15 +7,15 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from string import Formatter
-from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import ValidationError, model_validator
 
+from shared.clock import local_minute
+
 from .model import ChannelName, Frozen, TemplateValue
 from .rules import ConfigError
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 ROBOT_CHANNELS = frozenset({ChannelName.wecom, ChannelName.dingtalk})
 
 
@@ -130,7 +130,7 @@ def _format_value(template: str, key: str, value: TemplateValue) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise TemplateError(template=template, variable=key, problem="naive datetime in")
-        return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
+        return local_minute(value)
     return str(value)
 
 

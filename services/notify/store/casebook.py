@@ -8,7 +8,6 @@ per event. Rows are read and written with SQLAlchemy Core: no unit of work on th
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
+from shared.rows import row_values
 from services.notify.store import tables
 
 
@@ -89,14 +89,8 @@ class CaseBook:
 
 
 def new_row(model: type[SQLModel], **values: Any) -> Row:
-    """A row of `model`'s table not written yet: its defaults, then `values`."""
-    return Row(**{**_defaults(model), **values})
-
-
-@cache
-def _defaults(model: type[SQLModel]) -> dict[str, Any]:
-    return {name: info.get_default(call_default_factory=True)
-            for name, info in model.model_fields.items() if not info.is_required()}
+    """A row of `model`'s table not written yet (`shared.rows.row_values`: `values`, then its defaults)."""
+    return Row(**row_values(model, **values))
 
 
 async def _rows(connection: AsyncConnection, table: Table, case_ids: list[str]) -> list[Row]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import InvalidRequest, InvalidTransition, WrongDepartment
-from .timezones import require_aware
+from .timezones import require_timezone
 from .work_order import Role, WorkOrder, WorkOrderState
 
 
@@ -45,7 +45,7 @@ def is_ready_for_case_reply(orders: Sequence[WorkOrder]) -> bool:
 
 def compose_case_reply(*, orders: Sequence[WorkOrder], department: str, text: str, at: datetime) -> CaseReply:
     """The lead department's reply for the whole case; refuses while any work order is unanswered."""
-    require_aware(at, field="replied_at")
+    require_timezone(at, field="replied_at")
     live = live_work_orders(orders)
     if not live:
         raise InvalidRequest(en="the case has no live work orders", zh="该案件没有有效工单")

@@ -9,11 +9,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from shared.clock import local_date
+
 from .decision import Outcome, Reason, RoutingDecision, RoutingRequest
 from .errors import InvalidRequest
 from .policy import ReturnPolicy
 from .router import Router
-from .timezones import local_date, require_aware
+from .timezones import require_timezone
 from .work_order import WorkOrder, WorkOrderState, require_department, require_state
 
 # Working days after ``start`` up to and including ``end`` (Asia/Shanghai dates); 0 when end <= start.
@@ -30,14 +32,14 @@ class ReturnReason(StrEnum):
 def return_window_open(order: WorkOrder, *, at: datetime, count_working_days: WorkingDayCounter,
                        window_working_days: int) -> bool:
     """True while ``at`` is within ``window_working_days`` working days of the order's dispatch."""
-    require_aware(at, field="at")
+    require_timezone(at, field="at")
     return count_working_days(local_date(order.dispatched_at), local_date(at)) <= window_working_days
 
 
 def return_work_order(order: WorkOrder, *, department: str, reason: ReturnReason | str | None, note: str,
                       at: datetime, count_working_days: WorkingDayCounter, window_working_days: int) -> WorkOrder:
     """退单: the department sends the order back with a reason code, within the return window."""
-    require_aware(at, field="returned_at")
+    require_timezone(at, field="returned_at")
     require_department(order, department)
     require_state(order, (WorkOrderState.dispatched, WorkOrderState.signed_for), action_en="return",
                   action_zh="退单")

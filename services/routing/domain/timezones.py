@@ -1,23 +1,18 @@
-"""Time rules: store UTC, reason in Asia/Shanghai local dates, refuse naive datetimes."""
+"""Naive datetimes refused as bad requests: `shared.clock`'s check, answered as routing's 4xx."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
+
+from shared.clock import NaiveDatetime, require_aware
 
 from .errors import InvalidRequest
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-
-def require_aware(value: datetime, *, field: str) -> datetime:
+def require_timezone(value: datetime, *, field: str) -> datetime:
     """Return ``value`` if it carries a timezone, else raise InvalidRequest."""
-    if value.tzinfo is None or value.utcoffset() is None:
+    try:
+        return require_aware(value, field=field)
+    except NaiveDatetime:
         raise InvalidRequest(
             en=f"{field} must be timezone-aware, got naive {value.isoformat()}",
             zh=f"{field} 必须带时区，收到的是无时区时间 {value.isoformat()}",
-        )
-    return value
-
-
-def local_date(value: datetime) -> date:
-    """The calendar date of an aware datetime in Asia/Shanghai."""
-    return require_aware(value, field="datetime").astimezone(SHANGHAI).date()
+        ) from None

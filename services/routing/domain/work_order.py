@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from .catalogue import Level
 from .errors import InvalidRequest, InvalidTransition, SelfApproval, WrongDepartment
-from .timezones import require_aware
+from .timezones import require_timezone
 
 
 class WorkOrderState(StrEnum):
@@ -106,9 +106,9 @@ class WorkOrder:
 def dispatch(*, work_order_id: str, case_id: str, department: str, role: Role, at: datetime,
              due_at: datetime | None = None) -> WorkOrder:
     """A new work order addressed to ``department``."""
-    require_aware(at, field="dispatched_at")
+    require_timezone(at, field="dispatched_at")
     if due_at is not None:
-        require_aware(due_at, field="due_at")
+        require_timezone(due_at, field="due_at")
     return WorkOrder(work_order_id=work_order_id, case_id=case_id, department=department, role=role,
                      state=WorkOrderState.dispatched, dispatched_at=at, due_at=due_at)
 
@@ -138,7 +138,7 @@ def _require_text(value: str, *, field: str, field_zh: str) -> None:
 
 def sign_for(order: WorkOrder, *, department: str, at: datetime) -> WorkOrder:
     """签收: the department accepts the order; its handling clock starts at ``at``."""
-    require_aware(at, field="signed_at")
+    require_timezone(at, field="signed_at")
     require_department(order, department)
     require_state(order, (WorkOrderState.dispatched,), action_en="sign for", action_zh="签收")
     return replace(order, state=WorkOrderState.signed_for, signed_at=at)
@@ -146,7 +146,7 @@ def sign_for(order: WorkOrder, *, department: str, at: datetime) -> WorkOrder:
 
 def reply(order: WorkOrder, *, department: str, text: str, at: datetime) -> WorkOrder:
     """答复 with the result; only after sign-for, or by the coordinator an escalated order reached."""
-    require_aware(at, field="replied_at")
+    require_timezone(at, field="replied_at")
     if order.state is WorkOrderState.dispatched:
         raise InvalidTransition(en=f"work order {order.work_order_id} must be signed for before a reply",
                                 zh=f"工单 {order.work_order_id} 尚未签收，不能答复")
@@ -160,8 +160,8 @@ def reply(order: WorkOrder, *, department: str, text: str, at: datetime) -> Work
 def request_extension(order: WorkOrder, *, department: str, new_due_at: datetime, legal_basis: str,
                       reason: str, at: datetime, requested_by: str = "") -> WorkOrder:
     """延期 request: a new due date with its legal basis and reason, pending a supervisor's decision."""
-    require_aware(at, field="requested_at")
-    require_aware(new_due_at, field="new_due_at")
+    require_timezone(at, field="requested_at")
+    require_timezone(new_due_at, field="new_due_at")
     require_department(order, department)
     require_state(order, (WorkOrderState.signed_for,), action_en="request an extension for", action_zh="申请延期")
     _require_text(legal_basis, field="legal_basis", field_zh="法律依据")
@@ -178,7 +178,7 @@ def request_extension(order: WorkOrder, *, department: str, new_due_at: datetime
 def decide_extension(order: WorkOrder, *, approve: bool, supervisor: str, at: datetime,
                      comment: str = "") -> WorkOrder:
     """The supervisor approves (the due date moves) or rejects (it stays); the order is signed_for again."""
-    require_aware(at, field="decided_at")
+    require_timezone(at, field="decided_at")
     require_state(order, (WorkOrderState.extension_requested,), action_en="decide an extension of",
                   action_zh="审批延期")
     if order.extensions[-1].requested_by and order.extensions[-1].requested_by == supervisor:
@@ -194,7 +194,7 @@ def decide_extension(order: WorkOrder, *, approve: bool, supervisor: str, at: da
 def escalate(order: WorkOrder, *, level: Level, coordinator: str, actor: str, reason: str,
              at: datetime) -> WorkOrder:
     """提级 to the ``coordinator`` at ``level``; only upwards (district → city)."""
-    require_aware(at, field="escalated_at")
+    require_timezone(at, field="escalated_at")
     require_state(order, (WorkOrderState.dispatched, WorkOrderState.signed_for, WorkOrderState.escalated),
                   action_en="escalate", action_zh="提级")
     _require_text(reason, field="reason", field_zh="提级理由")
@@ -208,7 +208,7 @@ def escalate(order: WorkOrder, *, level: Level, coordinator: str, actor: str, re
 
 def cancel(order: WorkOrder, *, at: datetime) -> WorkOrder:
     """撤销: the case ended without a reply (withdrawn or merged), so an open order stops where it is."""
-    require_aware(at, field="cancelled_at")
+    require_timezone(at, field="cancelled_at")
     require_state(order, OPEN, action_en="cancel", action_zh="撤销")
     return replace(order, state=WorkOrderState.cancelled, cancelled_at=at)
 
@@ -216,7 +216,7 @@ def cancel(order: WorkOrder, *, at: datetime) -> WorkOrder:
 def record_meeting(order: WorkOrder, *, convened_by: str, participants: tuple[str, ...], decision: str,
                    held_at: datetime) -> WorkOrder:
     """Record a coordination meeting on an escalated order: who took part and what was decided."""
-    require_aware(held_at, field="held_at")
+    require_timezone(held_at, field="held_at")
     require_state(order, (WorkOrderState.escalated,), action_en="record a meeting on", action_zh="记录协调会")
     if convened_by != order.escalations[-1].coordinator:
         raise WrongDepartment(en=f"only the coordinator {order.escalations[-1].coordinator} convenes meetings on "

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from shared.clock import as_utc, local_date, local_time
 from shared.working_days import WorkingDayCalendar
 
 from .policy import SlaPolicy
-from .timeutil import require_aware
 from .working_time import Pause, WorkingClock
 
 
@@ -83,7 +83,7 @@ def compute_schedule(
     extension_working_days: int = 0,
 ) -> Schedule:
     """The due instant (UTC) and the firings; raises UnknownTier, or ValueError on naive datetimes."""
-    start = require_aware(clock_started_at, name="clock_started_at")
+    start = as_utc(clock_started_at, field="clock_started_at")
     if extension_working_days < 0:
         raise ValueError(f"extension_working_days must be >= 0, got {extension_working_days}")
     hours = policy.office_hours
@@ -116,8 +116,8 @@ def compute_schedule(
             firings.append(Firing("red", Stage.RED, red_at))
     firings.sort(key=lambda f: (f.at, f.stage.rank))
 
-    first_day = clock.local_date(start)
-    last_day = max([first_day, *(clock.local_date(f.at) for f in firings)])
+    first_day = local_date(start, hours.zone)
+    last_day = max([first_day, *(local_date(f.at, hours.zone) for f in firings)])
     return Schedule(
         clock_started_at=start,
         due_at=due_at,
@@ -130,7 +130,7 @@ def compute_schedule(
 
 def receipt_day(*, clock_started_at: datetime, policy: SlaPolicy, calendar: WorkingDayCalendar) -> date:
     """The working day the clock counts from: after close or on a day off, the next working day."""
-    local = require_aware(clock_started_at, name="clock_started_at").astimezone(policy.office_hours.zone)
+    local = local_time(clock_started_at, policy.office_hours.zone, field="clock_started_at")
     day = local.date()
     if calendar.is_working_day(day) and local.time() < policy.office_hours.closes:
         return day
@@ -153,4 +153,4 @@ def extension_to_working_days(
 
 def _rounded_up(clock: WorkingClock, instant: datetime | None) -> datetime | None:
     """Close of business of the instant's local day: deadlines count whole working days."""
-    return None if instant is None else clock.close_of(clock.local_date(instant))
+    return None if instant is None else clock.close_of(local_date(instant, clock.office_hours.zone, field="instant"))

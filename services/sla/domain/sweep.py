@@ -13,8 +13,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.clock import as_utc
+
 from .schedule import Firing, Schedule, Stage
-from .timeutil import require_aware
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class SweepDecision:
 
 def due_firings(*, schedule: Schedule, now: datetime, fired: Collection[str]) -> SweepDecision:
     """Split the firings due at `now` and not yet in `fired` into those to send and those moot."""
-    now = require_aware(now, name="now")
+    now = as_utc(now, field="now")
     pending = [f for f in schedule.firings if f.at <= now and f.key not in fired]
     warnings = [f for f in pending if f.stage is Stage.WARNING]
     cards = [f for f in pending if f.stage is not Stage.WARNING]

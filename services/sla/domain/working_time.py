@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from shared.clock import as_utc
 from shared.working_days import WorkingDayCalendar
 
 from .policy import OfficeHours
-from .timeutil import require_aware
 
 _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
@@ -26,9 +26,9 @@ class Pause:
     reason: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "started_at", require_aware(self.started_at, name="started_at"))
+        object.__setattr__(self, "started_at", as_utc(self.started_at, field="started_at"))
         if self.ended_at is not None:
-            ended = require_aware(self.ended_at, name="ended_at")
+            ended = as_utc(self.ended_at, field="ended_at")
             if ended <= self.started_at:
                 raise ValueError(f"pause ends at {ended}, not after its start {self.started_at}")
             object.__setattr__(self, "ended_at", ended)
@@ -47,16 +47,13 @@ class WorkingClock:
         self._open_pause_start = next((s for s, e in self._pauses if e == _END_OF_TIME), _END_OF_TIME)
         self._days = _days_of(calendar, office_hours)
 
-    def local_date(self, instant: datetime) -> date:
-        return require_aware(instant, name="instant").astimezone(self.office_hours.zone).date()
-
     def close_of(self, day: date) -> datetime:
         """Close of business of a local date, in UTC."""
         return _office_window(day, self.office_hours)[1]
 
     def segments(self, since: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Running-clock intervals (UTC) from `since` on; ends at an open pause, else never."""
-        since = require_aware(since, name="since")
+        since = as_utc(since, field="since")
         open_pause_start, pauses, days = self._open_pause_start, self._pauses, self._days
         day = since.astimezone(self._zone).date()
         while True:
@@ -87,7 +84,7 @@ class WorkingClock:
 
     def elapsed(self, since: datetime, until: datetime) -> float:
         """Seconds of running clock in [since, until]."""
-        until = require_aware(until, name="until")
+        until = as_utc(until, field="until")
         total = 0.0
         for start, end in self.segments(since):
             if start >= until:

@@ -7,13 +7,14 @@ sends an urging notice (催办) to the responsible department, each an event on 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
+from shared.clock import local_minute, stored_utc
 from shared.consuming import Unit
 from shared.db import new_row, plain_row
 from shared.events.sla import CardIssued, DeadlineWarned, UrgingNoticeSent
+from shared.rows import row_values
 from services.sla import store
 from services.sla.domain.schedule import Firing, Schedule, Stage
 from services.sla.domain.supervision import CardColour, CardReason
@@ -29,7 +30,6 @@ EVENT_REASON = {
 URGING_CHANNEL = "notify"  # notify delivers it on the department's configured channels
 # The case's own reply deadline is owned by the hall's reflection window, not a department.
 WINDOW = "reflection_window"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -161,7 +161,9 @@ async def urge(
                   text=text)
     notice = None
     if new_rows is not None:
-        new_rows.notices.append(values)
+        notice_values = row_values(store.UrgingNotice, **values)  # a missing or misspelt column fails here
+        del notice_values["id"]  # the database numbers them (an explicit NULL would be refused on PostgreSQL)
+        new_rows.notices.append(notice_values)
     else:
         notice = new_row(store.UrgingNotice, **values)
         unit.session.add(notice)
@@ -182,7 +184,7 @@ async def urge(
 def _urging_text(row: store.Deadline, colour: CardColour, reason: CardReason) -> str:
     card = "黄牌" if colour is CardColour.YELLOW else "红牌"
     what = "工单" if row.subject == "work_order" else "案件答复"
-    due = row.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if row.due_at else "—"
+    due = local_minute(stored_utc(row.due_at)) if row.due_at else "—"
     why = {
         CardReason.DEADLINE_PASSED: "已超过办理时限",
         CardReason.OVERDUE_MARGIN: "超期已达红牌界限",

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import Gauge
 
+from shared.clock import local_time
 from services.audit.domain.assessment import assess_tallies
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.policy import policy_at
-from services.audit.domain.statistics import SHANGHAI, Dimension, Period, Tally, period_label
+from services.audit.domain.statistics import Dimension, Period, Tally, period_label
 from services.audit.store import reports
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _publish(dimension: Dimension, value: str, month: str, tally: Tally) -> None
 
 
 async def refresh_gauges(runtime: "Runtime", *, now: datetime) -> None:
-    local = now.astimezone(SHANGHAI)
+    local = local_time(now, field="now")
     month = period_label(now, Period.MONTH)
     this_month = CaseFilter(received_from=local.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
     async with runtime.sessions() as session:

@@ -12,11 +12,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
+from shared.clock import local_time
 from services.audit.domain.case_facts import CaseFacts, Satisfaction
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Dimension(StrEnum):
@@ -38,9 +36,7 @@ class Period(StrEnum):
 
 def period_label(moment: datetime, period: Period) -> str:
     """The period `moment` falls in, on the Shanghai calendar. Raises ValueError for a naive datetime."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment!r}")
-    local = moment.astimezone(SHANGHAI)
+    local = local_time(moment, field="moment")
     match period:
         case Period.DAY:
             return local.date().isoformat()

@@ -18,10 +18,11 @@ from sqlalchemy import ColumnElement, Insert, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.clock import local_time
 from services.audit.domain.case_facts import CaseFacts, CaseState, Satisfaction
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.frequency import ProblemCount
-from services.audit.domain.statistics import COUNTED, SHANGHAI, Dimension, Period, Tally, contributions
+from services.audit.domain.statistics import COUNTED, Dimension, Period, Tally, contributions
 from services.audit.store.tables import CaseTallyRow
 
 T = CaseTallyRow.__table__.c  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
@@ -102,7 +103,7 @@ def _upsert(dialect_name: str) -> Insert:
 
 def _bound(moment: datetime, grain: str) -> str | None:
     """The period label `moment` starts, when it is the first instant of a Shanghai day (or month)."""
-    local = moment.astimezone(SHANGHAI)
+    local = local_time(moment)
     if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
         return None
     if grain == "day":

@@ -5,18 +5,15 @@ SHA-256 digests (they are long and random), private keys and TOTP secrets sealed
 """
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
+from shared.clock import now_utc
 from shared.db import no_items
 from shared.ids import new_id
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def digest(secret: str) -> str:

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func
 from sqlmodel import select
 
+from shared.clock import SHANGHAI
 from shared.envelope import Envelope
 from shared.events.case import CaseAccepted, CaseRegistered
 from shared.events.workorder import WorkOrderDispatched
@@ -19,7 +20,7 @@ from shared.runtime import Runtime
 from shared.topics import CASE_EVENTS
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.signing import generate_signing_key
-from services.audit.domain.statistics import SHANGHAI, Dimension, Period
+from services.audit.domain.statistics import Dimension, Period
 from services.audit.handlers import append_and_apply
 from services.audit.metrics import refresh_gauges
 from services.audit.store import reports, tallies

@@ -2,8 +2,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from shared.clock import SHANGHAI
 from services.audit.domain.filters import CaseFilter
-from services.audit.domain.statistics import SHANGHAI, Period
+from services.audit.domain.statistics import Period
 from services.audit.store.tallies import grain_for
 
 SEPTEMBER = datetime(2026, 9, 1, tzinfo=SHANGHAI)

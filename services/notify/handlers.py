@@ -32,7 +32,7 @@ from shared.topics import CASE_CONTACTS, CASE_EVENTS, SLA_EVENTS, WORKORDER_EVEN
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.triggers import learn, trigger_for
 from services.notify.store import tables
-from services.notify.store.casebook import CaseBook, Row, new_row
+from services.notify.store.casebook import CaseBook, Row
 from services.notify.store.delivery_queue import queue_requests
 from services.notify.store.personal_data import CONTACT_FIELDS, contact_context
 from services.notify.store.planning import Planned, plan_trigger, request_new
@@ -84,7 +84,7 @@ def _on_case_event(
         and config.rules.for_district(facts.district).for_event(trigger.rule_key)
         and not book.has_trigger(str(envelope.id))  # replayed past the inbox
     ):
-        record = new_row(tables.TriggerRecord, event_id=str(envelope.id), case_id=envelope.case_id,
+        record = Row.new(tables.TriggerRecord, event_id=str(envelope.id), case_id=envelope.case_id,
                          rule_key=trigger.rule_key, trigger=trigger.dump(), occurred_at=envelope.occurred_at)
         book.add_trigger(record)
     if facts.case_number is None:

@@ -23,6 +23,11 @@ class Row(SimpleNamespace):
     """One row of a table as plain attributes, its columns by name: building and changing an ORM
     instance per row (SQLModel's constructor, SQLAlchemy's attribute events) cost a tenth of notify's CPU."""
 
+    @classmethod
+    def new(cls, model: type[SQLModel], /, **values: Any) -> "Row":
+        """A row of `model`'s table not written yet (`shared.rows.row_values`: `values`, then its defaults)."""
+        return cls(**row_values(model, **values))
+
 
 @dataclass
 class CaseBook:
@@ -53,12 +58,12 @@ class CaseBook:
     def facts_of(self, case_id: str, district: str) -> Row:
         """The case's facts, new ones when the case is not known yet."""
         if case_id not in self.facts:
-            self.facts[case_id] = self._added(new_row(tables.CaseFacts, case_id=case_id, district=district))
+            self.facts[case_id] = self._added(Row.new(tables.CaseFacts, case_id=case_id, district=district))
         return self.facts[case_id]
 
     def contact_of(self, case_id: str) -> Row:
         if case_id not in self.contacts:
-            self.contacts[case_id] = self._added(new_row(tables.CitizenContact, case_id=case_id))
+            self.contacts[case_id] = self._added(Row.new(tables.CitizenContact, case_id=case_id))
         return self.contacts[case_id]
 
     def has_trigger(self, event_id: str) -> bool:
@@ -86,11 +91,6 @@ class CaseBook:
     def _added(self, row: Row) -> Row:
         self._new.add(id(row))
         return row
-
-
-def new_row(model: type[SQLModel], **values: Any) -> Row:
-    """A row of `model`'s table not written yet (`shared.rows.row_values`: `values`, then its defaults)."""
-    return Row(**row_values(model, **values))
 
 
 async def _rows(connection: AsyncConnection, table: Table, case_ids: list[str]) -> list[Row]:

@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.districts.schema import Channel, ComplexityTier
 from shared.tracing import TraceHeaders
 from services.intake.domain.applicant import ApplicantKind
-from services.intake.domain.districts import Channel, ComplexityTier
 from services.intake.domain.identity import IdType
 from services.intake.domain.lifecycle import ActionKind, Satisfaction
 

@@ -44,8 +44,9 @@ class Channel(StrEnum):
     open311 = "open311"
 
 
-class RoutingTier(StrEnum):
-    """The complexity tiers routing reasons with; each district uses some of them."""
+class ComplexityTier(StrEnum):
+    """The complexity tiers (复杂程度) intake sorts a case into and routing reasons with; each district uses
+    some of them."""
 
     simple = "simple"  # 简单
     general = "general"  # 一般
@@ -67,7 +68,7 @@ class Hall(Frozen):
 class KindRouting(Frozen):
     """How routing treats a kind: its tier floor, who leads, who else is dispatched."""
 
-    tier_floor: RoutingTier = RoutingTier.simple
+    tier_floor: ComplexityTier = ComplexityTier.simple
     lead: Literal["matter", "coordinator"] = "matter"
     include_typical_assisting: bool = False
     add_assisting: tuple[Code, ...] = ()
@@ -122,7 +123,7 @@ class Matter(Frozen):
     name_zh: Text
     lead_department: Code
     assisting_departments: tuple[Code, ...] = ()
-    tier: RoutingTier
+    tier: ComplexityTier
     keywords: tuple[Text, ...] = Field(min_length=1)
 
 
@@ -283,7 +284,7 @@ class DistrictPack(Frozen):
     name_en: Text
     version: int = Field(1, ge=1)
     channels: tuple[Channel, ...] = Field(min_length=1)
-    complexity_tiers: tuple[RoutingTier, ...] = Field(min_length=1, description="tiers intake and routing use")
+    complexity_tiers: tuple[ComplexityTier, ...] = Field(min_length=1, description="tiers intake and routing use")
     green_channel: GreenChannel = GreenChannel()
     halls: tuple[Hall, ...] = Field(min_length=1)
     problem_kinds: tuple[ProblemKind, ...] = Field(min_length=1)

@@ -72,7 +72,7 @@ async def register(request: Request, principal: Registrar) -> Response:
         if replay is None:
             raise
         return respond(replay)  # the first request was valid then: answer as it was answered
-    require(principal, "case.register", Scope(district=valid.district.code, hall=valid.hall.prefix))
+    require(principal, "case.register", Scope(district=valid.district.code, hall=valid.hall.code))
     origin = Origin(actor=principal.actor, actor_detail=principal.actor_detail, trace_context=tracing.current())
     pending = PendingRegistration(valid=valid, origin=origin, now=now, claim=claim)
     try:

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from shared import tracing
 from shared.auth.http import API_KEY, PUBLIC
 from shared.clock import SHANGHAI
+from shared.districts import DistrictPack
 from services.intake import store
 from services.intake.api.deps import CatalogueDep, IdempotencyKey, RuntimeDep
 from services.intake.commands import ApplicantIn, CaseCreate, Origin
-from services.intake.domain.districts import District
 from services.intake.domain.errors import InvalidInput
 from services.intake.domain.registration import validate_registration
 from services.intake.open311 import catalogue, requests
@@ -69,7 +69,7 @@ def _invalid(problems: list[tuple[str, str, str]]) -> Open311Error:
     return Open311Error(400, *(f"{_FIELDS.get(field, field)}: {en} ({zh})" for field, en, zh in problems))
 
 
-async def _requests(runtime: RuntimeDep, district: District, **filters: Any) -> list[dict[str, Any]]:
+async def _requests(runtime: RuntimeDep, district: DistrictPack, **filters: Any) -> list[dict[str, Any]]:
     root = runtime.settings.districts_dir
     async with runtime.sessions() as session:
         cases = await store.open311_cases(session, district=district.code, limit=MAX_REQUESTS, **filters)
@@ -193,7 +193,7 @@ def _location(form: dict[str, str]) -> dict[str, Any]:
     return location
 
 
-def _attributes(form: dict[str, str], district: District) -> dict[str, str]:
+def _attributes(form: dict[str, str], district: DistrictPack) -> dict[str, str]:
     given = {name[len("attribute["):-1]: value for name, value in form.items()
              if name.startswith("attribute[") and name.endswith("]") and value}
     known = {attribute["code"] for attribute in catalogue.attributes(district)}
@@ -258,7 +258,7 @@ async def create_request(fmt: str, request: Request, runtime: RuntimeDep, distri
             name = (form.get("last_name") or "") + (form.get("first_name") or "")
         try:
             case_in = CaseCreate(
-                hall=hall.prefix, channel="open311", problem_kind=kind.code,
+                hall=hall.code, channel="open311", problem_kind=kind.code,
                 matter_code=attributes.get(catalogue.MATTER), description=form.get("description"), forward=False,
                 applicant=ApplicantIn(kind="person", name=name or None, phone=form.get("phone") or None,
                                       email=form.get("email") or None),

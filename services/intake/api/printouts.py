@@ -16,7 +16,7 @@ from services.intake import store
 from services.intake.api.deps import CasePrinter, CatalogueDep, RuntimeDep, SettingsDep, require_case
 from services.intake.api.errors import case_not_found
 from services.intake.domain.batch import item_reference
-from services.intake.domain.districts import DistrictCatalogue
+from services.intake.domain.districts import DistrictCatalogue, problem_kind_of
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState
 from services.intake.domain.missing_items import MissingItem, MissingItemState
 from services.intake.domain.one_time_notice import build_one_time_notice
@@ -70,7 +70,7 @@ async def tracking_card(case_id: str, runtime: RuntimeDep, settings: SettingsDep
     async with runtime.sessions() as session:
         case, hall, district = await _case_and_hall(catalogue, session, case_id, principal)
         items = await store.batch_items(session, case_id=case.id)
-    kind = district.problem_kind(case.problem_kind)
+    kind = problem_kind_of(district, case.problem_kind)
     registered = local_time(stored_utc(case.created_at))
     rows = [
         ("申请人", case.applicant_masked["name"]),

@@ -5,23 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.clock import local_date
+from shared.districts import DistrictPack
+from shared.districts.schema import ComplexityTier, Hall
 from services.intake.commands import CaseCreate
 from services.intake.domain.applicant import Applicant, validate_applicant
 from services.intake.domain.batch import BatchItem, open_batch_items
 from services.intake.domain.case_number import case_number_for
-from services.intake.domain.districts import (
-    Classification,
-    ComplexityTier,
-    District,
-    DistrictCatalogue,
-    Hall,
-    classify_case,
-)
+from services.intake.domain.districts import Classification, DistrictCatalogue, classify_case
 from services.intake.domain.errors import FieldProblem, InvalidInput
 from services.intake.domain.text import validate_description
 
 
-def _default_tier(district: District) -> ComplexityTier:
+def _default_tier(district: DistrictPack) -> ComplexityTier:
     tiers = district.complexity_tiers
     return ComplexityTier.general if ComplexityTier.general in tiers else tiers[0]
 
@@ -40,7 +35,7 @@ class ValidRegistration:
 
     case_in: CaseCreate
     hall: Hall
-    district: District
+    district: DistrictPack
     applicant: Applicant
     description: str
     items: tuple[BatchItem, ...]
@@ -76,4 +71,4 @@ def validate_registration(*, catalogue: DistrictCatalogue, case_in: CaseCreate, 
 
 
 def case_number(valid: ValidRegistration, *, sequence: int, now: datetime) -> str:
-    return str(case_number_for(hall_prefix=valid.hall.prefix, registered_at=now, sequence=sequence))
+    return str(case_number_for(hall_prefix=valid.hall.code, registered_at=now, sequence=sequence))

@@ -12,18 +12,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from shared.districts import load_packs
-from services.intake.domain.districts import Channel, District, DistrictCatalogue, Hall, ProblemKind
+from shared.districts import DistrictPack, load_packs
+from shared.districts.schema import Channel, Hall, ProblemKind
+from services.intake.domain.districts import DistrictCatalogue
 from services.intake.open311.formats import Open311Error
 
 HALL, MATTER = "hall", "matter"
 
 
-def served(catalogue: DistrictCatalogue) -> list[District]:
+def served(catalogue: DistrictCatalogue) -> list[DistrictPack]:
     return [district for district in catalogue.districts if Channel.open311 in district.channels]
 
 
-def jurisdiction(catalogue: DistrictCatalogue, jurisdiction_id: str | None) -> District:
+def jurisdiction(catalogue: DistrictCatalogue, jurisdiction_id: str | None) -> DistrictPack:
     """The district asked for; it may be left out only while a single district is served."""
     districts = served(catalogue)
     if not jurisdiction_id:
@@ -38,25 +39,24 @@ def jurisdiction(catalogue: DistrictCatalogue, jurisdiction_id: str | None) -> D
                        + ", ".join(d.code for d in districts) + f" (不受理辖区 {jurisdiction_id!r})")
 
 
-def service(district: District, service_code: str) -> ProblemKind:
-    for kind in district.problem_kinds:
-        if kind.code == service_code:
-            return kind
+def service(district: DistrictPack, service_code: str) -> ProblemKind:
+    if (kind := district.kind(service_code)) is not None:
+        return kind
     raise Open311Error(400, f"service_code {service_code!r} is not a service of {district.code}; one of "
                        + ", ".join(k.code for k in district.problem_kinds) + f" (服务代码 {service_code!r} 不存在)")
 
 
-def service_entry(district: District, kind: ProblemKind) -> dict[str, Any]:
+def service_entry(district: DistrictPack, kind: ProblemKind) -> dict[str, Any]:
     return {"service_code": kind.code, "service_name": kind.name_zh, "description": kind.name_en, "metadata": True,
             "type": "realtime", "keywords": None, "group": district.name_zh}
 
 
-def attributes(district: District) -> list[dict[str, Any]]:
+def attributes(district: DistrictPack) -> list[dict[str, Any]]:
     hall = {
         "variable": True, "code": HALL, "datatype": "singlevaluelist", "required": len(district.halls) > 1,
         "datatype_description": None, "order": 1,
         "description": "受理大厅: the service hall that handles the case and where the applicant comes back",
-        "values": [{"key": h.prefix, "name": h.name_zh} for h in district.halls],
+        "values": [{"key": h.code, "name": h.name_zh} for h in district.halls],
     }
     matter: dict[str, Any] = {
         "variable": True, "code": MATTER, "required": False, "datatype_description": None, "order": 2,
@@ -70,17 +70,17 @@ def attributes(district: District) -> list[dict[str, Any]]:
     return [hall, matter]
 
 
-def chosen_hall(district: District, value: str | None) -> Hall:
+def chosen_hall(district: DistrictPack, value: str | None) -> Hall:
     if value is None:
         if len(district.halls) == 1:
             return district.halls[0]
-        raise Open311Error(400, f"attribute[{HALL}] is required: one of " + ", ".join(h.prefix for h in district.halls)
+        raise Open311Error(400, f"attribute[{HALL}] is required: one of " + ", ".join(h.code for h in district.halls)
                            + " (请选择受理大厅)")
     for hall in district.halls:
-        if hall.prefix == value:
+        if hall.code == value:
             return hall
     raise Open311Error(400, f"attribute[{HALL}] {value!r} is not a hall of {district.code}; one of "
-                       + ", ".join(h.prefix for h in district.halls) + f" (大厅 {value!r} 不存在)")
+                       + ", ".join(h.code for h in district.halls) + f" (大厅 {value!r} 不存在)")
 
 
 @lru_cache(maxsize=4)

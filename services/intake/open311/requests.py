@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from shared.clock import local_time, stored_utc
+from shared.districts import DistrictPack
 from shared.masking import mask_text
 from services.intake import store
-from services.intake.domain.districts import District
 from services.intake.domain.lifecycle import CaseState
 from services.intake.open311 import catalogue
 
@@ -27,7 +27,7 @@ def _datetime(value: datetime | None) -> str | None:
     return local_time(stored_utc(value)).isoformat(timespec="seconds")
 
 
-def request_entry(root: Path, district: District, case: store.Case, lead: str | None) -> dict[str, Any]:
+def request_entry(root: Path, district: DistrictPack, case: store.Case, lead: str | None) -> dict[str, Any]:
     kinds = {kind.code: kind.name_zh for kind in district.problem_kinds}
     closed = CaseState(case.state) in CLOSED_STATES
     return {

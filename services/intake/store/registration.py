@@ -57,7 +57,7 @@ def case_write(
     # Plain rows, not table instances (~60 % of this function's cost); `take_step` reads and moves
     # the case through attributes, so the row sits behind a namespace until it is returned.
     case = SimpleNamespace(**row_values(
-        store.Case, id=case_id, case_number=number, district=valid.district.code, hall=valid.hall.prefix,
+        store.Case, id=case_id, case_number=number, district=valid.district.code, hall=valid.hall.code,
         channel=classification.channel,
         problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
@@ -108,7 +108,7 @@ async def register_case(
     """Validate, number and store a case in the unit's own transaction, staging its events."""
     valid = validate_registration(catalogue=catalogue, case_in=case_in, now=now)
     connection = await unit.session.connection()
-    sequence = await store.next_sequence(connection, hall=valid.hall.prefix, day=local_date(now))
+    sequence = await store.next_sequence(connection, hall=valid.hall.code, day=local_date(now))
     write = case_write(valid, origin=origin, number=case_number(valid, sequence=sequence, now=now),
                        now=now, service=unit.service, keyring=keyring)
     case = store.Case(**write.case)  # in the session: the caller may act on it in the same unit

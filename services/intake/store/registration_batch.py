@@ -54,7 +54,7 @@ def _take_numbers(connection: Connection, members: Sequence[PendingRegistration]
     """Case numbers in queue order, one counter update per hall and local day."""
     by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
     for index, member in enumerate(members):
-        by_day[member.valid.hall.prefix, local_date(member.now)].append(index)
+        by_day[member.valid.hall.code, local_date(member.now)].append(index)
     numbers = [""] * len(members)
     for (hall, day), indexes in by_day.items():
         first = store.take_sequence(connection, hall=hall, day=day, count=len(indexes))

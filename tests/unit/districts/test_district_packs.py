@@ -72,6 +72,19 @@ def test_district_codes_take_hyphens_but_not_capitals(packs: Path) -> None:
     assert any("district.yaml: code: String should match pattern" in p for p in problems_of(packs / "demo"))
 
 
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda d: d["problem_kinds"].append(dict(d["problem_kinds"][0])), "duplicate code 'missing_materials'"),
+    (lambda d: d["channels"].append("fax"), "channels[7]: Input should be"),
+    (lambda d: d["channels"].append("web"), "listed twice"),
+    (lambda d: d.update(green_channel={"enabled": False}), "the district's green channel is not enabled"),
+    (lambda d: d.update(surprise=True), "surprise: Extra inputs are not permitted"),
+    (lambda d: d["halls"][0].update(code="ft"), "halls[0].code: String should match pattern"),
+])
+def test_a_broken_district_file_is_refused_naming_the_problem(packs: Path, change, problem: str) -> None:
+    edit(packs / "demo" / "district.yaml", change)
+    assert any(problem in p for p in problems_of(packs / "demo")), problems_of(packs / "demo")
+
+
 def test_a_hall_code_of_two_districts_is_refused(packs: Path) -> None:
     edit(packs / "zhongshan" / "district.yaml", lambda d: d["halls"][0].update(code="FT"))
     with pytest.raises(PackInvalid, match='zhongshan: halls\\[0\\].code: "FT" is already a hall of demo'):

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.districts import load_packs
-from services.intake.domain.districts import Channel, classify_case, load_district_catalogue
+from shared.districts.schema import Channel
+from services.intake.domain.districts import classify_case, load_district_catalogue
 from services.notify.domain.config_files import load_notify_config
 from services.notify.domain.model import Audience, NotificationContext
 from services.notify.domain.planner import plan

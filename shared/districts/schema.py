@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 DISTRICT_CODE_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
 """District codes: lowercase letters, digits and single hyphens (``shenzhen-shahe``), at most 40."""
@@ -26,6 +26,18 @@ Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 HallCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,5}$")]  # the case-number prefix
 TierName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,19}$")]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+def _known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}") from None
+    return value
+
+
+TimezoneName = Annotated[str, AfterValidator(_known_timezone)]
+"""An IANA zone name (``Asia/Shanghai``) this machine's zone database knows: a district's local time."""
 
 
 class Frozen(BaseModel):
@@ -172,17 +184,8 @@ class Tier(Frozen):
 
 class OfficeHours(Frozen):
     opens: time
-    closes: time
-    timezone: str = "Asia/Shanghai"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}") from None
-        return value
+    closes: time = Field(description="a deadline ends at close of business on its day")
+    timezone: TimezoneName = "Asia/Shanghai"
 
     @model_validator(mode="after")
     def _opens_before_closes(self) -> OfficeHours:
@@ -249,7 +252,7 @@ class EventRule(Frozen):
 class QuietHours(Frozen):
     start: time
     end: time
-    timezone: str = "Asia/Shanghai"
+    timezone: TimezoneName = "Asia/Shanghai"
     channels: tuple[NotifyChannel, ...] = ("sms",)
     audiences: tuple[Audience, ...] = ("citizen",)
 

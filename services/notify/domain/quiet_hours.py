@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import field_validator
-
 from shared.clock import as_utc, require_aware
+from shared.districts.schema import TimezoneName
 
 from .model import Audience, ChannelName, Frozen
 
@@ -22,13 +21,7 @@ class QuietHours(Frozen):
     end: time
     channels: frozenset[ChannelName] = frozenset({ChannelName.sms})
     audiences: frozenset[Audience] = frozenset({Audience.citizen})
-    timezone: str = "Asia/Shanghai"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
-        return value
+    timezone: TimezoneName = "Asia/Shanghai"
 
     def applies_to(self, *, audience: Audience, channel: ChannelName) -> bool:
         return audience in self.audiences and channel in self.channels

@@ -3,11 +3,11 @@
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.districts import DistrictPack, load_packs
+from shared.districts import DistrictPack, load_packs, schema
 
 
 class UnknownTier(LookupError):
@@ -37,25 +37,8 @@ class Tier(_Frozen):
     label: str = Field(min_length=1)
 
 
-class OfficeHours(_Frozen):
-    opens: time
-    closes: time = Field(description="A deadline ends at close of business on its day")
-    timezone: str = "Asia/Shanghai"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except ZoneInfoNotFoundError:
-            raise ValueError(f"unknown timezone {value!r}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _opens_before_closes(self) -> "OfficeHours":
-        if self.opens >= self.closes:
-            raise ValueError(f"office hours open at {self.opens} but close at {self.closes}")
-        return self
+class OfficeHours(schema.OfficeHours):
+    """The pack's office hours (its zone checked there), with what the clock arithmetic reads off them."""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, time
 
 import pytest
+from pydantic import ValidationError
 
 from shared.districts import load_packs
 from services.notify.domain.config_files import NotifyConfig
@@ -75,3 +76,8 @@ def test_quiet_hours_within_one_day():
     lunch = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)  # 12:30 Shanghai
     assert quiet.release_time(lunch) == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
     assert not quiet.is_quiet(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+
+
+def test_quiet_hours_in_an_unknown_timezone_are_refused_naming_it():
+    with pytest.raises(ValidationError, match="unknown timezone 'Asia/Shangai'"):
+        QuietHours(start=time(21), end=time(8), timezone="Asia/Shangai")

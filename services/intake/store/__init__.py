@@ -1,8 +1,8 @@
 """Intake's store: its tables (`tables`), keyword-only queries (`queries`) and Core inserts of plain rows
-(`rows`), named here as `store.Case`, `store.get_case`, `store.insert_values`; and the write machinery beside them: the group commit
-(`group_commit`, `batch_writer`, `registration_batch`), Idempotency-Keys (`idempotency`), a case's lifecycle
-steps (`actions`), registration (`registration`), the sealed personal data (`personal_data`) and the case as
-its JSON body (`views`)."""
+(`rows`), named here as `store.Case`, `store.get_case`, `store.insert_values`; and the write machinery beside
+them: the group commit (`group_commit`, `batch_writer`, `registration_batch`), Idempotency-Keys
+(`idempotency`), a case's lifecycle steps (`actions`), registration (`registration`), the sealed personal
+data (`personal_data`) and the case as its JSON body (`views`)."""
 
 from services.intake.store.queries import (
     attachments,

@@ -52,7 +52,8 @@ def case_body(
 
 def _aware(row: SQLModel) -> dict[str, Any]:
     """The row's columns, its times in UTC with their zone (SQLite gives them back without one)."""
-    return {name: stored_utc(value) if isinstance(value, datetime) else value for name, value in row.model_dump().items()}
+    return {name: stored_utc(value) if isinstance(value, datetime) else value
+            for name, value in row.model_dump().items()}
 
 
 def _plain(rows: list[SQLModel]) -> list[dict[str, Any]]:

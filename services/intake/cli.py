@@ -7,7 +7,6 @@ import sys
 
 from shared import db, migrations
 from shared.runtime import Runtime
-from services.intake.config import district_catalogue
 from services.intake.open311 import keys
 from services.intake.open311.catalogue import served
 
@@ -40,7 +39,7 @@ def open311_key(runtime: Runtime, argv: list[str]) -> None:
     revoke.add_argument("--client", required=True)
     args = parser.parse_args(argv)
     if args.action == "add":
-        open_to = {d.code for d in served(district_catalogue(runtime.settings.districts_dir))}
+        open_to = {d.code for d in served(runtime.catalogue)}
         if unknown := [d for d in args.district if d not in open_to]:
             sys.exit(f"error: {', '.join(unknown)} not served by Open311 (its pack does not list the open311 "
                      f"channel); served: {', '.join(sorted(open_to)) or 'none'}")

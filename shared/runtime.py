@@ -57,10 +57,10 @@ class Runtime:
     routers: Sequence[APIRouter] = ()
     # Background loops (a timer sweep, a retry queue, checkpoints): each gets the runtime, runs until
     # cancelled at shutdown, and should catch and log its own errors so one bad pass does not end it.
-    background: Sequence[Callable[["Runtime"], Coroutine[Any, Any, None]]] = ()
+    background: Sequence[Callable[[Self], Coroutine[Any, Any, None]]] = ()
     # Run once after the migrations, before the bus and before the service reports ready (a first signing
     # key, seed data): an error stops the start.
-    on_start: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
+    on_start: Sequence[Callable[[Self], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
     # The service's domain errors, each answered as the problem (shared.problems) its function makes of it.
@@ -158,7 +158,7 @@ class Runtime:
         self.startup.done = True
         log.info("%s started on the bus at %s", self.name, self.kafka.bootstrap_servers)
 
-    async def start_parts(self) -> None:
+    async def start_parts(self: Self) -> None:
         """Migrate, prepare, wait for the broker, join it. A subclass starts its own parts after these,
         each with `stops_at_shutdown`."""
         self.startup.step = "migrating the database"

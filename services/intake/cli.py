@@ -7,6 +7,7 @@ import sys
 
 from shared import db, migrations
 from shared.runtime import Runtime
+from services.intake.app import IntakeRuntime
 from services.intake.open311 import keys
 from services.intake.open311.catalogue import served
 
@@ -27,7 +28,7 @@ async def _run(runtime: Runtime, args: argparse.Namespace) -> None:
         await runtime.engine.dispose()
 
 
-def open311_key(runtime: Runtime, argv: list[str]) -> None:
+def open311_key(runtime: IntakeRuntime, argv: list[str]) -> None:
     """`open311-key add|list|revoke`: Open311 clients' api keys on this intake's database."""
     parser = argparse.ArgumentParser(prog="python -m services.intake open311-key")
     actions = parser.add_subparsers(dest="action", required=True)

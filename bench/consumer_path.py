@@ -152,7 +152,8 @@ async def run(args: argparse.Namespace, work: Path) -> None:
         empty_migrations.mkdir()
         runtime = Runtime(
             settings=ServiceSettings(service_name=SERVICE, database_url=url),
-            kafka=kafka, migrations_dir=empty_migrations, consumers=[build_consumer()], topics=[OUTPUT],
+            kafka=kafka, migrations_dir=empty_migrations, topics=[OUTPUT],
+            subscribers=lambda _runtime: [build_consumer()],
         )
         if args.hold:
             print(f"pid {os.getpid()}: consuming in {args.hold:.0f} s", flush=True)

@@ -1,7 +1,8 @@
 """A service's runtime: database, migrations, bus, outbox relay and consumers, in one lifespan.
 
-Each service's `app.py` is its composition root: it builds a Runtime with its settings, consumers
-and routes, and hands `runtime.app()` to uvicorn. The lifespan starts the runtime beside the server,
+Each service's `app.py` is its composition root: it builds its runtime (a subclass of Runtime typed with the
+service's settings and its own built objects) with its routes and its `handlers.subscribers`, and hands
+`runtime.app()` to uvicorn (docs/architecture.md, "Wiring"). The lifespan starts the runtime beside the server,
 so `/healthz` answers while it migrates and joins the bus, and `/readyz` once it has (`shared.health`).
 """
 
@@ -13,7 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
@@ -49,15 +50,17 @@ class Runtime:
     settings: ServiceSettings
     kafka: KafkaSettings
     migrations_dir: Path
-    consumers: Sequence[Consumer] = ()
+    # The service's consumers, built from the runtime as built (its settings and own objects, which its
+    # subclass holds): `handlers.subscribers`.
+    subscribers: Callable[[Self], Sequence[Consumer]] = lambda _runtime: ()
     topics: Sequence[str] = ()
     routers: Sequence[APIRouter] = ()
     # Background loops (a timer sweep, a retry queue, checkpoints): each gets the runtime, runs until
     # cancelled at shutdown, and should catch and log its own errors so one bad pass does not end it.
-    background: Sequence[Callable[["Runtime"], Coroutine[Any, Any, None]]] = ()
+    background: Sequence[Callable[[Self], Coroutine[Any, Any, None]]] = ()
     # Run once after the migrations, before the bus and before the service reports ready (a first signing
     # key, seed data): an error stops the start.
-    on_start: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
+    on_start: Sequence[Callable[[Self], Awaitable[None]]] = ()
     title: str = ""
     description: str = ""
     # The service's domain errors, each answered as the problem (shared.problems) its function makes of it.
@@ -74,6 +77,7 @@ class Runtime:
     broker: KafkaBroker = field(init=False)
     producer: AIOKafkaProducer = field(init=False)
     relay: OutboxRelay = field(init=False)
+    consumers: Sequence[Consumer] = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     # What `start` has started, each with its stop; `stop` runs them last first, so a start cut short
     # (a SIGTERM during it, a failure) stops just what it had started.
@@ -86,6 +90,7 @@ class Runtime:
         self.sessions = db.session_factory(self.engine)
         tracing.configure(name)  # off unless OTEL_* settings name an exporter (docs/tracing.md)
         self.broker = bus.create_broker(self.kafka, service=name, registry=REGISTRY)
+        self.consumers = self.subscribers(self)
         for consumer in self.consumers:
             self._subscribe(consumer)
 
@@ -153,7 +158,7 @@ class Runtime:
         self.startup.done = True
         log.info("%s started on the bus at %s", self.name, self.kafka.bootstrap_servers)
 
-    async def start_parts(self) -> None:
+    async def start_parts(self: Self) -> None:
         """Migrate, prepare, wait for the broker, join it. A subclass starts its own parts after these,
         each with `stops_at_shutdown`."""
         self.startup.step = "migrating the database"

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,6 +11,9 @@ from shared.envelope import Envelope
 from shared.topics import EVENT_STREAMS
 from services.audit.store import audit_log, read_model
 from services.audit.store.audit_log import IncomingEvent, Signer
+
+if TYPE_CHECKING:
+    from services.audit.app import AuditRuntime
 
 
 async def append_and_apply(session: AsyncSession, fresh: Sequence[tuple[Envelope, Any]], *, signer: Signer) -> None:
@@ -33,7 +36,12 @@ async def append_and_apply(session: AsyncSession, fresh: Sequence[tuple[Envelope
     await read_model.apply_to_cases(session, [envelope for envelope, _record in fresh if str(envelope.id) in appended])
 
 
-def build_consumer(signer: Signer) -> Consumer:
+def subscribers(runtime: "AuditRuntime") -> list[Consumer]:
+    """Audit's one consumer group, signing with the runtime's signer."""
+    return [log_consumer(runtime.signer)]
+
+
+def log_consumer(signer: Signer) -> Consumer:
     """The audit consumer group; `signer` signs a checkpoint every N entries of a chain, inline."""
     # The log keeps each event id once (a unique index, checked by append_events): no applied-id table.
     consumer = Consumer("audit", topics=EVENT_STREAMS, own_dedupe=True)

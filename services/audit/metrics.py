@@ -10,12 +10,11 @@ from prometheus_client import Gauge
 from shared.clock import local_time
 from services.audit.domain.assessment import assess_tallies
 from services.audit.domain.filters import CaseFilter
-from services.audit.domain.policy import policy_at
 from services.audit.domain.statistics import Dimension, Period, Tally, period_label
 from services.audit.store import reports
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from services.audit.app import AuditRuntime
 
 log = logging.getLogger(__name__)
 LABELS = ["dimension", "value", "month"]
@@ -36,7 +35,7 @@ def _publish(dimension: Dimension, value: str, month: str, tally: Tally) -> None
             RATES.labels(dimension, value, month, name).set(percent)
 
 
-async def refresh_gauges(runtime: "Runtime", *, now: datetime) -> None:
+async def refresh_gauges(runtime: "AuditRuntime", *, now: datetime) -> None:
     local = local_time(now, field="now")
     month = period_label(now, Period.MONTH)
     this_month = CaseFilter(received_from=local.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
@@ -47,16 +46,16 @@ async def refresh_gauges(runtime: "Runtime", *, now: datetime) -> None:
                 if value is not None:
                     _publish(dimension, value, month, tally)
             if dimension is Dimension.DEPARTMENT:
-                for line in assess_tallies(tallies, policy=policy_at(runtime.settings.policy_path).assessment):
+                for line in assess_tallies(tallies, policy=runtime.policy.assessment):
                     SCORE.labels(line.department, month).set(float(line.score))
                     DEDUCTION.labels(line.department, month).set(float(line.deduction))
 
 
-async def publish_assessment_gauges(runtime: "Runtime") -> None:
+async def publish_assessment_gauges(runtime: "AuditRuntime") -> None:
     """Runtime background loop: one pass now, then every `metrics_interval_s`; a failed pass is logged."""
     while True:
         try:
             await refresh_gauges(runtime, now=datetime.now(UTC))
         except Exception:  # the next pass may succeed (database back)
             log.exception("assessment gauges not refreshed")
-        await asyncio.sleep(runtime.settings.metrics_interval_s)  # type: ignore[attr-defined]  # Runtime types settings as the shared base
+        await asyncio.sleep(runtime.settings.metrics_interval_s)

@@ -2,25 +2,32 @@
 → HTTP app."""
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.personal_data import get_keyring
+from shared.personal_data import Keyring, get_keyring
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
+from services.intake import handlers
 from services.intake.api import routers
 from services.intake.api.errors import DOMAIN_ERRORS
-from services.intake.config import IntakeSettings, get_settings
-from services.intake.handlers import consumer
+from services.intake.config import IntakeSettings, district_catalogue, get_settings
+from services.intake.domain.districts import DistrictCatalogue
 from services.intake.metrics import publish_intake_gauges
 from services.intake.store.personal_data import CASE_TABLE
 from services.intake.store.registration_batch import RegistrationCommit
 from services.intake.workers import prune_idempotency_and_deliveries
 
 
+@dataclass(kw_only=True)
 class IntakeRuntime(Runtime):
-    """The shared runtime, with the group commit that writes the window's registrations."""
+    """The runtime with what intake's handlers and routes share: its part of the district packs, the keyring, and
+    the group commit that writes the window's registrations (made at the start: it needs the relay)."""
 
-    registrations: RegistrationCommit
+    settings: IntakeSettings
+    catalogue: DistrictCatalogue
+    keyring: Keyring
+    registrations: RegistrationCommit = field(init=False)
 
     async def start_parts(self) -> None:
         await super().start_parts()
@@ -39,14 +46,15 @@ def drop_access_log() -> None:
     access.setLevel(max(access.getEffectiveLevel(), logging.WARNING))
 
 
-def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings | None = None) -> Runtime:
+def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings | None = None) -> IntakeRuntime:
     """The intake process; tests pass their own settings instead of the environment's."""
     settings = settings or get_settings()
     return IntakeRuntime(
         settings=settings,
+        catalogue=district_catalogue(settings.districts_dir),
         kafka=kafka or get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        consumers=[consumer],
+        subscribers=handlers.subscribers,
         routers=routers,
         background=[prune_idempotency_and_deliveries, publish_intake_gauges],
         keyring=get_keyring(environment=settings.environment),

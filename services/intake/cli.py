@@ -7,7 +7,7 @@ import sys
 
 from shared import db, migrations
 from shared.runtime import Runtime
-from services.intake.config import district_catalogue
+from services.intake.app import IntakeRuntime
 from services.intake.open311 import keys
 from services.intake.open311.catalogue import served
 
@@ -28,7 +28,7 @@ async def _run(runtime: Runtime, args: argparse.Namespace) -> None:
         await runtime.engine.dispose()
 
 
-def open311_key(runtime: Runtime, argv: list[str]) -> None:
+def open311_key(runtime: IntakeRuntime, argv: list[str]) -> None:
     """`open311-key add|list|revoke`: Open311 clients' api keys on this intake's database."""
     parser = argparse.ArgumentParser(prog="python -m services.intake open311-key")
     actions = parser.add_subparsers(dest="action", required=True)
@@ -40,7 +40,7 @@ def open311_key(runtime: Runtime, argv: list[str]) -> None:
     revoke.add_argument("--client", required=True)
     args = parser.parse_args(argv)
     if args.action == "add":
-        open_to = {d.code for d in served(district_catalogue(runtime.settings.districts_dir))}
+        open_to = {d.code for d in served(runtime.catalogue)}
         if unknown := [d for d in args.district if d not in open_to]:
             sys.exit(f"error: {', '.join(unknown)} not served by Open311 (its pack does not list the open311 "
                      f"channel); served: {', '.join(sorted(open_to)) or 'none'}")

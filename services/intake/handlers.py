@@ -10,6 +10,8 @@ batch's work orders, one query each, instead of two lookups per event; new work 
 as plain rows, in one statement per batch.
 """
 
+from typing import TYPE_CHECKING
+
 from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, plain_row
 from shared.envelope import Envelope
@@ -27,7 +29,9 @@ from services.intake.commands import ActionIn
 from services.intake.domain.lifecycle import ActionKind
 from services.intake.store.actions import act_on_case
 
-consumer = Consumer("intake", topics=[WORKORDER_EVENTS, SLA_EVENTS])
+if TYPE_CHECKING:
+    from services.intake.app import IntakeRuntime
+
 KNOWN_CASES = "intake.known_cases"  # session.info: (case ids asked, those intake holds) in this transaction
 WORK_ORDERS = "intake.work_orders"  # session.info: this transaction's work orders by id, None if unknown
 _WORK_ORDER_EVENTS = {WorkOrderDispatched.type, WorkOrderReplied.type, WorkOrderReturned.type,
@@ -56,7 +60,6 @@ async def _work_order(unit: Unit, work_order_id: str) -> store.CaseWorkOrder | N
     return known[work_order_id]
 
 
-@consumer.on(WorkOrderDispatched)
 async def on_work_order_dispatched_list_it_on_the_case(
     event: WorkOrderDispatched, envelope: Envelope, unit: Unit
 ) -> None:
@@ -81,22 +84,18 @@ async def _mark_work_order(unit: Unit, work_order_id: str, state: str) -> None:
         row.state = state
 
 
-@consumer.on(WorkOrderReplied)
 async def on_work_order_replied_mark_it_replied(event: WorkOrderReplied, envelope: Envelope, unit: Unit) -> None:
     await _mark_work_order(unit, event.work_order_id, "replied")
 
 
-@consumer.on(WorkOrderReturned)
 async def on_work_order_returned_mark_it_returned(event: WorkOrderReturned, envelope: Envelope, unit: Unit) -> None:
     await _mark_work_order(unit, event.work_order_id, "returned")
 
 
-@consumer.on(WorkOrderCancelled)
 async def on_work_order_cancelled_mark_it_cancelled(event: WorkOrderCancelled, envelope: Envelope, unit: Unit) -> None:
     await _mark_work_order(unit, event.work_order_id, "cancelled")
 
 
-@consumer.on(CaseReplyComposed)
 async def on_case_reply_composed_reply_to_the_citizen(
     event: CaseReplyComposed, envelope: Envelope, unit: Unit
 ) -> None:
@@ -112,7 +111,6 @@ async def on_case_reply_composed_reply_to_the_citizen(
                       now=envelope.occurred_at, actor_detail=envelope.actor_detail if composed_by else None)
 
 
-@consumer.on(CardIssued)
 async def on_card_issued_show_it_on_the_case(event: CardIssued, envelope: Envelope, unit: Unit) -> None:
     if not await _holds_case(unit, envelope.case_id):
         return
@@ -122,3 +120,15 @@ async def on_card_issued_show_it_on_the_case(event: CardIssued, envelope: Envelo
             subject=event.subject, department=event.department, reason=event.reason,
             issued_at=envelope.occurred_at,
         ))
+
+
+def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:
+    """Intake's consumer group; its handlers need nothing of the runtime beyond the unit they are given."""
+    consumer = Consumer("intake", topics=[WORKORDER_EVENTS, SLA_EVENTS])
+    consumer.on(WorkOrderDispatched)(on_work_order_dispatched_list_it_on_the_case)
+    consumer.on(WorkOrderReplied)(on_work_order_replied_mark_it_replied)
+    consumer.on(WorkOrderReturned)(on_work_order_returned_mark_it_returned)
+    consumer.on(WorkOrderCancelled)(on_work_order_cancelled_mark_it_cancelled)
+    consumer.on(CaseReplyComposed)(on_case_reply_composed_reply_to_the_citizen)
+    consumer.on(CardIssued)(on_card_issued_show_it_on_the_case)
+    return [consumer]

@@ -18,7 +18,7 @@ from services.intake.domain.lifecycle import CaseState
 from services.intake.store import Case, CaseWorkOrder
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from services.intake.app import IntakeRuntime
 
 STUCK = Gauge(
     "bancheng_intake_stuck_cases",
@@ -27,8 +27,8 @@ STUCK = Gauge(
 )
 
 
-async def refresh_gauges(runtime: "Runtime") -> None:
-    before = datetime.now(UTC) - timedelta(seconds=runtime.settings.stuck_after_s)  # type: ignore[attr-defined]  # Runtime types settings as the shared base
+async def refresh_gauges(runtime: "IntakeRuntime") -> None:
+    before = datetime.now(UTC) - timedelta(seconds=runtime.settings.stuck_after_s)
     served = exists().where(CaseWorkOrder.case_id == Case.id)
     async with runtime.sessions() as session:
         rows = (await session.exec(

@@ -19,6 +19,7 @@ Queueing is store/delivery_queue.py's.
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event as sa_event
 
@@ -37,6 +38,9 @@ from services.notify.store.delivery_queue import queue_requests
 from services.notify.store.personal_data import CONTACT_FIELDS, contact_context
 from services.notify.store.planning import Planned, plan_trigger, request_new
 
+if TYPE_CHECKING:
+    from services.notify.app import NotifyRuntime
+
 PLANNED_EVENTS = (
     case.CaseRegistered, case.CaseAccepted, case.CaseForwarded, case.CaseReplied, case.CallbackRecorded,
     case.CaseArchived, workorder.WorkOrderDispatched, workorder.WorkOrderReturned, workorder.WorkOrderEscalated,
@@ -45,7 +49,17 @@ PLANNED_EVENTS = (
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
 
 
-def build_planner(config: NotifyConfig, keyring: Keyring) -> Consumer:
+def subscribers(runtime: "NotifyRuntime") -> list[Consumer]:
+    """The planner (unless the runtime plans nothing: a channel-worker process) and a worker per channel the
+    runtime runs, waking its dispatcher."""
+    workers = [channel_worker(channel.value, keyring=runtime.keyring, on_queued=runtime.dispatcher.wake)
+               for channel in sorted(runtime.channels)]
+    if runtime.config is None:
+        return workers
+    return [planner(runtime.config, runtime.keyring), *workers]
+
+
+def planner(config: NotifyConfig, keyring: Keyring) -> Consumer:
     """The planner's consumer group, planning by `config`'s rules and templates, sealing with `keyring`."""
     consumer = Consumer("notify", topics=[CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS, CASE_CONTACTS])
 

@@ -1,21 +1,36 @@
-"""Routing's composition root: settings → runtime (bus, database, consumers) → HTTP app."""
+"""Routing's composition root: settings → catalogues and suggestions → runtime (bus, database, consumers) → HTTP app."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
-from services.routing import api
+from services.routing import api, handlers
 from services.routing.config import RoutingSettings, get_settings
-from services.routing.handlers import subscribers
 from services.routing.metrics import publish_routing_gauges
+from services.routing.store.catalogues import Catalogues
+from services.routing.store.suggestions import Suggestions
 
 
-def build_runtime(settings: RoutingSettings | None = None) -> Runtime:
-    return Runtime(
-        settings=settings or get_settings(),
+@dataclass(kw_only=True)
+class RoutingRuntime(Runtime):
+    """The runtime with what routing's handlers and routes share: the catalogues in force (compiled per version)
+    and the similar-case index."""
+
+    settings: RoutingSettings
+    catalogues: Catalogues
+    suggestions: Suggestions
+
+
+def build_runtime(settings: RoutingSettings | None = None) -> RoutingRuntime:
+    settings = settings or get_settings()
+    return RoutingRuntime(
+        settings=settings,
+        catalogues=Catalogues(settings.districts_dir),  # a bad district pack stops the start, naming the fault
+        suggestions=Suggestions(),
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        consumers=subscribers(),
+        subscribers=handlers.subscribers,
         routers=api.routers(),
         background=[publish_routing_gauges],
         title="Bancheng routing (转办)",

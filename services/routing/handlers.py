@@ -10,6 +10,9 @@
   (退单时限) counts the days sla's deadlines count.
 """
 
+from functools import partial
+from typing import TYPE_CHECKING
+
 from shared.auth.bus import CommandRefused, command_sender, require_command
 from shared.auth.policy import Scope
 from shared.consuming import Consumer, Unit
@@ -27,12 +30,17 @@ from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS, SLA_EVENTS
 from services.routing import store
 from services.routing.store import actions
 from services.routing.store.calendar import store_overrides
+from services.routing.store.catalogues import Catalogues
 from services.routing.store.dispatching import route_forwarded_case
 
+if TYPE_CHECKING:
+    from services.routing.app import RoutingRuntime
 
-async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope: Envelope, unit: Unit) -> None:
+
+async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope: Envelope, unit: Unit, *,
+                                                 catalogues: Catalogues) -> None:
     await route_forwarded_case(unit, event=event, case_id=envelope.case_id, district=envelope.district,
-                               hall=envelope.hall)
+                               hall=envelope.hall, catalogues=catalogues)
 
 
 async def on_case_withdrawn_or_merged_cancel_open_work_orders(event: CaseWithdrawn | CaseMerged, envelope: Envelope,
@@ -70,10 +78,11 @@ async def on_reply_command_reply_to_work_order(event: ReplyToWorkOrder, envelope
                         actor=actor)
 
 
-async def on_return_command_return_and_reroute(event: ReturnWorkOrder, envelope: Envelope, unit: Unit) -> None:
+async def on_return_command_return_and_reroute(event: ReturnWorkOrder, envelope: Envelope, unit: Unit, *,
+                                               catalogues: Catalogues) -> None:
     actor = await sender(unit, department=event.department, work_order_id=event.work_order_id)
     await actions.return_order(unit, work_order_id=event.work_order_id, department=event.department,
-                               reason=event.reason, note=event.note, actor=actor)
+                               reason=event.reason, note=event.note, actor=actor, catalogues=catalogues)
 
 
 async def on_extension_command_ask_a_supervisor(event: RequestExtension, envelope: Envelope, unit: Unit) -> None:
@@ -94,17 +103,18 @@ async def on_working_day_overrides_changed_count_with_them(event: WorkingDayOver
     await store_overrides(unit.session, event, announced_at=envelope.occurred_at)
 
 
-def subscribers() -> list[Consumer]:
-    """Routing's consumer groups, each with its handlers."""
+def subscribers(runtime: "RoutingRuntime") -> list[Consumer]:
+    """Routing's consumer groups, each with its handlers; those that route count with the runtime's catalogues."""
+    catalogues = runtime.catalogues
     cases = Consumer("routing", topics=[CASE_EVENTS])
     commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
     calendar = Consumer("routing-calendar", topics=[SLA_EVENTS])
-    cases.on(CaseForwarded)(on_case_forwarded_dispatch_work_orders)
+    cases.on(CaseForwarded)(partial(on_case_forwarded_dispatch_work_orders, catalogues=catalogues))
     cases.on(CaseMerged)(on_case_withdrawn_or_merged_cancel_open_work_orders)
     cases.on(CaseWithdrawn)(on_case_withdrawn_or_merged_cancel_open_work_orders)
     commands.on(SignForWorkOrder)(on_sign_for_command_sign_for_work_order)
     commands.on(ReplyToWorkOrder)(on_reply_command_reply_to_work_order)
-    commands.on(ReturnWorkOrder)(on_return_command_return_and_reroute)
+    commands.on(ReturnWorkOrder)(partial(on_return_command_return_and_reroute, catalogues=catalogues))
     commands.on(RequestExtension)(on_extension_command_ask_a_supervisor)
     commands.on(ComposeCaseReply)(on_compose_command_reply_to_the_case)
     calendar.on(WorkingDayOverridesChanged)(on_working_day_overrides_changed_count_with_them)

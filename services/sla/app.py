@@ -1,11 +1,10 @@
 """The SLA service's composition root: settings → rules and clock → runtime (bus, database, consumers,
 the deadline sweeper) → HTTP app. The test clock route exists only when environment=test."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from shared.consuming import Consumer, Unit
+from shared.consuming import Unit
 from shared.runtime import Runtime
 from shared.settings import get_kafka_settings
 from services.sla import api, handlers
@@ -24,11 +23,6 @@ class SlaRuntime(Runtime):
     settings: SlaSettings
     rules: Rules
     clock: Clock
-    consumers: Sequence[Consumer] = field(init=False, default=())  # built in __post_init__, with the runtime
-
-    def __post_init__(self) -> None:
-        self.consumers = [handlers.subscribers(self)]
-        super().__post_init__()
 
 
 async def announce_calendar(runtime: SlaRuntime) -> None:
@@ -47,6 +41,7 @@ def build_runtime(settings: SlaSettings | None = None) -> SlaRuntime:
         clock=Clock(offset_s=settings.clock_offset_s, movable=settings.environment == "test"),
         kafka=get_kafka_settings(),
         migrations_dir=Path(__file__).parent / "migrations",
+        subscribers=handlers.subscribers,
         routers=api.routers(settings),
         background=[sweep_deadlines, publish_sla_gauges],
         on_start=[announce_calendar],

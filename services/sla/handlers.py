@@ -222,13 +222,13 @@ HANDLERS: list[tuple[tuple[type, ...], Callable[..., Awaitable[None]]]] = [
 ]
 
 
-def subscribers(runtime: "SlaRuntime") -> Consumer:
+def subscribers(runtime: "SlaRuntime") -> list[Consumer]:
     """sla's consumer group: each handler given the rules the runtime holds when the event arrives."""
     consumer = Consumer("sla", topics=[CASE_EVENTS, WORKORDER_EVENTS])
     for event_classes, handler in HANDLERS:
         for event_class in event_classes:
             consumer.on(event_class)(_with_rules(handler, runtime))
-    return consumer
+    return [consumer]
 
 
 def _with_rules(handler: Callable[..., Awaitable[None]], runtime: "SlaRuntime") -> Callable[..., Awaitable[None]]:

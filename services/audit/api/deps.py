@@ -1,18 +1,21 @@
 """What audit's routes depend on: typed `Annotated` aliases, and the case filter every search and report reads."""
 
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Query, Request
 
 from shared.auth.http import Authorize, forbidden
 from shared.auth.policy import bounds
 from shared.auth.principal import Principal
-from shared.health import RuntimeDep
+from shared.health import get_runtime
 from shared.problems import FieldError, ProblemError, invalid
 from services.audit.config import AuditSettings
 from services.audit.domain.filters import CaseFilter, FieldProblem, InvalidFilterError, parse_case_filter
 from services.audit.domain.fulltext import EmptyQueryError
-from services.audit.domain.policy import AuditPolicy, policy_at
+from services.audit.domain.policy import AuditPolicy
+
+if TYPE_CHECKING:
+    from services.audit.app import AuditRuntime
 
 __all__ = ["PAGING", "PolicyDep", "ReportReader", "RuntimeDep", "SearchLimit", "SettingsDep", "bad_request",
            "case_filter", "run_query"]
@@ -20,18 +23,20 @@ __all__ = ["PAGING", "PolicyDep", "ReportReader", "RuntimeDep", "SearchLimit", "
 PAGING = frozenset({"limit", "offset"})
 SearchLimit = Annotated[int, Query(ge=1, le=500)]
 ReportReader = Annotated[Principal, Authorize("report.read")]
+RuntimeDep = Annotated["AuditRuntime", Depends(get_runtime)]
 
 
 async def get_settings(runtime: RuntimeDep) -> AuditSettings:
     """The settings the runtime was built with."""
-    return cast(AuditSettings, runtime.settings)
+    return runtime.settings
 
 
 SettingsDep = Annotated[AuditSettings, Depends(get_settings)]
 
 
-async def get_policy(settings: SettingsDep) -> AuditPolicy:
-    return policy_at(settings.policy_path)
+async def get_policy(runtime: RuntimeDep) -> AuditPolicy:
+    """The policy read when the runtime was built."""
+    return runtime.policy
 
 
 PolicyDep = Annotated[AuditPolicy, Depends(get_policy)]

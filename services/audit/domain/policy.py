@@ -4,7 +4,6 @@ and each district's assessment points from its district pack (`shared/districts`
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import yaml
@@ -81,9 +80,3 @@ def load_policy(path: Path = DEFAULT_POLICY_PATH, packs_dir: Path | None = None)
     except ValidationError as error:
         details = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in error.errors())
         raise PolicyError(f"{path}: {details}") from error
-
-
-@cache
-def policy_at(path: Path) -> AuditPolicy:
-    """`load_policy(path)` read once per path: the routes and the gauges read the file their settings name."""
-    return load_policy(path)

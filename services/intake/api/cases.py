@@ -31,7 +31,6 @@ from services.intake.api.deps import (
 from services.intake.api.errors import case_not_found
 from services.intake.api.models import CasePublic
 from services.intake.commands import ActionIn, CaseCreate, Origin
-from services.intake.config import district_catalogue
 from services.intake.domain.errors import InvalidInput
 from services.intake.domain.registration import validate_registration
 from services.intake.store.actions import act_on_case
@@ -65,8 +64,7 @@ async def register(request: Request, principal: Registrar) -> Response:
     # Keys are the caller's own: another principal's key never replays its answer.
     claim = claim_for(key=idempotency_key, scope=f"POST /cases by {principal.actor}", body=case_in)
     try:
-        valid = validate_registration(catalogue=district_catalogue(runtime.settings.districts_dir),
-                                      case_in=case_in, now=now)
+        valid = validate_registration(catalogue=runtime.catalogue, case_in=case_in, now=now)
     except InvalidInput:
         replay = await stored_answer(runtime, claim) if claim is not None else None
         if replay is None:

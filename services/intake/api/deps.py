@@ -15,7 +15,7 @@ from shared.consuming import Unit
 from shared.health import get_runtime
 from services.intake import store
 from services.intake.api.errors import case_not_found
-from services.intake.config import IntakeSettings, district_catalogue
+from services.intake.config import IntakeSettings
 from services.intake.domain.districts import DistrictCatalogue
 from services.intake.domain.ratelimit import SlidingWindow
 from services.intake.store.idempotency import Answer
@@ -34,8 +34,8 @@ async def get_runtime_settings(runtime: RuntimeDep) -> IntakeSettings:
 SettingsDep = Annotated[IntakeSettings, Depends(get_runtime_settings)]
 
 
-async def get_catalogue(settings: SettingsDep) -> DistrictCatalogue:
-    return district_catalogue(settings.districts_dir)
+async def get_catalogue(runtime: RuntimeDep) -> DistrictCatalogue:
+    return runtime.catalogue
 
 
 CatalogueDep = Annotated[DistrictCatalogue, Depends(get_catalogue)]

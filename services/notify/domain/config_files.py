@@ -4,7 +4,6 @@ the rules are checked against the templates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from shared.districts import PackInvalid, load_packs
@@ -30,9 +29,3 @@ def load_notify_config(data_dir: Path = DATA_DIR, packs_dir: Path | None = None)
         raise ConfigError(str(invalid)) from invalid
     rules = rule_book(packs, known_templates=templates.templates.keys())
     return NotifyConfig(templates=templates, rules=rules)
-
-
-@cache
-def config_at(data_dir: Path, packs_dir: Path | None) -> NotifyConfig:
-    """`load_notify_config` read once per pair of directories: the routes read what their settings name."""
-    return load_notify_config(data_dir, packs_dir)

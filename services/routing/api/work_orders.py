@@ -13,7 +13,7 @@ from shared.auth.policy import Scope, allows
 from shared.auth.principal import Principal
 from shared.consuming import Unit
 from services.routing import store
-from services.routing.api.deps import RuntimeDep
+from services.routing.api.deps import CataloguesDep, RuntimeDep
 from services.routing.api.errors import domain_errors, field_error
 from services.routing.api.models import (
     EscalationIn,
@@ -27,7 +27,6 @@ from services.routing.api.models import (
 )
 from services.routing.domain.work_order import WorkOrderState
 from services.routing.store import actions
-from services.routing.store.catalogues import get_catalogues
 
 router = APIRouter(tags=["work orders"])
 Reader = Annotated[Principal, Authorize("workorder.read")]
@@ -60,7 +59,8 @@ def own_department(principal: Principal) -> str:
 
 
 @router.get("/departments/{department}/work-orders", response_model=Page[WorkOrderPublic])
-async def department_inbox(department: str, runtime: RuntimeDep, principal: Reader, district: str | None = None,
+async def department_inbox(department: str, runtime: RuntimeDep, catalogues: CataloguesDep, principal: Reader,
+                           district: str | None = None,
                            state: Annotated[WorkOrderState | None, Query()] = None, offset: Offset = 0,
                            limit: Limit = 200) -> Page[WorkOrderPublic]:
     """A department's inbox, with orders escalated to it: its open orders oldest first by default, or one state's
@@ -69,7 +69,7 @@ async def department_inbox(department: str, runtime: RuntimeDep, principal: Read
     require(principal, "workorder.read", Scope(district=district, department=department))
     async with runtime.sessions() as session:
         with domain_errors():
-            in_force = await get_catalogues().current(session, district=district)
+            in_force = await catalogues.current(session, district=district)
             in_force.catalogue.department(department)
         rows = await store.inbox_of(session, department=department, state=state, offset=offset, limit=limit + 1)
     shown = [WorkOrderPublic.model_validate(row) for row in rows[:limit]]
@@ -120,7 +120,7 @@ async def reply(work_order_id: str, body: ReplyIn, runtime: RuntimeDep, principa
 
 
 @router.post("/work-orders/{work_order_id}/return", response_model=WorkOrderPublic)
-async def return_work_order(work_order_id: str, body: ReturnIn, runtime: RuntimeDep,
+async def return_work_order(work_order_id: str, body: ReturnIn, runtime: RuntimeDep, catalogues: CataloguesDep,
                             principal: Handler) -> WorkOrderPublic:
     """退单 with a reason code within the return window; the case is re-routed."""
     if body.reason is None:
@@ -132,7 +132,7 @@ async def return_work_order(work_order_id: str, body: ReturnIn, runtime: Runtime
             await order_for(unit, work_order_id, principal, "workorder.handle")
             done = await actions.return_order(unit, work_order_id=work_order_id,
                                               department=own_department(principal), reason=body.reason,
-                                              note=body.note, actor=principal.actor)
+                                              note=body.note, actor=principal.actor, catalogues=catalogues)
             return WorkOrderPublic.model_validate(done)
 
 
@@ -164,14 +164,14 @@ async def decide_extension(work_order_id: str, body: ExtensionDecisionIn, runtim
 
 
 @router.post("/work-orders/{work_order_id}/escalate", response_model=WorkOrderPublic)
-async def escalate(work_order_id: str, body: EscalationIn, runtime: RuntimeDep,
+async def escalate(work_order_id: str, body: EscalationIn, runtime: RuntimeDep, catalogues: CataloguesDep,
                    principal: Annotated[Principal, Authorize("workorder.escalate")]) -> WorkOrderPublic:
     """提级 to the district, then the city coordinator, which finds it in its inbox and on its feed."""
     with domain_errors():
         async with runtime.unit(principal) as unit:
             await order_for(unit, work_order_id, principal, "workorder.escalate")
             done = await actions.escalate(unit, work_order_id=work_order_id, level=body.level,
-                                          actor=principal.actor, reason=body.reason)
+                                          actor=principal.actor, reason=body.reason, catalogues=catalogues)
             return WorkOrderPublic.model_validate(done)
 
 

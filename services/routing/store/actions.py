@@ -35,7 +35,7 @@ from services.routing.domain.errors import NotFound
 from services.routing.domain.returns import return_work_order
 from services.routing.domain.work_order import Role
 from services.routing.store.calendar import calendars
-from services.routing.store.catalogues import get_catalogues
+from services.routing.store.catalogues import Catalogues
 from services.routing.store.dispatching import reroute
 from services.routing.store.orders import apply, to_domain
 
@@ -58,11 +58,11 @@ async def reply(unit: Unit, *, work_order_id: str, department: str, text: str, a
 
 
 async def return_order(unit: Unit, *, work_order_id: str, department: str, reason: str | None, note: str,
-                       actor: str) -> store.WorkOrder:
+                       actor: str, catalogues: Catalogues) -> store.WorkOrder:
     """退单 within the district's window; the lead's return re-routes the case, an assisting one just ends."""
     row = await _load(unit, work_order_id)
     case = await _case(unit, row.case_id)
-    in_force = await get_catalogues().current(unit.session, district=row.district)
+    in_force = await catalogues.current(unit.session, district=row.district)
     calendar = await calendars(unit.session)  # with sla's overrides: the days its deadlines count
 
     def count_working_days(start: date, end: date) -> int:
@@ -77,7 +77,7 @@ async def return_order(unit: Unit, *, work_order_id: str, department: str, reaso
                                              department=department, reason=returned.return_reason, note=note,
                                              return_count=len(case.returns)), actor=actor)
     if row.role == Role.lead:
-        await reroute(unit, case=case, returned=row)
+        await reroute(unit, case=case, returned=row, catalogues=catalogues)
     return row
 
 
@@ -106,10 +106,11 @@ async def decide_extension(unit: Unit, *, work_order_id: str, approve: bool, sup
     return row
 
 
-async def escalate(unit: Unit, *, work_order_id: str, level: Level, actor: str, reason: str) -> store.WorkOrder:
+async def escalate(unit: Unit, *, work_order_id: str, level: Level, actor: str, reason: str,
+                   catalogues: Catalogues) -> store.WorkOrder:
     """提级: the coordinator at ``level`` now holds the order; the event reaches the coordinator's feed."""
     row = await _load(unit, work_order_id)
-    in_force = await get_catalogues().current(unit.session, district=row.district)
+    in_force = await catalogues.current(unit.session, district=row.district)
     coordinator = in_force.catalogue.coordinator(level).code
     apply(row, domain.escalate(to_domain(row), level=level, coordinator=coordinator, actor=actor, reason=reason,
                                at=now_utc()))

@@ -9,7 +9,6 @@ The routing policy (problem kinds, thresholds, returns, out-of-scope rules) stay
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -97,7 +96,3 @@ class Catalogues:
             change="seeded from the data files", changed_by="routing", created_at=datetime.now(UTC),
         ).on_conflict_do_nothing())
         return catalogue.version
-
-@cache
-def get_catalogues() -> Catalogues:
-    return Catalogues()

@@ -23,14 +23,14 @@ from services.routing.domain.decision import Outcome, RoutingDecision, RoutingRe
 from services.routing.domain.errors import InvalidTransition, NotFound
 from services.routing.domain.returns import ReturnReason, SupervisorReferral, check_reroute, reroute_after_return
 from services.routing.domain.work_order import OPEN, Role, WorkOrderState
-from services.routing.store.catalogues import InForce, get_catalogues
+from services.routing.store.catalogues import Catalogues, InForce
 
 ROUTING = "service:routing"
 ROUTED_CASES = "routing.routed_cases"  # session.info: (case ids looked up, those routed) in this transaction
 
 
 async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str, district: str,
-                               hall: str | None) -> None:
+                               hall: str | None, catalogues: Catalogues) -> None:
     """Decide and dispatch a forwarded case once; an unknown district raises (the record is dead-lettered).
 
     The case and its work orders go in at commit, with the batch's others (another instance routing the
@@ -40,7 +40,7 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
     if case_id in routed:
         return  # routed already, under another event id (e.g. the case was forwarded twice)
     routed.add(case_id)
-    in_force = await get_catalogues().current(unit.session, district=district)
+    in_force = await catalogues.current(unit.session, district=district)
     case = plain_row(
         store.RoutedCase,
         case_id=case_id, case_number=event.case_number, district=district, hall=hall,
@@ -134,7 +134,7 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
 
 
 async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Sequence[str], actor: str,
-                 supervisor: bool) -> None:
+                 supervisor: bool, catalogues: Catalogues) -> None:
     """Staff resolve manual triage (人工研判), or a supervisor decides a bounced case.
 
     Staff sending the case back to a department it already left is ping-pong: a supervisor decides instead.
@@ -145,7 +145,7 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
                                    f"{'a supervisor' if supervisor else 'manual triage'}",
                                 zh=f"案件 {case.case_number} 当前状态为 {case.state}，"
                                    f"无需{'督办' if supervisor else '人工研判'}派单")
-    in_force = await get_catalogues().current(unit.session, district=case.district)
+    in_force = await catalogues.current(unit.session, district=case.district)
     for code in (lead, *assisting):
         in_force.catalogue.department(code)
     if not supervisor:
@@ -158,9 +158,9 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
                    reason=f"{who} {actor} 指定 {in_force.catalogue.department(lead).name} 主办")
 
 
-async def reroute(unit: Unit, *, case: store.RoutedCase, returned: store.WorkOrder) -> None:
+async def reroute(unit: Unit, *, case: store.RoutedCase, returned: store.WorkOrder, catalogues: Catalogues) -> None:
     """After the lead's return: another department, the coordinator, staff, or a supervisor (ping-pong)."""
-    in_force = await get_catalogues().current(unit.session, district=case.district)
+    in_force = await catalogues.current(unit.session, district=case.district)
     known = {m.code for m in in_force.catalogue.matters}
     request = request_of(case)
     if case.matter_code not in known:

@@ -6,7 +6,6 @@ replied since the last look) before answering, so every instance sees the same r
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -53,7 +52,3 @@ class Suggestions:
             if len(cases) < self.page:
                 return
 
-
-@cache
-def get_suggestions() -> Suggestions:
-    return Suggestions()

@@ -10,7 +10,7 @@ from shared.auth.http import Authorize
 from shared.auth.principal import Principal
 from shared.problems import invalid_field
 from services.sla import store
-from services.sla.api.deps import RulesDep, SlaRuntimeDep
+from services.sla.api.deps import RulesDep, RuntimeDep
 from services.sla.api.models import CalendarStatus, ReloadResult
 from services.sla.store.calendar import announce_overrides
 from services.sla.store.recalendar import recompute_open_deadlines
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/calendar", tags=["calendar"])
 
 
 @router.get("/status", response_model=CalendarStatus)
-async def calendar_status(runtime: SlaRuntimeDep, rules: RulesDep,
+async def calendar_status(runtime: RuntimeDep, rules: RulesDep,
                           _principal: Annotated[Principal, Authorize("calendar.read")]) -> CalendarStatus:
     """Which years the working-day calendar knows, and how many open deadlines assumed weekdays."""
     unknown = rules.unknown_years_ahead(datetime.now(UTC).date())
@@ -39,7 +39,7 @@ async def calendar_status(runtime: SlaRuntimeDep, rules: RulesDep,
 
 
 @router.post("/reload", response_model=ReloadResult)
-async def reload_calendar(runtime: SlaRuntimeDep,
+async def reload_calendar(runtime: RuntimeDep,
                           _principal: Annotated[Principal, Authorize("calendar.reload")]) -> ReloadResult:
     """Re-read the overrides file; recompute and announce the open deadlines its changes affect, and announce
     the overrides themselves when they changed."""

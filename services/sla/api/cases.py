@@ -9,14 +9,14 @@ from shared.auth.http import NARROWED, Authorize
 from shared.auth.policy import Scope, allows
 from shared.auth.principal import Principal
 from services.sla import store
-from services.sla.api.deps import SlaRuntimeDep
+from services.sla.api.deps import RuntimeDep
 from services.sla.api.models import DeadlinePublic
 
 router = APIRouter(tags=["deadlines"])
 
 
 @router.get("/cases/{case_id}/deadlines", response_model=Page[DeadlinePublic], openapi_extra=NARROWED)
-async def list_deadlines(case_id: str, runtime: SlaRuntimeDep,
+async def list_deadlines(case_id: str, runtime: RuntimeDep,
                          principal: Annotated[Principal, Authorize("deadline.read")], offset: Offset = 0,
                          limit: Limit = DEFAULT_LIMIT) -> Page[DeadlinePublic]:
     """The deadlines of one case the caller may read: its reply and each work order."""

@@ -2,8 +2,9 @@
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from shared.health import get_runtime
 from services.sla.config import SlaSettings
 from services.sla.domain.rules import Rules
 from services.sla.workers import Clock
@@ -12,24 +13,19 @@ if TYPE_CHECKING:
     from services.sla.app import SlaRuntime
 
 
-async def get_sla_runtime(request: Request) -> "SlaRuntime":
-    # async: FastAPI runs a sync dependency in its thread pool, a thread hop per request.
-    return request.app.state.runtime
+RuntimeDep = Annotated["SlaRuntime", Depends(get_runtime)]
 
 
-SlaRuntimeDep = Annotated["SlaRuntime", Depends(get_sla_runtime)]
-
-
-async def get_settings(runtime: SlaRuntimeDep) -> SlaSettings:
+async def get_settings(runtime: RuntimeDep) -> SlaSettings:
     return runtime.settings
 
 
-async def get_rules(runtime: SlaRuntimeDep) -> Rules:
+async def get_rules(runtime: RuntimeDep) -> Rules:
     """The rules in force now: a calendar reload replaces them on the runtime."""
     return runtime.rules
 
 
-async def get_clock(runtime: SlaRuntimeDep) -> Clock:
+async def get_clock(runtime: RuntimeDep) -> Clock:
     return runtime.clock
 
 

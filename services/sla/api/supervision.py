@@ -11,7 +11,7 @@ from shared.auth.policy import Scope
 from shared.auth.principal import Principal
 from shared.problems import not_found
 from services.sla import store
-from services.sla.api.deps import SlaRuntimeDep
+from services.sla.api.deps import RuntimeDep
 from services.sla.api.models import BoardGroupPublic, SupervisionPublic, UrgeIn, UrgingNoticePublic
 from services.sla.domain.supervision import BoardDimension, SupervisionItem, group_board
 from services.sla.store.cards import urge
@@ -25,7 +25,7 @@ SupervisionReader = Annotated[Principal, Authorize("supervision.read")]
 
 @router.get("/supervision", response_model=Page[SupervisionPublic])
 async def list_supervision(
-    runtime: SlaRuntimeDep, principal: SupervisionReader, colour: Filter = None, department: Filter = None,
+    runtime: RuntimeDep, principal: SupervisionReader, colour: Filter = None, department: Filter = None,
     hall: Filter = None, district: Filter = None, offset: Offset = 0, limit: Limit = DEFAULT_LIMIT,
 ) -> Page[SupervisionPublic]:
     """Supervision items within the caller's reach, oldest first, filtered by colour, department, hall and district."""
@@ -35,7 +35,7 @@ async def list_supervision(
 
 @router.get("/supervision/board", response_model=Page[BoardGroupPublic])
 async def supervision_board(
-    runtime: SlaRuntimeDep,
+    runtime: RuntimeDep,
     principal: SupervisionReader,
     by: Annotated[list[BoardDimension], Query(min_length=1)],
     colour: Filter = None,
@@ -68,7 +68,7 @@ def _as_domain(item: SupervisionPublic) -> SupervisionItem:
 
 
 @router.post("/supervision/{supervision_id}/urge", response_model=UrgingNoticePublic, status_code=201)
-async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: SlaRuntimeDep,
+async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: RuntimeDep,
                           principal: Annotated[Principal, Authorize("supervision.urge")]) -> UrgingNoticePublic:
     """A supervisor of the item's district urges the responsible department (催办); announced as UrgingNoticeSent."""
     async with runtime.unit(principal) as unit:
@@ -85,7 +85,7 @@ async def urge_department(supervision_id: str, urge_in: UrgeIn, runtime: SlaRunt
     return UrgingNoticePublic.model_validate(notice, from_attributes=True)
 
 
-async def _items(runtime: SlaRuntimeDep, **filters: str | None) -> list[SupervisionPublic]:
+async def _items(runtime: RuntimeDep, **filters: str | None) -> list[SupervisionPublic]:
     async with runtime.sessions() as session:
         items = await store.supervision_items(session, **filters)
         notices = await store.notices_of(session, supervision_ids=[i.id for i in items])

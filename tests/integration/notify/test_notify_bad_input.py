@@ -22,9 +22,10 @@ async def registered_with_contact(life: CaseScript, *, hall: str, phone: str, em
 async def test_a_missing_template_variable_a_malformed_address_and_a_provider_4xx_are_recorded_with_reasons(
     notify_settings, start_runtime, producer, http_receiver, broker
 ):
-    http_receiver.script(WEBHOOK, Reply(status=400, body=b'{"error":"unknown department"}'))
-    runtime = await start_runtime(build_runtime(notify_settings))
     unknown_hall, malformed, refused = CaseScript(producer, hall="HALL-99"), CaseScript(producer), CaseScript(producer)
+    http_receiver.script(WEBHOOK, Reply(status=400, body=b'{"error":"unknown department"}',
+                                        when_body_has=f"BC-{refused.case_id[-6:]}".encode()))
+    runtime = await start_runtime(build_runtime(notify_settings))
     await registered_with_contact(unknown_hall, hall="HALL-99", phone="13900002222", email="zl@example.cn")
     await registered_with_contact(malformed, hall="FT", phone="12345", email="zhao.liu-at-example.cn")
     await register_and_dispatch(refused)

@@ -20,8 +20,13 @@ from .conftest import CaseScript, settled, wait_records
 WEBHOOK = "/webhook/market"
 
 
+def case_number_of(life: CaseScript) -> bytes:
+    """The number `register_and_dispatch` gives the case, as a webhook body holds it."""
+    return f"BC-{life.case_id[-6:]}".encode()
+
+
 async def register_and_dispatch(life: CaseScript, *, number: str = "") -> str:
-    number = number or f"BC-{life.case_id[-6:]}"
+    number = number or case_number_of(life).decode()
     await life.publish(CASE_EVENTS, case.CaseRegistered(
         case_number=number, hall="FT", channel="walk_in", problem_kind="missing_materials",
         description="餐馆许可证办不下来", applicant_kind="enterprise", applicant_masked="某某餐饮有限公司"))
@@ -42,9 +47,9 @@ def webhook_attempts() -> dict[str, float]:
 async def test_provider_failing_three_times_then_recovering_gets_one_delivery(
     notify_settings, start_runtime, producer, http_receiver, broker
 ):
-    http_receiver.script(WEBHOOK, *[Reply(status=503, body=b"busy")] * 3)
-    runtime = await start_runtime(build_runtime(notify_settings))
     life = CaseScript(producer)
+    http_receiver.script(WEBHOOK, *[Reply(status=503, body=b"busy", when_body_has=case_number_of(life))] * 3)
+    runtime = await start_runtime(build_runtime(notify_settings))
     counted = webhook_attempts()
     await register_and_dispatch(life)
 
@@ -63,9 +68,9 @@ async def test_provider_failing_three_times_then_recovering_gets_one_delivery(
 async def test_provider_that_never_recovers_ends_in_the_dead_letter_topic_with_the_reason(
     notify_settings, start_runtime, producer, http_receiver, broker
 ):
-    http_receiver.script(WEBHOOK, *[Reply(status=502, body=b"down")] * 10)
-    runtime = await start_runtime(build_runtime(notify_settings))
     life = CaseScript(producer)
+    http_receiver.script(WEBHOOK, *[Reply(status=502, body=b"down", when_body_has=case_number_of(life))] * 10)
+    runtime = await start_runtime(build_runtime(notify_settings))
     counted = webhook_attempts()
     await register_and_dispatch(life)
 

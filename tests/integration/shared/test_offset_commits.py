@@ -94,7 +94,7 @@ async def test_a_batch_that_fails_is_rewound_and_applied_before_its_offsets_are_
         settings=ServiceSettings(service_name=f"rewind{uuid.uuid4().hex[:6]}", database_url=url,
                                  consumer_retry_backoff_s=0.01),
         kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, commit_interval_ms=0),
-        migrations_dir=Path(migrations), consumers=[consumer], topics=[topic],
+        migrations_dir=Path(migrations), subscribers=lambda _runtime: [consumer], topics=[topic],
     )
     await runtime.start()
     try:

@@ -15,7 +15,7 @@ from shared.consuming import BatchApplier, Consumer
 from shared.envelope import Envelope
 from shared.events.case import CaseAccepted, CaseRegistered, CaseResumed
 from shared.topics import CASE_EVENTS
-from services.audit.handlers import build_consumer
+from services.audit.handlers import log_consumer
 from services.audit.store.audit_log import Signer
 from tests.conftest import DATABASES, database_url
 
@@ -59,7 +59,7 @@ async def test_redelivered_batch_changes_nothing_twice_in_audit_without_applied_
     await db.ensure_postgres_database(url)
     await asyncio.to_thread(migrations.upgrade, url, AUDIT_MIGRATIONS)
     engine = db.create_engine(url)
-    consumer = build_consumer(Signer(private_key=Ed25519PrivateKey.generate(), every=2))
+    consumer = log_consumer(Signer(private_key=Ed25519PrivateKey.generate(), every=2))
     assert consumer.own_dedupe
     applier = applier_for(consumer, engine)
     registered = Envelope.wrap(

@@ -15,6 +15,8 @@ from shared.events.workorder import WorkOrderCancelled, WorkOrderDispatched, Wor
 from shared.ids import new_id
 from shared.personal_data import get_keyring
 from services.intake import handlers, store
+from services.intake.app import build_runtime
+from services.intake.config import IntakeSettings
 from services.intake.store import personal_data
 from tests.conftest import DATABASES, fresh_sessions
 
@@ -54,7 +56,8 @@ def applier(sessions) -> BatchApplier:
     def no_producer():
         raise AssertionError("a record was dead-lettered")
 
-    return BatchApplier(consumer=handlers.consumer, service="intake", sessions=sessions, producer=no_producer,
+    consumer = handlers.subscribers(build_runtime(IntakeSettings()))[0]
+    return BatchApplier(consumer=consumer, service="intake", sessions=sessions, producer=no_producer,
                         on_commit=lambda: None)
 
 

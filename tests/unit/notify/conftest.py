@@ -28,6 +28,9 @@ class Reply:
     body: bytes = b'{"errcode":0,"errmsg":"ok"}'
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Only for a request whose body holds this (a case number): a consumer group joining the suite's broker
+    # late reads earlier tests' events, whose deliveries must not take a reply scripted for this test's case.
+    when_body_has: bytes | None = None
 
 
 @dataclass
@@ -50,8 +53,7 @@ class HttpReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 route = self.path.split("?")[0]
                 receiver.requests.append(Received(self.path, dict(self.headers), body))
-                script = receiver._script[route]
-                reply = script.popleft() if script else Reply()
+                reply = receiver._next_reply(route, body)
                 time.sleep(reply.delay)
                 try:
                     self.send_response(reply.status)
@@ -76,6 +78,14 @@ class HttpReceiver:
 
     def script(self, path: str, *replies: Reply) -> None:
         self._script[path].extend(replies)
+
+    def _next_reply(self, route: str, body: bytes) -> Reply:
+        script = self._script[route]
+        for reply in script:
+            if reply.when_body_has is None or reply.when_body_has in body:
+                script.remove(reply)
+                return reply
+        return Reply()
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -15,6 +15,8 @@ from shared.envelope import Envelope
 from shared.events.case import CaseForwarded
 from shared.topics import WORKORDER_EVENTS
 from services.routing import handlers, store
+from services.routing.app import build_runtime
+from services.routing.config import RoutingSettings
 from tests.conftest import DATABASES, fresh_sessions
 
 
@@ -48,8 +50,9 @@ def test_a_plain_row_has_every_column_with_its_defaults_and_refuses_unknown_ones
 
 
 async def test_new_cases_and_their_first_work_orders_are_stored_at_commit_once_each(sessions) -> None:
-    applier = BatchApplier(consumer=handlers.subscribers()[0], service="routing", sessions=sessions,
-                           producer=lambda: pytest.fail("a record was dead-lettered"), on_commit=lambda: None)
+    applier = BatchApplier(consumer=handlers.subscribers(build_runtime(RoutingSettings()))[0], service="routing",
+                           sessions=sessions, producer=lambda: pytest.fail("a record was dead-lettered"),
+                           on_commit=lambda: None)
     await applier([forwarded(0, "case-a", "lease_filing"), forwarded(1, "case-b", None),
                    forwarded(2, "case-a", "lease_filing")])  # case-a forwarded twice: routed once
 

@@ -49,7 +49,8 @@ def dispatched(work_order_id: str) -> WorkOrderDispatched:
 
 
 def applier(sessions) -> BatchApplier:
-    return BatchApplier(consumer=handlers.subscribers(build_runtime(SlaSettings())), service="sla", sessions=sessions,
+    consumer = handlers.subscribers(build_runtime(SlaSettings()))[0]
+    return BatchApplier(consumer=consumer, service="sla", sessions=sessions,
                         producer=lambda: pytest.fail("a record was dead-lettered"), on_commit=lambda: None)
 
 

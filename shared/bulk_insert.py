@@ -1,9 +1,9 @@
 """Many rows into one table in one statement, and SQLite's driver called straight, in one hop.
 
 Through aiosqlite each statement SQLAlchemy runs is three or four hops to the driver's thread and back
-through the event loop (cursor, execute, fetch, close), with SQLAlchemy's execution context around it:
-~250 µs of CPU per statement, paid per consumed batch for the applied ids and per table written at commit.
-At the batch sizes live traffic gives (a few events) that was a third of a consumer's cost per batch.
+through the event loop (cursor, execute, fetch, close), with SQLAlchemy's execution context around it,
+paid per consumed batch for the applied ids and per table written at commit. At the batch sizes live
+traffic gives (a few events) that was a large share of a consumer's cost per batch (docs/performance.md).
 Here the statement's values go through the same type processors SQLAlchemy would use (so what is stored
 is the same), and the driver runs it, and whatever follows it, in one hop. PostgreSQL keeps SQLAlchemy's
 own executemany: asyncpg has no thread to hop to.

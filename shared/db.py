@@ -38,7 +38,7 @@ def create_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # No rollback when a connection goes back to the pool: SQLAlchemy's sessions and connections end
         # their transaction themselves (commit, or rollback on close), and on SQLite the extra rollback was
-        # a round trip to the driver's thread per transaction (~140 µs of CPU, 2 per consumed batch).
+        # a round trip to the driver's thread per transaction, two per consumed batch (docs/performance.md).
         engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None, **_JSON)
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
@@ -63,8 +63,8 @@ def new_row(model: type[M], **values: Any) -> M:
     inserts what it holds, and changes after this are tracked.
 
     Made as SQLModel makes a table row (no validation), but its values go straight into the instance's
-    dict instead of through an instrumented `setattr` each: building a row was a quarter of routing's CPU
-    in the end-to-end profile."""
+    dict instead of through an instrumented `setattr` each: building a row was a large share of routing's
+    CPU in the end-to-end profile (docs/performance.md)."""
     row = cast(M, _mapped_class(model).new_instance())  # with its ORM state; __init__ and its events skipped
     row.__dict__.update(row_values(model, **values))
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
@@ -79,8 +79,8 @@ def _mapped_class(model: type[SQLModel]) -> "ClassManager[SQLModel]":
 
 def insert_at_commit(session: AsyncSession, row: SQLModel) -> None:
     """Insert a new `row` as plain values when the transaction commits, with the transaction's other
-    such rows of its table in one executemany (`shared.bulk_insert`): through the ORM's unit of work a
-    row costs ~60 µs of CPU.
+    such rows of its table in one executemany (`shared.bulk_insert`): the ORM's unit of work is the costly
+    way to insert a row (docs/performance.md).
 
     The row stays out of the session: changes to it until the commit are written, but a query in the
     transaction does not find it, and a duplicate key fails the commit instead of a flush."""
@@ -95,7 +95,8 @@ def rows_to_insert(session: AsyncSession, model: type[SQLModel]) -> list[Any]:
 
 def plain_row(model: type[SQLModel], **values: Any) -> Any:
     """`shared.rows.row_values` read as attributes, for `insert_at_commit` (which reads the table's columns
-    off it): a table instance costs ~30–150 µs to build, this a few µs. It is not in the session: a query
+    off it): a table instance costs many times more to build (docs/performance.md). It is not in the
+    session: a query
     does not find it. Setting an attribute the table has no column for fails, as on a table instance."""
     row = object.__new__(_plain_class(model))
     object.__setattr__(row, "__dict__", row_values(model, **values))  # the dict itself: no copy, no per-name set
@@ -151,7 +152,8 @@ def _forget_rows(session: Session, previous_transaction: SessionTransaction) -> 
 
 def no_items() -> list[Any]:
     """A default factory for list columns. Not `list`: pydantic inspects a default factory's signature on
-    every construction, and a builtin's costs ~150 µs against ~12 µs for a Python function."""
+    every construction, and a builtin's is far dearer to inspect than a Python function's
+    (docs/performance.md)."""
     return []
 
 

@@ -99,7 +99,8 @@ class Envelope(BaseModel):
     @classmethod
     def _assemble(cls, **values: Any) -> Self:
         """An envelope from checked values of every field, as `model_construct` makes one but without its
-        per-field pass over defaults and aliases: 7.8 of the 9 µs it took (pydantic v2's instance slots)."""
+        per-field pass over defaults and aliases, most of what it took (pydantic v2's instance slots;
+        docs/performance.md)."""
         envelope = cls.__new__(cls)
         object.__setattr__(envelope, "__dict__", values)
         object.__setattr__(envelope, "__pydantic_fields_set__", set(values))

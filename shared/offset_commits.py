@@ -1,13 +1,13 @@
 """A consumer's offsets committed once an interval, past the batches whose effects are durable.
 
-Committing after every batch was a request to the broker per batch: for a consumer of two topics (16
-partitions) ~0.35 ms of the dev broker's CPU and ~0.3 ms of the consumer's, and at the rates live traffic
-gives a batch is a handful of events. Consumers are idempotent, so committing the offsets past every
-applied batch at most once an interval is as safe as once a batch (DESIGN.md: "once per batch (or per
-interval)"): a crash, a stop or a rebalance replays the batches of at most one interval, and a replayed
-batch changes nothing. Offsets are only ever those past records already applied (never the consumer's
-position, which runs ahead into the batch being applied), and only on partitions still assigned; before
-partitions are taken away in a rebalance, theirs are committed.
+Committing after every batch was a request to the broker per batch, CPU on both sides
+(docs/performance.md), and at the rates live traffic gives a batch is a handful of events. Consumers are
+idempotent, so committing the offsets past every applied batch at most once an interval is as safe as
+once a batch (DESIGN.md: "once per batch (or per interval)"): a crash, a stop or a rebalance replays the
+batches of at most one interval, and a replayed batch changes nothing. Offsets are only ever those past
+records already applied (never the consumer's position, which runs ahead into the batch being applied),
+and only on partitions still assigned; before partitions are taken away in a rebalance, theirs are
+committed.
 
 The listener also shows how many partitions the process holds per consumer group
 (`bancheng_consumer_partitions`): with several instances, who took which share after a rebalance.

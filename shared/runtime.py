@@ -273,9 +273,9 @@ YOUNG_GENERATION = 10_000
 
 def freeze_startup_objects() -> None:
     """Leave what the process built to start (modules, models, schemas, clients: some 140,000 objects)
-    out of the garbage collector's full passes: each pass walked them all, ~50 ms, a fifth of the CPU
-    of a busy consumer (bench/consumer_path.py: 209 → 160 µs an event; a quarter of notify's CPU in its
-    benchmark). What starting left as garbage is collected first; frozen objects are still freed when
+    out of the garbage collector's full passes: each pass walked them all, a large share of a busy
+    consumer's CPU (docs/performance.md, bench/consumer_path.py). What starting left as garbage is
+    collected first; frozen objects are still freed when
     their last reference goes.
 
     The young generation is raised from 700 to 10,000 objects: a consumed batch's objects (hundreds of

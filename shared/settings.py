@@ -27,8 +27,8 @@ class KafkaSettings(BaseSettings):
     partitions: int = 8
     replication_factor: int = 1
     # How long an idle consumer's fetch (on the broker) and poll (in the client) wait for records; records
-    # that arrive end either wait at once. Every empty fetch costs CPU: at 20 ms the five idle services
-    # spent ~300 ms CPU a second polling, at 100 ms ~110, for ~7 ms more median latency a hop on Tansu.
+    # that arrive end either wait at once. Every empty fetch costs CPU: a longer wait means fewer empty
+    # fetches while idle, for a little more latency a hop (docs/performance.md).
     fetch_max_wait_ms: int = 100
     batch_timeout_ms: int = 100
     batch_max_records: int = 500

@@ -25,8 +25,8 @@ class IntakeSettings(ServiceSettings):
     # How long an Idempotency-Key is remembered, and the 12345 webhook's replay window.
     idempotency_ttl_hours: float = 24.0
     webhook_tolerance_s: float = 300.0
-    # uvicorn's line per request (BANCHENG_INTAKE_ACCESS_LOG=false drops it): ~17 µs of CPU a
-    # request, under 1 % of a registration; off only where a proxy in front logs the requests.
+    # uvicorn's line per request (BANCHENG_INTAKE_ACCESS_LOG=false drops it): a small part of a
+    # registration's CPU (docs/performance.md); off only where a proxy in front logs the requests.
     access_log: bool = True
     # The window where the applicant comes back, printed on the tracking card (一跟到底).
     handling_window: str = "“办不成事”反映窗口"

@@ -73,7 +73,8 @@ def _subjects(envelope: Envelope) -> list[tuple[str, str]]:
 
 def _add(unit: Unit, row: store.Deadline) -> None:
     """A deadline armed now: a plain row inserted at commit with the batch's others, in one statement (as a
-    table instance it cost ~0.1 ms to build and an ORM insert at the flush). Queries in this transaction
+    table instance, its construction and an ORM insert at the flush were the costly part of arming a timer:
+    docs/performance.md). Queries in this transaction
     do not see it, so lookups go through `_deadline` and `_live_deadlines_of_case`, which know it."""
     insert_at_commit(unit.session, row)
     unit.session.info.setdefault(DEADLINES, {})[(row.subject, row.subject_id)] = row

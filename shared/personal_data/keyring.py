@@ -58,7 +58,7 @@ class Key:
     kid: str
     algorithm: Algorithm
     secret: bytes = field(repr=False)
-    # Built once: a new AESGCM per value was two thirds of sealing one.
+    # Built once: a new AESGCM per value was most of sealing one (docs/performance.md).
     _aead: AESGCM | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:

@@ -75,6 +75,7 @@ def _scan_slice_in_process(
     url: str, snapshot: str | None, storage: log_scan.Slice, checkpoints: list[SignedCheckpoint]
 ) -> SliceReport:
     # Reading allocates millions of objects, none in a reference cycle; the collector's passes over them
-    # cost a fifth of the CPU. The pool and its workers end with this verification.
+    # find nothing and were a large share of the CPU (docs/performance.md). The pool and its workers end
+    # with this verification.
     gc.disable()
     return log_scan.scan_slice(url, snapshot, storage, checkpoints)

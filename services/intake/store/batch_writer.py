@@ -72,8 +72,9 @@ class GreenletWriter:
 
 def durable_writer(engine: AsyncEngine) -> BatchWriter:
     """The writer for the group commit. On SQLite its own synchronous engine on the same file, with the
-    shared engine's pragmas (`synchronous=FULL`: an fsync per commit, ≈ 8 ms here, which the group commit
-    pays once per batch). PostgreSQL commits durably already (synchronous_commit=on)."""
+    shared engine's pragmas (`synchronous=FULL`: an fsync per commit, the slow part of a commit, which the
+    group commit pays once per batch; docs/performance.md). PostgreSQL commits durably already
+    (synchronous_commit=on)."""
     if engine.dialect.name != "sqlite":
         return GreenletWriter(engine)
     url = engine.url.set(drivername="sqlite")  # the same file through the standard sqlite3 driver

@@ -45,7 +45,7 @@ def _sequence_values(hall: str, day: date, count: int) -> dict[str, Any]:
 @cache
 def _sequence_update(dialect: str) -> Insert:
     """One statement per dialect, its values bound at execution: built and cache-keyed afresh, the
-    upsert was a quarter of a one-registration batch's CPU in the writer thread."""
+    upsert was a large share of a one-registration batch's CPU in the writer thread (docs/performance.md)."""
     table = CaseNumberSequence.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     count = bindparam("count", type_=table.c.last.type)

@@ -54,7 +54,8 @@ def case_write(
         "id_type": applicant.id_type, "id_number": applicant.id_number, "credit_code": applicant.credit_code,
         "contact_name": applicant.contact_name,
     })
-    # Plain rows, not table instances (~60 % of this function's cost); `take_step` reads and moves
+    # Plain rows, not table instances: building an instance was the costly part of this function
+    # (docs/performance.md); `take_step` reads and moves
     # the case through attributes, so the row sits behind a namespace until it is returned.
     case = SimpleNamespace(**row_values(
         store.Case, id=case_id, case_number=number, district=valid.district.code, hall=valid.hall.code,

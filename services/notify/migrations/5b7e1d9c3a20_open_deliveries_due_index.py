@@ -2,8 +2,8 @@
 
 The dispatcher claims due deliveries and, when idle, asks when the next is due, twice a second. Where
 the planner took the channel index (SQLite did for a process serving one channel, PostgreSQL without
-fresh statistics) both read the channel's every delivered row and sorted what they found: ~90 ms a pass
-at 200,000 delivered rows on SQLite, ~10 on PostgreSQL, growing with every delivery. The partial index
+fresh statistics) both read the channel's every delivered row and sorted what they found, a cost growing
+with every delivery (docs/performance.md). The partial index
 holds the open rows alone, in the order the claim takes them; the two single-column indexes it replaces
 served no other query.
 

@@ -21,7 +21,8 @@ from services.notify.store import tables
 
 class Row(SimpleNamespace):
     """One row of a table as plain attributes, its columns by name: building and changing an ORM
-    instance per row (SQLModel's constructor, SQLAlchemy's attribute events) cost a tenth of notify's CPU."""
+    instance per row (SQLModel's constructor, SQLAlchemy's attribute events) was a large share of notify's
+    CPU (docs/performance.md)."""
 
     @classmethod
     def new(cls, model: type[SQLModel], /, **values: Any) -> "Row":

@@ -60,8 +60,8 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         # The dispatcher's claim, and its poll for the next due time twice a second when idle, read the open
         # deliveries alone, in claim order. With an index of every row by channel they read the channel's
-        # whole history: a process serving one channel spent ~90 ms a pass at 200,000 delivered rows on
-        # SQLite (~10 on PostgreSQL), ~1 with this (bench/notify_dispatch_passes.py).
+        # whole history, a pass growing with every delivery; with this one a pass costs what the open
+        # deliveries cost (docs/performance.md, bench/notify_dispatch_passes.py).
         Index("ix_delivery_due", "channel", "due_at", "created_at", sqlite_where=_DUE, postgresql_where=_DUE),
     )
 

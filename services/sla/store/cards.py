@@ -36,7 +36,8 @@ WINDOW = "reflection_window"
 class NewRows:
     """The supervision items a sweep opens and the urging notices it sends, written as plain rows in one
     statement per table just before the sweep commits: as table instances through the session they cost
-    two object constructions (~0.3 ms) and ORM inserts per fired card. Nothing in the sweep's transaction
+    two object constructions and ORM inserts per fired card, the costly part of firing one
+    (docs/performance.md). Nothing in the sweep's transaction
     queries them, so they need not be in the session."""
 
     items: list[Any] = field(default_factory=list)  # plain rows with attributes: a later red card changes one

@@ -4,9 +4,9 @@ What the channels need and no more: POST a body, read the whole reply, reuse the
 the system's certificate check. No redirects (the caller treats a 3xx as a failure), proxies, cookies or
 compression. Replies are parsed by httptools (llhttp, as uvicorn parses requests).
 
-Why not aiohttp: its `ClientSession` cost ~117 µs of CPU per POST to a local sink (URL objects, header
-multidicts, cookie jar, tracing hooks, timers per request), this ~25 µs; at 1,000 notifications a
-second that difference was a tenth of notify's CPU.
+Why not aiohttp: its `ClientSession` does far more per POST than the channels need (URL objects, header
+multidicts, cookie jar, tracing hooks, timers per request), and at high notification rates that work
+was a large share of notify's CPU (docs/performance.md).
 """
 
 from __future__ import annotations

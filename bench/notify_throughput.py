@@ -301,7 +301,7 @@ async def run(args: argparse.Namespace, work: Path, broker: DevBroker, sink_port
                 stderr=log,
             )
         )
-        notify[-1].port = port  # type: ignore[attr-defined]
+        notify[-1].port = port  # type: ignore[attr-defined]  # the bench's note on the Popen
     engine = create_async_engine(env["BANCHENG_NOTIFY_DATABASE_URL"])
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, linger_ms=5)
     delivered = Delivered(broker.bootstrap_servers)

@@ -60,10 +60,14 @@ def test_reloading_a_filled_in_2027_recomputes_and_announces_the_crossing_deadli
     assert 2027 in status["unknown_years_ahead"] and status["open_deadlines_assumed"] >= 1
     assert "2027" in status["banner_zh"]
     assert 'bancheng_sla_assumed_weekday_schedules_total{year="2027"}' in httpx.get(f"{sla.url}/metrics").text
-    next_year_known = lambda: gauge(sla.url, "bancheng_sla_calendar_next_year_known")  # noqa: E731
+    def next_year_known() -> float | None:
+        return gauge(sla.url, "bancheng_sla_calendar_next_year_known")
+
     assert eventually_equal(next_year_known, 0.0) == 0.0  # December 2026, 2027 unknown: the alert's case
     # At least this case's: the process reads the session's whole case stream, other tests' demo cases too.
-    open_deadlines = lambda: gauge(sla.url, "bancheng_sla_deadlines", district="demo", state="open") or 0  # noqa: E731
+    def open_deadlines() -> float:
+        return gauge(sla.url, "bancheng_sla_deadlines", district="demo", state="open") or 0
+
     deadline = time.monotonic() + 30
     while open_deadlines() < 1 and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -41,7 +41,7 @@ def test_an_entry_hashes_to_the_bytes_and_hash_the_chain_has_always_given_it():
 
 
 def test_the_log_table_holds_the_entry_fields_in_their_order_after_its_id():
-    assert tuple(LogEntry.__table__.columns.keys()) == ("id", *ENTRY_FIELDS)  # type: ignore[attr-defined]
+    assert tuple(LogEntry.__table__.columns.keys()) == ("id", *ENTRY_FIELDS)  # type: ignore[attr-defined]  # SQLModel adds __table__
 
 
 def test_the_hash_covers_every_content_field_and_nothing_else():

@@ -58,7 +58,7 @@ def app(tmp_path) -> FastAPI:
     (tmp_path / "secret.txt").write_text("outside dist")
     http = httpx.AsyncClient(transport=httpx.MockTransport(issuer))
     console = Console(sessions=SessionStore(idle_timeout_s=60, absolute_timeout_s=600, login_timeout_s=60),
-                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http)  # type: ignore[arg-type]
+                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http)  # type: ignore[arg-type]  # a stand-in verifier
     application = FastAPI()
     problems.install(application)  # as the Runtime does
     application.state.runtime = SimpleNamespace(settings=settings, console=console)

@@ -1,11 +1,13 @@
-"""The supervisor's side of the console in a real browser: statistics with the three rates drawn by ECharts,
-the case library and the assessment export, read by the demo district's auditor after a clerk registered a case."""
+"""The oversight side of the console in a real browser: statistics with the three rates drawn by ECharts, the case
+library and the assessment export, read by the demo district's auditor after a clerk registered a case; the
+district admin (password and TOTP) adds a clerk, hands over the temporary password, and disables the account."""
 
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser
 
@@ -72,3 +74,38 @@ def test_the_auditor_reads_the_rates_by_department_the_library_and_exports_the_a
     page.get_by_role("heading", name="案例库").wait_for()
     page.get_by_text("暂无案例").wait_for()  # nothing archived as exemplary yet
     auditor.close()
+
+
+def test_the_district_admin_adds_a_clerk_hands_over_the_temporary_password_and_disables_the_account(
+    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+) -> None:
+    console = stack.url(CONSOLE)
+    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    admin = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = admin.new_page()
+    page.goto(console)
+    page.get_by_role("link", name="登录").click()
+    page.locator("#username").fill("districtadmin.demo")
+    page.locator("#password").fill("District#Admin2026")
+    page.get_by_role("button", name="登录 Log in").click()
+    page.locator("#code").fill(pyotp.TOTP("DISTRICTADMINDEMOBANCHENGTOTPAAA").now())  # privileged: a second factor
+    page.get_by_role("button", name="验证 Verify").click()
+    page.wait_for_url(f"{console}/accounts")  # an administrator's first screen
+    table = page.locator("[data-test=account-table]")
+    table.get_by_text("clerk.demo").wait_for()
+
+    page.locator("[data-test=add-account]").click()
+    page.locator("[data-test=account-username]").fill("clerk.e2e")
+    page.locator("[data-test=account-name]").fill("测试窗口")
+    page.locator("[data-test=account-hall]").click()
+    page.get_by_role("option", name="演示区便民服务站").click()
+    page.locator("[data-test=account-save]").click()
+    password = page.locator("[data-test=temporary-password]").inner_text(timeout=20_000)
+    assert len(password) >= 12
+    page.screenshot(path=screenshots / "console-accounts.png")
+    page.get_by_role("button", name="已交给本人").click()
+    row = table.locator("tr", has_text="clerk.e2e")
+    row.get_by_text("待改密码").wait_for()
+    row.get_by_role("button", name="停用").click()
+    row.get_by_text("已停用").wait_for()
+    admin.close()

@@ -58,7 +58,8 @@ def test_the_identity_service_opens_only_the_oidc_endpoints_and_the_operations_r
 ) -> None:
     monkeypatch.setenv("BANCHENG_IDENTITY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/identity.db")
     declared = {f"{r.method.upper()} {r.path}": r.permission for r in routes("identity")}
-    accounts = {route: permission for route, permission in declared.items() if " /accounts" in route}
+    accounts = {route: permission for route, permission in declared.items()
+                if " /accounts" in route or " /org-units" in route}
     assert (
         set(declared) - set(accounts)
         == IDENTITY_ENDPOINTS | OPEN_ROUTES["public"] - {"POST /status-lookup"} - OPEN311_READS
@@ -70,4 +71,5 @@ def test_the_identity_service_opens_only_the_oidc_endpoints_and_the_operations_r
         "POST /accounts": "account.change",
         "PATCH /accounts/{account_id}": "account.change",
         "POST /accounts/{account_id}/reset": "account.change",
+        "GET /org-units": "account.read",
     }

@@ -3,8 +3,8 @@ administrators' `/accounts`."""
 
 from fastapi import APIRouter
 
-from services.identity.api import accounts, authorize, discovery, logout, revoke, token, userinfo
+from services.identity.api import accounts, authorize, discovery, logout, org_units, revoke, token, userinfo
 
 # In this order in the app and its API document; each is its own router, so its permissions are declared.
 routers: list[APIRouter] = [module.router for module in (discovery, authorize, token, revoke, userinfo, logout,
-                                                         accounts)]
+                                                         accounts, org_units)]

@@ -30,11 +30,14 @@ async def test_the_district_admin_lists_the_district_s_people_without_secrets(
     async with admin:
         page = (await admin.get("/accounts", params={"limit": 200})).json()
         clerks = (await admin.get("/accounts", params={"role": "window_clerk"})).json()["items"]
+        units = (await admin.get("/org-units")).json()
     usernames = {item["username"] for item in page["items"]}
     assert {"clerk.demo", "handler.market", "supervisor.demo"} <= usernames
     assert all(item["district"] == "demo" for item in page["items"])
     assert {item["role"] for item in clerks} == {"window_clerk"}
     assert not any(key in item for item in page["items"] for key in ("password_hash", "totp_secret_sealed"))
+    assert {"kind": "hall", "code": "DEMO", "name": next(u["name"] for u in units if u["code"] == "DEMO")} in units
+    assert "market" in {u["code"] for u in units if u["kind"] == "department"}
 
 
 async def test_an_added_clerk_signs_in_with_the_temporary_password_and_must_change_it(

@@ -3,7 +3,7 @@ import { createI18n } from "vue-i18n";
 const zhCN = {
   app: { title: "办成 · 工作台", subtitle: "“办不成事”反映窗口", logout: "退出登录", language: "English" },
   landing: { intro: "请使用统一身份认证登录后办理。", login: "登录" },
-  nav: { register: "登记", inbox: "待办工单", statistics: "统计分析", library: "案例库" },
+  nav: { register: "登记", inbox: "待办工单", statistics: "统计分析", library: "案例库", accounts: "账号管理" },
   roles: { window_clerk: "窗口人员", dept_handler: "部门经办人", dept_head: "部门负责人", supervisor: "督办专员",
     district_admin: "区管理员", auditor: "审计员", system_admin: "系统管理员", security_admin: "安全管理员", audit_admin: "审计管理员" },
   register: {
@@ -27,13 +27,19 @@ const zhCN = {
     dimensions: { hall: "大厅", department: "部门", kind: "问题类型", matter: "事项" } },
   library: { title: "案例库", search: "按关键词查找案例", find: "查找", empty: "暂无案例", problem: "问题：",
     solution: "解决办法：", previous: "上一页", next: "下一页" },
+  accounts: { title: "账号管理", allRoles: "全部角色", role: "角色", add: "新增账号", empty: "暂无账号", username: "用户名",
+    name: "姓名", unit: "所属单位", status: "状态", disabled: "已停用", locked: "已锁定", active: "正常",
+    mustChange: "待改密码", actions: "操作", edit: "修改", enable: "启用", disable: "停用", reset: "重置密码",
+    resetConfirm: "生成临时密码并解除锁定？", hall: "大厅", department: "部门", cancel: "取消", save: "保存",
+    handOver: "请交给本人", handOverHint: "以下信息只显示这一次，请当面交给 {user}：首次登录须修改密码。",
+    temporaryPassword: "临时密码", totpSecret: "动态验证码密钥（录入验证器应用）", handedOver: "已交给本人" },
   errors: { noRole: "当前账号没有本工作台的功能。" },
 };
 
 const en: typeof zhCN = {
   app: { title: "Bancheng · Console", subtitle: "Couldn't-get-it-done window", logout: "Sign out", language: "中文" },
   landing: { intro: "Sign in through the identity service to work.", login: "Sign in" },
-  nav: { register: "Register", inbox: "Inbox", statistics: "Statistics", library: "Case library" },
+  nav: { register: "Register", inbox: "Inbox", statistics: "Statistics", library: "Case library", accounts: "Accounts" },
   roles: { window_clerk: "Window clerk", dept_handler: "Department handler", dept_head: "Department head",
     supervisor: "Supervisor", district_admin: "District admin", auditor: "Auditor", system_admin: "System admin",
     security_admin: "Security admin", audit_admin: "Audit admin" },
@@ -63,6 +69,14 @@ const en: typeof zhCN = {
     dimensions: { hall: "hall", department: "department", kind: "problem kind", matter: "matter" } },
   library: { title: "Case library", search: "Find cases by keyword", find: "Find", empty: "No cases",
     problem: "Problem: ", solution: "Solution: ", previous: "Previous", next: "Next" },
+  accounts: { title: "Accounts", allRoles: "Every role", role: "Role", add: "Add an account", empty: "No accounts",
+    username: "Username", name: "Name", unit: "Unit", status: "Status", disabled: "Disabled", locked: "Locked",
+    active: "Active", mustChange: "Must change password", actions: "Actions", edit: "Change", enable: "Enable",
+    disable: "Disable", reset: "Reset password", resetConfirm: "Issue a temporary password and lift the lock?",
+    hall: "Hall", department: "Department", cancel: "Cancel", save: "Save", handOver: "Hand this over in person",
+    handOverHint: "Shown this once: hand it to {user}, who changes the password at the first login.",
+    temporaryPassword: "Temporary password", totpSecret: "TOTP secret (for the authenticator app)",
+    handedOver: "Handed over" },
   errors: { noRole: "This account has no console functions yet." },
 };
 

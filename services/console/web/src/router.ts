@@ -14,5 +14,6 @@ export const router = createRouter({
     { path: "/inbox", component: Inbox },
     { path: "/statistics", component: () => import("./views/Statistics.vue") },
     { path: "/library", component: () => import("./views/Library.vue") },
+    { path: "/accounts", component: () => import("./views/Accounts.vue") },
   ],
 });

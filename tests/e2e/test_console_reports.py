@@ -13,6 +13,7 @@ from playwright.sync_api import Browser
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
 from shared.settings import REPO_ROOT
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_console import browser, sign_in  # noqa: F401 - `browser` is a fixture used by name
 
 UPDATE_SCREENSHOTS = os.environ.get("BANCHENG_SCREENSHOTS") == "1"
@@ -65,6 +66,7 @@ def test_the_auditor_reads_the_rates_by_department_the_library_and_exports_the_a
     assert page.get_by_text("三率月度走势").is_visible()
     page.locator("[data-test=statistics] .el-loading-mask").wait_for(state="detached")
     page.screenshot(path=screenshots / "console-statistics.png", full_page=True)
+    assert_accessible(page, "statistics")
 
     export = page.request.get(f"{console}/api/audit/assessment?format=xlsx")
     assert export.status == 200 and export.headers["content-type"] == XLSX
@@ -73,6 +75,7 @@ def test_the_auditor_reads_the_rates_by_department_the_library_and_exports_the_a
     page.get_by_role("link", name="案例库").click()
     page.get_by_role("heading", name="案例库").wait_for()
     page.get_by_text("暂无案例").wait_for()  # nothing archived as exemplary yet
+    assert_accessible(page, "library")
     auditor.close()
 
 
@@ -103,9 +106,11 @@ def test_the_district_admin_adds_a_clerk_hands_over_the_temporary_password_and_d
     password = page.locator("[data-test=temporary-password]").inner_text(timeout=20_000)
     assert len(password) >= 12
     page.screenshot(path=screenshots / "console-accounts.png")
+    assert_accessible(page, "accounts, the temporary password shown")
     page.get_by_role("button", name="已交给本人").click()
     row = table.locator("tr", has_text="clerk.e2e")
     row.get_by_text("待改密码").wait_for()
     row.get_by_role("button", name="停用").click()
     row.get_by_text("已停用").wait_for()
+    assert_accessible(page, "accounts")
     admin.close()

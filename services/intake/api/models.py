@@ -7,14 +7,15 @@ them); times are UTC with their offset (shared.api_models)."""
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.api_models import UtcDateTime
+from shared.api_models import Page, PublicModel, UtcDateTime
 from shared.events.case import RevealedField
 from services.intake.commands import RAW_TEXT_MAX
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState
 from services.intake.domain.identity import IdType
+from services.intake.domain.search import Recognised
 from services.intake.store.personal_data import SEALED_FIELDS
 
 
@@ -189,15 +190,28 @@ class RevealedPersonalData(BaseModel):
     applicant: RevealedApplicant
 
 
-class ApplicantCase(BaseModel):
-    """A case found by its applicant's phone or ID number, the applicant masked."""
+class CaseSummary(PublicModel):
+    """A case as lists and searches show it (a row of the console's tables), the applicant masked."""
 
     id: str
     case_number: str
-    state: str
+    district: str
     hall: str
+    channel: str
+    problem_kind: str
+    state: str
+    green_channel: bool
+    hotline_order_id: str | None
     created_at: UtcDateTime
-    applicant: ApplicantPublic
+    updated_at: UtcDateTime
+    # Read off a case row's masked forms; FastAPI validates the answer again by its own name.
+    applicant: ApplicantPublic = Field(validation_alias=AliasChoices("applicant_masked", "applicant"))
+
+
+class CaseSearchPage(Page[CaseSummary]):
+    """A page of the cases found, and what the text was recognised as (every kind asked)."""
+
+    recognised_as: list[Recognised]
 
 
 # Request bodies of the routes alone (the commands the domain takes are in commands.py).
@@ -226,6 +240,12 @@ class RevealIn(_Body):
         examples=["回访前核实来电人身份"])
     fields: list[RevealedField] = Field(
         default_factory=lambda: list(SEALED_FIELDS), min_length=1, description="Which fields to show; all by default")
+
+
+class CaseSearchIn(_Body):
+    """What staff know of a case, in the body (a query string would be logged)."""
+
+    q: str = Field(max_length=200, examples=["FT-20261121-0042", "13812345678", "11010519491231002X", "王芳"])
 
 
 class ApplicantLookupIn(_Body):

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, delete, func, tuple_
+from sqlalchemy import Connection, Insert, and_, bindparam, delete, func, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -80,14 +80,20 @@ async def find_case_by_number(session: AsyncSession, *, case_number: str) -> Cas
     return (await session.exec(select(Case).where(Case.case_number == case_number))).first()
 
 
-async def find_cases_by_index(session: AsyncSession, *, phone_index: str | None = None,
-                              id_number_index: str | None = None, limit: int = 50) -> list[Case]:
-    """Cases whose applicant has this phone or ID number (blind indexes: an indexed equality), newest first."""
-    statement = select(Case).order_by(col(Case.created_at).desc()).limit(limit)
-    if phone_index is not None:
-        statement = statement.where(Case.applicant_phone_index == phone_index)
-    if id_number_index is not None:
-        statement = statement.where(Case.applicant_id_number_index == id_number_index)
+async def find_cases(
+    session: AsyncSession, *, equal: dict[str, str], match_all: bool = False, district: str | None = None,
+    hall: str | None = None, offset: int = 0, limit: int = 50,
+) -> list[Case]:
+    """Cases whose columns equal `equal`'s values (any of them, or all with `match_all`), within the district
+    and hall given, newest first: every column asked is indexed (case number, 12345 ticket, blind indexes),
+    so this is indexed equalities, never a scan. Answers up to `limit` + 1 rows, to tell whether more follow."""
+    matches = [getattr(Case, column) == value for column, value in equal.items()]
+    statement = (select(Case).where(and_(*matches) if match_all else or_(*matches))
+                 .order_by(col(Case.created_at).desc(), col(Case.id).desc()).offset(offset).limit(limit + 1))
+    if district is not None:
+        statement = statement.where(Case.district == district)
+    if hall is not None:
+        statement = statement.where(Case.hall == hall)
     return list((await session.exec(statement)).all())
 
 

@@ -42,6 +42,8 @@ class Case(SQLModel, table=True):
     # Blind indexes (keyed hashes) for exact lookups, and what responses show.
     applicant_phone_index: str | None = Field(default=None, index=True)
     applicant_id_number_index: str | None = Field(default=None, index=True)
+    applicant_credit_code_index: str | None = Field(default=None, index=True)
+    applicant_name_index: str | None = Field(default=None, index=True)  # the exact full name, normalised
     applicant_masked: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     state: str = Field(index=True)
     resume_to: str | None = None  # the state a paused case returns to

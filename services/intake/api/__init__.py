@@ -12,10 +12,12 @@ from services.intake.api import (
     open311,
     personal_data,
     printouts,
+    queues,
     search,
     status_lookup,
 )
 
 # In this order in the app and its API document.
-routers: list[APIRouter] = [cases.router, search.router, missing_items.router, items.router, personal_data.router,
-                            printouts.router, status_lookup.router, hotline.router, open311.router]
+routers: list[APIRouter] = [cases.router, search.router, queues.router, missing_items.router, items.router,
+                            personal_data.router, printouts.router, status_lookup.router, hotline.router,
+                            open311.router]

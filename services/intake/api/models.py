@@ -7,7 +7,7 @@ them); times are UTC with their offset (shared.api_models)."""
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.api_models import Page, PublicModel, UtcDateTime
 from shared.events.case import RevealedField
@@ -96,6 +96,15 @@ class CardPublic(BaseModel):
     issued_at: UtcDateTime
 
 
+class StuckPublic(PublicModel):
+    """Why a case shows as stuck (domain/queues.py): `no_work_order` — forwarded `since`, no work order heard of."""
+
+    reason: str = Field(examples=["no_work_order"])
+    since: UtcDateTime
+    zh: str
+    en: str
+
+
 class CasePublic(BaseModel):
     """A case (案件) with its history and everything tracked around it."""
 
@@ -134,6 +143,8 @@ class CasePublic(BaseModel):
     attachments: list[AttachmentPublic]
     work_orders: list[CaseWorkOrderPublic]
     cards: list[CardPublic]
+    reply_due_at: UtcDateTime | None = None
+    stuck: StuckPublic | None = Field(default=None, description="Set when the case looks dropped downstream")
 
 
 class PendingMissingItem(BaseModel):
@@ -202,10 +213,11 @@ class CaseSummary(PublicModel):
     state: str
     green_channel: bool
     hotline_order_id: str | None
+    reply_due_at: UtcDateTime | None = Field(description="The reply's deadline as sla armed it; null while paused")
     created_at: UtcDateTime
     updated_at: UtcDateTime
-    # Read off a case row's masked forms; FastAPI validates the answer again by its own name.
-    applicant: ApplicantPublic = Field(validation_alias=AliasChoices("applicant_masked", "applicant"))
+    applicant: ApplicantPublic
+    stuck: StuckPublic | None = None
 
 
 class CaseSearchPage(Page[CaseSummary]):

@@ -18,6 +18,7 @@ from services.intake.api.models import (
     RevealIn,
 )
 from services.intake.store.personal_data import opened
+from services.intake.store.views import case_summaries
 
 router = APIRouter(prefix="/cases", tags=["personal data"])
 # Never kept by a browser or a proxy: the answer holds personal data in clear.
@@ -56,5 +57,6 @@ async def cases_by_applicant(
     async with runtime.sessions() as session:
         rows = await store.find_cases(session, equal=equal, match_all=True, district=within["district"],
                                       hall=within["hall"], offset=offset, limit=limit)
-    return page_of([CaseSummary.model_validate(row) for row in rows[:limit]], offset=offset, limit=limit,
+        items = await case_summaries(session, rows[:limit], stuck_after_s=runtime.settings.stuck_after_s)
+    return page_of([CaseSummary.model_validate(item) for item in items], offset=offset, limit=limit,
                    more=len(rows) > limit)

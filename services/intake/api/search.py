@@ -11,6 +11,7 @@ from services.intake import store
 from services.intake.api.deps import ApplicantSearcher, RuntimeDep
 from services.intake.api.models import CaseSearchIn, CaseSearchPage, CaseSummary
 from services.intake.domain.search import recognise
+from services.intake.store.views import case_summaries
 
 router = APIRouter(prefix="/cases", tags=["search"])
 
@@ -33,6 +34,7 @@ async def search_cases(
     async with runtime.sessions() as session:
         rows = await store.find_cases(session, equal=equal, district=within["district"], hall=within["hall"],
                                       offset=offset, limit=limit)
-    page = page_of([CaseSummary.model_validate(row) for row in rows[:limit]], offset=offset, limit=limit,
+        items = await case_summaries(session, rows[:limit], stuck_after_s=runtime.settings.stuck_after_s)
+    page = page_of([CaseSummary.model_validate(item) for item in items], offset=offset, limit=limit,
                    more=len(rows) > limit)
     return CaseSearchPage(**dict(page), recognised_as=terms.recognised_as)

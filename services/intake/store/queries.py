@@ -1,10 +1,11 @@
 """Intake's keyword-only queries, and the case-number counter."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, and_, bindparam, delete, func, or_, tuple_
+from sqlalchemy import ColumnElement, Connection, Insert, and_, bindparam, delete, exists, func, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -95,6 +96,41 @@ async def find_cases(
     if hall is not None:
         statement = statement.where(Case.hall == hall)
     return list((await session.exec(statement)).all())
+
+
+def stuck_condition(before: datetime) -> ColumnElement[bool]:
+    """A case forwarded (登记转发) before `before` with no work order heard of (domain/queues.py)."""
+    return and_(Case.state == "dispatched", col(Case.updated_at) < before,
+                ~exists().where(CaseWorkOrder.case_id == Case.id))
+
+
+async def queue_cases(
+    session: AsyncSession, *, states: Collection[str], due_before: datetime | None = None,
+    stuck_before: datetime | None = None, district: str | None = None, hall: str | None = None,
+    offset: int = 0, limit: int = 100,
+) -> list[Case]:
+    """A queue's cases, earliest reply deadline first (none last): in `states`, due before `due_before`,
+    stuck since before `stuck_before`, as given. Up to `limit` + 1 rows, to tell whether more follow."""
+    statement = (select(Case).where(col(Case.state).in_(states))
+                 .order_by(col(Case.reply_due_at).asc().nulls_last(), col(Case.created_at), col(Case.id))
+                 .offset(offset).limit(limit + 1))
+    if due_before is not None:
+        statement = statement.where(col(Case.reply_due_at) < due_before)
+    if stuck_before is not None:
+        statement = statement.where(stuck_condition(stuck_before))
+    if district is not None:
+        statement = statement.where(Case.district == district)
+    if hall is not None:
+        statement = statement.where(Case.hall == hall)
+    return list((await session.exec(statement)).all())
+
+
+async def cases_with_work_orders(session: AsyncSession, *, case_ids: list[str]) -> set[str]:
+    """Which of these cases have a work order heard of, in one query."""
+    if not case_ids:
+        return set()
+    return set((await session.exec(select(CaseWorkOrder.case_id).distinct()
+                                   .where(col(CaseWorkOrder.case_id).in_(case_ids)))).all())
 
 
 async def find_case_by_hotline_order(session: AsyncSession, *, order_id: str) -> Case | None:

@@ -9,7 +9,7 @@ orders and SLA cards it has heard of — lives in child tables keyed by the case
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
@@ -19,6 +19,12 @@ from shared.ids import new_id
 
 class Case(SQLModel, table=True):
     """A case (案件) as intake owns it."""
+
+    # The queues (GET /queues/{name}): a state within a district or hall, by the reply's deadline.
+    __table_args__ = (
+        Index("ix_case_queue_district", "district", "state", "reply_due_at"),
+        Index("ix_case_queue_hall", "hall", "state", "reply_due_at"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True)
     case_number: str = Field(unique=True, index=True)
@@ -58,6 +64,8 @@ class Case(SQLModel, table=True):
     long: float | None = None
     address: str | None = None
     media_url: str | None = None
+    # The reply's deadline as sla last armed it (sla.deadline_armed, subject case); None while paused or unarmed.
+    reply_due_at: datetime | None = None
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
 

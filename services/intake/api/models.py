@@ -145,6 +145,7 @@ class CasePublic(BaseModel):
     cards: list[CardPublic]
     reply_due_at: UtcDateTime | None = None
     stuck: StuckPublic | None = Field(default=None, description="Set when the case looks dropped downstream")
+    received_at: UtcDateTime | None = Field(default=None, description="When it came in; earlier if entered later")
 
 
 class PendingMissingItem(BaseModel):
@@ -214,6 +215,7 @@ class CaseSummary(PublicModel):
     green_channel: bool
     hotline_order_id: str | None
     reply_due_at: UtcDateTime | None = Field(description="The reply's deadline as sla armed it; null while paused")
+    received_at: UtcDateTime
     created_at: UtcDateTime
     updated_at: UtcDateTime
     applicant: ApplicantPublic

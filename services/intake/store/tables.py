@@ -66,6 +66,8 @@ class Case(SQLModel, table=True):
     media_url: str | None = None
     # The reply's deadline as sla last armed it (sla.deadline_armed, subject case); None while paused or unarmed.
     reply_due_at: datetime | None = None
+    # When the letter, call or visit came in: created_at, or earlier when entered later (补录).
+    received_at: datetime = Field(default_factory=now_utc)
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
 

@@ -80,7 +80,7 @@ async def case_view(session: AsyncSession, case: store.Case, *, stuck_after_s: f
 
 
 SUMMARY_COLUMNS = ("id", "case_number", "district", "hall", "channel", "problem_kind", "state", "green_channel",
-                   "hotline_order_id", "reply_due_at", "created_at", "updated_at")
+                   "hotline_order_id", "reply_due_at", "received_at", "created_at", "updated_at")
 
 
 async def case_summaries(session: AsyncSession, cases: list[store.Case], *, stuck_after_s: float) -> list[Row]:

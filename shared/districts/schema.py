@@ -241,7 +241,7 @@ class Recipient(Frozen):
     audience: Audience
     channels: tuple[NotifyChannel, ...] = Field(min_length=1)
     template: Code
-    hotline_status: Literal["accepted", "replied", "closed", "callback"] | None = None
+    hotline_status: Literal["accepted", "replied", "closed", "callback", "yellow_card", "red_card"] | None = None
 
 
 class EventRule(Frozen):

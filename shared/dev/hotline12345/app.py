@@ -21,10 +21,13 @@ class StatusSync(BaseModel):
     """What Bancheng tells 12345 about one of its orders."""
 
     ticket_id: str
-    status: Literal["accepted", "replied", "closed", "callback"]
+    status: Literal["accepted", "replied", "closed", "callback", "yellow_card", "red_card"]
     case_number: str
     note: str = ""
     delivery_id: str
+    # What the platform's assessment counts: a card's colour, reason and department; at closing, whether the
+    # reply was on time and the caller's satisfaction.
+    figures: dict[str, str | bool | None] | None = None
 
 
 def create_app(settings: SimulatorSettings) -> FastAPI:

@@ -68,7 +68,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
             sync = StatusSync.model_validate_json(raw)
         except ValidationError as error:
             raise HTTPException(422, error.errors(include_url=False, include_context=False)) from error
-        if not await store.add(delivery_id=delivery, ticket_id=sync.ticket_id, body=sync.model_dump(),
+        if not await store.add(delivery_id=delivery, ticket_id=sync.ticket_id, body=sync.model_dump(exclude_unset=True),
                                received_at=time.time()):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "delivery already received (replay)")
         return {"stored": True}

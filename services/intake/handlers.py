@@ -124,12 +124,10 @@ async def on_card_issued_show_it_on_the_case(event: CardIssued, envelope: Envelo
 
 async def on_deadline_armed_keep_the_reply_due(event: DeadlineArmed, envelope: Envelope, unit: Unit) -> None:
     """The case's reply deadline as sla last armed it (None while paused): its queues sort by it, and
-    `overdue` holds the cases past it. Setting it again to the same value changes nothing (idempotent)."""
-    if event.subject != "case" or not await _holds_case(unit, envelope.case_id):
-        return
-    case = await store.get_case(unit.session, case_id=envelope.case_id)
-    if case is not None:
-        case.reply_due_at = event.due_at
+    `overdue` holds the cases past it. Setting it again to the same value changes nothing (idempotent).
+    One UPDATE, not a load and a flush: it touches no other column (a case intake lacks is no row)."""
+    if event.subject == "case":
+        await store.set_reply_due(unit.session, case_id=envelope.case_id, due_at=event.due_at)
 
 
 def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:

@@ -26,6 +26,7 @@ from services.intake.store.queries import (
     open311_key,
     prune_before,
     queue_cases,
+    set_reply_due,
     stuck_condition,
     take_sequence,
     transitions,
@@ -53,5 +54,5 @@ __all__ = [
     "delivery_seen", "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases",
     "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
     "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "queue_cases",
-    "stuck_condition", "take_sequence", "transitions", "work_orders",
+    "set_reply_due", "stuck_condition", "take_sequence", "transitions", "work_orders",
 ]

@@ -5,7 +5,19 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Insert, and_, bindparam, delete, exists, func, or_, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Insert,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -123,6 +135,11 @@ async def queue_cases(
     if hall is not None:
         statement = statement.where(Case.hall == hall)
     return list((await session.exec(statement)).all())
+
+
+async def set_reply_due(session: AsyncSession, *, case_id: str, due_at: datetime | None) -> None:
+    """The case's reply deadline as sla armed it (None while paused)."""
+    await session.exec(update(Case).where(col(Case.id) == case_id).values(reply_due_at=due_at))
 
 
 async def cases_with_work_orders(session: AsyncSession, *, case_ids: list[str]) -> set[str]:

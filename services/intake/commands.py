@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.districts.schema import Channel, ComplexityTier
 from shared.tracing import TraceHeaders
@@ -62,6 +62,10 @@ class CaseCreate(_Body):
     items: list[str] = Field(default_factory=list, description="Batch registration: one label per item")
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
     forward: bool = Field(default=True, description="Accept and forward (登记转发) at once")
+    received_at: AwareDatetime | None = Field(
+        default=None, examples=["2026-11-18T09:30:00+08:00"],
+        description="When a letter or call came in, if earlier than now: deadlines count from it; bounded by the "
+                    "district's max_backdate_days for the channel")
     suggested_departments: list[str] = Field(default_factory=list, max_length=10)
     # Where the problem is (WGS84) and a link to a photo, as Open311 clients report them (docs/open311.md).
     lat: float | None = Field(default=None, ge=-90, le=90)

@@ -38,6 +38,9 @@ class CaseRegistered(Event):
     )
     batch_items: int = Field(default=0, description="How many items a batch registration holds (0: not a batch)")
     attachments: int = Field(default=0, description="How many attachments were described at registration")
+    received_at: AwareDatetime | None = Field(
+        default=None, description="When the letter, call or visit came in; earlier than the registration when it "
+                                  "was entered later (the reply's clock starts then). Absent from older events")
 
 
 class Contact(BaseModel):

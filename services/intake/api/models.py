@@ -9,12 +9,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.api_models import UtcDateTime
+from shared.api_models import Page, PublicModel, UtcDateTime
 from shared.events.case import RevealedField
 from services.intake.commands import RAW_TEXT_MAX
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState
 from services.intake.domain.identity import IdType
+from services.intake.domain.search import Recognised
 from services.intake.store.personal_data import SEALED_FIELDS
 
 
@@ -95,6 +96,15 @@ class CardPublic(BaseModel):
     issued_at: UtcDateTime
 
 
+class StuckPublic(PublicModel):
+    """Why a case shows as stuck (domain/queues.py): `no_work_order` — forwarded `since`, no work order heard of."""
+
+    reason: str = Field(examples=["no_work_order"])
+    since: UtcDateTime
+    zh: str
+    en: str
+
+
 class CasePublic(BaseModel):
     """A case (案件) with its history and everything tracked around it."""
 
@@ -133,6 +143,9 @@ class CasePublic(BaseModel):
     attachments: list[AttachmentPublic]
     work_orders: list[CaseWorkOrderPublic]
     cards: list[CardPublic]
+    reply_due_at: UtcDateTime | None = None
+    stuck: StuckPublic | None = Field(default=None, description="Set when the case looks dropped downstream")
+    received_at: UtcDateTime | None = Field(default=None, description="When it came in; earlier if entered later")
 
 
 class PendingMissingItem(BaseModel):
@@ -189,15 +202,30 @@ class RevealedPersonalData(BaseModel):
     applicant: RevealedApplicant
 
 
-class ApplicantCase(BaseModel):
-    """A case found by its applicant's phone or ID number, the applicant masked."""
+class CaseSummary(PublicModel):
+    """A case as lists and searches show it (a row of the console's tables), the applicant masked."""
 
     id: str
     case_number: str
-    state: str
+    district: str
     hall: str
+    channel: str
+    problem_kind: str
+    state: str
+    green_channel: bool
+    hotline_order_id: str | None
+    reply_due_at: UtcDateTime | None = Field(description="The reply's deadline as sla armed it; null while paused")
+    received_at: UtcDateTime
     created_at: UtcDateTime
+    updated_at: UtcDateTime
     applicant: ApplicantPublic
+    stuck: StuckPublic | None = None
+
+
+class CaseSearchPage(Page[CaseSummary]):
+    """A page of the cases found, and what the text was recognised as (every kind asked)."""
+
+    recognised_as: list[Recognised]
 
 
 # Request bodies of the routes alone (the commands the domain takes are in commands.py).
@@ -226,6 +254,12 @@ class RevealIn(_Body):
         examples=["回访前核实来电人身份"])
     fields: list[RevealedField] = Field(
         default_factory=lambda: list(SEALED_FIELDS), min_length=1, description="Which fields to show; all by default")
+
+
+class CaseSearchIn(_Body):
+    """What staff know of a case, in the body (a query string would be logged)."""
+
+    q: str = Field(max_length=200, examples=["FT-20261121-0042", "13812345678", "11010519491231002X", "王芳"])
 
 
 class ApplicantLookupIn(_Body):

@@ -9,7 +9,7 @@ orders and SLA cards it has heard of — lives in child tables keyed by the case
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
@@ -19,6 +19,12 @@ from shared.ids import new_id
 
 class Case(SQLModel, table=True):
     """A case (案件) as intake owns it."""
+
+    # The queues (GET /queues/{name}): a state within a district or hall, by the reply's deadline.
+    __table_args__ = (
+        Index("ix_case_queue_district", "district", "state", "reply_due_at"),
+        Index("ix_case_queue_hall", "hall", "state", "reply_due_at"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True)
     case_number: str = Field(unique=True, index=True)
@@ -42,6 +48,8 @@ class Case(SQLModel, table=True):
     # Blind indexes (keyed hashes) for exact lookups, and what responses show.
     applicant_phone_index: str | None = Field(default=None, index=True)
     applicant_id_number_index: str | None = Field(default=None, index=True)
+    applicant_credit_code_index: str | None = Field(default=None, index=True)
+    applicant_name_index: str | None = Field(default=None, index=True)  # the exact full name, normalised
     applicant_masked: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     state: str = Field(index=True)
     resume_to: str | None = None  # the state a paused case returns to
@@ -56,6 +64,10 @@ class Case(SQLModel, table=True):
     long: float | None = None
     address: str | None = None
     media_url: str | None = None
+    # The reply's deadline as sla last armed it (sla.deadline_armed, subject case); None while paused or unarmed.
+    reply_due_at: datetime | None = None
+    # When the letter, call or visit came in: created_at, or earlier when entered later (补录).
+    received_at: datetime = Field(default_factory=now_utc)
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
 

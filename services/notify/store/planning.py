@@ -120,6 +120,7 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
                 body=message.text, markdown=message.markdown), delivery_id=delivery.delivery_id),
             case_number=str(delivery.variables["case_number"]),
             hotline_status=delivery.hotline_status.value if delivery.hotline_status else None,
+            hotline_figures=delivery.hotline_figures,
             not_before=delivery.not_before,
         ),
         topic=channel_topic(delivery.channel.value), **where,
@@ -160,7 +161,8 @@ def _context(
         district=facts.district, hall_id=facts.hall, green_channel=facts.green_channel,
         citizen=citizen,
         lead_department=lead, assisting_departments=trigger.assisting_departments,
-        hotline_ticket_id=facts.hotline_ticket_id, variables=_template_values(variables),
+        hotline_ticket_id=facts.hotline_ticket_id, hotline_figures=trigger.figures,
+        variables=_template_values(variables),
     )
 
 

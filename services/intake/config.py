@@ -31,7 +31,7 @@ class IntakeSettings(ServiceSettings):
     codes_per_phone_per_hour: int = 5
     codes_per_client_per_hour: int = 30
     challenges_per_client_per_minute: int = 30
-    reports_per_phone_per_minute: int = 3
+    reports_per_phone_per_minute: int = 6  # each try counts: five wrong codes and the right one
     reports_per_phone_per_day: int = 20
     reports_per_client_per_hour: int = 60
     follow_token_ttl_days: float = 30.0

@@ -23,7 +23,7 @@ class IntakeSettings(ServiceSettings):
     lookup_failures_per_case: int = 5
     lookup_failure_window_s: float = 900.0
     # The citizen's own pages (/public, docs/citizen.md): the proof of work before an SMS, the codes, the limits.
-    challenge_difficulty_bits: int = 18  # ~260,000 hashes: a fraction of a second on a phone
+    challenge_difficulty_bits: int = 16  # ~65,000 hashes on average: under a second in a phone's Web Crypto
     challenge_ttl_s: float = 300.0
     code_ttl_s: float = 300.0
     code_resend_after_s: int = 60

@@ -18,7 +18,7 @@ from shared.settings import KafkaSettings
 from services.intake import store
 from services.intake.app import IntakeRuntime, build_runtime
 from services.intake.config import IntakeSettings
-from services.intake.domain.citizen import solve
+from services.intake.domain.citizen import proof_holds, solve
 from services.notify.app import build_runtime as build_notify
 from tests.conftest import DATABASES, database_url
 from tests.integration.intake.conftest import SECRET
@@ -220,7 +220,6 @@ async def test_no_code_is_sent_without_a_solved_unspent_proof_of_work(pages: Pag
 
 
 def _holds(challenge: dict, nonce: str) -> bool:
-    from services.intake.domain.citizen import proof_holds
     return proof_holds(seed=challenge["seed"], nonce=nonce, difficulty_bits=challenge["difficulty_bits"])
 
 
@@ -238,3 +237,9 @@ async def test_an_unknown_district_or_problem_kind_is_refused_naming_the_field(
     assert await pages.cases_of(phone) == []
     # The code was not spent by refused reports: the right one still registers.
     assert (await pages.public.post("/public/reports", json=report(phone, verification, code))).status_code == 201
+
+
+async def test_a_large_body_is_refused_before_it_is_read(pages: Pages) -> None:
+    big = report("13700007777", "v", "123456", description="材料" * 40_000)
+    refused = await pages.public.post("/public/reports", json=big)
+    assert refused.status_code == 413 and refused.json()["zh"].startswith("请求内容过大")

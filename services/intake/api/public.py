@@ -181,8 +181,6 @@ async def verification_code(body: VerificationCodeIn, request: Request, runtime:
     client = client_address(request)
     _limit(limits.codes_per_client, client, field="client", zh="本机获取验证码过于频繁,请稍后再试",
            en="too many codes asked from this address; try again later")
-    _limit(limits.codes_per_phone, phone_index, field="phone", zh="该手机号获取验证码过于频繁,请稍后再试",
-           en="too many codes for this phone; try again later")
     async with runtime.unit() as unit:
         spent = await spend_challenge(unit.session, challenge_id=body.challenge_id, now=now)
         if spent is None or not citizen.proof_holds(seed=spent.seed, nonce=body.nonce,
@@ -190,8 +188,11 @@ async def verification_code(body: VerificationCodeIn, request: Request, runtime:
             # An unknown, expired or spent challenge, or a wrong nonce: nothing is kept (the transaction rolls back).
             raise invalid(FieldError(field="nonce", zh="人机验证未通过或已失效,请重新获取",
                                      en="the proof of work is wrong, expired or already used; get a new challenge"))
+        # The phone's limits count solved challenges only: junk cannot use up someone else's codes.
         _limit(limits.resend_per_phone, phone_index, field="phone", zh="验证码已发送,请稍后再重新获取",
                en="a code was just sent to this phone; wait before asking again")
+        _limit(limits.codes_per_phone, phone_index, field="phone", zh="该手机号获取验证码过于频繁,请稍后再试",
+               en="too many codes for this phone; try again later")
         case = None
         if number is not None:
             case = await store.find_case_by_number(unit.session, case_number=number)

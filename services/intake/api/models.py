@@ -266,3 +266,33 @@ class HotlineOrder(BaseModel):
     matter_code: str | None = Field(default=None, max_length=64)
     caller: HotlineCaller
     withdraw_reason: str = Field(default="", max_length=1000)
+
+
+class CaseAttachmentPublic(BaseModel):
+    """An attachment of a case: uploaded (its file can be downloaded) or described at registration (metadata
+    only). `file_name` is masked for those who see personal data masked."""
+
+    id: int
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str | None
+    description: str
+    stored: bool = Field(description="Whether intake holds the file (GET .../content)")
+    uploaded_by: str | None
+    uploaded_at: UtcDateTime | None
+
+
+class CaseAttachments(BaseModel):
+    items: list[CaseAttachmentPublic]
+
+
+class PendingAttachmentPublic(BaseModel):
+    """A citizen's upload, waiting for the report that names it in `attachment_ids`."""
+
+    attachment_id: str
+    expires_at: UtcDateTime
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str

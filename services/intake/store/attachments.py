@@ -181,13 +181,13 @@ async def claim_pending_attachments(session: AsyncSession, *, case_id: str,
                 or found[i].expires_at is None or found[i].expires_at <= now]
     if unusable:
         raise _unclaimable(unusable)
-    claimed = await session.execute(
+    claimed = await session.exec(
         update(Attachment)
         .where(col(Attachment.file_id).in_(wanted), col(Attachment.case_id).is_(None), col(Attachment.expires_at) > now)
         .values(case_id=case_id, expires_at=None)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != len(wanted):  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+    if claimed.rowcount != len(wanted):
         raise _unclaimable(wanted)
     for row in rows:
         await session.refresh(row)
@@ -228,6 +228,6 @@ async def sweep_expired_attachments(sessions: SessionFactory, objects: ObjectSto
     if not expired:
         return 0
     async with sessions() as session, session.begin():
-        await session.execute(delete(Attachment).where(col(Attachment.id).in_([row.id for row in expired]),
+        await session.exec(delete(Attachment).where(col(Attachment.id).in_([row.id for row in expired]),
                                                        col(Attachment.case_id).is_(None)))
     return len(expired)

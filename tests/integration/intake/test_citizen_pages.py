@@ -22,6 +22,7 @@ from services.intake.domain.citizen import proof_holds, solve
 from services.notify.app import build_runtime as build_notify
 from tests.conftest import DATABASES, database_url
 from tests.integration.intake.conftest import SECRET
+from tests.integration.intake.test_attachments import png
 from tests.integration.notify.conftest import notify_settings, start_runtime  # noqa: F401 - fixtures
 from tests.issuer import TokenIssuer
 from tests.unit.notify import conftest as unit_fixtures
@@ -64,6 +65,7 @@ async def pages(request: pytest.FixtureRequest, broker: DevBroker, issuer: Token
         challenge_difficulty_bits=8, code_resend_after_s=0, challenges_per_client_per_minute=10_000,
         codes_per_client_per_hour=10_000, reports_per_client_per_hour=10_000, lookup_requests_per_minute=1000,
         reports_per_phone_per_minute=REPORTS_PER_MINUTE,
+        attachments_dir=tmp_path_factory.mktemp("attachments"),
     )
     runtime = build_runtime(settings, KafkaSettings(bootstrap_servers=broker.bootstrap_servers))
     server = uvicorn.Server(uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, log_level="warning"))
@@ -116,15 +118,20 @@ async def test_a_citizen_reports_follows_and_rates_and_dissatisfied_reopens_the_
     assert any(kind["code"] == "missing_materials" for kind in demo["problem_kinds"])
 
     phone = "13700001111"
+    photo = await pages.public.post("/public/attachments", files={"file": ("提示页面.png", png(), "image/png")})
+    assert photo.status_code == 201, photo.text
     verification = await pages.code_for(phone)
     code = await texted_code(http_receiver, phone)
-    response = await pages.public.post("/public/reports", json=report(phone, verification, code))
+    response = await pages.public.post("/public/reports", json=report(
+        phone, verification, code, attachment_ids=[photo.json()["attachment_id"]]))
     assert response.status_code == 201, response.text
     made = response.json()
     assert made["district_name_zh"] == "演示区" and made["hall_name_zh"] == "演示区政务服务中心"
     [case] = await pages.cases_of(phone)
     assert (case.case_number, case.channel, case.state) == (made["case_number"], "web", "registered")
     assert case.first_responder == "citizen:web"
+    attached = (await pages.staff.get(f"/cases/{case.id}/attachments")).json()["items"]
+    assert [(a["content_type"], a["stored"]) for a in attached] == [("image/png", True)]
 
     by_digits = await pages.public.post("/public/follow", json={"case_number": made["case_number"],
                                                                 "phone_last4": "1111"})

@@ -316,6 +316,10 @@ async def _view(runtime: RuntimeDep, case: store.Case) -> FollowOut:
 async def follow(body: FollowIn, request: Request, runtime: RuntimeDep, limits: LookupLimitsDep) -> FollowOut:
     """Where my case stands: case number with the phone's last four digits (the status lookup's check and limits)
     or with an SMS code sent to the case's phone."""
+    by_code = body.verification_id is not None and body.code is not None
+    if (body.phone_last4 is not None) == by_code:
+        raise invalid_field("phone_last4", zh="请填写手机号后四位,或短信验证码(二选一)",
+                            en="give phone_last4, or verification_id with code (one of them)")
     if body.phone_last4 is not None:
         case = await case_by_number_and_digits(runtime, limits, client=client_address(request),
                                                case_number=body.case_number, phone_last4=body.phone_last4)
@@ -323,7 +327,7 @@ async def follow(body: FollowIn, request: Request, runtime: RuntimeDep, limits: 
     number = str(parse_case_number(body.case_number))
     async with runtime.sessions() as session:
         case = await store.find_case_by_number(session, case_number=number)
-    await _use_code(runtime, verification_id=body.verification_id, code=body.code, purpose="follow",
+    await _use_code(runtime, verification_id=body.verification_id or "", code=body.code or "", purpose="follow",
                     case_id=case.id if case else "")
     if case is None:  # `_use_code` refused already (no code is for an unknown case); said again for the reader
         raise not_found(zh="案件不存在", en="no such case")

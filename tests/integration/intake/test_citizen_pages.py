@@ -138,6 +138,8 @@ async def test_a_citizen_reports_follows_and_rates_and_dissatisfied_reopens_the_
     assert by_digits.status_code == 200, by_digits.text
     assert (by_digits.json()["state"], by_digits.json()["can_rate"]) == ("registered", False)
     assert "1111" not in by_digits.text.replace(made["case_number"], "")  # nothing personal comes back
+    neither = await pages.public.post("/public/follow", json={"case_number": made["case_number"]})
+    assert neither.status_code == 422 and neither.json()["errors"][0]["field"] == "phone_last4"
 
     reply = {"reason": "已联系房管所补录，可重新提交"}
     for action, fields in (("accept", {}), ("dispatch", {}), ("record_reply", reply)):

@@ -268,7 +268,8 @@ async def _view(runtime: RuntimeDep, case: store.Case) -> FollowOut:
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
     return FollowOut(
         follow_token=_follow_token(runtime, case.id), case_number=case.case_number, state=case.state,
-        state_zh=STATE_LABELS_ZH[CaseState(case.state)], registered_at=case.created_at, promised_reply_by=None,
+        state_zh=STATE_LABELS_ZH[CaseState(case.state)], registered_at=case.created_at,
+        promised_reply_by=case.reply_due_at,
         replies=[FollowReply(at=s.at, text=mask_text(s.reason)) for s in steps
                  if s.action in (ActionKind.record_reply, ActionKind.resolve_on_spot) and s.reason],
         missing_items=[FollowMissingItem(name=m.name, due=m.due_on) for m in pending],

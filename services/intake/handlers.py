@@ -123,9 +123,10 @@ async def on_card_issued_show_it_on_the_case(event: CardIssued, envelope: Envelo
 
 
 async def on_deadline_armed_keep_the_reply_due(event: DeadlineArmed, envelope: Envelope, unit: Unit) -> None:
-    """The case's reply deadline as sla last armed it (None while paused): its queues sort by it, and
-    `overdue` holds the cases past it. Setting it again to the same value changes nothing (idempotent).
-    One UPDATE, not a load and a flush: it touches no other column (a case intake lacks is no row)."""
+    """The case's reply deadline as sla last armed it (None while paused): its queues sort by it, the citizen's
+    follow page promises it (docs/citizen.md), and `overdue` holds the cases past it. Setting it again to the
+    same value changes nothing (idempotent). One UPDATE, not a load and a flush: it touches no other column (a
+    case intake lacks is no row)."""
     if event.subject == "case":
         await store.set_reply_due(unit.session, case_id=envelope.case_id, due_at=event.due_at)
 

@@ -5,6 +5,7 @@ other."""
 from fastapi import APIRouter
 
 from services.intake.api import (
+    attachments,
     cases,
     hotline,
     items,
@@ -12,6 +13,8 @@ from services.intake.api import (
     open311,
     personal_data,
     printouts,
+    public,
+    public_attachments,
     queues,
     search,
     status_lookup,
@@ -19,5 +22,5 @@ from services.intake.api import (
 
 # In this order in the app and its API document.
 routers: list[APIRouter] = [cases.router, search.router, queues.router, missing_items.router, items.router,
-                            personal_data.router, printouts.router, status_lookup.router, hotline.router,
-                            open311.router]
+                            attachments.router, personal_data.router, printouts.router, status_lookup.router,
+                            public.router, public_attachments.router, hotline.router, open311.router]

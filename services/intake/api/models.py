@@ -300,3 +300,113 @@ class HotlineOrder(BaseModel):
     matter_code: str | None = Field(default=None, max_length=64)
     caller: HotlineCaller
     withdraw_reason: str = Field(default="", max_length=1000)
+
+
+class CaseAttachmentPublic(BaseModel):
+    """An attachment of a case: uploaded (its file can be downloaded) or described at registration (metadata
+    only). `file_name` is masked for those who see personal data masked."""
+
+    id: int
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str | None
+    description: str
+    stored: bool = Field(description="Whether intake holds the file (GET .../content)")
+    uploaded_by: str | None
+    uploaded_at: UtcDateTime | None
+
+
+class CaseAttachments(BaseModel):
+    items: list[CaseAttachmentPublic]
+
+
+class PendingAttachmentPublic(BaseModel):
+    """A citizen's upload, waiting for the report that names it in `attachment_ids`."""
+
+    attachment_id: str
+    expires_at: UtcDateTime
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+# The citizen's own pages (api/public.py, docs/citizen.md).
+class PublicDistrict(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class PublicHall(BaseModel):
+    code: str
+    name_zh: str
+
+
+class PublicProblemKind(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    consultation: bool
+
+
+class PublicDistrictDetail(PublicDistrict):
+    halls: list[PublicHall]
+    problem_kinds: list[PublicProblemKind]
+
+
+class ChallengeOut(BaseModel):
+    """Find `nonce` such that sha256(seed + nonce) (UTF-8 text) starts with `difficulty_bits` zero bits."""
+
+    challenge_id: str
+    seed: str
+    difficulty_bits: int
+    expires_at: UtcDateTime
+
+
+class VerificationOut(BaseModel):
+    verification_id: str
+    expires_at: UtcDateTime
+    resend_after_s: int
+
+
+class ReportOut(BaseModel):
+    case_number: str
+    registered_at: UtcDateTime
+    district_name_zh: str
+    hall_name_zh: str
+    problem_kind_zh: str
+    follow_token: str
+    promised_reply_by: UtcDateTime | None = Field(description="Null: sla promises a date once the case is accepted")
+
+
+class FollowReply(BaseModel):
+    at: UtcDateTime
+    text: str
+
+
+class FollowMissingItem(BaseModel):
+    name: str
+    due: date
+
+
+class FollowOut(BaseModel):
+    """What the citizen sees of a case they proved: no personal data, free text masked."""
+
+    follow_token: str
+    case_number: str
+    state: str
+    state_zh: str
+    registered_at: UtcDateTime
+    promised_reply_by: UtcDateTime | None = Field(description="The case's deadline as sla armed it; null before "
+                                                              "acceptance and while paused")
+    replies: list[FollowReply]
+    missing_items: list[FollowMissingItem]
+    can_rate: bool
+
+
+class RatingOut(BaseModel):
+    case_number: str
+    state: str
+    state_zh: str

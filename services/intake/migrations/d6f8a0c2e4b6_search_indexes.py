@@ -5,7 +5,7 @@ environment (BANCHENG_PII_*): `reseal` opens each sealed name and credit code an
 already under the current key are not sealed again), the code `rotate-pii-key --reindex` runs.
 
 Revision ID: d6f8a0c2e4b6
-Revises: c4e6a8b0d2f3
+Revises: d6f8a0b2c4e5
 Create Date: 2026-12-07 22:30:00
 """
 
@@ -20,7 +20,7 @@ from shared.personal_data.rotation import reseal
 from services.intake.store.personal_data import CASE_TABLE
 
 revision = 'd6f8a0c2e4b6'
-down_revision = 'c4e6a8b0d2f3'
+down_revision = 'd6f8a0b2c4e5'
 branch_labels = None
 depends_on = None
 

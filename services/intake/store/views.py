@@ -15,6 +15,7 @@ from services.intake.domain.batch import BatchItem, BatchItemState, batch_progre
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
 from services.intake.domain.queues import Stuck, stuck
 from services.intake.store.actions import status_of
+from services.intake.store.attachments import case_attachments
 
 Row = Mapping[str, Any]
 
@@ -71,7 +72,7 @@ async def case_view(session: AsyncSession, case: store.Case, *, stuck_after_s: f
         items=_plain(await store.batch_items(session, case_id=case.id)),
         transitions=_plain(await store.transitions(session, case_id=case.id)),
         missing_items=_plain(await store.missing_items(session, case_id=case.id)),
-        attachments=_plain(await store.attachments(session, case_id=case.id)),
+        attachments=_plain(await case_attachments(session, case_id=case.id)),
         work_orders=work_orders,
         cards=_plain(await store.cards(session, case_id=case.id)),
         stuck=stuck(state=row["state"], forwarded_at=row["updated_at"], has_work_orders=bool(work_orders),

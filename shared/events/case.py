@@ -38,6 +38,9 @@ class CaseRegistered(Event):
     )
     batch_items: int = Field(default=0, description="How many items a batch registration holds (0: not a batch)")
     attachments: int = Field(default=0, description="How many attachments were described at registration")
+    pack_version: int | None = Field(
+        default=None, description="The district pack's version the case was registered under (none before packs "
+                                  "were versioned: the district's newest)")
 
 
 class Contact(BaseModel):
@@ -110,6 +113,7 @@ class CaseForwarded(Event):
     green_channel: bool = False
     suggested_departments: list[str] = Field(default_factory=list, description="Staff's suggestion, if any")
     reason: str = ""
+    pack_version: int | None = Field(default=None, description="The case's district pack version (as registered)")
 
 
 class CaseResolvedOnSpot(Event):

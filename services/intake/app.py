@@ -56,7 +56,7 @@ def build_runtime(settings: IntakeSettings | None = None, kafka: KafkaSettings |
         migrations_dir=Path(__file__).parent / "migrations",
         subscribers=handlers.subscribers,
         routers=routers,
-        background=[prune_idempotency_and_deliveries, publish_intake_gauges],
+        background=[prune_idempotency_and_deliveries, publish_intake_gauges, handlers.follow_district_packs],
         keyring=get_keyring(environment=settings.environment),
         sealed_tables=[CASE_TABLE],
         domain_errors=DOMAIN_ERRORS,

@@ -1,6 +1,7 @@
 """Notify's subscribers: the planner, and a channel worker per channel topic.
 
-The planner: case, work-order and SLA events become delivery requests on channel topics.
+The planner: case, work-order and SLA events become delivery requests on channel topics, by the rules of
+the district packs in force (`follow_district_packs` applies each published version).
 
 The citizen's contact arrives on its own topic, sealed under the transport key, in no order with the
 case stream; it is kept sealed under notify's own key (store/personal_data.py); an event planned
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event as sa_event
 
 from shared.consuming import Consumer, Fresh, Unit
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events import case, sla, workorder
 from shared.events.base import Event
@@ -47,6 +49,13 @@ PLANNED_EVENTS = (
     workorder.WorkOrderCancelled, workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlineWarned, sla.CardIssued,
 )
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
+
+
+async def follow_district_packs(runtime: "NotifyRuntime") -> None:
+    """The planner's rules of every published district pack version (shared/districts/live.py); a process of
+    channel workers alone plans nothing and needs none."""
+    if runtime.config is not None:
+        await follow_packs(runtime.kafka, service=runtime.name, apply=runtime.config.rules.apply)
 
 
 def subscribers(runtime: "NotifyRuntime") -> list[Consumer]:

@@ -103,7 +103,17 @@ def apply_published(service: str, envelope: Envelope, apply: Callable[[DistrictP
 
 async def follow_packs(kafka: KafkaSettings, *, service: str, apply: Callable[[DistrictPack], None],
                        poll_ms: int = 500) -> None:
-    """Apply every version published on the packs topic, from its start, until cancelled."""
+    """Apply every version published on the packs topic, from its start, until cancelled. A failure of the
+    reader (the broker away) reads the topic again from the start: applying a version twice changes nothing."""
+    while True:
+        try:
+            await _follow(kafka, service=service, apply=apply, poll_ms=poll_ms)
+        except Exception:
+            log.exception("%s: reading %s failed; reading it again from the start", service, DISTRICT_PACKS)
+            await asyncio.sleep(1)
+
+
+async def _follow(kafka: KafkaSettings, *, service: str, apply: Callable[[DistrictPack], None], poll_ms: int) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, client_id=f"{service}-packs",
                                 group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
                                 **client_security(kafka))

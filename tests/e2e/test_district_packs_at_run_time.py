@@ -92,12 +92,18 @@ def test_a_new_district_published_through_the_api_is_served_by_all_five_services
     admin = issuer.headers("district_admin", district=CODE)
     assert register(stack, issuer).status_code == 422  # no such hall yet
 
+    spoiled = new_district(stack.var_dir / "packs")
+    spoiled["matters"][0]["lead_department"] = "ghost_bureau"
+    refused = httpx.put(f"{stack.url('routing')}/districts/{CODE}/pack", headers=admin, json=spoiled)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["pack.matters[0].lead_department"]
+
     started = time.monotonic()
     published = httpx.put(f"{stack.url('routing')}/districts/{CODE}/pack", headers=admin,
                           params={"change": "Newtown opens its window"},
                           json=new_district(stack.var_dir / "packs"))
     assert published.status_code == 200, published.text
-    assert published.json()["version"] == 1
+    assert published.json()["version"] == 1  # the refused pack was neither stored nor published
     applied_s = wait_for(lambda: set(applied_versions(stack).values()) == {1.0}, SERVED_WITHIN_S)
 
     registered = register(stack, issuer)

@@ -96,8 +96,10 @@ async def publish(unit: Unit, *, catalogues: Catalogues, district: str, document
     if pack is not None and not problems:
         others = [other for other in catalogues.packs() if other.code != district]
         own = f"{district}: "
-        problems += [tuple(p.removeprefix(own).split(": ", 1)) for p in packs_problems([*others, pack])
-                     if p.startswith(own)]
+        for problem in packs_problems([*others, pack]):
+            if problem.startswith(own):  # a hall code another district already numbers its cases with
+                path, _, text = problem.removeprefix(own).partition(": ")
+                problems.append((path, text))
     if pack is not None and not problems:
         try:
             compile_pack(pack)

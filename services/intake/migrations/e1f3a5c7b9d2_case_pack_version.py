@@ -1,7 +1,7 @@
 """a case keeps the district pack version it was registered under
 
 Revision ID: e1f3a5c7b9d2
-Revises: c4e6a8b0d2f3
+Revises: f8b0c2e4a6d9
 Create Date: 2026-12-07 22:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e1f3a5c7b9d2'
-down_revision = 'c4e6a8b0d2f3'
+down_revision = 'f8b0c2e4a6d9'
 branch_labels = None
 depends_on = None
 

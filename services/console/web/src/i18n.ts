@@ -3,7 +3,7 @@ import { createI18n } from "vue-i18n";
 const zhCN = {
   app: { title: "办成 · 工作台", subtitle: "“办不成事”反映窗口", logout: "退出登录", language: "English" },
   landing: { intro: "请使用统一身份认证登录后办理。", login: "登录" },
-  nav: { register: "登记", inbox: "待办工单" },
+  nav: { register: "登记", inbox: "待办工单", board: "督办看板" },
   roles: { window_clerk: "窗口人员", dept_handler: "部门经办人", dept_head: "部门负责人", supervisor: "督办专员",
     district_admin: "区管理员", auditor: "审计员", system_admin: "系统管理员", security_admin: "安全管理员", audit_admin: "审计管理员" },
   register: {
@@ -19,13 +19,17 @@ const zhCN = {
     actions: "操作", signFor: "签收", reply: "答复", replyText: "答复内容", replyPrompt: "请输入答复内容", refresh: "刷新",
     states: { dispatched: "已派发", signed_for: "已签收", extension_requested: "延期申请中", escalated: "已提级",
       replied: "已答复", returned: "已退单", cancelled: "已撤销" } },
+  board: { title: "督办看板", live: "实时", connecting: "连接中…", byDepartment: "按部门", byHall: "按大厅",
+    yellow: "黄牌", red: "红牌", empty: "暂无督办事项", urge: "催办", urgePrompt: "请输入催办内容",
+    urgeDefault: "请尽快办理并答复。", urged: "已催办", urgedTimes: "已催办 {n} 次",
+    reasons: { overdue: "超期", overdue_past_margin: "超期超过宽限", repeated_returns: "多次退单" } },
   errors: { noRole: "当前账号没有本工作台的功能。" },
 };
 
 const en: typeof zhCN = {
   app: { title: "Bancheng · Console", subtitle: "Couldn't-get-it-done window", logout: "Sign out", language: "中文" },
   landing: { intro: "Sign in through the identity service to work.", login: "Sign in" },
-  nav: { register: "Register", inbox: "Inbox" },
+  nav: { register: "Register", inbox: "Inbox", board: "SLA board" },
   roles: { window_clerk: "Window clerk", dept_handler: "Department handler", dept_head: "Department head",
     supervisor: "Supervisor", district_admin: "District admin", auditor: "Auditor", system_admin: "System admin",
     security_admin: "Security admin", audit_admin: "Audit admin" },
@@ -46,6 +50,11 @@ const en: typeof zhCN = {
     refresh: "Refresh", states: { dispatched: "Dispatched", signed_for: "Signed for",
       extension_requested: "Extension requested", escalated: "Escalated", replied: "Replied", returned: "Returned",
       cancelled: "Cancelled" } },
+  board: { title: "SLA board", live: "Live", connecting: "Connecting…", byDepartment: "By department",
+    byHall: "By hall", yellow: "Yellow", red: "Red", empty: "No supervision items", urge: "Urge",
+    urgePrompt: "Enter the urging text", urgeDefault: "Please handle and reply soon.", urged: "Urged",
+    urgedTimes: "Urged {n} times",
+    reasons: { overdue: "Overdue", overdue_past_margin: "Overdue past the margin", repeated_returns: "Returned repeatedly" } },
   errors: { noRole: "This account has no console functions yet." },
 };
 

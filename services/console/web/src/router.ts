@@ -3,6 +3,7 @@ import CasePage from "./views/CasePage.vue";
 import Home from "./views/Home.vue";
 import Inbox from "./views/Inbox.vue";
 import Register from "./views/Register.vue";
+import SlaBoard from "./views/SlaBoard.vue";
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -11,5 +12,6 @@ export const router = createRouter({
     { path: "/register", component: Register },
     { path: "/cases/:id", component: CasePage, props: true },
     { path: "/inbox", component: Inbox },
+    { path: "/board", component: SlaBoard },
   ],
 });

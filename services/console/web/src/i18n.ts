@@ -22,7 +22,8 @@ const zhCN = {
   board: { title: "督办看板", live: "实时", connecting: "连接中…", byDepartment: "按部门", byHall: "按大厅",
     yellow: "黄牌", red: "红牌", empty: "暂无督办事项", urge: "催办", urgePrompt: "请输入催办内容",
     urgeDefault: "请尽快办理并答复。", urged: "已催办", urgedTimes: "已催办 {n} 次",
-    reasons: { overdue: "超期", overdue_past_margin: "超期超过宽限", repeated_returns: "多次退单" } },
+    reasons: { deadline_passed: "已超期", overdue_margin: "超期超过宽限期", repeated_returns: "多次退单" },
+    units: { reflection_window: "反映窗口（案件答复）" } },
   errors: { noRole: "当前账号没有本工作台的功能。" },
 };
 
@@ -54,7 +55,9 @@ const en: typeof zhCN = {
     byHall: "By hall", yellow: "Yellow", red: "Red", empty: "No supervision items", urge: "Urge",
     urgePrompt: "Enter the urging text", urgeDefault: "Please handle and reply soon.", urged: "Urged",
     urgedTimes: "Urged {n} times",
-    reasons: { overdue: "Overdue", overdue_past_margin: "Overdue past the margin", repeated_returns: "Returned repeatedly" } },
+    reasons: { deadline_passed: "Deadline passed", overdue_margin: "Overdue past the margin",
+      repeated_returns: "Returned repeatedly" },
+    units: { reflection_window: "Reflection window (the case's reply)" } },
   errors: { noRole: "This account has no console functions yet." },
 };
 

@@ -18,11 +18,14 @@ from fastapi import FastAPI
 
 from shared import problems
 from shared.auth.principal import Principal
+from shared.envelope import Envelope
+from shared.events.workorder import WorkOrderDispatched
 from shared.topics import CASE_CONTACTS, CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
 from services.console import api
 from services.console.app import Console
 from services.console.config import ConsoleSettings
 from services.console.domain.live import LiveChange, change_of, visible_to
+from services.console.handlers import fan_out_to
 from services.console.store.live import LiveHub
 from services.console.store.sessions import Session, SessionStore
 
@@ -105,6 +108,24 @@ async def test_a_client_that_does_not_keep_up_is_dropped_and_the_others_still_re
     assert hub.publish(change(CASE_EVENTS, "case.accepted")) == 0
 
 
+async def test_the_bus_handler_fans_out_each_decodable_record_and_skips_the_rest() -> None:
+    hub = LiveHub(queue_size=8)
+    market = hub.connect(MARKET)
+    event = WorkOrderDispatched(work_order_id="w1", case_number="FT-9", department="market", role="lead",
+                                tier="general", reason="catalogue")
+    envelope = Envelope.wrap(event, source="routing", case_id="c9", district="futian", hall="FT-CENTRE",
+                             actor="service:routing", occurred_at=AT)
+    key, value, headers = envelope.to_kafka()
+    records = [SimpleNamespace(topic=WORKORDER_EVENTS, partition=0, offset=1, key=key, value=b"{not json",
+                               headers=headers),
+               SimpleNamespace(topic=CASE_CONTACTS, partition=0, offset=1, key=key, value=value, headers=headers),
+               SimpleNamespace(topic=WORKORDER_EVENTS, partition=0, offset=2, key=key, value=value, headers=headers)]
+    await fan_out_to(hub)(SimpleNamespace(raw_message=records))  # type: ignore[arg-type]  # a batch as FastStream hands it
+    shown = market.queue.get_nowait()
+    assert (shown.id, shown.case_number, shown.state) == (str(envelope.id), "FT-9", "dispatched")
+    assert market.queue.empty()
+
+
 # /api/live over a real socket (an in-process ASGI transport would wait for the endless body).
 
 def free_port() -> int:
@@ -182,7 +203,7 @@ async def test_the_stream_sends_the_changes_a_person_may_see_with_heartbeats_and
         await asyncio.sleep(0.01)
 
 
-async def test_a_browser_that_goes_away_is_forgotten(served: SimpleNamespace) -> None:
+async def test_a_browser_that_goes_away_is_forgotten_and_may_reconnect(served: SimpleNamespace) -> None:
     console: Console = served.console
     session_id = sign_in(console, SUPERVISOR)
     async with (httpx.AsyncClient(base_url=served.url, cookies={"bancheng_session": session_id}) as browser,
@@ -192,3 +213,8 @@ async def test_a_browser_that_goes_away_is_forgotten(served: SimpleNamespace) ->
     async with asyncio.timeout(5):
         while console.live.clients:
             await asyncio.sleep(0.01)
+    # The browser's reconnect names the last event it saw: the stream opens again (nothing is replayed).
+    async with (httpx.AsyncClient(base_url=served.url, cookies={"bancheng_session": session_id}) as browser,
+                browser.stream("GET", "/api/live", headers={"last-event-id": "e1"}) as again):
+        assert again.status_code == 200
+        await read_until(again.aiter_lines(), "retry:")

@@ -1,7 +1,8 @@
 """The supervisor's SLA board in a real browser over the real stack: the supervisor signs in (password and
 one-time code) and keeps the board open; a clerk registers a case, routing dispatches it to market, sla arms
 its deadlines; sla's test clock is moved past them, the sweeper issues the cards, and the open board shows
-the case's card in market's group without a reload (the change travels sla → bus → console → /api/live)."""
+the case's card in market's group without a reload (the change travels sla → bus → console → /api/live).
+The market handler's open inbox likewise shows a newly dispatched order without a click on 刷新."""
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -107,4 +108,29 @@ def test_the_open_board_shows_a_new_card_without_a_reload(stack: Stack, browser:
     card.get_by_role("button", name="催办").click()
     page.get_by_role("button", name="确定").click()
     card.get_by_text("已催办").wait_for()
+    context.close()
+
+
+def test_the_open_inbox_shows_a_new_work_order_of_its_department_without_a_click(stack: Stack,
+                                                                                  browser: Browser) -> None:
+    console = stack.url(CONSOLE)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(console)
+    page.get_by_role("link", name="登录").click()
+    page.locator("#username").fill("handler.market")
+    page.locator("#password").fill(DEMO["handler.market"]["password"])
+    with page.expect_response(lambda response: response.url.endswith("/api/live")) as stream:
+        page.get_by_role("button", name="登录 Log in").click()
+        page.wait_for_url(f"{console}/inbox")
+    assert stream.value.status == 200  # the inbox's live stream is open
+    page.locator("[data-test=inbox]").wait_for()
+    with as_person(console, "clerk.demo") as clerk:
+        registered = clerk.post("/api/intake/cases", json={
+            "hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": MATTER,
+            "description": "执照变更材料清单不一致", "applicant": {"kind": "person", "name": "赵六",
+                                                               "phone": "13612345678"}})
+        assert registered.status_code == 201, registered.text
+    # No 刷新: the dispatch reaches the market inbox as a live change.
+    page.locator("[data-test=inbox]").get_by_text(registered.json()["case_number"]).wait_for(timeout=30_000)
     context.close()

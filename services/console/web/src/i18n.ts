@@ -3,7 +3,7 @@ import { createI18n } from "vue-i18n";
 const zhCN = {
   app: { title: "办成 · 工作台", subtitle: "“办不成事”反映窗口", logout: "退出登录", language: "English" },
   landing: { intro: "请使用统一身份认证登录后办理。", login: "登录" },
-  nav: { register: "登记", inbox: "待办工单", board: "督办看板" },
+  nav: { register: "登记", inbox: "待办工单", board: "督办看板", statistics: "统计分析", library: "案例库" },
   roles: { window_clerk: "窗口人员", dept_handler: "部门经办人", dept_head: "部门负责人", supervisor: "督办专员",
     district_admin: "区管理员", auditor: "审计员", system_admin: "系统管理员", security_admin: "安全管理员", audit_admin: "审计管理员" },
   register: {
@@ -24,13 +24,21 @@ const zhCN = {
     urgeDefault: "请尽快办理并答复。", urged: "已催办", urgedTimes: "已催办 {n} 次",
     reasons: { deadline_passed: "已超期", overdue_margin: "超期超过宽限期", repeated_returns: "多次退单" },
     units: { reflection_window: "反映窗口（案件答复）" } },
+  statistics: { title: "统计分析", by: "分组", span: "时间范围", lastMonths: "近 {n} 个月", refresh: "刷新", export: "导出考核表",
+    trend: "三率月度走势", byGroup: "按{by}统计", empty: "暂无数据", received: "受理量", inProgress: "在办",
+    overdue: "超期", yellow: "黄牌", red: "红牌", frequent: "高频问题（{month}）", noFrequent: "本月无高频问题",
+    problem: "问题", rising: "上升", thisMonth: "本月", baseline: "往月均值",
+    rates: { response_rate: "响应率", resolution_rate: "解决率", satisfaction_rate: "满意率" },
+    dimensions: { hall: "大厅", department: "部门", kind: "问题类型", matter: "事项" } },
+  library: { title: "案例库", search: "按关键词查找案例", find: "查找", empty: "暂无案例", problem: "问题：",
+    solution: "解决办法：", previous: "上一页", next: "下一页" },
   errors: { noRole: "当前账号没有本工作台的功能。" },
 };
 
 const en: typeof zhCN = {
   app: { title: "Bancheng · Console", subtitle: "Couldn't-get-it-done window", logout: "Sign out", language: "中文" },
   landing: { intro: "Sign in through the identity service to work.", login: "Sign in" },
-  nav: { register: "Register", inbox: "Inbox", board: "SLA board" },
+  nav: { register: "Register", inbox: "Inbox", board: "SLA board", statistics: "Statistics", library: "Case library" },
   roles: { window_clerk: "Window clerk", dept_handler: "Department handler", dept_head: "Department head",
     supervisor: "Supervisor", district_admin: "District admin", auditor: "Auditor", system_admin: "System admin",
     security_admin: "Security admin", audit_admin: "Audit admin" },
@@ -58,6 +66,15 @@ const en: typeof zhCN = {
     reasons: { deadline_passed: "Deadline passed", overdue_margin: "Overdue past the margin",
       repeated_returns: "Returned repeatedly" },
     units: { reflection_window: "Reflection window (the case's reply)" } },
+  statistics: { title: "Statistics", by: "Group by", span: "Span", lastMonths: "Last {n} months", refresh: "Refresh",
+    export: "Export the assessment", trend: "The three rates by month", byGroup: "By {by}", empty: "No data",
+    received: "Received", inProgress: "Open", overdue: "Overdue", yellow: "Yellow", red: "Red",
+    frequent: "High-frequency problems ({month})", noFrequent: "No high-frequency problem this month",
+    problem: "Problem", rising: "Rising", thisMonth: "This month", baseline: "Baseline",
+    rates: { response_rate: "Response rate", resolution_rate: "Resolution rate", satisfaction_rate: "Satisfaction rate" },
+    dimensions: { hall: "hall", department: "department", kind: "problem kind", matter: "matter" } },
+  library: { title: "Case library", search: "Find cases by keyword", find: "Find", empty: "No cases",
+    problem: "Problem: ", solution: "Solution: ", previous: "Previous", next: "Next" },
   errors: { noRole: "This account has no console functions yet." },
 };
 

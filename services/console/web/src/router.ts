@@ -5,6 +5,7 @@ import Inbox from "./views/Inbox.vue";
 import Register from "./views/Register.vue";
 import SlaBoard from "./views/SlaBoard.vue";
 
+// Screens with charts load on first visit: the clerk's first screen does not carry ECharts.
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
@@ -13,5 +14,7 @@ export const router = createRouter({
     { path: "/cases/:id", component: CasePage, props: true },
     { path: "/inbox", component: Inbox },
     { path: "/board", component: SlaBoard },
+    { path: "/statistics", component: () => import("./views/Statistics.vue") },
+    { path: "/library", component: () => import("./views/Library.vue") },
   ],
 });

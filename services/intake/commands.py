@@ -8,7 +8,7 @@ checked by the domain, so both give the same bilingual 422. Class names are thos
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -111,3 +111,56 @@ class Origin:
     hotline_order_id: str | None = None
     hotline_revision: int | None = None
     trace_context: TraceHeaders | None = None
+
+
+# The citizen's own pages (api/public.py, no login): bounded tightly, as anyone may post them.
+Purpose = Literal["report", "follow"]
+CASE_NUMBER_MAX = 40
+
+
+class VerificationCodeIn(_Body):
+    """Ask for an SMS code, with a solved proof of work (`POST /public/challenges`)."""
+
+    phone: str = Field(min_length=1, max_length=40, examples=["13812345678"])
+    purpose: Purpose
+    challenge_id: str = Field(min_length=1, max_length=64)
+    nonce: str = Field(min_length=1, max_length=64)
+    case_number: str | None = Field(default=None, max_length=CASE_NUMBER_MAX, description="follow only")
+
+
+class CitizenReport(_Body):
+    """A problem a citizen reports from the mobile page, with the phone proved by an SMS code."""
+
+    district: str = Field(min_length=1, max_length=64, examples=["demo"])
+    hall: str | None = Field(default=None, max_length=6, description="The district's first hall if none")
+    problem_kind: str = Field(min_length=1, max_length=64, examples=["missing_materials"])
+    description: str = Field(max_length=RAW_TEXT_MAX)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str = Field(min_length=1, max_length=40)
+    verification_id: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=12)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=10)
+
+
+class FollowIn(_Body):
+    """Follow a case: its number and either the phone's last four digits or an SMS code sent to that phone."""
+
+    case_number: str = Field(min_length=1, max_length=CASE_NUMBER_MAX)
+    phone_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+    verification_id: str | None = Field(default=None, max_length=64)
+    code: str | None = Field(default=None, max_length=12)
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> "FollowIn":
+        by_code = self.verification_id is not None and self.code is not None
+        if (self.phone_last4 is not None) == by_code:
+            raise ValueError("give phone_last4, or verification_id with code (one of them)")
+        return self
+
+
+class RatingIn(_Body):
+    """The citizen's own callback (自助回访) on the reply."""
+
+    follow_token: str = Field(min_length=1, max_length=200)
+    satisfaction: Satisfaction
+    comment: str = Field(default="", max_length=RAW_TEXT_MAX)

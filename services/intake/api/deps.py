@@ -3,22 +3,27 @@
 route declares, an Idempotency-Key; and the helpers every resource shares: the case a route acts on, the
 answer an idempotent route sends."""
 
+from hmac import compare_digest
 from typing import TYPE_CHECKING, Annotated
 
 import orjson
-from fastapi import Depends, Header, Path, Request, Response
+from fastapi import Depends, Header, Path, Request, Response, status
 
 from shared.auth.http import Authorize, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.health import get_runtime
+from shared.problems import ProblemError, not_found
 from services.intake import store
 from services.intake.api.errors import case_not_found
 from services.intake.config import IntakeSettings
+from services.intake.domain.case_number import parse_case_number
 from services.intake.domain.districts import DistrictCatalogue
+from services.intake.domain.phone import phone_last_four
 from services.intake.domain.ratelimit import SlidingWindow
 from services.intake.store.idempotency import Answer
+from services.intake.store.personal_data import opened
 
 if TYPE_CHECKING:
     from services.intake.app import IntakeRuntime
@@ -77,6 +82,36 @@ async def get_lookup_limits(request: Request, settings: SettingsDep) -> LookupLi
 
 
 LookupLimitsDep = Annotated[LookupLimits, Depends(get_lookup_limits)]
+
+
+def too_many(retry_after: int, *, zh: str = "查询过于频繁,请稍后再试", en: str = "too many lookups; try again later",
+             ) -> ProblemError:
+    return ProblemError(status.HTTP_429_TOO_MANY_REQUESTS, zh=zh, en=en, headers={"Retry-After": str(retry_after)})
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def case_by_number_and_digits(runtime: "IntakeRuntime", limits: LookupLimits, *, client: str,
+                                    case_number: str, phone_last4: str) -> store.Case:
+    """The case with this number whose applicant's phone ends in these four digits (the citizen's status lookup
+    and follow, no login). An unknown number and a wrong phone get the same 404, so the answer never tells
+    whether a number exists; both count against the limits (`LookupLimits`, `domain/ratelimit.py`). The one
+    case's phone is opened to compare its last digits (constant-time)."""
+    if limits.per_client.exhausted(client):
+        raise too_many(limits.per_client.retry_after_s(client))
+    limits.per_client.record(client)
+    number = str(parse_case_number(case_number))
+    if limits.failures_per_case.exhausted(number):
+        raise too_many(limits.failures_per_case.retry_after_s(number))
+    async with runtime.sessions() as session:
+        case = await store.find_case_by_number(session, case_number=number)
+    phone = None if case is None else opened(runtime.keyring, case.model_dump(), ("phone",))["phone"]
+    if case is None or not compare_digest(phone_last_four(phone), phone_last4):
+        limits.failures_per_case.record(number)
+        raise not_found(zh="案件编号或手机号后四位不正确", en="no case matches this number and phone")
+    return case
 
 
 def require_case(principal: Principal, permission: str, case: store.Case) -> None:

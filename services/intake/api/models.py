@@ -266,3 +266,82 @@ class HotlineOrder(BaseModel):
     matter_code: str | None = Field(default=None, max_length=64)
     caller: HotlineCaller
     withdraw_reason: str = Field(default="", max_length=1000)
+
+
+# The citizen's own pages (api/public.py, docs/citizen.md).
+class PublicDistrict(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class PublicHall(BaseModel):
+    code: str
+    name_zh: str
+
+
+class PublicProblemKind(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    consultation: bool
+
+
+class PublicDistrictDetail(PublicDistrict):
+    halls: list[PublicHall]
+    problem_kinds: list[PublicProblemKind]
+
+
+class ChallengeOut(BaseModel):
+    """Find `nonce` such that sha256(seed + nonce) (UTF-8 text) starts with `difficulty_bits` zero bits."""
+
+    challenge_id: str
+    seed: str
+    difficulty_bits: int
+    expires_at: UtcDateTime
+
+
+class VerificationOut(BaseModel):
+    verification_id: str
+    expires_at: UtcDateTime
+    resend_after_s: int
+
+
+class ReportOut(BaseModel):
+    case_number: str
+    registered_at: UtcDateTime
+    district_name_zh: str
+    hall_name_zh: str
+    problem_kind_zh: str
+    follow_token: str
+    promised_reply_by: UtcDateTime | None = Field(description="Not known at registration yet: null")
+
+
+class FollowReply(BaseModel):
+    at: UtcDateTime
+    text: str
+
+
+class FollowMissingItem(BaseModel):
+    name: str
+    due: date
+
+
+class FollowOut(BaseModel):
+    """What the citizen sees of a case they proved: no personal data, free text masked."""
+
+    follow_token: str
+    case_number: str
+    state: str
+    state_zh: str
+    registered_at: UtcDateTime
+    promised_reply_by: UtcDateTime | None
+    replies: list[FollowReply]
+    missing_items: list[FollowMissingItem]
+    can_rate: bool
+
+
+class RatingOut(BaseModel):
+    case_number: str
+    state: str
+    state_zh: str

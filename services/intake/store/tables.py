@@ -186,3 +186,34 @@ class HotlineDelivery(SQLModel, table=True):
 
     delivery_id: str = Field(primary_key=True)
     received_at: datetime = Field(default_factory=now_utc, index=True)
+
+
+class PublicChallenge(SQLModel, table=True):
+    """A proof of work handed to a citizen's page before it may ask for an SMS code: used once, then spent."""
+
+    __tablename__ = "public_challenge"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    seed: str
+    difficulty_bits: int
+    expires_at: datetime = Field(index=True)
+    spent_at: datetime | None = None
+
+
+class PhoneVerification(SQLModel, table=True):
+    """An SMS code sent to prove a phone (report) or a case's own phone (follow). Only the code's keyed hash is
+    kept, and the phone's blind index; `case_id` is the followed case, None for a report or a phone that is
+    not the case's (that request got the same answer, but no code can match)."""
+
+    __tablename__ = "phone_verification"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    purpose: str  # report | follow
+    phone_index: str = Field(index=True)
+    case_id: str | None = None
+    code_hash: str | None = None  # None: no code was sent (a follow to a phone not the case's)
+    failures: int = 0
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None
+    burnt_at: datetime | None = None  # too many wrong codes
+    created_at: datetime = Field(default_factory=now_utc)

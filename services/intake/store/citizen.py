@@ -1,0 +1,56 @@
+"""What the citizen's own pages keep: proof-of-work challenges (spent once) and phone verifications (the code's
+keyed hash, the phone's blind index, wrong tries). Sending a code stages its sealed request for notify on
+`bancheng.case.contacts` in the same transaction (the outbox), so a code is texted only if it was stored."""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.consuming import Unit
+from shared.events.case import VerificationCodeRequested, seal_code
+from shared.personal_data import Keyring
+from shared.topics import CASE_CONTACTS
+from services.intake.store.tables import PhoneVerification, PublicChallenge
+
+
+async def add_challenge(session: AsyncSession, challenge: PublicChallenge) -> None:
+    session.add(challenge)
+
+
+async def spend_challenge(session: AsyncSession, *, challenge_id: str, now: datetime) -> PublicChallenge | None:
+    """The challenge, marked spent, if it was unspent and unexpired; None otherwise. One statement, so two
+    requests racing with the same solution cannot both spend it."""
+    table = PublicChallenge.__table__
+    result = await session.execute(
+        update(table).where(table.c.id == challenge_id, col(table.c.spent_at).is_(None), table.c.expires_at > now)
+        .values(spent_at=now).returning(table.c.seed, table.c.difficulty_bits))
+    row = result.first()
+    if row is None:
+        return None
+    return PublicChallenge(id=challenge_id, seed=row.seed, difficulty_bits=row.difficulty_bits, expires_at=now,
+                           spent_at=now)
+
+
+async def send_code(unit: Unit, verification: PhoneVerification, *, keyring: Keyring, phone: str | None,
+                    code: str, district: str) -> None:
+    """Store the verification and, when `phone` is given, stage the sealed code for notify."""
+    unit.session.add(verification)
+    if phone is None:
+        return
+    event = VerificationCodeRequested(
+        purpose=verification.purpose, expires_at=verification.expires_at,
+        sealed_code=seal_code(keyring, verification_id=verification.id, phone=phone, code=code))
+    await unit.emit(event, topic=CASE_CONTACTS, case_id=verification.id, district=district,
+                    actor="citizen:web")
+
+
+async def get_verification(session: AsyncSession, *, verification_id: str) -> PhoneVerification | None:
+    return await session.get(PhoneVerification, verification_id)
+
+
+async def prune_citizen_proofs(session: AsyncSession, *, before: datetime) -> None:
+    """Forget challenges and verifications expired before `before`."""
+    for table in (PublicChallenge.__table__, PhoneVerification.__table__):
+        await session.execute(table.delete().where(table.c.expires_at < before))

@@ -126,6 +126,9 @@ class VerificationCodeIn(_Body):
     challenge_id: str = Field(min_length=1, max_length=64)
     nonce: str = Field(min_length=1, max_length=64)
     case_number: str | None = Field(default=None, max_length=CASE_NUMBER_MAX, description="follow only")
+    district: str | None = Field(default=None, max_length=64, examples=["demo"],
+                                 description="report only, optional: the district reported to, whose rules pick "
+                                             "the channel the code goes on (SMS by default)")
 
 
 class CitizenReport(_Body):

@@ -169,6 +169,8 @@ async def verification_code(body: VerificationCodeIn, request: Request, runtime:
     not the number is the case's, so the route never tells who reported what)."""
     settings, now = runtime.settings, datetime.now(UTC)
     phone = _phone(body.phone)
+    if body.district is not None:
+        _web_district(runtime.catalogue, body.district)
     number = None
     if body.purpose == "follow":
         if not body.case_number:
@@ -201,7 +203,7 @@ async def verification_code(body: VerificationCodeIn, request: Request, runtime:
         if body.purpose == "report" or owner:
             verification.code_hash = citizen.code_hash(settings.signing_secret, verification_id=verification.id,
                                                        code=code)
-        district = case.district if owner else ""
+        district = case.district if owner else (body.district or "")
         await send_code(unit, verification, keyring=runtime.keyring, phone=phone if verification.code_hash else None,
                         code=code, district=district)
     return VerificationOut(verification_id=verification.id, expires_at=verification.expires_at,

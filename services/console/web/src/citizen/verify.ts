@@ -18,7 +18,8 @@ export function useVerification() {
     }, 1000);
   }
 
-  async function request(body: { phone: string; purpose: "report" | "follow"; case_number?: string }): Promise<void> {
+  async function request(body: { phone: string; purpose: "report" | "follow"; case_number?: string;
+    district?: string }): Promise<void> {
     busy.value = true;
     try {
       const challenge = await postJson<Challenge>("challenges", {});

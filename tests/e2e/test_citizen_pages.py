@@ -188,6 +188,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     assert "秒后可重发" in page.locator("[data-test=get-code]").inner_text()
     assert page.locator("[data-test=get-code]").is_disabled()
     code = eventually(lambda: code_texted_to(sms, PHONE, before), "no SMS code reached the gateway")
+    page.screenshot(path=screenshots / "citizen-report.png", full_page=True)
 
     wrong = "000000" if code != "000000" else "111111"
     page.locator("[data-test=code]").fill(wrong)

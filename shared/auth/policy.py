@@ -31,6 +31,10 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "case.print": {"window_clerk": "hall", "supervisor": "district"},
     "case.find_by_applicant": {"window_clerk": "hall", **_DISTRICT_READERS},
     "personal_data.reveal": {"window_clerk": "hall", "supervisor": "district"},
+    # a department: only on the cases it holds a work order for (intake checks the case's work orders)
+    "attachment.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
+    "attachment.add": {"window_clerk": "hall", "dept_handler": "department", "dept_head": "department",
+                       "supervisor": "district"},
     # routing: work orders, triage, catalogue
     "workorder.read": {**_DEPARTMENT, **_DISTRICT_READERS},
     "workorder.handle": dict(_DEPARTMENT),

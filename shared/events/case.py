@@ -293,3 +293,18 @@ class PersonalDataRevealed(Event):
     case_number: str
     fields: list[RevealedField] = Field(examples=[["name", "phone", "id_number"]])
     reason: str = Field(min_length=4, max_length=200, examples=["回访核实身份"])
+
+
+class CaseAttachmentAdded(Event):
+    """A file was attached to the case (添加附件) and stored by intake. The name is scrubbed of phones, ID numbers
+    and e-mail addresses (`mask_text`), as every free text on the case stream; the bytes never travel."""
+
+    type = "case.attachment_added"
+
+    case_number: str
+    attachment_id: int
+    file_name: str = Field(examples=["租赁合同.pdf"])
+    content_type: str = Field(examples=["application/pdf"])
+    size_bytes: int
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    source: Literal["staff", "citizen"] = Field(description="Uploaded by staff, or by the citizen with a report")

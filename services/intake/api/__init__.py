@@ -5,6 +5,7 @@ other."""
 from fastapi import APIRouter
 
 from services.intake.api import (
+    attachments,
     cases,
     hotline,
     items,
@@ -13,10 +14,11 @@ from services.intake.api import (
     personal_data,
     printouts,
     public,
+    public_attachments,
     status_lookup,
 )
 
 # In this order in the app and its API document.
-routers: list[APIRouter] = [cases.router, missing_items.router, items.router, personal_data.router, printouts.router,
-                            status_lookup.router, public.router, hotline.router,
-                            open311.router]
+routers: list[APIRouter] = [cases.router, missing_items.router, items.router, attachments.router,
+                            personal_data.router, printouts.router, status_lookup.router, public.router,
+                            public_attachments.router, hotline.router, open311.router]

@@ -268,6 +268,36 @@ class HotlineOrder(BaseModel):
     withdraw_reason: str = Field(default="", max_length=1000)
 
 
+class CaseAttachmentPublic(BaseModel):
+    """An attachment of a case: uploaded (its file can be downloaded) or described at registration (metadata
+    only). `file_name` is masked for those who see personal data masked."""
+
+    id: int
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str | None
+    description: str
+    stored: bool = Field(description="Whether intake holds the file (GET .../content)")
+    uploaded_by: str | None
+    uploaded_at: UtcDateTime | None
+
+
+class CaseAttachments(BaseModel):
+    items: list[CaseAttachmentPublic]
+
+
+class PendingAttachmentPublic(BaseModel):
+    """A citizen's upload, waiting for the report that names it in `attachment_ids`."""
+
+    attachment_id: str
+    expires_at: UtcDateTime
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
 # The citizen's own pages (api/public.py, docs/citizen.md).
 class PublicDistrict(BaseModel):
     code: str

@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, Request, status
 
 from shared import tracing
 from shared.auth.http import PUBLIC
+from shared.events.case import CaseAttachmentAdded
 from shared.masking import mask_text
 from shared.problems import FieldError, ProblemError, invalid, invalid_field, not_found
+from shared.topics import CASE_EVENTS
 from services.intake import store
 from services.intake.api.deps import (
     CatalogueDep,
@@ -58,8 +60,9 @@ from services.intake.domain.phone import validate_phone
 from services.intake.domain.ratelimit import SlidingWindow
 from services.intake.domain.registration import validate_registration
 from services.intake.store.actions import act_on_case, case_status
+from services.intake.store.attachments import claim_pending_attachments
 from services.intake.store.citizen import get_verification, send_code, spend_challenge
-from services.intake.store.registration_batch import PendingRegistration
+from services.intake.store.registration import register_case
 from services.intake.store.tables import PhoneVerification, PublicChallenge
 
 router = APIRouter(prefix="/public", tags=["citizen"])
@@ -181,8 +184,6 @@ async def verification_code(body: VerificationCodeIn, request: Request, runtime:
     client = client_address(request)
     _limit(limits.codes_per_client, client, field="client", zh="本机获取验证码过于频繁,请稍后再试",
            en="too many codes asked from this address; try again later")
-    _limit(limits.codes_per_phone, phone_index, field="phone", zh="该手机号获取验证码过于频繁,请稍后再试",
-           en="too many codes for this phone; try again later")
     async with runtime.unit() as unit:
         spent = await spend_challenge(unit.session, challenge_id=body.challenge_id, now=now)
         if spent is None or not citizen.proof_holds(seed=spent.seed, nonce=body.nonce,
@@ -190,8 +191,11 @@ async def verification_code(body: VerificationCodeIn, request: Request, runtime:
             # An unknown, expired or spent challenge, or a wrong nonce: nothing is kept (the transaction rolls back).
             raise invalid(FieldError(field="nonce", zh="人机验证未通过或已失效,请重新获取",
                                      en="the proof of work is wrong, expired or already used; get a new challenge"))
+        # The phone's limits count solved challenges only: junk cannot use up someone else's codes.
         _limit(limits.resend_per_phone, phone_index, field="phone", zh="验证码已发送,请稍后再重新获取",
                en="a code was just sent to this phone; wait before asking again")
+        _limit(limits.codes_per_phone, phone_index, field="phone", zh="该手机号获取验证码过于频繁,请稍后再试",
+               en="too many codes for this phone; try again later")
         case = None
         if number is not None:
             case = await store.find_case_by_number(unit.session, case_number=number)
@@ -261,8 +265,6 @@ async def report(body: CitizenReport, request: Request, runtime: RuntimeDep, cat
     for window in (limits.reports_per_phone_minute, limits.reports_per_phone_day):
         _limit(window, phone_index, field="phone", zh="该手机号提交过于频繁,请稍后再试",
                en="too many reports from this phone; try again later")
-    if body.attachment_ids:
-        raise invalid_field("attachment_ids", zh="暂不支持附件", en="attachments are not taken yet")
     district = _web_district(catalogue, body.district)
     hall = district.halls[0] if body.hall is None else next((h for h in district.halls if h.code == body.hall), None)
     if hall is None:
@@ -279,11 +281,21 @@ async def report(body: CitizenReport, request: Request, runtime: RuntimeDep, cat
                     phone_index=phone_index)
     origin = Origin(actor=ACTOR, actor_detail="citizen's web page (phone verified by SMS)",
                     trace_context=tracing.current())
-    answer = await runtime.registrations.submit(PendingRegistration(valid=valid, origin=origin, now=now, claim=None))
+    # In one transaction of its own (not the window's group commit): the case and the uploads it claims
+    # stand or fall together. An upload expired meanwhile refuses the report (422 attachment_ids).
+    async with runtime.unit() as unit:
+        case = await register_case(unit, catalogue=catalogue, case_in=case_in, origin=origin, now=now,
+                                   keyring=runtime.keyring)
+        claimed = await claim_pending_attachments(unit.session, case_id=case.id, attachment_ids=body.attachment_ids)
+        for row in claimed:
+            await unit.emit(CaseAttachmentAdded(
+                case_number=case.case_number, attachment_id=row.id, file_name=mask_text(row.file_name),
+                content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256, source="citizen"),
+                topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=ACTOR)
     kind = valid.classification.problem_kind
-    return ReportOut(case_number=answer.body["case_number"], registered_at=now, district_name_zh=district.name_zh,
+    return ReportOut(case_number=case.case_number, registered_at=now, district_name_zh=district.name_zh,
                      hall_name_zh=hall.name_zh, problem_kind_zh=kind.name_zh if kind else body.problem_kind,
-                     follow_token=_follow_token(runtime, answer.body["id"]), promised_reply_by=None)
+                     follow_token=_follow_token(runtime, case.id), promised_reply_by=None)
 
 
 async def _view(runtime: RuntimeDep, case: store.Case) -> FollowOut:

@@ -1,7 +1,7 @@
 """public citizen pages: proof-of-work challenges and SMS phone verifications
 
 Revision ID: d6f8a0b2c4e5
-Revises: c4e6a8b0d2f3
+Revises: d5f7b9c1e3a4
 Create Date: 2026-12-07 22:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = 'd6f8a0b2c4e5'
-down_revision = 'c4e6a8b0d2f3'
+down_revision = 'd5f7b9c1e3a4'
 branch_labels = None
 depends_on = None
 

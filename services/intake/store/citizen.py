@@ -4,7 +4,7 @@ keyed hash, the phone's blind index, wrong tries). Sending a code stages its sea
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,10 +22,11 @@ async def add_challenge(session: AsyncSession, challenge: PublicChallenge) -> No
 async def spend_challenge(session: AsyncSession, *, challenge_id: str, now: datetime) -> PublicChallenge | None:
     """The challenge, marked spent, if it was unspent and unexpired; None otherwise. One statement, so two
     requests racing with the same solution cannot both spend it."""
-    table = PublicChallenge.__table__
-    result = await session.execute(
-        update(table).where(table.c.id == challenge_id, col(table.c.spent_at).is_(None), table.c.expires_at > now)
-        .values(spent_at=now).returning(table.c.seed, table.c.difficulty_bits))
+    result = await session.exec(
+        update(PublicChallenge)
+        .where(col(PublicChallenge.id) == challenge_id, col(PublicChallenge.spent_at).is_(None),
+               col(PublicChallenge.expires_at) > now)
+        .values(spent_at=now).returning(col(PublicChallenge.seed), col(PublicChallenge.difficulty_bits)))
     row = result.first()
     if row is None:
         return None
@@ -52,5 +53,5 @@ async def get_verification(session: AsyncSession, *, verification_id: str) -> Ph
 
 async def prune_citizen_proofs(session: AsyncSession, *, before: datetime) -> None:
     """Forget challenges and verifications expired before `before`."""
-    for table in (PublicChallenge.__table__, PhoneVerification.__table__):
-        await session.execute(table.delete().where(table.c.expires_at < before))
+    for model in (PublicChallenge, PhoneVerification):
+        await session.exec(delete(model).where(col(model.expires_at) < before))

@@ -119,15 +119,21 @@ class BatchItemRow(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """An attachment's metadata; the file itself lives in the hall's document store."""
+    """An attachment (附件) of a case. Described at registration, it is metadata only (the file is in the hall's
+    document store); uploaded, its bytes are intake's object `file_id` (store/objects.py). A citizen's upload
+    waits with no case until its report claims it, and is swept after `expires_at` (docs/attachments.md)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(foreign_key="case.id", index=True)
+    case_id: str | None = Field(default=None, foreign_key="case.id", index=True)  # None: pending, not yet claimed
     file_name: str
     content_type: str
     size_bytes: int
     sha256: str | None = None
     description: str = ""
+    file_id: str | None = Field(default=None, unique=True)  # the stored object's id (its key: attachments/<id>)
+    uploaded_by: str | None = None  # the actor: person:<sub>, or public:<client address> for a citizen
+    uploaded_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, index=True)  # set while pending
 
 
 class CaseWorkOrder(SQLModel, table=True):

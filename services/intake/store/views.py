@@ -14,6 +14,7 @@ from services.intake import store
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
 from services.intake.store.actions import status_of
+from services.intake.store.attachments import case_attachments
 
 Row = Mapping[str, Any]
 
@@ -67,7 +68,7 @@ async def case_view(session: AsyncSession, case: store.Case) -> dict[str, Any]:
         items=_plain(await store.batch_items(session, case_id=case.id)),
         transitions=_plain(await store.transitions(session, case_id=case.id)),
         missing_items=_plain(await store.missing_items(session, case_id=case.id)),
-        attachments=_plain(await store.attachments(session, case_id=case.id)),
+        attachments=_plain(await case_attachments(session, case_id=case.id)),
         work_orders=_plain(await store.work_orders(session, case_id=case.id)),
         cards=_plain(await store.cards(session, case_id=case.id)),
     )

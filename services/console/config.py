@@ -33,11 +33,10 @@ class ConsoleSettings(ServiceSettings):
     # An unfinished login (its state and PKCE verifier) is forgotten after this long.
     login_timeout_s: int = 600
     backend_timeout_s: float = 15.0
-    # The citizens' pages (/public-api/...): an attachment's body at most, any other body at most. The
-    # request guard's limit is the larger, so an upload reaches the forward, which applies both.
+    # The citizens' pages (/public-api/...): an attachment's body at most (intake's file limit, 10 MiB, and the
+    # multipart framing), any other body at most.
     public_max_upload_bytes: int = 11 * 1024 * 1024
     public_max_json_bytes: int = 64 * 1024
-    max_body_bytes: int = 11 * 1024 * 1024
     web_dist: Path = Path(__file__).parent / "web" / "dist"
 
     @property

@@ -7,7 +7,9 @@ import json
 import re
 import shutil
 import sqlite3
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,16 @@ def eventually(probe: Callable[[], Any], what: str, timeout_s: float = 60) -> An
     return found
 
 
+def tiny_png() -> bytes:
+    """A real 1×1 PNG: what intake's sniffer recognises as one."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0\xff\0\0")  # one row: no filter, one red pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
 def code_texted_to(sms: HttpReceiver, phone: str, after: int) -> str | None:
     """The code in the latest SMS to `phone` among the gateway's requests from index `after` on."""
     for received in reversed(sms.requests[after:]):
@@ -172,9 +184,19 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     ])
     notes = page.locator("[data-test=file-note]")
     notes.nth(1).wait_for()
-    assert "setup.exe 不是 JPG、PNG 或 PDF" in notes.nth(0).inner_text()
+    assert "setup.exe 不是可上传的照片、PDF 或 Word 文档" in notes.nth(0).inner_text()
     assert "scan.pdf 超过 10 MB" in notes.nth(1).inner_text()
     assert not [r for r in sent if "/public-api/attachments" in r.url]
+    # A photo is uploaded at once; a file that only claims to be one is refused by intake, its reason shown.
+    page.locator("[data-test=files]").set_input_files([
+        {"name": "证明.png", "mimeType": "image/png", "buffer": tiny_png()},
+        {"name": "fake.jpg", "mimeType": "image/jpeg", "buffer": b"<html><script>alert(1)</script></html>"},
+    ])
+    uploads = page.locator("[data-test=uploads] li")
+    uploads.filter(has_text="证明.png").and_(page.locator("[data-state=uploaded]")).wait_for(timeout=20_000)
+    refused = uploads.filter(has_text="fake.jpg").and_(page.locator("[data-state=failed]"))
+    refused.wait_for(timeout=20_000)
+    assert "不接受此类文件" in refused.inner_text()
 
     page.locator("[data-test=name]").fill("张三")
     page.locator("[data-test=phone]").fill("1381234")
@@ -203,6 +225,11 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     assert card.locator("[data-test=kind]").inner_text() == "材料不清或不齐"
     page.screenshot(path=screenshots / "citizen-reported.png", full_page=True)
 
+    clerk = issuer.headers("window_clerk", hall="DEMO")
+    case_id = case_id_of(stack, case_number)
+    attached = httpx.get(f"{stack.url('intake')}/cases/{case_id}/attachments", headers=clerk).json()["items"]
+    assert [(a["content_type"], a["size_bytes"]) for a in attached] == [("image/png", len(tiny_png()))]
+
     staff_reply(stack, issuer, case_number)
 
     card.locator("[data-test=follow-now]").click()
@@ -222,8 +249,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     page.locator("[data-test=send-rating]").click()
     page.locator("[data-test=rated]").wait_for()
 
-    clerk = issuer.headers("window_clerk", hall="DEMO")
-    rated = httpx.get(f"{stack.url('intake')}/cases/{case_id_of(stack, case_number)}", headers=clerk).json()
+    rated = httpx.get(f"{stack.url('intake')}/cases/{case_id}", headers=clerk).json()
     assert rated["state"] == "callback_recorded"
     assert not blocked, blocked  # the worker and the pages run under the CSP (default-src 'self')
     context.close()

@@ -6,6 +6,7 @@ uvicorn takes it from there because the console's address is one it trusts (`FOR
 default 127.0.0.1; docs/console.md, "Citizens' pages")."""
 
 import re
+from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import APIRouter, Request, Response, status
@@ -23,24 +24,10 @@ FORWARDED_RESPONSE_HEADERS = ("content-type", "retry-after")
 PUBLIC_PATH = re.compile(r"[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*")
 
 
-def body_limit(path: str, max_upload_bytes: int, max_json_bytes: int) -> int:
-    """An attachment may be a photo; everything else a citizen sends is a small JSON body."""
-    return max_upload_bytes if path == "attachments" else max_json_bytes
-
-
-async def bounded_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 past `limit` (by its Content-Length, or as it streams in)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+# An attachment streams through as it arrives (never held whole here), counted against its limit; the console's
+# request guard passes it unread (app.py). Anything else a citizen sends is a small JSON body, read whole.
+UPLOAD_PATH = "attachments"
+STREAMED_UPLOADS = (r"/public-api/attachments",)
 
 
 def _too_large(limit: int) -> ProblemError:
@@ -48,14 +35,41 @@ def _too_large(limit: int) -> ProblemError:
                    f"too large: at most {limit // 1024} KB")
 
 
+def _refuse_declared_length(request: Request, limit: int) -> None:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
+
+
+async def bounded_stream(request: Request, limit: int) -> AsyncIterator[bytes]:
+    """The body as it arrives; 413 once past `limit` (the upload to intake stops there too)."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        yield chunk
+
+
+async def bounded_body(request: Request, limit: int) -> bytes:
+    return b"".join([chunk async for chunk in bounded_stream(request, limit)])
+
+
 @router.api_route("/public-api/{path:path}", methods=["GET", "POST"], openapi_extra=PUBLIC)
 async def forward_public(path: str, request: Request, settings: SettingsDep, console: ConsoleDep) -> Response:
     """`/public-api/<path>` → intake's `/public/<path>`, as the citizen sent it, with no one's credentials."""
     if not PUBLIC_PATH.fullmatch(path):
         raise problem(status.HTTP_404_NOT_FOUND, f"没有 /public-api/{path}", f"no /public-api/{path}")
-    limit = body_limit(path, settings.public_max_upload_bytes, settings.public_max_json_bytes)
-    body = await bounded_body(request, limit) if request.method == "POST" else b""
     headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
+    body: bytes | AsyncIterator[bytes] = b""
+    if request.method == "POST" and path == UPLOAD_PATH:
+        _refuse_declared_length(request, settings.public_max_upload_bytes)
+        if "content-length" in request.headers:
+            headers["content-length"] = request.headers["content-length"]
+        body = bounded_stream(request, settings.public_max_upload_bytes)
+    elif request.method == "POST":
+        _refuse_declared_length(request, settings.public_max_json_bytes)
+        body = await bounded_body(request, settings.public_max_json_bytes)
     if request.client is not None:
         headers["x-forwarded-for"] = request.client.host
     try:

@@ -95,7 +95,18 @@ async def test_a_body_past_its_limit_is_refused_before_it_is_forwarded(app: Fast
         chunked = await phone.post("/public-api/reports", content=streamed(),
                                    headers={"content-type": "application/json"})
         assert chunked.status_code == 413
-    assert [request.url.path for request in INTAKE_SEEN] == ["/public/attachments"]
+
+        async def photo(size: int):  # an upload without Content-Length: stopped as it streams through
+            for _ in range(size // 500):
+                yield b"\xff" * 500
+
+        multipart = {"content-type": "multipart/form-data; boundary=x"}
+        streamed_upload = await phone.post("/public-api/attachments", content=photo(3000), headers=multipart)
+        assert streamed_upload.status_code == 413
+        small_upload = await phone.post("/public-api/attachments", content=photo(1500), headers=multipart)
+        assert small_upload.status_code == 201
+    assert [request.url.path for request in INTAKE_SEEN] == ["/public/attachments"] * 2
+    assert INTAKE_SEEN[1].content == b"\xff" * 1500  # streamed through whole
 
 
 async def test_the_citizens_pages_are_served_to_anyone_with_the_pages_csp(app: FastAPI) -> None:

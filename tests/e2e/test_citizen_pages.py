@@ -179,7 +179,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     page.locator("[data-test=kind-missing_materials]").click()
     page.locator("[data-test=hall]").click()
     page.locator(".el-select-dropdown__item", has_text="演示区便民服务站").click()
-    page.locator("[data-test=description]").fill("办营业执照时，经营场所证明材料不被认可，跑了三次没办成")
+    page.get_by_label("情况描述").fill("办营业执照时，经营场所证明材料不被认可，跑了三次没办成")
 
     # A file of the wrong type or too large is refused on the page, before any upload.
     page.locator("[data-test=files]").set_input_files([
@@ -202,11 +202,11 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     refused.wait_for(timeout=20_000)
     assert "不接受此类文件" in refused.inner_text()
 
-    page.locator("[data-test=name]").fill("张三")
-    page.locator("[data-test=phone]").fill("1381234")
+    page.get_by_label("姓名（可选）").fill("张三")
+    page.get_by_label("手机号码", exact=True).fill("1381234")
     page.locator("[data-test=get-code]").click()
     page.get_by_text("请输入 11 位手机号码").wait_for()  # checked on the page, nothing asked of intake
-    page.locator("[data-test=phone]").fill(PHONE)
+    page.get_by_label("手机号码", exact=True).fill(PHONE)
     before = len(sms.requests)
     page.locator("[data-test=get-code]").click()
     asked_at = time.monotonic()
@@ -218,7 +218,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     page.screenshot(path=screenshots / "citizen-report.png", full_page=True)
 
     wrong = "000000" if code != "000000" else "111111"
-    page.locator("[data-test=code]").fill(wrong)
+    page.get_by_label("短信验证码").fill(wrong)
     page.locator("[data-test=submit]").click()
     page.get_by_text("验证码不正确").wait_for()  # the problem's field message, next to the field
     page.locator("[data-test=code]").fill(code)
@@ -240,7 +240,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     card.locator("[data-test=follow-now]").click()
     page.wait_for_url(re.compile(r".*/m/follow\?case="))
     assert page.locator("[data-test=case-number-input]").input_value() == case_number
-    page.locator("[data-test=last4]").fill("0000")
+    page.get_by_role("textbox", name="手机号后四位").fill("0000")
     page.locator("[data-test=query]").click()
     page.get_by_text("案件编号或手机号后四位不正确").wait_for()
     page.locator("[data-test=last4]").fill(PHONE[-4:])

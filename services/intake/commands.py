@@ -153,13 +153,6 @@ class FollowIn(_Body):
     verification_id: str | None = Field(default=None, max_length=64)
     code: str | None = Field(default=None, max_length=12)
 
-    @model_validator(mode="after")
-    def _one_proof(self) -> "FollowIn":
-        by_code = self.verification_id is not None and self.code is not None
-        if (self.phone_last4 is not None) == by_code:
-            raise ValueError("give phone_last4, or verification_id with code (one of them)")
-        return self
-
 
 class RatingIn(_Body):
     """The citizen's own callback (自助回访) on the reply."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, plain_row
 from shared.envelope import Envelope
-from shared.events.sla import CardIssued
+from shared.events.sla import CardIssued, DeadlineArmed
 from shared.events.workorder import (
     CaseReplyComposed,
     WorkOrderCancelled,
@@ -122,6 +122,17 @@ async def on_card_issued_show_it_on_the_case(event: CardIssued, envelope: Envelo
         ))
 
 
+async def on_case_deadline_armed_promise_the_reply(event: DeadlineArmed, envelope: Envelope, unit: Unit) -> None:
+    """The date the citizen is promised a reply by (None while the clock is paused), as sla computed it: what the
+    citizen's follow page shows (docs/citizen.md)."""
+    if event.subject != "case":
+        return
+    case = await store.get_case(unit.session, case_id=envelope.case_id)
+    if case is not None:
+        case.reply_due_at = event.due_at
+        unit.session.add(case)
+
+
 def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:
     """Intake's consumer group; its handlers need nothing of the runtime beyond the unit they are given."""
     consumer = Consumer("intake", topics=[WORKORDER_EVENTS, SLA_EVENTS])
@@ -131,4 +142,5 @@ def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:
     consumer.on(WorkOrderCancelled)(on_work_order_cancelled_mark_it_cancelled)
     consumer.on(CaseReplyComposed)(on_case_reply_composed_reply_to_the_citizen)
     consumer.on(CardIssued)(on_card_issued_show_it_on_the_case)
+    consumer.on(DeadlineArmed)(on_case_deadline_armed_promise_the_reply)
     return [consumer]

@@ -143,6 +143,39 @@ async def get_public_upload_limit(request: Request, settings: SettingsDep) -> Pu
 PublicUploadLimitDep = Annotated[PublicUploadLimit, Depends(get_public_upload_limit)]
 
 
+class PublicLimits:
+    """The citizen pages' limits (api/public.py) per phone (its blind index) and per client address."""
+
+    def __init__(self, settings: IntakeSettings) -> None:
+        self.challenges_per_client = SlidingWindow(limit=settings.challenges_per_client_per_minute, window_s=60)
+        self.codes_per_phone = SlidingWindow(limit=settings.codes_per_phone_per_hour, window_s=3600)
+        self.codes_per_client = SlidingWindow(limit=settings.codes_per_client_per_hour, window_s=3600)
+        self.resend_per_phone = SlidingWindow(limit=1, window_s=settings.code_resend_after_s)
+        self.reports_per_phone_minute = SlidingWindow(limit=settings.reports_per_phone_per_minute, window_s=60)
+        self.reports_per_phone_day = SlidingWindow(limit=settings.reports_per_phone_per_day, window_s=86400)
+        self.reports_per_client = SlidingWindow(limit=settings.reports_per_client_per_hour, window_s=3600)
+
+
+async def get_public_limits(request: Request, settings: SettingsDep) -> PublicLimits:
+    state = request.app.state
+    if not hasattr(state, "public_limits"):
+        state.public_limits = PublicLimits(settings)
+    return state.public_limits
+
+
+async def small_body(request: Request, settings: SettingsDep) -> None:
+    """413 for a body over the public limit, by its Content-Length (the service's own guard streams the rest)."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > settings.public_body_max_bytes:
+        limit = settings.public_body_max_bytes
+        raise ProblemError(status.HTTP_413_CONTENT_TOO_LARGE, zh=f"请求内容过大,上限为{limit}字节",
+                           en=f"the body is larger than {limit} bytes")
+
+
+PublicLimitsDep = Annotated[PublicLimits, Depends(get_public_limits)]
+SmallBody = Depends(small_body)
+
+
 def require_case(principal: Principal, permission: str, case: store.Case) -> None:
     """403 unless the principal may do `permission` on this case (its district and hall)."""
     require(principal, permission, Scope(district=case.district, hall=case.hall))

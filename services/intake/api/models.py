@@ -344,7 +344,7 @@ class ReportOut(BaseModel):
     hall_name_zh: str
     problem_kind_zh: str
     follow_token: str
-    promised_reply_by: UtcDateTime | None = Field(description="Not known at registration yet: null")
+    promised_reply_by: UtcDateTime | None = Field(description="Null: sla promises a date once the case is accepted")
 
 
 class FollowReply(BaseModel):
@@ -365,7 +365,8 @@ class FollowOut(BaseModel):
     state: str
     state_zh: str
     registered_at: UtcDateTime
-    promised_reply_by: UtcDateTime | None
+    promised_reply_by: UtcDateTime | None = Field(description="The case's deadline as sla armed it; null before "
+                                                              "acceptance and while paused")
     replies: list[FollowReply]
     missing_items: list[FollowMissingItem]
     can_rate: bool

@@ -2,16 +2,15 @@
 without any token or cookie): districts and their problem kinds, a proof of work, SMS verification codes, a
 report registered as a web case, following a case, and rating its reply (自助回访). docs/citizen.md.
 
-Abuse resistance: a spent-once proof of work before any SMS; per-phone and per-address limits (`PublicLimits`,
+Abuse resistance: a spent-once proof of work before any SMS; per-phone and per-address limits (`deps.PublicLimits`,
 in this process's memory, as the status lookup's); codes that expire and burn after a few wrong tries; small
 bodies. Every refusal is a problem naming the field, and a refused request stores nothing (but the wrong try it
 was, on its verification).
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 
 from shared import tracing
 from shared.auth.http import PUBLIC
@@ -23,8 +22,9 @@ from services.intake import store
 from services.intake.api.deps import (
     CatalogueDep,
     LookupLimitsDep,
+    PublicLimitsDep,
     RuntimeDep,
-    SettingsDep,
+    SmallBody,
     case_by_number_and_digits,
     client_address,
 )
@@ -51,9 +51,9 @@ from services.intake.commands import (
     RatingIn,
     VerificationCodeIn,
 )
-from services.intake.config import IntakeSettings
 from services.intake.domain import citizen
 from services.intake.domain.case_number import parse_case_number
+from services.intake.domain.citizen import CodeOutcome
 from services.intake.domain.errors import InvalidInput
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, ActionKind, CaseState, allowed_actions
 from services.intake.domain.phone import validate_phone
@@ -61,7 +61,7 @@ from services.intake.domain.ratelimit import SlidingWindow
 from services.intake.domain.registration import validate_registration
 from services.intake.store.actions import act_on_case, case_status
 from services.intake.store.attachments import claim_pending_attachments
-from services.intake.store.citizen import get_verification, send_code, spend_challenge
+from services.intake.store.citizen import send_code, spend_challenge, use_code
 from services.intake.store.registration import register_case
 from services.intake.store.tables import PhoneVerification, PublicChallenge
 
@@ -75,39 +75,6 @@ UNNAMED = "网上反映人"
 _FIELDS = {"applicant.name": "name", "applicant.phone": "phone", "applicant": "name"}
 _RESPONSES = {429: {"description": "Too many requests from this phone or address; see Retry-After"},
               413: {"description": "The body is larger than the public limit"}}
-
-
-class PublicLimits:
-    """The pages' limits per phone (its blind index) and per client address."""
-
-    def __init__(self, settings: IntakeSettings) -> None:
-        self.challenges_per_client = SlidingWindow(limit=settings.challenges_per_client_per_minute, window_s=60)
-        self.codes_per_phone = SlidingWindow(limit=settings.codes_per_phone_per_hour, window_s=3600)
-        self.codes_per_client = SlidingWindow(limit=settings.codes_per_client_per_hour, window_s=3600)
-        self.resend_per_phone = SlidingWindow(limit=1, window_s=settings.code_resend_after_s)
-        self.reports_per_phone_minute = SlidingWindow(limit=settings.reports_per_phone_per_minute, window_s=60)
-        self.reports_per_phone_day = SlidingWindow(limit=settings.reports_per_phone_per_day, window_s=86400)
-        self.reports_per_client = SlidingWindow(limit=settings.reports_per_client_per_hour, window_s=3600)
-
-
-async def get_public_limits(request: Request, settings: SettingsDep) -> PublicLimits:
-    state = request.app.state
-    if not hasattr(state, "public_limits"):
-        state.public_limits = PublicLimits(settings)
-    return state.public_limits
-
-
-async def small_body(request: Request, settings: SettingsDep) -> None:
-    """413 for a body over the public limit, by its Content-Length (the service's own guard streams the rest)."""
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > settings.public_body_max_bytes:
-        limit = settings.public_body_max_bytes
-        raise ProblemError(status.HTTP_413_CONTENT_TOO_LARGE, zh=f"请求内容过大,上限为{limit}字节",
-                           en=f"the body is larger than {limit} bytes")
-
-
-LimitsDep = Annotated[PublicLimits, Depends(get_public_limits)]
-SmallBody = Depends(small_body)
 
 
 def _limit(window: SlidingWindow, key: str, *, field: str, zh: str, en: str) -> None:
@@ -151,7 +118,7 @@ async def district(code: str, catalogue: CatalogueDep) -> PublicDistrictDetail:
 
 @router.post("/challenges", status_code=status.HTTP_201_CREATED, response_model=ChallengeOut,
              openapi_extra=PUBLIC, responses=_RESPONSES)
-async def challenge(request: Request, runtime: RuntimeDep, limits: LimitsDep) -> ChallengeOut:
+async def challenge(request: Request, runtime: RuntimeDep, limits: PublicLimitsDep) -> ChallengeOut:
     """A proof of work to solve before asking for an SMS code; spent by that request, and expiring."""
     _limit(limits.challenges_per_client, client_address(request), field="client", zh="请求过于频繁,请稍后再试",
            en="too many challenges from this address; try again later")
@@ -167,7 +134,7 @@ async def challenge(request: Request, runtime: RuntimeDep, limits: LimitsDep) ->
 @router.post("/verification-codes", status_code=status.HTTP_202_ACCEPTED, response_model=VerificationOut,
              openapi_extra=PUBLIC, responses=_RESPONSES, dependencies=[SmallBody])
 async def verification_code(body: VerificationCodeIn, request: Request, runtime: RuntimeDep,
-                            limits: LimitsDep) -> VerificationOut:
+                            limits: PublicLimitsDep) -> VerificationOut:
     """Text a 6-digit code to the phone (report) or to the case's own phone (follow: the same answer whether or
     not the number is the case's, so the route never tells who reported what)."""
     settings, now = runtime.settings, datetime.now(UTC)
@@ -216,32 +183,29 @@ async def verification_code(body: VerificationCodeIn, request: Request, runtime:
 
 async def _use_code(runtime: RuntimeDep, *, verification_id: str, code: str, purpose: str,
                     phone_index: str | None = None, case_id: str | None = None) -> None:
-    """Spend the verification if `code` is its code (for this purpose and phone or case); a wrong code counts,
-    and the last allowed wrong code burns it. Committed before answering, so a refusal still counts."""
-    settings, now = runtime.settings, datetime.now(UTC)
-    gone = ProblemError(status.HTTP_410_GONE, zh="验证码已失效,请重新获取", en="this code has expired or was used up; "
-                        "ask for a new one", errors=[FieldError(field="verification_id", zh="验证码已失效,请重新获取",
-                                                                en="ask for a new code")])
+    """Spend the verification if `code` is its code, else refuse naming the field; committed first, so a wrong
+    try counts."""
+    settings = runtime.settings
     async with runtime.sessions() as session, session.begin():
-        found = await get_verification(session, verification_id=verification_id)
-        if (found is None or found.purpose != purpose or found.used_at or found.burnt_at or found.expires_at <= now
-                or (phone_index is not None and found.phone_index != phone_index)
-                or (case_id is not None and found.case_id not in (None, case_id))):
-            raise gone
-        if found.case_id == case_id and citizen.code_matches(settings.signing_secret, verification_id=found.id,
-                                                             code=code, stored=found.code_hash):
-            found.used_at = now
+        check = await use_code(session, verification_id=verification_id, code=code, purpose=purpose,
+                               secret=settings.signing_secret, max_failures=settings.code_max_failures,
+                               now=datetime.now(UTC), phone_index=phone_index, case_id=case_id)
+    match check.outcome:
+        case CodeOutcome.accepted:
             return
-        found.failures += 1
-        if found.failures >= settings.code_max_failures:
-            found.burnt_at = now
-        left = settings.code_max_failures - found.failures
-    if left <= 0:
-        raise ProblemError(status.HTTP_410_GONE, zh="验证码错误次数过多,已失效,请重新获取",
-                           en="too many wrong codes: this code is burnt; ask for a new one",
-                           errors=[FieldError(field="code", zh="验证码错误次数过多,已失效",
-                                              en="burnt after too many wrong codes")])
-    raise invalid_field("code", zh=f"验证码不正确,还可尝试{left}次", en=f"the code is wrong; {left} tries left")
+        case CodeOutcome.wrong:
+            left = check.tries_left
+            raise invalid_field("code", zh=f"验证码不正确,还可尝试{left}次", en=f"the code is wrong; {left} tries left")
+        case CodeOutcome.burnt:
+            raise _gone("code", zh="验证码错误次数过多,已失效,请重新获取",
+                        en="too many wrong codes: this code is burnt; ask for a new one")
+        case CodeOutcome.gone:
+            raise _gone("verification_id", zh="验证码已失效,请重新获取",
+                        en="this code has expired or was used up; ask for a new one")
+
+
+def _gone(field: str, *, zh: str, en: str) -> ProblemError:
+    return ProblemError(status.HTTP_410_GONE, zh=zh, en=en, errors=[FieldError(field=field, zh=zh, en=en)])
 
 
 def _follow_token(runtime: RuntimeDep, case_id: str) -> str:
@@ -256,7 +220,7 @@ def _renamed(error: InvalidInput) -> ProblemError:
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReportOut, openapi_extra=PUBLIC,
              responses=_RESPONSES, dependencies=[SmallBody])
 async def report(body: CitizenReport, request: Request, runtime: RuntimeDep, catalogue: CatalogueDep,
-                 limits: LimitsDep) -> ReportOut:
+                 limits: PublicLimitsDep) -> ReportOut:
     """Register the report as a case on channel web, not yet accepted (a clerk triages it, as a 12345 order)."""
     phone = _phone(body.phone)
     phone_index = runtime.keyring.blind_index("phone", phone)
@@ -304,7 +268,8 @@ async def _view(runtime: RuntimeDep, case: store.Case) -> FollowOut:
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
     return FollowOut(
         follow_token=_follow_token(runtime, case.id), case_number=case.case_number, state=case.state,
-        state_zh=STATE_LABELS_ZH[CaseState(case.state)], registered_at=case.created_at, promised_reply_by=None,
+        state_zh=STATE_LABELS_ZH[CaseState(case.state)], registered_at=case.created_at,
+        promised_reply_by=case.reply_due_at,
         replies=[FollowReply(at=s.at, text=mask_text(s.reason)) for s in steps
                  if s.action in (ActionKind.record_reply, ActionKind.resolve_on_spot) and s.reason],
         missing_items=[FollowMissingItem(name=m.name, due=m.due_on) for m in pending],
@@ -316,6 +281,10 @@ async def _view(runtime: RuntimeDep, case: store.Case) -> FollowOut:
 async def follow(body: FollowIn, request: Request, runtime: RuntimeDep, limits: LookupLimitsDep) -> FollowOut:
     """Where my case stands: case number with the phone's last four digits (the status lookup's check and limits)
     or with an SMS code sent to the case's phone."""
+    by_code = body.verification_id is not None and body.code is not None
+    if (body.phone_last4 is not None) == by_code:
+        raise invalid_field("phone_last4", zh="请填写手机号后四位,或短信验证码(二选一)",
+                            en="give phone_last4, or verification_id with code (one of them)")
     if body.phone_last4 is not None:
         case = await case_by_number_and_digits(runtime, limits, client=client_address(request),
                                                case_number=body.case_number, phone_last4=body.phone_last4)
@@ -323,7 +292,7 @@ async def follow(body: FollowIn, request: Request, runtime: RuntimeDep, limits: 
     number = str(parse_case_number(body.case_number))
     async with runtime.sessions() as session:
         case = await store.find_case_by_number(session, case_number=number)
-    await _use_code(runtime, verification_id=body.verification_id, code=body.code, purpose="follow",
+    await _use_code(runtime, verification_id=body.verification_id or "", code=body.code or "", purpose="follow",
                     case_id=case.id if case else "")
     if case is None:  # `_use_code` refused already (no code is for an unknown case); said again for the reader
         raise not_found(zh="案件不存在", en="no such case")

@@ -10,7 +10,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from shared.clock import require_aware
 
@@ -60,6 +62,28 @@ def code_matches(secret: str, *, verification_id: str, code: str, stored: str | 
     if stored is None:
         return False
     return hmac.compare_digest(code_hash(secret, verification_id=verification_id, code=code), stored)
+
+
+class CodeOutcome(StrEnum):
+    accepted = "accepted"  # the code is right: the verification is spent
+    wrong = "wrong"  # counted; `tries_left` more
+    burnt = "burnt"  # this wrong code was the last allowed
+    gone = "gone"  # unknown, expired, spent, burnt before, or for another purpose, phone or case
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    outcome: CodeOutcome
+    tries_left: int = 0
+
+
+def check_code(*, matches: bool, failures: int, max_failures: int) -> CodeCheck:
+    """What a try at a live verification comes to, given whether the code matched and how many wrong tries it
+    had before."""
+    if matches:
+        return CodeCheck(CodeOutcome.accepted)
+    left = max_failures - failures - 1
+    return CodeCheck(CodeOutcome.burnt) if left <= 0 else CodeCheck(CodeOutcome.wrong, tries_left=left)
 
 
 def follow_token(secret: str, *, case_id: str, now: datetime, valid_for: timedelta) -> str:

@@ -1,4 +1,4 @@
-"""public citizen pages: proof-of-work challenges and SMS phone verifications
+"""public citizen pages: proof-of-work challenges, SMS phone verifications, the case's promised reply date
 
 Revision ID: d6f8a0b2c4e5
 Revises: d5f7b9c1e3a4
@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reply_due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.create_table(
         'public_challenge',
         sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -50,3 +52,5 @@ def downgrade() -> None:
     op.drop_table('phone_verification')
     op.drop_index(op.f('ix_public_challenge_expires_at'), table_name='public_challenge')
     op.drop_table('public_challenge')
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.drop_column('reply_due_at')

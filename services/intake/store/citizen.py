@@ -12,6 +12,8 @@ from shared.consuming import Unit
 from shared.events.case import VerificationCodeRequested, seal_code
 from shared.personal_data import Keyring
 from shared.topics import CASE_CONTACTS
+from services.intake.domain import citizen
+from services.intake.domain.citizen import CodeCheck, CodeOutcome
 from services.intake.store.tables import PhoneVerification, PublicChallenge
 
 
@@ -47,8 +49,27 @@ async def send_code(unit: Unit, verification: PhoneVerification, *, keyring: Key
                     actor="citizen:web")
 
 
-async def get_verification(session: AsyncSession, *, verification_id: str) -> PhoneVerification | None:
-    return await session.get(PhoneVerification, verification_id)
+async def use_code(session: AsyncSession, *, verification_id: str, code: str, purpose: str, secret: str,
+                   max_failures: int, now: datetime, phone_index: str | None = None,
+                   case_id: str | None = None) -> CodeCheck:
+    """Try `code` on the verification (for this purpose, and this phone or case): spent when right, a wrong try
+    counted (the last allowed one burns it). The caller commits whatever the outcome, so a refusal still counts."""
+    found = await session.get(PhoneVerification, verification_id)
+    if (found is None or found.purpose != purpose or found.used_at or found.burnt_at or found.expires_at <= now
+            or (phone_index is not None and found.phone_index != phone_index)
+            or (case_id is not None and found.case_id not in (None, case_id))):
+        return CodeCheck(CodeOutcome.gone)
+    # A follow code sent to no one (another phone than the case's) has no hash: it never matches.
+    matches = found.case_id == case_id and citizen.code_matches(secret, verification_id=found.id, code=code,
+                                                                 stored=found.code_hash)
+    check = citizen.check_code(matches=matches, failures=found.failures, max_failures=max_failures)
+    if check.outcome is CodeOutcome.accepted:
+        found.used_at = now
+    else:
+        found.failures += 1
+    if check.outcome is CodeOutcome.burnt:
+        found.burnt_at = now
+    return check
 
 
 async def prune_citizen_proofs(session: AsyncSession, *, before: datetime) -> None:

@@ -49,6 +49,7 @@ class Case(SQLModel, table=True):
     satisfaction: str | None = None
     reply: str = ""
     merged_into: str | None = None
+    reply_due_at: datetime | None = None  # the reply promised by (sla's case deadline), shown to the citizen
     hotline_order_id: str | None = Field(default=None, unique=True)
     hotline_revision: int | None = None
     # Where the problem is, as an Open311 client reports it (WGS84); media_url is a reference only.

@@ -8,13 +8,18 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import uvicorn
+from aiokafka import AIOKafkaProducer
 
 from shared.dev.broker import DevBroker, free_port
+from shared.envelope import Envelope
+from shared.events.sla import DeadlineArmed
 from shared.settings import KafkaSettings
+from shared.topics import SLA_EVENTS
 from services.intake import store
 from services.intake.app import IntakeRuntime, build_runtime
 from services.intake.config import IntakeSettings
@@ -103,6 +108,18 @@ async def texted_code(receiver: HttpReceiver, phone: str, *, after: int = 0, tim
     raise AssertionError(f"no SMS reached the gateway for {phone}")
 
 
+async def publish(pages: Pages, event: DeadlineArmed, *, case_id: str) -> None:
+    """Stand in for sla: its event on the real broker."""
+    envelope = Envelope.wrap(event, source="sla", case_id=case_id, district="demo", hall="FT", actor="service:sla")
+    key, value, headers = envelope.to_kafka()
+    producer = AIOKafkaProducer(bootstrap_servers=pages.runtime.kafka.bootstrap_servers, enable_idempotence=False)
+    await producer.start()
+    try:
+        await producer.send_and_wait(SLA_EVENTS, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
 def report(phone: str, verification_id: str, code: str, **overrides: object) -> dict:
     return {"district": "demo", "problem_kind": "missing_materials", "description": "网上办理租赁备案一直提示材料不全",
             "name": "李雷", "phone": phone, "verification_id": verification_id, "code": code, "attachment_ids": [],
@@ -138,10 +155,21 @@ async def test_a_citizen_reports_follows_and_rates_and_dissatisfied_reopens_the_
     assert by_digits.status_code == 200, by_digits.text
     assert (by_digits.json()["state"], by_digits.json()["can_rate"]) == ("registered", False)
     assert "1111" not in by_digits.text.replace(made["case_number"], "")  # nothing personal comes back
+    neither = await pages.public.post("/public/follow", json={"case_number": made["case_number"]})
+    assert neither.status_code == 422 and neither.json()["errors"][0]["field"] == "phone_last4"
 
     reply = {"reason": "已联系房管所补录，可重新提交"}
     for action, fields in (("accept", {}), ("dispatch", {}), ("record_reply", reply)):
         assert (await pages.staff.post(f"/cases/{case.id}/actions", json={"action": action, **fields})).is_success
+
+    promised = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)  # sla's case deadline, as it announces it
+    await publish(pages, DeadlineArmed(subject="case", subject_id=case.id, tier="general", due_at=promised),
+                  case_id=case.id)
+    deadline = time.monotonic() + 20
+    while (await pages.public.post("/public/follow", json={"case_number": made["case_number"], "phone_last4": "1111"})
+           ).json()["promised_reply_by"] is None:
+        assert time.monotonic() < deadline, "the promised date never reached the follow page"
+        await asyncio.sleep(0.2)
 
     sent_before = len(http_receiver.requests)
     follow_code = await pages.code_for(phone, purpose="follow", case_number=made["case_number"])
@@ -151,6 +179,7 @@ async def test_a_citizen_reports_follows_and_rates_and_dissatisfied_reopens_the_
     assert by_code.status_code == 200, by_code.text
     followed = by_code.json()
     assert followed["state"] == "replied" and followed["can_rate"] is True
+    assert datetime.fromisoformat(followed["promised_reply_by"]) == promised
     assert [reply["text"] for reply in followed["replies"]] == ["已联系房管所补录，可重新提交"]
 
     rated = await pages.public.post(f"/public/cases/{made['case_number']}/rating", json={

@@ -48,3 +48,10 @@ def test_a_forged_follow_token_is_refused_naming_the_field(forge) -> None:
     with pytest.raises(InvalidInput) as refused:
         citizen.case_of_token("s", forge(token), now=NOW)
     assert refused.value.problems[0].field == "follow_token"
+
+
+def test_a_wrong_code_counts_down_and_the_last_allowed_one_burns() -> None:
+    assert citizen.check_code(matches=True, failures=4, max_failures=5).outcome is citizen.CodeOutcome.accepted
+    assert citizen.check_code(matches=False, failures=0, max_failures=5) == citizen.CodeCheck(
+        citizen.CodeOutcome.wrong, tries_left=4)
+    assert citizen.check_code(matches=False, failures=4, max_failures=5).outcome is citizen.CodeOutcome.burnt

@@ -248,6 +248,8 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     status = page.locator("[data-test=status]")
     assert status.locator("[data-test=state]").inner_text(timeout=20_000) == "已答复"
     assert REPLY in status.locator("[data-test=replies]").inner_text()
+    promised = status.locator("[data-test=promised]").inner_text()  # sla's deadline for the case, a local day
+    assert re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2}", promised), promised
     page.locator("[data-test=rate-basically_satisfied]").click()
     page.locator("[data-test=comment]").fill("答复清楚，希望窗口一次告知")
     page.screenshot(path=screenshots / "citizen-follow.png", full_page=True)

@@ -1,6 +1,7 @@
 """The citizens' way through the console (/public-api/...), run in-process against a recording intake: no
 token and no cookie either way, only GET and POST under intake's /public, the citizen's address in
-X-Forwarded-For, bodies bounded; and the citizens' pages (/m/...) are served to anyone."""
+X-Forwarded-For, bodies bounded (an upload streamed past the console's request guard); and the citizens' pages
+(/m/...) are served to anyone."""
 
 from types import SimpleNamespace
 
@@ -9,9 +10,10 @@ import pytest
 from fastapi import FastAPI
 
 from shared import problems
+from shared.request_guard import RequestGuard
 from services.console import api
 from services.console.api.oidc import OidcClient
-from services.console.app import Console
+from services.console.app import Console, build_runtime
 from services.console.config import ConsoleSettings
 from services.console.store.sessions import SessionStore
 
@@ -126,3 +128,22 @@ async def test_an_unreachable_intake_is_a_502_problem(app: FastAPI) -> None:
     async with citizen(app) as phone:
         answer = await phone.get("/public-api/districts")
     assert answer.status_code == 502 and answer.json()["zh"] == "服务暂不可用，请稍后再试"
+
+
+async def test_the_consoles_request_guard_passes_a_citizens_upload_on_unread_and_no_other_big_body(tmp_path) -> None:
+    runtime = build_runtime(ConsoleSettings(web_dist=tmp_path, database_url="sqlite+aiosqlite:///:memory:"))
+    reached: list[str] = []
+
+    async def route(scope, receive, send) -> None:  # stands for the console's routes behind the guard
+        reached.append(scope["path"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    guard = RequestGuard(route, max_body_bytes=runtime.settings.max_body_bytes,
+                         streamed_uploads=runtime.streamed_uploads)
+    photo = {"file": ("photo.jpg", b"\xff" * (2 * 1024 * 1024), "image/jpeg")}  # past the guard's 1 MiB
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=guard), base_url="http://console") as phone:
+        assert (await phone.post("/public-api/attachments", files=photo)).status_code == 204
+        assert (await phone.post("/public-api/reports", files=photo)).status_code == 413
+    await runtime.console.http.aclose()
+    assert reached == ["/public-api/attachments"]

@@ -295,6 +295,7 @@ def test_the_terminal_goes_back_to_an_empty_start_when_left_idle(stack: Stack, b
     district.click()
     page.locator("[data-test=description]").fill("老人办社保卡，不会用手机，自助机上看不懂")
     page.locator("[data-test=phone]").fill(PHONE)
+    assert page.locator("[data-test=phone]").get_attribute("autocomplete") == "off"  # not offered to the next
     page.locator("[data-test=idle-warning]").wait_for(timeout=10_000)  # said before it happens
     page.wait_for_url(f"{console}/m", timeout=10_000)
     page.locator("[data-test=districts]").wait_for()

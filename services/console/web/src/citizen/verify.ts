@@ -1,6 +1,6 @@
 import { ref } from "vue";
 import { solveChallenge } from "./pow";
-import { postJson, type Challenge, type Verification } from "./publicApi";
+import { postJson, PublicError, type Challenge, type Verification } from "./publicApi";
 
 // "获取验证码": the challenge solved in a worker, then the SMS asked for; a countdown until it may be resent.
 export function useVerification() {
@@ -20,6 +20,12 @@ export function useVerification() {
 
   async function request(body: { phone: string; purpose: "report" | "follow"; case_number?: string;
     district?: string }): Promise<void> {
+    // Web Crypto exists only in a secure context (https, or 127.0.0.1 / localhost): say so next to the code.
+    if (!window.isSecureContext || !crypto.subtle) {
+      const zh = "请通过 https 打开本页后再获取验证码";
+      const en = "open this page over https to get a code";
+      throw new PublicError(0, zh, en, [{ field: "code", zh, en }], null);
+    }
     busy.value = true;
     try {
       const challenge = await postJson<Challenge>("challenges", {});

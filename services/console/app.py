@@ -15,7 +15,7 @@ from shared.auth.tokens import TokenVerifier
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.console import api, handlers
-from services.console.api.forward import STREAMED_UPLOADS
+from services.console.api import forward, public
 from services.console.api.oidc import OidcClient
 from services.console.config import ConsoleSettings, get_settings
 from services.console.store.live import LiveHub
@@ -73,5 +73,5 @@ def build_runtime(settings: ConsoleSettings | None = None, kafka: KafkaSettings 
         description="The staff console's backend-for-frontend: sign-in, session, the services' APIs forwarded, and "
                     "live changes.",
         console=build_console(settings),
-        streamed_uploads=STREAMED_UPLOADS,
+        streamed_uploads=(*forward.STREAMED_UPLOADS, *public.STREAMED_UPLOADS),
     )

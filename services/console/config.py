@@ -41,6 +41,10 @@ class ConsoleSettings(ServiceSettings):
     live_heartbeat_s: float = 15.0
     live_queue_size: int = 256
     live_retry_ms: int = 3000
+    # The citizens' pages (/public-api/...): an attachment's body at most (intake's file limit, 10 MiB, and the
+    # multipart framing), any other body at most.
+    public_max_upload_bytes: int = 11 * 1024 * 1024
+    public_max_json_bytes: int = 64 * 1024
     web_dist: Path = Path(__file__).parent / "web" / "dist"
 
     @property

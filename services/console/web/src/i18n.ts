@@ -39,6 +39,38 @@ const zhCN = {
     handOver: "请交给本人", handOverHint: "以下信息只显示这一次，请当面交给 {user}：首次登录须修改密码。",
     temporaryPassword: "临时密码", totpSecret: "动态验证码密钥（录入验证器应用）", handedOver: "已交给本人" },
   errors: { noRole: "当前账号没有本工作台的功能。" },
+  citizen: {
+    title: "“办不成事”反映", subtitle: "群众自助反映与查询", language: "English", home: "首页",
+    chooseDistrict: "请选择要反映问题的区", report: "我要反映", follow: "查询办理进度", loading: "正在加载…",
+    back: "返回", kioskBanner: "自助终端", idleWarning: "无操作，{seconds} 秒后返回首页",
+    form: {
+      heading: "反映“办不成事”问题", district: "区", problemKind: "问题类型", hall: "办事大厅", hallPick: "请选择大厅",
+      consultation: "咨询类", description: "情况描述", descriptionHint: "请写明办理什么事项、在哪里、遇到了什么困难",
+      attachments: "照片或材料（可选）", attachmentsHint: "可上传照片（JPG、PNG、WebP、HEIC）、PDF 或 Word 文档，每个不超过 {mb} MB，最多 {count} 个",
+      addFile: "添加照片或文件", remove: "删除", uploading: "正在上传", uploaded: "已上传",
+      tooBig: "{name} 超过 {mb} MB，未上传", wrongType: "{name} 不是可上传的照片、PDF 或 Word 文档，未上传", tooMany: "最多 {count} 个文件",
+      name: "姓名（可选）", phone: "手机号码", phoneHint: "用于接收验证码和答复", phoneInvalid: "请输入 11 位手机号码",
+      getCode: "获取验证码", solving: "正在验证…", resendIn: "{seconds} 秒后可重发", codeSent: "验证码已发送至 {phone}",
+      code: "短信验证码", codeInvalid: "请输入 6 位验证码", submit: "提交", submitting: "正在提交…",
+      required: "必填",
+    },
+    card: {
+      heading: "提交成功", number: "案件编号", keep: "请保存案件编号，凭编号和手机号查询办理进度。", registeredAt: "登记时间",
+      where: "受理单位", kind: "问题类型", next: "接下来", nextText: "工作人员将核实您反映的问题并转交责任部门办理，办理结果会通过短信告知您。",
+      promised: "承诺答复时间：{date} 前", copy: "复制编号", copied: "已复制", copyFailed: "无法复制，请抄下编号",
+      print: "打印 / 保存", followNow: "查询进度", done: "完成", another: "再反映一个问题",
+    },
+    followForm: {
+      heading: "查询办理进度", caseNumber: "案件编号", caseNumberHint: "例如 DEMO-20261207-1", byLast4: "手机号后四位",
+      bySms: "短信验证码", last4: "手机号后四位", last4Invalid: "请输入 4 位数字", phone: "手机号码", query: "查询",
+    },
+    status: {
+      state: "办理状态", registeredAt: "登记时间", promised: "承诺答复时间", replies: "答复", noReply: "暂无答复",
+      missing: "需补充的材料", due: "请于 {date} 前补充", rate: "请对答复进行评价", satisfied: "满意",
+      basically_satisfied: "基本满意", dissatisfied: "不满意", comment: "意见或建议（可选）", sendRating: "提交评价",
+      rated: "感谢您的评价！", dissatisfiedNote: "选择“不满意”后，区里将重新办理。",
+    },
+  },
 };
 
 const en: typeof zhCN = {
@@ -90,6 +122,44 @@ const en: typeof zhCN = {
     temporaryPassword: "Temporary password", totpSecret: "TOTP secret (for the authenticator app)",
     handedOver: "Handed over" },
   errors: { noRole: "This account has no console functions yet." },
+  citizen: {
+    title: "Report a problem", subtitle: "Citizens' self-service: report and follow", language: "中文", home: "Home",
+    chooseDistrict: "Choose the district to report to", report: "Report a problem", follow: "Follow my case",
+    loading: "Loading…", back: "Back", kioskBanner: "Self-service terminal",
+    idleWarning: "No activity: back to the start in {seconds} s",
+    form: {
+      heading: "Report a problem", district: "District", problemKind: "Kind of problem", hall: "Service hall",
+      hallPick: "Choose the hall", consultation: "Enquiry", description: "What happened",
+      descriptionHint: "Which matter, where, and what stopped it", attachments: "Photos or documents (optional)",
+      attachmentsHint: "Photos (JPG, PNG, WebP, HEIC), PDF or Word documents, at most {mb} MB each, at most {count} files", addFile: "Add a photo or file",
+      remove: "Remove", uploading: "Uploading", uploaded: "Uploaded", tooBig: "{name} is over {mb} MB: not uploaded",
+      wrongType: "{name} is not a photo, PDF or Word document we take: not uploaded", tooMany: "At most {count} files",
+      name: "Name (optional)", phone: "Mobile number", phoneHint: "For the code and the reply",
+      phoneInvalid: "Enter an 11-digit mobile number", getCode: "Get code", solving: "Checking…",
+      resendIn: "Resend in {seconds} s", codeSent: "Code sent to {phone}", code: "SMS code",
+      codeInvalid: "Enter the 6-digit code", submit: "Submit", submitting: "Submitting…", required: "Required",
+    },
+    card: {
+      heading: "Submitted", number: "Case number", keep: "Keep the case number: with it and your phone you can follow the case.",
+      registeredAt: "Registered", where: "Handled by", kind: "Kind", next: "What happens next",
+      nextText: "Staff check the problem and pass it to the department responsible; you get the result by SMS.",
+      promised: "Reply promised by {date}", copy: "Copy number", copied: "Copied",
+      copyFailed: "Could not copy: write the number down", print: "Print / save", followNow: "Follow the case",
+      done: "Done", another: "Report another problem",
+    },
+    followForm: {
+      heading: "Follow my case", caseNumber: "Case number", caseNumberHint: "e.g. DEMO-20261207-1",
+      byLast4: "Last 4 phone digits", bySms: "SMS code", last4: "Last 4 digits of the phone",
+      last4Invalid: "Enter 4 digits", phone: "Mobile number", query: "Look up",
+    },
+    status: {
+      state: "State", registeredAt: "Registered", promised: "Reply promised by", replies: "Replies",
+      noReply: "No reply yet", missing: "Documents still needed", due: "Needed by {date}", rate: "Rate the reply",
+      satisfied: "Satisfied", basically_satisfied: "Mostly satisfied", dissatisfied: "Not satisfied",
+      comment: "Comment (optional)", sendRating: "Send rating", rated: "Thank you for rating!",
+      dissatisfiedNote: "If you are not satisfied, the district handles the case again.",
+    },
+  },
 };
 
 export const i18n = createI18n({ legacy: false, locale: "zh-CN", fallbackLocale: "zh-CN", messages: { "zh-CN": zhCN, en } });

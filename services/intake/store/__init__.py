@@ -2,10 +2,10 @@
 (`rows`), named here as `store.Case`, `store.get_case`, `store.insert_values`; and the write machinery beside
 them: the group commit (`group_commit`, `batch_writer`, `registration_batch`), Idempotency-Keys
 (`idempotency`), a case's lifecycle steps (`actions`), registration (`registration`), the sealed personal
-data (`personal_data`) and the case as its JSON body (`views`)."""
+data (`personal_data`), the case as its JSON body (`views`), and attachments' files (`attachments`, `objects`,
+`scanning`)."""
 
 from services.intake.store.queries import (
-    attachments,
     batch_items,
     cards,
     case_work_orders,
@@ -46,7 +46,7 @@ from services.intake.store.tables import (
 __all__ = [
     "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseTransition", "CaseWorkOrder",
     "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
-    "attachments", "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen",
+    "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen",
     "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases_by_index",
     "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
     "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "take_sequence",

@@ -11,7 +11,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.store.tables import (
-    Attachment,
     BatchItemRow,
     Case,
     CaseCard,
@@ -110,10 +109,6 @@ async def missing_items(session: AsyncSession, *, case_id: str) -> list[MissingI
 
 async def batch_items(session: AsyncSession, *, case_id: str) -> list[BatchItemRow]:
     return await _children(session, BatchItemRow, case_id, col(BatchItemRow.item_no))
-
-
-async def attachments(session: AsyncSession, *, case_id: str) -> list[Attachment]:
-    return await _children(session, Attachment, case_id, col(Attachment.id))
 
 
 async def work_orders(session: AsyncSession, *, case_id: str) -> list[CaseWorkOrder]:

@@ -14,8 +14,11 @@ from services.intake import store
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
 from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
 from services.intake.store.actions import status_of
+from services.intake.store.attachments import case_attachments
 
 Row = Mapping[str, Any]
+# What the case shows of each attachment (the list route, GET /cases/{id}/attachments, shows who uploaded it).
+ATTACHMENT_FIELDS = ("id", "file_name", "content_type", "size_bytes", "sha256", "description")
 
 
 def _rows(rows: list[Row]) -> list[dict[str, Any]]:
@@ -44,7 +47,7 @@ def case_body(
     body["item_progress"] = asdict(progress)
     body["transitions"] = _rows(transitions)
     body["missing_items"] = _rows(missing_items)
-    body["attachments"] = _rows(attachments)
+    body["attachments"] = [{name: row[name] for name in ATTACHMENT_FIELDS} for row in _rows(attachments)]
     body["work_orders"] = _rows(work_orders)
     body["cards"] = _rows(cards)
     return body
@@ -67,7 +70,7 @@ async def case_view(session: AsyncSession, case: store.Case) -> dict[str, Any]:
         items=_plain(await store.batch_items(session, case_id=case.id)),
         transitions=_plain(await store.transitions(session, case_id=case.id)),
         missing_items=_plain(await store.missing_items(session, case_id=case.id)),
-        attachments=_plain(await store.attachments(session, case_id=case.id)),
+        attachments=_plain(await case_attachments(session, case_id=case.id)),
         work_orders=_plain(await store.work_orders(session, case_id=case.id)),
         cards=_plain(await store.cards(session, case_id=case.id)),
     )

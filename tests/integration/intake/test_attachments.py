@@ -128,6 +128,7 @@ async def test_an_uploaded_file_is_listed_and_read_back_byte_for_byte(intake: At
 
     listed = (await intake.client.get(f"/cases/{case['id']}/attachments")).json()["items"]
     assert [(a["id"], a["file_name"], a["sha256"]) for a in listed] == [(body["id"], "银行同意函.pdf", body["sha256"])]
+    assert [a["id"] for a in (await intake.case(case["id"]))["attachments"]] == [body["id"]]
     download = await intake.client.get(f"/cases/{case['id']}/attachments/{body['id']}/content")
     assert download.status_code == 200
     assert download.content == content

@@ -25,6 +25,7 @@ from services.intake.api.deps import (
 )
 from services.intake.api.errors import case_not_found
 from services.intake.api.models import CaseAttachmentPublic, CaseAttachments
+from services.intake.domain.attachments import ALLOWED_TYPES
 from services.intake.store.attachments import (
     add_case_attachment,
     case_attachment,
@@ -80,7 +81,8 @@ async def list_attachments(case_id: str, runtime: RuntimeDep, principal: Attachm
 
 
 @router.get("/{case_id}/attachments/{attachment_id}/content",
-            responses={200: {"content": {"application/octet-stream": {}},
+            responses={200: {"content": {mime: {"schema": {"type": "string", "format": "binary"}}
+                                         for mime in ALLOWED_TYPES},
                              "description": "The file, with its sniffed content type"}})
 async def download(case_id: str, attachment_id: AttachmentId, runtime: RuntimeDep, files: AttachmentFilesDep,
                    principal: AttachmentReader) -> StreamingResponse:

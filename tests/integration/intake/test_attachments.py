@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -21,10 +22,11 @@ from shared.dev.broker import DevBroker, free_port
 from shared.events.workorder import WorkOrderDispatched
 from shared.settings import KafkaSettings
 from shared.topics import CASE_EVENTS, WORKORDER_EVENTS
+from services.intake.api.deps import PublicUploadLimit
 from services.intake.app import IntakeRuntime, build_runtime
 from services.intake.config import IntakeSettings
 from services.intake.domain.errors import InvalidInput
-from services.intake.store.attachments import claim_pending_attachments
+from services.intake.store.attachments import claim_pending_attachments, object_key
 from services.intake.store.tables import Attachment
 from tests.conftest import database_url
 from tests.integration.intake.conftest import SECRET, Intake, walk_in
@@ -53,6 +55,7 @@ def png(size: int = 4096) -> bytes:
 @dataclass
 class Attaching(Intake):
     runtime: IntakeRuntime
+    app: FastAPI
 
     async def upload(self, case_id: str, name: str, content: bytes, content_type: str = "application/octet-stream",
                      **headers: str) -> httpx.Response:
@@ -64,6 +67,12 @@ class Attaching(Intake):
         async with self.runtime.sessions() as session:
             rows = (await session.exec(select(func.count()).select_from(Attachment))).one()
         return await self.runtime.attachments.objects.keys(), rows
+
+    async def kept(self, file_id: str) -> tuple[bool, bool]:
+        """Whether the upload's object, and its row, are stored."""
+        async with self.runtime.sessions() as session:
+            row = (await session.exec(select(Attachment).where(Attachment.file_id == file_id))).first()
+        return object_key(file_id) in await self.runtime.attachments.objects.keys(), row is not None
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +109,8 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: Toke
         attachments_sweep_interval_s=0.5, **s3,
     )
     runtime = build_runtime(settings, KafkaSettings(bootstrap_servers=broker.bootstrap_servers))
-    server = uvicorn.Server(uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, log_level="warning"))
+    app = runtime.app()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not (server.started and runtime.startup.done):
         if task.done():
@@ -111,7 +121,7 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: Toke
     clerk = issuer.headers("window_clerk", sub="clerk-ft", name="窗口 王敏", hall="FT")
     async with httpx.AsyncClient(base_url=url, timeout=30, headers=clerk) as client:
         yield Attaching(url=url, broker=broker, client=client, issuer=issuer, database_url=settings.database_url,
-                        runtime=runtime)
+                        runtime=runtime, app=app)
     server.should_exit = True
     await task
 
@@ -245,6 +255,19 @@ async def test_a_department_sees_attachments_only_of_cases_it_holds_a_work_order
     assert (await intake.client.get(listing, headers=other_hall)).status_code == 403
 
 
+async def test_file_names_are_whole_for_those_who_may_reveal_and_masked_for_the_others(intake: Attaching) -> None:
+    case = await intake.register(walk_in())
+    name = "王芳身份证110105199001011234.pdf"
+    assert (await intake.upload(case["id"], name, pdf(1024), "application/pdf")).status_code == 201
+    masked = "王芳身份证110***********1234.pdf"
+    for roles, shown in ((("window_clerk",), name), (("supervisor",), name), (("auditor",), masked),
+                         (("district_admin",), masked)):
+        headers = intake.auth(*roles, hall="FT")
+        listed = (await intake.client.get(f"/cases/{case['id']}/attachments", headers=headers)).json()["items"]
+        read = (await intake.client.get(f"/cases/{case['id']}", headers=headers)).json()["attachments"]
+        assert listed[0]["file_name"] == read[0]["file_name"] == shown, roles
+
+
 async def test_a_citizens_upload_is_pending_until_a_case_claims_it_and_only_once(intake: Attaching) -> None:
     async with httpx.AsyncClient(base_url=intake.url, timeout=30) as citizen:  # no login
         uploaded = await citizen.post("/public/attachments", files={"file": ("门口照片.png", png(), "image/png")})
@@ -281,19 +304,35 @@ async def test_a_citizens_upload_is_checked_as_staffs_are(intake: Attaching) -> 
     assert await intake.stored() == before
 
 
+async def test_a_client_address_past_its_uploads_a_minute_is_refused_429(intake: Attaching) -> None:
+    state = intake.app.state  # the running app's own counters
+    kept = getattr(state, "public_upload_limit", None)
+    state.public_upload_limit = PublicUploadLimit(limit=2, window_s=60)
+    try:
+        before = await intake.stored()
+        async with httpx.AsyncClient(base_url=intake.url, timeout=30) as citizen:
+            answers = [await citizen.post("/public/attachments", files={"file": ("a.png", png(), "image/png")})
+                       for _ in range(3)]
+        assert [a.status_code for a in answers] == [201, 201, 429]
+        assert int(answers[2].headers["retry-after"]) >= 1
+        objects, rows = await intake.stored()
+        assert (len(objects), rows) == (len(before[0]) + 2, before[1] + 2)
+    finally:
+        state.public_upload_limit = kept
+
+
 async def test_an_unclaimed_upload_expires_and_is_swept_object_and_row(intake: Attaching) -> None:
-    before = await intake.stored()
     async with httpx.AsyncClient(base_url=intake.url, timeout=30) as citizen:
         uploaded = (await citizen.post("/public/attachments", files={"file": ("a.pdf", pdf(2048))})).json()
-    objects, rows = await intake.stored()
-    assert (len(objects), rows) == (len(before[0]) + 1, before[1] + 1)
+    file_id = uploaded["attachment_id"]
+    assert await intake.kept(file_id) == (True, True)
 
     await asyncio.sleep(PENDING_TTL_S)
     case = await intake.register(walk_in())
     with pytest.raises(InvalidInput):  # expired, even before the sweep comes
         async with intake.runtime.sessions() as session, session.begin():
-            await claim_pending_attachments(session, case_id=case["id"], attachment_ids=[uploaded["attachment_id"]])
+            await claim_pending_attachments(session, case_id=case["id"], attachment_ids=[file_id])
     deadline = time.monotonic() + 10
-    while await intake.stored() != before:
+    while await intake.kept(file_id) != (False, False):
         assert time.monotonic() < deadline, "the expired upload was never swept"
         await asyncio.sleep(0.2)

@@ -188,6 +188,8 @@ def test_a_clerk_attaches_a_file_on_the_case_page_and_opens_it(stack: Stack, bro
         with page.expect_download() as download:
             link.click()
         assert Path(download.value.path()).read_bytes() == contract.read_bytes()
+        page.screenshot(path=(REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path)
+                        / "console-attachments.png", full_page=True)
 
         disguised = tmp_path / "photo.jpg"
         disguised.write_bytes(b"\x7fELF\x02\x01\x01\x00" + os.urandom(2000))

@@ -168,6 +168,7 @@ async def claim_pending_attachments(session: AsyncSession, *, case_id: str,
                                     attachment_ids: Sequence[str]) -> list[Attachment]:
     """Give a citizen's pending uploads to the case being registered, in the caller's transaction.
 
+    Call it once the case's row is written in the same transaction (flushed): `attachment.case_id` references it.
     Every id must be a pending upload, unexpired and unclaimed; otherwise `InvalidInput` naming `attachment_ids`
     (422) and nothing is claimed. The claim is one guarded UPDATE, so two reports racing for an upload cannot both
     get it: the loser's count falls short and it is refused."""

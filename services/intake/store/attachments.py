@@ -6,7 +6,8 @@ deletes it.
 Nothing is half-stored: a refused file never reaches the object store; an object whose row does not commit is
 deleted again (`AttachmentFiles.stored`); the sweep deletes an expired upload's object before its row, so a row
 may briefly outlive its object, never the other way round. Only a crash between the object's put and the row's
-commit can leave an object without a row (docs/attachments.md)."""
+commit can leave an object without a row: `orphaned_objects` finds those (`python -m services.intake
+attachments-orphans`, docs/attachments.md)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ from services.intake.domain.errors import InvalidInput
 from services.intake.store.objects import ObjectStore
 from services.intake.store.scanning import Scanner
 from services.intake.store.tables import Attachment, Case
+
+OBJECT_PREFIX = "attachments/"
 
 
 class StagedFile:
@@ -94,7 +97,7 @@ class CheckedFile:
 
 
 def object_key(file_id: str) -> str:
-    return f"attachments/{file_id}"
+    return f"{OBJECT_PREFIX}{file_id}"
 
 
 @dataclass
@@ -232,3 +235,21 @@ async def sweep_expired_attachments(sessions: SessionFactory, objects: ObjectSto
         await session.exec(delete(Attachment).where(col(Attachment.id).in_([row.id for row in expired]),
                                                        col(Attachment.case_id).is_(None)))
     return len(expired)
+
+
+def object_file_id(key: str) -> str | None:
+    return key.removeprefix(OBJECT_PREFIX) if key.startswith(OBJECT_PREFIX) else None
+
+
+async def orphaned_objects(sessions: SessionFactory, objects: ObjectStore, *, written_before: datetime) -> list[str]:
+    """Keys of attachment objects written before `written_before` that no row names. An upload in flight has its
+    object a moment before its row: only objects older than any upload takes are orphans."""
+    candidates = {file_id: stored.key for stored in await objects.listing()
+                  if stored.modified_at < written_before and (file_id := object_file_id(stored.key))}
+    known: set[str] = set()
+    ids = list(candidates)
+    async with sessions() as session:
+        for start in range(0, len(ids), 500):
+            query = select(Attachment.file_id).where(col(Attachment.file_id).in_(ids[start:start + 500]))
+            known |= {file_id for file_id in (await session.exec(query)).all() if file_id is not None}
+    return sorted(key for file_id, key in candidates.items() if file_id not in known)

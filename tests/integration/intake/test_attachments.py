@@ -6,6 +6,8 @@ expires. The S3 backend runs against moto's S3 server, started here as a real HT
 import asyncio
 import hashlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -66,13 +68,16 @@ class Attaching(Intake):
         """Every object in the store and the count of attachment rows: what "nothing stored" compares."""
         async with self.runtime.sessions() as session:
             rows = (await session.exec(select(func.count()).select_from(Attachment))).one()
-        return await self.runtime.attachments.objects.keys(), rows
+        return await self.keys(), rows
+
+    async def keys(self) -> list[str]:
+        return [stored.key for stored in await self.runtime.attachments.objects.listing()]
 
     async def kept(self, file_id: str) -> tuple[bool, bool]:
         """Whether the upload's object, and its row, are stored."""
         async with self.runtime.sessions() as session:
             row = (await session.exec(select(Attachment).where(Attachment.file_id == file_id))).first()
-        return object_key(file_id) in await self.runtime.attachments.objects.keys(), row is not None
+        return object_key(file_id) in await self.keys(), row is not None
 
 
 @pytest.fixture(scope="module")
@@ -336,3 +341,42 @@ async def test_an_unclaimed_upload_expires_and_is_swept_object_and_row(intake: A
     while await intake.kept(file_id) != (False, False):
         assert time.monotonic() < deadline, "the expired upload was never swept"
         await asyncio.sleep(0.2)
+
+
+async def test_an_object_left_without_its_row_is_found_and_deleted_by_the_orphans_command(
+    intake: Attaching, tmp_path: Path,
+) -> None:
+    case = await intake.register(walk_in())
+    kept = (await intake.upload(case["id"], "a.pdf", pdf(1024), "application/pdf")).json()
+    left = tmp_path / "left"
+    left.write_bytes(pdf(1024))
+    orphan = object_key("01a00000-0000-7000-8000-00000000dead")  # as if the process died before the row's commit
+    await intake.runtime.attachments.objects.put(orphan, left, content_type="application/pdf")
+    settings = intake.runtime.settings
+    environment = {**os.environ, **{f"BANCHENG_INTAKE_{name.upper()}": str(value) for name, value in {
+        "database_url": settings.database_url, "attachments_backend": settings.attachments_backend,
+        "attachments_dir": settings.attachments_dir,
+        "attachments_s3_endpoint_url": settings.attachments_s3_endpoint_url or "",
+        "attachments_s3_bucket": settings.attachments_s3_bucket,
+        "attachments_s3_access_key_id": settings.attachments_s3_access_key_id,
+        "attachments_s3_secret_access_key": settings.attachments_s3_secret_access_key.get_secret_value(),
+    }.items()}}
+
+    def orphans(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "services.intake", "attachments-orphans",
+                               "--older-than-hours", "0", *args],
+                              env=environment, capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout
+
+    assert orphans() == f"orphan\t{orphan}\n"
+    assert orphan in await intake.keys()  # listed, not deleted
+    assert orphans("--delete") == f"deleted\t{orphan}\n"
+    assert orphan not in await intake.keys()
+    assert await intake.kept(await _file_id(intake, kept["id"])) == (True, True)
+
+
+async def _file_id(intake: Attaching, attachment_id: int) -> str:
+    async with intake.runtime.sessions() as session:
+        row = await session.get(Attachment, attachment_id)
+    assert row is not None and row.file_id is not None
+    return row.file_id

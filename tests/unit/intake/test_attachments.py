@@ -153,11 +153,11 @@ async def test_the_file_system_store_keeps_streams_lists_and_deletes_objects(tmp
     staged.write_bytes(content)
     await objects.put("attachments/one", staged, content_type="application/pdf")
     assert not staged.exists()  # moved, not copied
-    assert await objects.keys() == ["attachments/one"]
+    assert [stored.key for stored in await objects.listing()] == ["attachments/one"]
     assert await _read(objects.chunks("attachments/one")) == content
     await objects.delete("attachments/one")
     await objects.delete("attachments/one")  # already gone: no error
-    assert await objects.keys() == []
+    assert await objects.listing() == []
     with pytest.raises(ObjectMissing):
         await _read(objects.chunks("attachments/one"))
     with pytest.raises(ValueError, match="leaves the store"):

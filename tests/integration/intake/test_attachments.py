@@ -229,6 +229,30 @@ async def test_a_file_the_scanning_hook_rejects_is_refused_and_nothing_is_stored
     assert await intake.stored() == before
 
 
+async def test_a_body_that_is_not_one_file_is_refused_naming_the_field(intake: Attaching) -> None:
+    case = await intake.register(walk_in())
+    url = f"/cases/{case['id']}/attachments"
+    before = await intake.stored()
+    as_json = await intake.client.post(url, json={"file": "not a file"})
+    no_file = await intake.client.post(url, data={"file": "a field, not a file"}, files={"other": ("a.pdf", b"%PDF")})
+    two = await intake.client.post(url, files=[("file", ("a.pdf", pdf(100))), ("file", ("b.pdf", pdf(100)))])
+    for refused in (as_json, no_file, two):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "file"
+    assert await intake.stored() == before
+
+
+async def test_an_attachment_described_at_registration_is_listed_but_has_no_content(intake: Attaching) -> None:
+    described = {"file_name": "银行同意函.pdf", "content_type": "application/pdf", "size_bytes": 1024}
+    case = await intake.register(walk_in(attachments=[described]))
+    (listed,) = (await intake.client.get(f"/cases/{case['id']}/attachments")).json()["items"]
+    assert (listed["file_name"], listed["stored"], listed["uploaded_by"]) == ("银行同意函.pdf", False, None)
+    missing = await intake.client.get(f"/cases/{case['id']}/attachments/{listed['id']}/content")
+    assert missing.status_code == 404
+    other = await intake.register(walk_in())  # an attachment is read through its own case only
+    assert (await intake.client.get(f"/cases/{other['id']}/attachments/{listed['id']}/content")).status_code == 404
+
+
 async def test_a_department_sees_attachments_only_of_cases_it_holds_a_work_order_for(intake: Attaching) -> None:
     case = await intake.register(walk_in(forward=True))
     uploaded = (await intake.upload(case["id"], "王芳身份证110105199001011234.pdf", pdf(1024),

@@ -145,12 +145,12 @@ class AttachmentFiles:
             raise
 
 
-async def add_case_attachment(unit: Unit, *, case: Case, checked: CheckedFile, actor: str,
+async def add_case_attachment(unit: Unit, *, case: Case, checked: CheckedFile, description: str, actor: str,
                               now: datetime) -> Attachment:
     """Record a stored file on its case and stage `case.attachment_added`, in the unit's transaction."""
     row = Attachment(case_id=case.id, file_name=checked.file_name, content_type=checked.content_type,
-                     size_bytes=checked.size_bytes, sha256=checked.sha256, file_id=checked.file_id,
-                     uploaded_by=actor, uploaded_at=now)
+                     size_bytes=checked.size_bytes, sha256=checked.sha256, description=description,
+                     file_id=checked.file_id, uploaded_by=actor, uploaded_at=now)
     unit.session.add(row)
     await unit.session.flush()  # the row's id, for the event
     assert row.id is not None
@@ -161,12 +161,12 @@ async def add_case_attachment(unit: Unit, *, case: Case, checked: CheckedFile, a
     return row
 
 
-async def add_pending_attachment(session: AsyncSession, *, checked: CheckedFile, uploaded_by: str, now: datetime,
-                                 ttl: timedelta) -> Attachment:
+async def add_pending_attachment(session: AsyncSession, *, checked: CheckedFile, description: str, uploaded_by: str,
+                                 now: datetime, ttl: timedelta) -> Attachment:
     """Record a citizen's stored file with no case yet; it expires unless a report claims it within `ttl`."""
     row = Attachment(case_id=None, file_name=checked.file_name, content_type=checked.content_type,
-                     size_bytes=checked.size_bytes, sha256=checked.sha256, file_id=checked.file_id,
-                     uploaded_by=uploaded_by, uploaded_at=now, expires_at=now + ttl)
+                     size_bytes=checked.size_bytes, sha256=checked.sha256, description=description,
+                     file_id=checked.file_id, uploaded_by=uploaded_by, uploaded_at=now, expires_at=now + ttl)
     session.add(row)
     return row
 

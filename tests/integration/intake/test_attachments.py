@@ -134,9 +134,11 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: Toke
 async def test_an_uploaded_file_is_listed_and_read_back_byte_for_byte(intake: Attaching) -> None:
     case = await intake.register(walk_in())
     content = pdf(3 * 1024 * 1024 + 17)  # many chunks each way
-    uploaded = await intake.upload(case["id"], "银行同意函.pdf", content, "application/pdf")
+    uploaded = await intake.client.post(f"/cases/{case['id']}/attachments", data={"description": "银行同意函扫描件"},
+                                        files={"file": ("银行同意函.pdf", content, "application/pdf")})
     assert uploaded.status_code == 201, uploaded.text
     body = uploaded.json()
+    assert body["description"] == "银行同意函扫描件"
     assert body["content_type"] == "application/pdf" and body["size_bytes"] == len(content)
     assert body["sha256"] == hashlib.sha256(content).hexdigest()
     assert body["uploaded_by"] == "person:clerk-ft" and body["stored"] is True
@@ -239,6 +241,8 @@ async def test_a_body_that_is_not_one_file_is_refused_naming_the_field(intake: A
     for refused in (as_json, no_file, two):
         assert refused.status_code == 422, refused.text
         assert refused.json()["errors"][0]["field"] == "file"
+    wordy = await intake.client.post(url, data={"description": "长" * 201}, files={"file": ("a.pdf", pdf(100))})
+    assert wordy.status_code == 422 and wordy.json()["errors"][0]["field"] == "description"
     assert await intake.stored() == before
 
 

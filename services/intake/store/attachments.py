@@ -26,11 +26,9 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared import outbox
 from shared.clock import now_utc
 from shared.consuming import Unit
 from shared.db import SessionFactory
-from shared.envelope import Envelope
 from shared.events.case import CaseAttachmentAdded
 from shared.ids import new_id
 from shared.masking import mask_text
@@ -42,8 +40,6 @@ from services.intake.store.scanning import Scanner
 from services.intake.store.tables import Attachment, Case
 
 OBJECT_PREFIX = "attachments/"
-# The actor of a claimed upload's event: the citizen, unnamed (the row keeps the client's address, the stream not).
-CITIZEN_UPLOADER = "public:citizen"
 
 
 class StagedFile:
@@ -175,17 +171,13 @@ async def claim_pending_attachments(session: AsyncSession, *, case_id: str,
                                     attachment_ids: Sequence[str]) -> list[Attachment]:
     """Give a citizen's pending uploads to the case being registered, in the caller's transaction.
 
-    Call it once the case's row is written in the same transaction (flushed): `attachment.case_id` references it
-    (`LookupError` otherwise). Each claimed file stages `case.attachment_added` (source `citizen`) in the outbox.
+    Call it once the case's row is written in the same transaction (flushed): `attachment.case_id` references it.
     Every id must be a pending upload, unexpired and unclaimed; otherwise `InvalidInput` naming `attachment_ids`
     (422) and nothing is claimed. The claim is one guarded UPDATE, so two reports racing for an upload cannot both
     get it: the loser's count falls short and it is refused."""
     wanted = list(dict.fromkeys(attachment_ids))
     if not wanted:
         return []
-    case = await session.get(Case, case_id)
-    if case is None:
-        raise LookupError(f"case {case_id} must be written in this transaction before it claims attachments")
     now = now_utc()
     rows = list((await session.exec(select(Attachment).where(col(Attachment.file_id).in_(wanted)))).all())
     found = {row.file_id: row for row in rows}
@@ -201,17 +193,9 @@ async def claim_pending_attachments(session: AsyncSession, *, case_id: str,
     )
     if claimed.rowcount != len(wanted):
         raise _unclaimable(wanted)
-    rows.sort(key=lambda row: wanted.index(row.file_id or ""))
     for row in rows:
         await session.refresh(row)
-        assert row.id is not None and row.sha256 is not None
-        added = CaseAttachmentAdded(case_number=case.case_number, attachment_id=row.id,
-                                    file_name=mask_text(row.file_name), content_type=row.content_type,
-                                    size_bytes=row.size_bytes, sha256=row.sha256, source="citizen")
-        envelope = Envelope.wrap(added, source="intake", case_id=case.id, district=case.district, hall=case.hall,
-                                 actor=CITIZEN_UPLOADER)
-        await outbox.stage(session, envelope, topic=CASE_EVENTS, service="intake")
-    return rows
+    return sorted(rows, key=lambda row: wanted.index(row.file_id or ""))
 
 
 def _unclaimable(ids: list[str]) -> InvalidInput:

@@ -23,6 +23,20 @@ class IntakeSettings(ServiceSettings):
     lookup_requests_per_minute: int = 20
     lookup_failures_per_case: int = 5
     lookup_failure_window_s: float = 900.0
+    # The citizen's own pages (/public, docs/citizen.md): the proof of work before an SMS, the codes, the limits.
+    challenge_difficulty_bits: int = 16  # ~65,000 hashes on average: under a second in a phone's Web Crypto
+    challenge_ttl_s: float = 300.0
+    code_ttl_s: float = 300.0
+    code_resend_after_s: int = 60
+    code_max_failures: int = 5  # wrong codes before a verification is burnt
+    codes_per_phone_per_hour: int = 5
+    codes_per_client_per_hour: int = 30
+    challenges_per_client_per_minute: int = 30
+    reports_per_phone_per_minute: int = 6  # each try counts: five wrong codes and the right one
+    reports_per_phone_per_day: int = 20
+    reports_per_client_per_hour: int = 60
+    follow_token_ttl_days: float = 30.0
+    public_body_max_bytes: int = 64 * 1024
     # How long an Idempotency-Key is remembered, and the 12345 webhook's replay window.
     idempotency_ttl_hours: float = 24.0
     webhook_tolerance_s: float = 300.0

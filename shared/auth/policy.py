@@ -52,6 +52,9 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "deadline.read": {"window_clerk": "hall", **_DISTRICT_READERS},
     "supervision.read": {"dept_head": "department", **_DISTRICT_READERS},
     "supervision.urge": {"supervisor": "district"},
+    # identity: a district's people (账号管理); the 三员 and district admins themselves are added by the CLI
+    "account.read": {"district_admin": "district", "security_admin": "district", "system_admin": "district"},
+    "account.change": {"district_admin": "district", "system_admin": "district"},
     "calendar.read": {"system_admin": "any", "supervisor": "district", "district_admin": "district"},
     "calendar.reload": {"system_admin": "any"},
     "clock.move": {"system_admin": "any"},  # the sla test clock, mounted only when environment=test

@@ -5,10 +5,11 @@ answer an idempotent route sends."""
 
 import dataclasses
 from dataclasses import dataclass
+from hmac import compare_digest
 from typing import TYPE_CHECKING, Annotated
 
 import orjson
-from fastapi import Depends, Header, Path, Request, Response
+from fastapi import Depends, Header, Path, Request, Response, status
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,15 +19,18 @@ from shared.auth.policy import Scope, allows
 from shared.auth.principal import Principal
 from shared.consuming import Unit
 from shared.health import get_runtime
-from shared.problems import FieldError, ProblemError, invalid
+from shared.problems import FieldError, ProblemError, invalid, not_found
 from services.intake import store
 from services.intake.api.errors import case_not_found
 from services.intake.config import IntakeSettings
 from services.intake.domain.attachments import too_large
+from services.intake.domain.case_number import parse_case_number
 from services.intake.domain.districts import DistrictCatalogue
+from services.intake.domain.phone import phone_last_four
 from services.intake.domain.ratelimit import SlidingWindow
 from services.intake.store.attachments import AttachmentFiles, StagedFile
 from services.intake.store.idempotency import Answer
+from services.intake.store.personal_data import opened
 
 if TYPE_CHECKING:
     from services.intake.app import IntakeRuntime
@@ -96,6 +100,36 @@ async def get_lookup_limits(request: Request, settings: SettingsDep) -> LookupLi
 LookupLimitsDep = Annotated[LookupLimits, Depends(get_lookup_limits)]
 
 
+def too_many(retry_after: int, *, zh: str = "查询过于频繁,请稍后再试", en: str = "too many lookups; try again later",
+             ) -> ProblemError:
+    return ProblemError(status.HTTP_429_TOO_MANY_REQUESTS, zh=zh, en=en, headers={"Retry-After": str(retry_after)})
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def case_by_number_and_digits(runtime: "IntakeRuntime", limits: LookupLimits, *, client: str,
+                                    case_number: str, phone_last4: str) -> store.Case:
+    """The case with this number whose applicant's phone ends in these four digits (the citizen's status lookup
+    and follow, no login). An unknown number and a wrong phone get the same 404, so the answer never tells
+    whether a number exists; both count against the limits (`LookupLimits`, `domain/ratelimit.py`). The one
+    case's phone is opened to compare its last digits (constant-time)."""
+    if limits.per_client.exhausted(client):
+        raise too_many(limits.per_client.retry_after_s(client))
+    limits.per_client.record(client)
+    number = str(parse_case_number(case_number))
+    if limits.failures_per_case.exhausted(number):
+        raise too_many(limits.failures_per_case.retry_after_s(number))
+    async with runtime.sessions() as session:
+        case = await store.find_case_by_number(session, case_number=number)
+    phone = None if case is None else opened(runtime.keyring, case.model_dump(), ("phone",))["phone"]
+    if case is None or not compare_digest(phone_last_four(phone), phone_last4):
+        limits.failures_per_case.record(number)
+        raise not_found(zh="案件编号或手机号后四位不正确", en="no case matches this number and phone")
+    return case
+
+
 class PublicUploadLimit(SlidingWindow):
     """Citizens' uploads (no login) per client address per minute."""
 
@@ -108,6 +142,39 @@ async def get_public_upload_limit(request: Request, settings: SettingsDep) -> Pu
 
 
 PublicUploadLimitDep = Annotated[PublicUploadLimit, Depends(get_public_upload_limit)]
+
+
+class PublicLimits:
+    """The citizen pages' limits (api/public.py) per phone (its blind index) and per client address."""
+
+    def __init__(self, settings: IntakeSettings) -> None:
+        self.challenges_per_client = SlidingWindow(limit=settings.challenges_per_client_per_minute, window_s=60)
+        self.codes_per_phone = SlidingWindow(limit=settings.codes_per_phone_per_hour, window_s=3600)
+        self.codes_per_client = SlidingWindow(limit=settings.codes_per_client_per_hour, window_s=3600)
+        self.resend_per_phone = SlidingWindow(limit=1, window_s=settings.code_resend_after_s)
+        self.reports_per_phone_minute = SlidingWindow(limit=settings.reports_per_phone_per_minute, window_s=60)
+        self.reports_per_phone_day = SlidingWindow(limit=settings.reports_per_phone_per_day, window_s=86400)
+        self.reports_per_client = SlidingWindow(limit=settings.reports_per_client_per_hour, window_s=3600)
+
+
+async def get_public_limits(request: Request, settings: SettingsDep) -> PublicLimits:
+    state = request.app.state
+    if not hasattr(state, "public_limits"):
+        state.public_limits = PublicLimits(settings)
+    return state.public_limits
+
+
+async def small_body(request: Request, settings: SettingsDep) -> None:
+    """413 for a body over the public limit, by its Content-Length (the service's own guard streams the rest)."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > settings.public_body_max_bytes:
+        limit = settings.public_body_max_bytes
+        raise ProblemError(status.HTTP_413_CONTENT_TOO_LARGE, zh=f"请求内容过大,上限为{limit}字节",
+                           en=f"the body is larger than {limit} bytes")
+
+
+PublicLimitsDep = Annotated[PublicLimits, Depends(get_public_limits)]
+SmallBody = Depends(small_body)
 
 
 def require_case(principal: Principal, permission: str, case: store.Case) -> None:

@@ -31,7 +31,7 @@ function describe(detail: unknown): string {
   return problem.zh ?? "";
 }
 
-function csrfToken(): string {
+export function csrfToken(): string {
   const found = document.cookie.split("; ").find((c) => c.startsWith("bancheng_csrf="));
   return found ? decodeURIComponent(found.slice("bancheng_csrf=".length)) : "";
 }

@@ -64,6 +64,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cases/{case_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Attachments
+         * @description The case's attachments, oldest first: uploaded files and those described at registration.
+         */
+        get: operations["list_attachments_cases__case_id__attachments_get"];
+        put?: never;
+        /**
+         * Upload
+         * @description Attach one file (multipart field `file`; a `description` optional): its type is sniffed from its bytes
+         *     and must be allowed and agree with the declared type and extension; it must pass the scanning hook; its
+         *     SHA-256 is kept.
+         */
+        post: operations["upload_cases__case_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/attachments/{attachment_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download
+         * @description The file as stored, streamed, as a download (never rendered in the browser).
+         */
+        get: operations["download_cases__case_id__attachments__attachment_id__content_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{case_id}/items/{item_no}/moves": {
         parameters: {
             query?: never;
@@ -226,6 +272,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cases/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search Cases
+         * @description Cases matching `q` (any of what it was recognised as), newest first, masked; those of the caller's
+         *     own hall or district (a supervisor may narrow to a hall).
+         */
+        post: operations["search_cases_cases_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -372,6 +439,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Pending
+         * @description Upload one file for a report not sent yet (multipart field `file`); the report names the answer's
+         *     `attachment_id` within `expires_at`.
+         */
+        post: operations["upload_pending_public_attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/cases/{case_number}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rating
+         * @description The citizen's own callback (自助回访) on the reply: dissatisfied reopens the case (重办); 409 when the case
+         *     is not waiting for one.
+         */
+        post: operations["rating_public_cases__case_number__rating_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Challenge
+         * @description A proof of work to solve before asking for an SMS code; spent by that request, and expiring.
+         */
+        post: operations["challenge_public_challenges_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/districts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Districts
+         * @description The districts that take reports on the web.
+         */
+        get: operations["districts_public_districts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/districts/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * District
+         * @description A district's halls and problem kinds, for the report form.
+         */
+        get: operations["district_public_districts__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Follow
+         * @description Where my case stands: case number with the phone's last four digits (the status lookup's check and limits)
+         *     or with an SMS code sent to the case's phone.
+         */
+        post: operations["follow_public_follow_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report
+         * @description Register the report as a case on channel web, not yet accepted (a clerk triages it, as a 12345 order).
+         */
+        post: operations["report_public_reports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/verification-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verification Code
+         * @description Text a 6-digit code to the phone (report) or to the case's own phone (follow: the same answer whether or
+         *     not the number is the case's, so the route never tells who reported what).
+         */
+        post: operations["verification_code_public_verification_codes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queues/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue
+         * @description One queue's cases, earliest reply deadline first (none last); a supervisor may narrow to a hall.
+         */
+        get: operations["queue_queues__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -458,26 +709,6 @@ export interface components {
          * @enum {string}
          */
         ActionKind: "accept" | "resolve_on_spot" | "refer_out_of_scope" | "dispatch" | "record_reply" | "record_callback" | "review" | "archive" | "pause" | "resume" | "withdraw" | "merge_as_duplicate";
-        /**
-         * ApplicantCase
-         * @description A case found by its applicant's phone or ID number, the applicant masked.
-         */
-        ApplicantCase: {
-            applicant: components["schemas"]["ApplicantPublic"];
-            /** Case Number */
-            case_number: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Hall */
-            hall: string;
-            /** Id */
-            id: string;
-            /** State */
-            state: string;
-        };
         /** ApplicantIn */
         ApplicantIn: {
             /** Contact Name */
@@ -637,6 +868,39 @@ export interface components {
             supervision_id: string;
         };
         /**
+         * CaseAttachmentPublic
+         * @description An attachment of a case: uploaded (its file can be downloaded) or described at registration (metadata
+         *     only). `file_name` is masked for those who see personal data masked.
+         */
+        CaseAttachmentPublic: {
+            /** Content Type */
+            content_type: string;
+            /** Description */
+            description: string;
+            /** File Name */
+            file_name: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Stored
+             * @description Whether intake holds the file (GET .../content)
+             */
+            stored: boolean;
+            /** Uploaded At */
+            uploaded_at: string | null;
+            /** Uploaded By */
+            uploaded_by: string | null;
+        };
+        /** CaseAttachments */
+        CaseAttachments: {
+            /** Items */
+            items: components["schemas"]["CaseAttachmentPublic"][];
+        };
+        /**
          * CasePublic
          * @description A case (案件) with its history and everything tracked around it.
          */
@@ -694,8 +958,15 @@ export interface components {
             missing_items: components["schemas"]["MissingItemPublic"][];
             /** Problem Kind */
             problem_kind: string;
+            /**
+             * Received At
+             * @description When it came in; earlier if entered later
+             */
+            received_at?: string | null;
             /** Reply */
             reply: string;
+            /** Reply Due At */
+            reply_due_at?: string | null;
             /** Resume To */
             resume_to: string | null;
             /** Satisfaction */
@@ -704,6 +975,8 @@ export interface components {
             state: string;
             /** State Zh */
             state_zh: string;
+            /** @description Set when the case looks dropped downstream */
+            stuck?: components["schemas"]["StuckPublic"] | null;
             /** Transitions */
             transitions: components["schemas"]["TransitionPublic"][];
             /**
@@ -713,6 +986,36 @@ export interface components {
             updated_at: string;
             /** Work Orders */
             work_orders: components["schemas"]["CaseWorkOrderPublic"][];
+        };
+        /**
+         * CaseSearchIn
+         * @description What staff know of a case, in the body (a query string would be logged).
+         */
+        CaseSearchIn: {
+            /**
+             * Q
+             * @example FT-20261121-0042
+             * @example 13812345678
+             * @example 11010519491231002X
+             * @example 王芳
+             */
+            q: string;
+        };
+        /**
+         * CaseSearchPage
+         * @description A page of the cases found, and what the text was recognised as (every kind asked).
+         */
+        CaseSearchPage: {
+            /** Items */
+            items: components["schemas"]["CaseSummary"][];
+            /** Limit */
+            limit: number;
+            /** Next Offset */
+            next_offset?: number | null;
+            /** Offset */
+            offset: number;
+            /** Recognised As */
+            recognised_as: components["schemas"]["Recognised"][];
         };
         /**
          * CaseStatusPublic
@@ -750,6 +1053,52 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * CaseSummary
+         * @description A case as lists and searches show it (a row of the console's tables), the applicant masked.
+         */
+        CaseSummary: {
+            applicant: components["schemas"]["ApplicantPublic"];
+            /** Case Number */
+            case_number: string;
+            /** Channel */
+            channel: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** District */
+            district: string;
+            /** Green Channel */
+            green_channel: boolean;
+            /** Hall */
+            hall: string;
+            /** Hotline Order Id */
+            hotline_order_id: string | null;
+            /** Id */
+            id: string;
+            /** Problem Kind */
+            problem_kind: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Reply Due At
+             * @description The reply's deadline as sla armed it; null while paused
+             */
+            reply_due_at: string | null;
+            /** State */
+            state: string;
+            stuck?: components["schemas"]["StuckPublic"] | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** CaseWorkOrderPublic */
         CaseWorkOrderPublic: {
             /** Department */
@@ -762,11 +1111,61 @@ export interface components {
             work_order_id: string;
         };
         /**
+         * ChallengeOut
+         * @description Find `nonce` such that sha256(seed + nonce) (UTF-8 text) starts with `difficulty_bits` zero bits.
+         */
+        ChallengeOut: {
+            /** Challenge Id */
+            challenge_id: string;
+            /** Difficulty Bits */
+            difficulty_bits: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Seed */
+            seed: string;
+        };
+        /**
          * Channel
          * @description How a case reaches the window.
          * @enum {string}
          */
         Channel: "walk_in" | "phone" | "letter" | "web" | "terminal" | "hotline_12345" | "open311";
+        /**
+         * CitizenReport
+         * @description A problem a citizen reports from the mobile page, with the phone proved by an SMS code.
+         */
+        CitizenReport: {
+            /** Attachment Ids */
+            attachment_ids?: string[];
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /**
+             * District
+             * @example demo
+             */
+            district: string;
+            /**
+             * Hall
+             * @description The district's first hall if none
+             */
+            hall?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone: string;
+            /**
+             * Problem Kind
+             * @example missing_materials
+             */
+            problem_kind: string;
+            /** Verification Id */
+            verification_id: string;
+        };
         /**
          * ComplexityTier
          * @description The complexity tiers (复杂程度) intake sorts a case into and routing reasons with; each district uses
@@ -788,6 +1187,70 @@ export interface components {
             field: string;
             /** Zh */
             zh: string;
+        };
+        /**
+         * FollowIn
+         * @description Follow a case: its number and either the phone's last four digits or an SMS code sent to that phone.
+         */
+        FollowIn: {
+            /** Case Number */
+            case_number: string;
+            /** Code */
+            code?: string | null;
+            /** Phone Last4 */
+            phone_last4?: string | null;
+            /** Verification Id */
+            verification_id?: string | null;
+        };
+        /** FollowMissingItem */
+        FollowMissingItem: {
+            /**
+             * Due
+             * Format: date
+             */
+            due: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * FollowOut
+         * @description What the citizen sees of a case they proved: no personal data, free text masked.
+         */
+        FollowOut: {
+            /** Can Rate */
+            can_rate: boolean;
+            /** Case Number */
+            case_number: string;
+            /** Follow Token */
+            follow_token: string;
+            /** Missing Items */
+            missing_items: components["schemas"]["FollowMissingItem"][];
+            /**
+             * Promised Reply By
+             * @description The case's deadline as sla armed it; null before acceptance and while paused
+             */
+            promised_reply_by: string | null;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
+            /** Replies */
+            replies: components["schemas"]["FollowReply"][];
+            /** State */
+            state: string;
+            /** State Zh */
+            state_zh: string;
+        };
+        /** FollowReply */
+        FollowReply: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Text */
+            text: string;
         };
         /** HotlineCaller */
         HotlineCaller: {
@@ -900,16 +1363,37 @@ export interface components {
              */
             note: string;
         };
-        /** Page[ApplicantCase] */
-        Page_ApplicantCase_: {
+        /** Page[CaseSummary] */
+        Page_CaseSummary_: {
             /** Items */
-            items: components["schemas"]["ApplicantCase"][];
+            items: components["schemas"]["CaseSummary"][];
             /** Limit */
             limit: number;
             /** Next Offset */
             next_offset?: number | null;
             /** Offset */
             offset: number;
+        };
+        /**
+         * PendingAttachmentPublic
+         * @description A citizen's upload, waiting for the report that names it in `attachment_ids`.
+         */
+        PendingAttachmentPublic: {
+            /** Attachment Id */
+            attachment_id: string;
+            /** Content Type */
+            content_type: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** File Name */
+            file_name: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
         };
         /** PendingMissingItem */
         PendingMissingItem: {
@@ -951,6 +1435,74 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** PublicDistrict */
+        PublicDistrict: {
+            /** Code */
+            code: string;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+        };
+        /** PublicDistrictDetail */
+        PublicDistrictDetail: {
+            /** Code */
+            code: string;
+            /** Halls */
+            halls: components["schemas"]["PublicHall"][];
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+            /** Problem Kinds */
+            problem_kinds: components["schemas"]["PublicProblemKind"][];
+        };
+        /** PublicHall */
+        PublicHall: {
+            /** Code */
+            code: string;
+            /** Name Zh */
+            name_zh: string;
+        };
+        /** PublicProblemKind */
+        PublicProblemKind: {
+            /** Code */
+            code: string;
+            /** Consultation */
+            consultation: boolean;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+        };
+        /**
+         * Queue
+         * @enum {string}
+         */
+        Queue: "awaiting_acceptance" | "awaiting_callback" | "reopened" | "paused" | "stuck" | "overdue";
+        /**
+         * RatingIn
+         * @description The citizen's own callback (自助回访) on the reply.
+         */
+        RatingIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Follow Token */
+            follow_token: string;
+            satisfaction: components["schemas"]["Satisfaction"];
+        };
+        /** RatingOut */
+        RatingOut: {
+            /** Case Number */
+            case_number: string;
+            /** State */
+            state: string;
+            /** State Zh */
+            state_zh: string;
+        };
         /** Readiness */
         Readiness: {
             /**
@@ -973,6 +1525,34 @@ export interface components {
              * @enum {string}
              */
             status: "ready" | "not ready";
+        };
+        /**
+         * Recognised
+         * @enum {string}
+         */
+        Recognised: "case_number" | "hotline_ticket" | "phone" | "id_number" | "credit_code" | "name";
+        /** ReportOut */
+        ReportOut: {
+            /** Case Number */
+            case_number: string;
+            /** District Name Zh */
+            district_name_zh: string;
+            /** Follow Token */
+            follow_token: string;
+            /** Hall Name Zh */
+            hall_name_zh: string;
+            /** Problem Kind Zh */
+            problem_kind_zh: string;
+            /**
+             * Promised Reply By
+             * @description Null: sla promises a date once the case is accepted
+             */
+            promised_reply_by: string | null;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
         };
         /**
          * RevealedApplicant
@@ -1034,6 +1614,26 @@ export interface components {
              */
             phone_last4: string;
         };
+        /**
+         * StuckPublic
+         * @description Why a case shows as stuck (domain/queues.py): `no_work_order` — forwarded `since`, no work order heard of.
+         */
+        StuckPublic: {
+            /** En */
+            en: string;
+            /**
+             * Reason
+             * @example no_work_order
+             */
+            reason: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Zh */
+            zh: string;
+        };
         /** TransitionPublic */
         TransitionPublic: {
             /** Action */
@@ -1053,6 +1653,49 @@ export interface components {
             reason: string;
             /** To State */
             to_state: string;
+        };
+        /**
+         * VerificationCodeIn
+         * @description Ask for an SMS code, with a solved proof of work (`POST /public/challenges`).
+         */
+        VerificationCodeIn: {
+            /**
+             * Case Number
+             * @description follow only
+             */
+            case_number?: string | null;
+            /** Challenge Id */
+            challenge_id: string;
+            /**
+             * District
+             * @description report only, optional: the district reported to, whose rules pick the channel the code goes on (SMS by default)
+             * @example demo
+             */
+            district?: string | null;
+            /** Nonce */
+            nonce: string;
+            /**
+             * Phone
+             * @example 13812345678
+             */
+            phone: string;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "report" | "follow";
+        };
+        /** VerificationOut */
+        VerificationOut: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Resend After S */
+            resend_after_s: number;
+            /** Verification Id */
+            verification_id: string;
         };
     };
     responses: never;
@@ -1123,6 +1766,12 @@ export interface operations {
                      * @example missing_materials
                      */
                     problem_kind: string;
+                    /**
+                     * Received At
+                     * @description When a letter or call came in, if earlier than now: deadlines count from it; bounded by the district's max_backdate_days for the channel
+                     * @example 2026-11-18T09:30:00+08:00
+                     */
+                    received_at?: string | null;
                     /** Suggested Departments */
                     suggested_departments?: string[];
                 };
@@ -1317,6 +1966,226 @@ export interface operations {
             };
             /** @description Body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_attachments_cases__case_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseAttachments"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_cases__case_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description What the file is, e.g. 银行同意函原件照片 */
+                    description?: string;
+                    /**
+                     * Format: binary
+                     * @description One file; its type is sniffed from its bytes (docs/attachments.md)
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseAttachmentPublic"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A type not accepted, or not the one declared */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_cases__case_id__attachments__attachment_id__content_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its sniffed content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/heic": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1807,7 +2676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ApplicantCase_"];
+                    "application/json": components["schemas"]["Page_CaseSummary_"];
                 };
             };
             /** @description Not authenticated */
@@ -1908,6 +2777,91 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_cases_cases_search_post: {
+        parameters: {
+            query?: {
+                district?: string | null;
+                hall?: string | null;
+                /** @description At most this many items */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseSearchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseSearchPage"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2587,6 +3541,722 @@ export interface operations {
                         description: string;
                     }[];
                     "application/xml": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_pending_public_attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description What the file is, e.g. 银行同意函原件照片 */
+                    description?: string;
+                    /**
+                     * Format: binary
+                     * @description One file; its type is sniffed from its bytes (docs/attachments.md)
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingAttachmentPublic"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A type not accepted, or not the one declared */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, by field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many uploads from this client */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rating_public_cases__case_number__rating_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the public limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this phone or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    challenge_public_challenges_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the public limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, by field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this phone or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    districts_public_districts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicDistrict"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, by field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    district_public_districts__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicDistrictDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    follow_public_follow_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the public limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this phone or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_public_reports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CitizenReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the public limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this phone or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verification_code_public_verification_codes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerificationCodeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the public limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this phone or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queue_queues__name__get: {
+        parameters: {
+            query?: {
+                district?: string | null;
+                hall?: string | null;
+                /** @description At most this many items */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                name: components["schemas"]["Queue"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CaseSummary_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation Error */

@@ -3,6 +3,7 @@ import CasePage from "./views/CasePage.vue";
 import Home from "./views/Home.vue";
 import Inbox from "./views/Inbox.vue";
 import Register from "./views/Register.vue";
+import SlaBoard from "./views/SlaBoard.vue";
 
 // Screens with charts load on first visit: the clerk's first screen does not carry ECharts.
 export const router = createRouter({
@@ -12,6 +13,7 @@ export const router = createRouter({
     { path: "/register", component: Register },
     { path: "/cases/:id", component: CasePage, props: true },
     { path: "/inbox", component: Inbox },
+    { path: "/board", component: SlaBoard },
     { path: "/statistics", component: () => import("./views/Statistics.vue") },
     { path: "/library", component: () => import("./views/Library.vue") },
     { path: "/accounts", component: () => import("./views/Accounts.vue") },

@@ -212,15 +212,15 @@ def request_for(route: Route, world: World) -> tuple[str, dict[str, str], bool]:
 def expected_allowed(route: Route, principal: Principal, *, scoped: bool, status: int,
                      asked: frozenset[str] = frozenset()) -> bool:
     """What the policy says: the role must hold the route's permission; where the request reached the resource
-    (not stopped by its body's validation first), the scope must match the resource's too. A narrowed list
-    keeps to the caller's units by itself, unless the query asks for units (`asked`): those must be the caller's."""
+    (not stopped by its body's validation first), the scope must match the resource's too. A narrowed list keeps
+    to the caller's units by itself (it filters); asked for units (`asked`) outside the caller's, it may refuse."""
     if not permits(principal, route.permission):
         return False
     stopped_by_body = status == 422 and (route.operation.get("requestBody") or {}).get("required", False)
     if stopped_by_body:
         return True
     if route.operation.get("x-scope") == "narrowed":
-        return allows(principal, route.permission, Scope(**{name: OWN[name] for name in asked}))
+        return status != 403 or allows(principal, route.permission, Scope(**{name: OWN[name] for name in asked}))
     return allows(principal, route.permission, Scope(**OWN) if scoped else Scope())
 
 

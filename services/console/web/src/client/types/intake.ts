@@ -573,7 +573,8 @@ export interface paths {
         put?: never;
         /**
          * Report
-         * @description Register the report as a case on channel web, not yet accepted (a clerk triages it, as a 12345 order).
+         * @description Register the report as a case on channel web (or terminal, from a hall's kiosk), not yet accepted (a clerk
+         *     triages it, as a 12345 order).
          */
         post: operations["report_public_reports_post"];
         delete?: never;
@@ -1145,6 +1146,13 @@ export interface components {
         CitizenReport: {
             /** Attachment Ids */
             attachment_ids?: string[];
+            /**
+             * Channel
+             * @description web: the citizen's own phone; terminal: a hall's self-service terminal (自助终端)
+             * @default web
+             * @enum {string}
+             */
+            channel: "web" | "terminal";
             /** Code */
             code: string;
             /** Description */

@@ -45,7 +45,7 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
                        "dept_system": "district", **_DISTRICT_READERS},
     "catalogue.change": {"district_admin": "district"},
     # sla: deadlines, supervision board, calendar
-    "deadline.read": {"window_clerk": "hall", **_DISTRICT_READERS},
+    "deadline.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
     "supervision.read": {"dept_head": "department", **_DISTRICT_READERS},
     "supervision.urge": {"supervisor": "district"},
     "calendar.read": {"system_admin": "any", "supervisor": "district", "district_admin": "district"},

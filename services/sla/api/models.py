@@ -36,6 +36,14 @@ class DeadlinePublic(PublicModel):
     on_time: bool | None
 
 
+class DepartmentDeadlinePublic(DeadlinePublic):
+    """A work order's running deadline in its department's inbox, with its countdown."""
+
+    standing: str = Field(description="on_track | warning (预警) | overdue | paused (已暂停)")
+    working_days_left: int | None = Field(description="working days to the due day, negative once overdue; "
+                                                      "null while paused")
+
+
 class UrgingNoticePublic(BaseModel):
     sent_at: UtcDateTime
     channel: str

@@ -17,9 +17,15 @@ const zhCN = {
     at: "时间", event: "事项", actor: "操作人", workOrders: "工单", department: "部门", notFound: "无法读取案件" },
   inbox: { title: "待办工单", empty: "暂无工单", caseNumber: "案件编号", matter: "事项", state: "状态", dueAt: "办理时限",
     actions: "操作", signFor: "签收", reply: "答复", replyText: "答复内容", replyPrompt: "请输入答复内容", refresh: "刷新",
+    countdown: "剩余时限", signSelected: "批量签收（{n}）", return: "退单", extension: "申请延期", returnReason: "退单理由",
+    returnReasons: { wrong_locality: "属地不符", unclear_ownership: "权属不清", overlapping_duties: "职能交叉", other: "其他" },
+    note: "说明", extensionDate: "延至", legalBasis: "法定依据", extensionReason: "延期理由", previous: "上一页", next: "下一页",
     states: { dispatched: "已派发", signed_for: "已签收", extension_requested: "延期申请中", escalated: "已提级",
       replied: "已答复", returned: "已退单", cancelled: "已撤销" } },
   errors: { noRole: "当前账号没有本工作台的功能。" },
+  common: { cancel: "取消", confirm: "确定" },
+  deadline: { paused: "已暂停", overdue: "已超时", overdueDays: "超时 {n} 个工作日", dueToday: "今日到期",
+    daysLeft: "剩 {n} 个工作日" },
 };
 
 const en: typeof zhCN = {
@@ -43,10 +49,18 @@ const en: typeof zhCN = {
     notFound: "The case could not be read" },
   inbox: { title: "Inbox", empty: "No work orders", caseNumber: "Case number", matter: "Matter", state: "State",
     dueAt: "Due", actions: "Actions", signFor: "Sign for", reply: "Reply", replyText: "Reply", replyPrompt: "Enter the reply",
-    refresh: "Refresh", states: { dispatched: "Dispatched", signed_for: "Signed for",
+    refresh: "Refresh", countdown: "Time left", signSelected: "Sign for selected ({n})", return: "Return",
+    extension: "Ask for more time", returnReason: "Reason",
+    returnReasons: { wrong_locality: "Wrong locality", unclear_ownership: "Unclear ownership",
+      overlapping_duties: "Overlapping duties", other: "Other" },
+    note: "Note", extensionDate: "Until", legalBasis: "Legal basis", extensionReason: "Why", previous: "Previous",
+    next: "Next", states: { dispatched: "Dispatched", signed_for: "Signed for",
       extension_requested: "Extension requested", escalated: "Escalated", replied: "Replied", returned: "Returned",
       cancelled: "Cancelled" } },
   errors: { noRole: "This account has no console functions yet." },
+  common: { cancel: "Cancel", confirm: "OK" },
+  deadline: { paused: "Paused", overdue: "Overdue", overdueDays: "{n} working days overdue", dueToday: "Due today",
+    daysLeft: "{n} working days left" },
 };
 
 export const i18n = createI18n({ legacy: false, locale: "zh-CN", fallbackLocale: "zh-CN", messages: { "zh-CN": zhCN, en } });

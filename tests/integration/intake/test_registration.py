@@ -1,6 +1,7 @@
 """Registration through HTTP: bilingual 422s naming the field, Idempotency-Key, batches, printouts, lookup."""
 
 import pytest
+import segno
 
 from tests.integration.intake.conftest import Intake, walk_in
 
@@ -115,6 +116,29 @@ async def test_tracking_card_prints_the_number_window_and_contact(intake: Intake
     assert card.status_code == 200 and card.headers["content-type"].startswith("text/html")
     assert case["case_number"] in card.text and "0755-88880000" in card.text and "办不成事" in card.text
     assert "<script>x" not in card.text  # masked and escaped
+
+
+async def test_printouts_carry_a_qr_code_to_the_citizens_status_page_and_print_on_a4_or_a_receipt(
+        intake: Intake) -> None:
+    case = await intake.register(walk_in())
+    accepted = await intake.client.post(f"/cases/{case['id']}/actions", json={
+        "action": "accept", "missing_items": [{"name": "银行同意函", "due_on": "2031-01-10"}]})
+    assert accepted.status_code == 200, accepted.text
+    status_url = f"http://127.0.0.1:8106/m/follow?case={case['case_number']}"
+    # The QR code is segno's encoding of exactly that address, drawn inline.
+    qr = segno.make_qr(status_url, error="m").svg_inline(scale=4, border=2)
+
+    for printout in ("tracking-card", "one-time-notice"):
+        a5 = await intake.client.get(f"/cases/{case['id']}/{printout}")
+        receipt = await intake.client.get(f"/cases/{case['id']}/{printout}", params={"paper": "receipt"})
+        a4 = await intake.client.get(f"/cases/{case['id']}/{printout}", params={"paper": "a4"})
+
+        assert a5.status_code == receipt.status_code == a4.status_code == 200, a5.text
+        for page in (a5, receipt, a4):
+            assert f'data-url="{status_url}"' in page.text and qr in page.text
+        assert "size: A5" in a5.text and "size: 80mm" in receipt.text and "size: A4" in a4.text
+    wrong = await intake.client.get(f"/cases/{case['id']}/tracking-card", params={"paper": "letter"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "paper"
 
 
 async def test_citizen_looks_up_status_with_the_phone_digits_and_guessing_is_limited(intake: Intake) -> None:

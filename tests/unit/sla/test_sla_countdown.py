@@ -14,8 +14,9 @@ DUE = datetime(2026, 2, 24, 17, 30, tzinfo=SH)
 
 
 def at(now: datetime, calendar, *, fired: list[str] | None = None, paused: bool = False,
-       due_at: datetime | None = DUE) -> Countdown:
-    return countdown(due_at=due_at, paused=paused, fired=fired or [], now=now, calendar=calendar, zone=SH)
+       due_at: datetime | None = DUE, state: str = "open") -> Countdown:
+    return countdown(state=state, due_at=due_at, paused=paused, fired=fired or [], now=now, calendar=calendar,
+                     zone=SH)
 
 
 def test_days_left_count_the_make_up_day_and_skip_the_spring_festival_holiday(calendar) -> None:
@@ -37,3 +38,10 @@ def test_a_paused_deadline_has_no_countdown(calendar) -> None:
     now = datetime(2026, 2, 13, 9, 0, tzinfo=SH)
     assert at(now, calendar, paused=True, due_at=None) == Countdown(Standing.PAUSED, None)
     assert at(now, calendar, paused=True) == Countdown(Standing.PAUSED, None)
+
+
+def test_a_deadline_not_started_waits_and_an_answered_or_returned_one_is_closed(calendar) -> None:
+    now = datetime(2026, 2, 26, 10, 0, tzinfo=SH)  # past the due instant: no overdue once it is closed
+    assert at(now, calendar, state="waiting", due_at=None) == Countdown(Standing.WAITING, None)
+    assert at(now, calendar, state="closed") == Countdown(Standing.CLOSED, None)
+    assert at(now, calendar, state="returned") == Countdown(Standing.CLOSED, None)

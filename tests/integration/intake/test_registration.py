@@ -163,3 +163,23 @@ async def test_the_first_flat_body_shape_still_registers(intake: Intake) -> None
     case = await intake.register(body, **intake.auth("window_clerk", hall="DEMO"))
 
     assert case["hall"] == "DEMO" and case["applicant"]["name"] == "张*"
+
+
+async def test_the_registration_form_offers_the_halls_kinds_and_matters_from_its_district_pack(
+        intake: Intake) -> None:
+    options = await intake.client.get("/halls/FT/registration-options")
+
+    assert options.status_code == 200, options.text
+    body = options.json()
+    assert (body["district"], body["hall"], body["hall_name_zh"]) == ("demo", "FT", "演示区政务服务中心")
+    kinds = {k["code"]: k for k in body["problem_kinds"]}
+    assert kinds["missing_materials"]["name_zh"] == "材料不清或不齐" and kinds["expedite"]["green_channel"]
+    licence = next(m for m in body["matters"] if m["code"] == "business_licence")
+    assert licence["name_zh"] == "企业设立登记（营业执照）" and licence["lead_department"] == "market"
+    assert {"code": "market", "name_zh": "市场监督管理局"}.items() <= next(
+        d for d in body["departments"] if d["code"] == "market").items()
+    # Another hall's clerk is refused; an unknown hall is a problem naming the field.
+    other_hall = intake.issuer.headers("window_clerk", hall="DEMO")
+    assert (await intake.client.get("/halls/FT/registration-options", headers=other_hall)).status_code == 403
+    unknown = await intake.client.get("/halls/XX/registration-options")
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "hall"

@@ -1,6 +1,8 @@
 """The staff console in a real browser (Debian's chromium through Playwright): a window clerk signs in at the
-identity service and registers a case; the market department's handler signs in, finds its work order in
-the inbox, signs for it and replies. The session is CSRF-safe and the browser never holds a token."""
+identity service, registers a case with the hall's kinds and matters and prints its tracking card; the market
+department's handler finds its work order in the inbox with its deadline badge, signs for it and replies; the
+clerk records the reply and the callback, looks back and archives. The session is CSRF-safe and the browser
+never holds a token."""
 
 import os
 import re
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
 from shared.settings import REPO_ROOT
@@ -24,6 +26,8 @@ UPDATE_SCREENSHOTS = os.environ.get("BANCHENG_SCREENSHOTS") == "1"
 JWT = re.compile(rb"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{16,}")
 # Enterprise registration: led by the market department (shared/districts/packs/demo/catalogue.yaml).
 MATTER = "business_licence"
+# The browser test's matter: led by market alone, so its one work order answers the case.
+MATTER_NAME = "食品经营许可"
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +61,31 @@ def sign_in(context: BrowserContext, console: str, username: str, password: str)
     return page
 
 
-def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_in_the_inbox(
+def choose(page: Page, select: str, option: str, *, typed: str = "") -> None:
+    """Open an Element Plus select, type to search where given, and click the option."""
+    page.locator(f"[data-test={select}]").click()
+    if typed:
+        page.keyboard.type(typed)
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+def act(page: Page, action: str, *, reason: str = "", satisfaction: str = "") -> None:
+    """On the case page, one of the actions allowed now, through its dialog."""
+    page.locator(f"[data-test=action-{action}]").click()
+    if satisfaction:
+        page.locator("[data-test=satisfaction]").get_by_text(satisfaction, exact=True).click()
+    if reason:
+        page.locator("[data-test=action-reason]").fill(reason)
+    page.locator("[data-test=action-submit]").click()
+    page.locator("[data-test=notice]").wait_for()
+
+
+def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_clerk_calls_back_and_archives(
     stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
     screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
-    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     responses: list[Response] = []
     clerk.on("response", lambda response: responses.append(response))
     blocked: list[str] = []  # the pages' CSP (services/console/api/web.py) must not block the app's own code
@@ -78,28 +101,51 @@ def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_i
     page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
     assert "演示窗口人员" in page.locator("[data-test=user]").inner_text()
     page.wait_for_url(f"{console}/register")
-    assert page.locator("[data-test=hall]").input_value() == "DEMO"  # the clerk's own hall, from the token
-    page.locator("[data-test=matter-code]").fill(MATTER)
-    page.locator("[data-test=description]").fill("个体户办执照，经营场所证明材料不被认可")
+    expect(page.locator("[data-test=hall]")).to_have_value("演示区便民服务站（DEMO）")  # the clerk's hall, by name
+    # The hall's problem kinds and matters come from the demo district's pack; the matter is found by a keyword.
+    page.locator("[data-test=problem-kind]").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="特事特办/快办").wait_for()
+    page.locator(".el-select-dropdown__item:visible", has_text="材料不清或不齐").click()
+    choose(page, "matter", MATTER_NAME, typed="餐饮")
+    page.locator("[data-test=description]").fill("开奶茶店办食品经营许可，场地证明材料不被认可")
     page.locator("[data-test=applicant-name]").fill("张三")
+    id_number = page.locator("[data-test=id-number]")
+    id_number.fill("110105194912310021")
+    page.get_by_text("校验位错误，请核对").wait_for()  # GB 11643's check character, as typed
+    id_number.fill("11010519491231002X")
+    page.get_by_text("校验位错误，请核对").wait_for(state="detached")
     phone = page.locator("[data-test=applicant-phone]")
     phone.fill("1381234")
     page.get_by_text("请输入 11 位手机号码或带区号的固定电话").wait_for()  # checked as typed
     assert page.locator("[data-test=submit]").is_disabled()
-    phone.fill("13812345678")
+    phone.fill("+86 138 1234 5678")
+    assert page.locator("[data-test=phone-normalised]").inner_text() == "13812345678"
+    page.screenshot(path=screenshots / "console-register.png")
     page.locator("[data-test=submit]").click()
     case_number = page.locator("[data-test=registered] [data-test=case-number]").inner_text(timeout=20_000)
     assert re.fullmatch(r"DEMO-\d{8}-\d+", case_number), case_number
-    page.screenshot(path=screenshots / "console-register.png")
+
+    # The tracking card opens printable in a window of its own, with the QR code to the citizen's status page.
+    with clerk.expect_page() as opened:
+        page.locator("[data-test=print-card]").click()
+    card = opened.value
+    card.locator(".qr svg").wait_for()
+    assert case_number in card.content() and "size: A4" in card.content()
+    assert card.locator(".qr").get_attribute("data-url").endswith(f"/m/follow?case={case_number}")
+    card.screenshot(path=screenshots / "console-tracking-card.png", full_page=True)
+    card.close()
 
     page.locator("[data-test=case-link]").click()
     page.locator("h2 [data-test=case-number]").wait_for()
+    case_url = page.url
     assert page.locator("h2 [data-test=case-number]").inner_text() == case_number
     applicant = page.locator("[data-test=applicant]").inner_text()
     assert "13812345678" not in applicant and "张三" not in applicant  # masked
-    page.locator("[data-test=timeline] .el-timeline-item").first.wait_for()
+    first = page.locator("[data-test=timeline] .el-timeline-item").first
+    first.wait_for()
+    assert first.locator("[data-test=step]").inner_text() == "登记"  # a step name, not the action's code
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", first.inner_text())  # Beijing time, to the minute
     assert page.locator("[data-test=state]").inner_text().strip()  # the state's Chinese label
-    page.screenshot(path=screenshots / "console-case.png")
 
     # The browser never holds a token: not in any response it received, nor in a cookie it can read.
     for response in responses:
@@ -116,24 +162,45 @@ def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_i
     assert not any(JWT.search(cookie["value"].encode()) for cookie in cookies.values())
     clerk.close()
 
-    handler = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    handler = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     page = sign_in(handler, console, "handler.market", "Handle#Market2026")
     page.wait_for_url(f"{console}/inbox")
     deadline = time.monotonic() + 60
     while not page.locator("[data-test=inbox]").get_by_text(case_number).count():
         assert time.monotonic() < deadline, f"{case_number} never reached the market inbox"
-        page.wait_for_timeout(500)  # the dispatch travels intake → bus → routing
-        page.get_by_role("button", name="刷新").click()
+        page.wait_for_timeout(500)  # the dispatch travels intake → bus → routing and sla
+        page.locator("[data-test=refresh]").click()
     row = page.locator("[data-test=inbox] tr", has_text=case_number)
-    row.get_by_role("button", name="签收").click()
+    badge = row.locator("[data-test=deadline-badge]")
+    assert re.fullmatch(r"剩 \d+ 个工作日|今日到期", badge.inner_text()), badge.inner_text()
+    assert badge.get_attribute("data-standing") == "on_track"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row.locator("[data-test=due-at]").inner_text())
+    row.locator(".el-checkbox").click()  # sign for the selected ones (one here)
+    page.locator("[data-test=sign-selected]").click()
     row.get_by_text("已签收").wait_for()
     page.screenshot(path=screenshots / "console-inbox.png")
-    row.get_by_role("button", name="答复").click()
-    page.locator(".el-message-box__input input").fill("已告知申请人经营场所证明可用租赁合同替代")
+    row.locator("[data-test=reply]").click()
+    page.locator(".el-message-box__input textarea").fill("已告知申请人场地证明可用租赁合同替代")
     page.get_by_role("button", name="确定").click()
     row.wait_for(state="detached")  # answered: it leaves the inbox of open orders
-    assert not page.get_by_role("alert").count()
+    assert not page.locator("[data-test=failure]").count()
     handler.close()
+
+    # The clerk records the reply, calls the applicant back, looks back (回头看) and archives the case.
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    page.goto(case_url)
+    page.locator("[data-test=work-orders]").get_by_text("已答复").wait_for(timeout=30_000)
+    act(page, "record_reply", reason="场地证明可用租赁合同替代，已办结")
+    act(page, "record_callback", satisfaction="满意", reason="申请人表示满意")
+    act(page, "review")
+    act(page, "archive")
+    expect(page.locator("[data-test=state]")).to_have_text("已归档")
+    assert not page.locator("[data-test=actions] button[data-test^=action-]").count()  # nothing left to do
+    steps = page.locator("[data-test=timeline] [data-test=step]").all_inner_texts()
+    assert steps[-4:] == ["登记答复", "登记回访", "回头看", "归档"], steps
+    page.screenshot(path=screenshots / "console-case.png", full_page=True)
+    clerk.close()
 
 
 def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, browser: Browser) -> None:

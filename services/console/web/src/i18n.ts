@@ -59,8 +59,8 @@ const zhCN = {
       system_token_issued: "签发系统令牌" },
     calendar: { working_day_overrides_changed: "工作日调整" },
   },
-  // Intake's lifecycle actions (services/intake/domain/lifecycle.py ActionKind).
-  actions: { accept: "受理", resolve_on_spot: "现场处理", refer_out_of_scope: "告知并转交", dispatch: "登记转发",
+  // Intake's lifecycle actions (services/intake/domain/lifecycle.py ActionKind), and its first transition, register.
+  actions: { register: "登记", accept: "受理", resolve_on_spot: "现场处理", refer_out_of_scope: "告知并转交", dispatch: "登记转发",
     record_reply: "登记答复", record_callback: "登记回访", review: "回头看", archive: "归档", pause: "暂停",
     resume: "恢复", withdraw: "撤回", merge_as_duplicate: "并单" },
   satisfaction: { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意" },
@@ -136,7 +136,7 @@ const en: typeof zhCN = {
       logged_out: "Signed out", system_token_issued: "System token issued" },
     calendar: { working_day_overrides_changed: "Working days changed" },
   },
-  actions: { accept: "Accept", resolve_on_spot: "Resolve on the spot", refer_out_of_scope: "Refer (out of scope)",
+  actions: { register: "Register", accept: "Accept", resolve_on_spot: "Resolve on the spot", refer_out_of_scope: "Refer (out of scope)",
     dispatch: "Forward", record_reply: "Record the reply", record_callback: "Record the callback", review: "Review",
     archive: "Archive", pause: "Pause", resume: "Resume", withdraw: "Withdraw", merge_as_duplicate: "Merge" },
   satisfaction: { satisfied: "Satisfied", basically_satisfied: "Basically satisfied", dissatisfied: "Dissatisfied" },

@@ -102,6 +102,14 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     assert "演示窗口人员" in page.locator("[data-test=user]").inner_text()
     page.wait_for_url(f"{console}/register")
     expect(page.locator("[data-test=hall]")).to_have_value("演示区便民服务站（DEMO）")  # the clerk's hall, by name
+    page.keyboard.press("?")  # the cheat sheet lists the shortcuts in force here
+    expect(page.locator(".el-dialog", has_text="快捷键")).to_contain_text("提交登记")
+    page.keyboard.press("Escape")
+    page.locator("[data-test=large-text]").click()  # large text, kept in this browser across a reload
+    page.reload()
+    expect(page.locator("html")).to_have_class(re.compile("large-text"))
+    page.locator("[data-test=large-text]").click()
+    expect(page.locator("html")).not_to_have_class(re.compile("large-text"))
     # The hall's problem kinds and matters come from the demo district's pack; the matter is found by a keyword.
     page.locator("[data-test=problem-kind]").click()
     page.locator(".el-select-dropdown__item:visible", has_text="特事特办/快办").wait_for()

@@ -1,7 +1,9 @@
 import { createI18n } from "vue-i18n";
 
 const zhCN = {
-  app: { title: "办成 · 工作台", subtitle: "“办不成事”反映窗口", logout: "退出登录", language: "English" },
+  app: { title: "办成 · 工作台", subtitle: "“办不成事”反映窗口", logout: "退出登录", language: "English", largeText: "大字" },
+  shortcuts: { title: "快捷键", help: "显示 / 隐藏快捷键说明", goRegister: "转到登记", goInbox: "转到待办工单", largeText: "大字模式开关",
+    submit: "提交登记", refresh: "刷新", signSelected: "签收所选工单", nextPage: "下一页", printCard: "打印服务跟踪卡" },
   landing: { intro: "请使用统一身份认证登录后办理。", login: "登录" },
   nav: { register: "登记", inbox: "待办工单" },
   roles: { window_clerk: "窗口人员", dept_handler: "部门经办人", dept_head: "部门负责人", supervisor: "督办专员",
@@ -69,7 +71,11 @@ const zhCN = {
 };
 
 const en: typeof zhCN = {
-  app: { title: "Bancheng · Console", subtitle: "Couldn't-get-it-done window", logout: "Sign out", language: "中文" },
+  app: { title: "Bancheng · Console", subtitle: "Couldn't-get-it-done window", logout: "Sign out", language: "中文",
+    largeText: "Large text" },
+  shortcuts: { title: "Keyboard shortcuts", help: "Show or hide this sheet", goRegister: "Go to registration",
+    goInbox: "Go to the inbox", largeText: "Large text on or off", submit: "Register", refresh: "Refresh",
+    signSelected: "Sign for the selected orders", nextPage: "Next page", printCard: "Print the tracking card" },
   landing: { intro: "Sign in through the identity service to work.", login: "Sign in" },
   nav: { register: "Register", inbox: "Inbox" },
   roles: { window_clerk: "Window clerk", dept_handler: "Department handler", dept_head: "Department head",

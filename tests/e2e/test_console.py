@@ -78,6 +78,8 @@ def act(page: Page, action: str, *, reason: str = "", satisfaction: str = "") ->
         page.locator("[data-test=action-reason]").fill(reason)
     page.locator("[data-test=action-submit]").click()
     page.locator("[data-test=notice]").wait_for()
+    for overlay in page.locator(".el-overlay").all():
+        expect(overlay).to_be_hidden()  # the dialog has closed
 
 
 def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_clerk_calls_back_and_archives(
@@ -128,7 +130,9 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     assert page.locator("[data-test=submit]").is_disabled()
     phone.fill("+86 138 1234 5678")
     assert page.locator("[data-test=phone-normalised]").inner_text() == "13812345678"
-    page.screenshot(path=screenshots / "console-register.png")
+    expect(page.locator("[data-test=submit]")).to_be_enabled()
+    expect(page.locator(".el-form-item.is-error")).to_have_count(0)  # nothing left marked wrong
+    page.screenshot(path=screenshots / "console-register.png", full_page=True)
     page.locator("[data-test=submit]").click()
     case_number = page.locator("[data-test=registered] [data-test=case-number]").inner_text(timeout=20_000)
     assert re.fullmatch(r"DEMO-\d{8}-\d+", case_number), case_number
@@ -182,6 +186,7 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     badge = row.locator("[data-test=deadline-badge]")
     assert re.fullmatch(r"剩 \d+ 个工作日|今日到期", badge.inner_text()), badge.inner_text()
     assert badge.get_attribute("data-standing") == "on_track"
+    expect(row).to_contain_text(MATTER_NAME)  # by name, from routing's catalogue
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row.locator("[data-test=due-at]").inner_text())
     row.locator(".el-checkbox").click()  # sign for the selected ones (one here)
     page.locator("[data-test=sign-selected]").click()
@@ -207,6 +212,7 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     assert not page.locator("[data-test=actions] button[data-test^=action-]").count()  # nothing left to do
     steps = page.locator("[data-test=timeline] [data-test=step]").all_inner_texts()
     assert steps[-4:] == ["登记答复", "登记回访", "回头看", "归档"], steps
+    assert "演示窗口人员" in page.locator("[data-test=timeline]").inner_text()  # the clerk's own steps, by name
     page.screenshot(path=screenshots / "console-case.png", full_page=True)
     clerk.close()
 

@@ -68,8 +68,8 @@ def status_page_url(base: str, case_number: str) -> str:
 
 
 def _status_qr(url: str) -> str:
-    """The QR code as inline SVG (no image request, prints sharp at any size), with its address under it."""
-    svg = segno.make_qr(url, error="m").svg_inline(scale=4, border=2)
+    """The QR code as inline SVG (no image request, prints sharp at any size: a viewBox, sized by the page's CSS)."""
+    svg = segno.make_qr(url, error="m").svg_inline(border=2, omitsize=True)
     return f'<div class="qr" data-url="{escape(url)}">{svg}<div>扫码查询办理进度</div></div>'
 
 

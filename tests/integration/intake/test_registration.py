@@ -126,7 +126,7 @@ async def test_printouts_carry_a_qr_code_to_the_citizens_status_page_and_print_o
     assert accepted.status_code == 200, accepted.text
     status_url = f"http://127.0.0.1:8106/m/follow?case={case['case_number']}"
     # The QR code is segno's encoding of exactly that address, drawn inline.
-    qr = segno.make_qr(status_url, error="m").svg_inline(scale=4, border=2)
+    qr = segno.make_qr(status_url, error="m").svg_inline(border=2, omitsize=True)
 
     for printout in ("tracking-card", "one-time-notice"):
         a5 = await intake.client.get(f"/cases/{case['id']}/{printout}")

@@ -20,7 +20,9 @@ export function auditSteps(i18n: Translate, entries: AuditEntry[]): Step[] {
     actor: e.actor_detail?.name ?? e.actor, note: "" }));
 }
 
-export function transitionSteps(i18n: Translate, transitions: Transition[]): Step[] {
+// Intake records its actor as `person:<subject>`: the signed-in person's own steps show by their name.
+export function transitionSteps(i18n: Translate, transitions: Transition[], self?: { subject: string; name: string }): Step[] {
   return transitions.map((tr) => ({ at: localDateTime(tr.at),
-    label: i18n.te(`actions.${tr.action}`) ? i18n.t(`actions.${tr.action}`) : tr.action, actor: tr.actor, note: tr.reason }));
+    label: i18n.te(`actions.${tr.action}`) ? i18n.t(`actions.${tr.action}`) : tr.action,
+    actor: self && tr.actor === `person:${self.subject}` ? self.name : tr.actor, note: tr.reason }));
 }

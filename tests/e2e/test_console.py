@@ -217,6 +217,60 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     clerk.close()
 
 
+def test_an_enterprise_with_a_missing_item_batch_items_and_the_green_channel_gets_its_one_time_notice(
+    stack: Stack, browser: Browser
+) -> None:
+    console = stack.url(CONSOLE)
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    try:
+        page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+        page.wait_for_url(f"{console}/register")
+        choose(page, "problem-kind", "特事特办/快办")
+        expect(page.locator("[data-test=green-channel]")).to_have_class(re.compile("is-checked"))  # the kind is urgent
+        choose(page, "matter", "企业设立登记（营业执照）", typed="营业执照")
+        page.locator("[data-test=description]").fill("新店开业在即，营业执照因住所证明被退回")
+        page.locator("[data-test=applicant-kind]").get_by_text("企业").click()
+        page.locator("[data-test=applicant-name]").fill("演示区某某餐饮有限公司")
+        credit_code = page.locator("[data-test=credit-code]")
+        credit_code.fill("91350100M000100Y44")
+        page.get_by_text("校验位错误，请核对").wait_for()  # GB 32100's check character, as typed
+        credit_code.fill("91350100M000100Y43")
+        page.get_by_text("校验位错误，请核对").wait_for(state="detached")
+        page.locator("[data-test=applicant-phone]").fill("0755 8612 3456")
+        assert page.locator("[data-test=phone-normalised]").inner_text() == "0755-86123456"
+        page.locator("[data-test=add-missing]").click()
+        missing = page.locator("[data-test=missing-item]")
+        missing.locator("input").first.fill("房屋租赁合同")
+        missing.locator(".el-date-editor input").fill("2031-01-10")
+        missing.locator(".el-date-editor input").press("Enter")
+        page.locator("[data-test=add-item]").click()
+        page.locator("[data-test=batch-item] input").fill("食品经营许可")
+        page.locator("[data-test=submit]").click()
+        case_number = page.locator("[data-test=registered] [data-test=case-number]").inner_text(timeout=20_000)
+
+        with clerk.expect_page() as opened:
+            page.locator("[data-test=print-notice]").click()
+        notice = opened.value
+        notice.locator(".qr svg").wait_for()
+        printed = notice.content()
+        assert "一次性告知书" in printed and "房屋租赁合同" in printed and "2031-01-10" in printed
+        notice.close()
+
+        page.locator("[data-test=case-link]").click()
+        expect(page.locator("h2 [data-test=case-number]")).to_have_text(case_number)
+        expect(page.locator("[data-test=state]")).to_have_text("登记转发")  # accepted with the item, then forwarded
+        expect(page.locator("[data-test=missing-items]")).to_contain_text("房屋租赁合同")
+        expect(page.locator("[data-test=missing-items]")).to_contain_text("2031-01-10")
+        expect(page.locator("h2")).to_contain_text("绿色通道")
+        assert "86123456" not in page.locator("[data-test=applicant]").inner_text()  # masked
+        page.locator("[data-test=reveal]").click()
+        page.locator("[data-test=reveal-reason]").fill("回访前核实联系电话")
+        page.locator("[data-test=reveal-submit]").click()
+        expect(page.locator("[data-test=applicant]")).to_contain_text("0755-86123456")  # revealed, with a reason
+    finally:
+        clerk.close()
+
+
 def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, browser: Browser) -> None:
     console = stack.url(CONSOLE)
     context = browser.new_context()

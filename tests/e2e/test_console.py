@@ -132,6 +132,8 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     assert page.locator("[data-test=phone-normalised]").inner_text() == "13812345678"
     expect(page.locator("[data-test=submit]")).to_be_enabled()
     expect(page.locator(".el-form-item.is-error")).to_have_count(0)  # nothing left marked wrong
+    phone.blur()
+    page.wait_for_timeout(400)  # the field's border fades from the error's red: let the screenshot show it settled
     page.screenshot(path=screenshots / "console-register.png", full_page=True)
     page.locator("[data-test=submit]").click()
     case_number = page.locator("[data-test=registered] [data-test=case-number]").inner_text(timeout=20_000)

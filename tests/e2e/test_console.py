@@ -273,6 +273,56 @@ def test_an_enterprise_with_a_missing_item_batch_items_and_the_green_channel_get
         clerk.close()
 
 
+def test_the_department_returns_one_order_with_a_reason_and_asks_more_time_for_another(
+    stack: Stack, browser: Browser
+) -> None:
+    console = stack.url(CONSOLE)
+    clerk = browser.new_context()
+    sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    csrf = {c["name"]: c["value"] for c in clerk.cookies(console)}["bancheng_csrf"]
+    numbers = []
+    for text in ("奶茶店食品经营许可被要求补交不存在的证明", "餐馆食品经营许可现场核查一直没人来"):
+        created = clerk.request.post(f"{console}/api/intake/cases", headers={"x-csrf-token": csrf}, data={
+            "hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials",
+            "matter_code": "food_business_licence", "description": text,
+            "applicant": {"kind": "person", "name": "李四", "phone": "13912345678"}})
+        assert created.status == 201, created.text()
+        numbers.append(created.json()["case_number"])
+    clerk.close()
+
+    handler = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    try:
+        page = sign_in(handler, console, "handler.market", "Handle#Market2026")
+        deadline = time.monotonic() + 60
+        while not all(page.locator("[data-test=inbox]").get_by_text(n).count() for n in numbers):
+            assert time.monotonic() < deadline, f"{numbers} never all reached the market inbox"
+            page.wait_for_timeout(500)
+            page.keyboard.press("r")  # the inbox's refresh shortcut
+        returned, extended = (page.locator("[data-test=inbox] tr", has_text=n) for n in numbers)
+
+        returned.locator("[data-test=sign-for]").click()
+        returned.get_by_text("已签收").wait_for()
+        returned.locator("[data-test=return]").click()
+        choose(page, "return-reason", "职能交叉")
+        page.locator("[data-test=return-submit]").click()
+        # Returned: the signed-for order leaves the inbox (routing may dispatch the case again, as a new order).
+        expect(page.locator("[data-test=inbox] tr", has_text=numbers[0]).get_by_text("已签收")).to_have_count(0)
+
+        extended.locator("[data-test=sign-for]").click()
+        extended.get_by_text("已签收").wait_for()
+        extended.locator("[data-test=extension]").click()
+        date = page.locator(".el-dialog .el-date-editor input")
+        date.fill("2027-01-29")
+        date.press("Enter")
+        page.locator("[data-test=extension-basis]").fill("《食品经营许可管理办法》第二十二条")
+        page.locator("[data-test=extension-reason]").fill("需组织现场核查，现场核查需另行预约")
+        page.locator("[data-test=extension-submit]").click()
+        extended.get_by_text("延期申请中").wait_for()
+        assert not page.locator("[data-test=failure]").count()
+    finally:
+        handler.close()
+
+
 def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, browser: Browser) -> None:
     console = stack.url(CONSOLE)
     context = browser.new_context()

@@ -31,6 +31,7 @@ MODULE_KEYS = {
 }
 TYPE_STREAMS = {
     "case.contact_recorded": [topics.CASE_CONTACTS],
+    "case.verification_code_requested": [topics.CASE_CONTACTS],
     "workorder.dispatched": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
     "workorder.cancelled": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
     "notify.requested": [topics.channel_topic("{channel}")],

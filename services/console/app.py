@@ -13,6 +13,7 @@ from shared.auth.tokens import TokenVerifier
 from shared.runtime import Runtime
 from shared.settings import KafkaSettings, get_kafka_settings
 from services.console import api
+from services.console.api.forward import STREAMED_UPLOADS
 from services.console.api.oidc import OidcClient
 from services.console.config import ConsoleSettings, get_settings
 from services.console.store.sessions import SessionStore
@@ -59,4 +60,5 @@ def build_runtime(settings: ConsoleSettings | None = None, kafka: KafkaSettings 
         title="Bancheng console (工作台)",
         description="The staff console's backend-for-frontend: sign-in, session, and the services' APIs forwarded.",
         console=build_console(settings),
+        streamed_uploads=STREAMED_UPLOADS,
     )

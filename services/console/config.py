@@ -10,7 +10,8 @@ from shared.settings import ServiceSettings
 
 DEV_CLIENT_SECRET = "console-dev-secret-change-me"
 # The services the console forwards `/api/<service>/...` to, and their `make run` addresses.
-BACKENDS = {"intake": 8101, "routing": 8102, "sla": 8103, "notify": 8104, "audit": 8105}
+# identity: the embedded provider's `/accounts` (a deployment on another OIDC provider manages people there).
+BACKENDS = {"identity": 8100, "intake": 8101, "routing": 8102, "sla": 8103, "notify": 8104, "audit": 8105}
 
 
 class ConsoleSettings(ServiceSettings):
@@ -22,6 +23,7 @@ class ConsoleSettings(ServiceSettings):
     public_url: str = ""
     client_id: str = "console"
     client_secret: str = DEV_CLIENT_SECRET
+    identity_url: str = f"http://127.0.0.1:{BACKENDS['identity']}"
     intake_url: str = f"http://127.0.0.1:{BACKENDS['intake']}"
     routing_url: str = f"http://127.0.0.1:{BACKENDS['routing']}"
     sla_url: str = f"http://127.0.0.1:{BACKENDS['sla']}"

@@ -2,6 +2,9 @@
 
 The planner: case, work-order and SLA events become delivery requests on channel topics.
 
+A citizen's SMS verification code (验证码) arrives sealed on the contacts topic too; it is planned at once on
+its own, not on any case's book (`planning.code_deliveries`).
+
 The citizen's contact arrives on its own topic, sealed under the transport key, in no order with the
 case stream; it is kept sealed under notify's own key (store/personal_data.py); an event planned
 before it is planned again when it arrives (only the citizen's deliveries are new).
@@ -36,7 +39,7 @@ from services.notify.store import tables
 from services.notify.store.casebook import CaseBook, Row
 from services.notify.store.delivery_queue import queue_requests
 from services.notify.store.personal_data import CONTACT_FIELDS, contact_context
-from services.notify.store.planning import Planned, plan_trigger, request_new
+from services.notify.store.planning import Planned, code_deliveries, plan_trigger, request_new
 
 if TYPE_CHECKING:
     from services.notify.app import NotifyRuntime
@@ -45,8 +48,10 @@ PLANNED_EVENTS = (
     case.CaseRegistered, case.CaseAccepted, case.CaseForwarded, case.CaseReplied, case.CallbackRecorded,
     case.CaseArchived, workorder.WorkOrderDispatched, workorder.WorkOrderReturned, workorder.WorkOrderEscalated,
     workorder.WorkOrderCancelled, workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlineWarned, sla.CardIssued,
+    sla.DeadlineClosed,  # learnt only: whether the reply was on time, for 12345 at closing
 )
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
+CODE_EVENT = case.VerificationCodeRequested.type
 
 
 def subscribers(runtime: "NotifyRuntime") -> list[Consumer]:
@@ -68,6 +73,9 @@ def planner(config: NotifyConfig, keyring: Keyring) -> Consumer:
         """Each event updates the book of its case and plans what it triggers; the batch's requests are
         staged together at the end (see store/casebook.py for why reads come first and writes last)."""
         events = [(envelope, envelope.event()) for envelope, _record in fresh if envelope.type in HANDLED_TYPES]
+        codes = [planned for envelope, _record in fresh if envelope.type == CODE_EVENT
+                 for planned in code_deliveries(envelope, config, keyring)]
+        await request_new(unit.session, unit.service, codes, config, keyring=keyring)
         if not events:
             return
         connection = await unit.session.connection()

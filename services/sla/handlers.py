@@ -102,7 +102,9 @@ async def on_case_registered_arm_reply_deadline(
     )
     _add(unit, row)
     if starts is ClockStart.REGISTERED:
-        await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.REGISTERED)
+        # A letter or phone note entered later counts from when it came in (intake bounds how far back).
+        await tracking.start_clock(unit, rules, row, at=event.received_at or envelope.occurred_at,
+                                   by=ClockStart.REGISTERED)
 
 
 async def on_case_accepted_start_reply_clock(

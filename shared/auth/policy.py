@@ -31,6 +31,10 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "case.print": {"window_clerk": "hall", "supervisor": "district"},
     "case.find_by_applicant": {"window_clerk": "hall", **_DISTRICT_READERS},
     "personal_data.reveal": {"window_clerk": "hall", "supervisor": "district"},
+    # a department: only on the cases it holds a work order for (intake checks the case's work orders)
+    "attachment.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
+    "attachment.add": {"window_clerk": "hall", "dept_handler": "department", "dept_head": "department",
+                       "supervisor": "district"},
     # routing: work orders, triage, catalogue
     "workorder.read": {**_DEPARTMENT, **_DISTRICT_READERS},
     "workorder.handle": dict(_DEPARTMENT),
@@ -48,6 +52,9 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "deadline.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
     "supervision.read": {"dept_head": "department", **_DISTRICT_READERS},
     "supervision.urge": {"supervisor": "district"},
+    # identity: a district's people (账号管理); the 三员 and district admins themselves are added by the CLI
+    "account.read": {"district_admin": "district", "security_admin": "district", "system_admin": "district"},
+    "account.change": {"district_admin": "district", "system_admin": "district"},
     "calendar.read": {"system_admin": "any", "supervisor": "district", "district_admin": "district"},
     "calendar.reload": {"system_admin": "any"},
     "clock.move": {"system_admin": "any"},  # the sla test clock, mounted only when environment=test

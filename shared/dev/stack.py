@@ -113,7 +113,7 @@ class Stack:
         url = self.database_urls.get(name, f"sqlite+aiosqlite:///{self.var_dir / name}.db")
         hotline = {"BANCHENG_NOTIFY_HOTLINE_ENDPOINT": self.url(HOTLINE_SIMULATOR)} if self.hotline_simulator else {}
         backends = ({f"BANCHENG_CONSOLE_{service.upper()}_URL": self.url(service)
-                     for service in SERVICES if service in self.ports} if name == CONSOLE else {})
+                     for service in (IDENTITY, *SERVICES) if service in self.ports} if name == CONSOLE else {})
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
             if CONSOLE in self.ports:  # the console on its port, and shared.dev.login's (it reads the redirect)

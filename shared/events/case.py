@@ -38,6 +38,9 @@ class CaseRegistered(Event):
     )
     batch_items: int = Field(default=0, description="How many items a batch registration holds (0: not a batch)")
     attachments: int = Field(default=0, description="How many attachments were described at registration")
+    received_at: AwareDatetime | None = Field(
+        default=None, description="When the letter, call or visit came in; earlier than the registration when it "
+                                  "was entered later (the reply's clock starts then). Absent from older events")
 
 
 class Contact(BaseModel):
@@ -76,6 +79,44 @@ def seal_contact(keyring: Keyring, *, case_id: str, case_number: str, contact: C
 def open_contact(keyring: Keyring, event: CaseContactRecorded, *, case_id: str) -> Contact:
     """The contact, or `SealedValueError` (a wrong key, or a value moved from another case)."""
     return Contact.model_validate_json(keyring.open(event.sealed_contact, context=_contact_context(case_id)))
+
+
+class VerificationCode(BaseModel):
+    """What `VerificationCodeRequested.sealed_code` holds: the phone to text and the code itself."""
+
+    phone: str
+    code: str
+
+
+class VerificationCodeRequested(Event):
+    """A citizen's page asked for an SMS verification code (验证码) to report or follow a case. Only on
+    `bancheng.case.contacts`, keyed by the verification id (the envelope's case id); only notify opens it
+    and texts the code at once (no quiet hours). Intake keeps only the code's keyed hash."""
+
+    type = "case.verification_code_requested"
+
+    purpose: Literal["report", "follow"]
+    expires_at: AwareDatetime
+    sealed_code: str = Field(
+        description="A VerificationCode ({phone, code} as JSON) sealed under the transport key, bound to the "
+                    "envelope's case id (the verification id)",
+        examples=["v1:t2026:3q2-7wAAAAAAAAAA:Zm9v..."],
+    )
+
+
+def _code_context(verification_id: str) -> str:
+    return f"bancheng.case.contacts:verification:{verification_id}"
+
+
+def seal_code(keyring: Keyring, *, verification_id: str, phone: str, code: str) -> str:
+    return keyring.seal(VerificationCode(phone=phone, code=code).model_dump_json(),
+                        context=_code_context(verification_id), kid=keyring.transport)
+
+
+def open_code(keyring: Keyring, event: VerificationCodeRequested, *, verification_id: str) -> VerificationCode:
+    """The phone and code, or `SealedValueError` (a wrong key, or a value moved from another request)."""
+    return VerificationCode.model_validate_json(keyring.open(event.sealed_code,
+                                                             context=_code_context(verification_id)))
 
 
 class MissingItem(BaseModel):
@@ -255,3 +296,18 @@ class PersonalDataRevealed(Event):
     case_number: str
     fields: list[RevealedField] = Field(examples=[["name", "phone", "id_number"]])
     reason: str = Field(min_length=4, max_length=200, examples=["回访核实身份"])
+
+
+class CaseAttachmentAdded(Event):
+    """A file was attached to the case (添加附件) and stored by intake. The name is scrubbed of phones, ID numbers
+    and e-mail addresses (`mask_text`), as every free text on the case stream; the bytes never travel."""
+
+    type = "case.attachment_added"
+
+    case_number: str
+    attachment_id: int
+    file_name: str = Field(examples=["租赁合同.pdf"])
+    content_type: str = Field(examples=["application/pdf"])
+    size_bytes: int
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    source: Literal["staff", "citizen"] = Field(description="Uploaded by staff, or by the citizen with a report")

@@ -65,7 +65,7 @@ def case_write(
         **sealed, state="registered",
         first_responder=origin.actor, hotline_order_id=origin.hotline_order_id,
         hotline_revision=origin.hotline_revision, lat=case_in.lat, long=case_in.long, address=case_in.address,
-        media_url=case_in.media_url, created_at=now, updated_at=now,
+        media_url=case_in.media_url, received_at=valid.received_at, created_at=now, updated_at=now,
     ))
     events = [
         (CASE_EVENTS, CaseRegistered(
@@ -73,7 +73,7 @@ def case_write(
             matter_code=case.matter_code, description=mask_text(case.description), tier=case.complexity_tier,
             green_channel=case.green_channel, applicant_kind=applicant.kind,
             applicant_masked=sealed["applicant_masked"]["name"], hotline_order_id=origin.hotline_order_id,
-            batch_items=len(valid.items), attachments=len(case_in.attachments),
+            batch_items=len(valid.items), attachments=len(case_in.attachments), received_at=valid.received_at,
         )),
         (CASE_CONTACTS, seal_contact(keyring, case_id=case_id, case_number=number, contact=Contact(
             name=applicant.contact_name or applicant.name, phone=applicant.phone, email=case_in.applicant.email,

@@ -135,5 +135,6 @@ def _delivery(
         template=rule.template,
         variables=variables,
         hotline_status=rule.hotline_status,
+        hotline_figures=(context.hotline_figures or None) if rule.audience is Audience.hotline else None,
         not_before=not_before,
     )

@@ -19,6 +19,8 @@ SATISFACTION = {"satisfied": "满意 / satisfied", "basically_satisfied": "基�
 RETURN_REASONS = {"wrong_locality": "不属本地 / wrong locality", "unclear_ownership": "职责不清 / unclear ownership",
                   "overlapping_duties": "职责交叉 / overlapping duties", "other": "其他 / other"}
 CANCEL_CAUSES = {"withdrawn": "办事人撤回 / withdrawn by the applicant", "merged": "并单 / merged as a duplicate"}
+NO_CALLBACK = "未回访 / no callback"
+ON_TIME = {True: "按时 / on time", False: "超期 / late", None: "未知 / not known"}
 DATETIME_VARIABLES = frozenset({"deadline"})  # stored as ISO text, rendered in local time
 
 
@@ -29,12 +31,13 @@ class Trigger:
     assisting_departments: tuple[str, ...] = ()
     only_departments: bool = False  # the event names its department: do not add the case's lead
     variables: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, str | bool | None] = field(default_factory=dict)  # for 12345 (model.HotlineFigures)
 
     def dump(self) -> dict[str, Any]:
         variables = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in self.variables.items()}
         return {"rule_key": self.rule_key, "lead_department": self.lead_department,
                 "assisting_departments": list(self.assisting_departments),
-                "only_departments": self.only_departments, "variables": variables}
+                "only_departments": self.only_departments, "variables": variables, "figures": self.figures}
 
     @classmethod
     def load(cls, raw: dict[str, Any]) -> "Trigger":
@@ -42,7 +45,7 @@ class Trigger:
                      for k, v in raw["variables"].items()}
         return cls(rule_key=raw["rule_key"], lead_department=raw["lead_department"],
                    assisting_departments=tuple(raw["assisting_departments"]),
-                   only_departments=raw["only_departments"], variables=variables)
+                   only_departments=raw["only_departments"], variables=variables, figures=raw.get("figures", {}))
 
 
 def learn(facts: SimpleNamespace, event: Event) -> None:
@@ -63,13 +66,23 @@ def learn(facts: SimpleNamespace, event: Event) -> None:
             facts.case_due_at = event.due_at
         case sla.DeadlineArmed(subject="work_order"):
             facts.work_order_due_at = event.due_at
+        case sla.DeadlineClosed(subject="case"):
+            facts.reply_on_time = event.on_time
+        case case.CallbackRecorded():
+            facts.satisfaction = event.satisfaction
 
 
 def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
     """The Trigger `event` raises, or None for events no rule is about."""
     match event:
-        case case.CaseRegistered() | case.CaseArchived():
+        case case.CaseRegistered():
             return Trigger(event.type)
+        case case.CaseArchived():
+            # 12345 counts a case it forwarded as answered on time or late, and its caller satisfied or not;
+            # null when sla or the callback never told (a case closed without a callback).
+            return Trigger(event.type, figures={"on_time": facts.reply_on_time, "satisfaction": facts.satisfaction},
+                           variables={"on_time": ON_TIME[facts.reply_on_time],
+                                      "satisfaction": SATISFACTION.get(facts.satisfaction or "", NO_CALLBACK)})
         case case.CaseAccepted():
             return Trigger(event.type, variables={"deadline": facts.case_due_at} if facts.case_due_at else {})
         case case.CaseReplied():
@@ -95,5 +108,7 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
             return Trigger(event.type, lead_department=event.department, variables={"deadline": event.due_at})
         case sla.CardIssued():
             variables = {"deadline": event.due_at} if event.due_at else {}
-            return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables)
+            return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables,
+                           figures={"card": event.colour, "reason": event.reason, "subject": event.subject,
+                                    "department": event.department})
     return None

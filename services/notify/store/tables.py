@@ -26,6 +26,10 @@ class CaseFacts(SQLModel, table=True):
     lead_department: str | None = None  # 主办
     case_due_at: datetime | None = None
     work_order_due_at: datetime | None = None
+    # The closing figures 12345's assessment counts: the reply on time (sla.deadline_closed) and the
+    # callback's satisfaction (满意度), sent with the closed status.
+    reply_on_time: bool | None = None
+    satisfaction: str | None = None
 
 
 class CitizenContact(SQLModel, table=True):

@@ -23,11 +23,13 @@ MODULE_STREAMS = {
     "calendar": ("sla", topics.SLA_EVENTS),
     "notification": ("notify", topics.NOTIFY_RESULTS),
     "identity": ("identity", topics.IDENTITY_EVENTS),
+    "district": ("routing", topics.DISTRICT_PACKS),
 }
 # What a contract module's events are keyed by, where it is not the case id.
 MODULE_KEYS = {
     "identity": "the subject: user:<username> or client:<client id>",
     "calendar": "`calendar`: the events concern no case",
+    "district": "`district:<code>`: one key per district, the topic compacted by it",
 }
 TYPE_STREAMS = {
     "case.contact_recorded": [topics.CASE_CONTACTS],

@@ -3,6 +3,7 @@
 The case is replied (答复) when routing says every work order is answered and the lead
 department composed the reply (`workorder.case_reply_composed`): the simplest saga, intake
 follows, routing decides. Events for cases this database does not hold are ignored.
+Beside them, without a group, `follow_district_packs` applies every published district pack version.
 
 Most of a batch is work orders being listed on their cases (and sla's events intake does not handle):
 the first handler of a batch that needs them loads which of the batch's cases intake holds and the
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, plain_row
+from shared.districts import DistrictPack
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events.sla import CardIssued, DeadlineArmed
 from shared.events.workorder import (
@@ -129,6 +132,16 @@ async def on_deadline_armed_keep_the_reply_due(event: DeadlineArmed, envelope: E
     case intake lacks is no row)."""
     if event.subject == "case":
         await store.set_reply_due(unit.session, case_id=envelope.case_id, due_at=event.due_at)
+
+
+async def follow_district_packs(runtime: "IntakeRuntime") -> None:
+    """Every published district pack version becomes the one new registrations are checked against (and stamped
+    with): the catalogue is rebuilt with it and swapped in whole (shared/districts/live.py)."""
+
+    def apply(pack: DistrictPack) -> None:
+        runtime.catalogue = runtime.catalogue.with_pack(pack)
+
+    await follow_packs(runtime.kafka, service=runtime.name, apply=apply)
 
 
 def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:

@@ -1,6 +1,7 @@
 """Notify's subscribers: the planner, and a channel worker per channel topic.
 
-The planner: case, work-order and SLA events become delivery requests on channel topics.
+The planner: case, work-order and SLA events become delivery requests on channel topics, by the rules of
+the district packs in force (`follow_district_packs` applies each published version).
 
 A citizen's SMS verification code (验证码) arrives sealed on the contacts topic too; it is planned at once on
 its own, not on any case's book (`planning.code_deliveries`).
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event as sa_event
 
 from shared.consuming import Consumer, Fresh, Unit
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events import case, sla, workorder
 from shared.events.base import Event
@@ -52,6 +54,13 @@ PLANNED_EVENTS = (
 )
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
 CODE_EVENT = case.VerificationCodeRequested.type
+
+
+async def follow_district_packs(runtime: "NotifyRuntime") -> None:
+    """The planner's rules of every published district pack version (shared/districts/live.py); a process of
+    channel workers alone plans nothing and needs none."""
+    if runtime.config is not None:
+        await follow_packs(runtime.kafka, service=runtime.name, apply=runtime.config.rules.apply)
 
 
 def subscribers(runtime: "NotifyRuntime") -> list[Consumer]:

@@ -8,6 +8,8 @@
   order, raises (CommandRefused, WrongDepartment), so it is dead-lettered with the reason and nothing changes.
 - ``routing-calendar`` on the SLA stream: the working-day overrides sla announces, stored so the return window
   (退单时限) counts the days sla's deadlines count.
+
+Beside them, without a group, `follow_district_packs` applies every published district pack version.
 """
 
 from functools import partial
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from shared.auth.bus import CommandRefused, command_sender, require_command
 from shared.auth.policy import Scope
 from shared.consuming import Consumer, Unit
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events.calendar import WorkingDayOverridesChanged
 from shared.events.case import CaseForwarded, CaseMerged, CaseWithdrawn
@@ -101,6 +104,11 @@ async def on_compose_command_reply_to_the_case(event: ComposeCaseReply, envelope
 async def on_working_day_overrides_changed_count_with_them(event: WorkingDayOverridesChanged, envelope: Envelope,
                                                             unit: Unit) -> None:
     await store_overrides(unit.session, event, announced_at=envelope.occurred_at)
+
+
+async def follow_district_packs(runtime: "RoutingRuntime") -> None:
+    """Every published district pack version, compiled into the catalogues as it comes (shared/districts/live.py)."""
+    await follow_packs(runtime.kafka, service=runtime.name, apply=runtime.catalogues.apply)
 
 
 def subscribers(runtime: "RoutingRuntime") -> list[Consumer]:

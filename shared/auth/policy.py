@@ -35,7 +35,7 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "attachment.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
     "attachment.add": {"window_clerk": "hall", "dept_handler": "department", "dept_head": "department",
                        "supervisor": "district"},
-    # routing: work orders, triage, catalogue
+    # routing: work orders, triage, catalogue, district packs
     "workorder.read": {**_DEPARTMENT, **_DISTRICT_READERS},
     "workorder.handle": dict(_DEPARTMENT),
     "workorder.escalate": {"dept_head": "department", "supervisor": "district"},
@@ -47,7 +47,10 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "supervision.assign": {"supervisor": "district"},
     "catalogue.read": {"window_clerk": "district", "dept_handler": "district", "dept_head": "district",
                        "dept_system": "district", **_DISTRICT_READERS},
-    "catalogue.change": {"district_admin": "district"},
+    # The whole district pack (contacts and webhook addresses included): read by the district's readers,
+    # published by its administrator alone (creating a district too: the token's district claim is the new code).
+    "pack.read": dict(_DISTRICT_READERS),
+    "pack.publish": {"district_admin": "district"},
     # sla: deadlines, supervision board, calendar
     "deadline.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
     "supervision.read": {"dept_head": "department", **_DISTRICT_READERS},

@@ -41,6 +41,9 @@ class CaseRegistered(Event):
     received_at: AwareDatetime | None = Field(
         default=None, description="When the letter, call or visit came in; earlier than the registration when it "
                                   "was entered later (the reply's clock starts then). Absent from older events")
+    pack_version: int | None = Field(
+        default=None, description="The district pack's version the case was registered under (none before packs "
+                                  "were versioned: the district's newest)")
 
 
 class Contact(BaseModel):
@@ -151,6 +154,7 @@ class CaseForwarded(Event):
     green_channel: bool = False
     suggested_departments: list[str] = Field(default_factory=list, description="Staff's suggestion, if any")
     reason: str = ""
+    pack_version: int | None = Field(default=None, description="The case's district pack version (as registered)")
 
 
 class CaseResolvedOnSpot(Event):

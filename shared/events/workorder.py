@@ -27,7 +27,7 @@ class WorkOrderDispatched(Event):
     matter_code: str | None = None
     tier: Tier
     reason: str = Field(description="Why this department: the routing rule that decided")
-    catalogue_version: int | None = Field(default=None, description="The catalogue version that decided")
+    catalogue_version: int | None = Field(default=None, description="The district pack version that decided")
 
 
 class ManualTriageRequired(Event):

@@ -66,7 +66,7 @@ def test_a_service_writes_what_it_produces_and_reads_what_it_consumes_and_nothin
     dead_letters = {topics.dead_letter_topic(group) for group in concrete(owned.groups)}
     assert reach(service, "WRITE") == concrete(owned.produces) | dead_letters
     assert reach(service, "CREATE") == concrete(owned.produces) | dead_letters
-    assert reach(service, "READ") == concrete(owned.consumes)
+    assert reach(service, "READ") == concrete(owned.consumes) | concrete(owned.follows)
     assert reach(service, "READ", "group", ALL_GROUPS | {"someone-else"}) == concrete(owned.groups)
 
 

@@ -118,6 +118,7 @@ class CasePublic(BaseModel):
     description: str
     complexity_tier: str
     green_channel: bool
+    pack_version: int | None = Field(None, description="The district pack version it was registered under")
     applicant: ApplicantPublic
     state: str
     state_zh: str

@@ -132,7 +132,7 @@ def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target)
         return [events.CaseForwarded(
             case_number=number, hall=case.hall, problem_kind=case.problem_kind, matter_code=case.matter_code,
             description=mask_text(case.description), tier=case.complexity_tier, green_channel=case.green_channel,
-            suggested_departments=action_in.suggested_departments, reason=reason,
+            suggested_departments=action_in.suggested_departments, reason=reason, pack_version=case.pack_version,
         )]
     if kind is _A.record_callback:
         recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value,

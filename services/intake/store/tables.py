@@ -36,6 +36,9 @@ class Case(SQLModel, table=True):
     description: str
     complexity_tier: str
     green_channel: bool = False
+    # The district pack version it was registered under: routing and sla decide it by that version
+    # (none: registered before packs were versioned, decided by the newest).
+    pack_version: int | None = None
     applicant_kind: str
     # Sealed (v1:<kid>:<nonce>:<ciphertext>, services/intake/store/personal_data.py); never plaintext.
     applicant_name: str

@@ -32,7 +32,7 @@ from services.notify.domain.model import (
     TemplateValue,
 )
 from services.notify.domain.planner import plan
-from services.notify.domain.rules import DistrictRules, EventRule, RecipientRule, RuleBook
+from services.notify.domain.rules import DistrictRules, EventRule, RecipientRule
 from services.notify.domain.templates import TemplateError
 from services.notify.domain.triggers import Trigger
 from services.notify.store import tables
@@ -158,7 +158,7 @@ def code_deliveries(envelope: Envelope, config: NotifyConfig, keyring: Keyring) 
     context = NotificationContext(
         event_id=str(envelope.id), case_id=envelope.case_id, case_number="", district=district,
         citizen=CitizenContact(phone=opened.phone), variables={"code": opened.code, "valid_minutes": minutes})
-    deliveries = plan(rules=RuleBook(districts={district: rules}), event_type=CODE_RULE, context=context,
+    deliveries = plan(rules=rules, event_type=CODE_RULE, context=context,
                       now=datetime.now(UTC))
     return [Planned(delivery, envelope, district, None) for delivery in deliveries]
 

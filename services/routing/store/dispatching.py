@@ -40,7 +40,7 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
     if case_id in routed:
         return  # routed already, under another event id (e.g. the case was forwarded twice)
     routed.add(case_id)
-    in_force = await catalogues.current(unit.session, district=district)
+    in_force = catalogues.at(district, event.pack_version)  # the version the case was registered under
     case = plain_row(
         store.RoutedCase,
         case_id=case_id, case_number=event.case_number, district=district, hall=hall,
@@ -145,7 +145,7 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
                                    f"{'a supervisor' if supervisor else 'manual triage'}",
                                 zh=f"案件 {case.case_number} 当前状态为 {case.state}，"
                                    f"无需{'督办' if supervisor else '人工研判'}派单")
-    in_force = await catalogues.current(unit.session, district=case.district)
+    in_force = catalogues.at(case.district, case.catalogue_version)
     for code in (lead, *assisting):
         in_force.catalogue.department(code)
     if not supervisor:
@@ -160,7 +160,7 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
 
 async def reroute(unit: Unit, *, case: store.RoutedCase, returned: store.WorkOrder, catalogues: Catalogues) -> None:
     """After the lead's return: another department, the coordinator, staff, or a supervisor (ping-pong)."""
-    in_force = await catalogues.current(unit.session, district=case.district)
+    in_force = catalogues.at(case.district, case.catalogue_version)
     known = {m.code for m in in_force.catalogue.matters}
     request = request_of(case)
     if case.matter_code not in known:

@@ -76,6 +76,7 @@ const zhCN = {
       system_token_issued: "签发系统令牌",
       account_added: "新增账号", account_changed: "修改账号", account_reset: "重置账号" },
     calendar: { working_day_overrides_changed: "工作日调整" },
+    district: { pack_published: "发布区配置包" },
   },
   // Intake's lifecycle actions (services/intake/domain/lifecycle.py ActionKind), and its first transition, register.
   actions: { register: "登记", accept: "受理", resolve_on_spot: "现场处理", refer_out_of_scope: "告知并转交", dispatch: "登记转发",
@@ -176,6 +177,7 @@ const en: typeof zhCN = {
       logged_out: "Signed out", system_token_issued: "System token issued", account_added: "Account added",
       account_changed: "Account changed", account_reset: "Account reset" },
     calendar: { working_day_overrides_changed: "Working days changed" },
+    district: { pack_published: "District pack published" },
   },
   actions: { register: "Register", accept: "Accept", resolve_on_spot: "Resolve on the spot", refer_out_of_scope: "Refer (out of scope)",
     dispatch: "Forward", record_reply: "Record the reply", record_callback: "Record the callback", review: "Review",

@@ -85,6 +85,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/districts/{district}/pack-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pack Changes
+         * @description Every pack version published for the district, as the log recorded it.
+         */
+        get: operations["pack_changes_districts__district__pack_changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -313,6 +333,34 @@ export interface components {
              */
             status: "ok";
         };
+        /**
+         * PackChange
+         * @description A district pack version as the log recorded its publication.
+         */
+        PackChange: {
+            /**
+             * Actor
+             * @description Who published it (the district's administrator)
+             */
+            actor: string;
+            /** Actor Detail */
+            actor_detail?: {
+                [key: string]: components["schemas"]["JsonValue"];
+            } | null;
+            /** Change */
+            change: string;
+            /** District */
+            district: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Version */
+            version: number;
+        };
         /** Page[CaseSummary] */
         Page_CaseSummary_: {
             /** Items */
@@ -328,6 +376,17 @@ export interface components {
         Page_LibraryCase_: {
             /** Items */
             items: components["schemas"]["LibraryCase"][];
+            /** Limit */
+            limit: number;
+            /** Next Offset */
+            next_offset?: number | null;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PackChange] */
+        Page_PackChange_: {
+            /** Items */
+            items: components["schemas"]["PackChange"][];
             /** Limit */
             limit: number;
             /** Next Offset */
@@ -806,6 +865,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_TimelineEntry_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pack_changes_districts__district__pack_changes_get: {
+        parameters: {
+            query?: {
+                /** @description At most this many items */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                district: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PackChange_"];
                 };
             };
             /** @description Not authenticated */

@@ -975,6 +975,11 @@ export interface components {
             merged_into: string | null;
             /** Missing Items */
             missing_items: components["schemas"]["MissingItemPublic"][];
+            /**
+             * Pack Version
+             * @description The district pack version it was registered under
+             */
+            pack_version?: number | null;
             /** Problem Kind */
             problem_kind: string;
             /**

@@ -94,7 +94,7 @@ export interface paths {
         };
         /**
          * Catalogue In Force
-         * @description The version in force: departments (with their topics) and matters.
+         * @description The newest pack version's departments (with their topics) and matters.
          */
         get: operations["catalogue_in_force_districts__district__catalogue_get"];
         put?: never;
@@ -105,7 +105,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/districts/{district}/catalogue/versions": {
+    "/districts/{district}/pack": {
         parameters: {
             query?: never;
             header?: never;
@@ -113,51 +113,37 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Catalogue Versions
-         * @description Every version, oldest first: number, what changed, who changed it, when.
+         * Pack In Force
+         * @description The newest version this instance has applied (its number also in `ETag`).
          */
-        get: operations["catalogue_versions_districts__district__catalogue_versions_get"];
+        get: operations["pack_in_force_districts__district__pack_get"];
+        /**
+         * Publish Pack
+         * @description Create or replace the district's pack (its administrator): the next version, in force in every service
+         *     within seconds; new cases get it, earlier cases keep theirs.
+         */
+        put: operations["publish_pack_districts__district__pack_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/districts/{district}/pack/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pack Versions
+         * @description Every published version, oldest first: number, what changed, who published it, when. The shipped pack
+         *     (the version the files say) is not a published one.
+         */
+        get: operations["pack_versions_districts__district__pack_versions_get"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/districts/{district}/departments/{code}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Put Department
-         * @description Add or change a department (the district's administrator); the next version is in force at once.
-         */
-        put: operations["put_department_districts__district__departments__code__put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/districts/{district}/matters/{code}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Put Matter
-         * @description Add or change a matter (the district's administrator); its lead and assisting departments must be listed.
-         */
-        put: operations["put_matter_districts__district__matters__code__put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -541,46 +527,6 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** CatalogueVersionPublic */
-        CatalogueVersionPublic: {
-            /** Change */
-            change: string;
-            /** Changed By */
-            changed_by: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** District */
-            district: string;
-            /** Version */
-            version: number;
-        };
-        /** Department */
-        Department: {
-            /**
-             * Aliases
-             * @description words by which a text mentions it
-             * @default []
-             */
-            aliases: string[];
-            /** Code */
-            code: string;
-            /** @default district */
-            level: components["schemas"]["Level"];
-            /**
-             * Name
-             * @description Chinese name, e.g. 市场监管局
-             */
-            name: string;
-            /** @default functional */
-            role: components["schemas"]["DepartmentRole"];
-        };
-        /** DepartmentIn */
-        DepartmentIn: {
-            department: components["schemas"]["Department"];
-        };
         /** DepartmentPublic */
         DepartmentPublic: {
             /**
@@ -728,10 +674,6 @@ export interface components {
             name: string;
             tier: components["schemas"]["Tier"];
         };
-        /** MatterIn */
-        MatterIn: {
-            matter: components["schemas"]["Matter"];
-        };
         /** MeetingIn */
         MeetingIn: {
             /**
@@ -758,6 +700,36 @@ export interface components {
             /** Participants */
             participants: string[];
         };
+        /**
+         * PackDocument
+         * @description A version of a district pack: the whole pack as `shared/districts/schema.py` DistrictPack reads it.
+         */
+        PackDocument: {
+            /** District */
+            district: string;
+            /** Pack */
+            pack: {
+                [key: string]: unknown;
+            };
+            /** Version */
+            version: number;
+        };
+        /** PackVersionPublic */
+        PackVersionPublic: {
+            /** Change */
+            change: string;
+            /** Changed By */
+            changed_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** District */
+            district: string;
+            /** Version */
+            version: number;
+        };
         /** Page[CaseRoutingPublic] */
         Page_CaseRoutingPublic_: {
             /** Items */
@@ -769,10 +741,10 @@ export interface components {
             /** Offset */
             offset: number;
         };
-        /** Page[CatalogueVersionPublic] */
-        Page_CatalogueVersionPublic_: {
+        /** Page[PackVersionPublic] */
+        Page_PackVersionPublic_: {
             /** Items */
-            items: components["schemas"]["CatalogueVersionPublic"][];
+            items: components["schemas"]["PackVersionPublic"][];
             /** Limit */
             limit: number;
             /** Next Offset */
@@ -1360,7 +1332,152 @@ export interface operations {
             };
         };
     };
-    catalogue_versions_districts__district__catalogue_versions_get: {
+    pack_in_force_districts__district__pack_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                district: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackDocument"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_pack_districts__district__pack_put: {
+        parameters: {
+            query?: {
+                change?: string;
+            };
+            header?: {
+                /** @description The version the change is meant for */
+                "If-Match"?: string | null;
+            };
+            path: {
+                district: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackDocument"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pack_versions_districts__district__pack_versions_get: {
         parameters: {
             query?: {
                 /** @description At most this many items */
@@ -1382,7 +1499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_CatalogueVersionPublic_"];
+                    "application/json": components["schemas"]["Page_PackVersionPublic_"];
                 };
             };
             /** @description Not authenticated */
@@ -1405,168 +1522,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    put_department_districts__district__departments__code__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-                district: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DepartmentIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CatalogueDocument"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    put_matter_districts__district__matters__code__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-                district: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MatterIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CatalogueDocument"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,14 +3,14 @@
 A department's inbox (GET /departments/{department}/deadlines) reads its open deadlines soonest due first.
 
 Revision ID: 3a9863debfee
-Revises: 691d04f46851
+Revises: b8d2e4f6a1c3
 Create Date: 2026-12-07 22:01:39.837756
 """
 
 from alembic import op
 
 revision = '3a9863debfee'
-down_revision = '691d04f46851'
+down_revision = 'b8d2e4f6a1c3'
 branch_labels = None
 depends_on = None
 

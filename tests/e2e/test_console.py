@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Response, expect,
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
 from shared.settings import REPO_ROOT
+from tests.e2e.accessibility import BLOCKING, assert_accessible, violations
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `make test` where missing
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -134,6 +135,7 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     expect(page.locator(".el-form-item.is-error")).to_have_count(0)  # nothing left marked wrong
     phone.blur()
     page.wait_for_timeout(400)  # the field's border fades from the error's red: let the screenshot show it settled
+    assert_accessible(page, "registration")
     page.screenshot(path=screenshots / "console-register.png", full_page=True)
     page.locator("[data-test=submit]").click()
     case_number = page.locator("[data-test=registered] [data-test=case-number]").inner_text(timeout=20_000)
@@ -193,6 +195,7 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     row.locator(".el-checkbox").click()  # sign for the selected ones (one here)
     page.locator("[data-test=sign-selected]").click()
     row.get_by_text("已签收").wait_for()
+    assert_accessible(page, "inbox")
     page.screenshot(path=screenshots / "console-inbox.png")
     row.locator("[data-test=reply]").click()
     page.locator(".el-message-box__input textarea").fill("已告知申请人场地证明可用租赁合同替代")
@@ -215,6 +218,11 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     steps = page.locator("[data-test=timeline] [data-test=step]").all_inner_texts()
     assert steps[-4:] == ["登记答复", "登记回访", "回头看", "归档"], steps
     assert "演示窗口人员" in page.locator("[data-test=timeline]").inner_text()  # the clerk's own steps, by name
+    # WCAG 2.1 AA on the case page's own parts; the attachments panel's upload control (components/CaseAttachments.vue)
+    # nests a button in Element Plus's focusable upload area (nested-interactive), left to that panel.
+    found = [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations(page) if v["impact"] in BLOCKING
+             and any(".el-upload" not in str(n["target"]) for n in v["nodes"])]
+    assert not found, found
     page.screenshot(path=screenshots / "console-case.png", full_page=True)
     clerk.close()
 

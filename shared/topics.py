@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 PREFIX = "bancheng"
 
-CASE_EVENTS = f"{PREFIX}.case.events"  # intake → everyone
-WORKORDER_EVENTS = f"{PREFIX}.workorder.events"  # routing → intake, sla, notify, audit
-SLA_EVENTS = f"{PREFIX}.sla.events"  # sla → intake, routing (the calendar), notify, audit
+CASE_EVENTS = f"{PREFIX}.case.events"  # intake → everyone (the console: changes for browsers)
+WORKORDER_EVENTS = f"{PREFIX}.workorder.events"  # routing → intake, sla, notify, audit, console
+SLA_EVENTS = f"{PREFIX}.sla.events"  # sla → intake, routing (the calendar), notify, audit, console
 NOTIFY_RESULTS = f"{PREFIX}.notify.results"  # notify → audit
 DEPARTMENT_COMMANDS = f"{PREFIX}.dept.commands"  # departments' own systems → routing
 CASE_CONTACTS = f"{PREFIX}.case.contacts"  # intake → notify only: personal data for delivery
@@ -79,10 +79,11 @@ SERVICE_PRINCIPALS = {
         groups=("notify", f"notify.{CHANNEL}"),
     ),
     "audit": Principal(consumes=EVENT_STREAMS, groups=("audit",), follows=(DISTRICT_PACKS,)),
-    # Identity publishes its logins for audit; the console reaches the others over HTTP (a bus user
-    # without a topic, so that giving it one is an edit here, reviewed like any other).
+    # Identity publishes its logins for audit.
     "identity": Principal(produces=(IDENTITY_EVENTS,)),
-    "console": Principal(),
+    # The console fans changes out to browsers (services/console/handlers.py): it reads from the newest record
+    # without a consumer group (nothing to commit), so it holds no group and no dead letters.
+    "console": Principal(consumes=(CASE_EVENTS, WORKORDER_EVENTS, SLA_EVENTS)),
 }
 # A department's own system (its principal is `dept-<code>`): its feed in, its answers out, in groups
 # named after it.

@@ -35,6 +35,16 @@ class ConsoleSettings(ServiceSettings):
     # An unfinished login (its state and PKCE verifier) is forgotten after this long.
     login_timeout_s: int = 600
     backend_timeout_s: float = 15.0
+    # Live changes (/api/live): a comment line this often keeps proxies from closing an idle stream and
+    # notices a session that ended; a browser more than `live_queue_size` changes behind is dropped (it
+    # reconnects after `live_retry_ms` and reloads).
+    live_heartbeat_s: float = 15.0
+    live_queue_size: int = 256
+    live_retry_ms: int = 3000
+    # The citizens' pages (/public-api/...): an attachment's body at most (intake's file limit, 10 MiB, and the
+    # multipart framing), any other body at most.
+    public_max_upload_bytes: int = 11 * 1024 * 1024
+    public_max_json_bytes: int = 64 * 1024
     web_dist: Path = Path(__file__).parent / "web" / "dist"
 
     @property

@@ -227,6 +227,8 @@ def main() -> None:
         stack.start([*SERVICES, CONSOLE])
         print(f"\nBancheng is up in {time.monotonic() - started:.1f}s (logs in var/):", flush=True)
         print(f"  log in here: {stack.url(CONSOLE)}   the staff console (工作台)")
+        print(f"  citizens:    {stack.url(CONSOLE)}/m   report and follow, no login; {stack.url(CONSOLE)}/kiosk the "
+              "terminal (docs/console.md)")
         print(f"  broker   {stack.broker.bootstrap_servers} (Tansu, in memory)")
         for name in SERVICES:
             print(f"  {name:<8} {stack.url(name)}   docs {stack.url(name)}/docs")

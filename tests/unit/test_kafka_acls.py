@@ -89,7 +89,8 @@ def test_no_principal_beyond_the_services_and_the_department_systems() -> None:
     expected = set(SERVICE_PRINCIPALS) | {topics.department_principal(code) for code in CODES}
     granted = {acl.principal for acl in COMMITTED}
     assert granted <= expected
-    assert "console" not in granted  # a bus user with no topic yet
+    assert reach("console", "READ") == {topics.CASE_EVENTS, topics.WORKORDER_EVENTS, topics.SLA_EVENTS}
+    assert reach("console", "WRITE") == set() and reach("console", "READ", "group", ALL_GROUPS) == set()
     assert "identity" in granted  # its login events, for audit
     assert all(acl.operation in {"READ", "WRITE", "CREATE", "DESCRIBE"} for acl in COMMITTED)
 

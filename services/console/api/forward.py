@@ -17,7 +17,7 @@ FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "location",
                               "x-content-type-options", "cache-control")
 # Uploads (intake's attachments) stream through as they arrive, never held whole here; the service limits their
 # size. The console's request guard lets them pass unread (app.py).
-STREAMED_UPLOADS = (r"/api/intake/cases/[^/]+/attachments", r"/api/intake/public/attachments")
+STREAMED_UPLOADS = (r"/api/intake/cases/[^/]+/attachments",)  # citizens upload through /public-api (public.py)
 
 
 @router.api_route("/api/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

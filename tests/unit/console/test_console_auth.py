@@ -20,6 +20,7 @@ from services.console.api.forward import STREAMED_UPLOADS
 from services.console.api.oidc import OidcClient
 from services.console.app import Console
 from services.console.config import ConsoleSettings
+from services.console.store.live import LiveHub
 from services.console.store.sessions import Session, SessionStore
 
 ISSUER = "http://issuer.test"
@@ -65,7 +66,8 @@ def app(tmp_path) -> FastAPI:
     (tmp_path / "secret.txt").write_text("outside dist")
     http = httpx.AsyncClient(transport=httpx.MockTransport(issuer))
     console = Console(sessions=SessionStore(idle_timeout_s=60, absolute_timeout_s=600, login_timeout_s=60),
-                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http)  # type: ignore[arg-type]  # a stand-in verifier
+                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http,  # type: ignore[arg-type]  # a stand-in verifier
+                      live=LiveHub(queue_size=8))
     application = FastAPI()
     problems.install(application)  # as the Runtime does
     application.state.runtime = SimpleNamespace(settings=settings, console=console)

@@ -360,6 +360,41 @@ def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, brow
     assert httpx.get(f"{console}/api/intake/cases/anything").status_code == 401
 
 
+def test_a_clerk_attaches_a_file_on_the_case_page_and_opens_it(stack: Stack, browser: Browser, tmp_path: Path) -> None:
+    console = stack.url(CONSOLE)
+    context = browser.new_context(locale="zh-CN", accept_downloads=True)
+    try:
+        page = sign_in(context, console, "clerk.demo", "Window#Desk2026")
+        page.wait_for_url(f"{console}/register")
+        page.locator("[data-test=matter-code]").fill(MATTER)
+        page.locator("[data-test=description]").fill("经营场所证明材料不被认可，附租赁合同")
+        page.locator("[data-test=applicant-name]").fill("王五")
+        page.locator("[data-test=applicant-phone]").fill("13712345678")
+        page.locator("[data-test=submit]").click()
+        page.locator("[data-test=case-link]").click()
+        panel = page.locator("[data-test=attachments]")
+        panel.wait_for()
+
+        contract = tmp_path / "租赁合同.pdf"
+        contract.write_bytes(b"%PDF-1.7\n" + os.urandom(1_500_000))  # over the console's own 1 MB body limit
+        panel.locator("input[type=file]").set_input_files(contract)
+        link = panel.locator("[data-test=attachment-open]", has_text="租赁合同.pdf")
+        link.wait_for()
+        with page.expect_download() as download:
+            link.click()
+        assert Path(download.value.path()).read_bytes() == contract.read_bytes()
+        page.screenshot(path=(REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path)
+                        / "console-attachments.png", full_page=True)
+
+        disguised = tmp_path / "photo.jpg"
+        disguised.write_bytes(b"\x7fELF\x02\x01\x01\x00" + os.urandom(2000))
+        panel.locator("input[type=file]").set_input_files(disguised)
+        panel.locator("[data-test=attachment-message]", has_text="file：").wait_for()  # intake's refusal, named
+        assert panel.locator("[data-test=attachment-open]").count() == 1
+    finally:
+        context.close()
+
+
 def test_signing_out_ends_the_session_here_and_at_the_identity_service(stack: Stack, browser: Browser) -> None:
     console = stack.url(CONSOLE)
     context = browser.new_context()

@@ -1,6 +1,7 @@
 """The oversight side of the console in a real browser: statistics with the three rates drawn by ECharts, the case
 library and the assessment export, read by the demo district's auditor after a clerk registered a case; the
-district admin (password and TOTP) adds a clerk, hands over the temporary password, and disables the account."""
+district admin (password and TOTP) adds a clerk, hands over the temporary password, and disables the account;
+a clerk works from the queues and finds a case by the applicant's phone."""
 
 import os
 import time
@@ -114,3 +115,35 @@ def test_the_district_admin_adds_a_clerk_hands_over_the_temporary_password_and_d
     row.get_by_text("已停用").wait_for()
     assert_accessible(page, "accounts")
     admin.close()
+
+
+def test_the_clerk_finds_a_case_in_the_acceptance_queue_and_by_the_applicant_s_phone(
+    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+) -> None:
+    console = stack.url(CONSOLE)
+    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    waiting = {**CASE, "forward": False, "description": "来信反映：企业开办材料被退回三次",
+               "applicant": {"kind": "person", "name": "周五", "phone": "13712345678"}}
+    status, case = page.evaluate(REGISTER, waiting)
+    assert status == 201 and case["state"] == "registered", case
+
+    page.get_by_role("link", name="工作队列").click()
+    table = page.locator("[data-test=queue-table]")
+    row = table.locator("tr", has_text=case["case_number"])
+    row.wait_for()  # 待受理 is the first queue
+    assert "137****5678" in row.inner_text() and "13712345678" not in row.inner_text()  # masked
+    assert "材料不清或不齐" in row.inner_text()  # the kind by its name in the district pack
+    page.screenshot(path=screenshots / "console-queues.png")
+    assert_accessible(page, "queues")
+
+    page.get_by_role("tab", name="重办").click()
+    table.get_by_text("队列为空").wait_for()
+    page.locator("[data-test=case-search]").fill("13712345678")
+    page.get_by_role("button", name="查找").click()
+    page.locator("[data-test=search-result]").get_by_text("电话").wait_for()  # recognised as a phone
+    table.locator("tr", has_text=case["case_number"]).wait_for()
+    table.locator("[data-test=queue-case]", has_text=case["case_number"]).click()
+    page.wait_for_url(f"{console}/cases/{case['id']}")
+    clerk.close()

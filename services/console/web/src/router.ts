@@ -17,6 +17,7 @@ export const router = createRouter({
     { path: "/register", component: Register },
     { path: "/cases/:id", component: CasePage, props: true },
     { path: "/inbox", component: Inbox },
+    { path: "/queues", component: () => import("./views/Queues.vue") },
     { path: "/board", component: SlaBoard },
     { path: "/statistics", component: () => import("./views/Statistics.vue") },
     { path: "/library", component: () => import("./views/Library.vue") },

@@ -79,8 +79,9 @@ export interface paths {
         put?: never;
         /**
          * Upload
-         * @description Attach one file (multipart field `file`): its type is sniffed from its bytes and must be allowed and
-         *     agree with the declared type and extension; it must pass the scanning hook; its SHA-256 is kept.
+         * @description Attach one file (multipart field `file`; a `description` optional): its type is sniffed from its bytes
+         *     and must be allowed and agree with the declared type and extension; it must pass the scanning hook; its
+         *     SHA-256 is kept.
          */
         post: operations["upload_cases__case_id__attachments_post"];
         delete?: never;
@@ -2137,6 +2138,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description What the file is, e.g. 银行同意函原件照片 */
+                    description?: string;
                     /**
                      * Format: binary
                      * @description One file; its type is sniffed from its bytes (docs/attachments.md)
@@ -2239,7 +2242,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "application/octet-stream": unknown;
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/heic": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
                 };
             };
             /** @description Not authenticated */
@@ -3702,6 +3710,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description What the file is, e.g. 银行同意函原件照片 */
+                    description?: string;
                     /**
                      * Format: binary
                      * @description One file; its type is sniffed from its bytes (docs/attachments.md)

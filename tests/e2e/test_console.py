@@ -366,7 +366,7 @@ def test_a_clerk_attaches_a_file_on_the_case_page_and_opens_it(stack: Stack, bro
     try:
         page = sign_in(context, console, "clerk.demo", "Window#Desk2026")
         page.wait_for_url(f"{console}/register")
-        page.locator("[data-test=matter-code]").fill(MATTER)
+        choose(page, "matter", "企业设立登记（营业执照）", typed="营业执照")  # the matter is chosen from the pack's
         page.locator("[data-test=description]").fill("经营场所证明材料不被认可，附租赁合同")
         page.locator("[data-test=applicant-name]").fill("王五")
         page.locator("[data-test=applicant-phone]").fill("13712345678")

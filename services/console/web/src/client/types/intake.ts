@@ -293,6 +293,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/halls/{hall}/registration-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registration Options
+         * @description The registration form's choices at `hall` (a case-number prefix), for the clerks of that hall.
+         */
+        get: operations["registration_options_halls__hall__registration_options_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1186,6 +1206,15 @@ export interface components {
          * @enum {string}
          */
         ComplexityTier: "simple" | "general" | "complex";
+        /** DepartmentOption */
+        DepartmentOption: {
+            /** Code */
+            code: string;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+        };
         /**
          * FieldError
          * @description What is wrong with one field, in both languages.
@@ -1311,6 +1340,19 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** KindOption */
+        KindOption: {
+            /** Code */
+            code: string;
+            /** Consultation */
+            consultation: boolean;
+            /** Green Channel */
+            green_channel: boolean;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+        };
         /** Liveness */
         Liveness: {
             /**
@@ -1327,6 +1369,19 @@ export interface components {
             label: string;
             /** State */
             state: string;
+        };
+        /** MatterOption */
+        MatterOption: {
+            /** Code */
+            code: string;
+            /** Keywords */
+            keywords: string[];
+            /** Lead Department */
+            lead_department: string;
+            /** Name Zh */
+            name_zh: string;
+            /** Tier */
+            tier: string;
         };
         /** MissingItemIn */
         MissingItemIn: {
@@ -1544,6 +1599,30 @@ export interface components {
          * @enum {string}
          */
         Recognised: "case_number" | "hotline_ticket" | "phone" | "id_number" | "credit_code" | "name";
+        /**
+         * RegistrationOptions
+         * @description What the registration form offers at one hall.
+         */
+        RegistrationOptions: {
+            /** Channels */
+            channels: string[];
+            /** Complexity Tiers */
+            complexity_tiers: string[];
+            /** Departments */
+            departments: components["schemas"]["DepartmentOption"][];
+            /** District */
+            district: string;
+            /** Green Channel */
+            green_channel: boolean;
+            /** Hall */
+            hall: string;
+            /** Hall Name Zh */
+            hall_name_zh: string;
+            /** Matters */
+            matters: components["schemas"]["MatterOption"][];
+            /** Problem Kinds */
+            problem_kinds: components["schemas"]["KindOption"][];
+        };
         /** ReportOut */
         ReportOut: {
             /** Case Number */
@@ -2471,7 +2550,9 @@ export interface operations {
     };
     one_time_notice_cases__case_id__one_time_notice_get: {
         parameters: {
-            query?: never;
+            query?: {
+                paper?: "a5" | "a4" | "receipt";
+            };
             header?: never;
             path: {
                 case_id: string;
@@ -2609,7 +2690,9 @@ export interface operations {
     };
     tracking_card_cases__case_id__tracking_card_get: {
         parameters: {
-            query?: never;
+            query?: {
+                paper?: "a5" | "a4" | "receipt";
+            };
             header?: never;
             path: {
                 case_id: string;
@@ -2875,6 +2958,64 @@ export interface operations {
             };
             /** @description Body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registration_options_halls__hall__registration_options_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hall: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationOptions"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

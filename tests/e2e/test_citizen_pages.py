@@ -18,12 +18,11 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
 from shared.districts import PACKS_DIR
-from shared.settings import REPO_ROOT
-from tests.e2e.test_console import CHROMIUM, CHROMIUM_ARGS, UPDATE_SCREENSHOTS
+from tests.e2e.browser import screenshots_dir
 from tests.issuer import TokenIssuer
 from tests.unit.notify.conftest import HttpReceiver
 
@@ -76,14 +75,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory, issuer: TokenIssuer, sms: Ht
         yield stack
     finally:
         stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def phone_context(browser: Browser, blocked: list[str]) -> BrowserContext:
@@ -165,7 +156,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     stack: Stack, browser: Browser, sms: HttpReceiver, issuer: TokenIssuer, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     blocked: list[str] = []
     context = phone_context(browser, blocked)
     sent: list[Request] = []
@@ -278,7 +269,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
 def test_the_terminal_goes_back_to_an_empty_start_when_left_idle(stack: Stack, browser: Browser, tmp_path: Path
                                                                    ) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     blocked: list[str] = []
     context = browser.new_context(locale="zh-CN", viewport={"width": 1080, "height": 1920}, has_touch=True)
     context.on("console", lambda message: blocked.append(message.text)

@@ -12,17 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Response, expect
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
-from shared.settings import REPO_ROOT
 from tests.e2e.accessibility import assert_accessible
+from tests.e2e.browser import screenshots_dir, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `make test` where missing
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-# docs/screenshots is refreshed on request (BANCHENG_SCREENSHOTS=1): an ordinary run leaves the checkout clean.
-UPDATE_SCREENSHOTS = os.environ.get("BANCHENG_SCREENSHOTS") == "1"
 # A JWT (header.payload.signature, base64url JSON): what an access, refresh or ID token of the issuer looks like.
 JWT = re.compile(rb"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{16,}")
 # Enterprise registration: led by the market department (shared/districts/packs/demo/catalogue.yaml).
@@ -39,27 +34,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def sign_in(context: BrowserContext, console: str, username: str, password: str) -> Page:
-    """At the console's landing page, 登录 → the identity service's form → back, signed in."""
-    page = context.new_page()
-    page.goto(console)
-    page.get_by_role("link", name="登录").click()
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="登录 Log in").click()
-    page.wait_for_url(f"{console}/**")
-    page.locator("[data-test=user]").wait_for()
-    return page
 
 
 def choose(page: Page, select: str, option: str, *, typed: str = "") -> None:
@@ -87,7 +61,7 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     responses: list[Response] = []
     clerk.on("response", lambda response: responses.append(response))
@@ -379,7 +353,7 @@ def test_a_clerk_attaches_a_file_on_the_case_page_and_opens_it(stack: Stack, bro
         with page.expect_download() as download:
             link.click()
         assert Path(download.value.path()).read_bytes() == contract.read_bytes()
-        page.screenshot(path=(REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path)
+        page.screenshot(path=(screenshots_dir(tmp_path))
                         / "console-attachments.png", full_page=True)
 
         disguised = tmp_path / "photo.jpg"

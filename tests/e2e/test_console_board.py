@@ -9,17 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pyotp
 import pytest
-import yaml
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser
 
-from shared.dev.login import DEMO_USERS, console_session
+from shared.dev.login import console_session
 from shared.dev.stack import CONSOLE, SERVICES, Stack
-from shared.settings import REPO_ROOT
-from tests.e2e.test_console import CHROMIUM, CHROMIUM_ARGS, MATTER, UPDATE_SCREENSHOTS
-
-DEMO = {user["username"]: user for user in yaml.safe_load(DEMO_USERS.read_text(encoding="utf-8"))["users"]}
+from tests.e2e.browser import DEMO_USERS as DEMO
+from tests.e2e.browser import screenshots_dir, sign_in
+from tests.e2e.test_console import MATTER
 
 
 @pytest.fixture(scope="module")
@@ -33,30 +30,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         started.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def sign_in_with_code(context: BrowserContext, console: str, username: str) -> Page:
-    """登录 → the identity service's password form → its one-time code form → back at the console."""
-    user = DEMO[username]
-    page = context.new_page()
-    page.goto(console)
-    page.get_by_role("link", name="登录").click()
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(user["password"])
-    page.get_by_role("button", name="登录 Log in").click()
-    page.locator("#code").fill(pyotp.TOTP(user["totp_secret"]).now())
-    page.get_by_role("button", name="验证 Verify").click()
-    page.wait_for_url(f"{console}/**")
-    page.locator("[data-test=user]").wait_for()
-    return page
-
-
 def as_person(console: str, username: str) -> httpx.Client:
     """An HTTP client signed in at the console as `username`, sending the CSRF header."""
     user = DEMO[username]
@@ -67,9 +40,9 @@ def as_person(console: str, username: str) -> httpx.Client:
 
 def test_the_open_board_shows_a_new_card_without_a_reload(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-    page = sign_in_with_code(context, console, "supervisor.demo")
+    page = sign_in(context, console, "supervisor.demo")
     page.wait_for_url(f"{console}/board")  # a supervisor's first screen
     page.locator("[data-test=live]", has_text="实时").wait_for()
     page.evaluate("window.sameDocument = true")  # gone if the page reloads

@@ -4,21 +4,17 @@ district admin (password and TOTP) adds a clerk, hands over the temporary passwo
 a clerk works from the queues and finds a case by the applicant's phone."""
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
-from shared.settings import REPO_ROOT
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.test_console import browser, sign_in  # noqa: F401 - `browser` is a fixture used by name
+from tests.e2e.browser import screenshots_dir, sign_in
 
-UPDATE_SCREENSHOTS = os.environ.get("BANCHENG_SCREENSHOTS") == "1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The registration the clerk's form sends (tests/e2e/test_console.py fills the same fields by hand).
 CASE = {"hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": "business_licence",
@@ -42,10 +38,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def test_the_auditor_reads_the_rates_by_department_the_library_and_exports_the_assessment(
-    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+    stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
     status, case = page.evaluate(REGISTER, CASE)
@@ -83,23 +79,16 @@ def test_the_auditor_reads_the_rates_by_department_the_library_and_exports_the_a
 
 def sign_in_as_district_admin(chromium: Browser, console: str) -> tuple[BrowserContext, Page]:
     admin = chromium.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-    page = admin.new_page()
-    page.goto(console)
-    page.get_by_role("link", name="登录").click()
-    page.locator("#username").fill("districtadmin.demo")
-    page.locator("#password").fill("District#Admin2026")
-    page.get_by_role("button", name="登录 Log in").click()
-    page.locator("#code").fill(pyotp.TOTP("DISTRICTADMINDEMOBANCHENGTOTPAAA").now())  # privileged: a second factor
-    page.get_by_role("button", name="验证 Verify").click()
+    page = sign_in(admin, console, "districtadmin.demo")  # privileged: with the second factor
     page.wait_for_url(f"{console}/accounts")  # an administrator's first screen
     return admin, page
 
 
 def test_the_district_admin_adds_a_clerk_hands_over_the_temporary_password_and_disables_the_account(
-    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+    stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     admin, page = sign_in_as_district_admin(browser, console)
     table = page.locator("[data-test=account-table]")
     table.get_by_text("clerk.demo").wait_for()
@@ -124,10 +113,10 @@ def test_the_district_admin_adds_a_clerk_hands_over_the_temporary_password_and_d
 
 
 def test_the_clerk_finds_a_case_in_the_acceptance_queue_and_by_the_applicant_s_phone(
-    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+    stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
     waiting = {**CASE, "forward": False, "description": "来信反映：企业开办材料被退回三次",
@@ -156,10 +145,10 @@ def test_the_clerk_finds_a_case_in_the_acceptance_queue_and_by_the_applicant_s_p
 
 
 def test_the_district_admin_sees_a_refused_pack_s_problems_by_field_then_publishes_a_new_version(
-    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+    stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
-    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    screenshots = screenshots_dir(tmp_path)
     admin, page = sign_in_as_district_admin(browser, console)
     # 2027's holidays are not published yet (shared/working_days): the console says so to whoever keeps deadlines.
     assert "2027" in page.locator("[data-test=calendar-banner]").inner_text()

@@ -1,7 +1,8 @@
 """The oversight side of the console in a real browser: statistics with the three rates drawn by ECharts, the case
 library and the assessment export, read by the demo district's auditor after a clerk registered a case; the
 district admin (password and TOTP) adds a clerk, hands over the temporary password, and disables the account;
-a clerk works from the queues and finds a case by the applicant's phone."""
+a clerk works from the queues and finds a case by the applicant's phone; a supervisor assigns a case no routing
+rule takes."""
 
 import json
 import time
@@ -174,3 +175,36 @@ def test_the_district_admin_sees_a_refused_pack_s_problems_by_field_then_publish
     page.locator("[data-test=pack-version]", has_text=str(version + 1)).wait_for()
     page.locator("[data-test=pack-history]").get_by_text("英文名称调整").wait_for()
     admin.close()
+
+
+def test_the_supervisor_assigns_a_case_no_rule_takes_and_it_leaves_the_triage_queue(
+    stack: Stack, browser: Browser, tmp_path: Path
+) -> None:
+    console = stack.url(CONSOLE)
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    rude = {**CASE, "problem_kind": "service_attitude", "matter_code": None, "forward": True,
+            "description": "窗口人员态度生硬，材料问题没有一次说清",
+            "applicant": {"kind": "person", "name": "吴六", "phone": "13612345678"}}
+    status, case = page.evaluate(REGISTER, rude)
+    assert status == 201, case
+    clerk.close()
+
+    supervisor = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = sign_in(supervisor, console, "supervisor.demo")  # with the second factor
+    page.get_by_role("link", name="分派").click()
+    card = page.locator(f"[data-test=triage-{case['case_number']}]")
+    deadline = time.monotonic() + 60
+    while not card.count():  # routing puts it in manual triage off the bus
+        assert time.monotonic() < deadline, "the case never reached the triage queue"
+        page.wait_for_timeout(1000)
+        page.reload()
+    assert "窗口人员态度生硬" in card.inner_text()
+    card.locator("[data-test=lead]").click()
+    page.get_by_role("option", name="市场监督管理局").first.click()
+    assert_accessible(page, "triage")
+    page.screenshot(path=screenshots_dir(tmp_path) / "console-triage.png")
+    card.locator("[data-test=assign]").click()
+    page.get_by_text(f"{case['case_number']} 已分派给 市场监督管理局").wait_for()
+    card.wait_for(state="detached")
+    supervisor.close()

@@ -22,6 +22,7 @@ export const router = createRouter({
     { path: "/statistics", component: () => import("./views/Statistics.vue") },
     { path: "/library", component: () => import("./views/Library.vue") },
     { path: "/accounts", component: () => import("./views/Accounts.vue") },
+    { path: "/triage", component: () => import("./views/Triage.vue") },
     { path: "/district-pack", component: () => import("./views/DistrictPack.vue") },
     // The citizens' pages (no sign-in, their own frame); /kiosk is the same pages as a hall's terminal.
     { path: "/m", component: CitizenLayout, meta: { citizen: true }, children: [

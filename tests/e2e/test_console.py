@@ -251,7 +251,7 @@ def test_an_enterprise_with_a_missing_item_batch_items_and_the_green_channel_get
         clerk.close()
 
 
-def test_the_department_returns_one_order_with_a_reason_and_asks_more_time_for_another(
+def test_the_department_returns_one_order_with_a_reason_and_asks_more_time_for_another_which_a_supervisor_grants(
     stack: Stack, browser: Browser
 ) -> None:
     console = stack.url(CONSOLE)
@@ -299,6 +299,20 @@ def test_the_department_returns_one_order_with_a_reason_and_asks_more_time_for_a
         assert not page.locator("[data-test=failure]").count()
     finally:
         handler.close()
+
+    supervisor = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    try:
+        page = sign_in(supervisor, console, "supervisor.demo")
+        page.get_by_role("link", name="分派").click()
+        page.get_by_role("tab", name="延期审批").click()
+        row = page.locator("[data-test=extensions] tr", has_text=numbers[1])
+        assert "需组织现场核查" in row.inner_text() and "2027-01-29" in row.inner_text()
+        assert_accessible(page, "extension approvals")
+        row.locator("[data-test=approve]").click()
+        page.get_by_text(f"{numbers[1]} 的延期已同意").wait_for()
+        row.wait_for(state="detached")
+    finally:
+        supervisor.close()
 
 
 def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, browser: Browser) -> None:

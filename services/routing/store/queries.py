@@ -53,6 +53,17 @@ async def work_orders_of_case(session: AsyncSession, *, case_id: str) -> list[Wo
     return list((await session.exec(query)).all())
 
 
+async def pending_extensions(session: AsyncSession, *, district: str | None, offset: int = 0,
+                             limit: int = 200) -> list[WorkOrder]:
+    """Orders waiting for a supervisor's decision on more time (延期), in a district, oldest first: few at a time,
+    read through the state index."""
+    query = select(WorkOrder).where(WorkOrder.state == WorkOrderState.extension_requested)
+    if district is not None:
+        query = query.where(WorkOrder.district == district)
+    query = query.order_by(col(WorkOrder.created_at), col(WorkOrder.id)).offset(offset).limit(limit)
+    return list((await session.exec(query)).all())
+
+
 async def inbox_of(session: AsyncSession, *, department: str, state: WorkOrderState | None = None,
                    offset: int = 0, limit: int = 200) -> list[WorkOrder]:
     """A department's inbox: orders addressed to it, and orders escalated to it as coordinator.

@@ -145,6 +145,10 @@ async def test_an_extension_needs_a_supervisors_approval_and_is_visible_on_the_w
             f"/work-orders/{order['id']}/reply", headers=dept("street_office"), json={"reply": "x"}
         )
         assert early_reply.status_code == 409
+        waiting = (await client.get("/extensions")).json()["items"]
+        assert order["id"] in {o["id"] for o in waiting}  # the supervisor's list of requests to decide
+        assert {o["state"] for o in waiting} == {"extension_requested"}
+        assert (await client.get("/extensions", headers=dept("street_office"))).status_code == 403
 
         rejected_without_reason = await client.post(f"/work-orders/{order['id']}/extension/decision",
                                                     json={"approve": False})
@@ -155,6 +159,7 @@ async def test_an_extension_needs_a_supervisors_approval_and_is_visible_on_the_w
         shown = (await client.get(f"/work-orders/{order['id']}")).json()
         assert shown["state"] == "signed_for" and shown["extensions"][0]["approved"] is True
         assert datetime.fromisoformat(shown["due_at"]) == datetime.fromisoformat(new_due)
+        assert order["id"] not in {o["id"] for o in (await client.get("/extensions")).json()["items"]}
         decided = (await stream.wait_for(type="workorder.extension_decided", case_id=case.case_id))[0]
         assert decided.data["approved"] is True and decided.data["supervisor"].startswith("person:")
 

@@ -77,7 +77,9 @@ const zhCN = {
   triage: { title: "分派与督办裁决", manual: "待分派", bounced: "督办裁决（多次退单）", empty: "没有待处理的案件",
     reason: "分派规则：", route: "流转：", suggested: "相似案件建议主办：", confidence: "把握 {n}%", similar: "{n} 件相似案件",
     lead: "主办部门", assisting: "协办部门", assign: "分派", returns: "退单 {n} 次",
-    assigned: "{number} 已分派给 {lead}" },
+    assigned: "{number} 已分派给 {lead}", extensions: "延期审批", case: "案件编号", department: "申请部门",
+    newDue: "申请延至", basis: "依据与理由", decision: "审批", approve: "同意", reject: "不同意",
+    rejectWhy: "请填写不同意的理由", reasonNeeded: "须填写理由", approved: "{number} 的延期已同意", rejected: "{number} 的延期未同意" },
   errors: { noRole: "当前账号没有本工作台的功能。" },
   common: { cancel: "取消", confirm: "确定" },
   // Step names of the case's timeline: audit's event types (docs/asyncapi.json), `events.<type>`.
@@ -238,7 +240,10 @@ const en: typeof zhCN = {
   triage: { title: "Triage and supervisor decisions", manual: "To assign", bounced: "Bounced (supervisor decides)",
     empty: "Nothing waiting", reason: "Routing rule: ", route: "Route: ", suggested: "Similar cases were led by: ",
     confidence: "{n}% sure", similar: "{n} similar cases", lead: "Lead department", assisting: "Assisting departments",
-    assign: "Assign", returns: "Returned {n}×", assigned: "{number} assigned to {lead}" },
+    assign: "Assign", returns: "Returned {n}×", assigned: "{number} assigned to {lead}", extensions: "Extensions",
+    case: "Case number", department: "Department", newDue: "New due date", basis: "Basis and reason",
+    decision: "Decision", approve: "Approve", reject: "Reject", rejectWhy: "Why is it rejected?",
+    reasonNeeded: "A reason is needed", approved: "Extension of {number} approved", rejected: "Extension of {number} rejected" },
   errors: { noRole: "This account has no console functions yet." },
   common: { cancel: "Cancel", confirm: "OK" },
   events: {

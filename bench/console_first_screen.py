@@ -63,7 +63,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
 SCREENS = {
     "/queues": "[data-test=queue-case]",
     "/board": ".cards .card, .el-empty",
-    "/statistics": "[data-test=statistics-table] tbody tr",
+    "/statistics": "[data-test=statistics-table] tbody tr, [data-test=statistics-table] .el-table__empty-text",
 }
 MASKS = {"/queues": "[data-test=queues] .el-loading-mask", "/board": ".cards > .el-loading-mask",
          "/statistics": "[data-test=statistics] .el-loading-mask"}

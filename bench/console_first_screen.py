@@ -10,9 +10,10 @@ by one would take about ten minutes on this machine; the rows are what those reg
 case table. They spread over the demo district's two halls, its channels, problem kinds and matters and
 the last year's dates; 3 % each sit in the awaiting-acceptance, awaiting-callback, reopened, paused and
 forwarded (stuck) states, the rest are archived, so the queues' indexed reads and their sort really run
-over 100,000 rows. Only intake's case table is filled: the supervisor's board reads sla's supervision
-items and the statistics read audit's read model, which are not seeded here (their figures are for those
-screens over their own, near-empty, stores).
+over 100,000 rows. Half the forwarded and reopened cases also get sla's supervision item (督办; yellow, a
+third red) in sla's database, as sla's `SupervisionItem` rows, so the supervisor's board groups real cards.
+Audit's read model (what /statistics reads: per-case facts and their rollups, kept in step by its consumer)
+is NOT seeded: its figure is for that screen over an empty store.
 
 Measured in Debian's chromium through Playwright (as tests/e2e do): the window clerk (clerk.demo) on
 /queues; the supervisor (supervisor.demo, password and TOTP) on /board and /statistics. Each person signs
@@ -46,6 +47,7 @@ from shared.personal_data import get_keyring
 from shared.rows import row_values
 from services.intake.store.personal_data import sealed_columns
 from services.intake.store.tables import Case
+from services.sla.store.tables import SupervisionItem
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's, as tests/e2e/test_console.py
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -57,6 +59,10 @@ KINDS = (("missing_materials", "business_licence"), ("missing_materials", "lease
 OPEN_STATES = ("registered", "replied", "reopened", "paused", "dispatched")
 OPEN_SHARE = 0.03
 BATCH = 5000
+# The demo district's departments (shared/districts/packs/demo/catalogue.yaml) a supervision item may name.
+DEPARTMENTS = ("market", "housing", "medical_insurance", "hr_social", "tax", "public_security", "real_estate")
+# Of the cases waiting on a reply (forwarded or reopened), the share sla has carded (督办).
+CARDED_SHARE = 0.5
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
 # The screens, and what shows they are ready: data rendered, the loading mask gone.
@@ -93,23 +99,46 @@ def case_rows(start: int, count: int, keyring, rng: random.Random, now: datetime
     return rows
 
 
-def seed(database: Path, cases: int) -> float:
-    """Store `cases` rows in intake's case table; the seconds it took."""
+def supervision_rows(cases: list[dict], rng: random.Random) -> list[dict]:
+    """sla's supervision items (督办) for a share of the cases still owed a reply: yellow, a third turned red."""
+    rows = []
+    for case in cases:
+        if case["state"] not in ("dispatched", "reopened") or rng.random() >= CARDED_SHARE:
+            continue
+        opened = case["created_at"] + timedelta(days=2)
+        red = rng.random() < 1 / 3
+        rows.append(row_values(
+            SupervisionItem, id=f"sup-{case['id']}", deadline_id=f"deadline-{case['id']}", case_id=case["id"],
+            colour="red" if red else "yellow", reason="reply_deadline", department=rng.choice(DEPARTMENTS),
+            hall=case["hall"], district="demo", opened_at=opened, red_at=opened + timedelta(days=1) if red else None))
+    return rows
+
+
+def seed(var_dir: Path, cases: int) -> tuple[float, int]:
+    """Store `cases` rows in intake's case table and sla's supervision items for some of them; the seconds it
+    took and how many items."""
     started = time.perf_counter()
     keyring = get_keyring(environment="development")  # the stack's services run as development
     rng = random.Random(17)
     now = datetime.now(UTC)
-    engine = create_engine(f"sqlite:///{database}")
+    intake = create_engine(f"sqlite:///{var_dir / 'intake.db'}")
+    sla = create_engine(f"sqlite:///{var_dir / 'sla.db'}")
+    items = 0
     try:
         for start in range(0, cases, BATCH):
             rows = case_rows(start, min(BATCH, cases - start), keyring, rng, now)
-            with engine.begin() as connection:
+            with intake.begin() as connection:
                 insert_many(connection, Case.__table__, rows)
+            supervision = supervision_rows(rows, rng)
+            with sla.begin() as connection:
+                insert_many(connection, SupervisionItem.__table__, supervision)
+            items += len(supervision)
             print(f"  stored {start + len(rows):,} cases", end="\r", flush=True)
     finally:
-        engine.dispose()
+        intake.dispose()
+        sla.dispose()
     print()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, items
 
 
 def sign_in(browser: Browser, console: str, username: str, password: str, totp: str | None = None) -> dict:
@@ -158,8 +187,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-first-screen-") as var_dir:
         stack = Stack(var_dir=Path(var_dir)).start([*SERVICES, CONSOLE])
         try:
-            seconds = seed(Path(var_dir) / "intake.db", args.cases)
-            print(f"{args.cases:,} cases stored in intake's database in {seconds:.1f} s")
+            seconds, items = seed(Path(var_dir), args.cases)
+            print(f"{args.cases:,} cases stored in intake's database and {items:,} supervision items in sla's, "
+                  f"in {seconds:.1f} s")
             console = stack.url(CONSOLE)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -72,7 +72,7 @@ async def on_work_order_dispatched_list_it_on_the_case(
     row = plain_row(
         store.CaseWorkOrder,
         work_order_id=event.work_order_id, case_id=envelope.case_id, department=event.department,
-        role=event.role, state="dispatched",
+        role=event.role, state="dispatched", round=event.round,
     )
     insert_at_commit(unit.session, row)
     unit.session.info[WORK_ORDERS][event.work_order_id] = row

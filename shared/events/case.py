@@ -110,6 +110,8 @@ class CaseForwarded(Event):
     green_channel: bool = False
     suggested_departments: list[str] = Field(default_factory=list, description="Staff's suggestion, if any")
     reason: str = ""
+    round: int = Field(default=1, ge=1, description="The dispatch round: 1 the first, 2 and on a redo (重办) "
+                                                      "after a dissatisfied callback")
 
 
 class CaseResolvedOnSpot(Event):
@@ -168,6 +170,8 @@ class CallbackRecorded(Event):
 
 
 class CaseReopened(Event):
+    """Reopened for redo (重办) after a dissatisfied callback; staff forward it again as the next round."""
+
     type = "case.reopened"
 
     case_number: str

@@ -28,6 +28,7 @@ class WorkOrderDispatched(Event):
     tier: Tier
     reason: str = Field(description="Why this department: the routing rule that decided")
     catalogue_version: int | None = Field(default=None, description="The catalogue version that decided")
+    round: int = Field(default=1, ge=1, description="The case's dispatch round: 2 and on are a redo (重办)")
 
 
 class ManualTriageRequired(Event):

@@ -75,6 +75,8 @@ class StatisticsRow(BaseModel):
     extensions: int
     rated: int
     satisfied: int
+    redos: int = Field(description="重办: redo rounds opened after a dissatisfied callback")
+    redo_overdue: int = Field(description="Work-order deadlines of redo rounds that were missed")
     in_progress: int
     response_rate: RatePublic
     resolution_rate: RatePublic

@@ -57,6 +57,8 @@ class CaseFacts:
     red_cards: int = 0
     returns: int = 0  # 退单
     extensions: int = 0  # 延期
+    redos: int = 0  # 重办: rounds reopened after a dissatisfied callback
+    redo_overdue: int = 0  # a redo round's work-order deadlines missed
     satisfaction: Satisfaction | None = None  # from the callback 回访; None when not rated
 
     @property

@@ -20,6 +20,8 @@ COLUMNS = (
     ("overdue", "超时 overdue"),
     ("returns", "退单 returns"),
     ("extensions", "延期 extensions"),
+    ("redos", "重办 redos"),
+    ("redo_overdue", "重办超时 redo overdue"),
     ("yellow_cards", "黄牌 yellow cards"),
     ("red_cards", "红牌 red cards"),
     ("response_rate", "响应率 response rate %"),

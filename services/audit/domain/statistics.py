@@ -84,6 +84,8 @@ class Tally:
     extensions: int = 0  # 延期
     rated: int = 0
     satisfied: int = 0  # satisfied or basically satisfied
+    redos: int = 0  # 重办: redo rounds after a dissatisfied callback
+    redo_overdue: int = 0  # a redo round's work-order deadlines missed (its lateness)
 
     @property
     def in_progress(self) -> int:
@@ -136,6 +138,8 @@ def contributions(row: CaseFacts) -> tuple[int, ...]:
         "extensions": row.extensions,
         "rated": row.satisfaction is not None,
         "satisfied": row.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED),
+        "redos": row.redos,
+        "redo_overdue": row.redo_overdue,
     }
     return tuple(int(values[name]) for name in COUNTED)
 

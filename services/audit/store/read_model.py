@@ -83,7 +83,7 @@ def _out_of_scope(row: CaseValues, event: case.CaseReferredOutOfScope, _envelope
 
 @_on(workorder.WorkOrderDispatched)
 def _dispatched(row: CaseValues, event: workorder.WorkOrderDispatched, _envelope: Envelope) -> None:
-    row.dispatched = True
+    row.dispatched, row.round = True, max(row.round, event.round)
     if event.role == "lead":
         row.department = event.department
     if row.state in (None, CaseState.REGISTERED, CaseState.ACCEPTED):
@@ -135,8 +135,11 @@ def _card(row: CaseValues, event: sla.CardIssued, _envelope: Envelope) -> None:
 
 @_on(sla.DeadlineClosed)
 def _deadline_closed(row: CaseValues, event: sla.DeadlineClosed, _envelope: Envelope) -> None:
-    """On time only when every deadline of the case was met."""
+    """On time only when every deadline of the case was met; a redo round's missed one is its lateness too. (A
+    redo's deadlines close long after its work orders were dispatched, so `round` is known by then.)"""
     row.on_time = event.on_time if row.on_time is None else row.on_time and event.on_time
+    if event.subject == "work_order" and not event.on_time and row.round > 1:
+        row.redo_overdue += 1
 
 
 @_on(case.CallbackRecorded)
@@ -148,6 +151,7 @@ def _callback(row: CaseValues, event: case.CallbackRecorded, _envelope: Envelope
 
 @_on(case.CaseReopened)
 def _reopened(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    row.redos += 1  # 重办
     row.state = CaseState.DISPATCHED if row.dispatched else CaseState.ACCEPTED
 
 

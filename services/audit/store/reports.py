@@ -42,6 +42,8 @@ _SUMS = {
     "extensions": func.sum(C.extensions),
     "rated": _flag(C.satisfaction.is_not(None)),
     "satisfied": _flag(C.satisfaction.in_(["satisfied", "basically_satisfied"])),
+    "redos": func.sum(C.redos),
+    "redo_overdue": func.sum(C.redo_overdue),
 }
 
 

@@ -95,6 +95,9 @@ class CaseFactsRow(SQLModel, table=True):
     red_cards: int = 0
     returns: int = 0
     extensions: int = 0
+    redos: int = 0  # 重办: rounds reopened after a dissatisfied callback
+    redo_overdue: int = 0  # work-order deadlines of a redo round that were missed
+    round: int = 1  # the dispatch round in progress (from the work orders): a deadline closed late in a round > 1
     satisfaction: str | None = None
     exemplary: bool = Field(default=False, index=True)  # in the case library 案例库
     description: str = ""
@@ -149,3 +152,5 @@ class CaseTallyRow(SQLModel, table=True):
     extensions: int = 0
     rated: int = 0
     satisfied: int = 0
+    redos: int = 0
+    redo_overdue: int = 0

@@ -84,6 +84,7 @@ class CaseWorkOrderPublic(BaseModel):
     department: str
     role: str
     state: str
+    round: int = Field(description="The dispatch round: 2 and on are a redo (重办) after a dissatisfied callback")
 
 
 class CardPublic(BaseModel):
@@ -132,6 +133,7 @@ class CasePublic(BaseModel):
     missing_items: list[MissingItemPublic]
     attachments: list[AttachmentPublic]
     work_orders: list[CaseWorkOrderPublic]
+    round: int = Field(description="The case's dispatch round: 1, then 2, 3… for each redo (重办)")
     cards: list[CardPublic]
 
 

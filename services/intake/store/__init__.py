@@ -11,6 +11,7 @@ from services.intake.store.queries import (
     case_work_orders,
     count_by_state,
     delivery_seen,
+    dispatch_count,
     existing_case_ids,
     find_case_by_hotline_order,
     find_case_by_number,
@@ -46,7 +47,7 @@ from services.intake.store.tables import (
 __all__ = [
     "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseTransition", "CaseWorkOrder",
     "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
-    "attachments", "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen",
+    "attachments", "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen", "dispatch_count",
     "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases_by_index",
     "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
     "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "take_sequence",

@@ -104,6 +104,13 @@ async def transitions(session: AsyncSession, *, case_id: str) -> list[CaseTransi
     return await _children(session, CaseTransition, case_id, col(CaseTransition.id))
 
 
+async def dispatch_count(session: AsyncSession, *, case_id: str) -> int:
+    """How many times the case was forwarded (登记转发): its dispatch rounds so far."""
+    statement = select(func.count()).select_from(CaseTransition).where(
+        CaseTransition.case_id == case_id, CaseTransition.action == "dispatch")
+    return (await session.exec(statement)).one()
+
+
 async def missing_items(session: AsyncSession, *, case_id: str) -> list[MissingItemRow]:
     return await _children(session, MissingItemRow, case_id, col(MissingItemRow.item_no))
 

@@ -140,6 +140,7 @@ class CaseWorkOrder(SQLModel, table=True):
     department: str
     role: str
     state: str = "dispatched"  # dispatched | replied | returned | cancelled (撤销: the case was withdrawn or merged)
+    round: int = 1  # the case's dispatch round it belongs to: 2 and on are a redo (重办)
 
 
 class CaseCard(SQLModel, table=True):

@@ -46,6 +46,8 @@ def case_body(
     body["missing_items"] = _rows(missing_items)
     body["attachments"] = _rows(attachments)
     body["work_orders"] = _rows(work_orders)
+    # Each forward (登记转发) opens a round of work orders; a redo (重办) is the second forward and on.
+    body["round"] = max(1, sum(1 for t in transitions if t["action"] == "dispatch"))
     body["cards"] = _rows(cards)
     return body
 

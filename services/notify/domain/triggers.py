@@ -45,6 +45,14 @@ class Trigger:
                    only_departments=raw["only_departments"], variables=variables)
 
 
+def order_kind(dispatch_round: int) -> dict[str, str]:
+    """A first round's order is new; a later round's is a redo (重办) the department must tell apart."""
+    if dispatch_round <= 1:
+        return {"order_kind_zh": "新工单", "order_kind_en": "new work order"}
+    return {"order_kind_zh": f"重办工单（第 {dispatch_round} 轮）",
+            "order_kind_en": f"redo work order (round {dispatch_round})"}
+
+
 def learn(facts: SimpleNamespace, event: Event) -> None:
     """Update what notify knows of the case from `event` (any stream)."""
     if number := getattr(event, "case_number", None):
@@ -78,7 +86,8 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
             return Trigger(event.type, variables={"satisfaction": SATISFACTION[event.satisfaction]})
         case workorder.WorkOrderDispatched():
             lead, assisting = (event.department, ()) if event.role == "lead" else (None, (event.department,))
-            return Trigger(event.type, lead_department=lead, assisting_departments=assisting, only_departments=True)
+            return Trigger(event.type, lead_department=lead, assisting_departments=assisting, only_departments=True,
+                           variables=order_kind(event.round))
         case workorder.WorkOrderReturned():
             reason = RETURN_REASONS[event.reason] + (f"（{event.note}）" if event.note else "")
             return Trigger(event.type, lead_department=event.department, only_departments=True,

@@ -25,7 +25,7 @@ from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.model import CitizenContact, Delivery, NotificationContext, TemplateValue
 from services.notify.domain.planner import plan
 from services.notify.domain.templates import TemplateError
-from services.notify.domain.triggers import Trigger
+from services.notify.domain.triggers import Trigger, order_kind
 from services.notify.store import tables
 from services.notify.store.casebook import Row
 from services.notify.store.personal_data import CONTACT_FIELDS, contact_context, seal_request
@@ -147,6 +147,7 @@ def _context(
             (facts.work_order_due_at or facts.case_due_at) if trigger.only_departments
             else (facts.case_due_at or facts.work_order_due_at)
         ) or DEADLINE_UNKNOWN,
+        **order_kind(1),  # a trigger recorded before rounds existed was a first round's
     }
     if desk:  # no invented phone line: a hall without one fails its citizens' messages visibly
         variables["contact"] = desk.contact

@@ -65,6 +65,7 @@ class WorkOrderPublic(PublicModel):
     extensions: list[ExtensionPublic]
     escalations: list[EscalationPublic]
     meetings: list[MeetingPublic]
+    round: int = Field(description="The case's dispatch round it was sent in: 2 and on are a redo (重办)")
 
 
 class ReferralTargetPublic(BaseModel):
@@ -96,6 +97,7 @@ class RoutedCasePublic(PublicModel):
     reply: str | None
     replied_at: UtcDateTime | None
     created_at: UtcDateTime
+    round: int = Field(description="The dispatch round in progress: 2 and on are a redo (重办)")
 
 
 class SuggestedLead(BaseModel):

@@ -134,7 +134,8 @@ async def compose_case_reply(unit: Unit, *, case_id: str, department: str, text:
                              actor: str) -> store.RoutedCase:
     """The lead's reply for the whole case, once every live work order is replied (件件有回复)."""
     case = await _case(unit, case_id)
-    rows = await store.work_orders_of_case(unit.session, case_id=case_id)
+    # A redo (重办) answers again: the round in progress counts, the earlier rounds were answered already.
+    rows = [r for r in await store.work_orders_of_case(unit.session, case_id=case_id) if r.round == case.round]
     composed = compose(orders=[to_domain(r) for r in rows], department=department, text=text, at=now_utc())
     case.state, case.reply, case.replied_at = "replied", composed.text, composed.replied_at
     await unit.emit(CaseReplyComposed(

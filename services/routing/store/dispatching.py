@@ -1,5 +1,6 @@
-"""Turning decisions into work orders: first routing of a forwarded case, staff and supervisor assignment,
-and re-routing after a return (退单). Every effect is staged in the caller's unit (one transaction)."""
+"""Turning decisions into work orders: first routing of a forwarded case, a redo's new round (重办), staff and
+supervisor assignment, and re-routing after a return (退单). Every effect is staged in the caller's unit (one
+transaction)."""
 
 from collections.abc import Sequence
 
@@ -38,7 +39,9 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
     """
     routed = await _routed_cases_of_batch(unit, case_id)
     if case_id in routed:
-        return  # routed already, under another event id (e.g. the case was forwarded twice)
+        if event.round > 1:
+            await open_redo_round(unit, event=event, case_id=case_id, catalogues=catalogues)
+        return  # otherwise routed already, under another event id (e.g. the case was forwarded twice)
     routed.add(case_id)
     in_force = await catalogues.current(unit.session, district=district)
     case = plain_row(
@@ -67,6 +70,33 @@ async def _routed_cases_of_batch(unit: Unit, case_id: str) -> set[str]:
         routed |= await store.routed_case_ids(unit.session, case_ids=sorted(wanted - asked))
         asked |= wanted
     return routed
+
+
+async def open_redo_round(unit: Unit, *, event: CaseForwarded, case_id: str, catalogues: Catalogues) -> None:
+    """A redo (重办): the case comes back after a dissatisfied callback, and a new round of work orders goes
+    to the departments of the last round (its lead and assisting departments), unless staff named others
+    (`suggested_departments`: the lead first). A round already opened is not opened again (a redelivery)."""
+    case = await store.routed_case(unit.session, case_id=case_id, for_update=True)
+    if case is None or event.round <= case.round:
+        return
+    last_round = [o for o in await store.work_orders_of_case(unit.session, case_id=case_id)
+                  if o.round == case.round and o.state not in (WorkOrderState.returned, WorkOrderState.cancelled)]
+    case.round = event.round
+    if event.suggested_departments:
+        lead, *assisting = event.suggested_departments
+    else:
+        leads = [o.department for o in last_round if o.role == Role.lead]
+        lead = leads[-1] if leads else (case.route[-1] if case.route else None)
+        assisting = [o.department for o in last_round if o.role == Role.assisting and o.department != lead]
+    if lead is None:  # the case never had a lead (it was referred or triaged): staff decide
+        case.state, case.reason = "manual_triage", "重办：上一轮没有主办部门，请人工研判"
+        await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=None,
+                                                     confidence=0.0, reason=case.reason))
+        return
+    in_force = await catalogues.current(unit.session, district=case.district)
+    why = f"：{event.reason}" if event.reason else ""
+    await dispatch(unit, case=case, in_force=in_force, lead=lead, assisting=assisting,
+                   reason=f"重办（第 {event.round} 轮）{why}")
 
 
 def request_of(case: store.RoutedCase) -> RoutingRequest:
@@ -120,14 +150,14 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
         order = (plain_row if first else new_row)(
             store.WorkOrder, case_id=case.case_id, case_number=case.case_number,
             district=case.district, hall=case.hall, department=code, role=role.value, matter_code=matter,
-            tier=tier, state=WorkOrderState.dispatched.value, reason=reason)
+            tier=tier, state=WorkOrderState.dispatched.value, reason=reason, round=case.round)
         if first:
             insert_at_commit(unit.session, order)
         else:
             unit.session.add(order)
         dispatched = await _emit(unit, case, WorkOrderDispatched(
             work_order_id=order.id, case_number=case.case_number, department=code, role=role.value,
-            matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version))
+            matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version, round=case.round))
         await unit.forward(dispatched, topic=department_topic(code))
         orders.append(order)
     return orders

@@ -43,6 +43,7 @@ class RoutedCase(SQLModel, table=True):
     reply: str | None = None
     replied_at: datetime | None = None
     created_at: datetime = Field(default_factory=now_utc)
+    round: int = 1  # the dispatch round in progress: 2 and on are a redo (重办) after a dissatisfied callback
 
 
 class WorkOrder(SQLModel, table=True):
@@ -79,6 +80,7 @@ class WorkOrder(SQLModel, table=True):
     extensions: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     escalations: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     meetings: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    round: int = 1  # the case's dispatch round it was sent in (重办: 2 and on)
 
 
 class CatalogueVersion(SQLModel, table=True):

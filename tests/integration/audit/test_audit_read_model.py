@@ -13,6 +13,7 @@ from shared.topics import CASE_EVENTS
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.signing import generate_signing_key
+from services.audit.domain.statistics import Dimension
 from services.audit.handlers import append_and_apply
 from services.audit.store import reports, search
 from services.audit.store.audit_log import Signer
@@ -85,3 +86,34 @@ async def test_a_batch_moving_a_case_through_its_path_ends_where_one_event_per_b
     )
     assert rolled[0] == rolled[1] and rolled[0][(None, None)].received == 1
     assert {case["case_id"] for case in found} == {"case-together", "case-apart"}
+
+
+def redone_case(case_id: str) -> list[Envelope]:
+    """A case replied, reopened by a dissatisfied callback (重办), its second round answered late."""
+    events = [
+        case.CaseRegistered(case_number="R-1", hall="H1", channel="walk_in", problem_kind="missing_materials",
+                            description="租赁备案", applicant_kind="person", applicant_masked="张*"),
+        workorder.WorkOrderDispatched(work_order_id="wo-r1", case_number="R-1", department="housing", role="lead",
+                                      tier="general", reason="rule"),
+        sla.DeadlineClosed(subject="work_order", subject_id="wo-r1", department="housing", on_time=True),
+        case.CaseReplied(case_number="R-1", reply="已办结"),
+        case.CallbackRecorded(case_number="R-1", satisfaction="dissatisfied"),
+        case.CaseReopened(case_number="R-1", reason="回访不满意,重办"),
+        workorder.WorkOrderDispatched(work_order_id="wo-r2", case_number="R-1", department="housing", role="lead",
+                                      tier="general", reason="重办（第 2 轮）", round=2),
+        sla.DeadlineClosed(subject="work_order", subject_id="wo-r2", department="housing", on_time=False),
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-redo", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_a_redo_and_its_missed_deadline_are_counted_for_the_lead_department(migrated: Runtime) -> None:
+    await apply(migrated, [[envelope] for envelope in redone_case("case-redo")])
+    async with migrated.sessions() as session:
+        overall = await reports.statistics(session, CaseFilter(district=("d-redo",)))
+        by_department = await reports.statistics(session, CaseFilter(district=("d-redo",)),
+                                                 dimension=Dimension.DEPARTMENT)
+    figures = overall[(None, None)]
+    assert (figures.redos, figures.redo_overdue, figures.overdue) == (1, 1, 1)
+    assert by_department[("housing", None)].redos == 1

@@ -1,7 +1,8 @@
 """Routing's subscribers, two consumer groups:
 
 - ``routing`` on the case stream: a forwarded case (登记转发) becomes work orders on the departments' topics;
-  a withdrawn (撤回) or merged (并单) case has its open work orders cancelled (撤销).
+  a withdrawn (撤回), merged (并单) or out-of-scope referred (不属于受理范围) case has its open work orders
+  cancelled (撤销).
 - ``routing-commands`` on ``bancheng.dept.commands``: departments' own systems sign for, reply, return,
   ask for extensions and compose case replies. Each command carries its sender's access token in the
   record's `authorization` header; a command without a valid one, or about another department's work
@@ -18,7 +19,7 @@ from shared.auth.policy import Scope
 from shared.consuming import Consumer, Unit
 from shared.envelope import Envelope
 from shared.events.calendar import WorkingDayOverridesChanged
-from shared.events.case import CaseForwarded, CaseMerged, CaseWithdrawn
+from shared.events.case import CaseForwarded, CaseMerged, CaseReferredOutOfScope, CaseWithdrawn
 from shared.events.commands import (
     ComposeCaseReply,
     ReplyToWorkOrder,
@@ -43,8 +44,8 @@ async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope:
                                hall=envelope.hall, catalogues=catalogues)
 
 
-async def on_case_withdrawn_or_merged_cancel_open_work_orders(event: CaseWithdrawn | CaseMerged, envelope: Envelope,
-                                                              unit: Unit) -> None:
+async def on_case_ended_cancel_open_work_orders(event: CaseWithdrawn | CaseMerged | CaseReferredOutOfScope,
+                                                envelope: Envelope, unit: Unit) -> None:
     await actions.cancel_case(unit, case_id=envelope.case_id, ended=event, actor=envelope.actor,
                               at=envelope.occurred_at)
 
@@ -110,8 +111,9 @@ def subscribers(runtime: "RoutingRuntime") -> list[Consumer]:
     commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
     calendar = Consumer("routing-calendar", topics=[SLA_EVENTS])
     cases.on(CaseForwarded)(partial(on_case_forwarded_dispatch_work_orders, catalogues=catalogues))
-    cases.on(CaseMerged)(on_case_withdrawn_or_merged_cancel_open_work_orders)
-    cases.on(CaseWithdrawn)(on_case_withdrawn_or_merged_cancel_open_work_orders)
+    cases.on(CaseMerged)(on_case_ended_cancel_open_work_orders)
+    cases.on(CaseWithdrawn)(on_case_ended_cancel_open_work_orders)
+    cases.on(CaseReferredOutOfScope)(on_case_ended_cancel_open_work_orders)
     commands.on(SignForWorkOrder)(on_sign_for_command_sign_for_work_order)
     commands.on(ReplyToWorkOrder)(on_reply_command_reply_to_work_order)
     commands.on(ReturnWorkOrder)(partial(on_return_command_return_and_reroute, catalogues=catalogues))

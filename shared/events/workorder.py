@@ -75,16 +75,17 @@ class WorkOrderReturned(Event):
 
 
 class WorkOrderCancelled(Event):
-    """Cancelled (撤销): the case ended without a reply — withdrawn by the person (撤回) or merged into
-    another case (并单) — so the department stops work on it. Also on the department's own topic."""
+    """Cancelled (撤销): the case ended without a reply — withdrawn by the person (撤回), merged into
+    another case (并单) or referred out of scope by staff (不属于受理范围) — so the department stops work on it.
+    Also on the department's own topic."""
 
     type = "workorder.cancelled"
 
     work_order_id: str
     case_number: str
     department: str
-    cause: Literal["withdrawn", "merged"]
-    reason: str = Field(description="The reason given when the case was withdrawn or merged")
+    cause: Literal["withdrawn", "merged", "referred_out_of_scope"]
+    reason: str = Field(description="The reason given when the case was withdrawn, merged or referred")
     into_case_number: str | None = Field(default=None, description="The case it was merged into (并单)")
 
 

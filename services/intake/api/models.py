@@ -96,6 +96,23 @@ class CardPublic(BaseModel):
     issued_at: UtcDateTime
 
 
+class ReferralTargetPublic(BaseModel):
+    code: str
+    name: str
+    kind: str  # department | outside_body
+
+
+class ReferralAdvicePublic(BaseModel):
+    """Routing's advice that the case is out of scope (不属于政务服务范围): confirm it with refer_out_of_scope
+    (naming the target, explaining to the person) or overrule it in routing's triage (assign)."""
+
+    targets: list[ReferralTargetPublic]
+    explanation: str = Field(description="What to tell the person (zh)")
+    reason: str
+    advised_at: UtcDateTime
+    status: Literal["advised", "confirmed", "overruled"]
+
+
 class CasePublic(BaseModel):
     """A case (案件) with its history and everything tracked around it."""
 
@@ -135,6 +152,7 @@ class CasePublic(BaseModel):
     work_orders: list[CaseWorkOrderPublic]
     round: int = Field(description="The case's dispatch round: 1, then 2, 3… for each redo (重办)")
     cards: list[CardPublic]
+    referral_advice: ReferralAdvicePublic | None = None
 
 
 class PendingMissingItem(BaseModel):

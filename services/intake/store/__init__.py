@@ -25,6 +25,7 @@ from services.intake.store.queries import (
     open311_cases,
     open311_key,
     prune_before,
+    referral_advice,
     take_sequence,
     transitions,
     work_orders,
@@ -36,6 +37,7 @@ from services.intake.store.tables import (
     Case,
     CaseCard,
     CaseNumberSequence,
+    CaseReferralAdvice,
     CaseTransition,
     CaseWorkOrder,
     HotlineDelivery,
@@ -45,11 +47,11 @@ from services.intake.store.tables import (
 )
 
 __all__ = [
-    "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseTransition", "CaseWorkOrder",
-    "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
+    "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseReferralAdvice",
+    "CaseTransition", "CaseWorkOrder", "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
     "attachments", "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen", "dispatch_count",
     "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases_by_index",
     "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
-    "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "take_sequence",
-    "transitions", "work_orders",
+    "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "referral_advice",
+    "take_sequence", "transitions", "work_orders",
 ]

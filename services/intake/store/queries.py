@@ -16,6 +16,7 @@ from services.intake.store.tables import (
     Case,
     CaseCard,
     CaseNumberSequence,
+    CaseReferralAdvice,
     CaseTransition,
     CaseWorkOrder,
     HotlineDelivery,
@@ -125,6 +126,10 @@ async def attachments(session: AsyncSession, *, case_id: str) -> list[Attachment
 
 async def work_orders(session: AsyncSession, *, case_id: str) -> list[CaseWorkOrder]:
     return await _children(session, CaseWorkOrder, case_id, col(CaseWorkOrder.work_order_id))
+
+
+async def referral_advice(session: AsyncSession, *, case_id: str) -> CaseReferralAdvice | None:
+    return await session.get(CaseReferralAdvice, case_id)
 
 
 async def cards(session: AsyncSession, *, case_id: str) -> list[CaseCard]:

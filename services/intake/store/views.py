@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.clock import stored_utc
 from services.intake import store
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
-from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
+from services.intake.domain.lifecycle import STATE_LABELS_ZH, ActionKind, CaseState, allowed_actions
 from services.intake.store.actions import status_of
 
 Row = Mapping[str, Any]
@@ -24,7 +24,7 @@ def _rows(rows: list[Row]) -> list[dict[str, Any]]:
 
 def case_body(
     case: Row, *, items: list[Row], transitions: list[Row], missing_items: list[Row], attachments: list[Row],
-    work_orders: list[Row], cards: list[Row],
+    work_orders: list[Row], cards: list[Row], referral_advice: Row | None = None,
 ) -> dict[str, Any]:
     """The case as JSON, for the staff API, its applicant masked (`POST /cases/{id}/reveal` shows it whole). Rows
     are plain (column → value): registration answers from the rows it just wrote, `case_view` from
@@ -49,7 +49,24 @@ def case_body(
     # Each forward (登记转发) opens a round of work orders; a redo (重办) is the second forward and on.
     body["round"] = max(1, sum(1 for t in transitions if t["action"] == "dispatch"))
     body["cards"] = _rows(cards)
+    body["referral_advice"] = _advice(referral_advice, transitions=transitions, work_orders=work_orders)
     return body
+
+
+def _advice(advice: Row | None, *, transitions: list[Row], work_orders: list[Row]) -> dict[str, Any] | None:
+    """Routing's out-of-scope advice with where it stands: confirmed once staff referred the case, overruled
+    once a work order is live (routing dispatches nothing while it advises; a returned one came before), else
+    advised."""
+    if advice is None:
+        return None
+    shown = {name: value for name, value in to_jsonable_python(advice).items() if name != "case_id"}
+    if any(t["action"] == ActionKind.refer_out_of_scope for t in transitions):
+        shown["status"] = "confirmed"
+    elif any(o["state"] in ("dispatched", "replied") for o in work_orders):
+        shown["status"] = "overruled"
+    else:
+        shown["status"] = "advised"
+    return shown
 
 
 def _aware(row: SQLModel) -> dict[str, Any]:
@@ -72,4 +89,5 @@ async def case_view(session: AsyncSession, case: store.Case) -> dict[str, Any]:
         attachments=_plain(await store.attachments(session, case_id=case.id)),
         work_orders=_plain(await store.work_orders(session, case_id=case.id)),
         cards=_plain(await store.cards(session, case_id=case.id)),
+        referral_advice=_aware(advice) if (advice := await store.referral_advice(session, case_id=case.id)) else None,
     )

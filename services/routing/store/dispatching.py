@@ -165,11 +165,12 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
 
 async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Sequence[str], actor: str,
                  supervisor: bool, catalogues: Catalogues) -> None:
-    """Staff resolve manual triage (人工研判), or a supervisor decides a bounced case.
+    """Staff resolve manual triage (人工研判) or overrule an out-of-scope advice (the case is a government
+    service after all), or a supervisor decides a bounced case.
 
     Staff sending the case back to a department it already left is ping-pong: a supervisor decides instead.
     """
-    allowed = ("manual_triage", "supervisor") if supervisor else ("manual_triage",)
+    allowed = ("manual_triage", "referred", "supervisor") if supervisor else ("manual_triage", "referred")
     if case.state not in allowed:
         raise InvalidTransition(en=f"case {case.case_number} is {case.state}, not waiting for "
                                    f"{'a supervisor' if supervisor else 'manual triage'}",
@@ -184,8 +185,9 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
             await refer_to_supervisor(unit, case=case, referral=referral, work_order_id="")
             return
     who = "督办专员" if supervisor else "窗口人员"
+    overruled = "否决范围外建议，" if case.state == "referred" else ""
     await dispatch(unit, case=case, in_force=in_force, lead=lead, assisting=assisting,
-                   reason=f"{who} {actor} 指定 {in_force.catalogue.department(lead).name} 主办")
+                   reason=f"{who} {actor} {overruled}指定 {in_force.catalogue.department(lead).name} 主办")
 
 
 async def reroute(unit: Unit, *, case: store.RoutedCase, returned: store.WorkOrder, catalogues: Catalogues) -> None:

@@ -29,7 +29,8 @@ class RoutedCase(SQLModel, table=True):
     description: str
     tier: str = "general"  # the decision's tier; a manual assignment keeps it
     suggested_departments: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
-    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外) | replied | withdrawn | merged
+    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外 advised: staff confirm or overrule) |
+    # replied | withdrawn | merged | referred_out_of_scope (staff confirmed a referral)
     state: str
     reason: str  # the rule's reason, shown to staff (zh)
     best_guess: str | None = None

@@ -45,6 +45,7 @@ PLANNED_EVENTS = (
     case.CaseRegistered, case.CaseAccepted, case.CaseForwarded, case.CaseReplied, case.CallbackRecorded,
     case.CaseArchived, workorder.WorkOrderDispatched, workorder.WorkOrderReturned, workorder.WorkOrderEscalated,
     workorder.WorkOrderCancelled, workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlineWarned, sla.CardIssued,
+    sla.UrgingNoticeSent,
 )
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
 

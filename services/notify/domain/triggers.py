@@ -103,6 +103,10 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
             return Trigger(event.type, variables={"pingpong_count": len(event.departments)})
         case sla.DeadlineWarned():
             return Trigger(event.type, lead_department=event.department, variables={"deadline": event.due_at})
+        case sla.UrgingNoticeSent():
+            # 催办 names the department urged; an item on the case's own deadline urges its lead department.
+            return Trigger(event.type, lead_department=event.department, only_departments=event.department is not None,
+                           variables={"urging_note": event.note})
         case sla.CardIssued():
             variables = {"deadline": event.due_at} if event.due_at else {}
             return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables)

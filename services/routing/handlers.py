@@ -8,7 +8,8 @@
   record's `authorization` header; a command without a valid one, or about another department's work
   order, raises (CommandRefused, WrongDepartment), so it is dead-lettered with the reason and nothing changes.
 - ``routing-calendar`` on the SLA stream: the working-day overrides sla announces, stored so the return window
-  (退单时限) counts the days sla's deadlines count.
+  (退单时限) counts the days sla's deadlines count; and each work order's own deadline as sla arms it (again at
+  sign-for, resumption, extension), none while paused, so the department's work order shows it.
 """
 
 from functools import partial
@@ -27,6 +28,7 @@ from shared.events.commands import (
     ReturnWorkOrder,
     SignForWorkOrder,
 )
+from shared.events.sla import DeadlineArmed, DeadlinePaused
 from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS, SLA_EVENTS
 from services.routing import store
 from services.routing.store import actions
@@ -104,6 +106,14 @@ async def on_working_day_overrides_changed_count_with_them(event: WorkingDayOver
     await store_overrides(unit.session, event, announced_at=envelope.occurred_at)
 
 
+async def on_work_order_deadline_show_it_on_the_order(event: DeadlineArmed | DeadlinePaused, envelope: Envelope,
+                                                     unit: Unit) -> None:
+    """The SLA stream is keyed by case, so a work order's arming and pausing arrive in order: the last one holds."""
+    if event.subject == "work_order":
+        due_at = event.due_at if isinstance(event, DeadlineArmed) else None
+        await store.set_due_at(unit.session, work_order_id=event.subject_id, due_at=due_at)
+
+
 def subscribers(runtime: "RoutingRuntime") -> list[Consumer]:
     """Routing's consumer groups, each with its handlers; those that route count with the runtime's catalogues."""
     catalogues = runtime.catalogues
@@ -120,4 +130,6 @@ def subscribers(runtime: "RoutingRuntime") -> list[Consumer]:
     commands.on(RequestExtension)(on_extension_command_ask_a_supervisor)
     commands.on(ComposeCaseReply)(on_compose_command_reply_to_the_case)
     calendar.on(WorkingDayOverridesChanged)(on_working_day_overrides_changed_count_with_them)
+    calendar.on(DeadlineArmed)(on_work_order_deadline_show_it_on_the_order)
+    calendar.on(DeadlinePaused)(on_work_order_deadline_show_it_on_the_order)
     return [cases, commands, calendar]

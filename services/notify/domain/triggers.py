@@ -30,12 +30,17 @@ class Trigger:
     assisting_departments: tuple[str, ...] = ()
     only_departments: bool = False  # the event names its department: do not add the case's lead
     variables: dict[str, Any] = field(default_factory=dict)
+    # The work order the message is about: its own deadline is the one shown.
+    work_order_id: str | None = None
+    # Planned only once that deadline is armed: a dispatch reaches notify before sla has armed its order.
+    await_deadline: bool = False
 
     def dump(self) -> dict[str, Any]:
         variables = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in self.variables.items()}
         return {"rule_key": self.rule_key, "lead_department": self.lead_department,
                 "assisting_departments": list(self.assisting_departments),
-                "only_departments": self.only_departments, "variables": variables}
+                "only_departments": self.only_departments, "variables": variables,
+                "work_order_id": self.work_order_id, "await_deadline": self.await_deadline}
 
     @classmethod
     def load(cls, raw: dict[str, Any]) -> "Trigger":
@@ -43,7 +48,9 @@ class Trigger:
                      for k, v in raw["variables"].items()}
         return cls(rule_key=raw["rule_key"], lead_department=raw["lead_department"],
                    assisting_departments=tuple(raw["assisting_departments"]),
-                   only_departments=raw["only_departments"], variables=variables)
+                   only_departments=raw["only_departments"], variables=variables,
+                   # absent from triggers recorded before they existed
+                   work_order_id=raw.get("work_order_id"), await_deadline=raw.get("await_deadline", False))
 
 
 def order_kind(dispatch_round: int) -> dict[str, str]:
@@ -70,8 +77,11 @@ def learn(facts: SimpleNamespace, event: Event) -> None:
             facts.lead_department = event.department
         case sla.DeadlineArmed(subject="case"):
             facts.case_due_at = event.due_at
-        case sla.DeadlineArmed(subject="work_order"):
-            facts.work_order_due_at = event.due_at
+        case sla.DeadlineArmed(subject="work_order") | sla.DeadlinePaused(subject="work_order"):
+            # Re-armed at sign-for, resumption, extension, calendar change; None while paused.
+            due_at = event.due_at if isinstance(event, sla.DeadlineArmed) else None
+            facts.work_order_deadlines = {**facts.work_order_deadlines,
+                                          event.subject_id: due_at.isoformat() if due_at else None}
 
 
 def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
@@ -88,7 +98,7 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
         case workorder.WorkOrderDispatched():
             lead, assisting = (event.department, ()) if event.role == "lead" else (None, (event.department,))
             return Trigger(event.type, lead_department=lead, assisting_departments=assisting, only_departments=True,
-                           variables=order_kind(event.round))
+                           variables=order_kind(event.round), work_order_id=event.work_order_id, await_deadline=True)
         case workorder.WorkOrderReturned():
             reason = RETURN_REASONS[event.reason] + (f"（{event.note}）" if event.note else "")
             return Trigger(event.type, lead_department=event.department, only_departments=True,
@@ -106,8 +116,13 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
         case sla.UrgingNoticeSent():
             # 催办 names the department urged; an item on the case's own deadline urges its lead department.
             return Trigger(event.type, lead_department=event.department, only_departments=event.department is not None,
-                           variables={"urging_note": event.note})
+                           variables={"urging_note": event.note}, work_order_id=_work_order_of(event))
         case sla.CardIssued():
             variables = {"deadline": event.due_at} if event.due_at else {}
-            return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables)
+            return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables,
+                           work_order_id=_work_order_of(event))
     return None
+
+
+def _work_order_of(event: sla.UrgingNoticeSent | sla.CardIssued) -> str | None:
+    return event.subject_id if event.subject == "work_order" else None

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, union_all
+from sqlalchemy import func, union_all, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -93,3 +93,8 @@ async def catalogue_history(session: AsyncSession, *, district: str) -> list[Cat
 async def working_day_overrides(session: AsyncSession, *, for_update: bool = False) -> WorkingDayOverrides | None:
     query = select(WorkingDayOverrides).where(WorkingDayOverrides.id == 1)
     return (await session.exec(query.with_for_update() if for_update else query)).first()
+
+
+async def set_due_at(session: AsyncSession, *, work_order_id: str, due_at: datetime | None) -> None:
+    """The work order's deadline as sla armed it (None while paused): one statement, no read."""
+    await session.exec(update(WorkOrder).where(col(WorkOrder.id) == work_order_id).values(due_at=due_at))

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from shared.events import case, sla, workorder
-from shared.topics import CASE_EVENTS, SLA_EVENTS, WORKORDER_EVENTS
+from shared.topics import CASE_EVENTS, SLA_EVENTS
 from services.notify.app import build_runtime
 
 from .conftest import CaseScript, settled
@@ -36,9 +36,9 @@ async def test_an_urging_notice_reaches_the_urged_department_on_its_channels(
         case_number=number, hall="SHH", channel="walk_in", problem_kind="missing_materials",
         description="营业执照变更材料不齐", applicant_kind="person", applicant_masked="王*"))
     await summary_learned(runtime, life.case_id)
-    await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
+    await life.dispatch(workorder.WorkOrderDispatched(
         work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general",
-        reason="rule"), "routing")
+        reason="rule"))
     await life.publish(SLA_EVENTS, sla.UrgingNoticeSent(
         supervision_id="sv-1", subject="work_order", subject_id="wo-1", department="market",
         note="请今日内签收并反馈进度"), "sla")

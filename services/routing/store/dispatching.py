@@ -49,7 +49,7 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
         case_id=case_id, case_number=event.case_number, district=district, hall=hall,
         problem_kind=event.problem_kind, matter_code=event.matter_code, description=event.description,
         suggested_departments=list(event.suggested_departments), state="new", reason="",
-        catalogue_version=in_force.version)
+        catalogue_version=in_force.version, green_channel=event.green_channel)
     insert_at_commit(unit.session, case)  # with the batch's other new cases, in one statement
     try:
         decision = in_force.router.decide(request_of(case))
@@ -112,6 +112,7 @@ async def apply_decision(unit: Unit, *, case: store.RoutedCase, in_force: InForc
         return
     case.reason, case.confidence, case.best_guess = decision.reason_zh, decision.confidence, decision.lead
     case.tier = decision.tier.value
+    case.green_channel = case.green_channel or decision.urgent  # the kind itself may mean 特事特办
     if decision.outcome is Outcome.routed:
         assert decision.lead is not None  # a routed decision always names its lead
         await dispatch(unit, case=case, in_force=in_force, lead=decision.lead, assisting=decision.assisting,
@@ -144,20 +145,26 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
     case.state = "routed"
     case.route = [*case.route, lead]
     tier = Tier.complex.value if assisting else case.tier
+    green = in_force.district.policy.green_channel
+    if case.green_channel and green.tier:
+        tier = green.tier  # 绿色通道: the pack's own tier for its orders
+    priority = green.priority if case.green_channel else 0
     matter = case.matter_code if case.matter_code in {m.code for m in in_force.catalogue.matters} else None
     orders = []
     for code, role in [(lead, Role.lead), *((c, Role.assisting) for c in assisting if c not in live and c != lead)]:
         order = (plain_row if first else new_row)(
             store.WorkOrder, case_id=case.case_id, case_number=case.case_number,
             district=case.district, hall=case.hall, department=code, role=role.value, matter_code=matter,
-            tier=tier, state=WorkOrderState.dispatched.value, reason=reason, round=case.round)
+            tier=tier, state=WorkOrderState.dispatched.value, reason=reason, round=case.round,
+            green_channel=case.green_channel, priority=priority)
         if first:
             insert_at_commit(unit.session, order)
         else:
             unit.session.add(order)
         dispatched = await _emit(unit, case, WorkOrderDispatched(
             work_order_id=order.id, case_number=case.case_number, department=code, role=role.value,
-            matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version, round=case.round))
+            matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version, round=case.round,
+            green_channel=case.green_channel, priority=priority))
         await unit.forward(dispatched, topic=department_topic(code))
         orders.append(order)
     return orders

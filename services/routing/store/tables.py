@@ -45,6 +45,7 @@ class RoutedCase(SQLModel, table=True):
     replied_at: datetime | None = None
     created_at: datetime = Field(default_factory=now_utc)
     round: int = 1  # the dispatch round in progress: 2 and on are a redo (重办) after a dissatisfied callback
+    green_channel: bool = False  # 绿色通道: intake opened it, or the problem kind implies it
 
 
 class WorkOrder(SQLModel, table=True):
@@ -82,6 +83,8 @@ class WorkOrder(SQLModel, table=True):
     escalations: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     meetings: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     round: int = 1  # the case's dispatch round it was sent in (重办: 2 and on)
+    green_channel: bool = False  # 绿色通道: the case's; the order takes the channel's tier
+    priority: int = 0  # a department's inbox lists higher first: the green channel's priority, else 0
 
 
 class CatalogueVersion(SQLModel, table=True):

@@ -78,7 +78,8 @@ class WorkOrderReturned(Event):
 
 class WorkOrderCancelled(Event):
     """Cancelled (撤销): the case ended without a reply — withdrawn by the person (撤回), merged into
-    another case (并单) or referred out of scope by staff (不属于受理范围) — so the department stops work on it.
+    another case (并单) or referred out of scope by staff (不属于受理范围) — or, for an assisting order (协办), its
+    lead returned the case (退单) and it was routed elsewhere: the department stops work on it.
     Also on the department's own topic."""
 
     type = "workorder.cancelled"
@@ -86,8 +87,9 @@ class WorkOrderCancelled(Event):
     work_order_id: str
     case_number: str
     department: str
-    cause: Literal["withdrawn", "merged", "referred_out_of_scope"]
-    reason: str = Field(description="The reason given when the case was withdrawn, merged or referred")
+    cause: Literal["withdrawn", "merged", "referred_out_of_scope", "lead_returned"]
+    reason: str = Field(description="The reason given when the case was withdrawn, merged or referred, or why it "
+                                    "was routed elsewhere")
     into_case_number: str | None = Field(default=None, description="The case it was merged into (并单)")
 
 

@@ -19,7 +19,8 @@ SATISFACTION = {"satisfied": "满意 / satisfied", "basically_satisfied": "基�
 RETURN_REASONS = {"wrong_locality": "不属本地 / wrong locality", "unclear_ownership": "职责不清 / unclear ownership",
                   "overlapping_duties": "职责交叉 / overlapping duties", "other": "其他 / other"}
 CANCEL_CAUSES = {"withdrawn": "办事人撤回 / withdrawn by the applicant", "merged": "并单 / merged as a duplicate",
-                 "referred_out_of_scope": "不属于受理范围，已告知并转交 / referred out of scope"}
+                 "referred_out_of_scope": "不属于受理范围，已告知并转交 / referred out of scope",
+                 "lead_returned": "主办部门退单，案件已改派 / the lead returned it and the case was routed elsewhere"}
 DATETIME_VARIABLES = frozenset({"deadline"})  # stored as ISO text, rendered in local time
 
 

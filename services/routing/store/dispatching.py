@@ -4,6 +4,7 @@ transaction)."""
 
 from collections.abc import Sequence
 
+from shared.clock import now_utc
 from shared.consuming import Unit
 from shared.db import insert_at_commit, new_row, plain_row
 from shared.envelope import Envelope
@@ -15,6 +16,7 @@ from shared.events.workorder import (
     PingPongDetected,
     ReferralTarget,
     SupervisorReviewRequired,
+    WorkOrderCancelled,
     WorkOrderDispatched,
 )
 from shared.topics import WORKORDER_EVENTS, department_topic
@@ -23,8 +25,9 @@ from services.routing.domain.catalogue import Level, Tier
 from services.routing.domain.decision import Outcome, RoutingDecision, RoutingRequest
 from services.routing.domain.errors import InvalidTransition, NotFound
 from services.routing.domain.returns import ReturnReason, SupervisorReferral, check_reroute, reroute_after_return
-from services.routing.domain.work_order import OPEN, Role, WorkOrderState
+from services.routing.domain.work_order import OPEN, Role, WorkOrderState, cancel
 from services.routing.store.catalogues import Catalogues, InForce
+from services.routing.store.orders import apply, to_domain
 
 ROUTING = "service:routing"
 ROUTED_CASES = "routing.routed_cases"  # session.info: (case ids looked up, those routed) in this transaction
@@ -142,6 +145,11 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
     if lead in live and live[lead].role == Role.lead:
         raise InvalidTransition(en=f"{lead} already leads case {case.case_number}",
                                 zh=f"{lead} 已是案件 {case.case_number} 的主办部门")
+    # The case goes to a new lead (its last one returned it): assisting orders the new routing does not keep end.
+    for code, order in list(live.items()):
+        if order.role == Role.assisting and (code == lead or code not in assisting):
+            await _end_assisting(unit, case, order, reason=reason)
+            del live[code]
     case.state = "routed"
     case.route = [*case.route, lead]
     tier = Tier.complex.value if assisting else case.tier
@@ -168,6 +176,17 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
         await unit.forward(dispatched, topic=department_topic(code))
         orders.append(order)
     return orders
+
+
+async def _end_assisting(unit: Unit, case: store.RoutedCase, order: store.WorkOrder, *, reason: str) -> None:
+    """An assisting order (协办) whose lead returned the case, now routed elsewhere: cancelled (撤销), its
+    department told on its own feed (and the coordinator holding it, if escalated)."""
+    apply(order, cancel(to_domain(order), at=now_utc()))
+    cancelled = await _emit(unit, case, WorkOrderCancelled(
+        work_order_id=order.id, case_number=order.case_number, department=order.department, cause="lead_returned",
+        reason=reason))
+    for feed in {order.department, order.coordinator or order.department}:
+        await unit.forward(cancelled, topic=department_topic(feed))
 
 
 async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Sequence[str], actor: str,

@@ -31,6 +31,8 @@ class CaseRegistered(Event):
     description: str
     tier: Tier = "general"
     green_channel: bool = False
+    consultation: bool = Field(default=False, description="咨询: the district's pack counts this kind apart from "
+                                                          "办件 cases (DistrictPack.consultation_kinds)")
     applicant_kind: Literal["person", "enterprise"]
     applicant_masked: str = Field(description="e.g. 张* / 深圳市某某有限公司")
     hotline_order_id: str | None = Field(

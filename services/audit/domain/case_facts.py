@@ -59,6 +59,7 @@ class CaseFacts:
     extensions: int = 0  # 延期
     redos: int = 0  # 重办: rounds reopened after a dissatisfied callback
     redo_overdue: int = 0  # a redo round's work-order deadlines missed
+    consultation: bool = False  # 咨询, counted apart from 办件 cases where the district's pack says so
     satisfaction: Satisfaction | None = None  # from the callback 回访; None when not rated
 
     @property

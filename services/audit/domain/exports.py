@@ -13,6 +13,7 @@ from services.audit.domain.statistics import Rate
 COLUMNS = (
     ("department", "部门 department"),
     ("received", "受理量 received"),
+    ("consultations", "咨询 consultations"),
     ("dispatched", "转办 dispatched"),
     ("replied", "答复 replied"),
     ("resolved", "解决 resolved"),

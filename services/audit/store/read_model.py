@@ -57,6 +57,7 @@ def _registered(row: CaseValues, event: case.CaseRegistered, envelope: Envelope)
     row.channel, row.kind = event.channel, event.problem_kind
     row.matter, row.description = event.matter_code, event.description
     row.received_at = envelope.occurred_at
+    row.consultation = event.consultation
     for period in Period:
         setattr(row, f"period_{period.value}", period_label(envelope.occurred_at, period))
     row.state = row.state or CaseState.REGISTERED

@@ -24,26 +24,38 @@ def _flag(condition) -> object:  # condition: a SQL boolean expression
 
 
 _closed = C.state.in_([state.value for state in CLOSED_STATES])
+_CASE = C.consultation.is_(False)  # 办件: a consultation (咨询) counts in `received` and `consultations` only
+
+
+def _of_cases(condition) -> object:  # condition: a SQL boolean expression
+    return _flag(and_(_CASE, condition))
+
+
+def _sum_of_cases(column) -> object:
+    return func.sum(case((_CASE, column), else_=0))
+
+
 _SUMS = {
     "received": func.count(),
-    "accepted": _flag(C.accepted.is_(True)),
-    "resolved_on_the_spot": _flag(C.resolved_on_the_spot.is_(True)),
-    "out_of_scope": _flag(C.out_of_scope.is_(True)),
-    "dispatched": _flag(C.dispatched.is_(True)),
-    "replied": _flag(C.replied.is_(True)),
-    "responded": _flag((C.accepted.is_(True)) | (C.resolved_on_the_spot.is_(True)) | (C.out_of_scope.is_(True))),
-    "resolved": _flag(and_(_closed, C.out_of_scope.is_(False))),
-    "closed": _flag(_closed),
-    "on_time": _flag(C.on_time.is_(True)),
-    "overdue": _flag(C.on_time.is_(False)),
-    "yellow_cards": func.sum(C.yellow_cards),
-    "red_cards": func.sum(C.red_cards),
-    "returns": func.sum(C.returns),
-    "extensions": func.sum(C.extensions),
-    "rated": _flag(C.satisfaction.is_not(None)),
-    "satisfied": _flag(C.satisfaction.in_(["satisfied", "basically_satisfied"])),
-    "redos": func.sum(C.redos),
-    "redo_overdue": func.sum(C.redo_overdue),
+    "accepted": _of_cases(C.accepted.is_(True)),
+    "resolved_on_the_spot": _of_cases(C.resolved_on_the_spot.is_(True)),
+    "out_of_scope": _of_cases(C.out_of_scope.is_(True)),
+    "dispatched": _of_cases(C.dispatched.is_(True)),
+    "replied": _of_cases(C.replied.is_(True)),
+    "responded": _of_cases((C.accepted.is_(True)) | (C.resolved_on_the_spot.is_(True)) | (C.out_of_scope.is_(True))),
+    "resolved": _of_cases(and_(_closed, C.out_of_scope.is_(False))),
+    "closed": _of_cases(_closed),
+    "on_time": _of_cases(C.on_time.is_(True)),
+    "overdue": _of_cases(C.on_time.is_(False)),
+    "yellow_cards": _sum_of_cases(C.yellow_cards),
+    "red_cards": _sum_of_cases(C.red_cards),
+    "returns": _sum_of_cases(C.returns),
+    "extensions": _sum_of_cases(C.extensions),
+    "rated": _of_cases(C.satisfaction.is_not(None)),
+    "satisfied": _of_cases(C.satisfaction.in_(["satisfied", "basically_satisfied"])),
+    "redos": _sum_of_cases(C.redos),
+    "redo_overdue": _sum_of_cases(C.redo_overdue),
+    "consultations": _flag(C.consultation.is_(True)),
 }
 
 

@@ -97,6 +97,7 @@ class CaseFactsRow(SQLModel, table=True):
     extensions: int = 0
     redos: int = 0  # 重办: rounds reopened after a dissatisfied callback
     redo_overdue: int = 0  # work-order deadlines of a redo round that were missed
+    consultation: bool = False  # 咨询 counted apart from 办件 cases, as the district's pack says
     round: int = 1  # the dispatch round in progress (from the work orders): a deadline closed late in a round > 1
     satisfaction: str | None = None
     exemplary: bool = Field(default=False, index=True)  # in the case library 案例库
@@ -154,3 +155,4 @@ class CaseTallyRow(SQLModel, table=True):
     satisfied: int = 0
     redos: int = 0
     redo_overdue: int = 0
+    consultations: int = 0

@@ -47,7 +47,7 @@ def _facts(row: CaseValues) -> CaseFacts:
         state=CaseState(row.state), accepted=row.accepted, resolved_on_the_spot=row.resolved_on_the_spot,
         out_of_scope=row.out_of_scope, dispatched=row.dispatched, replied=row.replied, on_time=row.on_time,
         yellow_cards=row.yellow_cards, red_cards=row.red_cards, returns=row.returns, extensions=row.extensions,
-        redos=row.redos, redo_overdue=row.redo_overdue,
+        redos=row.redos, redo_overdue=row.redo_overdue, consultation=row.consultation,
         satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
     )
 

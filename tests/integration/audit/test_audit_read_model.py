@@ -117,3 +117,31 @@ async def test_a_redo_and_its_missed_deadline_are_counted_for_the_lead_departmen
     figures = overall[(None, None)]
     assert (figures.redos, figures.redo_overdue, figures.overdue) == (1, 1, 1)
     assert by_department[("housing", None)].redos == 1
+
+
+def registered(case_id: str, *, kind: str, consultation: bool) -> list[Envelope]:
+    """A case registered and accepted at a Chengzhong-like hall; a consultation (咨询) is answered on the spot."""
+    events = [
+        case.CaseRegistered(case_number=f"C-{case_id}", hall="H1", channel="walk_in", problem_kind=kind,
+                            description="咨询社保转移", applicant_kind="person", applicant_masked="李*",
+                            consultation=consultation),
+        case.CaseAccepted(case_number=f"C-{case_id}"),
+        case.CaseResolvedOnSpot(case_number=f"C-{case_id}", resolution="已当场解答"),
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-consult", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_consultations_are_counted_apart_from_cases_in_every_count_and_rate(migrated: Runtime) -> None:
+    batches = [registered(f"consult-{n}", kind="consultation", consultation=True) for n in range(3)]
+    batches += [registered(f"case-{n}", kind="no_department", consultation=False) for n in range(2)]
+    await apply(migrated, batches)
+    async with migrated.sessions() as session:
+        rolled = (await reports.statistics(session, CaseFilter(district=("d-consult",))))[(None, None)]
+        counted = (await reports.statistics(session, CaseFilter(district=("d-consult",), text="社保")))[(None, None)]
+    for figures in (rolled, counted):  # the rollup and the case rows' recount agree
+        assert (figures.received, figures.consultations, figures.cases) == (5, 3, 2)
+        assert (figures.accepted, figures.resolved, figures.closed, figures.in_progress) == (2, 2, 2, 0)
+        assert (figures.response_rate.numerator, figures.response_rate.denominator) == (2, 2)
+        assert (figures.resolution_rate.numerator, figures.resolution_rate.denominator) == (2, 2)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,9 +28,10 @@ from services.audit.domain.case_facts import CaseState
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Period, period_label
 from services.audit.store import tallies
-from services.audit.store.tables import CaseFactsRow
+from services.audit.store.tables import CaseFactsRow, CaseReturnRow
 
 _TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
+_RETURNS = CaseReturnRow.__table__  # type: ignore[attr-defined]  # as _TABLE
 _NEW_CASE = {name: field.default for name, field in CaseFactsRow.model_fields.items()}
 _TEXT = ("description", "replies", "solution")  # what the search tokens are made of
 
@@ -187,7 +189,18 @@ async def apply_to_cases(session: AsyncSession, envelopes: Iterable[Envelope]) -
             values.search_tokens = index_tokens("\n".join(_text(values)))
         tallies.record_change(session, tallies.contribution(was), tallies.contribution(values))
     await _save(connection, stored, cases)
+    await _charge_returns(connection, [e for e, _ in moving if e.type == workorder.WorkOrderReturned.type])
     await tallies.save(session)
+
+
+async def _charge_returns(connection: AsyncConnection, returned: list[Envelope]) -> None:
+    """Each return (退单) kept against the department that returned it (`reports.statistics` by department)."""
+    if not returned:
+        return
+    rows = [{"work_order_id": envelope.data["work_order_id"], "case_id": envelope.case_id,
+             "department": envelope.data["department"], "returned_at": envelope.occurred_at} for envelope in returned]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    await connection.execute(dialect.insert(_RETURNS).on_conflict_do_nothing(index_elements=["work_order_id"]), rows)
 
 
 def _text(values: CaseValues) -> tuple[str, ...]:

@@ -6,6 +6,8 @@ rollup (`tallies`) can answer is read from it; `recount` and `recount_problems` 
 and `rebuild_tallies` recounts the rollup itself.
 """
 
+from dataclasses import replace
+
 from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +18,11 @@ from services.audit.domain.frequency import ProblemCount
 from services.audit.domain.statistics import Dimension, Period, Tally
 from services.audit.store import tallies
 from services.audit.store.search import C, conditions
-from services.audit.store.tables import CaseTallyRow
+from services.audit.store.tables import CaseFactsRow, CaseReturnRow, CaseTallyRow
+
+C_TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model
+R_TABLE = CaseReturnRow.__table__  # type: ignore[attr-defined]  # as above
+R = R_TABLE.c
 
 
 def _flag(condition) -> object:  # condition: a SQL boolean expression
@@ -70,8 +76,32 @@ async def statistics(
     when it can answer, else from the case rows. Raises EmptyQueryError."""
     grain = tallies.grain_for(case_filter, period)
     if grain is not None:
-        return await tallies.statistics(session, case_filter, grain=grain, dimension=dimension, period=period)
-    return await recount(session, case_filter, dimension=dimension, period=period)
+        counted = await tallies.statistics(session, case_filter, grain=grain, dimension=dimension, period=period)
+    else:
+        counted = await recount(session, case_filter, dimension=dimension, period=period)
+    if dimension is Dimension.DEPARTMENT:
+        return await _returns_charged(session, counted, case_filter, period=period)
+    return counted
+
+
+async def _returns_charged(session: AsyncSession, counted: dict[tuple[str | None, str | None], Tally],
+                           case_filter: CaseFilter, *, period: Period | None) -> dict[tuple[str | None, str | None],
+                                                                                      Tally]:
+    """By department, a return (退单) is charged to the department that returned it, not to the case's lead (after
+    the re-routing, another department): the returns of the filter's cases, grouped by who returned them (the
+    filter's departments select those). A department that only returned cases gets a line of its returns."""
+    label = C[f"period_{period.value}"] if period else None
+    grouping = [R.department, *([label] if label is not None else [])]
+    others = case_filter.model_copy(update={"department": ()})
+    where = [*conditions(others, dialect=session.bind.dialect.name), C.consultation.is_(False)]
+    if case_filter.department:
+        where.append(R.department.in_(case_filter.department))
+    statement = (select(*grouping, func.count()).select_from(R_TABLE).join(C_TABLE, C.case_id == R.case_id)
+                 .where(and_(*where)).group_by(*grouping))
+    charged = {(row[0], row[1] if label is not None else None): int(row[-1]) for row in await session.exec(statement)}
+    result = {key: replace(tally, returns=charged.pop(key, 0)) for key, tally in counted.items()}
+    result.update({key: Tally(returns=returns) for key, returns in charged.items()})
+    return dict(sorted(result.items(), key=lambda item: tuple(str(k) for k in item[0])))
 
 
 async def recount(

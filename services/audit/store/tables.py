@@ -156,3 +156,15 @@ class CaseTallyRow(SQLModel, table=True):
     redos: int = 0
     redo_overdue: int = 0
     consultations: int = 0
+
+
+class CaseReturnRow(SQLModel, table=True):
+    """A return (退单), charged to the department that returned it: the statistics by department count returns
+    here, not on the case's lead (who, after the re-routing, is another department)."""
+
+    __tablename__ = "audit_case_return"
+
+    work_order_id: str = Field(primary_key=True)  # an order is returned once
+    case_id: str = Field(index=True)
+    department: str
+    returned_at: datetime

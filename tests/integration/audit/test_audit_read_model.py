@@ -145,3 +145,34 @@ async def test_consultations_are_counted_apart_from_cases_in_every_count_and_rat
         assert (figures.accepted, figures.resolved, figures.closed, figures.in_progress) == (2, 2, 2, 0)
         assert (figures.response_rate.numerator, figures.response_rate.denominator) == (2, 2)
         assert (figures.resolution_rate.numerator, figures.resolution_rate.denominator) == (2, 2)
+
+
+def returned_and_rerouted(case_id: str) -> list[Envelope]:
+    """Housing leads, returns it (退单); the case goes to market, the lead it ends with."""
+    events = [
+        case.CaseRegistered(case_number="T-1", hall="H1", channel="walk_in", problem_kind="no_department",
+                            description="住改商证明", applicant_kind="person", applicant_masked="周*"),
+        workorder.WorkOrderDispatched(work_order_id="wo-t1", case_number="T-1", department="housing", role="lead",
+                                      tier="general", reason="rule"),
+        workorder.WorkOrderReturned(work_order_id="wo-t1", case_number="T-1", department="housing",
+                                    reason="unclear_ownership", return_count=1),
+        workorder.WorkOrderDispatched(work_order_id="wo-t2", case_number="T-1", department="market", role="lead",
+                                      tier="general", reason="reroute"),
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-return", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_a_return_is_charged_to_the_department_that_returned_it(migrated: Runtime) -> None:
+    await apply(migrated, [returned_and_rerouted("case-returned")])
+    async with migrated.sessions() as session:
+        by_department = await reports.statistics(session, CaseFilter(district=("d-return",)),
+                                                 dimension=Dimension.DEPARTMENT)
+        housing_only = await reports.statistics(session, CaseFilter(district=("d-return",), department=("housing",)),
+                                                dimension=Dimension.DEPARTMENT)
+        overall = await reports.statistics(session, CaseFilter(district=("d-return",)))
+    assert (by_department[("market", None)].received, by_department[("market", None)].returns) == (1, 0)
+    assert (by_department[("housing", None)].received, by_department[("housing", None)].returns) == (0, 1)
+    assert housing_only == {("housing", None): by_department[("housing", None)]}
+    assert overall[(None, None)].returns == 1

@@ -6,12 +6,33 @@ under the transport key that only intake and notify hold.
 """
 
 from datetime import date
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.events.base import Event
 from shared.personal_data import Keyring
+
+
+class CaseState(StrEnum):
+    """Where a case stands, as intake's lifecycle names it: the one vocabulary of case states (audit's read model
+    and statistics speak it too; `tests/unit/test_case_state_vocabulary.py` holds intake's to it)."""
+
+    registered = "registered"  # 登记
+    accepted = "accepted"  # 受理
+    resolved_on_spot = "resolved_on_spot"  # 现场处理
+    referred_out_of_scope = "referred_out_of_scope"  # 不属于受理范围
+    dispatched = "dispatched"  # 登记转发
+    replied = "replied"  # 答复
+    callback_recorded = "callback_recorded"  # 回访
+    reopened = "reopened"  # 重办
+    reviewed = "reviewed"  # 回头看
+    archived = "archived"  # 归档
+    paused = "paused"  # 暂停
+    withdrawn = "withdrawn"  # 撤回
+    merged_as_duplicate = "merged_as_duplicate"  # 并单
+
 
 Channel = Literal["walk_in", "phone", "letter", "web", "terminal", "hotline_12345", "open311"]
 Tier = Literal["immediate", "simple", "general", "complex"]

@@ -84,7 +84,9 @@ class CaseFactsRow(SQLModel, table=True):
     channel: str | None = None
     kind: str | None = None
     matter: str | None = Field(default=None, index=True)
-    state: str | None = None
+    state: str | None = None  # as intake names it (shared.events.case.CaseState)
+    resume_to: str | None = None  # the state a paused case returns to
+    in_coordination: bool = False  # 协调中: escalated, several departments around the table
     accepted: bool = False
     resolved_on_the_spot: bool = False
     out_of_scope: bool = False

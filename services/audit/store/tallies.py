@@ -114,7 +114,7 @@ def _bound(moment: datetime, grain: str) -> str | None:
 
 def grain_for(case_filter: CaseFilter, period: Period | None) -> str | None:
     """The coarsest grain that answers this query exactly, or None when only the case rows can."""
-    if case_filter.state or case_filter.card_colour or case_filter.text:
+    if case_filter.state or case_filter.card_colour or case_filter.text or case_filter.in_coordination is not None:
         return None
     bounds = [moment for moment in (case_filter.received_from, case_filter.received_to) if moment is not None]
     for grain in ("month", "day"):

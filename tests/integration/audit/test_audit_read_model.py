@@ -176,3 +176,33 @@ async def test_a_return_is_charged_to_the_department_that_returned_it(migrated: 
     assert (by_department[("housing", None)].received, by_department[("housing", None)].returns) == (0, 1)
     assert housing_only == {("housing", None): by_department[("housing", None)]}
     assert overall[(None, None)].returns == 1
+
+
+def states_walk(case_id: str, *, ends: list) -> list[Envelope]:
+    events = [
+        case.CaseRegistered(case_number=case_id, hall="H1", channel="walk_in", problem_kind="no_department",
+                            description="公示期", applicant_kind="person", applicant_masked="吴*"),
+        case.CaseAccepted(case_number=case_id),
+        workorder.WorkOrderDispatched(work_order_id=f"wo-{case_id}", case_number=case_id, department="housing",
+                                      role="lead", tier="general", reason="rule"),
+        case.CasePaused(case_number=case_id, reason="公示期"),
+        *ends,
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-states", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_case_states_are_named_as_intake_names_them(migrated: Runtime) -> None:
+    await apply(migrated, [
+        states_walk("s-paused", ends=[]),
+        states_walk("s-resumed", ends=[case.CaseResumed(case_number="s-resumed", reason="公示期满")]),
+        states_walk("s-withdrawn", ends=[case.CaseWithdrawn(case_number="s-withdrawn", reason="已自行办结"),
+                                         case.CaseArchived(case_number="s-withdrawn")]),
+    ])
+    async with migrated.sessions() as session:
+        rows = {row.case_id: row.state for row in await session.exec(select(CaseFactsRow))
+                if row.case_id.startswith("s-")}
+        figures = (await reports.statistics(session, CaseFilter(district=("d-states",))))[(None, None)]
+    assert rows == {"s-paused": "paused", "s-resumed": "dispatched", "s-withdrawn": "withdrawn"}
+    assert (figures.received, figures.closed, figures.in_progress) == (3, 0, 3)

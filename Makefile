@@ -54,8 +54,9 @@ bench: $(STAMP)
 migrate: $(STAMP)
 	for service in identity intake routing sla notify audit; do $(PY) -m services.$$service migrate || exit 1; done
 
-docs: $(STAMP)
+docs: $(STAMP) $(WEB)/node_modules/.package-lock.json
 	$(PY) -m services.asyncapi > docs/asyncapi.json
+	$(PY) -m services.openapi
 
 clean:
 	rm -rf var .pytest_cache

@@ -51,10 +51,46 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema is None:
             document = get_openapi(title=app.title, version=app.version, description=app.description,
                                    routes=app.routes)
-            app.openapi_schema = with_problems(document)
+            app.openapi_schema = with_problems(with_shared_definitions(document))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the schema
+
+
+def with_shared_definitions(document: dict[str, Any]) -> dict[str, Any]:
+    """Models a route documents itself (a body it parses on its own: `$defs` beside the body's schema, referenced
+    by path) moved to `components/schemas`, where every generator looks for them (the console's typed client);
+    a name already taken there by another schema stays where it is."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    moved: dict[str, str] = {}
+    for path, methods in document.get("paths", {}).items():
+        for method, operation in methods.items():
+            for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                schema = content.get("schema", {})
+                here = "/".join(["#/paths", _pointer(path), method, "requestBody/content", _pointer(media),
+                                 "schema/$defs"])
+                for name, definition in list(schema.get("$defs", {}).items()):
+                    if schemas.setdefault(name, definition) == definition:
+                        moved[f"{here}/{name}"] = f"#/components/schemas/{name}"
+                        del schema["$defs"][name]
+                if "$defs" in schema and not schema["$defs"]:
+                    del schema["$defs"]
+    return _rewrite_refs(document, moved) if moved else document
+
+
+def _pointer(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _rewrite_refs(node: Any, moved: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: moved.get(value, value) if key == "$ref" and isinstance(value, str) else _rewrite_refs(value, moved)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_rewrite_refs(item, moved) for item in node]
+    return node
 
 
 def with_problems(document: dict[str, Any]) -> dict[str, Any]:

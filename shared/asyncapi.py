@@ -23,14 +23,17 @@ MODULE_STREAMS = {
     "calendar": ("sla", topics.SLA_EVENTS),
     "notification": ("notify", topics.NOTIFY_RESULTS),
     "identity": ("identity", topics.IDENTITY_EVENTS),
+    "district": ("routing", topics.DISTRICT_PACKS),
 }
 # What a contract module's events are keyed by, where it is not the case id.
 MODULE_KEYS = {
     "identity": "the subject: user:<username> or client:<client id>",
     "calendar": "`calendar`: the events concern no case",
+    "district": "`district:<code>`: one key per district, the topic compacted by it",
 }
 TYPE_STREAMS = {
     "case.contact_recorded": [topics.CASE_CONTACTS],
+    "case.verification_code_requested": [topics.CASE_CONTACTS],
     "workorder.dispatched": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
     "workorder.cancelled": [topics.WORKORDER_EVENTS, topics.department_topic("{department}")],
     "notify.requested": [topics.channel_topic("{channel}")],

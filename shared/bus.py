@@ -21,6 +21,7 @@ from faststream.security import BaseSecurity, SASLScram512
 from prometheus_client import CollectorRegistry
 
 from shared.settings import KafkaSettings
+from shared.topics import TOPIC_CONFIGS
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ async def ensure_topics(settings: KafkaSettings, topics: list[str], *, wait_s: f
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, settings.partitions, settings.replication_factor)
+            NewTopic(name, settings.partitions, settings.replication_factor, topic_configs=TOPIC_CONFIGS.get(name, {}))
             for name in dict.fromkeys(topics)
             if name not in existing
         ]

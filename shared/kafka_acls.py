@@ -44,7 +44,7 @@ def acls(department_codes: Iterable[str]) -> list[Acl]:
     for service, principal in SERVICE_PRINCIPALS.items():
         dead_letters = tuple(topics.dead_letter_topic(group) for group in principal.groups)
         found |= _grants(service, principal.produces + dead_letters, ("WRITE", "CREATE", "DESCRIBE"), codes)
-        found |= _grants(service, principal.consumes, ("READ", "DESCRIBE"), codes)
+        found |= _grants(service, principal.consumes + principal.follows, ("READ", "DESCRIBE"), codes)
         found |= _grants(service, principal.groups, ("READ", "DESCRIBE"), codes, resource="group")
         if principal.produces or principal.consumes:  # the runtime checks every event stream exists at start
             found |= _grants(service, topics.EVENT_STREAMS, ("DESCRIBE",), codes)

@@ -7,12 +7,15 @@ beyond 64 bits (nor an infinite one, nor NaN); the path and query string must ho
 either. What the databases cannot store (PostgreSQL refuses NUL in text, both refuse integers past 64 bits)
 and what would exhaust the parser's recursion is stopped here, once for all services, instead of failing deep
 inside a route as a 500. Schema errors proper stay FastAPI's (422).
+
+A `multipart/form-data` body on one of the service's `streamed_uploads` paths is passed through unread: its
+route streams the file to disk itself, under its own limit (intake's attachments).
 """
 
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,9 +35,11 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")  # a lone one, from a `\ud800` escap
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 streamed_uploads: Sequence[str] = ()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.streamed = re.compile("|".join(f"(?:{path})" for path in streamed_uploads)) if streamed_uploads else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,7 +47,7 @@ class RequestGuard:
             return
         try:
             _check_url(scope)
-            body = await self._body(scope, receive)
+            body = None if self._streamed(scope) else await self._body(scope, receive)
             if body is not None:
                 _check_json(scope, body)
         except ProblemError as error:
@@ -61,6 +66,12 @@ class RequestGuard:
             return await receive()  # the disconnect, when it comes
 
         await self.app(scope, replay, send)
+
+    def _streamed(self, scope: Scope) -> bool:
+        if self.streamed is None or not self.streamed.fullmatch(scope.get("path", "")):
+            return False
+        content_type: bytes = dict(scope.get("headers") or ()).get(b"content-type", b"")
+        return content_type.split(b";")[0].strip().lower() == b"multipart/form-data"
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, read here so its size and content can be checked; None when there is none."""

@@ -68,6 +68,9 @@ class Runtime:
     # Personal data: the keyring that seals it, and the tables `rotate-pii-key` re-seals (shared/cli.py).
     keyring: Keyring | None = None
     sealed_tables: Sequence[SealedTable] = ()
+    # Paths (regular expressions, whole path) whose multipart bodies the route streams itself, with its own
+    # size limit: the request guard passes them through unread (an upload larger than `max_body_bytes`).
+    streamed_uploads: Sequence[str] = ()
     startup: Startup = field(init=False, default_factory=Startup)
     # Called when the start in the background has failed: the server stops, and the process exits
     # non-zero (shared/cli.py sets it).
@@ -120,7 +123,8 @@ class Runtime:
             problems.translate(application, exception, to_problem)
         api_docs.install(application)
         application.add_middleware(UntilStarted, startup=self.startup)
-        application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes)
+        application.add_middleware(RequestGuard, max_body_bytes=self.settings.max_body_bytes,
+                                   streamed_uploads=self.streamed_uploads)
         application.add_middleware(HttpMetrics, service=self.name)
         if tracing.enabled():  # outermost: the server span covers the whole request
             application.add_middleware(ServerSpans)

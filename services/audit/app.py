@@ -36,7 +36,7 @@ def build_runtime(settings: AuditSettings | None = None) -> AuditRuntime:
         migrations_dir=Path(__file__).parent / "migrations",
         subscribers=handlers.subscribers,
         routers=routers,
-        background=[publish_assessment_gauges],
+        background=[publish_assessment_gauges, handlers.follow_district_packs],
         title="Bancheng audit (审计)",
         description="The tamper-evident log of every event, and the read model.",
     )

@@ -1,4 +1,7 @@
-"""Audit's subscriber: every event of every stream is chained into the log once, then moves its case's facts."""
+"""Audit's subscriber: every event of every stream is chained into the log once, then moves its case's facts.
+
+District pack versions are among them (keyed `district:<code>`): the trail of who changed which district's pack
+when (`GET /districts/{code}/pack-changes`)."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -7,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Consumer, Unit
+from shared.districts import DistrictPack
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.topics import EVENT_STREAMS
 from services.audit.store import audit_log, read_model
@@ -34,6 +39,16 @@ async def append_and_apply(session: AsyncSession, fresh: Sequence[tuple[Envelope
     ]
     appended = await audit_log.append_events(session, incoming, signer=signer, now=datetime.now(UTC))
     await read_model.apply_to_cases(session, [envelope for envelope, _record in fresh if str(envelope.id) in appended])
+
+
+async def follow_district_packs(runtime: "AuditRuntime") -> None:
+    """Each published district pack version's assessment points, swapped into the policy (shared/districts/live.py).
+    Its trail entry comes through the log consumer, as every event does."""
+
+    def apply(pack: DistrictPack) -> None:
+        runtime.policy = runtime.policy.with_pack(pack)
+
+    await follow_packs(runtime.kafka, service=runtime.name, apply=apply)
 
 
 def subscribers(runtime: "AuditRuntime") -> list[Consumer]:

@@ -10,7 +10,8 @@ from shared.settings import ServiceSettings
 
 DEV_CLIENT_SECRET = "console-dev-secret-change-me"
 # The services the console forwards `/api/<service>/...` to, and their `make run` addresses.
-BACKENDS = {"intake": 8101, "routing": 8102, "sla": 8103, "notify": 8104, "audit": 8105}
+# identity: the embedded provider's `/accounts` (a deployment on another OIDC provider manages people there).
+BACKENDS = {"identity": 8100, "intake": 8101, "routing": 8102, "sla": 8103, "notify": 8104, "audit": 8105}
 
 
 class ConsoleSettings(ServiceSettings):
@@ -22,6 +23,7 @@ class ConsoleSettings(ServiceSettings):
     public_url: str = ""
     client_id: str = "console"
     client_secret: str = DEV_CLIENT_SECRET
+    identity_url: str = f"http://127.0.0.1:{BACKENDS['identity']}"
     intake_url: str = f"http://127.0.0.1:{BACKENDS['intake']}"
     routing_url: str = f"http://127.0.0.1:{BACKENDS['routing']}"
     sla_url: str = f"http://127.0.0.1:{BACKENDS['sla']}"
@@ -33,6 +35,16 @@ class ConsoleSettings(ServiceSettings):
     # An unfinished login (its state and PKCE verifier) is forgotten after this long.
     login_timeout_s: int = 600
     backend_timeout_s: float = 15.0
+    # Live changes (/api/live): a comment line this often keeps proxies from closing an idle stream and
+    # notices a session that ended; a browser more than `live_queue_size` changes behind is dropped (it
+    # reconnects after `live_retry_ms` and reloads).
+    live_heartbeat_s: float = 15.0
+    live_queue_size: int = 256
+    live_retry_ms: int = 3000
+    # The citizens' pages (/public-api/...): an attachment's body at most (intake's file limit, 10 MiB, and the
+    # multipart framing), any other body at most.
+    public_max_upload_bytes: int = 11 * 1024 * 1024
+    public_max_json_bytes: int = 64 * 1024
     web_dist: Path = Path(__file__).parent / "web" / "dist"
 
     @property

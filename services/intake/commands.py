@@ -8,9 +8,9 @@ checked by the domain, so both give the same bilingual 422. Class names are thos
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.districts.schema import Channel, ComplexityTier
 from shared.tracing import TraceHeaders
@@ -62,6 +62,10 @@ class CaseCreate(_Body):
     items: list[str] = Field(default_factory=list, description="Batch registration: one label per item")
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
     forward: bool = Field(default=True, description="Accept and forward (登记转发) at once")
+    received_at: AwareDatetime | None = Field(
+        default=None, examples=["2026-11-18T09:30:00+08:00"],
+        description="When a letter or call came in, if earlier than now: deadlines count from it; bounded by the "
+                    "district's max_backdate_days for the channel")
     suggested_departments: list[str] = Field(default_factory=list, max_length=10)
     # Where the problem is (WGS84) and a link to a photo, as Open311 clients report them (docs/open311.md).
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -111,3 +115,52 @@ class Origin:
     hotline_order_id: str | None = None
     hotline_revision: int | None = None
     trace_context: TraceHeaders | None = None
+
+
+# The citizen's own pages (api/public.py, no login): bounded tightly, as anyone may post them.
+Purpose = Literal["report", "follow"]
+CASE_NUMBER_MAX = 40
+
+
+class VerificationCodeIn(_Body):
+    """Ask for an SMS code, with a solved proof of work (`POST /public/challenges`)."""
+
+    phone: str = Field(min_length=1, max_length=40, examples=["13812345678"])
+    purpose: Purpose
+    challenge_id: str = Field(min_length=1, max_length=64)
+    nonce: str = Field(min_length=1, max_length=64)
+    case_number: str | None = Field(default=None, max_length=CASE_NUMBER_MAX, description="follow only")
+    district: str | None = Field(default=None, max_length=64, examples=["demo"],
+                                 description="report only, optional: the district reported to, whose rules pick "
+                                             "the channel the code goes on (SMS by default)")
+
+
+class CitizenReport(_Body):
+    """A problem a citizen reports from the mobile page, with the phone proved by an SMS code."""
+
+    district: str = Field(min_length=1, max_length=64, examples=["demo"])
+    hall: str | None = Field(default=None, max_length=6, description="The district's first hall if none")
+    problem_kind: str = Field(min_length=1, max_length=64, examples=["missing_materials"])
+    description: str = Field(max_length=RAW_TEXT_MAX)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str = Field(min_length=1, max_length=40)
+    verification_id: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=12)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=10)
+
+
+class FollowIn(_Body):
+    """Follow a case: its number and either the phone's last four digits or an SMS code sent to that phone."""
+
+    case_number: str = Field(min_length=1, max_length=CASE_NUMBER_MAX)
+    phone_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+    verification_id: str | None = Field(default=None, max_length=64)
+    code: str | None = Field(default=None, max_length=12)
+
+
+class RatingIn(_Body):
+    """The citizen's own callback (自助回访) on the reply."""
+
+    follow_token: str = Field(min_length=1, max_length=200)
+    satisfaction: Satisfaction
+    comment: str = Field(default="", max_length=RAW_TEXT_MAX)

@@ -2,12 +2,13 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.districts import packs_dir
-from shared.settings import ServiceSettings
+from shared.settings import REPO_ROOT, ServiceSettings
 from services.intake.domain.districts import DistrictCatalogue, load_district_catalogue
 
 
@@ -22,6 +23,20 @@ class IntakeSettings(ServiceSettings):
     lookup_requests_per_minute: int = 20
     lookup_failures_per_case: int = 5
     lookup_failure_window_s: float = 900.0
+    # The citizen's own pages (/public, docs/citizen.md): the proof of work before an SMS, the codes, the limits.
+    challenge_difficulty_bits: int = 16  # ~65,000 hashes on average: under a second in a phone's Web Crypto
+    challenge_ttl_s: float = 300.0
+    code_ttl_s: float = 300.0
+    code_resend_after_s: int = 60
+    code_max_failures: int = 5  # wrong codes before a verification is burnt
+    codes_per_phone_per_hour: int = 5
+    codes_per_client_per_hour: int = 30
+    challenges_per_client_per_minute: int = 30
+    reports_per_phone_per_minute: int = 6  # each try counts: five wrong codes and the right one
+    reports_per_phone_per_day: int = 20
+    reports_per_client_per_hour: int = 60
+    follow_token_ttl_days: float = 30.0
+    public_body_max_bytes: int = 64 * 1024
     # How long an Idempotency-Key is remembered, and the 12345 webhook's replay window.
     idempotency_ttl_hours: float = 24.0
     webhook_tolerance_s: float = 300.0
@@ -32,6 +47,22 @@ class IntakeSettings(ServiceSettings):
     handling_window: str = "“办不成事”反映窗口"
     # A case forwarded (登记转发) this long ago with no work order heard of counts as stuck (docs/operations.md).
     stuck_after_s: float = 900.0
+    # Attachments (附件, docs/attachments.md): where their bytes go — a directory (staged uploads under it too) or
+    # a bucket behind the S3 API (MinIO in docker-compose.yml) — how large one may be, the scanning hook
+    # ("module:function" naming an async callable, or "clamd://host:port"; empty: none), how long a citizen's
+    # upload waits to be claimed by a report, how many a client address may upload a minute.
+    attachments_backend: Literal["filesystem", "s3"] = "filesystem"
+    attachments_dir: Path = REPO_ROOT / "var" / "intake-attachments"
+    attachments_s3_endpoint_url: str | None = None
+    attachments_s3_bucket: str = "bancheng-attachments"
+    attachments_s3_region: str = "us-east-1"
+    attachments_s3_access_key_id: str = ""
+    attachments_s3_secret_access_key: SecretStr = SecretStr("")
+    attachments_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    attachments_scan_hook: str = ""
+    attachments_pending_ttl_s: float = 3600.0
+    attachments_public_per_minute: int = 10
+    attachments_sweep_interval_s: float = 60.0
 
 
 def get_settings() -> IntakeSettings:

@@ -1,8 +1,9 @@
-"""Intake's subscribers: routing's work orders and sla's cards move and annotate its cases.
+"""Intake's subscribers: routing's work orders and sla's cards and deadlines move and annotate its cases.
 
 The case is replied (答复) when routing says every work order is answered and the lead
 department composed the reply (`workorder.case_reply_composed`): the simplest saga, intake
 follows, routing decides. Events for cases this database does not hold are ignored.
+Beside them, without a group, `follow_district_packs` applies every published district pack version.
 
 Most of a batch is work orders being listed on their cases (and sla's events intake does not handle):
 the first handler of a batch that needs them loads which of the batch's cases intake holds and the
@@ -15,8 +16,10 @@ from typing import TYPE_CHECKING
 from shared.clock import stored_utc
 from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, plain_row
+from shared.districts import DistrictPack
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
-from shared.events.sla import CardIssued
+from shared.events.sla import CardIssued, DeadlineArmed
 from shared.events.workorder import (
     CaseReplyComposed,
     OutOfScopeReferralAdvised,
@@ -142,6 +145,25 @@ async def on_card_issued_show_it_on_the_case(event: CardIssued, envelope: Envelo
         ))
 
 
+async def on_deadline_armed_keep_the_reply_due(event: DeadlineArmed, envelope: Envelope, unit: Unit) -> None:
+    """The case's reply deadline as sla last armed it (None while paused): its queues sort by it, the citizen's
+    follow page promises it (docs/citizen.md), and `overdue` holds the cases past it. Setting it again to the
+    same value changes nothing (idempotent). One UPDATE, not a load and a flush: it touches no other column (a
+    case intake lacks is no row)."""
+    if event.subject == "case":
+        await store.set_reply_due(unit.session, case_id=envelope.case_id, due_at=event.due_at)
+
+
+async def follow_district_packs(runtime: "IntakeRuntime") -> None:
+    """Every published district pack version becomes the one new registrations are checked against (and stamped
+    with): the catalogue is rebuilt with it and swapped in whole (shared/districts/live.py)."""
+
+    def apply(pack: DistrictPack) -> None:
+        runtime.catalogue = runtime.catalogue.with_pack(pack)
+
+    await follow_packs(runtime.kafka, service=runtime.name, apply=apply)
+
+
 def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:
     """Intake's consumer group; its handlers need nothing of the runtime beyond the unit they are given."""
     consumer = Consumer("intake", topics=[WORKORDER_EVENTS, SLA_EVENTS])
@@ -152,4 +174,5 @@ def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:
     consumer.on(CaseReplyComposed)(on_case_reply_composed_reply_to_the_citizen)
     consumer.on(OutOfScopeReferralAdvised)(on_referral_advised_show_it_on_the_case)
     consumer.on(CardIssued)(on_card_issued_show_it_on_the_case)
+    consumer.on(DeadlineArmed)(on_deadline_armed_keep_the_reply_due)
     return [consumer]

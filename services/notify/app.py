@@ -57,7 +57,7 @@ def _runtime(settings: NotifySettings, channels: set[ChannelName], *, config: No
         migrations_dir=Path(__file__).parent / "migrations",
         subscribers=handlers.subscribers,
         routers=routers,
-        background=[dispatcher.run],
+        background=[dispatcher.run, handlers.follow_district_packs],
         title="Bancheng notify (通知)",
         description="Who must hear what, on which channel: planner, channel workers, delivery with retries.",
         sealed_tables=SEALED_TABLES,

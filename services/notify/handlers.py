@@ -1,6 +1,10 @@
 """Notify's subscribers: the planner, and a channel worker per channel topic.
 
-The planner: case, work-order and SLA events become delivery requests on channel topics.
+The planner: case, work-order and SLA events become delivery requests on channel topics, by the rules of
+the district packs in force (`follow_district_packs` applies each published version).
+
+A citizen's SMS verification code (验证码) arrives sealed on the contacts topic too; it is planned at once on
+its own, not on any case's book (`planning.code_deliveries`).
 
 The citizen's contact arrives on its own topic, sealed under the transport key, in no order with the
 case stream; it is kept sealed under notify's own key (store/personal_data.py); an event planned
@@ -24,6 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event as sa_event
 
 from shared.consuming import Consumer, Fresh, Unit
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events import case, sla, workorder
 from shared.events.base import Event
@@ -36,7 +41,7 @@ from services.notify.store import tables
 from services.notify.store.casebook import CaseBook, Row
 from services.notify.store.delivery_queue import queue_requests
 from services.notify.store.personal_data import CONTACT_FIELDS, contact_context
-from services.notify.store.planning import Planned, deadline_known, plan_trigger, request_new
+from services.notify.store.planning import Planned, code_deliveries, deadline_known, plan_trigger, request_new
 
 if TYPE_CHECKING:
     from services.notify.app import NotifyRuntime
@@ -46,8 +51,17 @@ PLANNED_EVENTS = (
     case.CaseArchived, workorder.WorkOrderDispatched, workorder.WorkOrderReturned, workorder.WorkOrderEscalated,
     workorder.WorkOrderCancelled, workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlinePaused,
     sla.DeadlineWarned, sla.CardIssued, sla.UrgingNoticeSent,
+    sla.DeadlineClosed,  # learnt only: whether the reply was on time, for 12345 at closing
 )
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
+CODE_EVENT = case.VerificationCodeRequested.type
+
+
+async def follow_district_packs(runtime: "NotifyRuntime") -> None:
+    """The planner's rules of every published district pack version (shared/districts/live.py); a process of
+    channel workers alone plans nothing and needs none."""
+    if runtime.config is not None:
+        await follow_packs(runtime.kafka, service=runtime.name, apply=runtime.config.rules.apply)
 
 
 def subscribers(runtime: "NotifyRuntime") -> list[Consumer]:
@@ -69,6 +83,9 @@ def planner(config: NotifyConfig, keyring: Keyring) -> Consumer:
         """Each event updates the book of its case and plans what it triggers; the batch's requests are
         staged together at the end (see store/casebook.py for why reads come first and writes last)."""
         events = [(envelope, envelope.event()) for envelope, _record in fresh if envelope.type in HANDLED_TYPES]
+        codes = [planned for envelope, _record in fresh if envelope.type == CODE_EVENT
+                 for planned in code_deliveries(envelope, config, keyring)]
+        await request_new(unit.session, unit.service, codes, config, keyring=keyring)
         if not events:
             return
         connection = await unit.session.connection()

@@ -32,7 +32,7 @@ def build_runtime(settings: RoutingSettings | None = None) -> RoutingRuntime:
         migrations_dir=Path(__file__).parent / "migrations",
         subscribers=handlers.subscribers,
         routers=api.routers(),
-        background=[publish_routing_gauges],
+        background=[publish_routing_gauges, handlers.follow_district_packs],
         title="Bancheng routing (转办)",
         description="Turns cases into work orders for the right departments and keeps them moving.",
     )

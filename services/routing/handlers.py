@@ -10,6 +10,8 @@
 - ``routing-calendar`` on the SLA stream: the working-day overrides sla announces, stored so the return window
   (退单时限) counts the days sla's deadlines count; and each work order's own deadline as sla arms it (again at
   sign-for, resumption, extension), none while paused, so the department's work order shows it.
+
+Beside them, without a group, `follow_district_packs` applies every published district pack version.
 """
 
 from functools import partial
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from shared.auth.bus import CommandRefused, command_sender, require_command
 from shared.auth.policy import Scope
 from shared.consuming import Consumer, Unit
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events.calendar import WorkingDayOverridesChanged
 from shared.events.case import CaseForwarded, CaseMerged, CaseReferredOutOfScope, CaseWithdrawn
@@ -112,6 +115,11 @@ async def on_work_order_deadline_show_it_on_the_order(event: DeadlineArmed | Dea
     if event.subject == "work_order":
         due_at = event.due_at if isinstance(event, DeadlineArmed) else None
         await store.set_due_at(unit.session, work_order_id=event.subject_id, due_at=due_at)
+
+
+async def follow_district_packs(runtime: "RoutingRuntime") -> None:
+    """Every published district pack version, compiled into the catalogues as it comes (shared/districts/live.py)."""
+    await follow_packs(runtime.kafka, service=runtime.name, apply=runtime.catalogues.apply)
 
 
 def subscribers(runtime: "RoutingRuntime") -> list[Consumer]:

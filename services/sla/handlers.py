@@ -8,7 +8,8 @@ Clock starts (policy `clock_start`):
   the sign-for re-arms it from the sign-for instant (DeadlineArmed, change="signed_for").
 Event instants are the envelopes' `occurred_at`, so a replay or a late delivery computes the same.
 Each handler takes the rules it counts with; `subscribers(runtime)` hands it the runtime's rules in force
-(a calendar reload replaces them).
+(a calendar reload replaces them). A deadline is timed by the district pack version of its case (the case's
+`pack_version`, a work order's `catalogue_version`); `follow_district_packs` applies each published version.
 """
 
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, plain_row
+from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events.case import (
     CaseAccepted,
@@ -93,16 +95,19 @@ async def on_case_registered_arm_reply_deadline(
 ) -> None:
     if await _deadline(unit, "case", envelope.case_id):
         return
-    starts = rules.policy(envelope.district).clock_starts_on(DeadlineSubject.CASE_REPLY)
-    rules.policy(envelope.district).tier(event.tier)  # an unknown tier is refused now, not at acceptance
+    policy = rules.policy(envelope.district, event.pack_version)  # the version the case was registered under
+    starts = policy.clock_starts_on(DeadlineSubject.CASE_REPLY)
+    policy.tier(event.tier)  # an unknown tier is refused now, not at acceptance
     row = plain_row(
         store.Deadline,
         case_id=envelope.case_id, subject="case", subject_id=envelope.case_id, district=envelope.district,
-        hall=envelope.hall or event.hall, tier=event.tier, state="waiting",
+        hall=envelope.hall or event.hall, tier=event.tier, state="waiting", pack_version=event.pack_version,
     )
     _add(unit, row)
     if starts is ClockStart.REGISTERED:
-        await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.REGISTERED)
+        # A letter or phone note entered later counts from when it came in (intake bounds how far back).
+        await tracking.start_clock(unit, rules, row, at=event.received_at or envelope.occurred_at,
+                                   by=ClockStart.REGISTERED)
 
 
 async def on_case_accepted_start_reply_clock(
@@ -123,6 +128,7 @@ async def on_work_order_dispatched_arm_deadline(
         store.Deadline,
         case_id=envelope.case_id, subject="work_order", subject_id=event.work_order_id,
         department=event.department, district=envelope.district, hall=envelope.hall, tier=event.tier,
+        pack_version=event.catalogue_version,  # the version routing decided by: the case's
     )
     _add(unit, row)
     await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.DISPATCHED)
@@ -134,7 +140,8 @@ async def on_work_order_signed_for_restart_clock(
     row = await _deadline(unit, "work_order", event.work_order_id)
     if row is None or row.state != "open" or row.clock_start == ClockStart.SIGNED_FOR:
         return
-    if rules.policy(row.district).clock_starts_on(DeadlineSubject.WORK_ORDER) is not ClockStart.SIGNED_FOR:
+    starts = rules.policy(row.district, row.pack_version).clock_starts_on(DeadlineSubject.WORK_ORDER)
+    if starts is not ClockStart.SIGNED_FOR:
         return
     await tracking.start_clock(unit, rules, row, at=envelope.occurred_at, by=ClockStart.SIGNED_FOR)
 
@@ -179,7 +186,7 @@ async def on_extension_approved_move_deadline(
         raise ValueError(f"approved extension of {event.work_order_id} has no new_due_at")
     if row.due_at is None:
         raise ValueError(f"work order {event.work_order_id} is paused: resume it before extending")
-    zone = rules.policy(row.district).office_hours.zone
+    zone = rules.policy(row.district, row.pack_version).office_hours.zone
     days = extension_to_working_days(
         calendar=rules.calendar(row.district),
         current_due_day=row.due_at.astimezone(zone).date(),
@@ -199,7 +206,8 @@ async def on_work_order_returned_stop_it_and_card_repeats(
     target = case_row or row
     if target is None:
         return
-    colour = card_for_returns(return_count=event.return_count, policy=rules.policy(target.district))
+    policy = rules.policy(target.district, target.pack_version)
+    colour = card_for_returns(return_count=event.return_count, policy=policy)
     if colour is not None:
         item = await store.supervision_of_deadline(unit.session, deadline_id=target.id)
         await issue_card(
@@ -221,6 +229,12 @@ HANDLERS: list[tuple[tuple[type, ...], Callable[..., Awaitable[None]]]] = [
     ((ExtensionDecided,), on_extension_approved_move_deadline),
     ((WorkOrderReturned,), on_work_order_returned_stop_it_and_card_repeats),
 ]
+
+
+async def follow_district_packs(runtime: "SlaRuntime") -> None:
+    """Every published district pack version's policy, kept beside the earlier ones (a case is timed by its own
+    version): shared/districts/live.py. The policies are shared by every reload of the rules."""
+    await follow_packs(runtime.kafka, service=runtime.name, apply=runtime.rules.policies.apply)
 
 
 def subscribers(runtime: "SlaRuntime") -> list[Consumer]:

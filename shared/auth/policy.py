@@ -31,7 +31,11 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "case.print": {"window_clerk": "hall", "supervisor": "district"},
     "case.find_by_applicant": {"window_clerk": "hall", **_DISTRICT_READERS},
     "personal_data.reveal": {"window_clerk": "hall", "supervisor": "district"},
-    # routing: work orders, triage, catalogue
+    # a department: only on the cases it holds a work order for (intake checks the case's work orders)
+    "attachment.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
+    "attachment.add": {"window_clerk": "hall", "dept_handler": "department", "dept_head": "department",
+                       "supervisor": "district"},
+    # routing: work orders, triage, catalogue, district packs
     "workorder.read": {**_DEPARTMENT, **_DISTRICT_READERS},
     "workorder.handle": dict(_DEPARTMENT),
     "workorder.escalate": {"dept_head": "department", "supervisor": "district"},
@@ -43,11 +47,17 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "supervision.assign": {"supervisor": "district"},
     "catalogue.read": {"window_clerk": "district", "dept_handler": "district", "dept_head": "district",
                        "dept_system": "district", **_DISTRICT_READERS},
-    "catalogue.change": {"district_admin": "district"},
+    # The whole district pack (contacts and webhook addresses included): read by the district's readers,
+    # published by its administrator alone (creating a district too: the token's district claim is the new code).
+    "pack.read": dict(_DISTRICT_READERS),
+    "pack.publish": {"district_admin": "district"},
     # sla: deadlines, supervision board, calendar
     "deadline.read": {"window_clerk": "hall", **_DISTRICT_READERS},
     "supervision.read": {"dept_head": "department", **_DISTRICT_READERS},
     "supervision.urge": {"supervisor": "district"},
+    # identity: a district's people (账号管理); the 三员 and district admins themselves are added by the CLI
+    "account.read": {"district_admin": "district", "security_admin": "district", "system_admin": "district"},
+    "account.change": {"district_admin": "district", "system_admin": "district"},
     "calendar.read": {"system_admin": "any", "supervisor": "district", "district_admin": "district"},
     "calendar.reload": {"system_admin": "any"},
     "clock.move": {"system_admin": "any"},  # the sla test clock, mounted only when environment=test

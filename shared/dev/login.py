@@ -62,6 +62,26 @@ def sign_in(issuer: str, username: str, password: str, totp_secret: str | None, 
     return access_token
 
 
+def console_session(console: str, username: str, password: str, totp_secret: str | None = None) -> httpx.Cookies:
+    """Sign `username` in at the console as a browser does (its /auth/login, the identity service's form, the
+    callback): the console's cookies (session and CSRF), for scripts and tests that speak to it over HTTP."""
+    with httpx.Client(timeout=20) as browser:
+        page = browser.get(f"{console}/auth/login", follow_redirects=True)  # the identity service's form
+        page = browser.post(page.url.join("/authorize"), data={"username": username, "password": password,
+                                            "authorize_query": _authorize_query(page)})
+        if page.status_code == 200 and "/authorize/totp" in page.text:
+            if not totp_secret:
+                raise LoginRefused(f"{username} needs a TOTP code")
+            page = browser.post(page.url.join("/authorize/totp"), data={
+                "code": pyotp.TOTP(totp_secret).now(), "authorize_query": _authorize_query(page)})
+        if page.status_code != 302:
+            raise LoginRefused(f"login refused for {username}: {_page_error(page)}")
+        back = browser.get(page.headers["location"])  # the console's callback sets its cookies
+        if back.status_code != 302 or "bancheng_session" not in browser.cookies:
+            raise LoginRefused(f"the console refused the callback ({back.status_code}): {back.text[:200]}")
+        return httpx.Cookies({name: value for name, value in browser.cookies.items() if name.startswith("bancheng_")})
+
+
 def _authorize_query(page: httpx.Response) -> str:
     found = re.search(r'name="authorize_query" value="([^"]*)"', page.text)
     if found is None:

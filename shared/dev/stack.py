@@ -113,7 +113,7 @@ class Stack:
         url = self.database_urls.get(name, f"sqlite+aiosqlite:///{self.var_dir / name}.db")
         hotline = {"BANCHENG_NOTIFY_HOTLINE_ENDPOINT": self.url(HOTLINE_SIMULATOR)} if self.hotline_simulator else {}
         backends = ({f"BANCHENG_CONSOLE_{service.upper()}_URL": self.url(service)
-                     for service in SERVICES if service in self.ports} if name == CONSOLE else {})
+                     for service in (IDENTITY, *SERVICES) if service in self.ports} if name == CONSOLE else {})
         if name == IDENTITY:
             auth = {"BANCHENG_IDENTITY_ISSUER": self.url(IDENTITY), "BANCHENG_IDENTITY_SEED_DEMO": "true"}
             if CONSOLE in self.ports:  # the console on its port, and shared.dev.login's (it reads the redirect)
@@ -227,6 +227,8 @@ def main() -> None:
         stack.start([*SERVICES, CONSOLE])
         print(f"\nBancheng is up in {time.monotonic() - started:.1f}s (logs in var/):", flush=True)
         print(f"  log in here: {stack.url(CONSOLE)}   the staff console (工作台)")
+        print(f"  citizens:    {stack.url(CONSOLE)}/m   report and follow, no login; {stack.url(CONSOLE)}/kiosk the "
+              "terminal (docs/console.md)")
         print(f"  broker   {stack.broker.bootstrap_servers} (Tansu, in memory)")
         for name in SERVICES:
             print(f"  {name:<8} {stack.url(name)}   docs {stack.url(name)}/docs")

@@ -92,19 +92,26 @@ def read_pack_data(folder: Path) -> dict[str, Any]:
     return data
 
 
-def parse_pack(data: dict[str, Any], *, where: str = "") -> DistrictPack:
-    """Validate merged pack data: fields, then references; PackInvalid lists every problem."""
-    prefix = f"{where}/" if where else ""
+def pack_problems_of(data: dict[str, Any]) -> tuple[DistrictPack | None, list[tuple[str, str]]]:
+    """Validate merged pack data as a whole: the pack, or every problem as (field path, problem)."""
     try:
         pack = DistrictPack.model_validate(data)
     except ValidationError as error:
-        problems = []
-        for e in error.errors():
-            path = _location(e["loc"])
-            problems.append(f"{prefix}{_file_of(path)}: {path}: {e['msg']}")
-        raise PackInvalid(problems) from error
-    if problems := pack_problems(pack):
-        raise PackInvalid([f"{prefix}{_file_of(p)}: {p}" for p in problems])
+        return None, [(_location(e["loc"]), e["msg"]) for e in error.errors()]
+    return pack, [_split(problem) for problem in pack_problems(pack)]
+
+
+def _split(problem: str) -> tuple[str, str]:
+    path, _, text = problem.partition(": ")
+    return path, text
+
+
+def parse_pack(data: dict[str, Any], *, where: str = "") -> DistrictPack:
+    """Validate merged pack data: fields, then references; PackInvalid lists every problem."""
+    prefix = f"{where}/" if where else ""
+    pack, problems = pack_problems_of(data)
+    if problems or pack is None:
+        raise PackInvalid([f"{prefix}{_file_of(path)}: {path}: {text}" for path, text in problems])
     return pack
 
 

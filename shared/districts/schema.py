@@ -246,7 +246,7 @@ class Recipient(Frozen):
     audience: Audience
     channels: tuple[NotifyChannel, ...] = Field(min_length=1)
     template: Code
-    hotline_status: Literal["accepted", "replied", "closed", "callback"] | None = None
+    hotline_status: Literal["accepted", "replied", "closed", "callback", "yellow_card", "red_card"] | None = None
 
 
 class EventRule(Frozen):
@@ -284,6 +284,12 @@ class Assessment(Frozen):
         return self
 
 
+# How many days before its registration a case may say it was received (`received_at`), per channel: a
+# letter is opened and entered days later, a phone note at the end of a shift; what arrives online is
+# registered as it arrives. A channel not listed may not be backdated.
+DEFAULT_MAX_BACKDATE_DAYS = {Channel.letter: 30, Channel.phone: 7, Channel.walk_in: 3}
+
+
 class DistrictPack(Frozen):
     """Everything one district configures, as one validated whole."""
 
@@ -294,6 +300,9 @@ class DistrictPack(Frozen):
     channels: tuple[Channel, ...] = Field(min_length=1)
     complexity_tiers: tuple[ComplexityTier, ...] = Field(min_length=1, description="tiers intake and routing use")
     green_channel: GreenChannel = GreenChannel()
+    max_backdate_days: dict[Channel, Annotated[int, Field(ge=0, le=366)]] = Field(
+        default_factory=lambda: dict(DEFAULT_MAX_BACKDATE_DAYS),
+        description="per channel, how many days before registration `received_at` may be; unlisted: 0")
     halls: tuple[Hall, ...] = Field(min_length=1)
     problem_kinds: tuple[ProblemKind, ...] = Field(min_length=1)
     departments: tuple[Department, ...] = Field(min_length=1)

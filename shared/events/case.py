@@ -61,6 +61,12 @@ class CaseRegistered(Event):
     )
     batch_items: int = Field(default=0, description="How many items a batch registration holds (0: not a batch)")
     attachments: int = Field(default=0, description="How many attachments were described at registration")
+    received_at: AwareDatetime | None = Field(
+        default=None, description="When the letter, call or visit came in; earlier than the registration when it "
+                                  "was entered later (the reply's clock starts then). Absent from older events")
+    pack_version: int | None = Field(
+        default=None, description="The district pack's version the case was registered under (none before packs "
+                                  "were versioned: the district's newest)")
 
 
 class Contact(BaseModel):
@@ -101,6 +107,44 @@ def open_contact(keyring: Keyring, event: CaseContactRecorded, *, case_id: str) 
     return Contact.model_validate_json(keyring.open(event.sealed_contact, context=_contact_context(case_id)))
 
 
+class VerificationCode(BaseModel):
+    """What `VerificationCodeRequested.sealed_code` holds: the phone to text and the code itself."""
+
+    phone: str
+    code: str
+
+
+class VerificationCodeRequested(Event):
+    """A citizen's page asked for an SMS verification code (验证码) to report or follow a case. Only on
+    `bancheng.case.contacts`, keyed by the verification id (the envelope's case id); only notify opens it
+    and texts the code at once (no quiet hours). Intake keeps only the code's keyed hash."""
+
+    type = "case.verification_code_requested"
+
+    purpose: Literal["report", "follow"]
+    expires_at: AwareDatetime
+    sealed_code: str = Field(
+        description="A VerificationCode ({phone, code} as JSON) sealed under the transport key, bound to the "
+                    "envelope's case id (the verification id)",
+        examples=["v1:t2026:3q2-7wAAAAAAAAAA:Zm9v..."],
+    )
+
+
+def _code_context(verification_id: str) -> str:
+    return f"bancheng.case.contacts:verification:{verification_id}"
+
+
+def seal_code(keyring: Keyring, *, verification_id: str, phone: str, code: str) -> str:
+    return keyring.seal(VerificationCode(phone=phone, code=code).model_dump_json(),
+                        context=_code_context(verification_id), kid=keyring.transport)
+
+
+def open_code(keyring: Keyring, event: VerificationCodeRequested, *, verification_id: str) -> VerificationCode:
+    """The phone and code, or `SealedValueError` (a wrong key, or a value moved from another request)."""
+    return VerificationCode.model_validate_json(keyring.open(event.sealed_code,
+                                                             context=_code_context(verification_id)))
+
+
 class MissingItem(BaseModel):
     """One item accepted as missing (容缺受理), to be supplied by `due_on`."""
 
@@ -135,6 +179,7 @@ class CaseForwarded(Event):
     reason: str = ""
     round: int = Field(default=1, ge=1, description="The dispatch round: 1 the first, 2 and on a redo (重办) "
                                                       "after a dissatisfied callback")
+    pack_version: int | None = Field(default=None, description="The case's district pack version (as registered)")
 
 
 class CaseResolvedOnSpot(Event):
@@ -282,3 +327,18 @@ class PersonalDataRevealed(Event):
     case_number: str
     fields: list[RevealedField] = Field(examples=[["name", "phone", "id_number"]])
     reason: str = Field(min_length=4, max_length=200, examples=["回访核实身份"])
+
+
+class CaseAttachmentAdded(Event):
+    """A file was attached to the case (添加附件) and stored by intake. The name is scrubbed of phones, ID numbers
+    and e-mail addresses (`mask_text`), as every free text on the case stream; the bytes never travel."""
+
+    type = "case.attachment_added"
+
+    case_number: str
+    attachment_id: int
+    file_name: str = Field(examples=["租赁合同.pdf"])
+    content_type: str = Field(examples=["application/pdf"])
+    size_bytes: int
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    source: Literal["staff", "citizen"] = Field(description="Uploaded by staff, or by the citizen with a report")

@@ -67,3 +67,36 @@ class SystemTokenIssued(Event):
     department: str | None = None
     token_id: str = Field(description="The token's jti")
     expires_in: int = Field(description="Seconds")
+
+
+class AccountAdded(Event):
+    """A district's administrator added a person's account (the actor of the envelope is the administrator)."""
+
+    type = "identity.account_added"
+
+    username: str
+    role: str
+    hall: str | None = None
+    department: str | None = None
+
+
+class AccountChanged(Event):
+    """An administrator changed an account: its name, role, org unit, or disabled/enabled it."""
+
+    type = "identity.account_changed"
+
+    username: str
+    changed: list[str] = Field(description="The fields changed", examples=[["role", "department"]])
+    role: str
+    hall: str | None = None
+    department: str | None = None
+    disabled: bool
+
+
+class AccountReset(Event):
+    """An administrator gave an account a temporary password (changed at the next login) and lifted its lock."""
+
+    type = "identity.account_reset"
+
+    username: str
+    new_totp: bool = Field(description="A new second-factor secret was issued too")

@@ -39,7 +39,11 @@ class NotificationRequested(Event):
     trigger_event_id: str
     trigger_event_type: str = ""
     case_number: str = ""
-    hotline_status: str | None = Field(default=None, description="accepted | replied | closed | callback (12345 sync)")
+    hotline_status: str | None = Field(
+        default=None, description="accepted | replied | closed | callback | yellow_card | red_card (12345 sync)")
+    hotline_figures: dict[str, str | bool | None] | None = Field(
+        default=None, description="What the 12345 assessment counts, with the status: a card's colour, reason and "
+                                  "department; a closed case's on_time and satisfaction")
     not_before: AwareDatetime | None = Field(default=None, description="Not sent before this (citizens' quiet hours)")
 
 

@@ -27,7 +27,7 @@ class WorkOrderDispatched(Event):
     matter_code: str | None = None
     tier: Tier
     reason: str = Field(description="Why this department: the routing rule that decided")
-    catalogue_version: int | None = Field(default=None, description="The catalogue version that decided")
+    catalogue_version: int | None = Field(default=None, description="The district pack version that decided")
     round: int = Field(default=1, ge=1, description="The case's dispatch round: 2 and on are a redo (重办)")
     green_channel: bool = Field(default=False, description="绿色通道: the tier is the channel's; handle it first")
     priority: int = Field(default=0, ge=0, description="Its place in the department's inbox: higher first")

@@ -16,6 +16,7 @@ import binascii
 import hmac as std_hmac
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -154,8 +155,8 @@ class Keyring:
         return is_sealed(value) and value.split(":", 2)[1] == self.current
 
     def blind_index(self, kind: str, value: str) -> str:
-        """The keyed hash of a normalised value, for exact lookups: `kind` ("phone", "id_number") keeps
-        equal values of different kinds apart."""
+        """The keyed hash of a normalised value, for exact lookups: `kind` ("phone", "id_number",
+        "credit_code", "name") keeps equal values of different kinds apart."""
         message = f"{kind}\x00{normalise(kind, value)}".encode()
         if self._index_hash == "sha256":
             return std_hmac.digest(self._index_key, message, "sha256").hex()
@@ -194,10 +195,14 @@ def _parts(value: str) -> tuple[str, bytes, bytes]:
 
 def normalise(kind: str, value: str) -> str:
     """What a blind index hashes: a phone's digits (a mobile's last 11: `+86 138-1234-5678` is
-    `13812345678`), an ID number upper-case without spaces (the check character `x` is `X`)."""
+    `13812345678`), an ID number or credit code upper-case without spaces (the check character `x` is
+    `X`), a name in its compatibility form (NFKC: full-width letters are plain), without spaces, case
+    folded, every middle dot of a minority or foreign name (`·`, `•`, `・`) one `·`."""
     if kind == "phone":
         digits = re.sub(r"\D", "", value)
         return digits[-11:] if len(digits) >= 11 and digits[-11] == "1" else digits
-    if kind == "id_number":
+    if kind in ("id_number", "credit_code"):
         return re.sub(r"\s", "", value).upper()
+    if kind == "name":
+        return re.sub(r"[•・‧]", "·", re.sub(r"\s", "", unicodedata.normalize("NFKC", value))).casefold()
     raise ValueError(f"no blind index for {kind!r}")

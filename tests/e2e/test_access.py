@@ -201,7 +201,7 @@ def request_for(route: Route, world: World) -> tuple[str, dict[str, str], bool]:
     names = {p["name"]: p for p in route.operation.get("parameters", [])}
     path = route.path.format(case_id=world.case["id"], work_order_id=world.orders[LEAD]["id"], department=LEAD,
                              district="demo", code="matrix_probe", supervision_id="no-such-item",
-                             name="case_accepted_citizen", item_no=1)
+                             name="case_accepted_citizen", item_no=1, attachment_id=1)
     query = {name: OWN[name] for name in names if name in SCOPED_QUERY and names[name]["in"] == "query"}
     query |= {name: value for name, value in REQUIRED_QUERY.items() if name in names}
     scoped = bool(SCOPED_PATH & set(names)) or bool(query.keys() & SCOPED_QUERY)

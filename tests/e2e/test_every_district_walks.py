@@ -2,33 +2,17 @@
 through the five services as processes on the real broker (before the packs, four districts' cases
 were registered and then sat in routing's and sla's dead-letter topics)."""
 
-import shutil
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from shared.dev.stack import Stack
-from shared.districts import PACKS_DIR, load_packs
+from shared.districts import load_packs
+from tests.e2e.packs import file_sink_packs
 from tests.issuer import TokenIssuer
 
 PACKS = load_packs()
-
-
-def file_sink_packs(root: Path) -> Path:
-    """The shipped packs with every notification sent to the development file sink: the stack has no
-    SMTP server or robots, and the sink records whom each message was for."""
-    shutil.copytree(PACKS_DIR, root)
-    for notify in root.glob("*/notify.yaml"):
-        data = yaml.safe_load(notify.read_text(encoding="utf-8"))
-        for rule in data["rules"]:
-            for recipient in rule["notify"]:
-                if recipient["audience"] != "hotline":
-                    recipient["channels"] = ["file"]
-        notify.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from shared.auth.http import NARROWED
-from services.audit.api.deps import PolicyDep, ReportReader, RuntimeDep, bad_request, case_filter, run_query
+from services.audit.api.deps import FILTERED, PolicyDep, ReportReader, RuntimeDep, bad_request, case_filter, run_query
 from services.audit.api.models import HighFrequencyReport, Trend
 from services.audit.domain.filters import FieldProblem
 from services.audit.domain.frequency import PROBLEM_FIELDS, analyse_high_frequency, previous_months
@@ -15,7 +14,7 @@ router = APIRouter(tags=["audit reports"])
 
 
 @router.get("/analysis/high-frequency", response_model=HighFrequencyReport, response_model_exclude_none=True,
-            openapi_extra=NARROWED)
+            openapi_extra=FILTERED)
 async def high_frequency(
     request: Request,
     runtime: RuntimeDep,

@@ -4,9 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
 
-from shared.auth.http import NARROWED, Authorize
+from shared.auth.http import Authorize
 from shared.auth.principal import Principal
-from services.audit.api.deps import PolicyDep, RuntimeDep, case_filter, run_query
+from services.audit.api.deps import FILTERED, PolicyDep, RuntimeDep, case_filter, run_query
 from services.audit.domain import exports
 from services.audit.domain.assessment import assess_tallies
 from services.audit.domain.statistics import Dimension
@@ -18,7 +18,7 @@ _EXPORTS = {"text/csv": {"schema": {"type": "string"}},
             XLSX: {"schema": {"type": "string", "format": "binary"}}}
 
 
-@router.get("/assessment", response_class=Response, openapi_extra=NARROWED,
+@router.get("/assessment", response_class=Response, openapi_extra=FILTERED,
             responses={200: {"content": _EXPORTS, "description": "The export"}})
 async def assessment(request: Request, runtime: RuntimeDep, policy: PolicyDep,
                      principal: Annotated[Principal, Authorize("report.export")],

@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from shared.api_models import MAX_LIMIT, Offset, Page, page_of, slice_page
-from shared.auth.http import NARROWED, Authorize, require
+from shared.auth.http import Authorize, require
 from shared.auth.policy import Scope
 from shared.auth.principal import Principal
-from services.audit.api.deps import PAGING, RuntimeDep, SearchLimit, case_filter, run_query
+from services.audit.api.deps import FILTERED, PAGING, RuntimeDep, SearchLimit, case_filter, run_query
 from services.audit.api.models import CaseSummary, TimelineEntry
 from services.audit.store import audit_log, search
 
@@ -27,7 +27,7 @@ async def case_timeline(case_id: str, runtime: RuntimeDep, principal: Annotated[
     return slice_page([TimelineEntry.model_validate(e) for e in entries], offset=offset, limit=limit)
 
 
-@router.get("/cases", response_model=Page[CaseSummary], openapi_extra=NARROWED)
+@router.get("/cases", response_model=Page[CaseSummary], openapi_extra=FILTERED)
 async def search_cases(request: Request, runtime: RuntimeDep,
                        principal: Annotated[Principal, Authorize("audit.search")],
                        limit: SearchLimit = 50, offset: Offset = 0) -> Page[CaseSummary]:

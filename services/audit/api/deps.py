@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Query, Request
 
-from shared.auth.http import Authorize, forbidden
+from shared.auth.http import NARROWED, Authorize, forbidden
 from shared.auth.policy import bounds
 from shared.auth.principal import Principal
 from shared.health import get_runtime
@@ -17,7 +17,7 @@ from services.audit.domain.policy import AuditPolicy
 if TYPE_CHECKING:
     from services.audit.app import AuditRuntime
 
-__all__ = ["PAGING", "PolicyDep", "ReportReader", "RuntimeDep", "SearchLimit", "SettingsDep", "bad_request",
+__all__ = ["FILTERED", "PAGING", "PolicyDep", "ReportReader", "RuntimeDep", "SearchLimit", "SettingsDep", "bad_request",
            "case_filter", "run_query"]
 
 PAGING = frozenset({"limit", "offset"})
@@ -40,6 +40,31 @@ async def get_policy(runtime: RuntimeDep) -> AuditPolicy:
 
 
 PolicyDep = Annotated[AuditPolicy, Depends(get_policy)]
+
+
+def _inlined(node: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inlined(definitions[node["$ref"].rsplit("/", 1)[1]], definitions)
+        return {key: _inlined(value, definitions) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inlined(item, definitions) for item in node]
+    return node
+
+
+def _filter_parameters() -> list[dict[str, Any]]:
+    """The case filter's query parameters as the API document declares them (`case_filter` reads them off the
+    request, so FastAPI does not see them): a repeated parameter matches any of its values."""
+    schema = CaseFilter.model_json_schema()
+    definitions = schema.get("$defs", {})
+    return [{"name": name, "in": "query", "required": False, "style": "form", "explode": True,
+             "description": field.get("description", "any of the values"),
+             "schema": _inlined({k: v for k, v in field.items() if k not in ("title", "default")}, definitions)}
+            for name, field in schema["properties"].items()]
+
+
+# A route narrowed to the caller's units (`x-scope`) that takes the case filter.
+FILTERED = {**NARROWED, "parameters": _filter_parameters()}
 
 
 def bad_request(problems: list[FieldProblem]) -> ProblemError:

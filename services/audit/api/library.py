@@ -5,16 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 
 from shared.api_models import Offset, Page, page_of
-from shared.auth.http import NARROWED, Authorize
+from shared.auth.http import Authorize
 from shared.auth.principal import Principal
-from services.audit.api.deps import PAGING, RuntimeDep, SearchLimit, case_filter, run_query
+from services.audit.api.deps import FILTERED, PAGING, RuntimeDep, SearchLimit, case_filter, run_query
 from services.audit.api.models import LibraryCase
 from services.audit.store import search
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/library", response_model=Page[LibraryCase], openapi_extra=NARROWED)
+@router.get("/library", response_model=Page[LibraryCase], openapi_extra=FILTERED)
 async def case_library(request: Request, runtime: RuntimeDep,
                        principal: Annotated[Principal, Authorize("library.read")],
                        limit: SearchLimit = 50, offset: Offset = 0) -> Page[LibraryCase]:

@@ -17,6 +17,18 @@ class TimelineEntry(BaseModel):
     data: dict[str, JsonValue] = Field(description="The event's data, as its type defines it (docs/asyncapi.json)")
 
 
+class PackChange(BaseModel):
+    """A district pack version as the log recorded its publication."""
+
+    event_id: str
+    district: str
+    version: int
+    change: str
+    actor: str = Field(description="Who published it (the district's administrator)")
+    actor_detail: dict[str, JsonValue] | None = None
+    occurred_at: UtcDateTime
+
+
 class CaseSummary(BaseModel):
     """A case as the audit's read model knows it (no personal data)."""
 

@@ -5,8 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from shared.api_models import MAX_LIMIT, Limit, Offset, Page, slice_page
-from shared.auth.http import NARROWED
-from services.audit.api.deps import ReportReader, RuntimeDep, case_filter, run_query
+from services.audit.api.deps import FILTERED, ReportReader, RuntimeDep, case_filter, run_query
 from services.audit.api.models import StatisticsRow
 from services.audit.domain.statistics import Dimension, Period, Rate, Tally
 from services.audit.store import reports
@@ -26,7 +25,7 @@ def figures(tally: Tally) -> dict[str, Any]:
     }
 
 
-@router.get("/statistics", response_model=Page[StatisticsRow], openapi_extra=NARROWED)
+@router.get("/statistics", response_model=Page[StatisticsRow], openapi_extra=FILTERED)
 async def statistics(
     request: Request, runtime: RuntimeDep, principal: ReportReader, by: Dimension | None = None,
     period: Period | None = None, offset: Offset = 0, limit: Limit = MAX_LIMIT,

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shared.districts import PackInvalid, load_packs
+from shared.districts import DistrictPack, PackInvalid, load_packs
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("audit_policy.yaml")
 
@@ -55,6 +55,12 @@ class AuditPolicy(BaseModel):
         if self.assessment.red_card_points < self.assessment.yellow_card_points:
             raise ValueError("assessment.red_card_points must be at least yellow_card_points")
         return self
+
+    def with_pack(self, pack: DistrictPack) -> AuditPolicy:
+        """The policy with a published pack version's assessment points for its district (a new copy, swapped
+        in by the caller)."""
+        points = AssessmentPolicy.model_validate(pack.assessment.model_dump())
+        return self.model_copy(update={"assessments": {**self.assessments, pack.code: points}})
 
     def assessment_for(self, districts: tuple[str, ...] = ()) -> AssessmentPolicy:
         """The points of the one district a report is narrowed to, as its pack sets them."""

@@ -59,10 +59,10 @@ def _registered(row: CaseValues, event: case.CaseRegistered, envelope: Envelope)
     row.case_number, row.hall, row.district = event.case_number, event.hall, envelope.district
     row.channel, row.kind = event.channel, event.problem_kind
     row.matter, row.description = event.matter_code, event.description
-    row.received_at = envelope.occurred_at
+    row.received_at = event.received_at or envelope.occurred_at  # a letter entered later counts when it came
     row.consultation = event.consultation
     for period in Period:
-        setattr(row, f"period_{period.value}", period_label(envelope.occurred_at, period))
+        setattr(row, f"period_{period.value}", period_label(row.received_at, period))
     row.state = row.state or CaseState.registered
 
 

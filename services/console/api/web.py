@@ -11,7 +11,7 @@ from shared.problems import ProblemError, not_found
 from services.console.api.deps import SettingsDep
 
 router = APIRouter(tags=["web"])
-NOT_PAGES = ("api/", "auth/")
+NOT_PAGES = ("api/", "auth/", "public-api/")
 # The app loads only its own files and talks only to its own origin; Element Plus sets inline styles.
 # No framing (clickjacking), no referrer beyond this origin.
 PAGE_HEADERS = {

@@ -1,1 +1,2 @@
-"""The console keeps no tables: signed-in people's sessions live in this process's memory (sessions.py)."""
+"""The console keeps no tables: signed-in people's sessions (sessions.py) and the browsers listening for live
+changes (live.py) live in this process's memory."""

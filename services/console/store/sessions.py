@@ -70,6 +70,14 @@ class SessionStore:
         session.last_used_at = now
         return session
 
+    def is_open(self, session_id: str | None) -> bool:
+        """Whether the session is still open, without counting this as a use (a live stream's check)."""
+        session = self._sessions.get(session_id) if session_id else None
+        if session is None:
+            return False
+        now = time.monotonic()
+        return now - session.last_used_at <= self.idle_timeout_s and now - session.started_at <= self.absolute_timeout_s
+
     def close(self, session_id: str | None) -> Session | None:
         return self._sessions.pop(session_id, None) if session_id else None
 

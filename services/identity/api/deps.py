@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import Cookie, Depends, Request
 
+from shared.auth.settings import AuthSettings
+from shared.auth.tokens import TokenVerifier
 from shared.health import RuntimeDep
 from services.identity.config import IdentitySettings
 from services.identity.domain.oauth import Request as OAuthRequest
 from services.identity.store.sealing import Sealer, sealer_for
 
 __all__ = ["COOKIE", "NO_STORE", "FormDep", "LoginCookieDep", "RuntimeDep", "SealerDep", "SettingsDep",
-           "basic_client_id", "basic_credentials", "form_pairs", "oauth_request"]
+           "basic_client_id", "basic_credentials", "form_pairs", "oauth_request", "trust_own_tokens"]
 
 COOKIE = "bancheng_idp_session"  # the browser's login session at this provider
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -25,6 +27,13 @@ async def settings_as_built(runtime: RuntimeDep) -> IdentitySettings:
 
 
 SettingsDep = Annotated[IdentitySettings, Depends(settings_as_built)]
+
+
+async def trust_own_tokens(request: Request, settings: SettingsDep) -> None:
+    """The provider's own routes for people (`/accounts`) accept the access tokens it issues itself, whatever
+    issuer the environment names for the other services; resolved before the route's `Authorize`."""
+    if getattr(request.app.state, "token_verifier", None) is None:
+        request.app.state.token_verifier = TokenVerifier(AuthSettings(issuer=settings.issuer))
 
 
 async def sealer(settings: SettingsDep) -> Sealer:

@@ -1,5 +1,6 @@
 """Passwords: the policy of MLPS 2.0 level 3 (等保三级) identification, and argon2id hashes."""
 
+import secrets
 import string
 
 from argon2 import PasswordHasher
@@ -53,3 +54,11 @@ def needs_rehash(password_hash: str) -> bool:
 
 # Compared against when the username is unknown, so a miss costs as long as a wrong password.
 DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+
+
+def temporary_password() -> str:
+    """A one-time password an administrator hands over, meeting the policy: four groups of four from every
+    class (no look-alike characters), changed at the first login."""
+    alphabets = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789")
+    groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for alphabet in (*alphabets, alphabets[0])]
+    return "-".join(groups)

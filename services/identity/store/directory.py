@@ -2,9 +2,10 @@
 
 import asyncio
 import re
+from typing import Any
 
 import pyotp
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.identity.config import IdentitySettings
@@ -167,3 +168,62 @@ async def reset_user(
     account.failed_logins, account.locked_until = 0, None
     session.add(account)
     return account, secret
+
+
+# Roles a district's administrator may give; the district admins and the three administrators (三员) are added
+# by the operator's CLI, so no administrator can raise another (or themselves) through the API.
+GRANTABLE_ROLES = frozenset({"window_clerk", "dept_handler", "dept_head", "supervisor", "auditor"})
+
+
+def grantable_problems(role: str) -> list[FieldProblem]:
+    if role in GRANTABLE_ROLES:
+        return []
+    return [FieldProblem("role", f"只能授予 {'、'.join(sorted(GRANTABLE_ROLES))}",
+                         f"an administrator may grant {', '.join(sorted(GRANTABLE_ROLES))} only")]
+
+
+async def accounts_of(session: AsyncSession, *, district: str, role: str | None, offset: int,
+                      limit: int) -> list[Account]:
+    """A district's accounts by username, one page (and one more row, to tell whether another page follows)."""
+    query = select(Account).where(Account.district == district)
+    if role is not None:
+        query = query.where(Account.role == role)
+    query = query.order_by(col(Account.username)).offset(offset).limit(limit + 1)
+    return list((await session.exec(query)).all())
+
+
+async def account_in(session: AsyncSession, account_id: str, *, district: str) -> Account | None:
+    """The account, if it belongs to `district` (another district's account is as unknown as a missing one)."""
+    account = await session.get(Account, account_id)
+    return account if account is not None and account.district == district else None
+
+
+async def change_user(session: AsyncSession, settings: IdentitySettings, account: Account,
+                      changes: dict[str, Any]) -> tuple[list[str], str | None]:
+    """Apply an administrator's changes (display_name, role, hall, department, disabled); returns the fields that
+    changed and, for a role newly needing a second factor, its TOTP secret. The org unit is checked against the
+    role the account ends with."""
+    if account.role not in GRANTABLE_ROLES:
+        raise Refused([FieldProblem("account_id", "该账号只能由运维命令行修改",
+                                    "this account is changed by the operator's CLI only")])
+    role = changes.get("role", account.role)
+    problems = grantable_problems(role)
+    if "display_name" in changes and not str(changes["display_name"]).strip():
+        problems.append(FieldProblem("display_name", "不能为空", "must not be empty"))
+    hall = changes.get("hall", account.hall) if role in NEEDS_HALL else None
+    department = changes.get("department", account.department) if role in NEEDS_DEPARTMENT else None
+    if not problems:
+        problems += await _check_org(session, role=role, district=account.district, hall=hall, department=department)
+    if problems:
+        raise Refused(problems)
+    after = {"display_name": str(changes.get("display_name", account.display_name)).strip(), "role": role,
+             "hall": hall, "department": department, "disabled": changes.get("disabled", account.disabled)}
+    changed = [name for name, value in after.items() if getattr(account, name) != value]
+    for name in changed:
+        setattr(account, name, after[name])
+    secret = None
+    if needs_second_factor(role) and account.totp_secret_sealed is None:
+        secret = pyotp.random_base32()
+        account.totp_secret_sealed = seal_totp_secret(settings, secret)
+    session.add(account)
+    return changed, secret

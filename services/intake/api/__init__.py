@@ -4,8 +4,23 @@ other."""
 
 from fastapi import APIRouter
 
-from services.intake.api import cases, hotline, items, missing_items, open311, personal_data, printouts, status_lookup
+from services.intake.api import (
+    attachments,
+    cases,
+    hotline,
+    items,
+    missing_items,
+    open311,
+    personal_data,
+    printouts,
+    public,
+    public_attachments,
+    queues,
+    search,
+    status_lookup,
+)
 
 # In this order in the app and its API document.
-routers: list[APIRouter] = [cases.router, missing_items.router, items.router, personal_data.router, printouts.router,
-                            status_lookup.router, hotline.router, open311.router]
+routers: list[APIRouter] = [cases.router, search.router, queues.router, missing_items.router, items.router,
+                            attachments.router, personal_data.router, printouts.router, status_lookup.router,
+                            public.router, public_attachments.router, hotline.router, open311.router]

@@ -99,7 +99,7 @@ async def read_case(case_id: str, runtime: RuntimeDep, principal: CaseReader) ->
         if case is None:
             raise case_not_found(case_id)
         require_case(principal, "case.read", case)
-        return await case_view(session, case)
+        return await case_view(session, case, stuck_after_s=runtime.settings.stuck_after_s)
 
 
 @router.post("/{case_id}/actions", response_model=CasePublic)
@@ -111,7 +111,7 @@ async def act(
     async def work(unit: Unit) -> tuple[int, dict[str, Any]]:
         case = await load_case(unit, case_id, principal=principal, permission="case.act")
         await act_on_case(unit, case=case, action_in=action_in, actor=principal.actor, now=datetime.now(UTC))
-        return status.HTTP_200_OK, await case_view(unit.session, case)
+        return status.HTTP_200_OK, await case_view(unit.session, case, stuck_after_s=runtime.settings.stuck_after_s)
 
     return respond(await run_once(runtime, key=idempotency_key, scope=f"POST /cases/{case_id}/actions",
                                   payload=action_in.model_dump(mode="json"), work=work, acting=principal))

@@ -4,8 +4,10 @@ the 404s of its routes."""
 
 from shared import problems
 from shared.problems import FieldError, ProblemError, invalid
+from services.intake.domain.attachments import RefusedFile
 from services.intake.domain.errors import DomainConflict, InvalidInput
 from services.intake.domain.lifecycle import IllegalTransition
+from services.intake.store.scanning import ScannerUnavailable
 
 
 def invalid_input(error: InvalidInput) -> ProblemError:
@@ -19,7 +21,21 @@ def conflict(error: DomainConflict) -> ProblemError:
     return ProblemError(409, zh=error.zh, en=error.en)
 
 
-DOMAIN_ERRORS = {InvalidInput: invalid_input, DomainConflict: conflict}
+def refused_file(error: RefusedFile) -> ProblemError:
+    """413 too large, 415 a type not allowed or not the one declared, 422 otherwise; the field is named."""
+    (problem,) = error.problems
+    return ProblemError(error.status, zh=problem.zh, en=problem.en,
+                        errors=[FieldError(field=problem.field, zh=problem.zh, en=problem.en)])
+
+
+def scanner_unavailable(error: ScannerUnavailable) -> ProblemError:
+    """The scanner gave no verdict: the file is not taken unscanned; the client may try again."""
+    return ProblemError(503, zh="文件安全扫描暂不可用,请稍后再试",
+                        en="the file scanner is unavailable; try again later", headers={"Retry-After": "30"})
+
+
+DOMAIN_ERRORS = {InvalidInput: invalid_input, DomainConflict: conflict, RefusedFile: refused_file,
+                 ScannerUnavailable: scanner_unavailable}
 
 
 def case_not_found(case_id: str) -> ProblemError:

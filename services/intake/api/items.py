@@ -41,7 +41,7 @@ async def move_item(
                            reason=row.reason),
             topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=actor,
         )
-        return status.HTTP_200_OK, await case_view(unit.session, case)
+        return status.HTTP_200_OK, await case_view(unit.session, case, stuck_after_s=runtime.settings.stuck_after_s)
 
     return respond(await run_once(runtime, key=idempotency_key, scope=f"POST /cases/{case_id}/items/{item_no}/moves",
                                   payload=body.model_dump(mode="json"), work=work, acting=principal))

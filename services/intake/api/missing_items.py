@@ -41,7 +41,7 @@ async def _resolve_missing_item(
         unit.session.add(row)
         await unit.emit(MissingItemSupplied(case_number=case.case_number, item_no=item_no, waived=waived, at=now),
                         topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=actor)
-        return status.HTTP_200_OK, await case_view(unit.session, case)
+        return status.HTTP_200_OK, await case_view(unit.session, case, stuck_after_s=runtime.settings.stuck_after_s)
 
     verb = "waive" if waived else "supply"
     return respond(await run_once(runtime, key=key, scope=f"POST /cases/{case_id}/missing-items/{item_no}/{verb}",

@@ -9,12 +9,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.api_models import UtcDateTime
+from shared.api_models import Page, PublicModel, UtcDateTime
 from shared.events.case import RevealedField
 from services.intake.commands import RAW_TEXT_MAX
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState
 from services.intake.domain.identity import IdType
+from services.intake.domain.search import Recognised
 from services.intake.store.personal_data import SEALED_FIELDS
 
 
@@ -96,6 +97,13 @@ class CardPublic(BaseModel):
     issued_at: UtcDateTime
 
 
+class StuckPublic(PublicModel):
+    """Why a case shows as stuck (domain/queues.py): `no_work_order` — forwarded `since`, no work order heard of."""
+
+    reason: str = Field(examples=["no_work_order"])
+    since: UtcDateTime
+    zh: str
+    en: str
 class ReferralTargetPublic(BaseModel):
     code: str
     name: str
@@ -126,6 +134,7 @@ class CasePublic(BaseModel):
     description: str
     complexity_tier: str
     green_channel: bool
+    pack_version: int | None = Field(None, description="The district pack version it was registered under")
     applicant: ApplicantPublic
     state: str
     state_zh: str
@@ -153,6 +162,9 @@ class CasePublic(BaseModel):
     round: int = Field(description="The case's dispatch round: 1, then 2, 3… for each redo (重办)")
     cards: list[CardPublic]
     referral_advice: ReferralAdvicePublic | None = None
+    reply_due_at: UtcDateTime | None = None
+    stuck: StuckPublic | None = Field(default=None, description="Set when the case looks dropped downstream")
+    received_at: UtcDateTime | None = Field(default=None, description="When it came in; earlier if entered later")
 
 
 class PendingMissingItem(BaseModel):
@@ -209,15 +221,30 @@ class RevealedPersonalData(BaseModel):
     applicant: RevealedApplicant
 
 
-class ApplicantCase(BaseModel):
-    """A case found by its applicant's phone or ID number, the applicant masked."""
+class CaseSummary(PublicModel):
+    """A case as lists and searches show it (a row of the console's tables), the applicant masked."""
 
     id: str
     case_number: str
-    state: str
+    district: str
     hall: str
+    channel: str
+    problem_kind: str
+    state: str
+    green_channel: bool
+    hotline_order_id: str | None
+    reply_due_at: UtcDateTime | None = Field(description="The reply's deadline as sla armed it; null while paused")
+    received_at: UtcDateTime
     created_at: UtcDateTime
+    updated_at: UtcDateTime
     applicant: ApplicantPublic
+    stuck: StuckPublic | None = None
+
+
+class CaseSearchPage(Page[CaseSummary]):
+    """A page of the cases found, and what the text was recognised as (every kind asked)."""
+
+    recognised_as: list[Recognised]
 
 
 # Request bodies of the routes alone (the commands the domain takes are in commands.py).
@@ -246,6 +273,12 @@ class RevealIn(_Body):
         examples=["回访前核实来电人身份"])
     fields: list[RevealedField] = Field(
         default_factory=lambda: list(SEALED_FIELDS), min_length=1, description="Which fields to show; all by default")
+
+
+class CaseSearchIn(_Body):
+    """What staff know of a case, in the body (a query string would be logged)."""
+
+    q: str = Field(max_length=200, examples=["FT-20261121-0042", "13812345678", "11010519491231002X", "王芳"])
 
 
 class ApplicantLookupIn(_Body):
@@ -286,3 +319,113 @@ class HotlineOrder(BaseModel):
     matter_code: str | None = Field(default=None, max_length=64)
     caller: HotlineCaller
     withdraw_reason: str = Field(default="", max_length=1000)
+
+
+class CaseAttachmentPublic(BaseModel):
+    """An attachment of a case: uploaded (its file can be downloaded) or described at registration (metadata
+    only). `file_name` is masked for those who see personal data masked."""
+
+    id: int
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str | None
+    description: str
+    stored: bool = Field(description="Whether intake holds the file (GET .../content)")
+    uploaded_by: str | None
+    uploaded_at: UtcDateTime | None
+
+
+class CaseAttachments(BaseModel):
+    items: list[CaseAttachmentPublic]
+
+
+class PendingAttachmentPublic(BaseModel):
+    """A citizen's upload, waiting for the report that names it in `attachment_ids`."""
+
+    attachment_id: str
+    expires_at: UtcDateTime
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+# The citizen's own pages (api/public.py, docs/citizen.md).
+class PublicDistrict(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class PublicHall(BaseModel):
+    code: str
+    name_zh: str
+
+
+class PublicProblemKind(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    consultation: bool
+
+
+class PublicDistrictDetail(PublicDistrict):
+    halls: list[PublicHall]
+    problem_kinds: list[PublicProblemKind]
+
+
+class ChallengeOut(BaseModel):
+    """Find `nonce` such that sha256(seed + nonce) (UTF-8 text) starts with `difficulty_bits` zero bits."""
+
+    challenge_id: str
+    seed: str
+    difficulty_bits: int
+    expires_at: UtcDateTime
+
+
+class VerificationOut(BaseModel):
+    verification_id: str
+    expires_at: UtcDateTime
+    resend_after_s: int
+
+
+class ReportOut(BaseModel):
+    case_number: str
+    registered_at: UtcDateTime
+    district_name_zh: str
+    hall_name_zh: str
+    problem_kind_zh: str
+    follow_token: str
+    promised_reply_by: UtcDateTime | None = Field(description="Null: sla promises a date once the case is accepted")
+
+
+class FollowReply(BaseModel):
+    at: UtcDateTime
+    text: str
+
+
+class FollowMissingItem(BaseModel):
+    name: str
+    due: date
+
+
+class FollowOut(BaseModel):
+    """What the citizen sees of a case they proved: no personal data, free text masked."""
+
+    follow_token: str
+    case_number: str
+    state: str
+    state_zh: str
+    registered_at: UtcDateTime
+    promised_reply_by: UtcDateTime | None = Field(description="The case's deadline as sla armed it; null before "
+                                                              "acceptance and while paused")
+    replies: list[FollowReply]
+    missing_items: list[FollowMissingItem]
+    can_rate: bool
+
+
+class RatingOut(BaseModel):
+    case_number: str
+    state: str
+    state_zh: str

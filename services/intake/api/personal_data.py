@@ -3,7 +3,7 @@ reveal a case's personal data whole, with a reason, as an audited event (`Person
 
 from fastapi import APIRouter, Response
 
-from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, slice_page
+from shared.api_models import DEFAULT_LIMIT, Limit, Offset, Page, page_of
 from shared.auth.http import bounded
 from shared.events.case import PersonalDataRevealed
 from shared.masking import mask_text
@@ -11,14 +11,14 @@ from shared.topics import CASE_EVENTS
 from services.intake import store
 from services.intake.api.deps import ApplicantSearcher, Revealer, RuntimeDep, load_case
 from services.intake.api.models import (
-    ApplicantCase,
     ApplicantLookupIn,
-    ApplicantPublic,
+    CaseSummary,
     RevealedApplicant,
     RevealedPersonalData,
     RevealIn,
 )
 from services.intake.store.personal_data import opened
+from services.intake.store.views import case_summaries
 
 router = APIRouter(prefix="/cases", tags=["personal data"])
 # Never kept by a browser or a proxy: the answer holds personal data in clear.
@@ -43,22 +43,20 @@ async def reveal_personal_data(
     return RevealedPersonalData(case_id=case.id, case_number=case.case_number, applicant=RevealedApplicant(**values))
 
 
-@router.post("/by-applicant", response_model=Page[ApplicantCase])
+@router.post("/by-applicant", response_model=Page[CaseSummary])
 async def cases_by_applicant(
     body: ApplicantLookupIn, runtime: RuntimeDep, principal: ApplicantSearcher, offset: Offset = 0,
     limit: Limit = DEFAULT_LIMIT,
-) -> Page[ApplicantCase]:
+) -> Page[CaseSummary]:
     """A citizen's cases by phone and/or ID number (exact, through blind indexes), newest first, masked;
     those of the caller's own hall or district."""
     within = bounded(principal, "case.find_by_applicant", district=None, hall=None)
-    keyring = runtime.keyring
+    asked = {"phone": body.phone, "id_number": body.id_number}
+    equal = {f"applicant_{kind}_index": runtime.keyring.blind_index(kind, value)
+             for kind, value in asked.items() if value}
     async with runtime.sessions() as session:
-        cases = await store.find_cases_by_index(
-            session,
-            phone_index=keyring.blind_index("phone", body.phone) if body.phone else None,
-            id_number_index=keyring.blind_index("id_number", body.id_number) if body.id_number else None,
-        )
-    found = [ApplicantCase(id=case.id, case_number=case.case_number, state=case.state, hall=case.hall,
-                           created_at=case.created_at, applicant=ApplicantPublic(**case.applicant_masked))
-             for case in cases if within["district"] in (None, case.district) and within["hall"] in (None, case.hall)]
-    return slice_page(found, offset=offset, limit=limit)
+        rows = await store.find_cases(session, equal=equal, match_all=True, district=within["district"],
+                                      hall=within["hall"], offset=offset, limit=limit)
+        items = await case_summaries(session, rows[:limit], stuck_after_s=runtime.settings.stuck_after_s)
+    return page_of([CaseSummary.model_validate(item) for item in items], offset=offset, limit=limit,
+                   more=len(rows) > limit)

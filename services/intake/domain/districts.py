@@ -26,6 +26,11 @@ class DistrictCatalogue:
         self._by_code = {district.code: district for district in self.districts}
         self._by_hall = {hall.code: (hall, district) for district in self.districts for hall in district.halls}
 
+    def with_pack(self, pack: DistrictPack) -> DistrictCatalogue:
+        """The catalogue with `pack` as its district's version in force (a new district added): built whole,
+        then swapped in by the caller, so a registration sees the old catalogue or the new one."""
+        return DistrictCatalogue([*(d for d in self.districts if d.code != pack.code), pack])
+
     def district(self, code: str, *, field: str = "district") -> DistrictPack:
         if (district := self._by_code.get(code)) is None:
             raise InvalidInput.single(field=field, zh=f"未配置的区县 {code!r}", en=f"unknown district {code!r}")

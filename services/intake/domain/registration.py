@@ -2,7 +2,7 @@
 the case number it gets. Pure: the store writes what passed (`store/registration.py`)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.clock import local_date
 from shared.districts import DistrictPack
@@ -40,6 +40,26 @@ class ValidRegistration:
     description: str
     items: tuple[BatchItem, ...]
     classification: Classification
+    received_at: datetime  # when the letter, call or visit came in: `now` unless given earlier
+
+
+def check_received_at(received_at: datetime | None, *, now: datetime, district: DistrictPack, channel: str
+                      ) -> datetime:
+    """When the case was received: `now`, or an earlier instant given (a letter opened or a phone note
+    entered later), no later than now and no earlier than the district's bound for the channel."""
+    if received_at is None:
+        return now
+    days = district.max_backdate_days.get(channel, 0)
+    if received_at > now:
+        raise InvalidInput.single(field="received_at", zh="收件时间不能晚于当前时间",
+                                  en="received_at cannot be in the future")
+    if received_at < now - timedelta(days=days):
+        raise InvalidInput.single(
+            field="received_at",
+            zh=f"{district.name_zh}的该渠道收件时间最多可早于登记{days}天" if days else "该渠道不能补录收件时间",
+            en=f"received_at may be at most {days} days before registration on this channel in {district.name_en}"
+               if days else "received_at cannot be earlier than registration on this channel")
+    return received_at
 
 
 def validate_registration(*, catalogue: DistrictCatalogue, case_in: CaseCreate, now: datetime) -> ValidRegistration:
@@ -64,10 +84,13 @@ def validate_registration(*, catalogue: DistrictCatalogue, case_in: CaseCreate, 
             complexity_tier=case_in.complexity_tier or _default_tier(district),
             green_channel_requested=case_in.green_channel, matter_code=case_in.matter_code,
         )
+        received_at = _collect(problems, check_received_at, case_in.received_at, now=now, district=district,
+                               channel=case_in.channel)
     if problems:
         raise InvalidInput(*problems)
     return ValidRegistration(case_in=case_in, hall=hall, district=district, applicant=applicant,
-                             description=description, items=items, classification=classification)
+                             description=description, items=items, classification=classification,
+                             received_at=received_at)
 
 
 def case_number(valid: ValidRegistration, *, sequence: int, now: datetime) -> str:

@@ -1,7 +1,7 @@
 """work orders listed with their dispatch round
 
 Revision ID: 794b3ff289e5
-Revises: c4e6a8b0d2f3
+Revises: e1f3a5c7b9d2
 Create Date: 2026-12-07 22:02:00.201791
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '794b3ff289e5'
-down_revision = 'c4e6a8b0d2f3'
+down_revision = 'e1f3a5c7b9d2'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ Create Date: 2026-12-07 15:45:00
 """
 
 import os
+from dataclasses import replace
 
 import sqlalchemy as sa
 import sqlmodel
@@ -23,6 +24,9 @@ revision = 'b3d5f7a9c1e2'
 down_revision = 'a8ac9a706227'
 branch_labels = None
 depends_on = None
+
+# The blind indexes this revision made; later ones add theirs (d6f8a0c2e4b6: name, credit code).
+INDEXES = ('applicant_phone_index', 'applicant_id_number_index')
 
 
 def upgrade() -> None:
@@ -41,7 +45,8 @@ def upgrade() -> None:
         applicant = {name: row[f'applicant_{name}'] for name in APPLICANT_FIELDS}
         connection.execute(sa.update(case).where(case.c.id == row['id']).values(applicant_masked=masked(applicant)))
     environment = os.environ.get('BANCHENG_INTAKE_ENVIRONMENT', 'development')
-    reseal(connection, CASE_TABLE, get_keyring(environment=environment))
+    table = replace(CASE_TABLE, indexes={name: CASE_TABLE.indexes[name] for name in INDEXES})
+    reseal(connection, table, get_keyring(environment=environment))
     records = sa.table('idempotency_record', sa.column('scope'), sa.column('key'), sa.column('body', sa.JSON()))
     for row in connection.execute(sa.select(records)).mappings().all():
         applicant = row['body'].get('applicant') if isinstance(row['body'], dict) else None

@@ -5,17 +5,17 @@ them: the group commit (`group_commit`, `batch_writer`, `registration_batch`), I
 data (`personal_data`) and the case as its JSON body (`views`)."""
 
 from services.intake.store.queries import (
-    attachments,
     batch_items,
     cards,
     case_work_orders,
+    cases_with_work_orders,
     count_by_state,
     delivery_seen,
     dispatch_count,
     existing_case_ids,
     find_case_by_hotline_order,
     find_case_by_number,
-    find_cases_by_index,
+    find_cases,
     find_idempotency_record,
     get_case,
     idempotency_records,
@@ -25,7 +25,10 @@ from services.intake.store.queries import (
     open311_cases,
     open311_key,
     prune_before,
+    queue_cases,
     referral_advice,
+    set_reply_due,
+    stuck_condition,
     take_sequence,
     transitions,
     work_orders,
@@ -47,11 +50,11 @@ from services.intake.store.tables import (
 )
 
 __all__ = [
-    "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseReferralAdvice",
-    "CaseTransition", "CaseWorkOrder", "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
-    "attachments", "batch_items", "case_work_orders", "cards", "count_by_state", "delivery_seen", "dispatch_count",
-    "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases_by_index",
-    "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
-    "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "referral_advice",
-    "take_sequence", "transitions", "work_orders",
+    "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseReferralAdvice", "CaseTransition",
+    "CaseWorkOrder", "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
+    "batch_items", "case_work_orders", "cards", "cases_with_work_orders", "count_by_state",
+    "delivery_seen", "dispatch_count", "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number",
+    "find_cases", "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
+    "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "queue_cases",
+    "referral_advice", "set_reply_due", "stuck_condition", "take_sequence", "transitions", "work_orders",
 ]

@@ -136,6 +136,7 @@ def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target,
             case_number=number, hall=case.hall, problem_kind=case.problem_kind, matter_code=case.matter_code,
             description=mask_text(case.description), tier=case.complexity_tier, green_channel=case.green_channel,
             suggested_departments=action_in.suggested_departments, reason=reason, round=dispatch_round,
+            pack_version=case.pack_version,
         )]
     if kind is _A.record_callback:
         recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value,

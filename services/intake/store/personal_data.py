@@ -1,9 +1,9 @@
 """The applicant's personal data as intake keeps it: sealed at rest, found by blind index, shown masked.
 
 A case row holds each personal field (name, phone, e-mail, ID number, credit code, the enterprise's
-agent) sealed under the keyring's current key, bound to its column and case (`context`); the phone's
-and ID number's blind indexes for exact lookups; and `applicant_masked`, the masked forms every
-response shows, so reading a case decrypts nothing. Only `reveal` opens the sealed fields.
+agent) sealed under the keyring's current key, bound to its column and case (`context`); the blind
+indexes of the phone, ID number, credit code and name for exact lookups; and `applicant_masked`, the
+masked forms every response shows, so reading a case decrypts nothing. Only `reveal` opens the sealed fields.
 """
 
 from collections.abc import Mapping
@@ -15,7 +15,8 @@ from shared.personal_data.rotation import SealedTable
 
 # The applicant's fields sealed on the case row (column applicant_<field>); `kind` and `id_type` are not personal.
 SEALED_FIELDS = ("name", "phone", "email", "id_number", "credit_code", "contact_name")
-INDEXED_FIELDS = {"phone": "phone", "id_number": "id_number"}  # field → blind-index kind
+# field → blind-index kind: what staff find a case by (POST /cases/search)
+INDEXED_FIELDS = {"phone": "phone", "id_number": "id_number", "credit_code": "credit_code", "name": "name"}
 APPLICANT_FIELDS = ("kind", "name", "phone", "email", "id_type", "id_number", "credit_code", "contact_name")
 
 CASE_TABLE = SealedTable(

@@ -1,17 +1,29 @@
 """Intake's keyword-only queries, and the case-number counter."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, delete, func, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Insert,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.intake.store.tables import (
-    Attachment,
     BatchItemRow,
     Case,
     CaseCard,
@@ -81,15 +93,61 @@ async def find_case_by_number(session: AsyncSession, *, case_number: str) -> Cas
     return (await session.exec(select(Case).where(Case.case_number == case_number))).first()
 
 
-async def find_cases_by_index(session: AsyncSession, *, phone_index: str | None = None,
-                              id_number_index: str | None = None, limit: int = 50) -> list[Case]:
-    """Cases whose applicant has this phone or ID number (blind indexes: an indexed equality), newest first."""
-    statement = select(Case).order_by(col(Case.created_at).desc()).limit(limit)
-    if phone_index is not None:
-        statement = statement.where(Case.applicant_phone_index == phone_index)
-    if id_number_index is not None:
-        statement = statement.where(Case.applicant_id_number_index == id_number_index)
+async def find_cases(
+    session: AsyncSession, *, equal: dict[str, str], match_all: bool = False, district: str | None = None,
+    hall: str | None = None, offset: int = 0, limit: int = 50,
+) -> list[Case]:
+    """Cases whose columns equal `equal`'s values (any of them, or all with `match_all`), within the district
+    and hall given, newest first: every column asked is indexed (case number, 12345 ticket, blind indexes),
+    so this is indexed equalities, never a scan. Answers up to `limit` + 1 rows, to tell whether more follow."""
+    matches = [getattr(Case, column) == value for column, value in equal.items()]
+    statement = (select(Case).where(and_(*matches) if match_all else or_(*matches))
+                 .order_by(col(Case.created_at).desc(), col(Case.id).desc()).offset(offset).limit(limit + 1))
+    if district is not None:
+        statement = statement.where(Case.district == district)
+    if hall is not None:
+        statement = statement.where(Case.hall == hall)
     return list((await session.exec(statement)).all())
+
+
+def stuck_condition(before: datetime) -> ColumnElement[bool]:
+    """A case forwarded (登记转发) before `before` with no work order heard of (domain/queues.py)."""
+    return and_(Case.state == "dispatched", col(Case.updated_at) < before,
+                ~exists().where(CaseWorkOrder.case_id == Case.id))
+
+
+async def queue_cases(
+    session: AsyncSession, *, states: Collection[str], due_before: datetime | None = None,
+    stuck_before: datetime | None = None, district: str | None = None, hall: str | None = None,
+    offset: int = 0, limit: int = 100,
+) -> list[Case]:
+    """A queue's cases, earliest reply deadline first (none last): in `states`, due before `due_before`,
+    stuck since before `stuck_before`, as given. Up to `limit` + 1 rows, to tell whether more follow."""
+    statement = (select(Case).where(col(Case.state).in_(states))
+                 .order_by(col(Case.reply_due_at).asc().nulls_last(), col(Case.created_at), col(Case.id))
+                 .offset(offset).limit(limit + 1))
+    if due_before is not None:
+        statement = statement.where(col(Case.reply_due_at) < due_before)
+    if stuck_before is not None:
+        statement = statement.where(stuck_condition(stuck_before))
+    if district is not None:
+        statement = statement.where(Case.district == district)
+    if hall is not None:
+        statement = statement.where(Case.hall == hall)
+    return list((await session.exec(statement)).all())
+
+
+async def set_reply_due(session: AsyncSession, *, case_id: str, due_at: datetime | None) -> None:
+    """The case's reply deadline as sla armed it (None while paused)."""
+    await session.exec(update(Case).where(col(Case.id) == case_id).values(reply_due_at=due_at))
+
+
+async def cases_with_work_orders(session: AsyncSession, *, case_ids: list[str]) -> set[str]:
+    """Which of these cases have a work order heard of, in one query."""
+    if not case_ids:
+        return set()
+    return set((await session.exec(select(CaseWorkOrder.case_id).distinct()
+                                   .where(col(CaseWorkOrder.case_id).in_(case_ids)))).all())
 
 
 async def find_case_by_hotline_order(session: AsyncSession, *, order_id: str) -> Case | None:
@@ -118,10 +176,6 @@ async def missing_items(session: AsyncSession, *, case_id: str) -> list[MissingI
 
 async def batch_items(session: AsyncSession, *, case_id: str) -> list[BatchItemRow]:
     return await _children(session, BatchItemRow, case_id, col(BatchItemRow.item_no))
-
-
-async def attachments(session: AsyncSession, *, case_id: str) -> list[Attachment]:
-    return await _children(session, Attachment, case_id, col(Attachment.id))
 
 
 async def work_orders(session: AsyncSession, *, case_id: str) -> list[CaseWorkOrder]:

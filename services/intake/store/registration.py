@@ -62,10 +62,10 @@ def case_write(
         channel=classification.channel,
         problem_kind=case_in.problem_kind, matter_code=case_in.matter_code, description=valid.description,
         complexity_tier=classification.complexity_tier, green_channel=classification.green_channel,
-        **sealed, state="registered",
+        pack_version=valid.district.version, **sealed, state="registered",
         first_responder=origin.actor, hotline_order_id=origin.hotline_order_id,
         hotline_revision=origin.hotline_revision, lat=case_in.lat, long=case_in.long, address=case_in.address,
-        media_url=case_in.media_url, created_at=now, updated_at=now,
+        media_url=case_in.media_url, received_at=valid.received_at, created_at=now, updated_at=now,
     ))
     events = [
         (CASE_EVENTS, CaseRegistered(
@@ -74,7 +74,8 @@ def case_write(
             green_channel=case.green_channel, applicant_kind=applicant.kind,
             consultation=case.problem_kind in valid.district.consultation_kinds(),
             applicant_masked=sealed["applicant_masked"]["name"], hotline_order_id=origin.hotline_order_id,
-            batch_items=len(valid.items), attachments=len(case_in.attachments),
+            batch_items=len(valid.items), attachments=len(case_in.attachments), received_at=valid.received_at,
+            pack_version=case.pack_version,
         )),
         (CASE_CONTACTS, seal_contact(keyring, case_id=case_id, case_number=number, contact=Contact(
             name=applicant.contact_name or applicant.name, phone=applicant.phone, email=case_in.applicant.email,

@@ -9,7 +9,7 @@ orders and SLA cards it has heard of — lives in child tables keyed by the case
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared import inbox, outbox  # noqa: F401 - their tables live in every service's database
@@ -19,6 +19,12 @@ from shared.ids import new_id
 
 class Case(SQLModel, table=True):
     """A case (案件) as intake owns it."""
+
+    # The queues (GET /queues/{name}): a state within a district or hall, by the reply's deadline.
+    __table_args__ = (
+        Index("ix_case_queue_district", "district", "state", "reply_due_at"),
+        Index("ix_case_queue_hall", "hall", "state", "reply_due_at"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True)
     case_number: str = Field(unique=True, index=True)
@@ -30,6 +36,9 @@ class Case(SQLModel, table=True):
     description: str
     complexity_tier: str
     green_channel: bool = False
+    # The district pack version it was registered under: routing and sla decide it by that version
+    # (none: registered before packs were versioned, decided by the newest).
+    pack_version: int | None = None
     applicant_kind: str
     # Sealed (v1:<kid>:<nonce>:<ciphertext>, services/intake/store/personal_data.py); never plaintext.
     applicant_name: str
@@ -42,6 +51,8 @@ class Case(SQLModel, table=True):
     # Blind indexes (keyed hashes) for exact lookups, and what responses show.
     applicant_phone_index: str | None = Field(default=None, index=True)
     applicant_id_number_index: str | None = Field(default=None, index=True)
+    applicant_credit_code_index: str | None = Field(default=None, index=True)
+    applicant_name_index: str | None = Field(default=None, index=True)  # the exact full name, normalised
     applicant_masked: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     state: str = Field(index=True)
     resume_to: str | None = None  # the state a paused case returns to
@@ -56,6 +67,11 @@ class Case(SQLModel, table=True):
     long: float | None = None
     address: str | None = None
     media_url: str | None = None
+    # The reply's deadline as sla last armed it (sla.deadline_armed, subject case); None while paused or unarmed.
+    # Queues sort by it; the citizen's follow page shows it as the promised date.
+    reply_due_at: datetime | None = None
+    # When the letter, call or visit came in: created_at, or earlier when entered later (补录).
+    received_at: datetime = Field(default_factory=now_utc)
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
 
@@ -119,15 +135,21 @@ class BatchItemRow(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """An attachment's metadata; the file itself lives in the hall's document store."""
+    """An attachment (附件) of a case. Described at registration, it is metadata only (the file is in the hall's
+    document store); uploaded, its bytes are intake's object `file_id` (store/objects.py). A citizen's upload
+    waits with no case until its report claims it, and is swept after `expires_at` (docs/attachments.md)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(foreign_key="case.id", index=True)
+    case_id: str | None = Field(default=None, foreign_key="case.id", index=True)  # None: pending, not yet claimed
     file_name: str
     content_type: str
     size_bytes: int
     sha256: str | None = None
     description: str = ""
+    file_id: str | None = Field(default=None, unique=True)  # the stored object's id (its key: attachments/<id>)
+    uploaded_by: str | None = None  # the actor: person:<sub>, or public:<client address> for a citizen
+    uploaded_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, index=True)  # set while pending
 
 
 class CaseWorkOrder(SQLModel, table=True):
@@ -201,3 +223,34 @@ class HotlineDelivery(SQLModel, table=True):
 
     delivery_id: str = Field(primary_key=True)
     received_at: datetime = Field(default_factory=now_utc, index=True)
+
+
+class PublicChallenge(SQLModel, table=True):
+    """A proof of work handed to a citizen's page before it may ask for an SMS code: used once, then spent."""
+
+    __tablename__ = "public_challenge"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    seed: str
+    difficulty_bits: int
+    expires_at: datetime = Field(index=True)
+    spent_at: datetime | None = None
+
+
+class PhoneVerification(SQLModel, table=True):
+    """An SMS code sent to prove a phone (report) or a case's own phone (follow). Only the code's keyed hash is
+    kept, and the phone's blind index; `case_id` is the followed case, None for a report or a phone that is
+    not the case's (that request got the same answer, but no code can match)."""
+
+    __tablename__ = "phone_verification"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    purpose: str  # report | follow
+    phone_index: str = Field(index=True)
+    case_id: str | None = None
+    code_hash: str | None = None  # None: no code was sent (a follow to a phone not the case's)
+    failures: int = 0
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None
+    burnt_at: datetime | None = None  # too many wrong codes
+    created_at: datetime = Field(default_factory=now_utc)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from shared.districts import PackInvalid, load_packs
 
-from .rules import ConfigError, RuleBook, rule_book
+from .rules import ConfigError, RuleBook
 from .templates import TemplateBook, load_templates
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -27,5 +27,5 @@ def load_notify_config(data_dir: Path = DATA_DIR, packs_dir: Path | None = None)
         packs = load_packs(packs_dir)
     except PackInvalid as invalid:
         raise ConfigError(str(invalid)) from invalid
-    rules = rule_book(packs, known_templates=templates.templates.keys())
+    rules = RuleBook(packs.values(), known_templates=templates.templates.keys())
     return NotifyConfig(templates=templates, rules=rules)

@@ -38,6 +38,12 @@ class HotlineStatus(StrEnum):
     replied = "replied"
     closed = "closed"
     callback = "callback"  # 回访 result
+    yellow_card = "yellow_card"  # 黄牌: the case or one of its work orders overdue
+    red_card = "red_card"  # 红牌
+
+
+HotlineFigures = dict[str, str | bool | None]
+"""What the 12345 assessment counts, sent beside a status (cards; on time and satisfaction at closing)."""
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
@@ -71,6 +77,7 @@ class NotificationContext(Frozen):
     lead_department: str | None = None
     assisting_departments: tuple[str, ...] = ()
     hotline_ticket_id: str | None = None  # set when 12345 forwarded the case
+    hotline_figures: HotlineFigures = Field(default_factory=dict)
     variables: dict[str, TemplateValue] = Field(default_factory=dict)
 
 
@@ -89,6 +96,7 @@ class Delivery(Frozen):
     template: str
     variables: dict[str, TemplateValue]
     hotline_status: HotlineStatus | None = None
+    hotline_figures: HotlineFigures | None = None
     not_before: UtcDatetime  # later than the event when quiet hours defer it
 
 
@@ -104,3 +112,4 @@ class Message(Frozen):
     markdown: str | None = None
     not_before: UtcDatetime
     metadata: dict[str, str] = Field(default_factory=dict)
+    hotline_figures: HotlineFigures | None = None

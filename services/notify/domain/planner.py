@@ -28,15 +28,16 @@ class _Recipient:
 
 
 def plan(
-    *, rules: RuleBook, event_type: str, context: NotificationContext, now: datetime
+    *, rules: RuleBook | DistrictRules, event_type: str, context: NotificationContext, now: datetime
 ) -> list[Delivery]:
-    """The deliveries `event_type` calls for under the case's district rules; [] if none apply.
+    """The deliveries `event_type` calls for under the case's district rules (or the one district's rules given);
+    [] if none apply.
 
     Citizens' channels with nothing on file are skipped (they chose not to give it); staff channels
     with no address are still planned with address None so the gap fails visibly with its reason.
     """
     require_aware(now, field="now")
-    district = rules.for_district(context.district)
+    district = rules if isinstance(rules, DistrictRules) else rules.for_district(context.district)
     deliveries: dict[str, Delivery] = {}
     for rule in district.for_event(event_type):
         for recipient in _recipients(rule.audience, context, district):
@@ -135,5 +136,6 @@ def _delivery(
         template=rule.template,
         variables=variables,
         hotline_status=rule.hotline_status,
+        hotline_figures=(context.hotline_figures or None) if rule.audience is Audience.hotline else None,
         not_before=not_before,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError, model_validator
 
 from shared.districts import DistrictPack
+from shared.districts.live import PackParts
 
 from .model import Audience, ChannelName, Frozen, HotlineStatus
 from .quiet_hours import QuietHours
@@ -103,13 +104,31 @@ class DistrictRules(Frozen):
         return {r.template for rule in self.rules for r in rule.notify}
 
 
-class RuleBook(Frozen):
-    """Every district's rules, one per district pack."""
+class RuleBook:
+    """Every district's rules, one per district pack; each published version replaces its district's rules
+    (a notice follows the rules in force when it is planned, whatever the case's version)."""
 
-    districts: dict[str, DistrictRules]
+    def __init__(self, packs: Iterable[DistrictPack], *, known_templates: Collection[str]) -> None:
+        self._known_templates = frozenset(known_templates)
+        self._districts = PackParts(self._rules_of, packs)
+
+    def _rules_of(self, pack: DistrictPack) -> DistrictRules:
+        rules = notify_part(pack)
+        missing = sorted(rules.template_names() - self._known_templates)
+        if missing:
+            raise ConfigError(f"district pack {pack.code}/notify.yaml: unknown templates {missing}")
+        return rules
+
+    def apply(self, pack: DistrictPack) -> None:
+        """Put a published version's rules in force; ConfigError (nothing changed) if they do not fit."""
+        self._districts.apply(pack)
+
+    @property
+    def districts(self) -> Mapping[str, DistrictRules]:
+        return self._districts
 
     def for_district(self, district: str) -> DistrictRules:
-        rules = self.districts.get(district)
+        rules = self._districts.get(district)
         if rules is None:
             raise LookupError(f"no notification rules for district {district!r}: it has no pack")
         return rules
@@ -144,15 +163,3 @@ def notify_part(pack: DistrictPack) -> DistrictRules:
         "halls": {h.code: {"name": h.name_zh, "window": h.window_zh, "contact": h.contact_phone} for h in pack.halls},
     }
     return parse_district_rules(data, where=f"district pack {pack.code}/notify.yaml")
-
-
-def rule_book(packs: Mapping[str, DistrictPack], *, known_templates: Collection[str]) -> RuleBook:
-    """Every pack's rules; fail at startup if a rule names an unknown template."""
-    districts: dict[str, DistrictRules] = {}
-    for code, pack in packs.items():
-        rules = notify_part(pack)
-        missing = sorted(rules.template_names() - set(known_templates))
-        if missing:
-            raise ConfigError(f"district pack {code}/notify.yaml: unknown templates {missing}")
-        districts[code] = rules
-    return RuleBook(districts=districts)

@@ -21,6 +21,8 @@ RETURN_REASONS = {"wrong_locality": "不属本地 / wrong locality", "unclear_ow
 CANCEL_CAUSES = {"withdrawn": "办事人撤回 / withdrawn by the applicant", "merged": "并单 / merged as a duplicate",
                  "referred_out_of_scope": "不属于受理范围，已告知并转交 / referred out of scope",
                  "lead_returned": "主办部门退单，案件已改派 / the lead returned it and the case was routed elsewhere"}
+NO_CALLBACK = "未回访 / no callback"
+ON_TIME = {True: "按时 / on time", False: "超期 / late", None: "未知 / not known"}
 DATETIME_VARIABLES = frozenset({"deadline"})  # stored as ISO text, rendered in local time
 
 
@@ -35,12 +37,13 @@ class Trigger:
     work_order_id: str | None = None
     # Planned only once that deadline is armed: a dispatch reaches notify before sla has armed its order.
     await_deadline: bool = False
+    figures: dict[str, str | bool | None] = field(default_factory=dict)  # for 12345 (model.HotlineFigures)
 
     def dump(self) -> dict[str, Any]:
         variables = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in self.variables.items()}
         return {"rule_key": self.rule_key, "lead_department": self.lead_department,
                 "assisting_departments": list(self.assisting_departments),
-                "only_departments": self.only_departments, "variables": variables,
+                "only_departments": self.only_departments, "variables": variables, "figures": self.figures,
                 "work_order_id": self.work_order_id, "await_deadline": self.await_deadline}
 
     @classmethod
@@ -49,7 +52,7 @@ class Trigger:
                      for k, v in raw["variables"].items()}
         return cls(rule_key=raw["rule_key"], lead_department=raw["lead_department"],
                    assisting_departments=tuple(raw["assisting_departments"]),
-                   only_departments=raw["only_departments"], variables=variables,
+                   only_departments=raw["only_departments"], variables=variables, figures=raw.get("figures", {}),
                    # absent from triggers recorded before they existed
                    work_order_id=raw.get("work_order_id"), await_deadline=raw.get("await_deadline", False))
 
@@ -83,13 +86,23 @@ def learn(facts: SimpleNamespace, event: Event) -> None:
             due_at = event.due_at if isinstance(event, sla.DeadlineArmed) else None
             facts.work_order_deadlines = {**facts.work_order_deadlines,
                                           event.subject_id: due_at.isoformat() if due_at else None}
+        case sla.DeadlineClosed(subject="case"):
+            facts.reply_on_time = event.on_time
+        case case.CallbackRecorded():
+            facts.satisfaction = event.satisfaction
 
 
 def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
     """The Trigger `event` raises, or None for events no rule is about."""
     match event:
-        case case.CaseRegistered() | case.CaseArchived():
+        case case.CaseRegistered():
             return Trigger(event.type)
+        case case.CaseArchived():
+            # 12345 counts a case it forwarded as answered on time or late, and its caller satisfied or not;
+            # null when sla or the callback never told (a case closed without a callback).
+            return Trigger(event.type, figures={"on_time": facts.reply_on_time, "satisfaction": facts.satisfaction},
+                           variables={"on_time": ON_TIME[facts.reply_on_time],
+                                      "satisfaction": SATISFACTION.get(facts.satisfaction or "", NO_CALLBACK)})
         case case.CaseAccepted():
             return Trigger(event.type, variables={"deadline": facts.case_due_at} if facts.case_due_at else {})
         case case.CaseReplied():
@@ -121,7 +134,9 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
         case sla.CardIssued():
             variables = {"deadline": event.due_at} if event.due_at else {}
             return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables,
-                           work_order_id=_work_order_of(event))
+                           work_order_id=_work_order_of(event),
+                           figures={"card": event.colour, "reason": event.reason, "subject": event.subject,
+                                    "department": event.department})
     return None
 
 

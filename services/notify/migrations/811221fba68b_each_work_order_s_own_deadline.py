@@ -1,7 +1,7 @@
 """each work order's own deadline
 
 Revision ID: 811221fba68b
-Revises: c4e6a8b0d2f3
+Revises: d7f9a1c3e5b8
 Create Date: 2026-12-07 22:23:50.973976
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '811221fba68b'
-down_revision = 'c4e6a8b0d2f3'
+down_revision = 'd7f9a1c3e5b8'
 branch_labels = None
 depends_on = None
 

@@ -17,13 +17,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.consuming import Unit
 from shared.envelope import Envelope
+from shared.events.case import open_code
 from shared.events.notification import NotificationFailed, NotificationRequested, RequestedMessage, seal_message
 from shared.personal_data import Keyring
 from shared.topics import NOTIFY_RESULTS, channel_topic
 from services.notify.domain.compose import compose
 from services.notify.domain.config_files import NotifyConfig
-from services.notify.domain.model import CitizenContact, Delivery, NotificationContext, TemplateValue
+from services.notify.domain.model import (
+    Audience,
+    ChannelName,
+    CitizenContact,
+    Delivery,
+    NotificationContext,
+    TemplateValue,
+)
 from services.notify.domain.planner import plan
+from services.notify.domain.rules import DistrictRules, EventRule, RecipientRule
 from services.notify.domain.templates import TemplateError
 from services.notify.domain.triggers import Trigger, order_kind
 from services.notify.store import tables
@@ -121,6 +130,7 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
                 body=message.text, markdown=message.markdown), delivery_id=delivery.delivery_id),
             case_number=str(delivery.variables["case_number"]),
             hotline_status=delivery.hotline_status.value if delivery.hotline_status else None,
+            hotline_figures=delivery.hotline_figures,
             not_before=delivery.not_before,
         ),
         topic=channel_topic(delivery.channel.value), **where,
@@ -128,6 +138,30 @@ async def _request(unit: Unit, item: Planned, config: NotifyConfig, now: datetim
     # Due when the request says (its order among a recipient's messages); the worker's queueing makes it sendable.
     sealed = seal_request(keyring, request.model_dump_json(), delivery_id=delivery.delivery_id)
     return {**row, "due_at": delivery.not_before, "request": sealed}
+
+
+# Codes go by SMS unless the district's rules name other citizen channels (the demo district: the file sink).
+CODE_RULE = "case.verification_code_requested"
+DEFAULT_CODE_RULE = RecipientRule(audience=Audience.citizen, channels=(ChannelName.sms,), template="verification_code")
+
+
+def code_deliveries(envelope: Envelope, config: NotifyConfig, keyring: Keyring) -> list[Planned]:
+    """The delivery of a citizen's verification code to the phone it names, keyed by the verification id, on the
+    channels the district's rule for it names (SMS without one). At once: quiet hours do not hold back a code the
+    citizen is waiting for. A code notify cannot open (a wrong key) is dead-lettered, named."""
+    event = envelope.event()
+    opened = open_code(keyring, event, verification_id=envelope.case_id)
+    minutes = max(1, round((event.expires_at - envelope.occurred_at).total_seconds() / 60))
+    district = envelope.district
+    known = config.rules.districts.get(district)
+    chosen = (known.for_event(CODE_RULE) if known else ()) or (DEFAULT_CODE_RULE,)
+    rules = DistrictRules(district=district, rules=(EventRule(event=CODE_RULE, notify=chosen),))
+    context = NotificationContext(
+        event_id=str(envelope.id), case_id=envelope.case_id, case_number="", district=district,
+        citizen=CitizenContact(phone=opened.phone), variables={"code": opened.code, "valid_minutes": minutes})
+    deliveries = plan(rules=rules, event_type=CODE_RULE, context=context,
+                      now=datetime.now(UTC))
+    return [Planned(delivery, envelope, district, None) for delivery in deliveries]
 
 
 def _context(
@@ -161,7 +195,8 @@ def _context(
         district=facts.district, hall_id=facts.hall, green_channel=facts.green_channel,
         citizen=citizen,
         lead_department=lead, assisting_departments=trigger.assisting_departments,
-        hotline_ticket_id=facts.hotline_ticket_id, variables=_template_values(variables),
+        hotline_ticket_id=facts.hotline_ticket_id, hotline_figures=trigger.figures,
+        variables=_template_values(variables),
     )
 
 

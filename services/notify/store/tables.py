@@ -28,6 +28,10 @@ class CaseFacts(SQLModel, table=True):
     # Each work order's own deadline as sla last armed it (ISO text), None while its clock is paused: a
     # department's notice names its order's deadline, never the case's or another order's.
     work_order_deadlines: dict[str, str | None] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The closing figures 12345's assessment counts: the reply on time (sla.deadline_closed) and the
+    # callback's satisfaction (满意度), sent with the closed status.
+    reply_on_time: bool | None = None
+    satisfaction: str | None = None
 
 
 class CitizenContact(SQLModel, table=True):

@@ -357,6 +357,7 @@ def _message(item: Claimed) -> Message:
         delivery_id=request.delivery_id, channel=ChannelName(request.channel), address=message.address,
         recipient_name=message.recipient_name, subject=message.subject, text=message.body,
         markdown=message.markdown, not_before=request.not_before or envelope.occurred_at, metadata=metadata,
+        hotline_figures=request.hotline_figures,
     )
 
 

@@ -3,8 +3,8 @@ catalogue."""
 
 from fastapi import APIRouter
 
-from services.routing.api import catalogue, triage, work_orders
+from services.routing.api import catalogue, packs, triage, work_orders
 
 
 def routers() -> list[APIRouter]:
-    return [work_orders.router, triage.router, catalogue.router]
+    return [work_orders.router, triage.router, catalogue.router, packs.router]

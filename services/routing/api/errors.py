@@ -13,14 +13,16 @@ from services.routing.domain.errors import (
     InvalidRequest,
     InvalidTransition,
     NotFound,
+    PackRejected,
     RoutingError,
     SelfApproval,
+    VersionMismatch,
     WrongDepartment,
 )
 
 _STATUS: dict[type[RoutingError], int] = {
     NotFound: 404, WrongDepartment: 403, SelfApproval: 403, InvalidTransition: 409, InvalidRequest: 422,
-    CatalogueInvalid: 422,
+    CatalogueInvalid: 422, VersionMismatch: 412,
 }
 
 
@@ -37,6 +39,9 @@ def domain_errors(*, unknown_is_invalid: str | None = None) -> Iterator[None]:
     """
     try:
         yield
+    except PackRejected as error:
+        raise invalid(*(FieldError(field=f"pack.{path}", zh=f"辖区配置包字段 {path}：{text}", en=f"{path}: {text}")
+                        for path, text in error.problems)) from error
     except RoutingError as error:
         zh, en = error.message_zh, error.message_en
         if unknown_is_invalid and isinstance(error, NotFound | CatalogueInvalid):

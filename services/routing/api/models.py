@@ -2,6 +2,8 @@
 
 Read from the rows (`from_attributes`); times are UTC with their offset (shared.api_models)."""
 
+from typing import Any
+
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.api_models import PublicModel, UtcDateTime
@@ -143,12 +145,20 @@ class CatalogueDocument(BaseModel):
     matters: list[Matter]
 
 
-class CatalogueVersionPublic(PublicModel):
+class PackVersionPublic(PublicModel):
     district: str
     version: int
     change: str
     changed_by: str
     created_at: UtcDateTime
+
+
+class PackDocument(BaseModel):
+    """A version of a district pack: the whole pack as `shared/districts/schema.py` DistrictPack reads it."""
+
+    district: str
+    version: int
+    pack: dict[str, Any]
 
 
 class ReplyIn(BaseModel):
@@ -180,14 +190,6 @@ class MeetingIn(BaseModel):
     convened_by: str = Field(min_length=1, description="the coordinating unit that held the meeting")
     participants: list[str]
     decision: str
-
-
-class DepartmentIn(BaseModel):
-    department: Department
-
-
-class MatterIn(BaseModel):
-    matter: Matter
 
 
 class AssignIn(BaseModel):

@@ -69,7 +69,7 @@ async def department_inbox(department: str, runtime: RuntimeDep, catalogues: Cat
     require(principal, "workorder.read", Scope(district=district, department=department))
     async with runtime.sessions() as session:
         with domain_errors():
-            in_force = await catalogues.current(session, district=district)
+            in_force = catalogues.current(district)
             in_force.catalogue.department(department)
         rows = await store.inbox_of(session, department=department, state=state, offset=offset, limit=limit + 1)
     shown = [WorkOrderPublic.model_validate(row) for row in rows[:limit]]

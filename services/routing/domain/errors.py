@@ -50,3 +50,20 @@ class InvalidRequest(RoutingError):
     """The action's own input is incomplete or inconsistent (missing reason, bad date, …)."""
 
     code = "invalid_request"
+
+
+class VersionMismatch(RoutingError):
+    """A pack change aimed at a version that is no longer in force (If-Match): read it again."""
+
+    code = "version_mismatch"
+
+
+class PackRejected(RoutingError):
+    """A district pack that does not validate as a whole: every problem, each with its field path."""
+
+    code = "pack_invalid"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(en=f"the district pack has {len(problems)} problem(s)",
+                         zh=f"辖区配置包有 {len(problems)} 处问题")
+        self.problems = problems

@@ -1,7 +1,7 @@
 """dispatch rounds: a redo's work orders
 
 Revision ID: 88efc9059c2e
-Revises: c5e779c1cbe4
+Revises: d7a1c3e5f9b2
 Create Date: 2026-12-07 22:01:59.142823
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '88efc9059c2e'
-down_revision = 'c5e779c1cbe4'
+down_revision = 'd7a1c3e5f9b2'
 branch_labels = None
 depends_on = None
 

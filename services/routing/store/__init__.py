@@ -3,10 +3,10 @@ department actions, the catalogues in force, the similar-case index, the working
 
 from services.routing.store.queries import (
     cases_in_state,
-    catalogue_history,
-    catalogue_version,
     inbox_of,
-    latest_catalogue_version,
+    latest_pack_version,
+    pack_history,
+    pack_version,
     replied_cases_since,
     routed_case,
     routed_case_ids,
@@ -15,18 +15,18 @@ from services.routing.store.queries import (
     work_orders_of_case,
     working_day_overrides,
 )
-from services.routing.store.tables import CatalogueVersion, RoutedCase, WorkingDayOverrides, WorkOrder
+from services.routing.store.tables import DistrictPackVersion, RoutedCase, WorkingDayOverrides, WorkOrder
 
 __all__ = [
-    "CatalogueVersion",
+    "DistrictPackVersion",
     "RoutedCase",
     "WorkOrder",
     "WorkingDayOverrides",
-    "catalogue_history",
-    "catalogue_version",
+    "pack_history",
+    "pack_version",
     "cases_in_state",
     "inbox_of",
-    "latest_catalogue_version",
+    "latest_pack_version",
     "replied_cases_since",
     "routed_case",
     "routed_case_ids",

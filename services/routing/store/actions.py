@@ -65,7 +65,7 @@ async def return_order(unit: Unit, *, work_order_id: str, department: str, reaso
     """退单 within the district's window; the lead's return re-routes the case, an assisting one just ends."""
     row = await _load(unit, work_order_id)
     case = await _case(unit, row.case_id)
-    in_force = await catalogues.current(unit.session, district=row.district)
+    in_force = catalogues.at(row.district, case.catalogue_version)
     calendar = await calendars(unit.session)  # with sla's overrides: the days its deadlines count
 
     def count_working_days(start: date, end: date) -> int:
@@ -113,7 +113,8 @@ async def escalate(unit: Unit, *, work_order_id: str, level: Level, actor: str, 
                    catalogues: Catalogues) -> store.WorkOrder:
     """提级: the coordinator at ``level`` now holds the order; the event reaches the coordinator's feed."""
     row = await _load(unit, work_order_id)
-    in_force = await catalogues.current(unit.session, district=row.district)
+    case = await _case(unit, row.case_id)
+    in_force = catalogues.at(row.district, case.catalogue_version)
     coordinator = in_force.catalogue.coordinator(level).code
     apply(row, domain.escalate(to_domain(row), level=level, coordinator=coordinator, actor=actor, reason=reason,
                                at=now_utc()))

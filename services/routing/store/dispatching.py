@@ -46,7 +46,7 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
             await open_redo_round(unit, event=event, case_id=case_id, catalogues=catalogues)
         return  # otherwise routed already, under another event id (e.g. the case was forwarded twice)
     routed.add(case_id)
-    in_force = await catalogues.current(unit.session, district=district)
+    in_force = catalogues.at(district, event.pack_version)  # the version the case was registered under
     case = plain_row(
         store.RoutedCase,
         case_id=case_id, case_number=event.case_number, district=district, hall=hall,
@@ -96,7 +96,7 @@ async def open_redo_round(unit: Unit, *, event: CaseForwarded, case_id: str, cat
         await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=None,
                                                      confidence=0.0, reason=case.reason))
         return
-    in_force = await catalogues.current(unit.session, district=case.district)
+    in_force = catalogues.at(case.district, case.catalogue_version)  # the version the case was registered under
     why = f"：{event.reason}" if event.reason else ""
     await dispatch(unit, case=case, in_force=in_force, lead=lead, assisting=assisting,
                    reason=f"重办（第 {event.round} 轮）{why}")
@@ -202,7 +202,7 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
                                    f"{'a supervisor' if supervisor else 'manual triage'}",
                                 zh=f"案件 {case.case_number} 当前状态为 {case.state}，"
                                    f"无需{'督办' if supervisor else '人工研判'}派单")
-    in_force = await catalogues.current(unit.session, district=case.district)
+    in_force = catalogues.at(case.district, case.catalogue_version)
     for code in (lead, *assisting):
         in_force.catalogue.department(code)
     if not supervisor:
@@ -218,7 +218,7 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
 
 async def reroute(unit: Unit, *, case: store.RoutedCase, returned: store.WorkOrder, catalogues: Catalogues) -> None:
     """After the lead's return: another department, the coordinator, staff, or a supervisor (ping-pong)."""
-    in_force = await catalogues.current(unit.session, district=case.district)
+    in_force = catalogues.at(case.district, case.catalogue_version)
     known = {m.code for m in in_force.catalogue.matters}
     request = request_of(case)
     if case.matter_code not in known:

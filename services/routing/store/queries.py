@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.routing.domain.work_order import ENDED, OPEN, WorkOrderState
-from services.routing.store.tables import CatalogueVersion, RoutedCase, WorkingDayOverrides, WorkOrder
+from services.routing.store.tables import DistrictPackVersion, RoutedCase, WorkingDayOverrides, WorkOrder
 
 
 async def routed_case(session: AsyncSession, *, case_id: str, for_update: bool = False) -> RoutedCase | None:
@@ -80,18 +80,18 @@ async def inbox_of(session: AsyncSession, *, department: str, state: WorkOrderSt
     return list((await session.exec(query.offset(offset).limit(limit))).all())
 
 
-async def latest_catalogue_version(session: AsyncSession, *, district: str) -> int | None:
-    query = select(func.max(CatalogueVersion.version)).where(CatalogueVersion.district == district)
+async def latest_pack_version(session: AsyncSession, *, district: str) -> int | None:
+    query = select(func.max(DistrictPackVersion.version)).where(DistrictPackVersion.district == district)
     return (await session.exec(query)).first()
 
 
-async def catalogue_version(session: AsyncSession, *, district: str, version: int) -> CatalogueVersion | None:
-    return await session.get(CatalogueVersion, (district, version))
+async def pack_version(session: AsyncSession, *, district: str, version: int) -> DistrictPackVersion | None:
+    return await session.get(DistrictPackVersion, (district, version))
 
 
-async def catalogue_history(session: AsyncSession, *, district: str) -> list[CatalogueVersion]:
-    query = select(CatalogueVersion).where(CatalogueVersion.district == district)
-    return list((await session.exec(query.order_by(CatalogueVersion.version))).all())
+async def pack_history(session: AsyncSession, *, district: str) -> list[DistrictPackVersion]:
+    query = select(DistrictPackVersion).where(DistrictPackVersion.district == district)
+    return list((await session.exec(query.order_by(DistrictPackVersion.version))).all())
 
 
 async def working_day_overrides(session: AsyncSession, *, for_update: bool = False) -> WorkingDayOverrides | None:

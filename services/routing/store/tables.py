@@ -1,4 +1,4 @@
-"""Routing's tables: routed cases, work orders (工单), catalogue versions and the working-day overrides
+"""Routing's tables: routed cases, work orders (工单), district pack versions and the working-day overrides
 sla announced."""
 
 from datetime import datetime
@@ -35,7 +35,7 @@ class RoutedCase(SQLModel, table=True):
     reason: str  # the rule's reason, shown to staff (zh)
     best_guess: str | None = None
     confidence: float = 0.0
-    catalogue_version: int
+    catalogue_version: int  # the district pack version it is routed by: the one it was registered under
     # Lead departments in order.
     route: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     # Return reasons in order.
@@ -87,15 +87,17 @@ class WorkOrder(SQLModel, table=True):
     priority: int = 0  # a department's inbox lists higher first: the green channel's priority, else 0
 
 
-class CatalogueVersion(SQLModel, table=True):
-    """One version of a district's catalogue (departments and matters); the highest version is in force."""
+class DistrictPackVersion(SQLModel, table=True):
+    """One published version of a district pack (the whole pack, as published on `bancheng.district.packs`); the
+    highest is in force for new cases. Routing is the one owner of pack changes: the primary key lets one of two
+    concurrent publishers of the same next version win."""
 
-    __tablename__ = "catalogue_version"
+    __tablename__ = "district_pack_version"
 
     district: str = Field(primary_key=True)
     version: int = Field(primary_key=True)
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    change: str  # what changed, e.g. "seeded from data files", "department archives added"
+    change: str  # what changed, as the publisher said ("matter lease_filing set", "pack replaced")
     changed_by: str
     created_at: datetime = Field(default_factory=now_utc)
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from shared.districts import load_packs
+from shared.districts.live import PackParts
 from shared.working_days import CalendarOverrides, Calendars, WorkingDayCalendar, load_overrides
-from services.sla.domain.policy import SlaPolicy, load_policies
+from services.sla.domain.policy import SlaPolicy, sla_part
 
 
 class UnknownDistrict(LookupError):
@@ -20,7 +22,7 @@ class UnknownDistrict(LookupError):
 
 @dataclass
 class Rules:
-    policies: dict[str, SlaPolicy]
+    policies: PackParts[SlaPolicy]  # every version read: shared by a reload, each new version applied in place
     overrides_path: Path
     calendars: Calendars
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -29,15 +31,17 @@ class Rules:
     def load(cls, *, overrides_path: Path, packs_dir: Path | None = None) -> "Rules":
         """Read the district packs' policies and the overrides; raises ValueError (pydantic's included) on a
         bad file."""
-        return cls(load_policies(packs_dir), overrides_path, Calendars(load_overrides(overrides_path)))
+        policies = PackParts(sla_part, load_packs(packs_dir).values())
+        return cls(policies, overrides_path, Calendars(load_overrides(overrides_path)))
 
     @property
     def overrides(self) -> CalendarOverrides:
         return self.calendars.overrides
 
-    def policy(self, district: str) -> SlaPolicy:
+    def policy(self, district: str, version: int | None = None) -> SlaPolicy:
+        """The district's policy of `version` (a case's), or its newest."""
         try:
-            return self.policies[district]
+            return self.policies.at(district, version)
         except KeyError:
             raise UnknownDistrict(f"no SLA policy for district {district!r}") from None
 

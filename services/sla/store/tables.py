@@ -31,6 +31,7 @@ class Deadline(SQLModel, table=True):
     district: str
     hall: str | None = None
     tier: str
+    pack_version: int | None = None  # the district pack version whose tiers time it (none: the newest)
     state: str = "open"  # waiting (no clock yet) | open | closed | returned
     clock_started_at: datetime | None = None
     clock_start: str = ""  # the event that started the clock: registered, dispatched, signed_for...

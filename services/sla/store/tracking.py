@@ -38,7 +38,7 @@ def schedule_of(rules: Rules, row: Deadline) -> Schedule:
     return compute_schedule(
         clock_started_at=row.clock_started_at,
         tier=row.tier,
-        policy=rules.policy(row.district),
+        policy=rules.policy(row.district, row.pack_version),
         calendar=rules.calendar(row.district),
         pauses=pauses_of(row),
         extension_working_days=row.extension_working_days,

@@ -21,10 +21,13 @@ class StatusSync(BaseModel):
     """What Bancheng tells 12345 about one of its orders."""
 
     ticket_id: str
-    status: Literal["accepted", "replied", "closed", "callback"]
+    status: Literal["accepted", "replied", "closed", "callback", "yellow_card", "red_card"]
     case_number: str
     note: str = ""
     delivery_id: str
+    # What the platform's assessment counts: a card's colour, reason and department; at closing, whether the
+    # reply was on time and the caller's satisfaction.
+    figures: dict[str, str | bool | None] | None = None
 
 
 def create_app(settings: SimulatorSettings) -> FastAPI:
@@ -65,7 +68,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
             sync = StatusSync.model_validate_json(raw)
         except ValidationError as error:
             raise HTTPException(422, error.errors(include_url=False, include_context=False)) from error
-        if not await store.add(delivery_id=delivery, ticket_id=sync.ticket_id, body=sync.model_dump(),
+        if not await store.add(delivery_id=delivery, ticket_id=sync.ticket_id, body=sync.model_dump(exclude_unset=True),
                                received_at=time.time()):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "delivery already received (replay)")
         return {"stored": True}

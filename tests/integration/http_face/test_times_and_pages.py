@@ -38,7 +38,11 @@ def test_a_read_back_case_and_its_timeline_carry_their_offsets(stack: Stack, aut
 
 
 def test_a_list_is_a_page_that_says_where_the_next_one_starts(stack: Stack, auth_headers: dict[str, str]) -> None:
-    versions = f"{stack.url('routing')}/districts/demo/catalogue/versions"
+    pack = f"{stack.url('routing')}/districts/demo/pack"
+    for _ in range(2):  # two published versions (the same content again) to page through
+        same = httpx.get(pack, headers=auth_headers).json()["pack"]
+        assert httpx.put(pack, json=same, headers=auth_headers).status_code == 200
+    versions = f"{pack}/versions"
     first = httpx.get(versions, params={"limit": 1}, headers=auth_headers).json()
     assert set(first) == {"items", "offset", "limit", "next_offset"} and len(first["items"]) == 1
     everything = httpx.get(versions, headers=auth_headers).json()

@@ -106,6 +106,7 @@ async def intake(request: pytest.FixtureRequest, broker: DevBroker, issuer: Toke
         environment="test", port=port, signing_secret=SECRET, log_level="WARNING",
         database_url=database_url(request.param, "intake", tmp_path_factory.mktemp("intake")),
         lookup_requests_per_minute=1000, lookup_failures_per_case=3,
+        **getattr(request.module, "INTAKE_SETTINGS", {}),  # a test module's own, e.g. a short stuck_after_s
     )
     runtime = build_runtime(settings, KafkaSettings(bootstrap_servers=broker.bootstrap_servers))
     server = uvicorn.Server(uvicorn.Config(runtime.app(), host="127.0.0.1", port=port, log_level="warning"))

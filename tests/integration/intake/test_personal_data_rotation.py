@@ -2,6 +2,7 @@
 `python -m services.intake rotate-pii-key` re-seals everything under the current key, resumably."""
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -138,3 +139,34 @@ def test_rotation_reseals_every_case_under_the_new_key_and_a_second_run_does_not
     assert sorted(personal_data.opened(new_only, row)["phone"] for row in stored) == [
         f"1381234567{n}" for n in range(5)]
     assert not any("1381234567" in line for line in first.splitlines())
+
+
+def test_the_search_migration_fills_the_name_and_credit_code_indexes_of_existing_cases(
+    tmp_path: Path, monkeypatch
+) -> None:
+    env = pii_env(keys=f"k1={OLD}", current="k1")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+    command.upgrade(migrations._config(url, MIGRATIONS), "c4e6a8b0d2f3")
+    ring = keyring(env)
+    case_id = new_id()
+    sealed = personal_data.sealed_columns(ring, case_id=case_id, applicant={
+        "kind": "enterprise", "name": "福田某某贸易有限公司", "phone": "0755-86123456", "email": None,
+        "id_type": None, "id_number": None, "credit_code": "91350100M000100Y43", "contact_name": "赵六"})
+    before = {name: value for name, value in sealed.items()
+              if name not in ("applicant_name_index", "applicant_credit_code_index")}
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'intake.db'}")
+    with engine.begin() as connection:
+        columns = sa.table("case", *(sa.column(name) for name in {**case_row(**before), "id": case_id}))
+        connection.execute(sa.insert(columns), [{**case_row(**before), "id": case_id,
+                                                 "applicant_masked": json.dumps(before["applicant_masked"])}])
+
+    migrations.upgrade(url, MIGRATIONS)
+
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(store.Case.__table__)).mappings().one()
+    engine.dispose()
+    assert row["applicant_name_index"] == ring.blind_index("name", "福田某某贸易有限公司")
+    assert row["applicant_credit_code_index"] == ring.blind_index("credit_code", "91350100M000100Y43")
+    assert row["applicant_name"] == sealed["applicant_name"]  # already under the current key: not sealed again

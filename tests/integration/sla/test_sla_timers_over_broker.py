@@ -66,6 +66,17 @@ def test_unanswered_case_is_warned_then_carded_yellow_then_red_in_order(sla_fact
     assert len(board[0]["items"][0]["urging_notices"]) == 2  # one at the yellow card, one at the red
 
 
+def test_a_letter_registered_days_later_is_due_counted_from_when_it_came_in(sla_factory, new_case_id) -> None:
+    entered = datetime(2026, 3, 4, 15, 0, tzinfo=SH)  # opened and registered two days after it came
+    sla = sla_factory("sqlite", entered + timedelta(minutes=1))
+    letter = registered().model_copy(update={"channel": "letter", "received_at": REGISTERED_AT})
+    sla.publish(CASE_EVENTS, letter, case_id=new_case_id, at=entered)
+
+    armed = sla.wait_for(new_case_id, has(("sla.deadline_armed", None)))[0]
+
+    assert datetime.fromisoformat(armed.data["due_at"]) == DUE  # as if registered when it came in
+
+
 def test_a_pause_and_an_approved_extension_shift_the_cards(sla_factory, new_case_id) -> None:
     sla = sla_factory("sqlite", REGISTERED_AT + timedelta(minutes=1))
     order = "wo-" + new_case_id

@@ -14,15 +14,19 @@ from fastapi import FastAPI
 
 from shared import problems
 from shared.auth.principal import Principal
+from shared.request_guard import RequestGuard
 from services.console import api
+from services.console.api.forward import STREAMED_UPLOADS
 from services.console.api.oidc import OidcClient
 from services.console.app import Console
 from services.console.config import ConsoleSettings
+from services.console.store.live import LiveHub
 from services.console.store.sessions import Session, SessionStore
 
 ISSUER = "http://issuer.test"
 DISCOVERY = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token"}
 BACKEND_SEEN: list[httpx.Request] = []
+FILE = b"%PDF-1.7\n" + bytes(range(256)) * 8000  # ~2 MB: over the console's own body limit
 
 
 class Verifier:
@@ -35,6 +39,10 @@ def issuer(request: httpx.Request) -> httpx.Response:
     """The issuer and, on intake's default address, a backend that answers what it was sent."""
     if request.url.port == 8101:
         BACKEND_SEEN.append(request)
+        if request.url.path.endswith("/content"):
+            return httpx.Response(200, content=FILE, headers={
+                "content-type": "application/pdf", "content-disposition": "attachment; filename*=UTF-8''a.pdf",
+                "x-content-type-options": "nosniff"})
         return httpx.Response(201, json={"path": request.url.path}, headers={"set-cookie": "backend=1"})
     if request.url.path == "/.well-known/openid-configuration":
         return httpx.Response(200, json=DISCOVERY)
@@ -58,7 +66,8 @@ def app(tmp_path) -> FastAPI:
     (tmp_path / "secret.txt").write_text("outside dist")
     http = httpx.AsyncClient(transport=httpx.MockTransport(issuer))
     console = Console(sessions=SessionStore(idle_timeout_s=60, absolute_timeout_s=600, login_timeout_s=60),
-                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http)  # type: ignore[arg-type]  # a stand-in verifier
+                      oidc=OidcClient(settings, ISSUER, http), verifier=Verifier(), http=http,  # type: ignore[arg-type]  # a stand-in verifier
+                      live=LiveHub(queue_size=8))
     application = FastAPI()
     problems.install(application)  # as the Runtime does
     application.state.runtime = SimpleNamespace(settings=settings, console=console)
@@ -139,6 +148,23 @@ async def test_a_forwarded_request_carries_the_bearer_token_and_the_csrf_header_
     assert seen.headers["authorization"] == "Bearer header.payload.sig"
     assert seen.headers["idempotency-key"] == "k1" and seen.url.params["x"] == "1"
     assert "cookie" not in seen.headers  # the session never leaves the console
+
+
+async def test_an_upload_is_forwarded_whole_as_multipart_and_a_download_comes_back_as_sent(app: FastAPI) -> None:
+    BACKEND_SEEN.clear()
+    app.add_middleware(RequestGuard, max_body_bytes=1024 * 1024, streamed_uploads=STREAMED_UPLOADS)  # as app.py
+    async with client(app) as browser:
+        await signed_in(browser)
+        uploaded = await browser.post("/api/intake/cases/c1/attachments", files={"file": ("a.pdf", FILE)},
+                                      headers={"x-csrf-token": browser.cookies["bancheng_csrf"]})
+        assert uploaded.status_code == 201, uploaded.text
+        downloaded = await browser.get("/api/intake/cases/c1/attachments/1/content")
+    sent = BACKEND_SEEN[0]
+    assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert FILE in sent.content
+    assert downloaded.content == FILE
+    assert downloaded.headers["x-content-type-options"] == "nosniff"
+    assert downloaded.headers["content-disposition"] == "attachment; filename*=UTF-8''a.pdf"
 
 
 async def test_an_access_token_about_to_expire_is_refreshed_before_it_is_forwarded(app: FastAPI) -> None:

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from shared.districts import load_packs
 from services.notify.domain.config_files import NotifyConfig
 from services.notify.domain.quiet_hours import QuietHours
-from services.notify.domain.rules import ConfigError, parse_district_rules, rule_book
+from services.notify.domain.rules import ConfigError, RuleBook, parse_district_rules
 
 RULE_EVENTS = {
     "case.registered", "case.accepted", "case.replied", "case.archived", "case.callback_recorded",
@@ -53,7 +53,8 @@ def test_two_rules_for_one_event_are_refused():
 def test_rule_naming_an_unknown_template_fails_at_load():
     pack = load_packs()["demo"]
     with pytest.raises(ConfigError, match=r"demo/notify.yaml: unknown templates \['workorder_dispatched_department'\]"):
-        rule_book({"demo": pack}, known_templates={"workorder_cancelled_department", "sla_urging_department"})
+        RuleBook([pack], known_templates={"workorder_cancelled_department", "verification_code",
+                                          "sla_urging_department"})
 
 
 def test_an_event_of_a_district_without_a_pack_is_an_error(config: NotifyConfig):

@@ -4,7 +4,7 @@ import json
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
 from shared import problems
@@ -128,3 +128,27 @@ async def test_an_unhandled_error_is_a_500_problem_without_internals() -> None:
     response = await send("GET", "/boom")
     assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
     assert "secret" not in response.text and response.json()["zh"] and response.json()["en"]
+
+
+def upload_app() -> FastAPI:
+    """A route that counts the multipart body it streams itself, on a path the guard passes through."""
+    application = FastAPI()
+    problems.install(application)
+    application.add_middleware(RequestGuard, max_body_bytes=LIMIT, streamed_uploads=[r"/uploads/[^/]+"])
+
+    @application.post("/uploads/{name}")
+    async def upload(request: Request) -> dict[str, int]:
+        return {"read": sum([len(chunk) async for chunk in request.stream()])}
+
+    return application
+
+
+async def test_a_multipart_upload_on_a_streamed_path_reaches_its_route_unread_and_nothing_else_does() -> None:
+    transport = httpx.ASGITransport(app=upload_app())
+    multipart = {"content-type": "multipart/form-data; boundary=x"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        streamed = await client.post("/uploads/a", content=b"x" * (LIMIT * 5), headers=multipart)
+        as_json = await client.post("/uploads/a", content=b"x" * (LIMIT * 5), headers=JSON)
+        elsewhere = await client.post("/uploads/a/b", content=b"x" * (LIMIT * 5), headers=multipart)
+    assert streamed.json() == {"read": LIMIT * 5}
+    assert as_json.status_code == elsewhere.status_code == 413

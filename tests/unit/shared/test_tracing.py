@@ -13,6 +13,7 @@ from opentelemetry.trace import SpanKind
 from shared import tracing
 from shared.envelope import Envelope
 from shared.events.case import CaseAccepted, CaseRegistered
+from shared.lean_spans import LeanSpan
 from shared.outbox import row
 
 AT = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
@@ -180,7 +181,7 @@ def test_a_consumer_span_of_a_sampled_record_is_the_one_the_sdk_would_record(spa
                                       kind=SpanKind.CONSUMER)
     sdk.end()
     recorded, expected = spans.get_finished_spans()
-    assert isinstance(lean, tracing.LeanSpan) and recorded is lean
+    assert isinstance(lean, LeanSpan) and recorded is lean
     assert (recorded.kind, recorded.parent, recorded.resource, recorded.instrumentation_scope) == (
         expected.kind, expected.parent, expected.resource, expected.instrumentation_scope)
     assert recorded.context.trace_id == expected.context.trace_id

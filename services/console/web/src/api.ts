@@ -31,7 +31,7 @@ function describe(detail: unknown): string {
   return problem.zh ?? "";
 }
 
-function csrfToken(): string {
+export function csrfToken(): string {
   const found = document.cookie.split("; ").find((c) => c.startsWith("bancheng_csrf="));
   return found ? decodeURIComponent(found.slice("bancheng_csrf=".length)) : "";
 }
@@ -44,6 +44,18 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     init.body = JSON.stringify(body);
   }
   const answer = await fetch(path, init);
+  const text = await answer.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!answer.ok) throw new ApiError(answer.status, data);
+  return data as T;
+}
+
+// One file as multipart/form-data (field `file`); the browser sets the boundary.
+export async function upload<T>(path: string, file: File): Promise<T> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const answer = await fetch(path, { method: "POST", credentials: "same-origin", body: form,
+    headers: { accept: "application/json", "x-csrf-token": csrfToken() } });
   const text = await answer.text();
   const data = text ? JSON.parse(text) : null;
   if (!answer.ok) throw new ApiError(answer.status, data);

@@ -14,7 +14,8 @@ from .http import HttpClient, json_bytes
 
 
 class HotlineChannel(Channel):
-    """POSTs `{ticket_id, status, case_number, note, delivery_id}` to the platform, signed like webhooks."""
+    """POSTs `{ticket_id, status, case_number, note, delivery_id}` to the platform, signed like webhooks, with
+    `figures` (what its assessment counts) when the status has them: cards and closing."""
 
     name = ChannelName.hotline_12345
 
@@ -47,6 +48,7 @@ class HotlineChannel(Channel):
                 "case_number": message.metadata.get("case_number", ""),
                 "note": message.text,
                 "delivery_id": message.delivery_id,
+                **({"figures": message.hotline_figures} if message.hotline_figures else {}),
             }
         )
         headers = signed_headers(

@@ -1,0 +1,116 @@
+"""The oversight side of the console in a real browser: statistics with the three rates drawn by ECharts, the case
+library and the assessment export, read by the demo district's auditor after a clerk registered a case; the
+district admin (password and TOTP) adds a clerk, hands over the temporary password, and disables the account."""
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import Browser
+
+from shared.dev.stack import CONSOLE, SERVICES, Stack
+from shared.settings import REPO_ROOT
+from tests.e2e.accessibility import assert_accessible
+from tests.e2e.test_console import browser, sign_in  # noqa: F401 - `browser` is a fixture used by name
+
+UPDATE_SCREENSHOTS = os.environ.get("BANCHENG_SCREENSHOTS") == "1"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The registration the clerk's form sends (tests/e2e/test_console.py fills the same fields by hand).
+CASE = {"hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": "business_licence",
+        "description": "个体户办执照，经营场所证明材料不被认可",
+        "applicant": {"kind": "person", "name": "李四", "phone": "13912345678"}}
+REGISTER = """async (body) => {
+  const csrf = decodeURIComponent(document.cookie.split("; ").find((c) => c.startsWith("bancheng_csrf=")).slice(14));
+  const answer = await fetch("/api/intake/cases", {method: "POST", body: JSON.stringify(body),
+    headers: {"content-type": "application/json", "x-csrf-token": csrf}});
+  return [answer.status, await answer.json()];
+}"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = Stack(var_dir=tmp_path_factory.mktemp("console-reports")).start([*SERVICES, CONSOLE])
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_the_auditor_reads_the_rates_by_department_the_library_and_exports_the_assessment(
+    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+) -> None:
+    console = stack.url(CONSOLE)
+    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    status, case = page.evaluate(REGISTER, CASE)
+    assert status == 201, case
+    clerk.close()
+
+    auditor = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = sign_in(auditor, console, "auditor.demo", "Review#Ledger2026")
+    page.get_by_role("link", name="统计分析").click()
+    page.get_by_role("heading", name="统计分析").wait_for()
+    table = page.locator("[data-test=statistics-table]")
+    deadline = time.monotonic() + 60
+    while not table.locator("tr", has_text="市场监督管理局").count():  # audit reads the case off the bus
+        assert time.monotonic() < deadline, "the market department never appeared in the statistics"
+        page.wait_for_timeout(1000)
+        page.get_by_role("button", name="刷新").click()
+    row = table.locator("tr", has_text="市场监督管理局")
+    assert row.locator("td").nth(1).inner_text().strip() != "0"  # received
+    assert page.locator(".chart canvas").count() == 2  # the monthly trend and the rates by department, drawn
+    assert page.get_by_text("三率月度走势").is_visible()
+    page.locator("[data-test=statistics] .el-loading-mask").wait_for(state="detached")
+    page.screenshot(path=screenshots / "console-statistics.png", full_page=True)
+    assert_accessible(page, "statistics")
+
+    export = page.request.get(f"{console}/api/audit/assessment?format=xlsx")
+    assert export.status == 200 and export.headers["content-type"] == XLSX
+    assert export.body()[:2] == b"PK"  # a zip, as every XLSX is
+
+    page.get_by_role("link", name="案例库").click()
+    page.get_by_role("heading", name="案例库").wait_for()
+    page.get_by_text("暂无案例").wait_for()  # nothing archived as exemplary yet
+    assert_accessible(page, "library")
+    auditor.close()
+
+
+def test_the_district_admin_adds_a_clerk_hands_over_the_temporary_password_and_disables_the_account(
+    stack: Stack, browser: Browser, tmp_path: Path  # noqa: F811 - the imported fixture
+) -> None:
+    console = stack.url(CONSOLE)
+    screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
+    admin = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = admin.new_page()
+    page.goto(console)
+    page.get_by_role("link", name="登录").click()
+    page.locator("#username").fill("districtadmin.demo")
+    page.locator("#password").fill("District#Admin2026")
+    page.get_by_role("button", name="登录 Log in").click()
+    page.locator("#code").fill(pyotp.TOTP("DISTRICTADMINDEMOBANCHENGTOTPAAA").now())  # privileged: a second factor
+    page.get_by_role("button", name="验证 Verify").click()
+    page.wait_for_url(f"{console}/accounts")  # an administrator's first screen
+    table = page.locator("[data-test=account-table]")
+    table.get_by_text("clerk.demo").wait_for()
+
+    page.locator("[data-test=add-account]").click()
+    page.locator("[data-test=account-username]").fill("clerk.e2e")
+    page.locator("[data-test=account-name]").fill("测试窗口")
+    page.locator("[data-test=account-hall]").click()
+    page.get_by_role("option", name="演示区便民服务站").click()
+    page.locator("[data-test=account-save]").click()
+    password = page.locator("[data-test=temporary-password]").inner_text(timeout=20_000)
+    assert len(password) >= 12
+    page.screenshot(path=screenshots / "console-accounts.png")
+    assert_accessible(page, "accounts, the temporary password shown")
+    page.get_by_role("button", name="已交给本人").click()
+    row = table.locator("tr", has_text="clerk.e2e")
+    row.get_by_text("待改密码").wait_for()
+    row.get_by_role("button", name="停用").click()
+    row.get_by_text("已停用").wait_for()
+    assert_accessible(page, "accounts")
+    admin.close()

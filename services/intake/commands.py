@@ -147,6 +147,8 @@ class CitizenReport(_Body):
     verification_id: str = Field(min_length=1, max_length=64)
     code: str = Field(min_length=1, max_length=12)
     attachment_ids: list[str] = Field(default_factory=list, max_length=10)
+    channel: Literal["web", "terminal"] = Field(
+        default="web", description="web: the citizen's own phone; terminal: a hall's self-service terminal (自助终端)")
 
 
 class FollowIn(_Body):

@@ -45,6 +45,8 @@ class IntakeSettings(ServiceSettings):
     access_log: bool = True
     # The window where the applicant comes back, printed on the tracking card (一跟到底).
     handling_window: str = "“办不成事”反映窗口"
+    # The citizen's status page (进度查询) the printouts' QR code opens, with `?case=<case number>` added.
+    status_page_url: str = "http://127.0.0.1:8106/m/follow"
     # A case forwarded (登记转发) this long ago with no work order heard of counts as stuck (docs/operations.md).
     stuck_after_s: float = 900.0
     # Attachments (附件, docs/attachments.md): where their bytes go — a directory (staged uploads under it too) or

@@ -52,7 +52,7 @@ POLICY: dict[str, dict[str, ScopeKind]] = {
     "pack.read": dict(_DISTRICT_READERS),
     "pack.publish": {"district_admin": "district"},
     # sla: deadlines, supervision board, calendar
-    "deadline.read": {"window_clerk": "hall", **_DISTRICT_READERS},
+    "deadline.read": {"window_clerk": "hall", **_DEPARTMENT, **_DISTRICT_READERS},
     "supervision.read": {"dept_head": "department", **_DISTRICT_READERS},
     "supervision.urge": {"supervisor": "district"},
     # identity: a district's people (账号管理); the 三员 and district admins themselves are added by the CLI

@@ -127,6 +127,7 @@ class Stack:
         return {
             **common,
             "BANCHENG_NOTIFY_FILE_SINK": str(self.var_dir / "notify-file-sink.jsonl"),
+            "BANCHENG_INTAKE_ATTACHMENTS_DIR": str(self.var_dir / "intake-attachments"),
             f"{prefix}PORT": str(self.ports[name]),
             f"{prefix}DATABASE_URL": url,
             **auth,

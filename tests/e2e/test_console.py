@@ -1,6 +1,8 @@
 """The staff console in a real browser (Debian's chromium through Playwright): a window clerk signs in at the
-identity service and registers a case; the market department's handler signs in, finds its work order in
-the inbox, signs for it and replies. The session is CSRF-safe and the browser never holds a token."""
+identity service, registers a case with the hall's kinds and matters and prints its tracking card; the market
+department's handler finds its work order in the inbox with its deadline badge, signs for it and replies; the
+clerk records the reply and the callback, looks back and archives. The session is CSRF-safe and the browser
+never holds a token."""
 
 import os
 import re
@@ -10,10 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
 from shared.settings import REPO_ROOT
+from tests.e2e.accessibility import assert_accessible
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `make test` where missing
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -24,6 +27,8 @@ UPDATE_SCREENSHOTS = os.environ.get("BANCHENG_SCREENSHOTS") == "1"
 JWT = re.compile(rb"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{16,}")
 # Enterprise registration: led by the market department (shared/districts/packs/demo/catalogue.yaml).
 MATTER = "business_licence"
+# The browser test's matter: led by market alone, so its one work order answers the case.
+MATTER_NAME = "食品经营许可"
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +62,33 @@ def sign_in(context: BrowserContext, console: str, username: str, password: str)
     return page
 
 
-def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_in_the_inbox(
+def choose(page: Page, select: str, option: str, *, typed: str = "") -> None:
+    """Open an Element Plus select, type to search where given, and click the option."""
+    page.locator(f"[data-test={select}]").click()
+    if typed:
+        page.keyboard.type(typed)
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+def act(page: Page, action: str, *, reason: str = "", satisfaction: str = "") -> None:
+    """On the case page, one of the actions allowed now, through its dialog."""
+    page.locator(f"[data-test=action-{action}]").click()
+    if satisfaction:
+        page.locator("[data-test=satisfaction]").get_by_text(satisfaction, exact=True).click()
+    if reason:
+        page.locator("[data-test=action-reason]").fill(reason)
+    page.locator("[data-test=action-submit]").click()
+    page.locator("[data-test=notice]").wait_for()
+    for overlay in page.locator(".el-overlay").all():
+        expect(overlay).to_be_hidden()  # the dialog has closed
+
+
+def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_clerk_calls_back_and_archives(
     stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     console = stack.url(CONSOLE)
     screenshots = REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path
-    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     responses: list[Response] = []
     clerk.on("response", lambda response: responses.append(response))
     blocked: list[str] = []  # the pages' CSP (services/console/api/web.py) must not block the app's own code
@@ -78,28 +104,64 @@ def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_i
     page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
     assert "演示窗口人员" in page.locator("[data-test=user]").inner_text()
     page.wait_for_url(f"{console}/register")
-    assert page.locator("[data-test=hall]").input_value() == "DEMO"  # the clerk's own hall, from the token
-    page.locator("[data-test=matter-code]").fill(MATTER)
-    page.locator("[data-test=description]").fill("个体户办执照，经营场所证明材料不被认可")
+    expect(page.locator("[data-test=hall]")).to_have_value("演示区便民服务站（DEMO）")  # the clerk's hall, by name
+    page.keyboard.press("?")  # the cheat sheet lists the shortcuts in force here
+    expect(page.locator(".el-dialog", has_text="快捷键")).to_contain_text("提交登记")
+    page.keyboard.press("Escape")
+    page.locator("[data-test=large-text]").click()  # large text, kept in this browser across a reload
+    page.reload()
+    expect(page.locator("html")).to_have_class(re.compile("large-text"))
+    page.locator("[data-test=large-text]").click()
+    expect(page.locator("html")).not_to_have_class(re.compile("large-text"))
+    # The hall's problem kinds and matters come from the demo district's pack; the matter is found by a keyword.
+    page.locator("[data-test=problem-kind]").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="特事特办/快办").wait_for()
+    page.locator(".el-select-dropdown__item:visible", has_text="材料不清或不齐").click()
+    choose(page, "matter", MATTER_NAME, typed="餐饮")
+    page.locator("[data-test=description]").fill("开奶茶店办食品经营许可，场地证明材料不被认可")
     page.locator("[data-test=applicant-name]").fill("张三")
+    id_number = page.locator("[data-test=id-number]")
+    id_number.fill("110105194912310021")
+    page.get_by_text("校验位错误，请核对").wait_for()  # GB 11643's check character, as typed
+    id_number.fill("11010519491231002X")
+    page.get_by_text("校验位错误，请核对").wait_for(state="detached")
     phone = page.locator("[data-test=applicant-phone]")
     phone.fill("1381234")
     page.get_by_text("请输入 11 位手机号码或带区号的固定电话").wait_for()  # checked as typed
     assert page.locator("[data-test=submit]").is_disabled()
-    phone.fill("13812345678")
+    phone.fill("+86 138 1234 5678")
+    assert page.locator("[data-test=phone-normalised]").inner_text() == "13812345678"
+    expect(page.locator("[data-test=submit]")).to_be_enabled()
+    expect(page.locator(".el-form-item.is-error")).to_have_count(0)  # nothing left marked wrong
+    phone.blur()
+    page.wait_for_timeout(400)  # the field's border fades from the error's red: let the screenshot show it settled
+    assert_accessible(page, "registration")
+    page.screenshot(path=screenshots / "console-register.png", full_page=True)
     page.locator("[data-test=submit]").click()
     case_number = page.locator("[data-test=registered] [data-test=case-number]").inner_text(timeout=20_000)
     assert re.fullmatch(r"DEMO-\d{8}-\d+", case_number), case_number
-    page.screenshot(path=screenshots / "console-register.png")
+
+    # The tracking card opens printable in a window of its own, with the QR code to the citizen's status page.
+    with clerk.expect_page() as opened:
+        page.locator("[data-test=print-card]").click()
+    card = opened.value
+    card.locator(".qr svg").wait_for()
+    assert case_number in card.content() and "size: A4" in card.content()
+    assert card.locator(".qr").get_attribute("data-url").endswith(f"/m/follow?case={case_number}")
+    card.screenshot(path=screenshots / "console-tracking-card.png", full_page=True)
+    card.close()
 
     page.locator("[data-test=case-link]").click()
     page.locator("h2 [data-test=case-number]").wait_for()
+    case_url = page.url
     assert page.locator("h2 [data-test=case-number]").inner_text() == case_number
     applicant = page.locator("[data-test=applicant]").inner_text()
     assert "13812345678" not in applicant and "张三" not in applicant  # masked
-    page.locator("[data-test=timeline] .el-timeline-item").first.wait_for()
+    first = page.locator("[data-test=timeline] .el-timeline-item").first
+    first.wait_for()
+    assert first.locator("[data-test=step]").inner_text() == "登记"  # a step name, not the action's code
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", first.inner_text())  # Beijing time, to the minute
     assert page.locator("[data-test=state]").inner_text().strip()  # the state's Chinese label
-    page.screenshot(path=screenshots / "console-case.png")
 
     # The browser never holds a token: not in any response it received, nor in a cookie it can read.
     for response in responses:
@@ -116,24 +178,153 @@ def test_a_clerk_registers_a_case_and_the_market_handler_signs_for_and_replies_i
     assert not any(JWT.search(cookie["value"].encode()) for cookie in cookies.values())
     clerk.close()
 
-    handler = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    handler = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     page = sign_in(handler, console, "handler.market", "Handle#Market2026")
     page.wait_for_url(f"{console}/inbox")
     deadline = time.monotonic() + 60
     while not page.locator("[data-test=inbox]").get_by_text(case_number).count():
         assert time.monotonic() < deadline, f"{case_number} never reached the market inbox"
-        page.wait_for_timeout(500)  # the dispatch travels intake → bus → routing
-        page.get_by_role("button", name="刷新").click()
+        page.wait_for_timeout(500)  # the dispatch travels intake → bus → routing and sla
+        page.locator("[data-test=refresh]").click()
     row = page.locator("[data-test=inbox] tr", has_text=case_number)
-    row.get_by_role("button", name="签收").click()
+    badge = row.locator("[data-test=deadline-badge]")
+    assert re.fullmatch(r"剩 \d+ 个工作日|今日到期", badge.inner_text()), badge.inner_text()
+    assert badge.get_attribute("data-standing") == "on_track"
+    expect(row).to_contain_text(MATTER_NAME)  # by name, from routing's catalogue
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row.locator("[data-test=due-at]").inner_text())
+    row.locator(".el-checkbox").click()  # sign for the selected ones (one here)
+    page.locator("[data-test=sign-selected]").click()
     row.get_by_text("已签收").wait_for()
+    assert_accessible(page, "inbox")
     page.screenshot(path=screenshots / "console-inbox.png")
-    row.get_by_role("button", name="答复").click()
-    page.locator(".el-message-box__input input").fill("已告知申请人经营场所证明可用租赁合同替代")
+    row.locator("[data-test=reply]").click()
+    page.locator(".el-message-box__input textarea").fill("已告知申请人场地证明可用租赁合同替代")
     page.get_by_role("button", name="确定").click()
     row.wait_for(state="detached")  # answered: it leaves the inbox of open orders
-    assert not page.get_by_role("alert").count()
+    assert not page.locator("[data-test=failure]").count()
     handler.close()
+
+    # The clerk records the reply, calls the applicant back, looks back (回头看) and archives the case.
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    page.goto(case_url)
+    page.locator("[data-test=work-orders]").get_by_text("已答复").wait_for(timeout=30_000)
+    act(page, "record_reply", reason="场地证明可用租赁合同替代，已办结")
+    act(page, "record_callback", satisfaction="满意", reason="申请人表示满意")
+    act(page, "review")
+    act(page, "archive")
+    expect(page.locator("[data-test=state]")).to_have_text("已归档")
+    assert not page.locator("[data-test=actions] button[data-test^=action-]").count()  # nothing left to do
+    steps = page.locator("[data-test=timeline] [data-test=step]").all_inner_texts()
+    assert steps[-4:] == ["登记答复", "登记回访", "回头看", "归档"], steps
+    assert "演示窗口人员" in page.locator("[data-test=timeline]").inner_text()  # the clerk's own steps, by name
+    assert_accessible(page, "case")
+    page.screenshot(path=screenshots / "console-case.png", full_page=True)
+    clerk.close()
+
+
+def test_an_enterprise_with_a_missing_item_batch_items_and_the_green_channel_gets_its_one_time_notice(
+    stack: Stack, browser: Browser
+) -> None:
+    console = stack.url(CONSOLE)
+    clerk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    try:
+        page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+        page.wait_for_url(f"{console}/register")
+        choose(page, "problem-kind", "特事特办/快办")
+        expect(page.locator("[data-test=green-channel]")).to_have_class(re.compile("is-checked"))  # the kind is urgent
+        choose(page, "matter", "企业设立登记（营业执照）", typed="营业执照")
+        page.locator("[data-test=description]").fill("新店开业在即，营业执照因住所证明被退回")
+        page.locator("[data-test=applicant-kind]").get_by_text("企业").click()
+        page.locator("[data-test=applicant-name]").fill("演示区某某餐饮有限公司")
+        credit_code = page.locator("[data-test=credit-code]")
+        credit_code.fill("91350100M000100Y44")
+        page.get_by_text("校验位错误，请核对").wait_for()  # GB 32100's check character, as typed
+        credit_code.fill("91350100M000100Y43")
+        page.get_by_text("校验位错误，请核对").wait_for(state="detached")
+        page.locator("[data-test=applicant-phone]").fill("0755 8612 3456")
+        assert page.locator("[data-test=phone-normalised]").inner_text() == "0755-86123456"
+        page.locator("[data-test=add-missing]").click()
+        missing = page.locator("[data-test=missing-item]")
+        missing.locator("input").first.fill("房屋租赁合同")
+        missing.locator(".el-date-editor input").fill("2031-01-10")
+        missing.locator(".el-date-editor input").press("Enter")
+        page.locator("[data-test=add-item]").click()
+        page.locator("[data-test=batch-item] input").fill("食品经营许可")
+        page.locator("[data-test=submit]").click()
+        case_number = page.locator("[data-test=registered] [data-test=case-number]").inner_text(timeout=20_000)
+
+        with clerk.expect_page() as opened:
+            page.locator("[data-test=print-notice]").click()
+        notice = opened.value
+        notice.locator(".qr svg").wait_for()
+        printed = notice.content()
+        assert "一次性告知书" in printed and "房屋租赁合同" in printed and "2031-01-10" in printed
+        notice.close()
+
+        page.locator("[data-test=case-link]").click()
+        expect(page.locator("h2 [data-test=case-number]")).to_have_text(case_number)
+        expect(page.locator("[data-test=state]")).to_have_text("登记转发")  # accepted with the item, then forwarded
+        expect(page.locator("[data-test=missing-items]")).to_contain_text("房屋租赁合同")
+        expect(page.locator("[data-test=missing-items]")).to_contain_text("2031-01-10")
+        expect(page.locator("h2")).to_contain_text("绿色通道")
+        assert "86123456" not in page.locator("[data-test=applicant]").inner_text()  # masked
+        page.locator("[data-test=reveal]").click()
+        page.locator("[data-test=reveal-reason]").fill("回访前核实联系电话")
+        page.locator("[data-test=reveal-submit]").click()
+        expect(page.locator("[data-test=applicant]")).to_contain_text("0755-86123456")  # revealed, with a reason
+    finally:
+        clerk.close()
+
+
+def test_the_department_returns_one_order_with_a_reason_and_asks_more_time_for_another(
+    stack: Stack, browser: Browser
+) -> None:
+    console = stack.url(CONSOLE)
+    clerk = browser.new_context()
+    sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    csrf = {c["name"]: c["value"] for c in clerk.cookies(console)}["bancheng_csrf"]
+    numbers = []
+    for text in ("奶茶店食品经营许可被要求补交不存在的证明", "餐馆食品经营许可现场核查一直没人来"):
+        created = clerk.request.post(f"{console}/api/intake/cases", headers={"x-csrf-token": csrf}, data={
+            "hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials",
+            "matter_code": "food_business_licence", "description": text,
+            "applicant": {"kind": "person", "name": "李四", "phone": "13912345678"}})
+        assert created.status == 201, created.text()
+        numbers.append(created.json()["case_number"])
+    clerk.close()
+
+    handler = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    try:
+        page = sign_in(handler, console, "handler.market", "Handle#Market2026")
+        deadline = time.monotonic() + 60
+        while not all(page.locator("[data-test=inbox]").get_by_text(n).count() for n in numbers):
+            assert time.monotonic() < deadline, f"{numbers} never all reached the market inbox"
+            page.wait_for_timeout(500)
+            page.keyboard.press("r")  # the inbox's refresh shortcut
+        returned, extended = (page.locator("[data-test=inbox] tr", has_text=n) for n in numbers)
+
+        returned.locator("[data-test=sign-for]").click()
+        returned.get_by_text("已签收").wait_for()
+        returned.locator("[data-test=return]").click()
+        choose(page, "return-reason", "职能交叉")
+        page.locator("[data-test=return-submit]").click()
+        # Returned: the signed-for order leaves the inbox (routing may dispatch the case again, as a new order).
+        expect(page.locator("[data-test=inbox] tr", has_text=numbers[0]).get_by_text("已签收")).to_have_count(0)
+
+        extended.locator("[data-test=sign-for]").click()
+        extended.get_by_text("已签收").wait_for()
+        extended.locator("[data-test=extension]").click()
+        date = page.locator(".el-dialog .el-date-editor input")
+        date.fill("2027-01-29")
+        date.press("Enter")
+        page.locator("[data-test=extension-basis]").fill("《食品经营许可管理办法》第二十二条")
+        page.locator("[data-test=extension-reason]").fill("需组织现场核查，现场核查需另行预约")
+        page.locator("[data-test=extension-submit]").click()
+        extended.get_by_text("延期申请中").wait_for()
+        assert not page.locator("[data-test=failure]").count()
+    finally:
+        handler.close()
 
 
 def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, browser: Browser) -> None:
@@ -163,6 +354,41 @@ def test_an_unsafe_request_without_the_csrf_header_is_refused(stack: Stack, brow
     # Without a session nothing is forwarded, safe method or not.
     assert httpx.get(f"{console}/api/me").status_code == 401
     assert httpx.get(f"{console}/api/intake/cases/anything").status_code == 401
+
+
+def test_a_clerk_attaches_a_file_on_the_case_page_and_opens_it(stack: Stack, browser: Browser, tmp_path: Path) -> None:
+    console = stack.url(CONSOLE)
+    context = browser.new_context(locale="zh-CN", accept_downloads=True)
+    try:
+        page = sign_in(context, console, "clerk.demo", "Window#Desk2026")
+        page.wait_for_url(f"{console}/register")
+        choose(page, "matter", "企业设立登记（营业执照）", typed="营业执照")  # the matter is chosen from the pack's
+        page.locator("[data-test=description]").fill("经营场所证明材料不被认可，附租赁合同")
+        page.locator("[data-test=applicant-name]").fill("王五")
+        page.locator("[data-test=applicant-phone]").fill("13712345678")
+        page.locator("[data-test=submit]").click()
+        page.locator("[data-test=case-link]").click()
+        panel = page.locator("[data-test=attachments]")
+        panel.wait_for()
+
+        contract = tmp_path / "租赁合同.pdf"
+        contract.write_bytes(b"%PDF-1.7\n" + os.urandom(1_500_000))  # over the console's own 1 MB body limit
+        panel.locator("input[type=file]").set_input_files(contract)
+        link = panel.locator("[data-test=attachment-open]", has_text="租赁合同.pdf")
+        link.wait_for()
+        with page.expect_download() as download:
+            link.click()
+        assert Path(download.value.path()).read_bytes() == contract.read_bytes()
+        page.screenshot(path=(REPO_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else tmp_path)
+                        / "console-attachments.png", full_page=True)
+
+        disguised = tmp_path / "photo.jpg"
+        disguised.write_bytes(b"\x7fELF\x02\x01\x01\x00" + os.urandom(2000))
+        panel.locator("input[type=file]").set_input_files(disguised)
+        panel.locator("[data-test=attachment-message]", has_text="file：").wait_for()  # intake's refusal, named
+        assert panel.locator("[data-test=attachment-open]").count() == 1
+    finally:
+        context.close()
 
 
 def test_signing_out_ends_the_session_here_and_at_the_identity_service(stack: Stack, browser: Browser) -> None:

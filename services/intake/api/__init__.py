@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from services.intake.api import (
     attachments,
     cases,
+    halls,
     hotline,
     items,
     missing_items,
@@ -23,4 +24,4 @@ from services.intake.api import (
 # In this order in the app and its API document.
 routers: list[APIRouter] = [cases.router, search.router, queues.router, missing_items.router, items.router,
                             attachments.router, personal_data.router, printouts.router, status_lookup.router,
-                            public.router, public_attachments.router, hotline.router, open311.router]
+                            public.router, public_attachments.router, hotline.router, open311.router, halls.router]

@@ -25,6 +25,7 @@ from services.intake.api.deps import (
 )
 from services.intake.api.errors import case_not_found
 from services.intake.api.models import CaseAttachmentPublic, CaseAttachments
+from services.intake.domain.attachments import ALLOWED_TYPES
 from services.intake.store.attachments import (
     add_case_attachment,
     case_attachment,
@@ -51,8 +52,9 @@ def _public(row: store.Attachment, *, whole: bool) -> CaseAttachmentPublic:
                         415: {"description": "A type not accepted, or not the one declared"}})
 async def upload(case_id: str, request: Request, runtime: RuntimeDep, files: AttachmentFilesDep,
                  principal: AttachmentAdder) -> CaseAttachmentPublic:
-    """Attach one file (multipart field `file`): its type is sniffed from its bytes and must be allowed and
-    agree with the declared type and extension; it must pass the scanning hook; its SHA-256 is kept."""
+    """Attach one file (multipart field `file`; a `description` optional): its type is sniffed from its bytes
+    and must be allowed and agree with the declared type and extension; it must pass the scanning hook; its
+    SHA-256 is kept."""
     async with runtime.sessions() as session:  # refuse a stranger before reading the body
         case = await store.get_case(session, case_id=case_id)
         if case is None:
@@ -62,7 +64,8 @@ async def upload(case_id: str, request: Request, runtime: RuntimeDep, files: Att
         part = await receive_upload(request, staged)
         async with (files.stored(staged, file_name=part.file_name, declared_type=part.content_type) as checked,
                     runtime.unit(principal) as unit):
-            row = await add_case_attachment(unit, case=case, checked=checked, actor=principal.actor, now=now_utc())
+            row = await add_case_attachment(unit, case=case, checked=checked, description=part.description,
+                                            actor=principal.actor, now=now_utc())
     return _public(row, whole=sees_personal_data(principal, case))
 
 
@@ -80,7 +83,8 @@ async def list_attachments(case_id: str, runtime: RuntimeDep, principal: Attachm
 
 
 @router.get("/{case_id}/attachments/{attachment_id}/content",
-            responses={200: {"content": {"application/octet-stream": {}},
+            responses={200: {"content": {mime: {"schema": {"type": "string", "format": "binary"}}
+                                         for mime in ALLOWED_TYPES},
                              "description": "The file, with its sniffed content type"}})
 async def download(case_id: str, attachment_id: AttachmentId, runtime: RuntimeDep, files: AttachmentFilesDep,
                    principal: AttachmentReader) -> StreamingResponse:

@@ -16,6 +16,7 @@ from shared import tracing
 from shared.auth.http import bounded, require
 from shared.auth.policy import Scope
 from shared.consuming import Unit
+from shared.masking import mask_text
 from services.intake import store
 from services.intake.api.deps import (
     CaseActor,
@@ -27,6 +28,7 @@ from services.intake.api.deps import (
     load_case,
     require_case,
     respond,
+    sees_personal_data,
 )
 from services.intake.api.errors import case_not_found
 from services.intake.api.models import CasePublic
@@ -99,7 +101,10 @@ async def read_case(case_id: str, runtime: RuntimeDep, principal: CaseReader) ->
         if case is None:
             raise case_not_found(case_id)
         require_case(principal, "case.read", case)
-        return await case_view(session, case, stuck_after_s=runtime.settings.stuck_after_s)
+        body = await case_view(session, case, stuck_after_s=runtime.settings.stuck_after_s)
+    if not sees_personal_data(principal, case):  # file names often hold a name or an ID number
+        body["attachments"] = [{**a, "file_name": mask_text(a["file_name"])} for a in body["attachments"]]
+    return body
 
 
 @router.post("/{case_id}/actions", response_model=CasePublic)

@@ -3,6 +3,7 @@
 route declares, an Idempotency-Key; and the helpers every resource shares: the case a route acts on, the
 answer an idempotent route sends."""
 
+import dataclasses
 from dataclasses import dataclass
 from hmac import compare_digest
 from typing import TYPE_CHECKING, Annotated
@@ -207,25 +208,30 @@ def sees_personal_data(principal: Principal, case: store.Case) -> bool:
     return allows(principal, "personal_data.reveal", Scope(district=case.district, hall=case.hall))
 
 
+DESCRIPTION_MAX = 200  # characters, as a description given at registration (commands.AttachmentIn)
 # A multipart body's parts other than the file (boundaries, headers, a description) are small: the body may
 # exceed the file's limit by this much before the file itself is known to be too large.
 MULTIPART_OVERHEAD = 64 * 1024
 MULTIPART_DOCUMENT = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary",
-                            "description": "One file; its type is sniffed from its bytes (docs/attachments.md)"}}}}}}}
+                            "description": "One file; its type is sniffed from its bytes (docs/attachments.md)"},
+                   "description": {"type": "string", "maxLength": DESCRIPTION_MAX,
+                                   "description": "What the file is, e.g. 银行同意函原件照片"}}}}}}}
 
 
 @dataclass(frozen=True)
 class UploadedPart:
     file_name: str
     content_type: str
+    description: str = ""
 
 
 async def receive_upload(request: Request, staged: StagedFile) -> UploadedPart:
     """Stream a `multipart/form-data` body's one file part (field `staged.field`) into `staged`, never holding more
-    than a chunk in memory; other parts are skipped. 413 once the body outgrows the limit (before reading it when
-    Content-Length says so), 422 naming the field when the body is not multipart or holds no such file."""
+    than a chunk in memory, and read its `description` part; others are skipped. 413 once the body outgrows the
+    limit (before reading it when Content-Length says so), 422 naming the field when the body is not multipart or
+    holds no such file."""
     field = staged.field
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
@@ -240,11 +246,13 @@ async def receive_upload(request: Request, staged: StagedFile) -> UploadedPart:
     header: list[bytes] = [b"", b""]
     found: list[UploadedPart] = []
     receiving = False
+    described: bytearray | None = None  # the description part's bytes, while it is read
+    description = bytearray()
 
     def on_part_begin() -> None:
-        nonlocal receiving
+        nonlocal receiving, described
         part.clear()
-        receiving = False
+        receiving, described = False, None
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         header[0] += data[start:end]
@@ -257,9 +265,11 @@ async def receive_upload(request: Request, staged: StagedFile) -> UploadedPart:
         header[0], header[1] = b"", b""
 
     def on_headers_finished() -> None:
-        nonlocal receiving
+        nonlocal receiving, described
         disposition, params = parse_options_header(part.get("content-disposition", b""))
-        if disposition == b"form-data" and params.get(b"name") == field.encode() and b"filename" in params:
+        if disposition == b"form-data" and params.get(b"name") == b"description" and b"filename" not in params:
+            described = description
+        elif disposition == b"form-data" and params.get(b"name") == field.encode() and b"filename" in params:
             if found:
                 raise invalid(FieldError(field=field, zh=f"{field}:一次只能上传一个文件",
                                          en=f"{field}: one file per request"))
@@ -270,10 +280,14 @@ async def receive_upload(request: Request, staged: StagedFile) -> UploadedPart:
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if receiving:
             staged.write(data[start:end])
+        elif described is not None:
+            described.extend(data[start:end])
+            if len(described) > 4 * DESCRIPTION_MAX:  # UTF-8: at most 4 bytes a character
+                raise _long_description()
 
     def on_part_end() -> None:
-        nonlocal receiving
-        receiving = False
+        nonlocal receiving, described
+        receiving, described = False, None
 
     parser = MultipartParser(boundary, {  # type: ignore[arg-type]  # its callbacks are a TypedDict of these
         "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
@@ -293,7 +307,19 @@ async def receive_upload(request: Request, staged: StagedFile) -> UploadedPart:
     if not found:
         raise invalid(FieldError(field=field, zh=f"{field}:缺少文件", en=f"{field}: no file part named {field!r}"))
     staged.finish()
-    return found[0]
+    try:
+        text = description.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise invalid(FieldError(field="description", zh="description:不是有效的 UTF-8",
+                                 en="description: not valid UTF-8")) from None
+    if len(text) > DESCRIPTION_MAX:
+        raise _long_description()
+    return dataclasses.replace(found[0], description=text)
+
+
+def _long_description() -> ProblemError:
+    return invalid(FieldError(field="description", zh=f"description:不能超过 {DESCRIPTION_MAX} 个字符",
+                              en=f"description: at most {DESCRIPTION_MAX} characters"))
 
 
 def too_many_uploads(retry_after: int) -> ProblemError:

@@ -247,6 +247,43 @@ class CaseSearchPage(Page[CaseSummary]):
     recognised_as: list[Recognised]
 
 
+# The registration form's choices at one hall (GET /halls/{hall}/registration-options), from the district's pack.
+class KindOption(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    green_channel: bool
+    consultation: bool
+
+
+class MatterOption(BaseModel):
+    code: str
+    name_zh: str
+    lead_department: str
+    tier: str
+    keywords: list[str]
+
+
+class DepartmentOption(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class RegistrationOptions(BaseModel):
+    """What the registration form offers at one hall."""
+
+    district: str
+    hall: str
+    hall_name_zh: str
+    channels: list[str]
+    complexity_tiers: list[str]
+    green_channel: bool
+    problem_kinds: list[KindOption]
+    matters: list[MatterOption]
+    departments: list[DepartmentOption]
+
+
 # Request bodies of the routes alone (the commands the domain takes are in commands.py).
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")

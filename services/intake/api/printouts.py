@@ -1,11 +1,15 @@
 """Printable HTML handed to the applicant: the service tracking card (一跟到底服务跟踪卡) and the
-one-time notice of missing materials (一次性告知书). Every value is HTML-escaped; A5 print layout; the
-applicant's name is the masked one (printouts leave the window and are photographed)."""
+one-time notice of missing materials (一次性告知书). Every value is HTML-escaped; laid out for A5 (the
+default), A4 or an 80 mm receipt printer (`?paper=`); a QR code opens the citizen's status page for the case.
+The applicant's name is the masked one (printouts leave the window and are photographed)."""
 
 from datetime import UTC, datetime
 from html import escape
 from string import Template
+from typing import Literal
+from urllib.parse import urlencode
 
+import segno
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
@@ -23,18 +27,27 @@ from services.intake.domain.one_time_notice import build_one_time_notice
 
 router = APIRouter(prefix="/cases", tags=["printouts"])
 
+Paper = Literal["a5", "a4", "receipt"]
+# The page size and the body's width per paper: a receipt printer's roll is 80 mm wide, 72 mm printable.
+_PAPER: dict[str, tuple[str, str]] = {
+    "a5": ("A5; margin: 12mm", "11pt"), "a4": ("A4; margin: 18mm", "12pt"),
+    "receipt": ("80mm auto; margin: 4mm", "9pt; max-width: 72mm"),
+}
+
 _PAGE = Template("""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>$title</title>
 <style>
-@page { size: A5; margin: 12mm; }
-body { font-family: "Noto Sans CJK SC", "PingFang SC", sans-serif; font-size: 11pt; }
+@page { size: $size; }
+body { font-family: "Noto Sans CJK SC", "PingFang SC", sans-serif; font-size: $font; }
 h1 { font-size: 15pt; text-align: center; margin: 0 0 6mm; }
 .number { font-size: 20pt; letter-spacing: 2px; text-align: center; font-weight: bold; }
 table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #444; padding: 2mm; }
 th { text-align: left; width: 32%; } .note { font-size: 9pt; color: #333; margin-top: 4mm; }
 @media print { .no-print { display: none; } }
+.qr { text-align: center; margin-top: 4mm; font-size: 9pt; } .qr svg { width: 30mm; height: 30mm; }
 </style></head><body>
 $body
+$qr
 <p class="no-print"><button onclick="window.print()">打印 / Print</button></p>
 </body></html>""")
 
@@ -43,8 +56,21 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return "<table>" + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows) + "</table>"
 
 
-def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(_PAGE.substitute(title=escape(title), body=body))
+def _page(title: str, body: str, *, paper: Paper, status_url: str) -> HTMLResponse:
+    size, font = _PAPER[paper]
+    return HTMLResponse(_PAGE.substitute(title=escape(title), body=body, size=size, font=font,
+                                         qr=_status_qr(status_url)))
+
+
+def status_page_url(base: str, case_number: str) -> str:
+    """The citizen's status page (进度查询) for one case: the QR code's target."""
+    return f"{base}?{urlencode({'case': case_number})}"
+
+
+def _status_qr(url: str) -> str:
+    """The QR code as inline SVG (no image request, prints sharp at any size: a viewBox, sized by the page's CSS)."""
+    svg = segno.make_qr(url, error="m").svg_inline(border=2, omitsize=True)
+    return f'<div class="qr" data-url="{escape(url)}">{svg}<div>扫码查询办理进度</div></div>'
 
 
 def _spaced(case_number: str) -> str:
@@ -65,7 +91,7 @@ async def _case_and_hall(catalogue: DistrictCatalogue, session, case_id: str,
 
 @router.get("/{case_id}/tracking-card", response_class=HTMLResponse)
 async def tracking_card(case_id: str, runtime: RuntimeDep, settings: SettingsDep, catalogue: CatalogueDep,
-                        principal: CasePrinter) -> HTMLResponse:
+                        principal: CasePrinter, paper: Paper = "a5") -> HTMLResponse:
     """The service tracking card: case number, the window and the contact for the next visit."""
     async with runtime.sessions() as session:
         case, hall, district = await _case_and_hall(catalogue, session, case_id, principal)
@@ -90,12 +116,13 @@ async def tracking_card(case_id: str, runtime: RuntimeDep, settings: SettingsDep
         + _table(rows)
         + '<p class="note">凭案件编号和登记手机号后四位,可随时查询办理进度;来访或来电时请报案件编号。</p>'
     )
-    return _page(f"服务跟踪卡 {case.case_number}", body)
+    return _page(f"服务跟踪卡 {case.case_number}", body, paper=paper,
+                 status_url=status_page_url(settings.status_page_url, case.case_number))
 
 
 @router.get("/{case_id}/one-time-notice", response_class=HTMLResponse)
 async def one_time_notice(case_id: str, runtime: RuntimeDep, settings: SettingsDep, catalogue: CatalogueDep,
-                          principal: CasePrinter) -> HTMLResponse:
+                          principal: CasePrinter, paper: Paper = "a5") -> HTMLResponse:
     """The one-time notice (一次性告知书): every missing item at once, with its due date and state."""
     async with runtime.sessions() as session:
         case, hall, _district = await _case_and_hall(catalogue, session, case_id, principal)
@@ -125,4 +152,5 @@ async def one_time_notice(case_id: str, runtime: RuntimeDep, settings: SettingsD
         + _table([("提交地点", f"{notice.hall_name} {notice.window}"), ("联系电话", notice.contact_phone),
                   ("告知日期", f"{notice.issued_on:%Y-%m-%d}")])
     )
-    return _page(f"一次性告知书 {case.case_number}", body)
+    return _page(f"一次性告知书 {case.case_number}", body, paper=paper,
+                 status_url=status_page_url(settings.status_page_url, case.case_number))

@@ -221,7 +221,8 @@ def _renamed(error: InvalidInput) -> ProblemError:
              responses=_RESPONSES, dependencies=[SmallBody])
 async def report(body: CitizenReport, request: Request, runtime: RuntimeDep, catalogue: CatalogueDep,
                  limits: PublicLimitsDep) -> ReportOut:
-    """Register the report as a case on channel web, not yet accepted (a clerk triages it, as a 12345 order)."""
+    """Register the report as a case on channel web (or terminal, from a hall's kiosk), not yet accepted (a clerk
+    triages it, as a 12345 order)."""
     phone = _phone(body.phone)
     phone_index = runtime.keyring.blind_index("phone", phone)
     _limit(limits.reports_per_client, client_address(request), field="client", zh="本机提交过于频繁,请稍后再试",
@@ -230,36 +231,66 @@ async def report(body: CitizenReport, request: Request, runtime: RuntimeDep, cat
         _limit(window, phone_index, field="phone", zh="该手机号提交过于频繁,请稍后再试",
                en="too many reports from this phone; try again later")
     district = _web_district(catalogue, body.district)
+    if body.channel not in district.channels:
+        raise invalid_field("channel", zh=f"{district.name_zh}未开通该渠道：{body.channel}",
+                            en=f"{district.name_en} does not take reports on {body.channel}")
     hall = district.halls[0] if body.hall is None else next((h for h in district.halls if h.code == body.hall), None)
     if hall is None:
         raise invalid_field("hall", zh=f"{district.name_zh}没有政务服务大厅 {body.hall!r}",
                             en=f"{district.name_en} has no hall {body.hall!r}")
     now = datetime.now(UTC)
-    case_in = CaseCreate(hall=hall.code, channel=WEB, problem_kind=body.problem_kind, description=body.description,
-                         forward=False, applicant=ApplicantIn(kind="person", name=body.name or UNNAMED, phone=phone))
+    case_in = CaseCreate(
+        hall=hall.code,
+        channel=body.channel,
+        problem_kind=body.problem_kind,
+        description=body.description,
+        forward=False,
+        applicant=ApplicantIn(kind="person", name=body.name or UNNAMED, phone=phone),
+    )
     try:
         valid = validate_registration(catalogue=catalogue, case_in=case_in, now=now)
     except InvalidInput as error:
         raise _renamed(error) from None
-    await _use_code(runtime, verification_id=body.verification_id, code=body.code, purpose="report",
-                    phone_index=phone_index)
-    origin = Origin(actor=ACTOR, actor_detail="citizen's web page (phone verified by SMS)",
-                    trace_context=tracing.current())
+    await _use_code(
+        runtime, verification_id=body.verification_id, code=body.code, purpose="report", phone_index=phone_index
+    )
+    origin = Origin(
+        actor=ACTOR, actor_detail="citizen's web page (phone verified by SMS)", trace_context=tracing.current()
+    )
     # In one transaction of its own (not the window's group commit): the case and the uploads it claims
     # stand or fall together. An upload expired meanwhile refuses the report (422 attachment_ids).
     async with runtime.unit() as unit:
-        case = await register_case(unit, catalogue=catalogue, case_in=case_in, origin=origin, now=now,
-                                   keyring=runtime.keyring)
+        case = await register_case(
+            unit, catalogue=catalogue, case_in=case_in, origin=origin, now=now, keyring=runtime.keyring
+        )
         claimed = await claim_pending_attachments(unit.session, case_id=case.id, attachment_ids=body.attachment_ids)
         for row in claimed:
-            await unit.emit(CaseAttachmentAdded(
-                case_number=case.case_number, attachment_id=row.id, file_name=mask_text(row.file_name),
-                content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256, source="citizen"),
-                topic=CASE_EVENTS, case_id=case.id, district=case.district, hall=case.hall, actor=ACTOR)
+            await unit.emit(
+                CaseAttachmentAdded(
+                    case_number=case.case_number,
+                    attachment_id=row.id,
+                    file_name=mask_text(row.file_name),
+                    content_type=row.content_type,
+                    size_bytes=row.size_bytes,
+                    sha256=row.sha256,
+                    source="citizen",
+                ),
+                topic=CASE_EVENTS,
+                case_id=case.id,
+                district=case.district,
+                hall=case.hall,
+                actor=ACTOR,
+            )
     kind = valid.classification.problem_kind
-    return ReportOut(case_number=case.case_number, registered_at=now, district_name_zh=district.name_zh,
-                     hall_name_zh=hall.name_zh, problem_kind_zh=kind.name_zh if kind else body.problem_kind,
-                     follow_token=_follow_token(runtime, case.id), promised_reply_by=None)
+    return ReportOut(
+        case_number=case.case_number,
+        registered_at=now,
+        district_name_zh=district.name_zh,
+        hall_name_zh=hall.name_zh,
+        problem_kind_zh=kind.name_zh if kind else body.problem_kind,
+        follow_token=_follow_token(runtime, case.id),
+        promised_reply_by=None,
+    )
 
 
 async def _view(runtime: RuntimeDep, case: store.Case) -> FollowOut:
@@ -267,40 +298,60 @@ async def _view(runtime: RuntimeDep, case: store.Case) -> FollowOut:
         steps = await store.transitions(session, case_id=case.id)
         pending = [m for m in await store.missing_items(session, case_id=case.id) if m.state == "pending"]
     return FollowOut(
-        follow_token=_follow_token(runtime, case.id), case_number=case.case_number, state=case.state,
-        state_zh=STATE_LABELS_ZH[CaseState(case.state)], registered_at=case.created_at,
+        follow_token=_follow_token(runtime, case.id),
+        case_number=case.case_number,
+        state=case.state,
+        state_zh=STATE_LABELS_ZH[CaseState(case.state)],
+        registered_at=case.created_at,
         promised_reply_by=case.reply_due_at,
-        replies=[FollowReply(at=s.at, text=mask_text(s.reason)) for s in steps
-                 if s.action in (ActionKind.record_reply, ActionKind.resolve_on_spot) and s.reason],
+        replies=[
+            FollowReply(at=s.at, text=mask_text(s.reason))
+            for s in steps
+            if s.action in (ActionKind.record_reply, ActionKind.resolve_on_spot) and s.reason
+        ],
         missing_items=[FollowMissingItem(name=m.name, due=m.due_on) for m in pending],
-        can_rate=ActionKind.record_callback in allowed_actions(case_status(case)))
+        can_rate=ActionKind.record_callback in allowed_actions(case_status(case)),
+    )
 
 
-@router.post("/follow", response_model=FollowOut, openapi_extra=PUBLIC, responses=_RESPONSES,
-             dependencies=[SmallBody])
+@router.post("/follow", response_model=FollowOut, openapi_extra=PUBLIC, responses=_RESPONSES, dependencies=[SmallBody])
 async def follow(body: FollowIn, request: Request, runtime: RuntimeDep, limits: LookupLimitsDep) -> FollowOut:
     """Where my case stands: case number with the phone's last four digits (the status lookup's check and limits)
     or with an SMS code sent to the case's phone."""
     by_code = body.verification_id is not None and body.code is not None
     if (body.phone_last4 is not None) == by_code:
-        raise invalid_field("phone_last4", zh="请填写手机号后四位,或短信验证码(二选一)",
-                            en="give phone_last4, or verification_id with code (one of them)")
+        raise invalid_field(
+            "phone_last4",
+            zh="请填写手机号后四位,或短信验证码(二选一)",
+            en="give phone_last4, or verification_id with code (one of them)",
+        )
     if body.phone_last4 is not None:
-        case = await case_by_number_and_digits(runtime, limits, client=client_address(request),
-                                               case_number=body.case_number, phone_last4=body.phone_last4)
+        case = await case_by_number_and_digits(
+            runtime, limits, client=client_address(request), case_number=body.case_number, phone_last4=body.phone_last4
+        )
         return await _view(runtime, case)
     number = str(parse_case_number(body.case_number))
     async with runtime.sessions() as session:
         case = await store.find_case_by_number(session, case_number=number)
-    await _use_code(runtime, verification_id=body.verification_id or "", code=body.code or "", purpose="follow",
-                    case_id=case.id if case else "")
+    await _use_code(
+        runtime,
+        verification_id=body.verification_id or "",
+        code=body.code or "",
+        purpose="follow",
+        case_id=case.id if case else "",
+    )
     if case is None:  # `_use_code` refused already (no code is for an unknown case); said again for the reader
         raise not_found(zh="案件不存在", en="no such case")
     return await _view(runtime, case)
 
 
-@router.post("/cases/{case_number}/rating", response_model=RatingOut, openapi_extra=PUBLIC, responses=_RESPONSES,
-             dependencies=[SmallBody])
+@router.post(
+    "/cases/{case_number}/rating",
+    response_model=RatingOut,
+    openapi_extra=PUBLIC,
+    responses=_RESPONSES,
+    dependencies=[SmallBody],
+)
 async def rating(case_number: str, body: RatingIn, runtime: RuntimeDep) -> RatingOut:
     """The citizen's own callback (自助回访) on the reply: dissatisfied reopens the case (重办); 409 when the case
     is not waiting for one."""
@@ -311,9 +362,15 @@ async def rating(case_number: str, body: RatingIn, runtime: RuntimeDep) -> Ratin
         case = await store.get_case(unit.session, case_id=case_id)
         if case is None or case.case_number != str(parse_case_number(case_number)):
             raise invalid_field("follow_token", zh="查询凭证与案件编号不符", en="the follow token is for another case")
-        await act_on_case(unit, case=case, action_in=action, actor=ACTOR, now=datetime.now(UTC),
-                          actor_detail="self-service callback (自助回访) on the citizen's web page")
-        answer = RatingOut(case_number=case.case_number, state=case.state,
-                           state_zh=STATE_LABELS_ZH[CaseState(case.state)])
+        await act_on_case(
+            unit,
+            case=case,
+            action_in=action,
+            actor=ACTOR,
+            now=datetime.now(UTC),
+            actor_detail="self-service callback (自助回访) on the citizen's web page",
+        )
+        answer = RatingOut(
+            case_number=case.case_number, state=case.state, state_zh=STATE_LABELS_ZH[CaseState(case.state)]
+        )
     return answer
-

@@ -38,8 +38,8 @@ async def upload_pending(request: Request, runtime: RuntimeDep, files: Attachmen
         now = now_utc()
         async with (files.stored(staged, file_name=part.file_name, declared_type=part.content_type) as checked,
                     runtime.sessions() as session, session.begin()):
-            row = await add_pending_attachment(session, checked=checked, uploaded_by=f"public:{client}", now=now,
-                                               ttl=files.pending_ttl)
+            row = await add_pending_attachment(session, checked=checked, description=part.description,
+                                               uploaded_by=f"public:{client}", now=now, ttl=files.pending_ttl)
     assert row.expires_at is not None
     return PendingAttachmentPublic(attachment_id=checked.file_id, expires_at=row.expires_at,
                                    file_name=checked.file_name, content_type=checked.content_type,

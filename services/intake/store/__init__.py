@@ -2,7 +2,8 @@
 (`rows`), named here as `store.Case`, `store.get_case`, `store.insert_values`; and the write machinery beside
 them: the group commit (`group_commit`, `batch_writer`, `registration_batch`), Idempotency-Keys
 (`idempotency`), a case's lifecycle steps (`actions`), registration (`registration`), the sealed personal
-data (`personal_data`) and the case as its JSON body (`views`)."""
+data (`personal_data`), the case as its JSON body (`views`), and attachments' files (`attachments`, `objects`,
+`scanning`)."""
 
 from services.intake.store.queries import (
     batch_items,

@@ -6,7 +6,8 @@ deletes it.
 Nothing is half-stored: a refused file never reaches the object store; an object whose row does not commit is
 deleted again (`AttachmentFiles.stored`); the sweep deletes an expired upload's object before its row, so a row
 may briefly outlive its object, never the other way round. Only a crash between the object's put and the row's
-commit can leave an object without a row (docs/attachments.md)."""
+commit can leave an object without a row: `orphaned_objects` finds those (`python -m services.intake
+attachments-orphans`, docs/attachments.md)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ from services.intake.domain.errors import InvalidInput
 from services.intake.store.objects import ObjectStore
 from services.intake.store.scanning import Scanner
 from services.intake.store.tables import Attachment, Case
+
+OBJECT_PREFIX = "attachments/"
 
 
 class StagedFile:
@@ -94,7 +97,7 @@ class CheckedFile:
 
 
 def object_key(file_id: str) -> str:
-    return f"attachments/{file_id}"
+    return f"{OBJECT_PREFIX}{file_id}"
 
 
 @dataclass
@@ -138,12 +141,12 @@ class AttachmentFiles:
             raise
 
 
-async def add_case_attachment(unit: Unit, *, case: Case, checked: CheckedFile, actor: str,
+async def add_case_attachment(unit: Unit, *, case: Case, checked: CheckedFile, description: str, actor: str,
                               now: datetime) -> Attachment:
     """Record a stored file on its case and stage `case.attachment_added`, in the unit's transaction."""
     row = Attachment(case_id=case.id, file_name=checked.file_name, content_type=checked.content_type,
-                     size_bytes=checked.size_bytes, sha256=checked.sha256, file_id=checked.file_id,
-                     uploaded_by=actor, uploaded_at=now)
+                     size_bytes=checked.size_bytes, sha256=checked.sha256, description=description,
+                     file_id=checked.file_id, uploaded_by=actor, uploaded_at=now)
     unit.session.add(row)
     await unit.session.flush()  # the row's id, for the event
     assert row.id is not None
@@ -154,12 +157,12 @@ async def add_case_attachment(unit: Unit, *, case: Case, checked: CheckedFile, a
     return row
 
 
-async def add_pending_attachment(session: AsyncSession, *, checked: CheckedFile, uploaded_by: str, now: datetime,
-                                 ttl: timedelta) -> Attachment:
+async def add_pending_attachment(session: AsyncSession, *, checked: CheckedFile, description: str, uploaded_by: str,
+                                 now: datetime, ttl: timedelta) -> Attachment:
     """Record a citizen's stored file with no case yet; it expires unless a report claims it within `ttl`."""
     row = Attachment(case_id=None, file_name=checked.file_name, content_type=checked.content_type,
-                     size_bytes=checked.size_bytes, sha256=checked.sha256, file_id=checked.file_id,
-                     uploaded_by=uploaded_by, uploaded_at=now, expires_at=now + ttl)
+                     size_bytes=checked.size_bytes, sha256=checked.sha256, description=description,
+                     file_id=checked.file_id, uploaded_by=uploaded_by, uploaded_at=now, expires_at=now + ttl)
     session.add(row)
     return row
 
@@ -168,6 +171,7 @@ async def claim_pending_attachments(session: AsyncSession, *, case_id: str,
                                     attachment_ids: Sequence[str]) -> list[Attachment]:
     """Give a citizen's pending uploads to the case being registered, in the caller's transaction.
 
+    Call it once the case's row is written in the same transaction (flushed): `attachment.case_id` references it.
     Every id must be a pending upload, unexpired and unclaimed; otherwise `InvalidInput` naming `attachment_ids`
     (422) and nothing is claimed. The claim is one guarded UPDATE, so two reports racing for an upload cannot both
     get it: the loser's count falls short and it is refused."""
@@ -231,3 +235,21 @@ async def sweep_expired_attachments(sessions: SessionFactory, objects: ObjectSto
         await session.exec(delete(Attachment).where(col(Attachment.id).in_([row.id for row in expired]),
                                                        col(Attachment.case_id).is_(None)))
     return len(expired)
+
+
+def object_file_id(key: str) -> str | None:
+    return key.removeprefix(OBJECT_PREFIX) if key.startswith(OBJECT_PREFIX) else None
+
+
+async def orphaned_objects(sessions: SessionFactory, objects: ObjectStore, *, written_before: datetime) -> list[str]:
+    """Keys of attachment objects written before `written_before` that no row names. An upload in flight has its
+    object a moment before its row: only objects older than any upload takes are orphans."""
+    candidates = {file_id: stored.key for stored in await objects.listing()
+                  if stored.modified_at < written_before and (file_id := object_file_id(stored.key))}
+    known: set[str] = set()
+    ids = list(candidates)
+    async with sessions() as session:
+        for start in range(0, len(ids), 500):
+            query = select(Attachment.file_id).where(col(Attachment.file_id).in_(ids[start:start + 500]))
+            known |= {file_id for file_id in (await session.exec(query)).all() if file_id is not None}
+    return sorted(key for file_id, key in candidates.items() if file_id not in known)

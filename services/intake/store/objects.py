@@ -9,6 +9,8 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,10 +24,16 @@ class ObjectMissing(LookupError):
     """No object under the key (a row outliving its object: see store/attachments.py)."""
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    modified_at: datetime
+
+
 class ObjectStore(Protocol):
     """Objects by key. `put` takes a finished local file (the staged upload) and answers once the object is
     durable; `chunks` streams one back (`ObjectMissing` from its first step); `delete` of a missing key is no
-    error; `keys` lists every object (tests, and finding orphans)."""
+    error; `listing` names every object with when it was written (finding orphans: store/attachments.py)."""
 
     async def put(self, key: str, source: Path, *, content_type: str) -> None: ...
 
@@ -33,7 +41,7 @@ class ObjectStore(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
-    async def keys(self) -> list[str]: ...
+    async def listing(self) -> list[StoredObject]: ...
 
 
 class FileSystemStore:
@@ -73,9 +81,11 @@ class FileSystemStore:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
-    async def keys(self) -> list[str]:
-        def walk() -> list[str]:
-            return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+    async def listing(self) -> list[StoredObject]:
+        def walk() -> list[StoredObject]:
+            return sorted((StoredObject(p.relative_to(self.root).as_posix(),
+                                        datetime.fromtimestamp(p.stat().st_mtime, UTC))
+                           for p in self.root.rglob("*") if p.is_file()), key=lambda o: o.key)
         return await asyncio.to_thread(walk)
 
 
@@ -109,12 +119,12 @@ class S3Store:
     async def delete(self, key: str) -> None:
         await self.client.delete_object(Bucket=self.bucket, Key=key)
 
-    async def keys(self) -> list[str]:
-        found: list[str] = []
+    async def listing(self) -> list[StoredObject]:
+        found: list[StoredObject] = []
         paginator = self.client.get_paginator("list_objects_v2")
         async for page in paginator.paginate(Bucket=self.bucket):
-            found += [item["Key"] for item in page.get("Contents", ())]
-        return sorted(found)
+            found += [StoredObject(item["Key"], item["LastModified"]) for item in page.get("Contents", ())]
+        return sorted(found, key=lambda o: o.key)
 
 
 async def open_object_store(settings: IntakeSettings) -> tuple[ObjectStore, Callable[[], Awaitable[None]]]:

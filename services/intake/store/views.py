@@ -18,6 +18,8 @@ from services.intake.store.actions import status_of
 from services.intake.store.attachments import case_attachments
 
 Row = Mapping[str, Any]
+# What the case shows of each attachment (the list route, GET /cases/{id}/attachments, shows who uploaded it).
+ATTACHMENT_FIELDS = ("id", "file_name", "content_type", "size_bytes", "sha256", "description")
 
 
 def _rows(rows: list[Row]) -> list[dict[str, Any]]:
@@ -46,7 +48,7 @@ def case_body(
     body["item_progress"] = asdict(progress)
     body["transitions"] = _rows(transitions)
     body["missing_items"] = _rows(missing_items)
-    body["attachments"] = _rows(attachments)
+    body["attachments"] = [{name: row[name] for name in ATTACHMENT_FIELDS} for row in _rows(attachments)]
     body["work_orders"] = _rows(work_orders)
     # Each forward (登记转发) opens a round of work orders; a redo (重办) is the second forward and on.
     body["round"] = max(1, sum(1 for t in transitions if t["action"] == "dispatch"))

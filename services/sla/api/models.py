@@ -1,8 +1,13 @@
 """sla's public request and response models."""
 
+from datetime import datetime
+
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.api_models import PublicModel, UtcDateTime
+from services.sla.domain.countdown import Standing, countdown
+from services.sla.domain.rules import Rules
+from services.sla.store import Deadline
 
 
 class PausePublic(BaseModel):
@@ -34,6 +39,21 @@ class DeadlinePublic(PublicModel):
     next_firing_at: UtcDateTime | None
     closed_at: UtcDateTime | None
     on_time: bool | None
+    standing: Standing = Field(description="on_track | warning (预警) | overdue | paused (已暂停) | waiting (未起算) | "
+                                            "closed")
+    working_days_left: int | None = Field(description="working days to the due day, negative once overdue; null "
+                                                      "unless the clock runs")
+
+    @classmethod
+    def shown(cls, row: Deadline, *, rules: Rules, now: datetime) -> "DeadlinePublic":
+        """The row with its countdown at `now`, on its district's calendar."""
+        left = countdown(state=row.state, due_at=row.due_at, paused=row.paused, fired=row.fired, now=now,
+                         calendar=rules.calendar(row.district), zone=rules.policy(row.district).office_hours.zone)
+        stored = {name: getattr(row, name) for name in cls.model_fields if name not in _COUNTDOWN}
+        return cls.model_validate({**stored, "standing": left.standing, "working_days_left": left.working_days_left})
+
+
+_COUNTDOWN = ("standing", "working_days_left")
 
 
 class UrgingNoticePublic(BaseModel):

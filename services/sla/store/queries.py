@@ -15,6 +15,17 @@ async def deadlines_of_case(session: AsyncSession, *, case_id: str) -> list[Dead
     return list((await session.exec(query)).all())
 
 
+async def open_deadlines_of_department(session: AsyncSession, *, department: str, district: str, offset: int,
+                                      limit: int) -> list[Deadline]:
+    """A department's running work-order deadlines, soonest due first; paused ones (no due instant) last."""
+    query = (select(Deadline)
+             .where(Deadline.department == department, col(Deadline.state).in_(("open", "waiting")),
+                    Deadline.subject == "work_order", Deadline.district == district)
+             .order_by(col(Deadline.due_at).asc().nulls_last(), col(Deadline.id))
+             .offset(offset).limit(limit))
+    return list((await session.exec(query)).all())
+
+
 async def deadlines_of_subjects(session: AsyncSession, *, subjects: Collection[tuple[str, str]]) -> list[Deadline]:
     """The deadlines of (subject, subject id) pairs, in one query, locked for update on PostgreSQL so
     the sweeper and a consumer take turns."""

@@ -21,6 +21,8 @@ class Deadline(SQLModel, table=True):
         # A calendar reload pages through the open deadlines by id; closed ones keep their calendar span,
         # so without it a page walks every deadline ever tracked. It also serves a lookup by state alone.
         Index("ix_deadline_state_id", "state", "id"),
+        # A department's inbox (待办) reads its open deadlines soonest first.
+        Index("ix_deadline_department_state_due_at", "department", "state", "due_at"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True)

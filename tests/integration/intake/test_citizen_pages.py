@@ -275,6 +275,19 @@ async def test_an_unknown_district_or_problem_kind_is_refused_naming_the_field(
     assert (await pages.public.post("/public/reports", json=report(phone, verification, code))).status_code == 201
 
 
+async def test_a_report_from_a_hall_s_kiosk_is_registered_on_the_terminal_channel(
+        pages: Pages, notify, http_receiver: HttpReceiver) -> None:
+    phone = "13700008888"
+    verification = await pages.code_for(phone)
+    code = await texted_code(http_receiver, phone)
+    unknown = await pages.public.post("/public/reports", json=report(phone, verification, code, channel="fax"))
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "channel"
+    made = await pages.public.post("/public/reports", json=report(phone, verification, code, channel="terminal"))
+    assert made.status_code == 201, made.text
+    [case] = await pages.cases_of(phone)
+    assert (case.case_number, case.channel) == (made.json()["case_number"], "terminal")
+
+
 async def test_a_large_body_is_refused_before_it_is_read(pages: Pages) -> None:
     big = report("13700007777", "v", "123456", description="材料" * 40_000)
     refused = await pages.public.post("/public/reports", json=big)

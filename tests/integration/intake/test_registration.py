@@ -1,6 +1,7 @@
 """Registration through HTTP: bilingual 422s naming the field, Idempotency-Key, batches, printouts, lookup."""
 
 import pytest
+import segno
 
 from tests.integration.intake.conftest import Intake, walk_in
 
@@ -117,6 +118,29 @@ async def test_tracking_card_prints_the_number_window_and_contact(intake: Intake
     assert "<script>x" not in card.text  # masked and escaped
 
 
+async def test_printouts_carry_a_qr_code_to_the_citizens_status_page_and_print_on_a4_or_a_receipt(
+        intake: Intake) -> None:
+    case = await intake.register(walk_in())
+    accepted = await intake.client.post(f"/cases/{case['id']}/actions", json={
+        "action": "accept", "missing_items": [{"name": "银行同意函", "due_on": "2031-01-10"}]})
+    assert accepted.status_code == 200, accepted.text
+    status_url = f"http://127.0.0.1:8106/m/follow?case={case['case_number']}"
+    # The QR code is segno's encoding of exactly that address, drawn inline.
+    qr = segno.make_qr(status_url, error="m").svg_inline(border=2, omitsize=True)
+
+    for printout in ("tracking-card", "one-time-notice"):
+        a5 = await intake.client.get(f"/cases/{case['id']}/{printout}")
+        receipt = await intake.client.get(f"/cases/{case['id']}/{printout}", params={"paper": "receipt"})
+        a4 = await intake.client.get(f"/cases/{case['id']}/{printout}", params={"paper": "a4"})
+
+        assert a5.status_code == receipt.status_code == a4.status_code == 200, a5.text
+        for page in (a5, receipt, a4):
+            assert f'data-url="{status_url}"' in page.text and qr in page.text
+        assert "size: A5" in a5.text and "size: 80mm" in receipt.text and "size: A4" in a4.text
+    wrong = await intake.client.get(f"/cases/{case['id']}/tracking-card", params={"paper": "letter"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "paper"
+
+
 async def test_citizen_looks_up_status_with_the_phone_digits_and_guessing_is_limited(intake: Intake) -> None:
     case = await intake.register(walk_in())
     number = case["case_number"]
@@ -139,3 +163,23 @@ async def test_the_first_flat_body_shape_still_registers(intake: Intake) -> None
     case = await intake.register(body, **intake.auth("window_clerk", hall="DEMO"))
 
     assert case["hall"] == "DEMO" and case["applicant"]["name"] == "张*"
+
+
+async def test_the_registration_form_offers_the_halls_kinds_and_matters_from_its_district_pack(
+        intake: Intake) -> None:
+    options = await intake.client.get("/halls/FT/registration-options")
+
+    assert options.status_code == 200, options.text
+    body = options.json()
+    assert (body["district"], body["hall"], body["hall_name_zh"]) == ("demo", "FT", "演示区政务服务中心")
+    kinds = {k["code"]: k for k in body["problem_kinds"]}
+    assert kinds["missing_materials"]["name_zh"] == "材料不清或不齐" and kinds["expedite"]["green_channel"]
+    licence = next(m for m in body["matters"] if m["code"] == "business_licence")
+    assert licence["name_zh"] == "企业设立登记（营业执照）" and licence["lead_department"] == "market"
+    assert {"code": "market", "name_zh": "市场监督管理局"}.items() <= next(
+        d for d in body["departments"] if d["code"] == "market").items()
+    # Another hall's clerk is refused; an unknown hall is a problem naming the field.
+    other_hall = intake.issuer.headers("window_clerk", hall="DEMO")
+    assert (await intake.client.get("/halls/FT/registration-options", headers=other_hall)).status_code == 403
+    unknown = await intake.client.get("/halls/XX/registration-options")
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "hall"

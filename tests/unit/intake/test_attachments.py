@@ -4,8 +4,10 @@ against a small clamd speaking it here), and the file-system object store."""
 
 import asyncio
 import hashlib
+import io
 import os
 import struct
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,6 +29,17 @@ SAMPLES = {
 }
 
 
+def zipped(*names: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return out.getvalue()
+
+
+DOCX = zipped("[Content_Types].xml", "_rels/.rels", "word/document.xml")
+
+
 def check(content: bytes, name: str, declared: str = "", size: int | None = None) -> str:
     return check_file(head=content, size=len(content) if size is None else size, file_name=name,
                       declared_type=declared, limit=10 * MB)
@@ -35,6 +48,13 @@ def check(content: bytes, name: str, declared: str = "", size: int | None = None
 @pytest.mark.parametrize("mime", SAMPLES)
 def test_each_allowed_type_is_recognised_by_its_bytes(mime: str) -> None:
     assert sniff(SAMPLES[mime]) == mime
+
+
+def test_a_word_document_is_told_from_any_other_zip() -> None:
+    assert check(DOCX, "情况说明.docx") == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    with pytest.raises(RefusedFile) as refused:
+        check(zipped("payload.exe"), "情况说明.docx")
+    assert refused.value.status == 415 and "application/zip" in refused.value.problems[0].en
 
 
 @pytest.mark.parametrize(("name", "declared"), [("照片.JPG", "image/jpeg"), ("照片.jpeg", "image/jpg"),
@@ -153,11 +173,11 @@ async def test_the_file_system_store_keeps_streams_lists_and_deletes_objects(tmp
     staged.write_bytes(content)
     await objects.put("attachments/one", staged, content_type="application/pdf")
     assert not staged.exists()  # moved, not copied
-    assert await objects.keys() == ["attachments/one"]
+    assert [stored.key for stored in await objects.listing()] == ["attachments/one"]
     assert await _read(objects.chunks("attachments/one")) == content
     await objects.delete("attachments/one")
     await objects.delete("attachments/one")  # already gone: no error
-    assert await objects.keys() == []
+    assert await objects.listing() == []
     with pytest.raises(ObjectMissing):
         await _read(objects.chunks("attachments/one"))
     with pytest.raises(ValueError, match="leaves the store"):

@@ -23,6 +23,7 @@ DATABASE = Pod(HERE, {"cnpg.io/cluster": "bancheng-pg", "cnpg.io/instanceRole": 
 PROMETHEUS = Pod("monitoring", {"app.kubernetes.io/name": "prometheus"})
 INGRESS_CONTROLLER = Pod("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
 PROVIDER = Pod("", address="203.0.113.7")  # an SMS gateway, a robot's webhook: on the internet
+OBJECT_STORE = Pod(HERE, {"v1.min.io/tenant": "bancheng-objects"})  # intake's attachments (MinIO's S3 API)
 
 
 def matches(selector: dict, labels: dict[str, str]) -> bool:
@@ -115,6 +116,7 @@ def test_services_reach_the_broker_the_database_and_the_issuer_only(overlay: str
         assert reaches(policies, pod, every["identity"], 8100), name
         assert reaches(policies, PROMETHEUS, pod, PORTS[name]), name
         assert reaches(policies, pod, PROVIDER, 443) == (name == "notify"), name
+        assert allowed(policies, "Egress", pod, OBJECT_STORE, 9000) == (name == "intake"), name
         for other, port in PORTS.items():
             if other not in (name, "identity"):
                 assert reaches(policies, pod, every[other], port) == (name == "console"), (name, other)

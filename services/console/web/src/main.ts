@@ -5,5 +5,7 @@ import "element-plus/dist/index.css";
 import App from "./App.vue";
 import { i18n } from "./i18n";
 import { router } from "./router";
+import { installShortcuts } from "./shortcuts";
 
 createApp(App).use(ElementPlus, { locale: zhCn }).use(i18n).use(router).mount("#app");
+installShortcuts();

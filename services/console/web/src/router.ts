@@ -17,10 +17,12 @@ export const router = createRouter({
     { path: "/register", component: Register },
     { path: "/cases/:id", component: CasePage, props: true },
     { path: "/inbox", component: Inbox },
+    { path: "/queues", component: () => import("./views/Queues.vue") },
     { path: "/board", component: SlaBoard },
     { path: "/statistics", component: () => import("./views/Statistics.vue") },
     { path: "/library", component: () => import("./views/Library.vue") },
     { path: "/accounts", component: () => import("./views/Accounts.vue") },
+    { path: "/district-pack", component: () => import("./views/DistrictPack.vue") },
     // The citizens' pages (no sign-in, their own frame); /kiosk is the same pages as a hall's terminal.
     { path: "/m", component: CitizenLayout, meta: { citizen: true }, children: [
       { path: "", component: Districts },

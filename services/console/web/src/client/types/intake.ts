@@ -79,8 +79,9 @@ export interface paths {
         put?: never;
         /**
          * Upload
-         * @description Attach one file (multipart field `file`): its type is sniffed from its bytes and must be allowed and
-         *     agree with the declared type and extension; it must pass the scanning hook; its SHA-256 is kept.
+         * @description Attach one file (multipart field `file`; a `description` optional): its type is sniffed from its bytes
+         *     and must be allowed and agree with the declared type and extension; it must pass the scanning hook; its
+         *     SHA-256 is kept.
          */
         post: operations["upload_cases__case_id__attachments_post"];
         delete?: never;
@@ -286,6 +287,26 @@ export interface paths {
          *     own hall or district (a supervisor may narrow to a hall).
          */
         post: operations["search_cases_cases_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/halls/{hall}/registration-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registration Options
+         * @description The registration form's choices at `hall` (a case-number prefix), for the clerks of that hall.
+         */
+        get: operations["registration_options_halls__hall__registration_options_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -572,7 +593,8 @@ export interface paths {
         put?: never;
         /**
          * Report
-         * @description Register the report as a case on channel web, not yet accepted (a clerk triages it, as a 12345 order).
+         * @description Register the report as a case on channel web (or terminal, from a hall's kiosk), not yet accepted (a clerk
+         *     triages it, as a 12345 order).
          */
         post: operations["report_public_reports_post"];
         delete?: never;
@@ -1155,6 +1177,13 @@ export interface components {
         CitizenReport: {
             /** Attachment Ids */
             attachment_ids?: string[];
+            /**
+             * Channel
+             * @description web: the citizen's own phone; terminal: a hall's self-service terminal (自助终端)
+             * @default web
+             * @enum {string}
+             */
+            channel: "web" | "terminal";
             /** Code */
             code: string;
             /** Description */
@@ -1188,6 +1217,15 @@ export interface components {
          * @enum {string}
          */
         ComplexityTier: "simple" | "general" | "complex";
+        /** DepartmentOption */
+        DepartmentOption: {
+            /** Code */
+            code: string;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+        };
         /**
          * FieldError
          * @description What is wrong with one field, in both languages.
@@ -1313,6 +1351,19 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** KindOption */
+        KindOption: {
+            /** Code */
+            code: string;
+            /** Consultation */
+            consultation: boolean;
+            /** Green Channel */
+            green_channel: boolean;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+        };
         /** Liveness */
         Liveness: {
             /**
@@ -1329,6 +1380,19 @@ export interface components {
             label: string;
             /** State */
             state: string;
+        };
+        /** MatterOption */
+        MatterOption: {
+            /** Code */
+            code: string;
+            /** Keywords */
+            keywords: string[];
+            /** Lead Department */
+            lead_department: string;
+            /** Name Zh */
+            name_zh: string;
+            /** Tier */
+            tier: string;
         };
         /** MissingItemIn */
         MissingItemIn: {
@@ -1580,6 +1644,30 @@ export interface components {
             kind: string;
             /** Name */
             name: string;
+        };
+        /**
+         * RegistrationOptions
+         * @description What the registration form offers at one hall.
+         */
+        RegistrationOptions: {
+            /** Channels */
+            channels: string[];
+            /** Complexity Tiers */
+            complexity_tiers: string[];
+            /** Departments */
+            departments: components["schemas"]["DepartmentOption"][];
+            /** District */
+            district: string;
+            /** Green Channel */
+            green_channel: boolean;
+            /** Hall */
+            hall: string;
+            /** Hall Name Zh */
+            hall_name_zh: string;
+            /** Matters */
+            matters: components["schemas"]["MatterOption"][];
+            /** Problem Kinds */
+            problem_kinds: components["schemas"]["KindOption"][];
         };
         /** ReportOut */
         ReportOut: {
@@ -2104,6 +2192,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description What the file is, e.g. 银行同意函原件照片 */
+                    description?: string;
                     /**
                      * Format: binary
                      * @description One file; its type is sniffed from its bytes (docs/attachments.md)
@@ -2206,7 +2296,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "application/octet-stream": unknown;
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/heic": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
                 };
             };
             /** @description Not authenticated */
@@ -2501,7 +2596,9 @@ export interface operations {
     };
     one_time_notice_cases__case_id__one_time_notice_get: {
         parameters: {
-            query?: never;
+            query?: {
+                paper?: "a5" | "a4" | "receipt";
+            };
             header?: never;
             path: {
                 case_id: string;
@@ -2639,7 +2736,9 @@ export interface operations {
     };
     tracking_card_cases__case_id__tracking_card_get: {
         parameters: {
-            query?: never;
+            query?: {
+                paper?: "a5" | "a4" | "receipt";
+            };
             header?: never;
             path: {
                 case_id: string;
@@ -2905,6 +3004,64 @@ export interface operations {
             };
             /** @description Body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registration_options_halls__hall__registration_options_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hall: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationOptions"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3607,6 +3764,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description What the file is, e.g. 银行同意函原件照片 */
+                    description?: string;
                     /**
                      * Format: binary
                      * @description One file; its type is sniffed from its bytes (docs/attachments.md)

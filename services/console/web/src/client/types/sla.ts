@@ -54,9 +54,30 @@ export interface paths {
         };
         /**
          * List Deadlines
-         * @description The deadlines of one case the caller may read: its reply and each work order.
+         * @description The deadlines of one case the caller may read: its reply and each work order, each with its countdown.
          */
         get: operations["list_deadlines_cases__case_id__deadlines_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/departments/{department}/deadlines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Department Deadlines
+         * @description The department's open work-order deadlines, soonest due first and paused ones last, each with the working
+         *     days left on the district's calendar and its standing (on_track, warning, overdue, paused).
+         */
+        get: operations["department_deadlines_departments__department__deadlines_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -264,6 +285,8 @@ export interface components {
             paused: boolean;
             /** Pauses */
             pauses: components["schemas"]["PausePublic"][];
+            /** @description on_track | warning (预警) | overdue | paused (已暂停) | waiting (未起算) | closed */
+            standing: components["schemas"]["Standing"];
             /** State */
             state: string;
             /** Subject */
@@ -272,6 +295,11 @@ export interface components {
             subject_id: string;
             /** Tier */
             tier: string;
+            /**
+             * Working Days Left
+             * @description working days to the due day, negative once overdue; null unless the clock runs
+             */
+            working_days_left: number | null;
         };
         /**
          * FieldError
@@ -405,6 +433,11 @@ export interface components {
             /** Recomputed */
             recomputed: number;
         };
+        /**
+         * Standing
+         * @enum {string}
+         */
+        Standing: "on_track" | "warning" | "overdue" | "paused" | "waiting" | "closed";
         /** SupervisionPublic */
         SupervisionPublic: {
             /** Case Id */
@@ -615,6 +648,70 @@ export interface operations {
             header?: never;
             path: {
                 case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeadlinePublic_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    department_deadlines_departments__department__deadlines_get: {
+        parameters: {
+            query?: {
+                district?: string | null;
+                /** @description At most this many items */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                department: string;
             };
             cookie?: never;
         };

@@ -47,11 +47,11 @@ DESCRIPTIONS = [
     "居住证签注要求房东到场", "农民工工资拖欠投诉转了三个部门", "出租屋消防检查标准不一",
     "职称评审材料退回理由不清楚", "道路占用挖掘许可审批部门不明确",
 ]
-STATES = (
-    ["resolved"] * 5
+STATES = (  # as intake names them (shared.events.case.CaseState)
+    ["callback_recorded"] * 3 + ["resolved_on_spot"] * 2
     + ["archived"] * 6
-    + ["out_of_scope"] * 4
-    + ["dispatched", "replied", "accepted", "in_coordination", "registered"]
+    + ["referred_out_of_scope"] * 4
+    + ["dispatched", "replied", "accepted", "reopened", "registered"]
 )
 
 
@@ -90,15 +90,16 @@ async def generate(url: str, events: int) -> int:
                 red_cards, returns, extensions, satisfaction, exemplary, description, replies, solution, search_tokens,
                 period_day, period_week, period_month, period_quarter, period_year)
             SELECT 'case-' || g, 'N-' || g, t, 'H' || (g % 200), 'd' || (g % 10),
-                   CASE WHEN s IN ('out_of_scope', 'registered', 'accepted') THEN NULL ELSE 'dept' || (g % 30) END,
+                   CASE WHEN s IN ('referred_out_of_scope', 'registered', 'accepted') THEN NULL
+                        ELSE 'dept' || (g % 30) END,
                    (ARRAY['walk_in','phone','web','hotline_12345','terminal'])[g % 5 + 1],
                    'kind' || (g % 8), 'm' || (g % 50), s,
-                   s <> 'registered', g % 9 = 0, s = 'out_of_scope',
-                   s NOT IN ('out_of_scope', 'registered', 'accepted'),
-                   s IN ('replied', 'resolved', 'archived'),
-                   CASE WHEN s IN ('resolved', 'archived') THEN g % 13 <> 0 END,
+                   s <> 'registered', g % 9 = 0, s = 'referred_out_of_scope',
+                   s NOT IN ('referred_out_of_scope', 'registered', 'accepted'),
+                   s IN ('replied', 'callback_recorded', 'resolved_on_spot', 'archived'),
+                   CASE WHEN s IN ('callback_recorded', 'resolved_on_spot', 'archived') THEN g % 13 <> 0 END,
                    (g % 13 = 0)::int, (g % 97 = 0)::int, (g % 31 = 0)::int, (g % 41 = 0)::int,
-                   CASE WHEN s IN ('resolved', 'archived') THEN
+                   CASE WHEN s IN ('callback_recorded', 'resolved_on_spot', 'archived') THEN
                         (ARRAY['satisfied','satisfied','basically_satisfied','dissatisfied'])[g % 4 + 1] END,
                    s = 'archived' AND g % 500 = 0,
                    (CAST(:descriptions AS text[]))[g % 20 + 1], '',

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -53,9 +53,10 @@ from shared.events.notification import (
     RequestedMessage,
     seal_message,
 )
+from shared.events.sla import DeadlineArmed
 from shared.events.workorder import WorkOrderDispatched
 from shared.personal_data import get_keyring
-from shared.topics import NOTIFY_RESULTS, WORKORDER_EVENTS
+from shared.topics import NOTIFY_RESULTS, SLA_EVENTS, WORKORDER_EVENTS
 from services.notify.config import NotifySettings
 from services.notify.store.personal_data import seal_request
 
@@ -190,7 +191,9 @@ async def store_history(url: str, count: int) -> None:
 
 
 async def publish(producer: AIOKafkaProducer, first: int, count: int) -> None:
+    """Each work order dispatched, then its deadline armed (as sla would): the department's notice waits for it."""
     sends = []
+    due_at = datetime.now(UTC) + timedelta(days=3)
     for number in range(first, first + count):
         event = WorkOrderDispatched(
             work_order_id=f"wo-{number}",
@@ -200,9 +203,13 @@ async def publish(producer: AIOKafkaProducer, first: int, count: int) -> None:
             tier="general",
             reason="bench",
         )
-        envelope = Envelope.wrap(event, source="routing", case_id=f"case-{number}", district="demo", actor="bench")
-        key, value, headers = envelope.to_kafka()
-        sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))
+        armed = DeadlineArmed(subject="work_order", subject_id=f"wo-{number}", department="market", tier="general",
+                              due_at=due_at)
+        for topic, published in ((WORKORDER_EVENTS, event), (SLA_EVENTS, armed)):
+            envelope = Envelope.wrap(published, source="routing", case_id=f"case-{number}", district="demo",
+                                     actor="bench")
+            key, value, headers = envelope.to_kafka()
+            sends.append(await producer.send(topic, value, key=key, headers=headers))
     await asyncio.gather(*sends)
 
 

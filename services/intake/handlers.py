@@ -13,6 +13,7 @@ as plain rows, in one statement per batch.
 
 from typing import TYPE_CHECKING
 
+from shared.clock import stored_utc
 from shared.consuming import Consumer, Unit
 from shared.db import insert_at_commit, plain_row
 from shared.districts import DistrictPack
@@ -21,6 +22,7 @@ from shared.envelope import Envelope
 from shared.events.sla import CardIssued, DeadlineArmed
 from shared.events.workorder import (
     CaseReplyComposed,
+    OutOfScopeReferralAdvised,
     WorkOrderCancelled,
     WorkOrderDispatched,
     WorkOrderReplied,
@@ -75,7 +77,7 @@ async def on_work_order_dispatched_list_it_on_the_case(
     row = plain_row(
         store.CaseWorkOrder,
         work_order_id=event.work_order_id, case_id=envelope.case_id, department=event.department,
-        role=event.role, state="dispatched",
+        role=event.role, state="dispatched", round=event.round,
     )
     insert_at_commit(unit.session, row)
     unit.session.info[WORK_ORDERS][event.work_order_id] = row
@@ -112,6 +114,24 @@ async def on_case_reply_composed_reply_to_the_citizen(
     composed_by = envelope.actor if envelope.actor.startswith(("person:", "system:")) else None
     await act_on_case(unit, case=case, action_in=reply, actor=composed_by or f"department:{event.lead_department}",
                       now=envelope.occurred_at, actor_detail=envelope.actor_detail if composed_by else None)
+
+
+async def on_referral_advised_show_it_on_the_case(
+    event: OutOfScopeReferralAdvised, envelope: Envelope, unit: Unit
+) -> None:
+    """Routing found the case out of scope: staff see where to refer it and what to tell the person, and
+    confirm it (refer_out_of_scope) or overrule it (routing's assignment). A later advice replaces it."""
+    if not await _holds_case(unit, envelope.case_id):
+        return
+    advice = await store.referral_advice(unit.session, case_id=envelope.case_id)
+    if advice is None:
+        advice = store.CaseReferralAdvice(case_id=envelope.case_id, targets=[], explanation="", reason="",
+                                          advised_at=envelope.occurred_at)
+    elif stored_utc(advice.advised_at) > envelope.occurred_at:
+        return  # an older advice arriving late
+    advice.targets = [target.model_dump() for target in event.targets]
+    advice.explanation, advice.reason, advice.advised_at = event.explanation, event.reason, envelope.occurred_at
+    unit.session.add(advice)
 
 
 async def on_card_issued_show_it_on_the_case(event: CardIssued, envelope: Envelope, unit: Unit) -> None:
@@ -152,6 +172,7 @@ def subscribers(runtime: "IntakeRuntime") -> list[Consumer]:
     consumer.on(WorkOrderReturned)(on_work_order_returned_mark_it_returned)
     consumer.on(WorkOrderCancelled)(on_work_order_cancelled_mark_it_cancelled)
     consumer.on(CaseReplyComposed)(on_case_reply_composed_reply_to_the_citizen)
+    consumer.on(OutOfScopeReferralAdvised)(on_referral_advised_show_it_on_the_case)
     consumer.on(CardIssued)(on_card_issued_show_it_on_the_case)
     consumer.on(DeadlineArmed)(on_deadline_armed_keep_the_reply_due)
     return [consumer]

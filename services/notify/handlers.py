@@ -41,7 +41,7 @@ from services.notify.store import tables
 from services.notify.store.casebook import CaseBook, Row
 from services.notify.store.delivery_queue import queue_requests
 from services.notify.store.personal_data import CONTACT_FIELDS, contact_context
-from services.notify.store.planning import Planned, code_deliveries, plan_trigger, request_new
+from services.notify.store.planning import Planned, code_deliveries, deadline_known, plan_trigger, request_new
 
 if TYPE_CHECKING:
     from services.notify.app import NotifyRuntime
@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 PLANNED_EVENTS = (
     case.CaseRegistered, case.CaseAccepted, case.CaseForwarded, case.CaseReplied, case.CallbackRecorded,
     case.CaseArchived, workorder.WorkOrderDispatched, workorder.WorkOrderReturned, workorder.WorkOrderEscalated,
-    workorder.WorkOrderCancelled, workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlineWarned, sla.CardIssued,
+    workorder.WorkOrderCancelled, workorder.PingPongDetected, sla.DeadlineArmed, sla.DeadlinePaused,
+    sla.DeadlineWarned, sla.CardIssued, sla.UrgingNoticeSent,
     sla.DeadlineClosed,  # learnt only: whether the reply was on time, for 12345 at closing
 )
 HANDLED_TYPES = frozenset(event_class.type for event_class in (*PLANNED_EVENTS, case.CaseContactRecorded))
@@ -120,9 +121,14 @@ def _on_case_event(
         book.add_trigger(record)
     if facts.case_number is None:
         return []  # an SLA event before any case event: planned once the number is known
-    # Triggers wait only while the number is unknown; once it is, each plans as it comes.
+    # Triggers wait while the number is unknown, and one about a work order until its deadline is armed; then
+    # each plans as it comes. A work order's deadline arriving plans what waited for it.
     waiting = [record] if number_was_known else book.triggers_of(envelope.case_id, planned=False)
-    return _plan(book, [pending for pending in waiting if pending is not None], facts, config, envelope, keyring)
+    if isinstance(event, sla.DeadlineArmed) and event.subject == "work_order":
+        waiting += [pending for pending in book.triggers_of(envelope.case_id, planned=False)
+                    if pending.trigger.get("work_order_id") == event.subject_id and pending not in waiting]
+    ready = [pending for pending in waiting if pending is not None and deadline_known(pending, facts)]
+    return _plan(book, ready, facts, config, envelope, keyring)
 
 
 def _on_contact_recorded(

@@ -1,13 +1,15 @@
 """Routing's subscribers, two consumer groups:
 
 - ``routing`` on the case stream: a forwarded case (登记转发) becomes work orders on the departments' topics;
-  a withdrawn (撤回) or merged (并单) case has its open work orders cancelled (撤销).
+  a withdrawn (撤回), merged (并单) or out-of-scope referred (不属于受理范围) case has its open work orders
+  cancelled (撤销).
 - ``routing-commands`` on ``bancheng.dept.commands``: departments' own systems sign for, reply, return,
   ask for extensions and compose case replies. Each command carries its sender's access token in the
   record's `authorization` header; a command without a valid one, or about another department's work
   order, raises (CommandRefused, WrongDepartment), so it is dead-lettered with the reason and nothing changes.
 - ``routing-calendar`` on the SLA stream: the working-day overrides sla announces, stored so the return window
-  (退单时限) counts the days sla's deadlines count.
+  (退单时限) counts the days sla's deadlines count; and each work order's own deadline as sla arms it (again at
+  sign-for, resumption, extension), none while paused, so the department's work order shows it.
 
 Beside them, without a group, `follow_district_packs` applies every published district pack version.
 """
@@ -21,7 +23,7 @@ from shared.consuming import Consumer, Unit
 from shared.districts.live import follow_packs
 from shared.envelope import Envelope
 from shared.events.calendar import WorkingDayOverridesChanged
-from shared.events.case import CaseForwarded, CaseMerged, CaseWithdrawn
+from shared.events.case import CaseForwarded, CaseMerged, CaseReferredOutOfScope, CaseWithdrawn
 from shared.events.commands import (
     ComposeCaseReply,
     ReplyToWorkOrder,
@@ -29,6 +31,7 @@ from shared.events.commands import (
     ReturnWorkOrder,
     SignForWorkOrder,
 )
+from shared.events.sla import DeadlineArmed, DeadlinePaused
 from shared.topics import CASE_EVENTS, DEPARTMENT_COMMANDS, SLA_EVENTS
 from services.routing import store
 from services.routing.store import actions
@@ -46,8 +49,8 @@ async def on_case_forwarded_dispatch_work_orders(event: CaseForwarded, envelope:
                                hall=envelope.hall, catalogues=catalogues)
 
 
-async def on_case_withdrawn_or_merged_cancel_open_work_orders(event: CaseWithdrawn | CaseMerged, envelope: Envelope,
-                                                              unit: Unit) -> None:
+async def on_case_ended_cancel_open_work_orders(event: CaseWithdrawn | CaseMerged | CaseReferredOutOfScope,
+                                                envelope: Envelope, unit: Unit) -> None:
     await actions.cancel_case(unit, case_id=envelope.case_id, ended=event, actor=envelope.actor,
                               at=envelope.occurred_at)
 
@@ -106,6 +109,14 @@ async def on_working_day_overrides_changed_count_with_them(event: WorkingDayOver
     await store_overrides(unit.session, event, announced_at=envelope.occurred_at)
 
 
+async def on_work_order_deadline_show_it_on_the_order(event: DeadlineArmed | DeadlinePaused, envelope: Envelope,
+                                                     unit: Unit) -> None:
+    """The SLA stream is keyed by case, so a work order's arming and pausing arrive in order: the last one holds."""
+    if event.subject == "work_order":
+        due_at = event.due_at if isinstance(event, DeadlineArmed) else None
+        await store.set_due_at(unit.session, work_order_id=event.subject_id, due_at=due_at)
+
+
 async def follow_district_packs(runtime: "RoutingRuntime") -> None:
     """Every published district pack version, compiled into the catalogues as it comes (shared/districts/live.py)."""
     await follow_packs(runtime.kafka, service=runtime.name, apply=runtime.catalogues.apply)
@@ -118,12 +129,15 @@ def subscribers(runtime: "RoutingRuntime") -> list[Consumer]:
     commands = Consumer("routing-commands", topics=[DEPARTMENT_COMMANDS])
     calendar = Consumer("routing-calendar", topics=[SLA_EVENTS])
     cases.on(CaseForwarded)(partial(on_case_forwarded_dispatch_work_orders, catalogues=catalogues))
-    cases.on(CaseMerged)(on_case_withdrawn_or_merged_cancel_open_work_orders)
-    cases.on(CaseWithdrawn)(on_case_withdrawn_or_merged_cancel_open_work_orders)
+    cases.on(CaseMerged)(on_case_ended_cancel_open_work_orders)
+    cases.on(CaseWithdrawn)(on_case_ended_cancel_open_work_orders)
+    cases.on(CaseReferredOutOfScope)(on_case_ended_cancel_open_work_orders)
     commands.on(SignForWorkOrder)(on_sign_for_command_sign_for_work_order)
     commands.on(ReplyToWorkOrder)(on_reply_command_reply_to_work_order)
     commands.on(ReturnWorkOrder)(partial(on_return_command_return_and_reroute, catalogues=catalogues))
     commands.on(RequestExtension)(on_extension_command_ask_a_supervisor)
     commands.on(ComposeCaseReply)(on_compose_command_reply_to_the_case)
     calendar.on(WorkingDayOverridesChanged)(on_working_day_overrides_changed_count_with_them)
+    calendar.on(DeadlineArmed)(on_work_order_deadline_show_it_on_the_order)
+    calendar.on(DeadlinePaused)(on_work_order_deadline_show_it_on_the_order)
     return [cases, commands, calendar]

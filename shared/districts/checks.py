@@ -56,6 +56,9 @@ def _problems(pack: DistrictPack) -> Iterator[str]:
                     yield f'{where}.routing.add_assisting[{j}]: unknown department "{code}"'
         if kind.green_channel and not pack.green_channel.enabled:
             yield f"{where}.green_channel: the district's green channel is not enabled"
+    green_tier = pack.green_channel.tier
+    if green_tier is not None and green_tier not in pack.sla.tiers:
+        yield f'green_channel.tier: "{green_tier}" is not one of the sla tiers {sorted(pack.sla.tiers)}'
 
     coordinators = {d.level for d in pack.departments if d.role == "coordinator"}
     for level in pack.routing.escalation_levels:

@@ -100,9 +100,14 @@ class ProblemKind(Frozen):
 
 class GreenChannel(Frozen):
     """The green channel (绿色通道) for urgent cases: whether staff may open it. A green-channel case is
-    routed as urgent and its citizen's messages ignore quiet hours; kinds may imply it (特事特办)."""
+    routed as urgent and its citizen's messages ignore quiet hours; kinds may imply it (特事特办). Its work
+    orders carry the flag, take the channel's own sla tier and come first in the department's inbox."""
 
     enabled: bool = True
+    tier: TierName | None = Field(None, description="the sla tier its work orders take (e.g. simple); "
+                                                    "none: the routed tier")
+    priority: int = Field(1, ge=1, description="its work orders' place in a department's inbox: higher first, "
+                                               "ordinary orders are 0")
 
 
 class Contact(Frozen):

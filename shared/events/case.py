@@ -6,12 +6,33 @@ under the transport key that only intake and notify hold.
 """
 
 from datetime import date
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.events.base import Event
 from shared.personal_data import Keyring
+
+
+class CaseState(StrEnum):
+    """Where a case stands, as intake's lifecycle names it: the one vocabulary of case states (audit's read model
+    and statistics speak it too; `tests/unit/test_case_state_vocabulary.py` holds intake's to it)."""
+
+    registered = "registered"  # 登记
+    accepted = "accepted"  # 受理
+    resolved_on_spot = "resolved_on_spot"  # 现场处理
+    referred_out_of_scope = "referred_out_of_scope"  # 不属于受理范围
+    dispatched = "dispatched"  # 登记转发
+    replied = "replied"  # 答复
+    callback_recorded = "callback_recorded"  # 回访
+    reopened = "reopened"  # 重办
+    reviewed = "reviewed"  # 回头看
+    archived = "archived"  # 归档
+    paused = "paused"  # 暂停
+    withdrawn = "withdrawn"  # 撤回
+    merged_as_duplicate = "merged_as_duplicate"  # 并单
+
 
 Channel = Literal["walk_in", "phone", "letter", "web", "terminal", "hotline_12345", "open311"]
 Tier = Literal["immediate", "simple", "general", "complex"]
@@ -31,6 +52,8 @@ class CaseRegistered(Event):
     description: str
     tier: Tier = "general"
     green_channel: bool = False
+    consultation: bool = Field(default=False, description="咨询: the district's pack counts this kind apart from "
+                                                          "办件 cases (DistrictPack.consultation_kinds)")
     applicant_kind: Literal["person", "enterprise"]
     applicant_masked: str = Field(description="e.g. 张* / 深圳市某某有限公司")
     hotline_order_id: str | None = Field(
@@ -154,6 +177,8 @@ class CaseForwarded(Event):
     green_channel: bool = False
     suggested_departments: list[str] = Field(default_factory=list, description="Staff's suggestion, if any")
     reason: str = ""
+    round: int = Field(default=1, ge=1, description="The dispatch round: 1 the first, 2 and on a redo (重办) "
+                                                      "after a dissatisfied callback")
     pack_version: int | None = Field(default=None, description="The case's district pack version (as registered)")
 
 
@@ -213,6 +238,8 @@ class CallbackRecorded(Event):
 
 
 class CaseReopened(Event):
+    """Reopened for redo (重办) after a dissatisfied callback; staff forward it again as the next round."""
+
     type = "case.reopened"
 
     case_number: str

@@ -28,6 +28,9 @@ class WorkOrderDispatched(Event):
     tier: Tier
     reason: str = Field(description="Why this department: the routing rule that decided")
     catalogue_version: int | None = Field(default=None, description="The district pack version that decided")
+    round: int = Field(default=1, ge=1, description="The case's dispatch round: 2 and on are a redo (重办)")
+    green_channel: bool = Field(default=False, description="绿色通道: the tier is the channel's; handle it first")
+    priority: int = Field(default=0, ge=0, description="Its place in the department's inbox: higher first")
 
 
 class ManualTriageRequired(Event):
@@ -74,16 +77,19 @@ class WorkOrderReturned(Event):
 
 
 class WorkOrderCancelled(Event):
-    """Cancelled (撤销): the case ended without a reply — withdrawn by the person (撤回) or merged into
-    another case (并单) — so the department stops work on it. Also on the department's own topic."""
+    """Cancelled (撤销): the case ended without a reply — withdrawn by the person (撤回), merged into
+    another case (并单) or referred out of scope by staff (不属于受理范围) — or, for an assisting order (协办), its
+    lead returned the case (退单) and it was routed elsewhere: the department stops work on it.
+    Also on the department's own topic."""
 
     type = "workorder.cancelled"
 
     work_order_id: str
     case_number: str
     department: str
-    cause: Literal["withdrawn", "merged"]
-    reason: str = Field(description="The reason given when the case was withdrawn or merged")
+    cause: Literal["withdrawn", "merged", "referred_out_of_scope", "lead_returned"]
+    reason: str = Field(description="The reason given when the case was withdrawn, merged or referred, or why it "
+                                    "was routed elsewhere")
     into_case_number: str | None = Field(default=None, description="The case it was merged into (并单)")
 
 

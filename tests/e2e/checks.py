@@ -17,7 +17,7 @@ _PARTITIONS = re.compile(r'bancheng_consumer_partitions\{consumer="([^"]+)"\} (\
 DOUBLED = {
     "routing": {
         "work orders dispatched twice":
-            "SELECT case_id, department, role FROM work_order GROUP BY 1, 2, 3 HAVING count(*) > 1",
+            "SELECT case_id, department, role, round FROM work_order GROUP BY 1, 2, 3, 4 HAVING count(*) > 1",
     },
     "audit": {
         "deadlines armed twice": "SELECT payload->>'subject', payload->>'subject_id' FROM audit_entry"

@@ -87,6 +87,11 @@ class StatisticsRow(BaseModel):
     extensions: int
     rated: int
     satisfied: int
+    redos: int = Field(description="重办: redo rounds opened after a dissatisfied callback")
+    redo_overdue: int = Field(description="Work-order deadlines of redo rounds that were missed")
+    consultations: int = Field(description="咨询 received, counted apart where the district's pack says so; every "
+                                           "other count and rate is of cases (办件)")
+    cases: int = Field(description="办件: received less consultations")
     in_progress: int
     response_rate: RatePublic
     resolution_rate: RatePublic

@@ -19,6 +19,7 @@ def figures(tally: Tally) -> dict[str, Any]:
     return {
         **{name: getattr(tally, name) for name in tally.__dataclass_fields__},
         "in_progress": tally.in_progress,
+        "cases": tally.cases,
         **{name: {"numerator": r.numerator, "denominator": r.denominator, "percent": r.percent()}
            for name, r in rate_values.items()},
     }

@@ -10,19 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from shared.events.case import CaseState
 
-class CaseState(StrEnum):
-    REGISTERED = "registered"  # 登记
-    ACCEPTED = "accepted"  # 受理
-    DISPATCHED = "dispatched"  # 转办, a work order is with a department
-    IN_COORDINATION = "in_coordination"  # 协调中, several departments around the table
-    REPLIED = "replied"  # 答复, awaiting callback
-    RESOLVED = "resolved"  # 办结
-    OUT_OF_SCOPE = "out_of_scope"  # 不属于政务服务范围: explained and referred
-    ARCHIVED = "archived"  # 归档
-
-
-CLOSED_STATES = frozenset({CaseState.RESOLVED, CaseState.OUT_OF_SCOPE, CaseState.ARCHIVED})
+# 办结: answered on the spot, referred out of scope, or replied and called back (then looked back at, archived).
+# A withdrawn or merged case (撤回 / 并单) keeps its state through its archiving, so it is never counted closed.
+CLOSED_STATES = frozenset({CaseState.resolved_on_spot, CaseState.referred_out_of_scope, CaseState.callback_recorded,
+                           CaseState.reviewed, CaseState.archived})
 
 
 class Satisfaction(StrEnum):
@@ -57,6 +50,10 @@ class CaseFacts:
     red_cards: int = 0
     returns: int = 0  # 退单
     extensions: int = 0  # 延期
+    redos: int = 0  # 重办: rounds reopened after a dissatisfied callback
+    redo_overdue: int = 0  # a redo round's work-order deadlines missed
+    consultation: bool = False  # 咨询, counted apart from 办件 cases where the district's pack says so
+    in_coordination: bool = False  # 协调中: escalated to a coordinator, several departments around the table
     satisfaction: Satisfaction | None = None  # from the callback 回访; None when not rated
 
     @property

@@ -13,6 +13,7 @@ from services.audit.domain.statistics import Rate
 COLUMNS = (
     ("department", "部门 department"),
     ("received", "受理量 received"),
+    ("consultations", "咨询 consultations"),
     ("dispatched", "转办 dispatched"),
     ("replied", "答复 replied"),
     ("resolved", "解决 resolved"),
@@ -20,6 +21,8 @@ COLUMNS = (
     ("overdue", "超时 overdue"),
     ("returns", "退单 returns"),
     ("extensions", "延期 extensions"),
+    ("redos", "重办 redos"),
+    ("redo_overdue", "重办超时 redo overdue"),
     ("yellow_cards", "黄牌 yellow cards"),
     ("red_cards", "红牌 red cards"),
     ("response_rate", "响应率 response rate %"),

@@ -33,6 +33,7 @@ class CaseFilter(BaseModel):
     matter: Names = ()
     state: tuple[CaseState, ...] = ()
     card_colour: tuple[CardColour, ...] = ()
+    in_coordination: bool | None = Field(default=None, description="协调中: escalated to a coordinator")
     received_from: AwareDatetime | None = Field(default=None, description="inclusive")
     received_to: AwareDatetime | None = Field(default=None, description="exclusive")
     text: str | None = Field(default=None, min_length=1, max_length=200, description="full-text query")

@@ -84,22 +84,32 @@ class Tally:
     extensions: int = 0  # 延期
     rated: int = 0
     satisfied: int = 0  # satisfied or basically satisfied
+    redos: int = 0  # 重办: redo rounds after a dissatisfied callback
+    redo_overdue: int = 0  # a redo round's work-order deadlines missed (its lateness)
+    # 咨询: received, counted apart from 办件 cases where the district's pack says so (Chengzhong: 44 = 30 + 14);
+    # every other count and rate is of cases only.
+    consultations: int = 0
+
+    @property
+    def cases(self) -> int:
+        """办件: what was received, consultations apart."""
+        return self.received - self.consultations
 
     @property
     def in_progress(self) -> int:
-        return self.received - self.closed
+        return self.cases - self.closed
 
     @property
     def response_rate(self) -> Rate:
         """响应率: cases that got a first answer (accepted, answered on the spot, or explained and
-        referred as out of scope) over cases received."""
-        return Rate(self.responded, self.received)
+        referred as out of scope) over cases received (consultations apart)."""
+        return Rate(self.responded, self.cases)
 
     @property
     def resolution_rate(self) -> Rate:
         """解决率: cases closed with the problem solved over cases received, out-of-scope cases left out of
-        both (they are referred, not the window's to solve)."""
-        return Rate(self.resolved, self.received - self.out_of_scope)
+        both (they are referred, not the window's to solve), consultations apart."""
+        return Rate(self.resolved, self.cases - self.out_of_scope)
 
     @property
     def satisfaction_rate(self) -> Rate:
@@ -117,7 +127,10 @@ COUNTED = tuple(field.name for field in fields(Tally))
 
 
 def contributions(row: CaseFacts) -> tuple[int, ...]:
-    """What one case adds to each count of `Tally`, in `COUNTED` order."""
+    """What one case adds to each count of `Tally`, in `COUNTED` order; a consultation (咨询) adds only to
+    `received` and `consultations`."""
+    if row.consultation:
+        return tuple(int(name in ("received", "consultations")) for name in COUNTED)
     values = {
         "received": 1,
         "accepted": row.accepted,
@@ -136,6 +149,9 @@ def contributions(row: CaseFacts) -> tuple[int, ...]:
         "extensions": row.extensions,
         "rated": row.satisfaction is not None,
         "satisfied": row.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED),
+        "redos": row.redos,
+        "redo_overdue": row.redo_overdue,
+        "consultations": 0,
     }
     return tuple(int(values[name]) for name in COUNTED)
 

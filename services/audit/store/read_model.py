@@ -2,9 +2,10 @@
 
 Events are applied as they arrive; topics are read independently, so a case's row is created by
 whichever of its events comes first and registration fills in the rest. `state` follows the latest
-step; counters (cards, returns, extensions) and flags (accepted, dispatched…) only ever grow.
-Withdrawn and merged cases (撤回 / 并单) keep their last state: they are neither resolved nor counted
-as closed, which `docs/audit.md` notes as an open question for the assessment.
+step, named as intake names it (`shared.events.case.CaseState`); counters (cards, returns, extensions) and flags
+(accepted, dispatched, in coordination…) only ever grow. Withdrawn and merged cases (撤回 / 并单) keep saying so
+through their archiving: they are neither resolved nor counted as closed, which `docs/audit.md` notes as an open
+question for the assessment.
 
 A batch is applied in bulk: its cases are read in one query, moved in memory as plain attribute bags
 (an ORM object per event, and a query and flush per event, cost more than everything else audit does),
@@ -18,18 +19,20 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.envelope import Envelope
 from shared.events import case, sla, workorder
-from services.audit.domain.case_facts import CaseState
+from services.audit.domain.case_facts import CLOSED_STATES, CaseState
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.statistics import Period, period_label
 from services.audit.store import tallies
-from services.audit.store.tables import CaseFactsRow
+from services.audit.store.tables import CaseFactsRow, CaseReturnRow
 
 _TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model; SQLModel does not declare it
+_RETURNS = CaseReturnRow.__table__  # type: ignore[attr-defined]  # as _TABLE
 _NEW_CASE = {name: field.default for name, field in CaseFactsRow.model_fields.items()}
 _TEXT = ("description", "replies", "solution")  # what the search tokens are made of
 
@@ -57,42 +60,43 @@ def _registered(row: CaseValues, event: case.CaseRegistered, envelope: Envelope)
     row.channel, row.kind = event.channel, event.problem_kind
     row.matter, row.description = event.matter_code, event.description
     row.received_at = event.received_at or envelope.occurred_at  # a letter entered later counts when it came
+    row.consultation = event.consultation
     for period in Period:
         setattr(row, f"period_{period.value}", period_label(row.received_at, period))
-    row.state = row.state or CaseState.REGISTERED
+    row.state = row.state or CaseState.registered
 
 
 @_on(case.CaseAccepted)
 def _accepted(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
     row.accepted = True
-    if row.state in (None, CaseState.REGISTERED):
-        row.state = CaseState.ACCEPTED
+    if row.state in (None, CaseState.registered):
+        row.state = CaseState.accepted
 
 
 @_on(case.CaseResolvedOnSpot)
 def _resolved_on_spot(row: CaseValues, event: case.CaseResolvedOnSpot, _envelope: Envelope) -> None:
-    row.resolved_on_the_spot, row.state = True, CaseState.RESOLVED
+    row.resolved_on_the_spot, row.state = True, CaseState.resolved_on_spot
     _add_text(row, event.resolution)
 
 
 @_on(case.CaseReferredOutOfScope)
 def _out_of_scope(row: CaseValues, event: case.CaseReferredOutOfScope, _envelope: Envelope) -> None:
-    row.out_of_scope, row.state = True, CaseState.OUT_OF_SCOPE
+    row.out_of_scope, row.state = True, CaseState.referred_out_of_scope
     _add_text(row, event.explanation)
 
 
 @_on(workorder.WorkOrderDispatched)
 def _dispatched(row: CaseValues, event: workorder.WorkOrderDispatched, _envelope: Envelope) -> None:
-    row.dispatched = True
+    row.dispatched, row.round = True, max(row.round, event.round)
     if event.role == "lead":
         row.department = event.department
-    if row.state in (None, CaseState.REGISTERED, CaseState.ACCEPTED):
-        row.state = CaseState.DISPATCHED
+    if row.state in (None, CaseState.registered, CaseState.accepted, CaseState.reopened):
+        row.state = CaseState.dispatched
 
 
 def _in_coordination(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
-    if row.state not in (CaseState.REPLIED, CaseState.RESOLVED, CaseState.ARCHIVED):
-        row.state = CaseState.IN_COORDINATION
+    """协调中 is not a state of the case (intake's vocabulary has none): a flag, kept once escalated."""
+    row.in_coordination = True
 
 
 _PROJECTIONS[workorder.WorkOrderEscalated.type] = _in_coordination
@@ -106,8 +110,8 @@ def _work_order_replied(row: CaseValues, event: workorder.WorkOrderReplied, _env
 
 def _case_replied(row: CaseValues, event: Any, _envelope: Envelope) -> None:
     row.replied = True
-    if row.state not in (CaseState.RESOLVED, CaseState.ARCHIVED):
-        row.state = CaseState.REPLIED
+    if row.state not in CLOSED_STATES:
+        row.state = CaseState.replied
     _add_text(row, event.reply)
 
 
@@ -135,26 +139,58 @@ def _card(row: CaseValues, event: sla.CardIssued, _envelope: Envelope) -> None:
 
 @_on(sla.DeadlineClosed)
 def _deadline_closed(row: CaseValues, event: sla.DeadlineClosed, _envelope: Envelope) -> None:
-    """On time only when every deadline of the case was met."""
+    """On time only when every deadline of the case was met; a redo round's missed one is its lateness too. (A
+    redo's deadlines close long after its work orders were dispatched, so `round` is known by then.)"""
     row.on_time = event.on_time if row.on_time is None else row.on_time and event.on_time
+    if event.subject == "work_order" and not event.on_time and row.round > 1:
+        row.redo_overdue += 1
 
 
 @_on(case.CallbackRecorded)
 def _callback(row: CaseValues, event: case.CallbackRecorded, _envelope: Envelope) -> None:
     row.satisfaction = event.satisfaction
-    if event.satisfaction != "dissatisfied" and row.state == CaseState.REPLIED:
-        row.state = CaseState.RESOLVED
+    if event.satisfaction != "dissatisfied" and row.state == CaseState.replied:
+        row.state = CaseState.callback_recorded
 
 
 @_on(case.CaseReopened)
 def _reopened(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
-    row.state = CaseState.DISPATCHED if row.dispatched else CaseState.ACCEPTED
+    row.redos += 1  # 重办
+    row.state = CaseState.reopened
+
+
+@_on(case.CaseReviewed)
+def _reviewed(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    row.state = CaseState.reviewed
+
+
+@_on(case.CasePaused)
+def _paused(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    if row.state != CaseState.paused:
+        row.resume_to, row.state = row.state, CaseState.paused
+
+
+@_on(case.CaseResumed)
+def _resumed(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    if row.state == CaseState.paused:
+        row.state, row.resume_to = row.resume_to or CaseState.accepted, None
+
+
+@_on(case.CaseWithdrawn)
+def _withdrawn(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    row.state = CaseState.withdrawn
+
+
+@_on(case.CaseMerged)
+def _merged(row: CaseValues, _event: Any, _envelope: Envelope) -> None:
+    row.state = CaseState.merged_as_duplicate
 
 
 @_on(case.CaseArchived)
 def _archived(row: CaseValues, event: case.CaseArchived, _envelope: Envelope) -> None:
-    if row.state != CaseState.OUT_OF_SCOPE:  # an archived referral stays a referral in the rates
-        row.state = CaseState.ARCHIVED
+    # An archived referral stays a referral; a withdrawn or merged case keeps saying so (never counted closed).
+    if row.state not in (CaseState.referred_out_of_scope, CaseState.withdrawn, CaseState.merged_as_duplicate):
+        row.state = CaseState.archived
     row.exemplary, row.solution = event.exemplary, event.solution
 
 
@@ -182,7 +218,18 @@ async def apply_to_cases(session: AsyncSession, envelopes: Iterable[Envelope]) -
             values.search_tokens = index_tokens("\n".join(_text(values)))
         tallies.record_change(session, tallies.contribution(was), tallies.contribution(values))
     await _save(connection, stored, cases)
+    await _charge_returns(connection, [e for e, _ in moving if e.type == workorder.WorkOrderReturned.type])
     await tallies.save(session)
+
+
+async def _charge_returns(connection: AsyncConnection, returned: list[Envelope]) -> None:
+    """Each return (退单) kept against the department that returned it (`reports.statistics` by department)."""
+    if not returned:
+        return
+    rows = [{"work_order_id": envelope.data["work_order_id"], "case_id": envelope.case_id,
+             "department": envelope.data["department"], "returned_at": envelope.occurred_at} for envelope in returned]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    await connection.execute(dialect.insert(_RETURNS).on_conflict_do_nothing(index_elements=["work_order_id"]), rows)
 
 
 def _text(values: CaseValues) -> tuple[str, ...]:

@@ -6,6 +6,8 @@ rollup (`tallies`) can answer is read from it; `recount` and `recount_problems` 
 and `rebuild_tallies` recounts the rollup itself.
 """
 
+from dataclasses import replace
+
 from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +18,11 @@ from services.audit.domain.frequency import ProblemCount
 from services.audit.domain.statistics import Dimension, Period, Tally
 from services.audit.store import tallies
 from services.audit.store.search import C, conditions
-from services.audit.store.tables import CaseTallyRow
+from services.audit.store.tables import CaseFactsRow, CaseReturnRow, CaseTallyRow
+
+C_TABLE = CaseFactsRow.__table__  # type: ignore[attr-defined]  # SQLAlchemy adds __table__ to a table model
+R_TABLE = CaseReturnRow.__table__  # type: ignore[attr-defined]  # as above
+R = R_TABLE.c
 
 
 def _flag(condition) -> object:  # condition: a SQL boolean expression
@@ -24,24 +30,38 @@ def _flag(condition) -> object:  # condition: a SQL boolean expression
 
 
 _closed = C.state.in_([state.value for state in CLOSED_STATES])
+_CASE = C.consultation.is_(False)  # 办件: a consultation (咨询) counts in `received` and `consultations` only
+
+
+def _of_cases(condition) -> object:  # condition: a SQL boolean expression
+    return _flag(and_(_CASE, condition))
+
+
+def _sum_of_cases(column) -> object:
+    return func.sum(case((_CASE, column), else_=0))
+
+
 _SUMS = {
     "received": func.count(),
-    "accepted": _flag(C.accepted.is_(True)),
-    "resolved_on_the_spot": _flag(C.resolved_on_the_spot.is_(True)),
-    "out_of_scope": _flag(C.out_of_scope.is_(True)),
-    "dispatched": _flag(C.dispatched.is_(True)),
-    "replied": _flag(C.replied.is_(True)),
-    "responded": _flag((C.accepted.is_(True)) | (C.resolved_on_the_spot.is_(True)) | (C.out_of_scope.is_(True))),
-    "resolved": _flag(and_(_closed, C.out_of_scope.is_(False))),
-    "closed": _flag(_closed),
-    "on_time": _flag(C.on_time.is_(True)),
-    "overdue": _flag(C.on_time.is_(False)),
-    "yellow_cards": func.sum(C.yellow_cards),
-    "red_cards": func.sum(C.red_cards),
-    "returns": func.sum(C.returns),
-    "extensions": func.sum(C.extensions),
-    "rated": _flag(C.satisfaction.is_not(None)),
-    "satisfied": _flag(C.satisfaction.in_(["satisfied", "basically_satisfied"])),
+    "accepted": _of_cases(C.accepted.is_(True)),
+    "resolved_on_the_spot": _of_cases(C.resolved_on_the_spot.is_(True)),
+    "out_of_scope": _of_cases(C.out_of_scope.is_(True)),
+    "dispatched": _of_cases(C.dispatched.is_(True)),
+    "replied": _of_cases(C.replied.is_(True)),
+    "responded": _of_cases((C.accepted.is_(True)) | (C.resolved_on_the_spot.is_(True)) | (C.out_of_scope.is_(True))),
+    "resolved": _of_cases(and_(_closed, C.out_of_scope.is_(False))),
+    "closed": _of_cases(_closed),
+    "on_time": _of_cases(C.on_time.is_(True)),
+    "overdue": _of_cases(C.on_time.is_(False)),
+    "yellow_cards": _sum_of_cases(C.yellow_cards),
+    "red_cards": _sum_of_cases(C.red_cards),
+    "returns": _sum_of_cases(C.returns),
+    "extensions": _sum_of_cases(C.extensions),
+    "rated": _of_cases(C.satisfaction.is_not(None)),
+    "satisfied": _of_cases(C.satisfaction.in_(["satisfied", "basically_satisfied"])),
+    "redos": _sum_of_cases(C.redos),
+    "redo_overdue": _sum_of_cases(C.redo_overdue),
+    "consultations": _flag(C.consultation.is_(True)),
 }
 
 
@@ -56,8 +76,32 @@ async def statistics(
     when it can answer, else from the case rows. Raises EmptyQueryError."""
     grain = tallies.grain_for(case_filter, period)
     if grain is not None:
-        return await tallies.statistics(session, case_filter, grain=grain, dimension=dimension, period=period)
-    return await recount(session, case_filter, dimension=dimension, period=period)
+        counted = await tallies.statistics(session, case_filter, grain=grain, dimension=dimension, period=period)
+    else:
+        counted = await recount(session, case_filter, dimension=dimension, period=period)
+    if dimension is Dimension.DEPARTMENT:
+        return await _returns_charged(session, counted, case_filter, period=period)
+    return counted
+
+
+async def _returns_charged(session: AsyncSession, counted: dict[tuple[str | None, str | None], Tally],
+                           case_filter: CaseFilter, *, period: Period | None) -> dict[tuple[str | None, str | None],
+                                                                                      Tally]:
+    """By department, a return (退单) is charged to the department that returned it, not to the case's lead (after
+    the re-routing, another department): the returns of the filter's cases, grouped by who returned them (the
+    filter's departments select those). A department that only returned cases gets a line of its returns."""
+    label = C[f"period_{period.value}"] if period else None
+    grouping = [R.department, *([label] if label is not None else [])]
+    others = case_filter.model_copy(update={"department": ()})
+    where = [*conditions(others, dialect=session.bind.dialect.name), C.consultation.is_(False)]
+    if case_filter.department:
+        where.append(R.department.in_(case_filter.department))
+    statement = (select(*grouping, func.count()).select_from(R_TABLE).join(C_TABLE, C.case_id == R.case_id)
+                 .where(and_(*where)).group_by(*grouping))
+    charged = {(row[0], row[1] if label is not None else None): int(row[-1]) for row in await session.exec(statement)}
+    result = {key: replace(tally, returns=charged.pop(key, 0)) for key, tally in counted.items()}
+    result.update({key: Tally(returns=returns) for key, returns in charged.items()})
+    return dict(sorted(result.items(), key=lambda item: tuple(str(k) for k in item[0])))
 
 
 async def recount(

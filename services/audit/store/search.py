@@ -38,6 +38,8 @@ def conditions(case_filter: CaseFilter, *, dialect: str) -> list[ColumnElement[b
             where.append(C[name].in_(values))
     if case_filter.state:
         where.append(C.state.in_([state.value for state in case_filter.state]))
+    if case_filter.in_coordination is not None:
+        where.append(C.in_coordination.is_(case_filter.in_coordination))
     if case_filter.card_colour:
         cards = {CardColour.YELLOW: C.yellow_cards > 0, CardColour.RED: C.red_cards > 0}
         where.append(or_(*(cards[colour] for colour in case_filter.card_colour)))

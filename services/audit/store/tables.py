@@ -84,7 +84,9 @@ class CaseFactsRow(SQLModel, table=True):
     channel: str | None = None
     kind: str | None = None
     matter: str | None = Field(default=None, index=True)
-    state: str | None = None
+    state: str | None = None  # as intake names it (shared.events.case.CaseState)
+    resume_to: str | None = None  # the state a paused case returns to
+    in_coordination: bool = False  # 协调中: escalated, several departments around the table
     accepted: bool = False
     resolved_on_the_spot: bool = False
     out_of_scope: bool = False
@@ -95,6 +97,10 @@ class CaseFactsRow(SQLModel, table=True):
     red_cards: int = 0
     returns: int = 0
     extensions: int = 0
+    redos: int = 0  # 重办: rounds reopened after a dissatisfied callback
+    redo_overdue: int = 0  # work-order deadlines of a redo round that were missed
+    consultation: bool = False  # 咨询 counted apart from 办件 cases, as the district's pack says
+    round: int = 1  # the dispatch round in progress (from the work orders): a deadline closed late in a round > 1
     satisfaction: str | None = None
     exemplary: bool = Field(default=False, index=True)  # in the case library 案例库
     description: str = ""
@@ -149,3 +155,18 @@ class CaseTallyRow(SQLModel, table=True):
     extensions: int = 0
     rated: int = 0
     satisfied: int = 0
+    redos: int = 0
+    redo_overdue: int = 0
+    consultations: int = 0
+
+
+class CaseReturnRow(SQLModel, table=True):
+    """A return (退单), charged to the department that returned it: the statistics by department count returns
+    here, not on the case's lead (who, after the re-routing, is another department)."""
+
+    __tablename__ = "audit_case_return"
+
+    work_order_id: str = Field(primary_key=True)  # an order is returned once
+    case_id: str = Field(index=True)
+    department: str
+    returned_at: datetime

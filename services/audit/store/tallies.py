@@ -47,6 +47,7 @@ def _facts(row: CaseValues) -> CaseFacts:
         state=CaseState(row.state), accepted=row.accepted, resolved_on_the_spot=row.resolved_on_the_spot,
         out_of_scope=row.out_of_scope, dispatched=row.dispatched, replied=row.replied, on_time=row.on_time,
         yellow_cards=row.yellow_cards, red_cards=row.red_cards, returns=row.returns, extensions=row.extensions,
+        redos=row.redos, redo_overdue=row.redo_overdue, consultation=row.consultation,
         satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
     )
 
@@ -113,7 +114,7 @@ def _bound(moment: datetime, grain: str) -> str | None:
 
 def grain_for(case_filter: CaseFilter, period: Period | None) -> str | None:
     """The coarsest grain that answers this query exactly, or None when only the case rows can."""
-    if case_filter.state or case_filter.card_colour or case_filter.text:
+    if case_filter.state or case_filter.card_colour or case_filter.text or case_filter.in_coordination is not None:
         return None
     bounds = [moment for moment in (case_filter.received_from, case_filter.received_to) if moment is not None]
     for grain in ("month", "day"):

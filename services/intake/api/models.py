@@ -85,6 +85,7 @@ class CaseWorkOrderPublic(BaseModel):
     department: str
     role: str
     state: str
+    round: int = Field(description="The dispatch round: 2 and on are a redo (重办) after a dissatisfied callback")
 
 
 class CardPublic(BaseModel):
@@ -103,6 +104,21 @@ class StuckPublic(PublicModel):
     since: UtcDateTime
     zh: str
     en: str
+class ReferralTargetPublic(BaseModel):
+    code: str
+    name: str
+    kind: str  # department | outside_body
+
+
+class ReferralAdvicePublic(BaseModel):
+    """Routing's advice that the case is out of scope (不属于政务服务范围): confirm it with refer_out_of_scope
+    (naming the target, explaining to the person) or overrule it in routing's triage (assign)."""
+
+    targets: list[ReferralTargetPublic]
+    explanation: str = Field(description="What to tell the person (zh)")
+    reason: str
+    advised_at: UtcDateTime
+    status: Literal["advised", "confirmed", "overruled"]
 
 
 class CasePublic(BaseModel):
@@ -143,7 +159,9 @@ class CasePublic(BaseModel):
     missing_items: list[MissingItemPublic]
     attachments: list[AttachmentPublic]
     work_orders: list[CaseWorkOrderPublic]
+    round: int = Field(description="The case's dispatch round: 1, then 2, 3… for each redo (重办)")
     cards: list[CardPublic]
+    referral_advice: ReferralAdvicePublic | None = None
     reply_due_at: UtcDateTime | None = None
     stuck: StuckPublic | None = Field(default=None, description="Set when the case looks dropped downstream")
     received_at: UtcDateTime | None = Field(default=None, description="When it came in; earlier if entered later")

@@ -6,7 +6,8 @@
     paused ⇄ (accepted | dispatched | reopened), withdrawn, merged_as_duplicate → archived
 
 Referral out of scope is allowed from `registered` too: staff often see at once that a problem
-(a residential parking dispute) is not a government service and explain it before accepting.
+(a residential parking dispute) is not a government service and explain it before accepting; and from
+`dispatched`, when routing's out-of-scope rules advise it after the forward and staff confirm the advice.
 `transition` is the only way to change state; it never reads a clock: the action carries the time.
 """
 
@@ -86,8 +87,8 @@ TRANSITIONS: dict[CaseState, dict[ActionKind, CaseState | None]] = {
                   _A.refer_out_of_scope: _S.referred_out_of_scope, _A.dispatch: _S.dispatched,
                   _A.pause: _S.paused, _A.withdraw: _S.withdrawn,
                   _A.merge_as_duplicate: _S.merged_as_duplicate},
-    _S.dispatched: {_A.record_reply: _S.replied, _A.pause: _S.paused, _A.withdraw: _S.withdrawn,
-                    _A.merge_as_duplicate: _S.merged_as_duplicate},
+    _S.dispatched: {_A.record_reply: _S.replied, _A.refer_out_of_scope: _S.referred_out_of_scope,
+                    _A.pause: _S.paused, _A.withdraw: _S.withdrawn, _A.merge_as_duplicate: _S.merged_as_duplicate},
     _S.resolved_on_spot: {_A.record_callback: None},
     _S.replied: {_A.record_callback: None},
     _S.callback_recorded: {_A.review: _S.reviewed},

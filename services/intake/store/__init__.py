@@ -12,6 +12,7 @@ from services.intake.store.queries import (
     cases_with_work_orders,
     count_by_state,
     delivery_seen,
+    dispatch_count,
     existing_case_ids,
     find_case_by_hotline_order,
     find_case_by_number,
@@ -26,6 +27,7 @@ from services.intake.store.queries import (
     open311_key,
     prune_before,
     queue_cases,
+    referral_advice,
     set_reply_due,
     stuck_condition,
     take_sequence,
@@ -39,6 +41,7 @@ from services.intake.store.tables import (
     Case,
     CaseCard,
     CaseNumberSequence,
+    CaseReferralAdvice,
     CaseTransition,
     CaseWorkOrder,
     HotlineDelivery,
@@ -48,11 +51,11 @@ from services.intake.store.tables import (
 )
 
 __all__ = [
-    "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseTransition", "CaseWorkOrder",
-    "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
+    "Attachment", "BatchItemRow", "Case", "CaseCard", "CaseNumberSequence", "CaseReferralAdvice", "CaseTransition",
+    "CaseWorkOrder", "HotlineDelivery", "IdempotencyRecord", "MissingItemRow", "Open311Key",
     "batch_items", "case_work_orders", "cards", "cases_with_work_orders", "count_by_state",
-    "delivery_seen", "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number", "find_cases",
-    "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
+    "delivery_seen", "dispatch_count", "existing_case_ids", "find_case_by_hotline_order", "find_case_by_number",
+    "find_cases", "find_idempotency_record", "get_case", "idempotency_records", "insert_values", "lead_departments",
     "missing_items", "next_sequence", "open311_cases", "open311_key", "prune_before", "queue_cases",
-    "set_reply_due", "stuck_condition", "take_sequence", "transitions", "work_orders",
+    "referral_advice", "set_reply_due", "stuck_condition", "take_sequence", "transitions", "work_orders",
 ]

@@ -74,7 +74,7 @@ class Step:
 
 def take_step(
     case: store.Case | SimpleNamespace, *, action_in: ActionIn, actor: str, now: datetime,
-    target: store.Case | None = None,
+    target: store.Case | None = None, dispatch_round: int = 1,
 ) -> Step:
     """Move `case` (in memory) through one step; raises `IllegalTransition` and changes nothing then.
     Registration's own accept and forward use this directly: nothing there needs the database, and
@@ -105,7 +105,7 @@ def take_step(
                               from_state=before, to_state=case.state, actor=actor, at=now, reason=reason),
         missing_items=tuple(store.MissingItemRow(case_id=case.id, item_no=item.item_no, name=item.name,
                                                  note=item.note, due_on=item.due_on) for item in missing),
-        events=_events(case, action_in, reason, missing, target),
+        events=_events(case, action_in, reason, missing, target, dispatch_round),
     )
 
 
@@ -114,7 +114,10 @@ async def act_on_case(
 ) -> store.Case:
     """Apply one step; raises `IllegalTransition` (409) or `InvalidInput` (422) and changes nothing."""
     target = await _check_extras(unit, case, action_in)
-    step = take_step(case, action_in=action_in, actor=actor, now=now, target=target)
+    # A redo (重办) forwards the case again: the next round of work orders.
+    dispatch_round = (await store.dispatch_count(unit.session, case_id=case.id) + 1
+                      if action_in.action is _A.dispatch else 1)
+    step = take_step(case, action_in=action_in, actor=actor, now=now, target=target, dispatch_round=dispatch_round)
     unit.session.add_all([*step.missing_items, case, store.CaseTransition(**step.transition)])
     where = {"case_id": case.id, "district": case.district, "hall": case.hall, "actor": actor,
              "actor_detail": actor_detail}
@@ -123,7 +126,7 @@ async def act_on_case(
     return case
 
 
-def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target) -> list[Event]:
+def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target, dispatch_round: int) -> list[Event]:
     number, kind = case.case_number, action_in.action
     if kind is _A.accept:
         listed = [events.MissingItem(item_no=i.item_no, name=i.name, due_on=i.due_on) for i in missing]
@@ -132,7 +135,8 @@ def _events(case: store.Case, action_in: ActionIn, reason: str, missing, target)
         return [events.CaseForwarded(
             case_number=number, hall=case.hall, problem_kind=case.problem_kind, matter_code=case.matter_code,
             description=mask_text(case.description), tier=case.complexity_tier, green_channel=case.green_channel,
-            suggested_departments=action_in.suggested_departments, reason=reason, pack_version=case.pack_version,
+            suggested_departments=action_in.suggested_departments, reason=reason, round=dispatch_round,
+            pack_version=case.pack_version,
         )]
     if kind is _A.record_callback:
         recorded = events.CallbackRecorded(case_number=number, satisfaction=action_in.satisfaction.value,

@@ -28,6 +28,7 @@ from services.intake.store.tables import (
     Case,
     CaseCard,
     CaseNumberSequence,
+    CaseReferralAdvice,
     CaseTransition,
     CaseWorkOrder,
     HotlineDelivery,
@@ -162,6 +163,13 @@ async def transitions(session: AsyncSession, *, case_id: str) -> list[CaseTransi
     return await _children(session, CaseTransition, case_id, col(CaseTransition.id))
 
 
+async def dispatch_count(session: AsyncSession, *, case_id: str) -> int:
+    """How many times the case was forwarded (登记转发): its dispatch rounds so far."""
+    statement = select(func.count()).select_from(CaseTransition).where(
+        CaseTransition.case_id == case_id, CaseTransition.action == "dispatch")
+    return (await session.exec(statement)).one()
+
+
 async def missing_items(session: AsyncSession, *, case_id: str) -> list[MissingItemRow]:
     return await _children(session, MissingItemRow, case_id, col(MissingItemRow.item_no))
 
@@ -172,6 +180,10 @@ async def batch_items(session: AsyncSession, *, case_id: str) -> list[BatchItemR
 
 async def work_orders(session: AsyncSession, *, case_id: str) -> list[CaseWorkOrder]:
     return await _children(session, CaseWorkOrder, case_id, col(CaseWorkOrder.work_order_id))
+
+
+async def referral_advice(session: AsyncSession, *, case_id: str) -> CaseReferralAdvice | None:
+    return await session.get(CaseReferralAdvice, case_id)
 
 
 async def cards(session: AsyncSession, *, case_id: str) -> list[CaseCard]:

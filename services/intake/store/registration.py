@@ -72,6 +72,7 @@ def case_write(
             case_number=number, hall=case.hall, channel=case.channel, problem_kind=case.problem_kind,
             matter_code=case.matter_code, description=mask_text(case.description), tier=case.complexity_tier,
             green_channel=case.green_channel, applicant_kind=applicant.kind,
+            consultation=case.problem_kind in valid.district.consultation_kinds(),
             applicant_masked=sealed["applicant_masked"]["name"], hotline_order_id=origin.hotline_order_id,
             batch_items=len(valid.items), attachments=len(case_in.attachments), received_at=valid.received_at,
             pack_version=case.pack_version,

@@ -161,7 +161,22 @@ class CaseWorkOrder(SQLModel, table=True):
     case_id: str = Field(index=True)
     department: str
     role: str
-    state: str = "dispatched"  # dispatched | replied | returned | cancelled (撤销: the case was withdrawn or merged)
+    # dispatched | replied | returned | cancelled (撤销: the case was withdrawn, merged or referred out of scope)
+    state: str = "dispatched"
+    round: int = 1  # the case's dispatch round it belongs to: 2 and on are a redo (重办)
+
+
+class CaseReferralAdvice(SQLModel, table=True):
+    """Routing's advice that the case is out of scope (不属于政务服务范围): where to refer it and what to tell the
+    person. Staff confirm it (refer_out_of_scope) or overrule it (routing's assignment); the latest advice only."""
+
+    __tablename__ = "case_referral_advice"
+
+    case_id: str = Field(primary_key=True)
+    targets: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))  # code, name, kind
+    explanation: str  # what staff tell the person (zh)
+    reason: str  # the rule that matched
+    advised_at: datetime
 
 
 class CaseCard(SQLModel, table=True):

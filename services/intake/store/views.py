@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.clock import now_utc, stored_utc
 from services.intake import store
 from services.intake.domain.batch import BatchItem, BatchItemState, batch_progress, item_reference
-from services.intake.domain.lifecycle import STATE_LABELS_ZH, CaseState, allowed_actions
+from services.intake.domain.lifecycle import STATE_LABELS_ZH, ActionKind, CaseState, allowed_actions
 from services.intake.domain.queues import Stuck, stuck
 from services.intake.store.actions import status_of
 from services.intake.store.attachments import case_attachments
@@ -28,7 +28,7 @@ def _rows(rows: list[Row]) -> list[dict[str, Any]]:
 
 def case_body(
     case: Row, *, items: list[Row], transitions: list[Row], missing_items: list[Row], attachments: list[Row],
-    work_orders: list[Row], cards: list[Row], stuck: Stuck | None = None,
+    work_orders: list[Row], cards: list[Row], stuck: Stuck | None = None, referral_advice: Row | None = None,
 ) -> dict[str, Any]:
     """The case as JSON, for the staff API, its applicant masked (`POST /cases/{id}/reveal` shows it whole). Rows
     are plain (column → value): registration answers from the rows it just wrote, `case_view` from
@@ -50,9 +50,28 @@ def case_body(
     body["missing_items"] = _rows(missing_items)
     body["attachments"] = [{name: row[name] for name in ATTACHMENT_FIELDS} for row in _rows(attachments)]
     body["work_orders"] = _rows(work_orders)
+    # Each forward (登记转发) opens a round of work orders; a redo (重办) is the second forward and on.
+    body["round"] = max(1, sum(1 for t in transitions if t["action"] == "dispatch"))
     body["cards"] = _rows(cards)
+    body["referral_advice"] = _advice(referral_advice, transitions=transitions, work_orders=work_orders)
     body["stuck"] = to_jsonable_python(stuck)
     return body
+
+
+def _advice(advice: Row | None, *, transitions: list[Row], work_orders: list[Row]) -> dict[str, Any] | None:
+    """Routing's out-of-scope advice with where it stands: confirmed once staff referred the case, overruled
+    once a work order is live (routing dispatches nothing while it advises; a returned one came before), else
+    advised."""
+    if advice is None:
+        return None
+    shown = {name: value for name, value in to_jsonable_python(advice).items() if name != "case_id"}
+    if any(t["action"] == ActionKind.refer_out_of_scope for t in transitions):
+        shown["status"] = "confirmed"
+    elif any(o["state"] in ("dispatched", "replied") for o in work_orders):
+        shown["status"] = "overruled"
+    else:
+        shown["status"] = "advised"
+    return shown
 
 
 def _aware(row: SQLModel) -> dict[str, Any]:
@@ -77,6 +96,7 @@ async def case_view(session: AsyncSession, case: store.Case, *, stuck_after_s: f
         attachments=_plain(await case_attachments(session, case_id=case.id)),
         work_orders=work_orders,
         cards=_plain(await store.cards(session, case_id=case.id)),
+        referral_advice=_aware(advice) if (advice := await store.referral_advice(session, case_id=case.id)) else None,
         stuck=stuck(state=row["state"], forwarded_at=row["updated_at"], has_work_orders=bool(work_orders),
                     now=now_utc(), stuck_after_s=stuck_after_s),
     )

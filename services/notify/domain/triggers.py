@@ -18,7 +18,9 @@ SATISFACTION = {"satisfied": "满意 / satisfied", "basically_satisfied": "基�
                 "dissatisfied": "不满意 / dissatisfied"}
 RETURN_REASONS = {"wrong_locality": "不属本地 / wrong locality", "unclear_ownership": "职责不清 / unclear ownership",
                   "overlapping_duties": "职责交叉 / overlapping duties", "other": "其他 / other"}
-CANCEL_CAUSES = {"withdrawn": "办事人撤回 / withdrawn by the applicant", "merged": "并单 / merged as a duplicate"}
+CANCEL_CAUSES = {"withdrawn": "办事人撤回 / withdrawn by the applicant", "merged": "并单 / merged as a duplicate",
+                 "referred_out_of_scope": "不属于受理范围，已告知并转交 / referred out of scope",
+                 "lead_returned": "主办部门退单，案件已改派 / the lead returned it and the case was routed elsewhere"}
 NO_CALLBACK = "未回访 / no callback"
 ON_TIME = {True: "按时 / on time", False: "超期 / late", None: "未知 / not known"}
 DATETIME_VARIABLES = frozenset({"deadline"})  # stored as ISO text, rendered in local time
@@ -31,13 +33,18 @@ class Trigger:
     assisting_departments: tuple[str, ...] = ()
     only_departments: bool = False  # the event names its department: do not add the case's lead
     variables: dict[str, Any] = field(default_factory=dict)
+    # The work order the message is about: its own deadline is the one shown.
+    work_order_id: str | None = None
+    # Planned only once that deadline is armed: a dispatch reaches notify before sla has armed its order.
+    await_deadline: bool = False
     figures: dict[str, str | bool | None] = field(default_factory=dict)  # for 12345 (model.HotlineFigures)
 
     def dump(self) -> dict[str, Any]:
         variables = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in self.variables.items()}
         return {"rule_key": self.rule_key, "lead_department": self.lead_department,
                 "assisting_departments": list(self.assisting_departments),
-                "only_departments": self.only_departments, "variables": variables, "figures": self.figures}
+                "only_departments": self.only_departments, "variables": variables, "figures": self.figures,
+                "work_order_id": self.work_order_id, "await_deadline": self.await_deadline}
 
     @classmethod
     def load(cls, raw: dict[str, Any]) -> "Trigger":
@@ -45,7 +52,17 @@ class Trigger:
                      for k, v in raw["variables"].items()}
         return cls(rule_key=raw["rule_key"], lead_department=raw["lead_department"],
                    assisting_departments=tuple(raw["assisting_departments"]),
-                   only_departments=raw["only_departments"], variables=variables, figures=raw.get("figures", {}))
+                   only_departments=raw["only_departments"], variables=variables, figures=raw.get("figures", {}),
+                   # absent from triggers recorded before they existed
+                   work_order_id=raw.get("work_order_id"), await_deadline=raw.get("await_deadline", False))
+
+
+def order_kind(dispatch_round: int) -> dict[str, str]:
+    """A first round's order is new; a later round's is a redo (重办) the department must tell apart."""
+    if dispatch_round <= 1:
+        return {"order_kind_zh": "新工单", "order_kind_en": "new work order"}
+    return {"order_kind_zh": f"重办工单（第 {dispatch_round} 轮）",
+            "order_kind_en": f"redo work order (round {dispatch_round})"}
 
 
 def learn(facts: SimpleNamespace, event: Event) -> None:
@@ -64,8 +81,11 @@ def learn(facts: SimpleNamespace, event: Event) -> None:
             facts.lead_department = event.department
         case sla.DeadlineArmed(subject="case"):
             facts.case_due_at = event.due_at
-        case sla.DeadlineArmed(subject="work_order"):
-            facts.work_order_due_at = event.due_at
+        case sla.DeadlineArmed(subject="work_order") | sla.DeadlinePaused(subject="work_order"):
+            # Re-armed at sign-for, resumption, extension, calendar change; None while paused.
+            due_at = event.due_at if isinstance(event, sla.DeadlineArmed) else None
+            facts.work_order_deadlines = {**facts.work_order_deadlines,
+                                          event.subject_id: due_at.isoformat() if due_at else None}
         case sla.DeadlineClosed(subject="case"):
             facts.reply_on_time = event.on_time
         case case.CallbackRecorded():
@@ -91,7 +111,8 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
             return Trigger(event.type, variables={"satisfaction": SATISFACTION[event.satisfaction]})
         case workorder.WorkOrderDispatched():
             lead, assisting = (event.department, ()) if event.role == "lead" else (None, (event.department,))
-            return Trigger(event.type, lead_department=lead, assisting_departments=assisting, only_departments=True)
+            return Trigger(event.type, lead_department=lead, assisting_departments=assisting, only_departments=True,
+                           variables=order_kind(event.round), work_order_id=event.work_order_id, await_deadline=True)
         case workorder.WorkOrderReturned():
             reason = RETURN_REASONS[event.reason] + (f"（{event.note}）" if event.note else "")
             return Trigger(event.type, lead_department=event.department, only_departments=True,
@@ -106,9 +127,18 @@ def trigger_for(event: Event, facts: SimpleNamespace) -> Trigger | None:
             return Trigger(event.type, variables={"pingpong_count": len(event.departments)})
         case sla.DeadlineWarned():
             return Trigger(event.type, lead_department=event.department, variables={"deadline": event.due_at})
+        case sla.UrgingNoticeSent():
+            # 催办 names the department urged; an item on the case's own deadline urges its lead department.
+            return Trigger(event.type, lead_department=event.department, only_departments=event.department is not None,
+                           variables={"urging_note": event.note}, work_order_id=_work_order_of(event))
         case sla.CardIssued():
             variables = {"deadline": event.due_at} if event.due_at else {}
             return Trigger(f"{event.type}:{event.colour}", lead_department=event.department, variables=variables,
+                           work_order_id=_work_order_of(event),
                            figures={"card": event.colour, "reason": event.reason, "subject": event.subject,
                                     "department": event.department})
     return None
+
+
+def _work_order_of(event: sla.UrgingNoticeSent | sla.CardIssued) -> str | None:
+    return event.subject_id if event.subject == "work_order" else None

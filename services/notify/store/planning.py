@@ -34,14 +34,15 @@ from services.notify.domain.model import (
 from services.notify.domain.planner import plan
 from services.notify.domain.rules import DistrictRules, EventRule, RecipientRule
 from services.notify.domain.templates import TemplateError
-from services.notify.domain.triggers import Trigger
+from services.notify.domain.triggers import Trigger, order_kind
 from services.notify.store import tables
 from services.notify.store.casebook import Row
 from services.notify.store.personal_data import CONTACT_FIELDS, contact_context, seal_request
 
 log = logging.getLogger(__name__)
 SUMMARY_CHARS = 80
-DEADLINE_UNKNOWN = "待定 / to be set"
+DEADLINE_UNKNOWN = "待定 / to be set"  # not armed yet (a citizen's message before the case's deadline)
+DEADLINE_PAUSED = "暂停计时 / clock paused"
 DELIVERY = tables.Delivery.__table__
 
 
@@ -176,11 +177,11 @@ def _context(
         "hall_name": desk.name if desk else (facts.hall or ""),
         "window_name": desk.window if desk else "办不成事反映窗口",
         "summary": (facts.summary or "")[:SUMMARY_CHARS],
-        # Departments answer by their work order's deadline, citizens by the case's.
-        "deadline": (
-            (facts.work_order_due_at or facts.case_due_at) if trigger.only_departments
-            else (facts.case_due_at or facts.work_order_due_at)
-        ) or DEADLINE_UNKNOWN,
+        # A message about a work order shows that order's own deadline (a new order's waited for it:
+        # `deadline_known`); the others are about the case.
+        "deadline": _work_order_deadline(facts, trigger.work_order_id) if trigger.work_order_id
+        else facts.case_due_at or DEADLINE_UNKNOWN,
+        **order_kind(1),  # a trigger recorded before rounds existed was a first round's
     }
     if desk:  # no invented phone line: a hall without one fails its citizens' messages visibly
         variables["contact"] = desk.contact
@@ -197,6 +198,19 @@ def _context(
         hotline_ticket_id=facts.hotline_ticket_id, hotline_figures=trigger.figures,
         variables=_template_values(variables),
     )
+
+
+def deadline_known(record: Row, facts: Row) -> bool:
+    """Whether `record` can be planned as far as deadlines go: a new work order's message waits until sla
+    armed the order's deadline (the topics are read in no order, and a dispatch comes before its arming)."""
+    return not record.trigger.get("await_deadline") or record.trigger["work_order_id"] in facts.work_order_deadlines
+
+
+def _work_order_deadline(facts: Row, work_order_id: str) -> datetime | str:
+    if work_order_id not in facts.work_order_deadlines:
+        return DEADLINE_UNKNOWN  # an order armed before notify kept each order's deadline (cards carry their own)
+    due_at = facts.work_order_deadlines[work_order_id]
+    return datetime.fromisoformat(due_at) if due_at else DEADLINE_PAUSED
 
 
 def _template_values(variables: dict[str, Any]) -> dict[str, TemplateValue]:

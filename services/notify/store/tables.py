@@ -25,7 +25,9 @@ class CaseFacts(SQLModel, table=True):
     summary: str | None = None
     lead_department: str | None = None  # 主办
     case_due_at: datetime | None = None
-    work_order_due_at: datetime | None = None
+    # Each work order's own deadline as sla last armed it (ISO text), None while its clock is paused: a
+    # department's notice names its order's deadline, never the case's or another order's.
+    work_order_deadlines: dict[str, str | None] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The closing figures 12345's assessment counts: the reply on time (sla.deadline_closed) and the
     # callback's satisfaction (满意度), sent with the closed status.
     reply_on_time: bool | None = None
@@ -51,7 +53,7 @@ class TriggerRecord(SQLModel, table=True):
     rule_key: str
     trigger: dict = Field(sa_column=Column(JSON, nullable=False))
     occurred_at: datetime
-    planned: bool = False  # False while the case's number is unknown
+    planned: bool = False  # False while the case's number, or its work order's deadline, is unknown
 
 
 DUE_STATES = ("pending", "retrying", "sending")  # `sending` past its lease: the sender died mid-send

@@ -67,6 +67,9 @@ class WorkOrderPublic(PublicModel):
     extensions: list[ExtensionPublic]
     escalations: list[EscalationPublic]
     meetings: list[MeetingPublic]
+    round: int = Field(description="The case's dispatch round it was sent in: 2 and on are a redo (重办)")
+    green_channel: bool = Field(description="绿色通道: the order takes the channel's tier and comes first")
+    priority: int = Field(description="Its place in the department's inbox: higher first, ordinary orders 0")
 
 
 class ReferralTargetPublic(BaseModel):
@@ -98,6 +101,8 @@ class RoutedCasePublic(PublicModel):
     reply: str | None
     replied_at: UtcDateTime | None
     created_at: UtcDateTime
+    round: int = Field(description="The dispatch round in progress: 2 and on are a redo (重办)")
+    green_channel: bool
 
 
 class SuggestedLead(BaseModel):

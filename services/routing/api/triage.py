@@ -59,6 +59,16 @@ async def manual_triage_queue(runtime: RuntimeDep, suggestions: SuggestionsDep, 
     return await _queue(runtime, suggestions, "manual_triage", district, offset, limit)
 
 
+@router.get("/referrals", response_model=Page[CaseRoutingPublic])
+async def referral_queue(runtime: RuntimeDep, suggestions: SuggestionsDep, principal: TriageReader,
+                         district: str | None = None, offset: Offset = 0,
+                         limit: Limit = 200) -> Page[CaseRoutingPublic]:
+    """Cases a rule found out of scope (不属于政务服务范围), oldest first, with the referral targets and the
+    explanation: staff confirm it on the case (intake's refer_out_of_scope) or overrule it (assign)."""
+    district = bounded(principal, "triage.read", district=district)["district"]
+    return await _queue(runtime, suggestions, "referred", district, offset, limit)
+
+
 @router.get("/supervisor/queue", response_model=Page[CaseRoutingPublic])
 async def supervisor_queue(runtime: RuntimeDep, suggestions: SuggestionsDep, principal: TriageReader,
                            district: str | None = None, offset: Offset = 0,
@@ -71,7 +81,8 @@ async def supervisor_queue(runtime: RuntimeDep, suggestions: SuggestionsDep, pri
 @router.post("/triage/{case_id}/assign", status_code=202, response_model=RoutedCasePublic)
 async def assign_from_triage(case_id: str, body: AssignIn, runtime: RuntimeDep, catalogues: CataloguesDep,
                              principal: Annotated[Principal, Authorize("triage.assign")]) -> RoutedCasePublic:
-    """Staff choose the departments; sending it back where it bounced from goes to a supervisor instead."""
+    """Staff choose the departments (also overruling an out-of-scope advice); sending it back where it bounced
+    from goes to a supervisor instead."""
     return await _assign(runtime, catalogues, case_id, body, principal, permission="triage.assign")
 
 

@@ -50,6 +50,7 @@ def routing_part(pack: DistrictPack) -> District:
         referral_targets=tuple({"code": t.code, "name": t.name_zh, "kind": t.kind} for t in routing.referral_targets),
         out_of_scope=tuple({"code": r.code, "name": r.name_zh, "all_of": r.all_of, "unless_any": r.unless_any,
                             "referral": r.referral, "explanation": r.explanation_zh} for r in routing.out_of_scope),
+        green_channel={"tier": pack.green_channel.tier, "priority": pack.green_channel.priority},
     )
     return build_district(catalogue=catalogue, policy=policy)
 

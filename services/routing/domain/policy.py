@@ -66,6 +66,13 @@ class ReturnPolicy(FrozenModel):
     max_returns: int = Field(3, ge=1, description="returns of one case before a supervisor must decide")
 
 
+class GreenChannelPolicy(FrozenModel):
+    """What the green channel (绿色通道) does to a case's work orders, as the district's pack sets it."""
+
+    tier: str | None = Field(None, description="the sla tier its orders take; none: the routed tier")
+    priority: int = Field(1, ge=1, description="their place in a department's inbox: higher first, ordinary 0")
+
+
 class RoutingPolicy(FrozenModel):
     district: DistrictCode
     version: int = Field(ge=1)
@@ -75,6 +82,7 @@ class RoutingPolicy(FrozenModel):
     problem_kinds: tuple[ProblemKind, ...] = Field(min_length=1)
     referral_targets: tuple[ReferralTarget, ...] = ()
     out_of_scope: tuple[OutOfScopeRule, ...] = ()
+    green_channel: GreenChannelPolicy = GreenChannelPolicy()
 
     @model_validator(mode="after")
     def _referrals_resolve(self) -> Self:

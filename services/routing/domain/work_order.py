@@ -207,7 +207,8 @@ def escalate(order: WorkOrder, *, level: Level, coordinator: str, actor: str, re
 
 
 def cancel(order: WorkOrder, *, at: datetime) -> WorkOrder:
-    """撤销: the case ended without a reply (withdrawn or merged), so an open order stops where it is."""
+    """撤销: the case ended without a reply (withdrawn, merged, referred out of scope), or an assisting order's
+    lead was returned and the case routed elsewhere, so an open order stops where it is."""
     require_timezone(at, field="cancelled_at")
     require_state(order, OPEN, action_en="cancel", action_zh="撤销")
     return replace(order, state=WorkOrderState.cancelled, cancelled_at=at)

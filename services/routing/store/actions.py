@@ -13,7 +13,7 @@ from shared.consuming import Unit
 from shared.db import rows_to_insert
 from shared.envelope import Envelope
 from shared.events.base import Event
-from shared.events.case import CaseMerged, CaseWithdrawn
+from shared.events.case import CaseMerged, CaseReferredOutOfScope, CaseWithdrawn
 from shared.events.workorder import (
     CaseReplyComposed,
     CoordinationMeetingRecorded,
@@ -38,6 +38,9 @@ from services.routing.store.calendar import calendars
 from services.routing.store.catalogues import Catalogues
 from services.routing.store.dispatching import reroute
 from services.routing.store.orders import apply, to_domain
+
+# The routed case's state after the case ended this way; also the cancelled orders' cause.
+_CANCEL_CAUSES = {CaseWithdrawn: "withdrawn", CaseMerged: "merged", CaseReferredOutOfScope: "referred_out_of_scope"}
 
 
 async def sign_for(unit: Unit, *, work_order_id: str, department: str, actor: str) -> store.WorkOrder:
@@ -135,7 +138,8 @@ async def compose_case_reply(unit: Unit, *, case_id: str, department: str, text:
                              actor: str) -> store.RoutedCase:
     """The lead's reply for the whole case, once every live work order is replied (件件有回复)."""
     case = await _case(unit, case_id)
-    rows = await store.work_orders_of_case(unit.session, case_id=case_id)
+    # A redo (重办) answers again: the round in progress counts, the earlier rounds were answered already.
+    rows = [r for r in await store.work_orders_of_case(unit.session, case_id=case_id) if r.round == case.round]
     composed = compose(orders=[to_domain(r) for r in rows], department=department, text=text, at=now_utc())
     case.state, case.reply, case.replied_at = "replied", composed.text, composed.replied_at
     await unit.emit(CaseReplyComposed(
@@ -146,18 +150,20 @@ async def compose_case_reply(unit: Unit, *, case_id: str, department: str, text:
     return case
 
 
-async def cancel_case(unit: Unit, *, case_id: str, ended: CaseWithdrawn | CaseMerged, actor: str,
-                      at: datetime) -> None:
-    """The case was withdrawn (撤回) or merged (并单): it leaves the triage and supervisor queues, and each
-    open work order is cancelled (撤销), its department — and the coordinator holding it — told on their
-    own feeds. Replied and returned orders keep their state. A case routing never had changes nothing."""
-    cause = "merged" if isinstance(ended, CaseMerged) else "withdrawn"
+async def cancel_case(unit: Unit, *, case_id: str, ended: CaseWithdrawn | CaseMerged | CaseReferredOutOfScope,
+                      actor: str, at: datetime) -> None:
+    """The case was withdrawn (撤回), merged (并单) or referred out of scope by staff (不属于受理范围): it
+    leaves the triage, supervisor and referral queues, and each open work order is cancelled (撤销), its
+    department — and the coordinator holding it — told on their own feeds. Replied and returned orders keep
+    their state. A case routing never had changes nothing."""
+    cause = _CANCEL_CAUSES[type(ended)]
+    reason = ended.explanation if isinstance(ended, CaseReferredOutOfScope) else ended.reason
     # A case forwarded in this same batch is still waiting to be inserted at commit: no query finds it.
     staged = [c for c in rows_to_insert(unit.session, store.RoutedCase) if c.case_id == case_id]
     case = staged[0] if staged else await store.routed_case(unit.session, case_id=case_id, for_update=True)
     if case is None:
         return
-    case.state = cause
+    case.state = cause  # withdrawn | merged | referred_out_of_scope
     rows = [o for o in rows_to_insert(unit.session, store.WorkOrder) if o.case_id == case_id]
     rows += await store.work_orders_of_case(unit.session, case_id=case_id)
     for row in rows:
@@ -167,7 +173,7 @@ async def cancel_case(unit: Unit, *, case_id: str, ended: CaseWithdrawn | CaseMe
         apply(row, domain.cancel(order, at=at))
         cancelled = await _emit(unit, row, WorkOrderCancelled(
             work_order_id=row.id, case_number=row.case_number, department=row.department, cause=cause,
-            reason=ended.reason, into_case_number=getattr(ended, "into_case_number", None)),
+            reason=reason, into_case_number=getattr(ended, "into_case_number", None)),
             actor=actor, feed=row.department)
         if row.coordinator and row.coordinator != row.department:
             await unit.forward(cancelled, topic=department_topic(row.coordinator))

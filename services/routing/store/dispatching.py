@@ -1,8 +1,10 @@
-"""Turning decisions into work orders: first routing of a forwarded case, staff and supervisor assignment,
-and re-routing after a return (退单). Every effect is staged in the caller's unit (one transaction)."""
+"""Turning decisions into work orders: first routing of a forwarded case, a redo's new round (重办), staff and
+supervisor assignment, and re-routing after a return (退单). Every effect is staged in the caller's unit (one
+transaction)."""
 
 from collections.abc import Sequence
 
+from shared.clock import now_utc
 from shared.consuming import Unit
 from shared.db import insert_at_commit, new_row, plain_row
 from shared.envelope import Envelope
@@ -14,6 +16,7 @@ from shared.events.workorder import (
     PingPongDetected,
     ReferralTarget,
     SupervisorReviewRequired,
+    WorkOrderCancelled,
     WorkOrderDispatched,
 )
 from shared.topics import WORKORDER_EVENTS, department_topic
@@ -22,8 +25,9 @@ from services.routing.domain.catalogue import Level, Tier
 from services.routing.domain.decision import Outcome, RoutingDecision, RoutingRequest
 from services.routing.domain.errors import InvalidTransition, NotFound
 from services.routing.domain.returns import ReturnReason, SupervisorReferral, check_reroute, reroute_after_return
-from services.routing.domain.work_order import OPEN, Role, WorkOrderState
+from services.routing.domain.work_order import OPEN, Role, WorkOrderState, cancel
 from services.routing.store.catalogues import Catalogues, InForce
+from services.routing.store.orders import apply, to_domain
 
 ROUTING = "service:routing"
 ROUTED_CASES = "routing.routed_cases"  # session.info: (case ids looked up, those routed) in this transaction
@@ -38,7 +42,9 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
     """
     routed = await _routed_cases_of_batch(unit, case_id)
     if case_id in routed:
-        return  # routed already, under another event id (e.g. the case was forwarded twice)
+        if event.round > 1:
+            await open_redo_round(unit, event=event, case_id=case_id, catalogues=catalogues)
+        return  # otherwise routed already, under another event id (e.g. the case was forwarded twice)
     routed.add(case_id)
     in_force = catalogues.at(district, event.pack_version)  # the version the case was registered under
     case = plain_row(
@@ -46,7 +52,7 @@ async def route_forwarded_case(unit: Unit, *, event: CaseForwarded, case_id: str
         case_id=case_id, case_number=event.case_number, district=district, hall=hall,
         problem_kind=event.problem_kind, matter_code=event.matter_code, description=event.description,
         suggested_departments=list(event.suggested_departments), state="new", reason="",
-        catalogue_version=in_force.version)
+        catalogue_version=in_force.version, green_channel=event.green_channel)
     insert_at_commit(unit.session, case)  # with the batch's other new cases, in one statement
     try:
         decision = in_force.router.decide(request_of(case))
@@ -69,6 +75,33 @@ async def _routed_cases_of_batch(unit: Unit, case_id: str) -> set[str]:
     return routed
 
 
+async def open_redo_round(unit: Unit, *, event: CaseForwarded, case_id: str, catalogues: Catalogues) -> None:
+    """A redo (重办): the case comes back after a dissatisfied callback, and a new round of work orders goes
+    to the departments of the last round (its lead and assisting departments), unless staff named others
+    (`suggested_departments`: the lead first). A round already opened is not opened again (a redelivery)."""
+    case = await store.routed_case(unit.session, case_id=case_id, for_update=True)
+    if case is None or event.round <= case.round:
+        return
+    last_round = [o for o in await store.work_orders_of_case(unit.session, case_id=case_id)
+                  if o.round == case.round and o.state not in (WorkOrderState.returned, WorkOrderState.cancelled)]
+    case.round = event.round
+    if event.suggested_departments:
+        lead, *assisting = event.suggested_departments
+    else:
+        leads = [o.department for o in last_round if o.role == Role.lead]
+        lead = leads[-1] if leads else (case.route[-1] if case.route else None)
+        assisting = [o.department for o in last_round if o.role == Role.assisting and o.department != lead]
+    if lead is None:  # the case never had a lead (it was referred or triaged): staff decide
+        case.state, case.reason = "manual_triage", "重办：上一轮没有主办部门，请人工研判"
+        await _emit(unit, case, ManualTriageRequired(case_number=case.case_number, best_guess=None,
+                                                     confidence=0.0, reason=case.reason))
+        return
+    in_force = catalogues.at(case.district, case.catalogue_version)  # the version the case was registered under
+    why = f"：{event.reason}" if event.reason else ""
+    await dispatch(unit, case=case, in_force=in_force, lead=lead, assisting=assisting,
+                   reason=f"重办（第 {event.round} 轮）{why}")
+
+
 def request_of(case: store.RoutedCase) -> RoutingRequest:
     return RoutingRequest(district=case.district, problem_kind=case.problem_kind, description=case.description,
                           matter_code=case.matter_code)
@@ -82,6 +115,7 @@ async def apply_decision(unit: Unit, *, case: store.RoutedCase, in_force: InForc
         return
     case.reason, case.confidence, case.best_guess = decision.reason_zh, decision.confidence, decision.lead
     case.tier = decision.tier.value
+    case.green_channel = case.green_channel or decision.urgent  # the kind itself may mean 特事特办
     if decision.outcome is Outcome.routed:
         assert decision.lead is not None  # a routed decision always names its lead
         await dispatch(unit, case=case, in_force=in_force, lead=decision.lead, assisting=decision.assisting,
@@ -111,35 +145,58 @@ async def dispatch(unit: Unit, *, case: store.RoutedCase, in_force: InForce, lea
     if lead in live and live[lead].role == Role.lead:
         raise InvalidTransition(en=f"{lead} already leads case {case.case_number}",
                                 zh=f"{lead} 已是案件 {case.case_number} 的主办部门")
+    # The case goes to a new lead (its last one returned it): assisting orders the new routing does not keep end.
+    for code, order in list(live.items()):
+        if order.role == Role.assisting and (code == lead or code not in assisting):
+            await _end_assisting(unit, case, order, reason=reason)
+            del live[code]
     case.state = "routed"
     case.route = [*case.route, lead]
     tier = Tier.complex.value if assisting else case.tier
+    green = in_force.district.policy.green_channel
+    if case.green_channel and green.tier:
+        tier = green.tier  # 绿色通道: the pack's own tier for its orders
+    priority = green.priority if case.green_channel else 0
     matter = case.matter_code if case.matter_code in {m.code for m in in_force.catalogue.matters} else None
     orders = []
     for code, role in [(lead, Role.lead), *((c, Role.assisting) for c in assisting if c not in live and c != lead)]:
         order = (plain_row if first else new_row)(
             store.WorkOrder, case_id=case.case_id, case_number=case.case_number,
             district=case.district, hall=case.hall, department=code, role=role.value, matter_code=matter,
-            tier=tier, state=WorkOrderState.dispatched.value, reason=reason)
+            tier=tier, state=WorkOrderState.dispatched.value, reason=reason, round=case.round,
+            green_channel=case.green_channel, priority=priority)
         if first:
             insert_at_commit(unit.session, order)
         else:
             unit.session.add(order)
         dispatched = await _emit(unit, case, WorkOrderDispatched(
             work_order_id=order.id, case_number=case.case_number, department=code, role=role.value,
-            matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version))
+            matter_code=matter, tier=tier, reason=reason, catalogue_version=in_force.version, round=case.round,
+            green_channel=case.green_channel, priority=priority))
         await unit.forward(dispatched, topic=department_topic(code))
         orders.append(order)
     return orders
 
 
+async def _end_assisting(unit: Unit, case: store.RoutedCase, order: store.WorkOrder, *, reason: str) -> None:
+    """An assisting order (协办) whose lead returned the case, now routed elsewhere: cancelled (撤销), its
+    department told on its own feed (and the coordinator holding it, if escalated)."""
+    apply(order, cancel(to_domain(order), at=now_utc()))
+    cancelled = await _emit(unit, case, WorkOrderCancelled(
+        work_order_id=order.id, case_number=order.case_number, department=order.department, cause="lead_returned",
+        reason=reason))
+    for feed in {order.department, order.coordinator or order.department}:
+        await unit.forward(cancelled, topic=department_topic(feed))
+
+
 async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Sequence[str], actor: str,
                  supervisor: bool, catalogues: Catalogues) -> None:
-    """Staff resolve manual triage (人工研判), or a supervisor decides a bounced case.
+    """Staff resolve manual triage (人工研判) or overrule an out-of-scope advice (the case is a government
+    service after all), or a supervisor decides a bounced case.
 
     Staff sending the case back to a department it already left is ping-pong: a supervisor decides instead.
     """
-    allowed = ("manual_triage", "supervisor") if supervisor else ("manual_triage",)
+    allowed = ("manual_triage", "referred", "supervisor") if supervisor else ("manual_triage", "referred")
     if case.state not in allowed:
         raise InvalidTransition(en=f"case {case.case_number} is {case.state}, not waiting for "
                                    f"{'a supervisor' if supervisor else 'manual triage'}",
@@ -154,8 +211,9 @@ async def assign(unit: Unit, *, case: store.RoutedCase, lead: str, assisting: Se
             await refer_to_supervisor(unit, case=case, referral=referral, work_order_id="")
             return
     who = "督办专员" if supervisor else "窗口人员"
+    overruled = "否决范围外建议，" if case.state == "referred" else ""
     await dispatch(unit, case=case, in_force=in_force, lead=lead, assisting=assisting,
-                   reason=f"{who} {actor} 指定 {in_force.catalogue.department(lead).name} 主办")
+                   reason=f"{who} {actor} {overruled}指定 {in_force.catalogue.department(lead).name} 主办")
 
 
 async def reroute(unit: Unit, *, case: store.RoutedCase, returned: store.WorkOrder, catalogues: Catalogues) -> None:

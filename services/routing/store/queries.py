@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, union_all
+from sqlalchemy import func, union_all, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,22 +68,26 @@ async def inbox_of(session: AsyncSession, *, department: str, state: WorkOrderSt
                    offset: int = 0, limit: int = 200) -> list[WorkOrder]:
     """A department's inbox: orders addressed to it, and orders escalated to it as coordinator.
 
-    With no state, its open orders. Open states read oldest first (the most urgent), ended ones newest first
-    (history is looked back through). Each half reads its own index up to `limit`, so a page costs the
-    same however many orders the department has finished. A later page (`offset`) reads what it skips.
+    With no state, its open orders. Open states read the green channel's first (绿色通道: higher `priority`), then
+    oldest first (the most urgent); ended ones newest first (history is looked back through). Each half reads its
+    own index up to `limit`, so a page costs the same however many orders the department has finished (an open
+    state's few orders are sorted by priority after the index's read). A later page (`offset`) reads what it skips.
     """
     states = [state] if state else list(OPEN)
     newest_first = state in ENDED
 
+    def order(created_at: Any, priority: Any) -> tuple[Any, ...]:
+        return (created_at.desc(),) if newest_first else (priority.desc(), created_at)
+
     def half(*where: Any) -> Any:
         query = select(WorkOrder).where(col(WorkOrder.state).in_(states), *where)
-        ordered = query.order_by(col(WorkOrder.created_at).desc() if newest_first else col(WorkOrder.created_at))
+        ordered = query.order_by(*order(col(WorkOrder.created_at), col(WorkOrder.priority)))
         return ordered.limit(offset + limit).subquery().select()
 
     both = union_all(half(WorkOrder.department == department),
                      half(WorkOrder.coordinator == department, WorkOrder.department != department)).subquery()
     row = aliased(WorkOrder, both)
-    query = select(row).order_by(both.c.created_at.desc() if newest_first else both.c.created_at)
+    query = select(row).order_by(*order(both.c.created_at, both.c.priority))
     return list((await session.exec(query.offset(offset).limit(limit))).all())
 
 
@@ -104,3 +108,8 @@ async def pack_history(session: AsyncSession, *, district: str) -> list[District
 async def working_day_overrides(session: AsyncSession, *, for_update: bool = False) -> WorkingDayOverrides | None:
     query = select(WorkingDayOverrides).where(WorkingDayOverrides.id == 1)
     return (await session.exec(query.with_for_update() if for_update else query)).first()
+
+
+async def set_due_at(session: AsyncSession, *, work_order_id: str, due_at: datetime | None) -> None:
+    """The work order's deadline as sla armed it (None while paused): one statement, no read."""
+    await session.exec(update(WorkOrder).where(col(WorkOrder.id) == work_order_id).values(due_at=due_at))

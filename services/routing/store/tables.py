@@ -29,7 +29,8 @@ class RoutedCase(SQLModel, table=True):
     description: str
     tier: str = "general"  # the decision's tier; a manual assignment keeps it
     suggested_departments: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
-    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外) | replied | withdrawn | merged
+    # routed | manual_triage (人工研判) | supervisor (督办) | referred (范围外 advised: staff confirm or overrule) |
+    # replied | withdrawn | merged | referred_out_of_scope (staff confirmed a referral)
     state: str
     reason: str  # the rule's reason, shown to staff (zh)
     best_guess: str | None = None
@@ -43,6 +44,8 @@ class RoutedCase(SQLModel, table=True):
     reply: str | None = None
     replied_at: datetime | None = None
     created_at: datetime = Field(default_factory=now_utc)
+    round: int = 1  # the dispatch round in progress: 2 and on are a redo (重办) after a dissatisfied callback
+    green_channel: bool = False  # 绿色通道: intake opened it, or the problem kind implies it
 
 
 class WorkOrder(SQLModel, table=True):
@@ -79,6 +82,9 @@ class WorkOrder(SQLModel, table=True):
     extensions: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     escalations: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     meetings: list[dict[str, Any]] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    round: int = 1  # the case's dispatch round it was sent in (重办: 2 and on)
+    green_channel: bool = False  # 绿色通道: the case's; the order takes the channel's tier
+    priority: int = 0  # a department's inbox lists higher first: the green channel's priority, else 0
 
 
 class DistrictPackVersion(SQLModel, table=True):

@@ -13,6 +13,7 @@ from shared.topics import CASE_EVENTS
 from services.audit.domain.filters import CaseFilter
 from services.audit.domain.fulltext import index_tokens
 from services.audit.domain.signing import generate_signing_key
+from services.audit.domain.statistics import Dimension
 from services.audit.handlers import append_and_apply
 from services.audit.store import reports, search
 from services.audit.store.audit_log import Signer
@@ -85,3 +86,123 @@ async def test_a_batch_moving_a_case_through_its_path_ends_where_one_event_per_b
     )
     assert rolled[0] == rolled[1] and rolled[0][(None, None)].received == 1
     assert {case["case_id"] for case in found} == {"case-together", "case-apart"}
+
+
+def redone_case(case_id: str) -> list[Envelope]:
+    """A case replied, reopened by a dissatisfied callback (重办), its second round answered late."""
+    events = [
+        case.CaseRegistered(case_number="R-1", hall="H1", channel="walk_in", problem_kind="missing_materials",
+                            description="租赁备案", applicant_kind="person", applicant_masked="张*"),
+        workorder.WorkOrderDispatched(work_order_id="wo-r1", case_number="R-1", department="housing", role="lead",
+                                      tier="general", reason="rule"),
+        sla.DeadlineClosed(subject="work_order", subject_id="wo-r1", department="housing", on_time=True),
+        case.CaseReplied(case_number="R-1", reply="已办结"),
+        case.CallbackRecorded(case_number="R-1", satisfaction="dissatisfied"),
+        case.CaseReopened(case_number="R-1", reason="回访不满意,重办"),
+        workorder.WorkOrderDispatched(work_order_id="wo-r2", case_number="R-1", department="housing", role="lead",
+                                      tier="general", reason="重办（第 2 轮）", round=2),
+        sla.DeadlineClosed(subject="work_order", subject_id="wo-r2", department="housing", on_time=False),
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-redo", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_a_redo_and_its_missed_deadline_are_counted_for_the_lead_department(migrated: Runtime) -> None:
+    await apply(migrated, [[envelope] for envelope in redone_case("case-redo")])
+    async with migrated.sessions() as session:
+        overall = await reports.statistics(session, CaseFilter(district=("d-redo",)))
+        by_department = await reports.statistics(session, CaseFilter(district=("d-redo",)),
+                                                 dimension=Dimension.DEPARTMENT)
+    figures = overall[(None, None)]
+    assert (figures.redos, figures.redo_overdue, figures.overdue) == (1, 1, 1)
+    assert by_department[("housing", None)].redos == 1
+
+
+def registered(case_id: str, *, kind: str, consultation: bool) -> list[Envelope]:
+    """A case registered and accepted at a Chengzhong-like hall; a consultation (咨询) is answered on the spot."""
+    events = [
+        case.CaseRegistered(case_number=f"C-{case_id}", hall="H1", channel="walk_in", problem_kind=kind,
+                            description="咨询社保转移", applicant_kind="person", applicant_masked="李*",
+                            consultation=consultation),
+        case.CaseAccepted(case_number=f"C-{case_id}"),
+        case.CaseResolvedOnSpot(case_number=f"C-{case_id}", resolution="已当场解答"),
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-consult", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_consultations_are_counted_apart_from_cases_in_every_count_and_rate(migrated: Runtime) -> None:
+    batches = [registered(f"consult-{n}", kind="consultation", consultation=True) for n in range(3)]
+    batches += [registered(f"case-{n}", kind="no_department", consultation=False) for n in range(2)]
+    await apply(migrated, batches)
+    async with migrated.sessions() as session:
+        rolled = (await reports.statistics(session, CaseFilter(district=("d-consult",))))[(None, None)]
+        counted = (await reports.statistics(session, CaseFilter(district=("d-consult",), text="社保")))[(None, None)]
+    for figures in (rolled, counted):  # the rollup and the case rows' recount agree
+        assert (figures.received, figures.consultations, figures.cases) == (5, 3, 2)
+        assert (figures.accepted, figures.resolved, figures.closed, figures.in_progress) == (2, 2, 2, 0)
+        assert (figures.response_rate.numerator, figures.response_rate.denominator) == (2, 2)
+        assert (figures.resolution_rate.numerator, figures.resolution_rate.denominator) == (2, 2)
+
+
+def returned_and_rerouted(case_id: str) -> list[Envelope]:
+    """Housing leads, returns it (退单); the case goes to market, the lead it ends with."""
+    events = [
+        case.CaseRegistered(case_number="T-1", hall="H1", channel="walk_in", problem_kind="no_department",
+                            description="住改商证明", applicant_kind="person", applicant_masked="周*"),
+        workorder.WorkOrderDispatched(work_order_id="wo-t1", case_number="T-1", department="housing", role="lead",
+                                      tier="general", reason="rule"),
+        workorder.WorkOrderReturned(work_order_id="wo-t1", case_number="T-1", department="housing",
+                                    reason="unclear_ownership", return_count=1),
+        workorder.WorkOrderDispatched(work_order_id="wo-t2", case_number="T-1", department="market", role="lead",
+                                      tier="general", reason="reroute"),
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-return", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_a_return_is_charged_to_the_department_that_returned_it(migrated: Runtime) -> None:
+    await apply(migrated, [returned_and_rerouted("case-returned")])
+    async with migrated.sessions() as session:
+        by_department = await reports.statistics(session, CaseFilter(district=("d-return",)),
+                                                 dimension=Dimension.DEPARTMENT)
+        housing_only = await reports.statistics(session, CaseFilter(district=("d-return",), department=("housing",)),
+                                                dimension=Dimension.DEPARTMENT)
+        overall = await reports.statistics(session, CaseFilter(district=("d-return",)))
+    assert (by_department[("market", None)].received, by_department[("market", None)].returns) == (1, 0)
+    assert (by_department[("housing", None)].received, by_department[("housing", None)].returns) == (0, 1)
+    assert housing_only == {("housing", None): by_department[("housing", None)]}
+    assert overall[(None, None)].returns == 1
+
+
+def states_walk(case_id: str, *, ends: list) -> list[Envelope]:
+    events = [
+        case.CaseRegistered(case_number=case_id, hall="H1", channel="walk_in", problem_kind="no_department",
+                            description="公示期", applicant_kind="person", applicant_masked="吴*"),
+        case.CaseAccepted(case_number=case_id),
+        workorder.WorkOrderDispatched(work_order_id=f"wo-{case_id}", case_number=case_id, department="housing",
+                                      role="lead", tier="general", reason="rule"),
+        case.CasePaused(case_number=case_id, reason="公示期"),
+        *ends,
+    ]
+    return [Envelope.wrap(event, source="test", case_id=case_id, district="d-states", actor="staff:1", hall="H1",
+                          occurred_at=AT) for event in events]
+
+
+@with_databases
+async def test_case_states_are_named_as_intake_names_them(migrated: Runtime) -> None:
+    await apply(migrated, [
+        states_walk("s-paused", ends=[]),
+        states_walk("s-resumed", ends=[case.CaseResumed(case_number="s-resumed", reason="公示期满")]),
+        states_walk("s-withdrawn", ends=[case.CaseWithdrawn(case_number="s-withdrawn", reason="已自行办结"),
+                                         case.CaseArchived(case_number="s-withdrawn")]),
+    ])
+    async with migrated.sessions() as session:
+        rows = {row.case_id: row.state for row in await session.exec(select(CaseFactsRow))
+                if row.case_id.startswith("s-")}
+        figures = (await reports.statistics(session, CaseFilter(district=("d-states",))))[(None, None)]
+    assert rows == {"s-paused": "paused", "s-resumed": "dispatched", "s-withdrawn": "withdrawn"}
+    assert (figures.received, figures.closed, figures.in_progress) == (3, 0, 3)

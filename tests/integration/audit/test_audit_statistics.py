@@ -151,7 +151,7 @@ async def test_search_library_and_frequency_report_over_the_district(audit: Audi
             "items"
         ]
         yellow = (await http.get("/cases", params=district | {"card_colour": "yellow"})).json()["items"]
-        coordination = (await http.get("/cases", params=district | {"state": "in_coordination"})).json()["items"]
+        coordination = (await http.get("/cases", params=district | {"in_coordination": "true"})).json()["items"]
         library = (await http.get("/library", params=district | {"text": "容缺"})).json()["items"]
         report = (
             await http.get(

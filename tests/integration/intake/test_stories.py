@@ -130,3 +130,15 @@ async def test_dissatisfied_callback_reopens_the_case_for_redo(intake: Intake) -
     assert "13912345678" not in str(contacts[0].data)  # only the transport key opens it
     assert case_events.open_contact(get_keyring(environment="test"), sealed, case_id=case["id"]).phone == "13912345678"
     assert all("13912345678" not in str(e.data) and "王芳" not in str(e.data) for e in events)
+
+
+async def test_a_consultation_is_registered_as_one_where_the_pack_says_so(intake: Intake) -> None:
+    """The demo pack counts `policy_unclear` apart (咨询, like Chengzhong's consultations); other kinds are cases."""
+    asked = await intake.register(walk_in(problem_kind="policy_unclear", description="咨询灵活就业社保怎么缴"))
+    blocked = await intake.register(walk_in(problem_kind="no_responsible_department", description="证明开不出来"))
+
+    registered = {}
+    for case in (asked, blocked):
+        events = await intake.events(CASE_EVENTS, case["id"], until={"case.registered"})
+        registered[case["id"]] = next(e for e in events if e.type == "case.registered").data["consultation"]
+    assert registered == {asked["id"]: True, blocked["id"]: False}

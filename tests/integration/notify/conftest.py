@@ -11,6 +11,7 @@ import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlmodel import select
 
 from shared.envelope import Envelope
-from shared.events import case
+from shared.events import case, sla, workorder
 from shared.events.base import Event
 from shared.personal_data import get_keyring
 from shared.runtime import Runtime
+from shared.topics import SLA_EVENTS, WORKORDER_EVENTS
 from services.notify.config import NotifySettings, get_settings
 from services.notify.domain.config_files import DATA_DIR
 from services.notify.store import tables
@@ -36,6 +38,7 @@ _running_receiver = unit_fixtures._running_receiver
 http_receiver = unit_fixtures.http_receiver
 smtp_server = unit_fixtures.smtp_server
 
+ORDER_DUE = datetime(2026, 12, 14, 9, 30, tzinfo=UTC)  # a work order's deadline as sla arms it
 HOTLINE_SECRET = "hotline-test-secret"
 WEBHOOK_SECRET = "webhook-test-secret"
 
@@ -119,6 +122,13 @@ class CaseScript:
         key, value, headers = envelope.to_kafka()
         await self.producer.send_and_wait(topic, value, key=key, headers=headers)
         return envelope
+
+    async def dispatch(self, event: workorder.WorkOrderDispatched, *, due_at: datetime = ORDER_DUE) -> None:
+        """A work order dispatched by routing, then its deadline armed by sla (its notice waits for that)."""
+        await self.publish(WORKORDER_EVENTS, event, "routing")
+        await self.publish(SLA_EVENTS, sla.DeadlineArmed(subject="work_order", subject_id=event.work_order_id,
+                                                         department=event.department, tier=event.tier,
+                                                         due_at=due_at), "sla")
 
 
 async def deliveries(runtime: Runtime, case_id: str) -> list[tables.Delivery]:

@@ -27,25 +27,11 @@ async def test_the_department_of_a_cancelled_work_order_hears_why_it_can_stop(
         description="租赁备案材料不齐", applicant_kind="person", applicant_masked="王*"))
     # Routing dispatches after the registration; the case and work-order topics are read in no order.
     await summary_learned(runtime, life.case_id)
-    await life.publish(
-        WORKORDER_EVENTS,
-        workorder.WorkOrderDispatched(
-            work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"
-        ),
-        "routing",
-    )
-    await life.publish(
-        WORKORDER_EVENTS,
-        workorder.WorkOrderDispatched(
-            work_order_id="wo-2",
-            case_number=number,
-            department="housing",
-            role="assisting",
-            tier="general",
-            reason="rule",
-        ),
-        "routing",
-    )
+    await life.dispatch(workorder.WorkOrderDispatched(
+        work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"))
+    await life.dispatch(workorder.WorkOrderDispatched(
+        work_order_id="wo-2", case_number=number, department="housing", role="assisting", tier="general",
+        reason="rule"))
     await life.publish(WORKORDER_EVENTS, workorder.WorkOrderCancelled(
         work_order_id="wo-2", case_number=number, department="housing", cause="merged", reason="同一诉求重复反映",
         into_case_number="BC-0001"), "routing")

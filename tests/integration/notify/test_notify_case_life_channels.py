@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from shared.events import case, sla, workorder
-from shared.topics import CASE_CONTACTS, CASE_EVENTS, NOTIFY_RESULTS, SLA_EVENTS, WORKORDER_EVENTS
+from shared.topics import CASE_CONTACTS, CASE_EVENTS, NOTIFY_RESULTS, SLA_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from services.notify.app import build_runtime
 from tests.conftest import DATABASES
@@ -36,25 +36,11 @@ async def test_a_case_life_produces_exactly_the_expected_messages_on_each_channe
     # The contact comes after two events it concerns: both are planned again for the citizen.
     await life.publish(CASE_CONTACTS, life.contact(
         case_number=number, name="王五", phone="13900001111", email="wangwu@example.cn"))
-    await life.publish(
-        WORKORDER_EVENTS,
-        workorder.WorkOrderDispatched(
-            work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"
-        ),
-        "routing",
-    )
-    await life.publish(
-        WORKORDER_EVENTS,
-        workorder.WorkOrderDispatched(
-            work_order_id="wo-2",
-            case_number=number,
-            department="housing",
-            role="assisting",
-            tier="general",
-            reason="rule",
-        ),
-        "routing",
-    )
+    await life.dispatch(workorder.WorkOrderDispatched(
+        work_order_id="wo-1", case_number=number, department="market", role="lead", tier="general", reason="rule"))
+    await life.dispatch(workorder.WorkOrderDispatched(
+        work_order_id="wo-2", case_number=number, department="housing", role="assisting", tier="general",
+        reason="rule"))
     await life.publish(SLA_EVENTS, sla.DeadlineWarned(
         subject="work_order", subject_id="wo-1", department="market", warning="one_day_before", due_at=DUE), "sla")
     await life.publish(CASE_EVENTS, case.CaseReplied(case_number=number, reply="已一次性告知所缺材料"))

@@ -30,9 +30,9 @@ async def register_and_dispatch(life: CaseScript, *, number: str = "") -> str:
     await life.publish(CASE_EVENTS, case.CaseRegistered(
         case_number=number, hall="FT", channel="walk_in", problem_kind="missing_materials",
         description="餐馆许可证办不下来", applicant_kind="enterprise", applicant_masked="某某餐饮有限公司"))
-    await life.publish(WORKORDER_EVENTS, workorder.WorkOrderDispatched(
+    await life.dispatch(workorder.WorkOrderDispatched(
         work_order_id=f"wo-{number}", case_number=number, department="market", role="lead", tier="general",
-        reason="rule"), "routing")
+        reason="rule"))
     return number
 
 

@@ -29,12 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.envelope import Envelope
+from shared.events.sla import DeadlineArmed
 from shared.events.workorder import WorkOrderDispatched
-from shared.topics import WORKORDER_EVENTS
+from shared.topics import SLA_EVENTS, WORKORDER_EVENTS
 from shared.webhook_signing import DELIVERY_HEADER
 from services.notify.domain.config_files import DATA_DIR
 from services.notify.store import tables
 from tests.conftest import database_url
+from tests.integration.notify.conftest import ORDER_DUE
 from tests.unit.notify.conftest import HttpReceiver, Reply, free_port
 from tests.unit.notify.packs import webhook_dispatch_packs
 
@@ -122,17 +124,20 @@ def notify_processes(notify_env: dict[str, str], tmp_path: Path) -> Iterator[lis
 
 
 async def publish_work_orders(producer: AIOKafkaProducer, count: int) -> None:
-    """`count` dispatched work orders, one case each (spread over every partition by their keys)."""
+    """`count` dispatched work orders, one case each (spread over every partition by their keys), each with the
+    deadline sla arms for it (a department's notice waits for it)."""
     run = uuid.uuid4().hex[:6]
     sends = []
     for number in range(count):
-        event = WorkOrderDispatched(work_order_id=f"wo-{run}-{number}", case_number=f"PAIR-{run}-{number}",
-                                    department="market", role="lead", tier="general", reason="two processes")
-        envelope = Envelope.wrap(
-            event, source="routing", case_id=f"case-{run}-{number}", district=DISTRICT, actor="test"
-        )
-        key, value, headers = envelope.to_kafka()
-        sends.append(await producer.send(WORKORDER_EVENTS, value, key=key, headers=headers))
+        work_order_id, case_id = f"wo-{run}-{number}", f"case-{run}-{number}"
+        dispatched = WorkOrderDispatched(work_order_id=work_order_id, case_number=f"PAIR-{run}-{number}",
+                                         department="market", role="lead", tier="general", reason="two processes")
+        armed = DeadlineArmed(subject="work_order", subject_id=work_order_id, department="market", tier="general",
+                              due_at=ORDER_DUE)
+        for topic, event in ((WORKORDER_EVENTS, dispatched), (SLA_EVENTS, armed)):
+            envelope = Envelope.wrap(event, source="routing", case_id=case_id, district=DISTRICT, actor="test")
+            key, value, headers = envelope.to_kafka()
+            sends.append(await producer.send(topic, value, key=key, headers=headers))
     for send in sends:
         await send
 

@@ -11,7 +11,8 @@ from services.audit.domain.policy import AssessmentPolicy, PolicyError, load_pol
 def dispatched_case(n, department, *, yellow=0, red=0):
     return CaseFacts(case_id=f"c{n}", received_at=datetime(2021, 9, 1, tzinfo=UTC), hall="h", district="d",
                      department=department, channel="12345", kind="slow", matter="租赁备案",
-                     state=CaseState.RESOLVED, accepted=True, dispatched=True, yellow_cards=yellow, red_cards=red)
+                     state=CaseState.callback_recorded, accepted=True, dispatched=True, yellow_cards=yellow,
+                     red_cards=red)
 
 
 def test_shipped_policy_loads():

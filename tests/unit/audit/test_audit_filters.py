@@ -11,10 +11,10 @@ def problems(params):
 
 
 def test_valid_query_parameters_become_a_typed_filter():
-    parsed = parse_case_filter({"hall": ["沙河街道", "东区街道"], "state": "resolved", "card_colour": "red",
+    parsed = parse_case_filter({"hall": ["沙河街道", "东区街道"], "state": "callback_recorded", "card_colour": "red",
                                 "received_from": "2021-08-13T00:00:00+08:00", "text": "租赁备案"})
     assert parsed.hall == ("沙河街道", "东区街道")
-    assert parsed.state == (CaseState.RESOLVED,) and parsed.card_colour == (CardColour.RED,)
+    assert parsed.state == (CaseState.callback_recorded,) and parsed.card_colour == (CardColour.RED,)
     assert parsed.received_from.utcoffset().total_seconds() == 8 * 3600
 
 
@@ -28,7 +28,7 @@ def test_reversed_time_range_is_reported_on_its_end():
 
 
 def test_naive_time_and_unknown_state_are_refused_per_field():
-    found = problems({"received_from": "2021-09-08T00:00:00", "state": ["resolved", "lost"]})
+    found = problems({"received_from": "2021-09-08T00:00:00", "state": ["callback_recorded", "lost"]})
     assert set(found) == {"received_from", "state"}
 
 

@@ -19,10 +19,13 @@ def dongqu():
     """Zhongshan Dongqu: 16 reported = 7 out of scope + 8 accepted and resolved + 1 in coordination."""
     hall, district = "东区街道政务服务中心", "中山市东区"
     return (
-        [case(i, hall=hall, district=district, state=CaseState.OUT_OF_SCOPE, out_of_scope=True) for i in range(7)]
-        + [case(i, hall=hall, district=district, state=CaseState.RESOLVED, accepted=True,
+        [case(i, hall=hall, district=district, state=CaseState.referred_out_of_scope, out_of_scope=True)
+         for i in range(7)]
+        + [case(i, hall=hall, district=district,
+                state=CaseState.resolved_on_spot if i < 10 else CaseState.callback_recorded, accepted=True,
                 resolved_on_the_spot=i < 10, dispatched=i >= 10, replied=i >= 10, on_time=True) for i in range(7, 15)]
-        + [case(15, hall=hall, district=district, state=CaseState.IN_COORDINATION, accepted=True, dispatched=True)]
+        + [case(15, hall=hall, district=district, state=CaseState.dispatched, accepted=True, dispatched=True,
+                in_coordination=True)]
     )
 
 
@@ -30,18 +33,18 @@ def zhongshan_city():
     """Zhongshan city to 2021-09-08: 24 received, 22 closed, 2 in progress, closed ones 100% satisfied."""
     hall, district = "中山市政务服务中心", "中山市"
     return (
-        [case(i, hall=hall, district=district, state=CaseState.ARCHIVED, accepted=True, dispatched=True,
+        [case(i, hall=hall, district=district, state=CaseState.archived, accepted=True, dispatched=True,
               replied=True, on_time=True,
               satisfaction=Satisfaction.SATISFIED if i % 4 else Satisfaction.BASICALLY_SATISFIED) for i in range(22)]
-        + [case(i, hall=hall, district=district, state=CaseState.DISPATCHED, accepted=True, dispatched=True)
+        + [case(i, hall=hall, district=district, state=CaseState.dispatched, accepted=True, dispatched=True)
            for i in range(22, 24)]
     )
 
 
 def shahe():
     """Shenzhen Shahe: 96 accepted, 96 coordinated and handled (100%)."""
-    return [case(i, hall="沙河街道政务服务中心", district="深圳市南山区", state=CaseState.RESOLVED, accepted=True,
-                 dispatched=True, replied=True) for i in range(96)]
+    return [case(i, hall="沙河街道政务服务中心", district="深圳市南山区", state=CaseState.callback_recorded,
+                 accepted=True, dispatched=True, replied=True) for i in range(96)]
 
 
 def test_dongqu_figures_and_rates():
@@ -69,8 +72,8 @@ def test_shahe_all_accepted_cases_handled():
 
 
 def test_unanswered_and_dissatisfied_cases_lower_the_rates():
-    rows = [case(0, hall="h", district="d", state=CaseState.REGISTERED),
-            case(1, hall="h", district="d", state=CaseState.RESOLVED, accepted=True, on_time=False,
+    rows = [case(0, hall="h", district="d", state=CaseState.registered),
+            case(1, hall="h", district="d", state=CaseState.callback_recorded, accepted=True, on_time=False,
                  satisfaction=Satisfaction.DISSATISFIED, yellow_cards=1, returns=2, extensions=1)]
     figures = tally(rows)
     assert figures.response_rate.value == Fraction(1, 2)

@@ -18,7 +18,7 @@ SEPTEMBER = datetime(2026, 9, 1, tzinfo=SHANGHAI)
     (CaseFilter(received_from=SEPTEMBER + timedelta(days=7)), None, "day"),
     (CaseFilter(received_from=SEPTEMBER + timedelta(hours=10)), None, None),
     (CaseFilter(received_to=SEPTEMBER - timedelta(hours=8)), None, None),  # UTC midnight is not a Shanghai day boundary
-    (CaseFilter(state=("resolved",)), None, None),
+    (CaseFilter(state=("callback_recorded",)), None, None),
     (CaseFilter(card_colour=("red",)), None, None),
     (CaseFilter(text="租赁"), None, None),
 ])

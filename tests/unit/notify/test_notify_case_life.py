@@ -20,6 +20,7 @@ START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 VARIABLES = {
     "deadline": START + timedelta(days=3), "contact": "李工 0755-83000000", "hall_name": "示例区政务服务中心",
     "window_name": "3号窗口", "summary": "租赁备案材料不齐", "reply": "已补齐并办结", "satisfaction": "满意",
+    "order_kind_zh": "新工单", "order_kind_en": "new work order",
     "on_time": "按时 / on time",
 }
 LIFE = ["case.registered", "case.accepted", "workorder.dispatched", "sla.warning",

@@ -53,7 +53,8 @@ def test_two_rules_for_one_event_are_refused():
 def test_rule_naming_an_unknown_template_fails_at_load():
     pack = load_packs()["demo"]
     with pytest.raises(ConfigError, match=r"demo/notify.yaml: unknown templates \['workorder_dispatched_department'\]"):
-        RuleBook([pack], known_templates={"workorder_cancelled_department", "verification_code"})
+        RuleBook([pack], known_templates={"workorder_cancelled_department", "verification_code",
+                                          "sla_urging_department"})
 
 
 def test_an_event_of_a_district_without_a_pack_is_an_error(config: NotifyConfig):

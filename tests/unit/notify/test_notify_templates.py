@@ -9,6 +9,7 @@ from services.notify.domain.model import ChannelName, CitizenContact, Notificati
 from services.notify.domain.planner import plan
 from services.notify.domain.rules import ConfigError
 from services.notify.domain.templates import TemplateError, load_templates, preview, render, required_variables
+from services.notify.domain.triggers import order_kind
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -79,7 +80,7 @@ def test_compose_uses_the_short_text_for_sms_and_markdown_for_robots(config: Not
     ctx = NotificationContext(
         event_id="evt-9", case_id="case-9", case_number="BC-9", district="demo",
         citizen=CitizenContact(phone="13812345678"), lead_department="market",
-        variables={"deadline": NOW, "contact": "窗口 0755-1", "summary": "证照过期"},
+        variables={"deadline": NOW, "contact": "窗口 0755-1", "summary": "证照过期", **order_kind(1)},
     )
     sms = [d for d in plan(rules=config.rules, event_type="case.accepted", context=ctx, now=NOW)
            if d.channel is ChannelName.sms][0]
@@ -91,6 +92,16 @@ def test_compose_uses_the_short_text_for_sms_and_markdown_for_robots(config: Not
     wecom = [d for d in plan(rules=config.rules, event_type="workorder.dispatched", context=ctx, now=NOW)
              if d.channel is ChannelName.wecom][0]
     assert compose(wecom, templates=config.templates).markdown.startswith("### 新工单")
+
+
+def test_a_redo_round_tells_the_department_it_is_a_redo(config: NotifyConfig):
+    ctx = NotificationContext(
+        event_id="evt-10", case_id="case-9", case_number="BC-9", district="demo", lead_department="market",
+        variables={"deadline": NOW, "summary": "证照过期", **order_kind(2)},
+    )
+    delivery = plan(rules=config.rules, event_type="workorder.dispatched", context=ctx, now=NOW)[0]
+    message = compose(delivery, templates=config.templates)
+    assert "重办工单（第 2 轮） BC-9" in message.subject and "redo work order (round 2)" in message.text
 
 
 def test_compose_fails_naming_the_variable_the_event_did_not_supply(config: NotifyConfig):

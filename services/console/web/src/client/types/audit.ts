@@ -494,8 +494,18 @@ export interface components {
             /** Accepted */
             accepted: number;
             by: components["schemas"]["Dimension"] | null;
+            /**
+             * Cases
+             * @description 办件: received less consultations
+             */
+            cases: number;
             /** Closed */
             closed: number;
+            /**
+             * Consultations
+             * @description 咨询 received, counted apart where the district's pack says so; every other count and rate is of cases (办件)
+             */
+            consultations: number;
             /** Dispatched */
             dispatched: number;
             /** Extensions */
@@ -517,6 +527,16 @@ export interface components {
             received: number;
             /** Red Cards */
             red_cards: number;
+            /**
+             * Redo Overdue
+             * @description Work-order deadlines of redo rounds that were missed
+             */
+            redo_overdue: number;
+            /**
+             * Redos
+             * @description 重办: redo rounds opened after a dissatisfied callback
+             */
+            redos: number;
             /** Replied */
             replied: number;
             resolution_rate: components["schemas"]["RatePublic"];
@@ -612,6 +632,8 @@ export interface operations {
                 group_by?: string[] | null;
                 /** @description any of the values */
                 hall?: string[];
+                /** @description 协调中: escalated to a coordinator */
+                in_coordination?: boolean | null;
                 /** @description any of the values */
                 kind?: string[];
                 /** @description any of the values */
@@ -623,7 +645,7 @@ export interface operations {
                 /** @description exclusive */
                 received_to?: string | null;
                 /** @description any of the values */
-                state?: ("registered" | "accepted" | "dispatched" | "in_coordination" | "replied" | "resolved" | "out_of_scope" | "archived")[];
+                state?: ("registered" | "accepted" | "resolved_on_spot" | "referred_out_of_scope" | "dispatched" | "replied" | "callback_recorded" | "reopened" | "reviewed" | "archived" | "paused" | "withdrawn" | "merged_as_duplicate")[];
                 /** @description full-text query */
                 text?: string | null;
             };
@@ -694,6 +716,8 @@ export interface operations {
                 format?: "csv" | "xlsx";
                 /** @description any of the values */
                 hall?: string[];
+                /** @description 协调中: escalated to a coordinator */
+                in_coordination?: boolean | null;
                 /** @description any of the values */
                 kind?: string[];
                 /** @description any of the values */
@@ -703,7 +727,7 @@ export interface operations {
                 /** @description exclusive */
                 received_to?: string | null;
                 /** @description any of the values */
-                state?: ("registered" | "accepted" | "dispatched" | "in_coordination" | "replied" | "resolved" | "out_of_scope" | "archived")[];
+                state?: ("registered" | "accepted" | "resolved_on_spot" | "referred_out_of_scope" | "dispatched" | "replied" | "callback_recorded" | "reopened" | "reviewed" | "archived" | "paused" | "withdrawn" | "merged_as_duplicate")[];
                 /** @description full-text query */
                 text?: string | null;
             };
@@ -774,6 +798,8 @@ export interface operations {
                 district?: string[];
                 /** @description any of the values */
                 hall?: string[];
+                /** @description 协调中: escalated to a coordinator */
+                in_coordination?: boolean | null;
                 /** @description any of the values */
                 kind?: string[];
                 limit?: number;
@@ -786,7 +812,7 @@ export interface operations {
                 /** @description exclusive */
                 received_to?: string | null;
                 /** @description any of the values */
-                state?: ("registered" | "accepted" | "dispatched" | "in_coordination" | "replied" | "resolved" | "out_of_scope" | "archived")[];
+                state?: ("registered" | "accepted" | "resolved_on_spot" | "referred_out_of_scope" | "dispatched" | "replied" | "callback_recorded" | "reopened" | "reviewed" | "archived" | "paused" | "withdrawn" | "merged_as_duplicate")[];
                 /** @description full-text query */
                 text?: string | null;
             };
@@ -1037,6 +1063,8 @@ export interface operations {
                 district?: string[];
                 /** @description any of the values */
                 hall?: string[];
+                /** @description 协调中: escalated to a coordinator */
+                in_coordination?: boolean | null;
                 /** @description any of the values */
                 kind?: string[];
                 limit?: number;
@@ -1049,7 +1077,7 @@ export interface operations {
                 /** @description exclusive */
                 received_to?: string | null;
                 /** @description any of the values */
-                state?: ("registered" | "accepted" | "dispatched" | "in_coordination" | "replied" | "resolved" | "out_of_scope" | "archived")[];
+                state?: ("registered" | "accepted" | "resolved_on_spot" | "referred_out_of_scope" | "dispatched" | "replied" | "callback_recorded" | "reopened" | "reviewed" | "archived" | "paused" | "withdrawn" | "merged_as_duplicate")[];
                 /** @description full-text query */
                 text?: string | null;
             };
@@ -1241,6 +1269,8 @@ export interface operations {
                 district?: string[];
                 /** @description any of the values */
                 hall?: string[];
+                /** @description 协调中: escalated to a coordinator */
+                in_coordination?: boolean | null;
                 /** @description any of the values */
                 kind?: string[];
                 /** @description At most this many items */
@@ -1255,7 +1285,7 @@ export interface operations {
                 /** @description exclusive */
                 received_to?: string | null;
                 /** @description any of the values */
-                state?: ("registered" | "accepted" | "dispatched" | "in_coordination" | "replied" | "resolved" | "out_of_scope" | "archived")[];
+                state?: ("registered" | "accepted" | "resolved_on_spot" | "referred_out_of_scope" | "dispatched" | "replied" | "callback_recorded" | "reopened" | "reviewed" | "archived" | "paused" | "withdrawn" | "merged_as_duplicate")[];
                 /** @description full-text query */
                 text?: string | null;
             };

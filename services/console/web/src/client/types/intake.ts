@@ -989,12 +989,18 @@ export interface components {
              * @description When it came in; earlier if entered later
              */
             received_at?: string | null;
+            referral_advice?: components["schemas"]["ReferralAdvicePublic"] | null;
             /** Reply */
             reply: string;
             /** Reply Due At */
             reply_due_at?: string | null;
             /** Resume To */
             resume_to: string | null;
+            /**
+             * Round
+             * @description The case's dispatch round: 1, then 2, 3… for each redo (重办)
+             */
+            round: number;
             /** Satisfaction */
             satisfaction: string | null;
             /** State */
@@ -1131,6 +1137,11 @@ export interface components {
             department: string;
             /** Role */
             role: string;
+            /**
+             * Round
+             * @description The dispatch round: 2 and on are a redo (重办) after a dissatisfied callback
+             */
+            round: number;
             /** State */
             state: string;
             /** Work Order Id */
@@ -1599,6 +1610,41 @@ export interface components {
          * @enum {string}
          */
         Recognised: "case_number" | "hotline_ticket" | "phone" | "id_number" | "credit_code" | "name";
+        /**
+         * ReferralAdvicePublic
+         * @description Routing's advice that the case is out of scope (不属于政务服务范围): confirm it with refer_out_of_scope
+         *     (naming the target, explaining to the person) or overrule it in routing's triage (assign).
+         */
+        ReferralAdvicePublic: {
+            /**
+             * Advised At
+             * Format: date-time
+             */
+            advised_at: string;
+            /**
+             * Explanation
+             * @description What to tell the person (zh)
+             */
+            explanation: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "advised" | "confirmed" | "overruled";
+            /** Targets */
+            targets: components["schemas"]["ReferralTargetPublic"][];
+        };
+        /** ReferralTargetPublic */
+        ReferralTargetPublic: {
+            /** Code */
+            code: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+        };
         /**
          * RegistrationOptions
          * @description What the registration form offers at one hall.

@@ -231,6 +231,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral Queue
+         * @description Cases a rule found out of scope (不属于政务服务范围), oldest first, with the referral targets and the
+         *     explanation: staff confirm it on the case (intake's refer_out_of_scope) or overrule it (assign).
+         */
+        get: operations["referral_queue_referrals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/supervisor/cases/{case_id}/assign": {
         parameters: {
             query?: never;
@@ -302,7 +323,8 @@ export interface paths {
         put?: never;
         /**
          * Assign From Triage
-         * @description Staff choose the departments; sending it back where it bounced from goes to a supervisor instead.
+         * @description Staff choose the departments (also overruling an out-of-scope advice); sending it back where it bounced
+         *     from goes to a supervisor instead.
          */
         post: operations["assign_from_triage_triage__case_id__assign_post"];
         delete?: never;
@@ -507,6 +529,8 @@ export interface components {
             description: string;
             /** District */
             district: string;
+            /** Green Channel */
+            green_channel: boolean;
             /** Hall */
             hall: string | null;
             /** Matter Code */
@@ -523,6 +547,11 @@ export interface components {
             reply: string | null;
             /** Returns */
             returns: string[];
+            /**
+             * Round
+             * @description The dispatch round in progress: 2 and on are a redo (重办)
+             */
+            round: number;
             /** Route */
             route: string[];
             /** State */
@@ -889,6 +918,8 @@ export interface components {
             description: string;
             /** District */
             district: string;
+            /** Green Channel */
+            green_channel: boolean;
             /** Hall */
             hall: string | null;
             /** Matter Code */
@@ -905,6 +936,11 @@ export interface components {
             reply: string | null;
             /** Returns */
             returns: string[];
+            /**
+             * Round
+             * @description The dispatch round in progress: 2 and on are a redo (重办)
+             */
+            round: number;
             /** Route */
             route: string[];
             /** State */
@@ -983,6 +1019,11 @@ export interface components {
             escalations: components["schemas"]["EscalationPublic"][];
             /** Extensions */
             extensions: components["schemas"]["ExtensionPublic"][];
+            /**
+             * Green Channel
+             * @description 绿色通道: the order takes the channel's tier and comes first
+             */
+            green_channel: boolean;
             /** Hall */
             hall: string | null;
             /** Id */
@@ -991,6 +1032,11 @@ export interface components {
             matter_code: string | null;
             /** Meetings */
             meetings: components["schemas"]["MeetingPublic"][];
+            /**
+             * Priority
+             * @description Its place in the department's inbox: higher first, ordinary orders 0
+             */
+            priority: number;
             /** Reason */
             reason: string;
             /** Replied At */
@@ -1007,6 +1053,11 @@ export interface components {
             returned_at: string | null;
             /** Role */
             role: string;
+            /**
+             * Round
+             * @description The case's dispatch round it was sent in: 2 and on are a redo (重办)
+             */
+            round: number;
             /** Signed At */
             signed_at: string | null;
             /** State */
@@ -1795,6 +1846,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    referral_queue_referrals_get: {
+        parameters: {
+            query?: {
+                district?: string | null;
+                /** @description At most this many items */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CaseRoutingPublic_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -186,7 +186,7 @@ def test_departments_act_on_their_own_work_orders_and_the_timeline_names_every_p
 
 # --- the authorization matrix -----------------------------------------------------------------------------
 
-SCOPED_PATH = {"case_id", "work_order_id", "department", "district", "supervision_id"}
+SCOPED_PATH = {"case_id", "work_order_id", "department", "district", "supervision_id", "hall"}
 SCOPED_QUERY = {"district", "hall", "department"}
 REQUIRED_QUERY = {"by": "colour", "month": "2026-12"}
 
@@ -202,7 +202,7 @@ def request_for(route: Route, world: World) -> tuple[str, dict[str, str], bool]:
     named = "awaiting_acceptance" if route.path.startswith("/queues/") else "case_accepted_citizen"  # or a template
     path = route.path.format(case_id=world.case["id"], work_order_id=world.orders[LEAD]["id"], department=LEAD,
                              district="demo", code="matrix_probe", supervision_id="no-such-item",
-                             name=named, item_no=1, attachment_id=1)
+                             name=named, item_no=1, attachment_id=1, hall=OWN["hall"])
     query = {name: OWN[name] for name in names if name in SCOPED_QUERY and names[name]["in"] == "query"}
     query |= {name: value for name, value in REQUIRED_QUERY.items() if name in names}
     scoped = bool(SCOPED_PATH & set(names)) or bool(query.keys() & SCOPED_QUERY)
@@ -221,6 +221,8 @@ def expected_allowed(route: Route, principal: Principal, *, scoped: bool, status
         return True
     if route.operation.get("x-scope") == "narrowed":
         return status != 403 or allows(principal, route.permission, Scope(**{name: OWN[name] for name in asked}))
+    if "{department}" in route.path:  # a department's own list: the department's, in no hall
+        return allows(principal, route.permission, Scope(district=OWN["district"], department=OWN["department"]))
     return allows(principal, route.permission, Scope(**OWN) if scoped else Scope())
 
 

@@ -390,3 +390,46 @@ def test_signing_out_ends_the_session_here_and_at_the_identity_service(stack: St
         assert context.request.get(f"{console}/api/me").status == 401
     finally:
         context.close()
+
+
+def test_a_department_handler_opening_another_department_s_work_order_by_its_address_is_refused(
+    stack: Stack, browser: Browser
+) -> None:
+    console = stack.url(CONSOLE)
+    clerk = browser.new_context()
+    sign_in(clerk, console, "clerk.demo", "Window#Desk2026")
+    csrf = {c["name"]: c["value"] for c in clerk.cookies(console)}["bancheng_csrf"]
+    created = clerk.request.post(f"{console}/api/intake/cases", headers={"x-csrf-token": csrf}, data={
+        "hall": "DEMO", "channel": "walk_in", "problem_kind": "missing_materials", "matter_code": "lease_filing",
+        "description": "租赁备案被退回，说缺少房东身份证明",
+        "applicant": {"kind": "person", "name": "郑七", "phone": "13512345678"}})
+    assert created.status == 201, created.text()
+    case_id = created.json()["id"]
+    clerk.close()
+
+    auditor = browser.new_context()
+    sign_in(auditor, console, "auditor.demo", "Review#Ledger2026")
+    deadline = time.monotonic() + 60
+    orders: list[dict] = []
+    while not orders:  # led by housing (shared/districts/packs/demo/catalogue.yaml), dispatched off the bus
+        assert time.monotonic() < deadline, "no work order for the housing case"
+        orders = auditor.request.get(f"{console}/api/routing/cases/{case_id}/work-orders").json()["items"]
+        time.sleep(0.5)
+    auditor.close()
+    housing = next(order for order in orders if order["department"] == "housing")
+
+    handler = browser.new_context(locale="zh-CN")
+    try:
+        page = sign_in(handler, console, "handler.market", "Handle#Market2026")
+        assert handler.request.get(f"{console}/api/routing/work-orders/{housing['id']}").status == 403
+        refused = handler.request.post(
+            f"{console}/api/routing/work-orders/{housing['id']}/sign-for",
+            data={},
+            headers={"x-csrf-token": {c["name"]: c["value"] for c in handler.cookies(console)}["bancheng_csrf"]},
+        )
+        assert refused.status == 403
+        page.goto(f"{console}/cases/{case_id}")  # the case page by its address: nothing of it is shown
+        page.get_by_text("无法读取案件").wait_for()
+        assert "租赁备案被退回" not in page.content()
+    finally:
+        handler.close()

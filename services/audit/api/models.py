@@ -6,12 +6,22 @@ from shared.api_models import UtcDateTime
 from services.audit.domain.statistics import Dimension
 
 
+class ActorDetail(BaseModel):
+    """Who acted, as their token named them (shared/auth/principal.py `actor_detail`)."""
+
+    name: str | None = None
+    roles: list[str] = []
+    district: str | None = None
+    hall: str | None = None
+    department: str | None = None
+
+
 class TimelineEntry(BaseModel):
     event_id: str
     type: str
     source: str
     actor: str
-    actor_detail: dict[str, JsonValue] | None = Field(
+    actor_detail: ActorDetail | None = Field(
         default=None, description="The actor's name, roles and org unit, as its token named them")
     occurred_at: UtcDateTime
     data: dict[str, JsonValue] = Field(description="The event's data, as its type defines it (docs/asyncapi.json)")
@@ -25,7 +35,7 @@ class PackChange(BaseModel):
     version: int
     change: str
     actor: str = Field(description="Who published it (the district's administrator)")
-    actor_detail: dict[str, JsonValue] | None = None
+    actor_detail: ActorDetail | None = None
     occurred_at: UtcDateTime
 
 

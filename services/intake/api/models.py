@@ -10,11 +10,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.api_models import Page, PublicModel, UtcDateTime
+from shared.districts.schema import Channel
 from shared.events.case import RevealedField
 from services.intake.commands import RAW_TEXT_MAX
 from services.intake.domain.applicant import ApplicantKind
 from services.intake.domain.batch import BatchItemState
 from services.intake.domain.identity import IdType
+from services.intake.domain.lifecycle import ActionKind
 from services.intake.domain.search import Recognised
 from services.intake.store.personal_data import SEALED_FIELDS
 
@@ -138,7 +140,7 @@ class CasePublic(BaseModel):
     applicant: ApplicantPublic
     state: str
     state_zh: str
-    allowed_actions: list[str]
+    allowed_actions: list[ActionKind]
     resume_to: str | None
     first_responder: str
     satisfaction: str | None
@@ -276,7 +278,7 @@ class RegistrationOptions(BaseModel):
     district: str
     hall: str
     hall_name_zh: str
-    channels: list[str]
+    channels: list[Channel]
     complexity_tiers: list[str]
     green_channel: bool
     problem_kinds: list[KindOption]

@@ -1,22 +1,17 @@
 // The clerk's hall's choices from its district pack (intake's GET /halls/{hall}/registration-options), read once a
 // page load: the registration form offers them, the case page names kinds and departments with them.
 import { ref } from "vue";
-import { api } from "./api";
+import { intakeApi, type IntakeModels } from "./client";
 
-export interface KindOption { code: string; name_zh: string; name_en: string; green_channel: boolean; consultation: boolean }
-export interface MatterOption { code: string; name_zh: string; lead_department: string; tier: string; keywords: string[] }
-export interface RegistrationOptions {
-  district: string; hall: string; hall_name_zh: string; channels: string[]; complexity_tiers: string[];
-  green_channel: boolean; problem_kinds: KindOption[]; matters: MatterOption[];
-  departments: { code: string; name_zh: string; name_en: string }[];
-}
+export type MatterOption = IntakeModels["schemas"]["MatterOption"];
+export type RegistrationOptions = IntakeModels["schemas"]["RegistrationOptions"];
 
 export const options = ref<RegistrationOptions | null>(null);
 let loading: Promise<RegistrationOptions> | null = null;
 
 export function loadOptions(hall: string): Promise<RegistrationOptions> {
-  loading ??= api<RegistrationOptions>("GET", `/api/intake/halls/${encodeURIComponent(hall)}/registration-options`)
-    .then((found) => (options.value = found))
+  loading ??= intakeApi.GET("/halls/{hall}/registration-options", { params: { path: { hall } } })
+    .then((found) => (options.value = found.data!))
     .catch((error) => { loading = null; throw error; });
   return loading;
 }

@@ -2,9 +2,12 @@
 // clerk's), each as a Chinese step name (the i18n file's `events` and `actions` tables) at a local time.
 import type { Composer } from "vue-i18n";
 import { localDateTime } from "./format";
+import type { AuditModels, IntakeModels } from "./client";
 
-export interface AuditEntry { type: string; actor: string; actor_detail?: { name?: string } | null; occurred_at: string }
-export interface Transition { action: string; to_state: string; actor: string; at: string; reason: string }
+// Only the fields a step is made of: audit's timeline entry and intake's transition as their documents declare them.
+export type AuditEntry = Pick<AuditModels["schemas"]["TimelineEntry"], "type" | "actor" | "occurred_at"> & {
+  actor_detail?: Pick<AuditModels["schemas"]["ActorDetail"], "name"> | null };
+export type Transition = Pick<IntakeModels["schemas"]["TransitionPublic"], "action" | "to_state" | "actor" | "at" | "reason">;
 export interface Step { at: string; label: string; actor: string; note: string }
 
 type Translate = Pick<Composer, "t" | "te">;

@@ -1,7 +1,9 @@
 // The citizens' pages talk to intake's public API through the console (/public-api/... → intake /public/...):
 // no session, no token, no cookie. Refusals are RFC 9457 problems with zh/en texts and per-field errors.
 
-export interface FieldProblem { field: string; zh: string; en: string }
+import type { IntakeModels } from "../client";
+
+export type FieldProblem = IntakeModels["schemas"]["FieldError"];
 
 export class PublicError extends Error {
   constructor(public status: number, public zh: string, public en: string, public fields: FieldProblem[],
@@ -58,21 +60,13 @@ export function postFile<T>(path: string, file: File): Promise<T> {
   return call<T>("POST", path, { body: form });
 }
 
-export interface District { code: string; name_zh: string; name_en: string }
-export interface ProblemKind { code: string; name_zh: string; name_en: string; consultation: boolean }
-export interface DistrictDetail extends District {
-  halls: { code: string; name_zh: string }[];
-  problem_kinds: ProblemKind[];
-}
-export interface Challenge { challenge_id: string; seed: string; difficulty_bits: number; expires_at: string }
-export interface Verification { verification_id: string; expires_at: string; resend_after_s: number }
-export interface Attachment { attachment_id: string; expires_at: string }
-export interface Reported {
-  case_number: string; registered_at: string; district_name_zh: string; hall_name_zh: string | null;
-  problem_kind_zh: string; follow_token: string; promised_reply_by: string | null;
-}
-export interface Followed {
-  follow_token: string; case_number: string; state: string; state_zh: string; registered_at: string;
-  promised_reply_by: string | null; replies: { at: string; text: string }[];
-  missing_items: { name: string; due: string | null }[]; can_rate: boolean;
-}
+// The answers as intake's OpenAPI document declares them (src/client/types/intake.ts, `make docs`). The calls stay
+// this small fetch helper: a network failure and Retry-After become a PublicError the pages show as they are.
+type Schemas = IntakeModels["schemas"];
+export type District = Schemas["PublicDistrict"];
+export type DistrictDetail = Schemas["PublicDistrictDetail"];
+export type Challenge = Schemas["ChallengeOut"];
+export type Verification = Schemas["VerificationOut"];
+export type Attachment = Schemas["PendingAttachmentPublic"];
+export type Reported = Schemas["ReportOut"];
+export type Followed = Schemas["FollowOut"];

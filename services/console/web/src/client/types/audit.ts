@@ -210,6 +210,25 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ActorDetail
+         * @description Who acted, as their token named them (shared/auth/principal.py `actor_detail`).
+         */
+        ActorDetail: {
+            /** Department */
+            department?: string | null;
+            /** District */
+            district?: string | null;
+            /** Hall */
+            hall?: string | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Roles
+             * @default []
+             */
+            roles: string[];
+        };
+        /**
          * CaseSummary
          * @description A case as the audit's read model knows it (no personal data).
          */
@@ -343,10 +362,7 @@ export interface components {
              * @description Who published it (the district's administrator)
              */
             actor: string;
-            /** Actor Detail */
-            actor_detail?: {
-                [key: string]: components["schemas"]["JsonValue"];
-            } | null;
+            actor_detail?: components["schemas"]["ActorDetail"] | null;
             /** Change */
             change: string;
             /** District */
@@ -561,13 +577,8 @@ export interface components {
         TimelineEntry: {
             /** Actor */
             actor: string;
-            /**
-             * Actor Detail
-             * @description The actor's name, roles and org unit, as its token named them
-             */
-            actor_detail?: {
-                [key: string]: components["schemas"]["JsonValue"];
-            } | null;
+            /** @description The actor's name, roles and org unit, as its token named them */
+            actor_detail?: components["schemas"]["ActorDetail"] | null;
             /**
              * Data
              * @description The event's data, as its type defines it (docs/asyncapi.json)

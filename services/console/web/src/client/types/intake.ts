@@ -929,7 +929,7 @@ export interface components {
             /** Address */
             address?: string | null;
             /** Allowed Actions */
-            allowed_actions: string[];
+            allowed_actions: components["schemas"]["ActionKind"][];
             applicant: components["schemas"]["ApplicantPublic"];
             /** Attachments */
             attachments: components["schemas"]["AttachmentPublic"][];
@@ -1651,7 +1651,7 @@ export interface components {
          */
         RegistrationOptions: {
             /** Channels */
-            channels: string[];
+            channels: components["schemas"]["Channel"][];
             /** Complexity Tiers */
             complexity_tiers: string[];
             /** Departments */

@@ -194,11 +194,15 @@ def test_the_supervisor_assigns_a_case_no_rule_takes_and_it_leaves_the_triage_qu
     page = sign_in(supervisor, console, "supervisor.demo")  # with the second factor
     page.get_by_role("link", name="分派").click()
     card = page.locator(f"[data-test=triage-{case['case_number']}]")
-    deadline = time.monotonic() + 120
-    while not card.count():  # routing puts it in manual triage off the bus
+    deadline = time.monotonic() + 60
+    # The queue as read once the screen has loaded it (its cards or its empty state): routing puts the case there
+    # off the bus.
+    page.locator(f"[data-test=triage-{case['case_number']}], [data-test=triage] .el-empty").first.wait_for()
+    while not card.count():
         assert time.monotonic() < deadline, "the case never reached the triage queue"
         page.wait_for_timeout(1000)
         page.reload()
+        page.locator(f"[data-test=triage-{case['case_number']}], [data-test=triage] .el-empty").first.wait_for()
     assert "窗口人员态度生硬" in card.inner_text()
     assert_accessible(page, "triage")
     card.locator("[data-test=lead]").click()

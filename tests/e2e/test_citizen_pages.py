@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request
 
 from shared.dev.stack import CONSOLE, SERVICES, Stack
 from shared.districts import PACKS_DIR
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.browser import screenshots_dir
 from tests.issuer import TokenIssuer
 from tests.unit.notify.conftest import HttpReceiver
@@ -207,6 +208,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     assert page.locator("[data-test=get-code]").is_disabled()
     code = eventually(lambda: code_texted_to(sms, PHONE, before), "no SMS code reached the gateway")
     page.screenshot(path=screenshots / "citizen-report.png", full_page=True)
+    assert_accessible(page, "citizen-report")
 
     wrong = "000000" if code != "000000" else "111111"
     page.get_by_label("短信验证码").fill(wrong)
@@ -220,6 +222,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     assert "演示区" in card.locator("[data-test=where]").inner_text()
     assert card.locator("[data-test=kind]").inner_text() == "材料不清或不齐"
     page.screenshot(path=screenshots / "citizen-reported.png", full_page=True)
+    assert_accessible(page, "citizen-reported")
 
     clerk = issuer.headers("window_clerk", hall="DEMO")
     case_id = case_id_of(stack, case_number)
@@ -244,6 +247,7 @@ def test_a_citizen_reports_on_a_phone_follows_the_case_as_staff_reply_and_rates_
     page.locator("[data-test=rate-basically_satisfied]").click()
     page.locator("[data-test=comment]").fill("答复清楚，希望窗口一次告知")
     page.screenshot(path=screenshots / "citizen-follow.png", full_page=True)
+    assert_accessible(page, "citizen-follow")
     page.locator("[data-test=send-rating]").click()
     page.locator("[data-test=rated]").wait_for()
 
@@ -281,6 +285,7 @@ def test_the_terminal_goes_back_to_an_empty_start_when_left_idle(stack: Stack, b
     district = page.locator("[data-test=district-demo]")
     assert district.bounding_box()["height"] >= 64  # large touch targets
     page.screenshot(path=screenshots / "citizen-kiosk.png")
+    assert_accessible(page, "citizen-kiosk")
     page.locator("[data-test=language]").click()
     page.get_by_role("heading", name="Choose the district to report to").wait_for()
     district.click()

@@ -73,6 +73,7 @@ def test_a_clerk_registers_and_prints_the_handler_signs_for_and_replies_the_cler
     landing.goto(console)
     landing.get_by_role("link", name="登录").wait_for()
     landing.screenshot(path=screenshots / "console-login.png")
+    assert_accessible(landing, "landing")
     landing.close()
 
     page = sign_in(clerk, console, "clerk.demo", "Window#Desk2026")

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser
 
 from shared.dev.login import console_session
 from shared.dev.stack import CONSOLE, SERVICES, Stack
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.browser import DEMO_USERS as DEMO
 from tests.e2e.browser import screenshots_dir, sign_in
 from tests.e2e.test_console import MATTER
@@ -77,6 +78,7 @@ def test_the_open_board_shows_a_new_card_without_a_reload(stack: Stack, browser:
     assert "red" in (card.get_attribute("class") or "")  # 30 days late: past the margin
     assert page.locator("[data-group=market] [data-test=red]").inner_text() != "红牌 0"
     page.screenshot(path=screenshots / "console-board.png")
+    assert_accessible(page, "board")
 
     card.get_by_role("button", name="催办").click()
     page.get_by_role("button", name="确定").click()

@@ -101,14 +101,13 @@ async def notify(notify_settings, start_runtime):  # noqa: F811 - the fixtures i
 
 
 async def texted_code(receiver: HttpReceiver, phone: str, *, after: int = 0, timeout_s: float = 60) -> str:
-    """The code the gateway received for `phone` (the latest, among the requests after the first `after`)."""
+    """The code the gateway received for `phone` (the latest, among the requests after the first `after`). The
+    phone also gets the case's own notices (a reply's, say), which may arrive late on a loaded machine: skipped."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for received in reversed(receiver.requests[after:]):
             body = json.loads(received.body) if received.path.startswith("/sms/send") else {}
-            if body.get("mobile") == phone:
-                found = re.search(r"验证码为(\d{6})", body["content"])
-                assert found, body["content"]
+            if body.get("mobile") == phone and (found := re.search(r"验证码为(\d{6})", body["content"])):
                 return found.group(1)
         await asyncio.sleep(0.1)
     raise AssertionError(f"no SMS reached the gateway for {phone}")
